@@ -1,3 +1,259 @@
-/* main.c — placeholder until the server command lands. */
+/* main.c — the `quiver` command: `quiver serve` starts the server; `quiver version` prints the version.
+ *
+ * Owns: command-line parsing, the server context (the one place that owns the catalog, the store, the
+ * thread pool and the front ends), start-up order (store, default database, front ends, listeners) and
+ * clean shutdown on SIGINT/SIGTERM. Everything else lives in the modules.
+ */
+#include "api/flight/flight.h"
+#include "api/neptune/neptune.h"
+#include "graph/catalog.h"
+#include "net/server.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/pool.h"
+
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void) { puts("quiver"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+
+#define QUIVER_VERSION "0.1.0"
+
+typedef struct serve_opts {
+    const char *data_dir;
+    const char *listen;
+    int http_port, flight_port, threads;
+    const char *auth;
+    uint64_t abort_timeout_ms;
+    uint64_t max_message_size, max_http_body;
+    const char *default_db;
+} serve_opts;
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: quiver serve [options]\n"
+            "       quiver version\n"
+            "\n"
+            "Starts the quiver graph server: the Neo4j GDS Arrow Flight protocol (gRPC) and the Neptune HTTP API.\n"
+            "\n"
+            "options:\n"
+            "  --data-dir DIR            where databases are stored (default ./quiver-data)\n"
+            "  --listen ADDR             address to listen on (default 127.0.0.1; 0.0.0.0 or :: for all)\n"
+            "  --flight-port N           Arrow Flight port (default 8491; 0 picks a free port)\n"
+            "  --http-port N             HTTP port (default 8182; 0 picks a free port)\n"
+            "  --auth USER:PASSWORD      require these credentials on every Flight call (default: none)\n"
+            "  --abort-timeout DURATION  abort imports idle this long (default 10m; e.g. 30s, 2h)\n"
+            "  --threads N               network worker threads and build threads (default: one per CPU)\n"
+            "  --max-message-size SIZE   largest gRPC message accepted (default 2GiB; e.g. 512MiB)\n"
+            "  --max-http-body SIZE      largest HTTP request body accepted (default 256MiB)\n"
+            "  --default-database NAME   the database created at first start (default neo4j)\n"
+            "  --log-level LEVEL         debug, info, warn or error (default info)\n"
+            "  -h, --help                this text\n");
+}
+
+static int parse_port(const char *s, int *out) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == 0 || *end || v < 0 || v > 65535) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* Returns 0 to run, 1 for --help, 2 for a usage error (message printed). */
+static int parse_serve(int argc, char **argv, serve_opts *o) {
+    static const struct option longopts[] = {
+        {"data-dir", required_argument, 0, 'd'},     {"listen", required_argument, 0, 'l'},
+        {"http-port", required_argument, 0, 'H'},    {"flight-port", required_argument, 0, 'F'},
+        {"auth", required_argument, 0, 'a'},         {"abort-timeout", required_argument, 0, 't'},
+        {"threads", required_argument, 0, 'j'},      {"max-message-size", required_argument, 0, 'm'},
+        {"max-http-body", required_argument, 0, 'b'}, {"log-level", required_argument, 0, 'L'},
+        {"default-database", required_argument, 0, 'D'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': o->data_dir = optarg; break;
+        case 'l': o->listen = optarg; break;
+        case 'H':
+            if (parse_port(optarg, &o->http_port)) goto bad_value;
+            break;
+        case 'F':
+            if (parse_port(optarg, &o->flight_port)) goto bad_value;
+            break;
+        case 'a':
+            if (!strchr(optarg, ':')) {
+                fprintf(stderr, "quiver: --auth takes USER:PASSWORD\n");
+                return 2;
+            }
+            o->auth = optarg;
+            break;
+        case 't':
+            if (qv_parse_duration_ms(optarg, &o->abort_timeout_ms) || o->abort_timeout_ms == 0) goto bad_value;
+            break;
+        case 'j': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 1024) goto bad_value;
+            o->threads = (int)v;
+            break;
+        }
+        case 'm':
+            if (qv_parse_size(optarg, &o->max_message_size) || o->max_message_size == 0) goto bad_value;
+            break;
+        case 'b':
+            if (qv_parse_size(optarg, &o->max_http_body) || o->max_http_body == 0) goto bad_value;
+            break;
+        case 'L': {
+            qv_log_level lv;
+            if (qv_log_parse_level(optarg, &lv)) goto bad_value;
+            qv_log_set_level(lv);
+            break;
+        }
+        case 'D': o->default_db = optarg; break;
+        case 'h': return 1;
+        case ':':
+            fprintf(stderr, "quiver: %s needs a value (see quiver serve --help)\n", argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "quiver: unknown option '%s' (see quiver serve --help)\n", argv[optind - 1]);
+            return 2;
+        }
+        continue;
+    bad_value:
+        fprintf(stderr, "quiver: invalid value '%s' for %s (see quiver serve --help)\n", optarg, argv[optind - 2]);
+        return 2;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "quiver: unexpected argument '%s' (see quiver serve --help)\n", argv[optind]);
+        return 2;
+    }
+    return 0;
+}
+
+/* Creates the default database when the data directory has none. */
+static int ensure_default_db(gcatalog *cat, qv_store *store, const char *name, qv_err *err) {
+    if (gcatalog_exists(cat, name)) return 0;
+    graph *g = graph_new(name, name, true, GRAPH_ID_INTEGER, NULL);
+    if (gcatalog_reserve(cat, name, false, err) < 0) {
+        graph_free(g);
+        return -1;
+    }
+    if (store && store_save(store, g, err) < 0) {
+        gcatalog_unreserve(cat, name);
+        graph_free(g);
+        return -1;
+    }
+    return gcatalog_publish(cat, g, err);
+}
+
+static int serve(int argc, char **argv) {
+    serve_opts o = {
+        .data_dir = "./quiver-data",
+        .listen = "127.0.0.1",
+        .http_port = 8182,
+        .flight_port = 8491,
+        .abort_timeout_ms = 10 * 60 * 1000,
+        .max_message_size = 2ull << 30,
+        .max_http_body = 256ull << 20,
+        .default_db = "neo4j",
+    };
+    int rc = parse_serve(argc, argv, &o);
+    if (rc == 1) {
+        usage(stdout);
+        return 0;
+    }
+    if (rc) return rc;
+
+    /* Signals are taken by sigwait in this thread only: block them before any thread starts. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    qv_err err;
+    qv_err_clear(&err);
+    qv_pool *pool = qv_pool_new(o.threads);
+    gcatalog *cat = gcatalog_new();
+    qv_store *store = store_open(o.data_dir, &err);
+    if (!store) {
+        QV_ERROR("cannot open the data directory: %s", err.msg);
+        gcatalog_free(cat);
+        qv_pool_free(pool);
+        return 1;
+    }
+    uint64_t t0 = qv_now_ns();
+    if (store_load_all(store, cat, pool, &err) < 0 || ensure_default_db(cat, store, o.default_db, &err) < 0) {
+        QV_ERROR("cannot load the databases in %s: %s", o.data_dir, err.msg);
+        store_close(store);
+        gcatalog_free(cat);
+        qv_pool_free(pool);
+        return 1;
+    }
+    QV_INFO("quiver %s: data directory %s loaded in %.2f s", QUIVER_VERSION, o.data_dir, qv_seconds_since(t0));
+
+    char *auth_user = NULL;
+    const char *auth_pass = NULL;
+    if (o.auth) {
+        const char *colon = strchr(o.auth, ':');
+        auth_user = strndup(o.auth, (size_t)(colon - o.auth));
+        auth_pass = colon + 1;
+    }
+    flight_config fc = {
+        .auth_user = auth_user,
+        .auth_password = auth_pass,
+        .abort_timeout_ms = o.abort_timeout_ms,
+        .token_idle_ms = 2 * 3600 * 1000,
+    };
+    flight_service *fs = flight_service_new(&fc, cat, store, pool);
+    neptune_service ns = {.cat = cat, .start_ms = qv_wall_ms(), .version = QUIVER_VERSION};
+    qv_net_config nc = {
+        .listen_addr = o.listen,
+        .flight_port = o.flight_port,
+        .http_port = o.http_port,
+        .threads = o.threads,
+        .max_message_size = o.max_message_size,
+        .max_http_body = o.max_http_body,
+        .grpc = flight_service_grpc(fs),
+        .http_handler = neptune_handle,
+        .http_ctx = &ns,
+    };
+    qv_net *net = qv_net_start(&nc, &err);
+    int exit_code = 0;
+    if (!net) {
+        QV_ERROR("cannot start listening: %s", err.msg);
+        exit_code = 1;
+    } else {
+        int sig = 0;
+        sigwait(&sigs, &sig);
+        QV_INFO("received %s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        qv_net_stop(net);
+    }
+    flight_service_free(fs);
+    gcatalog_free(cat);
+    store_close(store);
+    qv_pool_free(pool);
+    free(auth_user);
+    if (!exit_code) QV_INFO("quiver stopped");
+    return exit_code;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && strcmp(argv[1], "serve") == 0) return serve(argc - 1, argv + 1);
+    if (argc >= 2 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)) {
+        printf("quiver %s\n", QUIVER_VERSION);
+        return 0;
+    }
+    if (argc >= 2 && (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        usage(stdout);
+        return 0;
+    }
+    usage(stderr);
+    return 2;
+}

@@ -106,7 +106,10 @@ int64_t graph_node_by_str(const graph *g, const char *s, size_t n);
 uint32_t graph_rel_source(const graph *g, uint64_t rel);
 /* Labels of node v: *n labels, sorted ids. */
 const uint32_t *graph_node_labels(const graph *g, uint64_t v, uint32_t *n);
-const gcolumn *graph_node_col(const graph *g, const char *key);  /* NULL when absent */
+/* Column by property name, NULL when absent. Once the graph is shared, hold g->cols_lock for reading
+ * around the call and while using a node column: PUT_NODE_PROPERTIES (gproploader_done) adds node columns
+ * and property keys under the write lock. */
+const gcolumn *graph_node_col(const graph *g, const char *key);
 const gcolumn *graph_rel_col(const graph *g, const char *key);
 /* Bytes of heap the graph uses, and the topology part of it (CSR both ways + type array). */
 uint64_t graph_memory_bytes(const graph *g);

@@ -1,0 +1,35 @@
+/* flight.h — the Neo4j GDS Arrow Flight front end (arrow.flight.protocol.FlightService).
+ *
+ * Owns: the GDS v1 projection protocol on top of net/grpc.h: authentication (Basic on every call,
+ * Bearer tokens), ListActions, DoAction (CREATE_GRAPH, CREATE_DATABASE, *_LOAD_DONE, ABORT,
+ * PUT_NODE_PROPERTIES, catalog actions), DoPut streams into imports, and the import registry with its
+ * abort timeout. It turns Arrow record batches into loader chunks; it does not build graphs (graph/)
+ * or parse bytes (wire/).
+ */
+#ifndef QV_FLIGHT_H
+#define QV_FLIGHT_H
+
+#include <stdint.h>
+
+#include "graph/catalog.h"
+#include "net/grpc.h"
+#include "store/store.h"
+#include "util/pool.h"
+
+typedef struct flight_config {
+    const char *auth_user;        /* NULL: no authentication */
+    const char *auth_password;
+    uint64_t abort_timeout_ms;    /* idle imports are aborted after this long */
+    uint64_t token_idle_ms;       /* bearer tokens expire after this long unused (2 h) */
+} flight_config;
+
+typedef struct flight_service flight_service;
+
+/* The catalog, store and pool are borrowed and must outlive the service. store may be NULL (no
+ * durability: databases then live in memory only). */
+flight_service *flight_service_new(const flight_config *cfg, gcatalog *cat, qv_store *store, qv_pool *pool);
+const qv_grpc_service *flight_service_grpc(flight_service *fs);
+/* Aborts every import in progress and stops the abort-timeout thread. Call after net/ has stopped. */
+void flight_service_free(flight_service *fs);
+
+#endif
