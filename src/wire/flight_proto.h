@@ -4,7 +4,9 @@
  * messages quiver reads and writes. Decoders take untrusted bytes, never read out of bounds, skip unknown
  * fields of every wire type, accept fields in any order (last one wins for scalars, as protobuf does),
  * and return views (pointer + length) into the input: nothing is copied, so the input must outlive the
- * result. Errors are QV_EINVAL with the byte offset. Encoders append to a qv_buf.
+ * result. Absent bytes fields decode as empty (n == 0). Errors are QV_EINVAL with the byte offset.
+ * Encoders append to a qv_buf in protobuf's canonical form: fields in number order, proto3 defaults
+ * (0, false, empty) omitted.
  */
 #ifndef QV_FLIGHT_PROTO_H
 #define QV_FLIGHT_PROTO_H
@@ -59,12 +61,16 @@ void fp_encode_action_type(qv_buf *b, const char *type, const char *description)
 void fp_encode_put_result(qv_buf *b, const void *app_metadata, size_t n);      /* PutResult */
 void fp_encode_handshake(qv_buf *b, uint64_t version, const void *payload, size_t n); /* HandshakeResponse */
 void fp_encode_schema_result(qv_buf *b, const void *ipc_schema, size_t n);     /* SchemaResult */
-/* FlightData without descriptor: header, optional app_metadata, body given as a list of pieces so a
- * caller can encode without first concatenating the body (the pieces are copied once into b). */
+/* FlightData without descriptor: header, body given as a list of pieces so a caller can encode without
+ * first concatenating the body (the pieces are copied once into b). Empty parts are allowed. */
 void fp_encode_flight_data(qv_buf *b, const void *header, size_t header_len, const void *const *body_parts,
                            const size_t *body_lens, int nparts);
-/* FlightInfo { schema=1, flight_descriptor=2 (CMD), endpoint=3 (ticket only), total_records=4,
- * total_bytes=5, ordered=6 }. */
+/* The same with app_metadata (field 3; omitted when metadata_len is 0). */
+void fp_encode_flight_data_with_metadata(qv_buf *b, const void *header, size_t header_len, const void *app_metadata,
+                                         size_t metadata_len, const void *const *body_parts, const size_t *body_lens,
+                                         int nparts);
+/* FlightInfo { schema=1, flight_descriptor=2 (CMD; written when cmd is not NULL), endpoint=3 (ticket only),
+ * total_records=4, total_bytes=5, ordered=6 }. */
 typedef struct fp_endpoint {
     const void *ticket;
     size_t ticket_len;

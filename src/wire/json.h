@@ -2,8 +2,10 @@
  *
  * Owns: the JSON syntax (RFC 8259). The parser builds a read-only tree in one arena owned by a json_doc;
  * every value, string and array lives until json_doc_free. Strings are decoded (escapes, \uXXXX with
- * surrogate pairs) to UTF-8 and NUL-terminated (they may also contain NUL: use len). Numbers keep both a
- * double and, when the text is an integer that fits, an exact int64. Errors give the byte offset.
+ * surrogate pairs) to UTF-8 and NUL-terminated (they may also contain NUL: use len). Strings in the text
+ * must be valid UTF-8 and surrogate escapes must pair up; anything else is an error. Numbers keep both a
+ * double and, when the text is an integer that fits, an exact int64; a number beyond the double range
+ * is an error. Errors give the 0-based byte offset.
  * The writer appends to a qv_buf and escapes strings; it does not check nesting (callers are code, not
  * users). Nothing here knows what the JSON means.
  */
@@ -62,15 +64,21 @@ void json_doc_free(json_doc *doc);
 json_val *json_get(const json_val *obj, const char *key);
 const char *json_get_str(const json_val *obj, const char *key);  /* NULL unless a string */
 bool json_is_str(const json_val *v, const char *s);               /* string equal to s */
+/* Identical trees: same types, members in the same order (duplicates included), equal strings, and
+ * numbers with the same is_int, int64 and double (the sign of zero counts). */
+bool json_equal(const json_val *a, const json_val *b);
 
 /* Writer. */
 void json_write_str(qv_buf *b, const char *s, size_t n);   /* quoted and escaped; invalid UTF-8 -> U+FFFD */
-void json_write_cstr(qv_buf *b, const char *s);
+void json_write_cstr(qv_buf *b, const char *s);            /* NULL is written as null */
 void json_write_i64(qv_buf *b, int64_t v);
 void json_write_u64(qv_buf *b, uint64_t v);
-void json_write_double(qv_buf *b, double v);  /* shortest round-trip form; NaN/Inf written as null */
+/* Shortest form that reads back to the same double; integral values keep ".0" (1.0, -0.0) so they stay
+ * doubles for the reader; NaN and infinities are written as null. */
+void json_write_double(qv_buf *b, double v);
 void json_write_bool(qv_buf *b, bool v);
-/* Re-serialises a parsed value compactly. */
+/* Re-serialises a parsed value compactly: integers as integers (-0 kept), other numbers as doubles.
+ * Parsing the output gives a tree json_equal to v. */
 void json_write_val(qv_buf *b, const json_val *v);
 
 #endif

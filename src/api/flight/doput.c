@@ -95,7 +95,7 @@ static int open_stream(qv_grpc_call *call, put_stream *ps, const fp_descriptor *
                    : e == ENT_TRIPLET           ? imp->kind == IMPORT_TRIPLETS
                                                 : imp->kind == IMPORT_NODE_PROPERTIES;
     if (!kind_ok) {
-        qv_err_set(err, QV_EINVAL, "entity_type '%s' cannot be sent to '%s', a %s import (%s)", entity, name,
+        qv_err_set(err, QV_EPHASE, "entity_type '%s' cannot be sent to '%s', a %s import (%s)", entity, name,
                    import_kind_name(imp->kind), phase_hint(e));
         goto out;
     }
