@@ -13,6 +13,10 @@
  * Arrays returned by the reader point into the caller's body when it is 8-byte aligned and uncompressed,
  * and otherwise into memory the reader owns; every pointer handed out is 8-byte aligned. They stay valid
  * until the next arw_reader_feed or arw_reader_free.
+ *
+ * Compressed bodies: each buffer's 8-byte prefix must equal its decompressed size, except that a prefix
+ * equal to the compressed size is taken as "unknown" (apache-arrow JS up to 21.x writes that; fixed
+ * upstream in arrow-js#470). Decompression is bounded by the codec's maximum ratio and a per-message cap.
  */
 #ifndef QV_ARROW_IPC_H
 #define QV_ARROW_IPC_H
@@ -47,7 +51,8 @@ struct arw_field {
     bool nullable;
     arw_kind kind;         /* for a dictionary-encoded field: the kind of the dictionary VALUES */
     int type_id;           /* the flatbuffer Type enum value, e.g. 7 = Decimal (for error messages) */
-    int bit_width;         /* ARW_INT, ARW_FLOAT */
+    int bit_width;         /* ARW_INT, ARW_FLOAT; for ARW_UNSUPPORTED fixed-width types (decimal, date, time,
+                              timestamp, interval, duration, fixed_size_binary) the value width, else 0 */
     bool is_signed;        /* ARW_INT */
     int32_t list_size;     /* ARW_FIXED_SIZE_LIST */
     int nchildren;
@@ -67,8 +72,8 @@ typedef struct arw_array arw_array;
 struct arw_array {
     const arw_field *field;
     int64_t length;
-    int64_t null_count;
-    const uint8_t *validity;   /* LSB bitmap, 1 = valid; NULL when no bitmap was sent (no nulls) */
+    int64_t null_count;        /* reader: recounted from the bitmap, so it always agrees with validity */
+    const uint8_t *validity;   /* LSB bitmap, 1 = valid; NULL when there are no nulls */
     const void *offsets;       /* length+1 entries: int32 (UTF8/BINARY/LIST) or int64 (LARGE_*);
                                   checked: first >= 0, non-decreasing, last within the data/child */
     const void *values;        /* primitive data (bits for ARW_BOOL); for dictionary-encoded fields
@@ -101,6 +106,9 @@ void arw_reader_free(arw_reader *r);
 int arw_reader_feed(arw_reader *r, const uint8_t *header, size_t header_len, const uint8_t *body,
                     size_t body_len, arw_msg_type *type, qv_err *err);
 const arw_schema *arw_reader_schema(const arw_reader *r);  /* NULL before the schema */
+/* Caps the bytes one compressed message may decompress to (default 4 GiB); a larger claim fails with
+ * QV_ETOOBIG before anything is allocated. */
+void arw_reader_set_max_decompressed(arw_reader *r, uint64_t bytes);
 const arw_batch *arw_reader_batch(const arw_reader *r);    /* after ARW_MSG_RECORD_BATCH */
 
 /* Parses a standalone Schema message (bare flatbuffer). The caller frees with arw_schema_free. */
@@ -121,5 +129,10 @@ void arw_write_dictionary_batch(qv_buf *header, qv_buf *body, int64_t dict_id, c
                                 bool is_delta, arw_codec codec);
 /* Encapsulated framing: 0xFFFFFFFF, int32 length (padded to 8), flatbuffer, padding. */
 void arw_frame_message(qv_buf *out, const uint8_t *header, size_t len);
+/* Reads one encapsulated message from in[0, len): the 0xFFFFFFFF marker (or a pre-1.0 bare length),
+ * the metadata length, the flatbuffer, then Message.bodyLength body bytes. At end of stream (length 0)
+ * returns 0 with *header = NULL. *consumed = bytes used. Pointers point into `in`. */
+int arw_frame_read(const uint8_t *in, size_t len, const uint8_t **header, size_t *header_len,
+                   const uint8_t **body, size_t *body_len, size_t *consumed, qv_err *err);
 
 #endif
