@@ -11,6 +11,7 @@
 
 #include "graph/catalog.h"
 #include "graph/graph.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/pool.h"
 
@@ -26,10 +27,19 @@ const char *store_dir(const qv_store *s);
 int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err);
 /* Writes g (a database) durably; replaces an older snapshot of the same name atomically. */
 int store_save(qv_store *s, const graph *g, qv_err *err);
+/* Deletes the snapshot of the named database; succeeds when there is none. */
 int store_remove(qv_store *s, const char *name, qv_err *err);
 /* Snapshot codec on its own, for tests and fuzzing. */
 int store_snapshot_write_file(const graph *g, const char *path, qv_err *err);
 int store_snapshot_read_file(const char *path, qv_pool *pool, graph **out, qv_err *err);
 int store_snapshot_decode(const uint8_t *p, size_t n, qv_pool *pool, graph **out, qv_err *err);
+/* The snapshot of g, appended to out (what store_snapshot_write_file writes). */
+int store_snapshot_encode(const graph *g, qv_buf *out, qv_err *err);
+
+/* The file name (no directory) a database's snapshot has: the name with every byte outside
+ * [A-Za-z0-9_.-] (and a leading '.') percent-encoded, then ".qvg"; names whose encoding would be long
+ * are cut and end in '~' and a hash, so every file name stays under 210 bytes. name must not be empty. */
+#define STORE_FILE_NAME_MAX 256
+void store_file_name(const char *name, char out[STORE_FILE_NAME_MAX]);
 
 #endif

@@ -1,0 +1,89 @@
+/* snapshot.h — internals of the snapshot file format shared by the writer, the reader and the checks
+ * (internal to store/; the format itself is described in README.md).
+ *
+ * Owns: the constants of format version 1 (magic, header sizes, section ids and their names) and the
+ * declarations that connect snapshot_write.c, snapshot_read.c and snapshot_check.c. Must not hold any
+ * code that touches files or the catalog.
+ */
+#ifndef QV_STORE_SNAPSHOT_H
+#define QV_STORE_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "graph/graph.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/pool.h"
+
+#define SNAP_MAGIC           "QVGRAPH\0"
+#define SNAP_MAGIC_LEN       8
+#define SNAP_VERSION         1u
+#define SNAP_FILE_HEADER     16u /* magic, u32 version, u32 flags (0) */
+#define SNAP_SECTION_HEADER  32u /* u32 id, u32 index, u64 length, u64 checksum, u64 header checksum */
+#define SNAP_ALIGN           8u
+#define SNAP_HEADER_SEED     0x5156534543484452ull /* seed of the section-header checksum */
+#define SNAP_STR_NULL        0xFFFFFFFFu           /* length of an absent (NULL) string in META */
+#define SNAP_COL_HAS_PRESENT 1u                    /* column flag: a presence bitmap follows */
+
+/* Section ids, in file order. Column sections repeat once per column, `index` = column number. */
+enum snap_section {
+    SEC_META = 1,
+    SEC_LABELS = 2,
+    SEC_REL_TYPES = 3,
+    SEC_PROP_KEYS = 4,
+    SEC_EXT_IDS = 5,     /* INTEGER graphs */
+    SEC_EXT_STR_OFF = 6, /* STRING graphs */
+    SEC_EXT_STR = 7,     /* STRING graphs */
+    SEC_NODE_LABELSET = 8,
+    SEC_LABELSET_OFF = 9,
+    SEC_LABELSET_LABELS = 10,
+    SEC_NODE_COL = 16, /* column header: key, type, flags */
+    SEC_NODE_COL_PRESENT = 17,
+    SEC_NODE_COL_OFFSETS = 18,
+    SEC_NODE_COL_VALUES = 19,
+    SEC_OUT_OFF = 32,
+    SEC_OUT_TGT = 33,
+    SEC_REL_TYPE = 34,
+    SEC_IN_OFF = 35,
+    SEC_IN_REL = 36,
+    SEC_IN_SRC = 37,
+    SEC_REL_COL = 48,
+    SEC_REL_COL_PRESENT = 49,
+    SEC_REL_COL_OFFSETS = 50,
+    SEC_REL_COL_VALUES = 51,
+    SEC_TYPES = 64,   /* per relationship type: count, undirected, inverse */
+    SEC_END = 0xFFFF, /* u64 number of sections before it; nothing may follow */
+};
+
+/* "out_tgt", "node_col_values[3]", or "section id 77" for ids this version does not know. */
+void snap_section_name(uint32_t id, uint32_t index, char *out, size_t cap);
+static inline uint64_t snap_section_seed(uint32_t id, uint32_t index) { return ((uint64_t)id << 32) | index; }
+static inline uint64_t snap_pad(uint64_t n) { return (SNAP_ALIGN - n % SNAP_ALIGN) % SNAP_ALIGN; }
+
+/* Arrays are saved as the host lays them out, and the format is little-endian. */
+static inline int snap_host_little_endian(void) {
+    uint16_t probe = 1;
+    uint8_t first;
+    memcpy(&first, &probe, 1);
+    return first == 1;
+}
+
+/* Element size of a column's values array (bytes per row for scalars, per element for lists, 1 for
+ * strings), 0 for a type this version does not know. */
+size_t snap_prop_elem_size(gprop_type t);
+static inline int snap_prop_has_offsets(gprop_type t) { return t >= GPROP_STRING && t <= GPROP_FLOAT_LIST; }
+
+/* Writes the snapshot to fd (fd >= 0) or appends it to mem (fd < 0). `what` names the destination in
+ * error messages. Does not fsync. */
+int snap_write(const graph *g, int fd, qv_buf *mem, const char *what, qv_err *err);
+
+/* Structural checks of decoded arrays (snapshot_check.c). Each returns 0, or -1 with a message that
+ * names the section and the first bad entry. */
+int snap_check_offsets64(const uint64_t *off, uint64_t n, uint64_t end, const char *section, qv_err *err);
+int snap_check_labelsets(const graph *g, qv_err *err);
+int snap_check_csr(const graph *g, qv_pool *pool, qv_err *err); /* runs on the pool */
+int snap_check_types(const graph *g, qv_err *err);
+
+#endif

@@ -1,0 +1,80 @@
+/* snapshot_in.h — reading the framing of a snapshot: file header, sections, end marker (internal to
+ * store/).
+ *
+ * Owns: snap_in, the input (a memory block or a file descriptor) with its position and the error to
+ * fill, and the primitives the graph decoder (snapshot_read.c) is built on. Every primitive checks a
+ * length against what remains of the input before believing it, and verifies checksums and padding.
+ * Must not know what the sections mean (snapshot_read.c does).
+ */
+#ifndef QV_STORE_SNAPSHOT_IN_H
+#define QV_STORE_SNAPSHOT_IN_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "util/err.h"
+
+typedef struct snap_in {
+    const uint8_t *mem; /* memory input, or NULL: read from fd */
+    int fd;
+    uint64_t size, pos;
+    qv_err *err;
+    uint32_t nsec; /* sections read whole so far */
+    char last[64]; /* name of the last of them */
+} snap_in;
+
+/* The header of the section being read. */
+typedef struct snap_sec {
+    uint32_t id, index;
+    uint64_t len, sum;
+    char name[64];
+} snap_sec;
+
+/* Sets a QV_EINVAL error; returns -1. */
+int snap_in_bad(snap_in *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The file header: magic, version, flags. */
+int snap_in_header(snap_in *d);
+/* A section holding exactly count entries of elem bytes, read into a new block stored in *slot (a
+ * pointer to any pointer type); whatever *slot held before is freed. */
+int snap_in_array(snap_in *d, uint32_t id, uint32_t index, uint64_t count, size_t elem, void *slot);
+/* A section of small encoded fields, into a new block (*out) the caller frees; s describes it. */
+int snap_in_blob(snap_in *d, uint32_t id, uint32_t index, snap_sec *s, uint8_t **out);
+/* The end marker, and nothing after it. */
+int snap_in_end(snap_in *d);
+
+/* A cursor over a blob: reads past the end set `short_` and yield zeros. */
+typedef struct snap_cur {
+    const uint8_t *p;
+    uint64_t n, pos;
+    int short_;
+} snap_cur;
+
+static inline const uint8_t *snap_take(snap_cur *c, uint64_t n) {
+    if (c->short_ || n > c->n - c->pos) {
+        c->short_ = 1;
+        return NULL;
+    }
+    const uint8_t *p = c->p + c->pos;
+    c->pos += n;
+    return p;
+}
+static inline uint32_t snap_get_u32(snap_cur *c) {
+    uint32_t v = 0;
+    const uint8_t *p = snap_take(c, 4);
+    if (p) memcpy(&v, p, 4);
+    return v;
+}
+static inline uint64_t snap_get_u64(snap_cur *c) {
+    uint64_t v = 0;
+    const uint8_t *p = snap_take(c, 8);
+    if (p) memcpy(&v, p, 8);
+    return v;
+}
+static inline uint8_t snap_get_u8(snap_cur *c) {
+    const uint8_t *p = snap_take(c, 1);
+    return p ? *p : 0;
+}
+/* Fails (naming section s) if the cursor ran short or left bytes unread. */
+int snap_cur_done(snap_in *d, const snap_cur *c, const snap_sec *s);
+
+#endif

@@ -1,0 +1,306 @@
+/* snapshot_read.c — decodes a snapshot (format in README.md) from memory or from a file into a graph.
+ *
+ * Owns: the meaning of every section on input, in their fixed order: the length each must have given
+ * the counts read before it, the small encoded sections (meta, names, column headers, types), and
+ * assembling the graph; then the structural checks (snapshot_check.c) and the id index build. The bytes
+ * are untrusted: nothing is handed out before every id and offset has been validated. Must not touch
+ * the catalog or the data directory, nor read bytes except through snapshot_in.h.
+ */
+#include "store/snapshot.h"
+#include "store/snapshot_in.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ULL(x)    ((unsigned long long)(x))
+#define MAX_NODES UINT32_MAX /* internal ids are uint32; the id index reserves UINT32_MAX */
+#define MAX_RELS  UINT32_MAX /* in_rel holds uint32 relationship ids */
+#define MAX_TYPES 65536u     /* rel_type is uint16 */
+
+typedef struct dec {
+    snap_in in;
+    graph *g;
+    uint64_t n, m;
+    uint32_t n_labelsets, n_node_cols, n_rel_cols;
+} dec;
+
+/* A string of META: NULL allowed or not, never empty, never with a NUL byte. */
+static int get_name(dec *d, snap_cur *c, const snap_sec *s, const char *what, int nullable, char **out) {
+    *out = NULL;
+    uint32_t len = snap_get_u32(c);
+    if (c->short_) return snap_cur_done(&d->in, c, s);
+    if (len == SNAP_STR_NULL) {
+        if (nullable) return 0;
+        return snap_in_bad(&d->in, "section '%s': the %s is missing (file corrupt)", s->name, what);
+    }
+    const uint8_t *p = snap_take(c, len);
+    if (!p) return snap_cur_done(&d->in, c, s);
+    if (len == 0 && !nullable)
+        return snap_in_bad(&d->in, "section '%s': the %s is empty (file corrupt)", s->name, what);
+    if (memchr(p, 0, len))
+        return snap_in_bad(&d->in, "section '%s': the %s contains a NUL byte (file corrupt)", s->name, what);
+    *out = qv_strndup((const char *)p, len);
+    return 0;
+}
+
+static int read_meta(dec *d) {
+    snap_sec s;
+    uint8_t *p;
+    if (snap_in_blob(&d->in, SEC_META, 0, &s, &p) < 0) return -1;
+    snap_cur c = {.p = p, .n = s.len};
+    uint32_t durable = snap_get_u32(&c), id_type = snap_get_u32(&c);
+    uint64_t created = snap_get_u64(&c);
+    d->n = snap_get_u64(&c);
+    d->m = snap_get_u64(&c);
+    d->n_labelsets = snap_get_u32(&c);
+    d->n_node_cols = snap_get_u32(&c);
+    d->n_rel_cols = snap_get_u32(&c);
+    char *name = NULL, *db = NULL, *idp = NULL;
+    int rc = -1;
+    if (get_name(d, &c, &s, "graph name", 0, &name) < 0 || get_name(d, &c, &s, "database name", 1, &db) < 0 ||
+        get_name(d, &c, &s, "id property", 1, &idp) < 0 || snap_cur_done(&d->in, &c, &s) < 0)
+        goto out;
+    if (durable > 1 || id_type > 1) {
+        snap_in_bad(&d->in, "section 'meta': unknown flags (durable %u, id type %u) (file corrupt)", durable, id_type);
+        goto out;
+    }
+    if (d->n > MAX_NODES || d->m > MAX_RELS) {
+        snap_in_bad(
+            &d->in,
+            "section 'meta': %llu nodes and %llu relationships exceed what this version supports (file corrupt)",
+            ULL(d->n), ULL(d->m));
+        goto out;
+    }
+    d->g = graph_new(name, db, durable == 1, (graph_id_type)id_type, idp);
+    d->g->created_ms = created;
+    rc = 0;
+out:
+    free(name);
+    free(db);
+    free(idp);
+    free(p);
+    return rc;
+}
+
+static int read_strtab(dec *d, uint32_t id, qv_strtab *t, uint32_t max) {
+    snap_sec s;
+    uint8_t *p;
+    if (snap_in_blob(&d->in, id, 0, &s, &p) < 0) return -1;
+    snap_cur c = {.p = p, .n = s.len};
+    uint32_t count = snap_get_u32(&c);
+    int rc = 0;
+    if (count > max || count > s.len / 4) {
+        rc = snap_in_bad(&d->in, "section '%s' claims %u names, more than it can hold (file corrupt)", s.name, count);
+        goto out;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t len = snap_get_u32(&c);
+        const uint8_t *name = snap_take(&c, len);
+        if (!name) break;
+        if (qv_strtab_intern(t, (const char *)name, len) != i) {
+            rc = snap_in_bad(&d->in, "section '%s': name %u repeats an earlier name (file corrupt)", s.name, i);
+            goto out;
+        }
+    }
+    rc = snap_cur_done(&d->in, &c, &s);
+out:
+    free(p);
+    return rc;
+}
+
+/* One property column of `rows` rows; base is SEC_NODE_COL or SEC_REL_COL, first..c-1 are the columns
+ * already read (their keys must differ from this one's). */
+static int read_column(dec *d, uint32_t base, uint32_t i, uint64_t rows, gcolumn *cols) {
+    gcolumn *c = &cols[i];
+    snap_sec s;
+    uint8_t *p;
+    if (snap_in_blob(&d->in, base, i, &s, &p) < 0) return -1;
+    snap_cur k = {.p = p, .n = s.len};
+    uint32_t key = snap_get_u32(&k), type = snap_get_u32(&k), flags = snap_get_u32(&k), reserved = snap_get_u32(&k);
+    free(p);
+    if (snap_cur_done(&d->in, &k, &s) < 0) return -1;
+    size_t elem = type <= GPROP_FLOAT_LIST ? snap_prop_elem_size((gprop_type)type) : 0;
+    if (key >= d->g->prop_keys.count)
+        return snap_in_bad(&d->in, "section '%s': property key %u is not among the %u keys (file corrupt)", s.name, key,
+                           d->g->prop_keys.count);
+    if (!elem || (flags & ~SNAP_COL_HAS_PRESENT) || reserved)
+        return snap_in_bad(&d->in, "section '%s': unknown type %u or flags %#x (file corrupt, or from a newer version)",
+                           s.name, type, flags);
+    if (base == SEC_REL_COL && type != GPROP_DOUBLE)
+        return snap_in_bad(&d->in,
+                           "section '%s': relationship property '%s' has type %s, but only double is supported (file "
+                           "corrupt)",
+                           s.name, qv_strtab_name(&d->g->prop_keys, key), gprop_type_name((gprop_type)type));
+    for (uint32_t j = 0; j < i; j++)
+        if (cols[j].key == key)
+            return snap_in_bad(&d->in, "section '%s': property '%s' appears twice (file corrupt)", s.name,
+                               qv_strtab_name(&d->g->prop_keys, key));
+    c->key = key;
+    c->type = (gprop_type)type;
+    if ((flags & SNAP_COL_HAS_PRESENT) && snap_in_array(&d->in, base + 1, i, (rows + 63) / 64, 8, &c->present) < 0)
+        return -1;
+    uint64_t nvalues = rows;
+    if (snap_prop_has_offsets(c->type)) {
+        if (snap_in_array(&d->in, base + 2, i, rows + 1, 8, &c->offsets) < 0) return -1;
+        char name[64];
+        snap_section_name(base + 2, i, name, sizeof name);
+        if (snap_check_offsets64(c->offsets, rows, c->offsets[rows], name, d->in.err) < 0) return -1;
+        nvalues = c->offsets[rows];
+    }
+    return snap_in_array(&d->in, base + 3, i, nvalues, elem, &c->values);
+}
+
+static int read_columns(dec *d, uint32_t base, uint32_t n, uint64_t rows, gcolumn **cols, int *ncols) {
+    if (n > d->g->prop_keys.count)
+        return snap_in_bad(&d->in, "section 'meta': %u property columns but only %u property keys (file corrupt)", n,
+                           d->g->prop_keys.count);
+    free(*cols);
+    *cols = calloc(n ? n : 1, sizeof **cols);
+    if (!*cols) return qv_err_set(d->in.err, QV_ENOMEM, "not enough memory for %u property columns", n);
+    *ncols = (int)n; /* set now: graph_free releases whatever was read if a later column fails */
+    for (uint32_t i = 0; i < n; i++)
+        if (read_column(d, base, i, rows, *cols) < 0) return -1;
+    return 0;
+}
+
+static int read_nodes(dec *d) {
+    graph *g = d->g;
+    uint64_t n = d->n;
+    g->n_nodes = n;
+    if (g->id_type == GRAPH_ID_STRING) {
+        if (snap_in_array(&d->in, SEC_EXT_STR_OFF, 0, n + 1, 8, &g->ext_str_off) < 0) return -1;
+        if (snap_check_offsets64(g->ext_str_off, n, g->ext_str_off[n], "ext_str_off", d->in.err) < 0) return -1;
+        if (snap_in_array(&d->in, SEC_EXT_STR, 0, g->ext_str_off[n], 1, &g->ext_str) < 0) return -1;
+    } else {
+        if (snap_in_array(&d->in, SEC_EXT_IDS, 0, n, 8, &g->ext_ids) < 0) return -1;
+    }
+    if (snap_in_array(&d->in, SEC_NODE_LABELSET, 0, n, 4, &g->node_labelset) < 0) return -1;
+    g->n_labelsets = 0; /* until both arrays are read, for the checks below */
+    if (snap_in_array(&d->in, SEC_LABELSET_OFF, 0, (uint64_t)d->n_labelsets + 1, 4, &g->labelset_off) < 0) return -1;
+    if (snap_in_array(&d->in, SEC_LABELSET_LABELS, 0, g->labelset_off[d->n_labelsets], 4, &g->labelset_labels) < 0)
+        return -1;
+    g->n_labelsets = d->n_labelsets;
+    if (snap_check_labelsets(g, d->in.err) < 0) return -1;
+    return read_columns(d, SEC_NODE_COL, d->n_node_cols, n, &g->node_cols, &g->n_node_cols);
+}
+
+static int read_rels(dec *d) {
+    graph *g = d->g;
+    uint64_t n = d->n, m = d->m;
+    g->n_rels = m;
+    if (snap_in_array(&d->in, SEC_OUT_OFF, 0, n + 1, 8, &g->out_off) < 0 ||
+        snap_in_array(&d->in, SEC_OUT_TGT, 0, m, 4, &g->out_tgt) < 0 ||
+        snap_in_array(&d->in, SEC_REL_TYPE, 0, m, 2, &g->rel_type) < 0 ||
+        snap_in_array(&d->in, SEC_IN_OFF, 0, n + 1, 8, &g->in_off) < 0 ||
+        snap_in_array(&d->in, SEC_IN_REL, 0, m, 4, &g->in_rel) < 0 ||
+        snap_in_array(&d->in, SEC_IN_SRC, 0, m, 4, &g->in_src) < 0)
+        return -1;
+    return read_columns(d, SEC_REL_COL, d->n_rel_cols, m, &g->rel_cols, &g->n_rel_cols);
+}
+
+static int read_types(dec *d) {
+    graph *g = d->g;
+    uint32_t nt = g->rel_types.count;
+    snap_sec s;
+    uint8_t *p;
+    if (snap_in_blob(&d->in, SEC_TYPES, 0, &s, &p) < 0) return -1;
+    int rc = 0;
+    if (s.len != (uint64_t)nt * 10) {
+        rc = snap_in_bad(&d->in, "section 'types' holds %llu bytes where %u types need %llu (file corrupt)", ULL(s.len),
+                         nt, ULL((uint64_t)nt * 10));
+        goto out;
+    }
+    free(g->type_count);
+    free(g->type_undirected);
+    free(g->type_inverse);
+    g->type_count = malloc((size_t)nt * 8 + 8);
+    g->type_undirected = malloc((size_t)nt + 1);
+    g->type_inverse = malloc((size_t)nt + 1);
+    if (!g->type_count || !g->type_undirected || !g->type_inverse) {
+        rc = qv_err_set(d->in.err, QV_ENOMEM, "not enough memory for %u relationship types", nt);
+        goto out;
+    }
+    snap_cur c = {.p = p, .n = s.len};
+    for (uint32_t t = 0; t < nt; t++)
+        g->type_count[t] = snap_get_u64(&c);
+    for (int pass = 0; pass < 2; pass++) {
+        bool *flags = pass ? g->type_inverse : g->type_undirected;
+        for (uint32_t t = 0; t < nt; t++) {
+            uint8_t v = snap_get_u8(&c);
+            if (v > 1) {
+                rc = snap_in_bad(&d->in, "section 'types': flag byte %u of type %u is neither 0 nor 1 (file corrupt)",
+                                 v, t);
+                goto out;
+            }
+            flags[t] = v == 1;
+        }
+    }
+    rc = snap_cur_done(&d->in, &c, &s);
+out:
+    free(p);
+    return rc;
+}
+
+static int decode(dec *d, qv_pool *pool, graph **out) {
+    *out = NULL;
+    if (!snap_host_little_endian())
+        return qv_err_set(d->in.err, QV_EUNIMPL, "snapshots can only be read on little-endian machines");
+    if (snap_in_header(&d->in) < 0 || read_meta(d) < 0) return -1;
+    graph *g = d->g;
+    if (read_strtab(d, SEC_LABELS, &g->labels, UINT32_MAX) < 0 ||
+        read_strtab(d, SEC_REL_TYPES, &g->rel_types, MAX_TYPES) < 0 ||
+        read_strtab(d, SEC_PROP_KEYS, &g->prop_keys, INT32_MAX) < 0 || read_nodes(d) < 0 || read_rels(d) < 0 ||
+        read_types(d) < 0 || snap_in_end(&d->in) < 0)
+        goto fail;
+    if (snap_check_csr(g, pool, d->in.err) < 0 || snap_check_types(g, d->in.err) < 0) goto fail;
+    gidindex_free(&g->idx);
+    int rc = g->id_type == GRAPH_ID_STRING
+                 ? gidindex_build_str(&g->idx, g->ext_str_off, g->ext_str, g->n_nodes, pool, d->in.err)
+                 : gidindex_build_int(&g->idx, g->ext_ids, g->n_nodes, pool, d->in.err);
+    if (rc < 0) {
+        qv_err_prefix(d->in.err, "node ids");
+        goto fail;
+    }
+    *out = g;
+    return 0;
+fail:
+    graph_free(g);
+    d->g = NULL;
+    return -1;
+}
+
+int store_snapshot_decode(const uint8_t *p, size_t n, qv_pool *pool, graph **out, qv_err *err) {
+    static const uint8_t empty[1];
+    dec d = {.in = {.mem = p ? p : empty, .fd = -1, .size = p ? n : 0, .err = err}};
+    return decode(&d, pool, out);
+}
+
+int store_snapshot_read_file(const char *path, qv_pool *pool, graph **out, qv_err *err) {
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return qv_err_set(err, errno == ENOENT ? QV_ENOTFOUND : QV_EIO, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        qv_err_set(err, QV_EIO, "cannot stat %s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        qv_err_set(err, QV_EINVAL, "%s: not a regular file", path);
+        close(fd);
+        return -1;
+    }
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    dec d = {.in = {.fd = fd, .size = (uint64_t)st.st_size, .err = err}};
+    int rc = decode(&d, pool, out);
+    close(fd);
+    if (rc < 0) qv_err_prefix(err, "%s", path);
+    return rc;
+}
