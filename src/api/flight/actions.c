@@ -172,10 +172,10 @@ static int create_import(flight_service *fs, import_kind kind, const uint8_t *bo
         imports_put(fs->imports, old);
         if (same) {
             qv_buf_free(&canon);
+            reply_name(reply, name); /* name lives in doc */
+            qv_buf_append_byte(reply, '}');
             free(types);
             json_doc_free(doc);
-            reply_name(reply, name);
-            qv_buf_append_byte(reply, '}');
             return 0;
         }
         if (busy) {

@@ -514,8 +514,9 @@ static int convert_props(col_plan *p, const arw_batch *b, gchunk_col **out, int 
 
 /* ---- batches ----------------------------------------------------------------------------------------- */
 
+/* The loader moves the chunk's arrays out (and zeroes the struct); the struct itself stays ours. */
 static int node_batch(col_plan *p, const arw_batch *b, qv_err *err) {
-    gnode_chunk *c = qv_calloc(1, sizeof *c);
+    gnode_chunk chunk = {0}, *c = &chunk;
     c->n = (uint64_t)b->length;
     c->common_labelset = p->common_labelset;
     const arw_array *ids = &b->columns[p->id_col];
@@ -529,14 +530,13 @@ static int node_batch(col_plan *p, const arw_batch *b, qv_err *err) {
         free(c->str_off);
         free(c->str);
         free(c->labelset);
-        free(c);
         return -1;
     }
     return p->entity == ENT_NODE ? gloader_add_nodes(p->loader, c, err) : gproploader_add(p->props, c, err);
 }
 
 static int rel_batch(col_plan *p, const arw_batch *b, qv_err *err) {
-    grel_chunk *c = qv_calloc(1, sizeof *c);
+    grel_chunk chunk = {0}, *c = &chunk;
     c->n = (uint64_t)b->length;
     c->common_type = p->default_type;
     const arw_array *src = &b->columns[p->src_col], *tgt = &b->columns[p->tgt_col];
@@ -564,7 +564,6 @@ static int rel_batch(col_plan *p, const arw_batch *b, qv_err *err) {
         free(c->type);
         free(c->src_labelset);
         free(c->tgt_labelset);
-        free(c);
         return -1;
     }
     return gloader_add_rels(p->loader, c, err);
