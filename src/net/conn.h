@@ -1,0 +1,75 @@
+/* conn.h — what every connection shares, and the worker that owns it (internal to src/net).
+ *
+ * Owns: qv_conn (socket, peer name, output buffer, place in its worker's list) and qv_worker (one
+ * thread, one event loop, its listening sockets and connections). A protocol (h2.c for gRPC, http1.c
+ * for HTTP/1.1) embeds qv_conn as the FIRST member of its own connection struct and supplies qv_conn_ops.
+ * Must not: know any protocol.
+ */
+#ifndef QV_NET_CONN_H
+#define QV_NET_CONN_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "net/bigbuf.h"
+#include "net/loop.h"
+#include "net/server.h"
+#include "util/buf.h"
+
+typedef struct qv_conn qv_conn;
+typedef struct qv_worker qv_worker;
+
+typedef struct qv_conn_ops {
+    /* Socket readiness (QV_LOOP_READ / QV_LOOP_WRITE / QV_LOOP_ERROR). */
+    void (*on_io)(qv_conn *c, unsigned events);
+    /* Tear down: end protocol state (gRPC calls get on_close), then qv_conn_release and free. */
+    void (*destroy)(qv_conn *c);
+} qv_conn_ops;
+
+struct qv_conn {
+    const qv_conn_ops *ops;
+    qv_worker *worker;
+    const qv_net_config *cfg;
+    int fd;
+    char peer[64];          /* "127.0.0.1:53122" / "[::1]:53122" */
+    qv_buf out;             /* bytes waiting for the socket: out.data[out_off .. out.len) */
+    size_t out_off;
+    qv_conn *prev, *next;   /* worker->conns */
+};
+
+struct qv_worker {
+    qv_net *net;
+    const qv_net_config *cfg;
+    int index;
+    qv_loop *loop;
+    pthread_t thread;
+    bool started;
+    int grpc_fd, http_fd;   /* listening sockets, -1 when absent */
+    qv_conn *conns;
+    uint8_t *rbuf;          /* read buffer shared by this worker's HTTP/2 connections */
+    size_t rbuf_size;
+    qv_bigbuf_cache bigbufs;  /* large message buffers waiting for reuse */
+};
+
+/* Links c into its worker and watches fd for reading. On failure the caller still owns fd. */
+int qv_conn_init(qv_conn *c, const qv_conn_ops *ops, qv_worker *w, int fd, const char *peer, qv_err *err);
+/* Unwatches and closes the socket, unlinks c, frees the output buffer. Does not free c. */
+void qv_conn_release(qv_conn *c);
+
+static inline size_t qv_conn_pending(const qv_conn *c) { return c->out.len - c->out_off; }
+/* Writes as much of the output buffer as the socket takes. -1 when the socket is dead. */
+int qv_conn_flush(qv_conn *c);
+/* Sets read/write interest. */
+void qv_conn_watch(qv_conn *c, bool read, bool write);
+
+/* "127.0.0.1:8491" or "[::1]:8491". */
+void qv_net_format_addr(const struct sockaddr *sa, char *out, size_t cap);
+
+/* Protocol constructors (h2.c, http1.c): take ownership of fd (closing it on failure). */
+void qv_h2_conn_accept(qv_worker *w, int fd, const char *peer);
+void qv_http1_conn_accept(qv_worker *w, int fd, const char *peer);
+
+#endif

@@ -1,0 +1,311 @@
+/* http1.c — HTTP/1.1 connections on the HTTP port, and the qv_http_* helpers of http.h.
+ *
+ * Owns: reading requests through the reader of http1_parse.c (keep-alive and pipelining: responses are
+ * written in request order), calling the handler synchronously, writing responses (status line,
+ * Content-Type, Content-Length, Date, Server: quiver, Connection, the handler's headers, body),
+ * "100 Continue", error answers (400/413/417/431/501/505 with a Neptune-style JSON body, then close),
+ * and closing gracefully: after the last response the write side is shut down and the input drained
+ * for up to LINGER_MS, so a client still sending its body sees the error instead of a reset.
+ * Must not: parse bytes itself (http1_parse.c does), or know what the handler does.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/conn.h"
+#include "net/http1_parse.h"
+#include "util/log.h"
+
+#define READ_CHUNK (64u << 10)
+#define OUT_HIGH (1u << 20)        /* stop reading/serving pipelined requests above this much output */
+#define LINGER_MS 2000
+#define DEFAULT_MAX_BODY ((uint64_t)64 << 20)
+
+typedef struct http1_conn {
+    qv_conn base;                 /* first: http1_conn * <-> qv_conn * */
+    qv_http1_reader rd;
+    qv_buf in;                    /* received, not yet consumed: in.data[in_off .. in.len) */
+    size_t in_off;
+    bool close_after;             /* no more requests: close once the output is flushed */
+    bool lingering;               /* write side shut down; draining input until EOF or the timer */
+    uint64_t linger_timer;
+    qv_http_response resp;
+} http1_conn;
+
+/* ---- http.h helpers ---- */
+
+const char *qv_http_header_get(const qv_http_request *req, const char *name) {
+    for (int i = 0; i < req->nheaders; i++)
+        if (strcasecmp(req->headers[i].name, name) == 0) return req->headers[i].value;
+    return NULL;
+}
+
+/* Copies s into the arena; if the arena moved, re-points headers that referred into it. */
+static const char *arena_copy(qv_http_response *resp, const char *s) {
+    size_t n = strlen(s) + 1;
+    uintptr_t old = (uintptr_t)resp->arena.data, old_end = old + resp->arena.len;
+    size_t s_off = (uintptr_t)s >= old && (uintptr_t)s < old_end ? (size_t)((uintptr_t)s - old) : SIZE_MAX;
+    qv_buf_reserve(&resp->arena, n);
+    uintptr_t now = (uintptr_t)resp->arena.data;
+    if (s_off != SIZE_MAX) s = (const char *)(now + s_off); /* s itself lived in the arena */
+    if (old && now != old)
+        for (int i = 0; i < resp->nheaders; i++) {
+            qv_http_header *h = &resp->headers[i];
+            if ((uintptr_t)h->name >= old && (uintptr_t)h->name < old_end)
+                h->name = (const char *)(now + ((uintptr_t)h->name - old));
+            if ((uintptr_t)h->value >= old && (uintptr_t)h->value < old_end)
+                h->value = (const char *)(now + ((uintptr_t)h->value - old));
+        }
+    char *dst = (char *)resp->arena.data + resp->arena.len;
+    memcpy(dst, s, n);
+    resp->arena.len += n;
+    return dst;
+}
+
+void qv_http_response_header(qv_http_response *resp, const char *name, const char *value) {
+    if (resp->nheaders == QV_HTTP_MAX_RESPONSE_HEADERS) {
+        QV_WARN("http: response header '%s' dropped: more than %d headers", name, QV_HTTP_MAX_RESPONSE_HEADERS);
+        return;
+    }
+    qv_http_header *h = &resp->headers[resp->nheaders++];
+    h->name = NULL;
+    h->value = NULL;
+    const char *n = arena_copy(resp, name);
+    h->name = n;
+    h->value = arena_copy(resp, value); /* may move the arena: n is re-pointed through h->name */
+}
+
+/* ---- responses ---- */
+
+static const char *reason(int status) {
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 417: return "Expectation Failed";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return status < 300 ? "OK" : status < 500 ? "Client Error" : "Server Error";
+    }
+}
+
+static void http_date(char *out, size_t cap) {
+    static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(out, cap, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7], tm.tm_mday,
+             months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static bool header_safe(const char *s) { return s && !strpbrk(s, "\r\n"); }
+
+static void write_response(http1_conn *c, const qv_http_response *resp, bool head_only, bool keep_alive) {
+    qv_buf *o = &c->base.out;
+    char date[64];
+    http_date(date, sizeof date);
+    int st = resp->status >= 100 && resp->status <= 999 ? resp->status : 500;
+    bool no_body = st == 204 || st == 304 || st < 200;
+    qv_buf_printf(o, "HTTP/1.1 %d %s\r\n", st, reason(st));
+    if (!no_body) {
+        const char *ct = header_safe(resp->content_type) ? resp->content_type : "application/json";
+        qv_buf_printf(o, "Content-Type: %s\r\nContent-Length: %zu\r\n", ct, resp->body.len);
+    }
+    qv_buf_printf(o, "Date: %s\r\nServer: quiver\r\nConnection: %s\r\n", date, keep_alive ? "keep-alive" : "close");
+    for (int i = 0; i < resp->nheaders && i < QV_HTTP_MAX_RESPONSE_HEADERS; i++) {
+        const qv_http_header *h = &resp->headers[i];
+        if (!header_safe(h->name) || !header_safe(h->value) || !*h->name) continue; /* no header injection */
+        qv_buf_printf(o, "%s: %s\r\n", h->name, h->value);
+    }
+    qv_buf_append(o, "\r\n", 2);
+    if (!no_body && !head_only && resp->body.len) qv_buf_append(o, resp->body.data, resp->body.len);
+}
+
+static void json_escape(qv_buf *b, const char *s) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            qv_buf_printf(b, "\\%c", *p);
+        else if (*p < 0x20)
+            qv_buf_printf(b, "\\u%04x", *p);
+        else
+            qv_buf_append_byte(b, *p);
+    }
+}
+
+static void reset_response(qv_http_response *r) {
+    r->status = 200;
+    r->content_type = "application/json";
+    qv_buf_reset(&r->body);
+    qv_buf_reset(&r->arena);
+    r->nheaders = 0;
+}
+
+static void write_error(http1_conn *c, int status, const char *code, const char *message) {
+    qv_http_response *r = &c->resp;
+    reset_response(r);
+    r->status = status;
+    qv_buf_append_str(&r->body, "{\"code\":\"");
+    qv_buf_append_str(&r->body, code);
+    qv_buf_append_str(&r->body, "\",\"detailedMessage\":\"");
+    json_escape(&r->body, message);
+    qv_buf_append_str(&r->body, "\"}");
+    write_response(c, r, false, false);
+}
+
+/* ---- requests ---- */
+
+static void serve(http1_conn *c) {
+    qv_http1_head *h = &c->rd.head;
+    qv_http_request req = {
+        .method = h->method,
+        .path = h->path,
+        .query = h->query,
+        .headers = h->headers,
+        .nheaders = h->nheaders,
+        .body = c->rd.body.data ? c->rd.body.data : (const uint8_t *)"",
+        .body_len = c->rd.body.len,
+        .peer = c->base.peer,
+    };
+    qv_http_response *r = &c->resp;
+    reset_response(r);
+    const qv_net_config *cfg = c->base.cfg;
+    if (cfg->http_handler) {
+        cfg->http_handler(cfg->http_ctx, &req, r);
+    } else {
+        r->status = 404;
+        qv_buf_printf(&r->body, "{\"code\":\"NotFoundException\",\"detailedMessage\":\"no HTTP handler\"}");
+    }
+    bool keep = h->keep_alive;
+    write_response(c, r, strcmp(h->method, "HEAD") == 0, keep);
+    if (!keep) c->close_after = true;
+}
+
+static void process(http1_conn *c) {
+    while (!c->close_after && c->in_off < c->in.len && qv_conn_pending(&c->base) < OUT_HIGH) {
+        size_t used = 0;
+        qv_http1_event ev = qv_http1_reader_feed(&c->rd, c->in.data + c->in_off, c->in.len - c->in_off, &used);
+        c->in_off += used;
+        if (ev == QV_HTTP1_NEED_MORE) break;
+        if (ev == QV_HTTP1_CONTINUE) {
+            qv_buf_append_str(&c->base.out, "HTTP/1.1 100 Continue\r\n\r\n");
+        } else if (ev == QV_HTTP1_REQUEST) {
+            serve(c);
+            qv_http1_reader_next(&c->rd);
+        } else {
+            QV_DEBUG("http %s: %d %s", c->base.peer, c->rd.status, c->rd.error);
+            write_error(c, c->rd.status, "BadRequestException", c->rd.error);
+            c->close_after = true;
+        }
+    }
+    if (c->in_off == c->in.len) {
+        c->in.len = c->in_off = 0;
+        if (c->in.cap > (4u << 20)) qv_buf_free(&c->in);
+    } else if (c->in_off > 0) {
+        memmove(c->in.data, c->in.data + c->in_off, c->in.len - c->in_off);
+        c->in.len -= c->in_off;
+        c->in_off = 0;
+    }
+}
+
+/* ---- connection ---- */
+
+static void http1_destroy(qv_conn *base) {
+    http1_conn *c = (http1_conn *)base;
+    if (c->linger_timer) qv_loop_timer_cancel(base->worker->loop, c->linger_timer);
+    qv_conn_release(base);
+    qv_http1_reader_free(&c->rd);
+    qv_buf_free(&c->in);
+    qv_buf_free(&c->resp.body);
+    qv_buf_free(&c->resp.arena);
+    free(c);
+}
+
+static void linger_expired(qv_loop *loop, void *arg) {
+    (void)loop;
+    http1_conn *c = arg;
+    c->linger_timer = 0;
+    http1_destroy(&c->base);
+}
+
+static void settle(http1_conn *c) {
+    if (qv_conn_flush(&c->base) < 0) {
+        http1_destroy(&c->base);
+        return;
+    }
+    size_t pending = qv_conn_pending(&c->base);
+    if (c->close_after && pending == 0 && !c->lingering) {
+        c->lingering = true;
+        shutdown(c->base.fd, SHUT_WR);
+        c->linger_timer = qv_loop_timer_add(c->base.worker->loop, LINGER_MS, linger_expired, c);
+    }
+    bool want_read = c->lingering || (!c->close_after && pending < OUT_HIGH);
+    qv_conn_watch(&c->base, want_read, pending > 0);
+}
+
+static void http1_on_io(qv_conn *base, unsigned events) {
+    http1_conn *c = (http1_conn *)base;
+    if (events & QV_LOOP_READ) {
+        qv_buf_reserve(&c->in, READ_CHUNK);
+        ssize_t n = read(base->fd, c->in.data + c->in.len, c->in.cap - c->in.len);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            http1_destroy(base); /* the client closed (or reset) the connection */
+            return;
+        }
+        if (n > 0) {
+            if (c->lingering) {
+                /* discarding whatever the client still sends */
+            } else {
+                c->in.len += (size_t)n;
+            }
+        }
+    } else if ((events & QV_LOOP_ERROR) && !(events & QV_LOOP_WRITE)) {
+        http1_destroy(base);
+        return;
+    }
+    if (!c->lingering) process(c);
+    settle(c);
+}
+
+static const qv_conn_ops http1_ops = {.on_io = http1_on_io, .destroy = http1_destroy};
+
+void qv_http1_conn_accept(qv_worker *w, int fd, const char *peer) {
+    http1_conn *c = qv_calloc(1, sizeof *c);
+    qv_err err;
+    if (qv_conn_init(&c->base, &http1_ops, w, fd, peer, &err) < 0) {
+        QV_WARN("http %s: %s", peer, err.msg);
+        close(fd);
+        free(c);
+        return;
+    }
+    uint64_t max_body = w->cfg->max_http_body ? w->cfg->max_http_body : DEFAULT_MAX_BODY;
+    qv_http1_reader_init(&c->rd, max_body);
+    qv_buf_init(&c->in);
+    qv_buf_init(&c->resp.body);
+    qv_buf_init(&c->resp.arena);
+    QV_DEBUG("http %s: connected", peer);
+}
