@@ -16,7 +16,7 @@ DATA_DIR ?= ./quiver-data
 SERVE_ARGS ?=
 
 APT_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
-                libnghttp2-dev liblz4-dev libzstd-dev libcmocka-dev nodejs npm
+                libnghttp2-dev liblz4-dev libzstd-dev libcmocka-dev zlib1g-dev
 
 .PHONY: deps build build-asan build-fuzz test test-unit test-asan test-fuzz serve bench clean
 
@@ -24,6 +24,7 @@ deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
+	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \

@@ -117,7 +117,7 @@ static int follow(const fb_table *t, unsigned slot, size_t *target, const char *
 
 int fb_read_table(const fb_table *t, unsigned slot, fb_table *out, bool *present, const char *what,
                   qv_err *err) {
-    size_t to;
+    size_t to = 0;
     *present = false;
     if (follow(t, slot, &to, what, err)) return -1;
     if (!to) return 0;
@@ -146,7 +146,7 @@ static int vector_at(const uint8_t *buf, size_t len, size_t to, size_t elem_size
 
 int fb_read_vector(const fb_table *t, unsigned slot, size_t elem_size, size_t elem_align, fb_vec *out,
                    bool *present, const char *what, qv_err *err) {
-    size_t to;
+    size_t to = 0;
     *present = false;
     out->count = 0;
     if (follow(t, slot, &to, what, err)) return -1;
@@ -158,7 +158,7 @@ int fb_read_vector(const fb_table *t, unsigned slot, size_t elem_size, size_t el
 
 int fb_read_string(const fb_table *t, unsigned slot, const char **s, size_t *n, bool *present,
                    const char *what, qv_err *err) {
-    fb_vec v;
+    fb_vec v = {0};
     *s = "";
     *n = 0;
     if (fb_read_vector(t, slot, 1, 1, &v, present, what, err)) return -1;
