@@ -23,7 +23,8 @@ void gcatalog_free(gcatalog *c);   /* frees every graph; no references may be ou
 int gcatalog_reserve(gcatalog *c, const char *name, bool replace, qv_err *err);
 void gcatalog_unreserve(gcatalog *c, const char *name);
 /* Installs a graph under g->name, replacing the reservation (or an existing graph, when it was reserved
- * with replace: the old graph is freed once unreferenced). Takes ownership of g. */
+ * with replace: the old graph is freed once unreferenced). Takes ownership of g, also on failure (QV_EEXISTS
+ * when another graph holds the name without a reservation: g is freed). */
 int gcatalog_publish(gcatalog *c, graph *g, qv_err *err);
 
 /* A reference to the named graph (NULL if none); give it back with gcatalog_release. */

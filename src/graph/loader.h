@@ -11,7 +11,14 @@
  * run the build on the loader's qv_pool. gloader_abort may be called from any thread at any time: a
  * build in progress finishes and its result is discarded.
  * Ownership: every chunk passed to gloader_add_* belongs to the loader afterwards, success or failure;
- * all of its arrays must come from malloc.
+ * all of its arrays must come from malloc. The loader moves the arrays out and zeroes the struct, which
+ * stays the caller's (it may live on the stack).
+ * Determinism: the build does not depend on the order chunks arrive in or on thread timing. Node chunks
+ * are ordered by their first id (rows keep their order inside a chunk), which gives the internal ids;
+ * relationship chunks are put in a canonical order by content, which decides the order of parallel
+ * relationships (same source, type and target).
+ * Relationship ids are resolved when a relationship chunk is added (on the adding thread), so
+ * gloader_rels_done only builds the CSR.
  */
 #ifndef QV_LOADER_H
 #define QV_LOADER_H
@@ -88,7 +95,8 @@ const char *gload_phase_name(gload_phase p);   /* "nodes", "relationships", "tri
 uint64_t gloader_memory_bytes(const gloader *l); /* staged bytes */
 uint64_t gloader_rows_received(const gloader *l, bool rels);
 
-/* Interning, thread-safe. Label sets are sets: order and duplicates in `labels` do not matter. */
+/* Interning, thread-safe. Label sets are sets: order and duplicates in `labels` do not matter; label set 0
+ * is the empty set (so a zeroed chunk has no labels). Relationship properties must be GPROP_DOUBLE. */
 uint32_t gloader_label(gloader *l, const char *s, size_t n);
 uint32_t gloader_labelset(gloader *l, const uint32_t *labels, int n);
 int gloader_rel_type(gloader *l, const char *s, size_t n, uint16_t *out, qv_err *err);
@@ -101,7 +109,8 @@ int gloader_add_nodes(gloader *l, gnode_chunk *c, qv_err *err);
 int gloader_add_rels(gloader *l, grel_chunk *c, qv_err *err);    /* also triplet chunks */
 
 /* NODES -> RELS. Builds node table and id index. Duplicate node ids fail (QV_EINVAL, the load is
- * FAILED). Called again after success: returns the same count. */
+ * FAILED). Called again after success: returns the same count; called again while the build runs: waits
+ * for it (a retried action joins the running build). The same holds for the other *_done calls. */
 int gloader_nodes_done(gloader *l, uint64_t *node_count, qv_err *err);
 /* RELS -> DONE. Resolves ids; dangling relationships fail with their count and an example id unless
  * skip_dangling (then they are counted, see gloader_dangling). *out receives the graph (caller owns it)
@@ -124,7 +133,8 @@ void gproploader_free(gproploader *p);
 int gproploader_prop_key(gproploader *p, const char *name, gprop_type type, uint32_t *key, qv_err *err);
 /* Chunk ids must exist (QV_ENOTFOUND naming one) and carry one of the labels (QV_EINVAL). */
 int gproploader_add(gproploader *p, gnode_chunk *c, qv_err *err);
-/* Attaches the new columns to the graph (nodes not sent have no value). Returns rows written. */
+/* Attaches the new columns to the graph (nodes not sent have no value). Returns rows written. A node sent
+ * twice fails the import (QV_EINVAL naming it): its value would depend on arrival order. */
 int gproploader_done(gproploader *p, uint64_t *node_count, qv_err *err);
 
 #endif

@@ -1,0 +1,453 @@
+/* csr.c — the parallel CSR build (see csr.h).
+ *
+ * A counting sort in two cache-friendly passes instead of one random scatter. Nodes are grouped into
+ * buckets of 2^shift consecutive ids (a few thousand buckets). Outgoing side: (A) blocks of input rows
+ * count their relationships per source bucket; a bucket-major prefix gives each (bucket, block) a write
+ * cursor, and since buckets are node ranges, bucket k's range is exactly its nodes' part of the CSR;
+ * (B) blocks append each relationship, packed in 8 bytes (target, type, source within the bucket), to its
+ * bucket's range: a few thousand sequential streams; (C) each bucket, now small enough for the cache,
+ * counts per node (out_off), scatters into out_tgt/rel_type and sorts each node's segment by (type,
+ * target). Every pass keeps input order, so segments hold ties in input order whatever the thread timing.
+ * Incoming side: the same over target buckets, with blocks along relationship ids, so each target's list
+ * is in ascending relationship-id order. Property columns follow the permutation recorded on the way.
+ * Must not: allocate per relationship, or hold locks.
+ */
+#include "graph/csr.h"
+#include "graph/csr_int.h"
+#include "graph/gcol.h"
+#include "graph/gpar.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Frees what a stage owns of its topology (endpoints in an arena stay until the arena goes). */
+static void drop_topology(grel_stage *s) {
+    if (!s->in_arena) {
+        free(s->src);
+        free(s->tgt);
+    }
+    free(s->type);
+    s->src = s->tgt = NULL;
+    s->type = NULL;
+}
+
+void grel_stage_free(grel_stage *s) {
+    if (!s) return;
+    drop_topology(s);
+    for (int i = 0; i < s->ncols; i++) gchunk_col_free(&s->cols[i]);
+    free(s->cols);
+    free(s);
+}
+
+uint64_t grel_stage_bytes(const grel_stage *s) {
+    uint64_t b = sizeof *s + (s->src ? s->n * 4 : 0) + (s->tgt ? s->n * 4 : 0) + (s->type ? s->n * 2 : 0);
+    for (int i = 0; i < s->ncols; i++) b += sizeof(gchunk_col) + gchunk_col_bytes(&s->cols[i], s->n);
+    return b;
+}
+
+typedef struct csr {
+    graph *g;
+    grel_stage *const *st;
+    size_t k;
+    gslab *arena;
+    uint64_t *base;            /* k + 1: first input row of each stage */
+    const bool *und;
+    uint32_t ntypes;
+    const int *cancel;
+    uint64_t n, m;             /* nodes, relationships stored */
+    unsigned shift;            /* a bucket holds nodes [b << shift, (b + 1) << shift) */
+    uint64_t nbk;              /* buckets */
+    size_t nb;                 /* blocks: input rows (outgoing side), then nodes (incoming side) */
+    uint64_t *blk;             /* nb + 1 */
+    uint32_t *hist;            /* nb * nbk: counts, then write cursors */
+    uint64_t *tcnt;            /* nb * ntypes */
+    uint64_t *bk;              /* nbk + 1: bucket ranges */
+    size_t nbt;                /* bucket tasks: each finishes a run of buckets with one scratch */
+    uint16_t *loc;             /* m: node within its bucket (source, then target) */
+    uint32_t *perm;            /* m: input row of each relationship (only with property columns) */
+} csr;
+
+static bool cancelled(const csr *C) { return C->cancel && __atomic_load_n(C->cancel, __ATOMIC_RELAXED); }
+
+static size_t stage_at(const csr *C, uint64_t row) {   /* last stage with base <= row */
+    size_t lo = 0, hi = C->k;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (C->base[mid] <= row) lo = mid;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Smaller buckets while one would hold more than ~32k relationships (so a bucket's work stays in the
+ * cache) or there are too few to share among the threads; at most ~4096 of them, so the partition
+ * pass writes few enough streams; at most 2^16 nodes each, so a node within its bucket fits 16 bits. */
+static unsigned pick_shift(uint64_t n, uint64_t m, int threads) {
+    unsigned s = 16;
+    while (s > 4) {
+        uint64_t nbk = ((n - 1) >> s) + 1, finer = ((n - 1) >> (s - 1)) + 1;
+        bool shrink = m / nbk > 32768 || nbk < 4 * (uint64_t)threads;
+        if (!shrink || finer > 4096) break;
+        s--;
+    }
+    return s;
+}
+
+static inline uint64_t nodes_in(const csr *C, uint64_t k) {
+    uint64_t v0 = k << C->shift, w = (uint64_t)1 << C->shift;
+    return C->n - v0 < w ? C->n - v0 : w;
+}
+
+/* Bucket-major prefix over the per-block counts: bk[k] and per-(block, bucket) cursors. */
+static uint64_t bucket_prefix(csr *C) {
+    uint64_t run = 0;
+    for (uint64_t k = 0; k < C->nbk; k++) {
+        C->bk[k] = run;
+        for (size_t b = 0; b < C->nb; b++) {
+            uint32_t *h = &C->hist[b * C->nbk + k];
+            uint32_t c = *h;
+            *h = (uint32_t)run;
+            run += c;
+        }
+    }
+    C->bk[C->nbk] = run;
+    return run;
+}
+
+/* Per-task scratch for finishing buckets. */
+typedef struct bscratch {
+    uint32_t *cur;             /* 2^shift + 1 cursors */
+    void *copy;
+    uint64_t cap;              /* bytes of copy */
+    gcsr_scratch sort;
+} bscratch;
+
+static void *scratch_copy(bscratch *b, uint64_t bytes) {
+    if (b->cap < bytes) {
+        free(b->copy);
+        b->cap = bytes + bytes / 2;
+        b->copy = qv_malloc(b->cap);
+    }
+    return b->copy;
+}
+
+/* Counts per node of bucket k (from loc) and turns them into cursors; writes off[] for its nodes. */
+static void bucket_offsets(const csr *C, uint64_t k, uint64_t *off, uint32_t *cur) {
+    uint64_t lo = C->bk[k], hi = C->bk[k + 1], v0 = k << C->shift, nv = nodes_in(C, k);
+    memset(cur, 0, (nv + 1) * sizeof *cur);
+    for (uint64_t p = lo; p < hi; p++) cur[C->loc[p]]++;
+    uint64_t run = lo;
+    for (uint64_t j = 0; j < nv; j++) {
+        off[v0 + j] = run;
+        uint32_t c = cur[j];
+        cur[j] = (uint32_t)run;
+        run += c;
+    }
+}
+
+/* ---------- outgoing: (A) count per source bucket ---------- */
+
+static void t_out_count(void *arg, size_t b) {
+    csr *C = arg;
+    uint32_t *h = C->hist + b * C->nbk;
+    uint64_t *tc = C->tcnt + b * C->ntypes;
+    unsigned sh = C->shift;
+    uint64_t lo = C->blk[b], hi = C->blk[b + 1];
+    if (lo >= hi) return;
+    for (size_t i = stage_at(C, lo); i < C->k && C->base[i] < hi; i++) {
+        const grel_stage *s = C->st[i];
+        uint64_t a = (lo > C->base[i] ? lo : C->base[i]) - C->base[i];
+        uint64_t e = (hi < C->base[i + 1] ? hi : C->base[i + 1]) - C->base[i];
+        const uint32_t *src = s->src, *tgt = s->tgt;
+        for (uint64_t j = a; j < e; j++) {
+            uint32_t u = src[j];
+            if (u == GCSR_NONE) continue;
+            uint16_t t = s->type ? s->type[j] : s->common_type;
+            h[u >> sh]++;
+            tc[t]++;
+            if (C->und[t]) {
+                h[tgt[j] >> sh]++;
+                tc[t]++;
+            }
+        }
+    }
+}
+
+/* ---------- outgoing: (B) partition into bucket ranges of the final arrays ---------- */
+
+static void t_out_part(void *arg, size_t b) {
+    csr *C = arg;
+    graph *g = C->g;
+    uint32_t *cur = C->hist + b * C->nbk, *perm = C->perm, *out = g->out_tgt;
+    uint16_t *rt = g->rel_type, *loc = C->loc;
+    unsigned sh = C->shift;
+    uint32_t mask = (1u << sh) - 1;
+    uint64_t lo = C->blk[b], hi = C->blk[b + 1];
+    if (lo >= hi) return;
+    for (size_t i = stage_at(C, lo); i < C->k && C->base[i] < hi; i++) {
+        grel_stage *s = C->st[i];
+        uint64_t a = (lo > C->base[i] ? lo : C->base[i]) - C->base[i];
+        uint64_t e = (hi < C->base[i + 1] ? hi : C->base[i + 1]) - C->base[i];
+        const uint32_t *src = s->src, *tgt = s->tgt;
+        uint32_t row0 = (uint32_t)C->base[i];
+        for (uint64_t j = a; j < e; j++) {
+            uint32_t u = src[j];
+            if (u == GCSR_NONE) continue;
+            uint16_t t = s->type ? s->type[j] : s->common_type;
+            uint32_t w = tgt[j], p = cur[u >> sh]++;
+            out[p] = w;
+            rt[p] = t;
+            loc[p] = (uint16_t)(u & mask);
+            if (perm) perm[p] = row0 + (uint32_t)j;
+            if (C->und[t]) {
+                p = cur[w >> sh]++;
+                out[p] = u;
+                rt[p] = t;
+                loc[p] = (uint16_t)(w & mask);
+                if (perm) perm[p] = row0 + (uint32_t)j;
+            }
+        }
+        if (C->base[i] >= lo && C->base[i + 1] <= hi) drop_topology(s);   /* the whole stage was ours */
+    }
+}
+
+/* ---------- outgoing: (C) each bucket, in cache: offsets, stable scatter, segment sort ---------- */
+
+static void out_bucket(csr *C, uint64_t k, bscratch *sc) {
+    graph *g = C->g;
+    uint64_t lo = C->bk[k], hi = C->bk[k + 1], len = hi - lo, v0 = k << C->shift, nv = nodes_in(C, k);
+    bucket_offsets(C, k, g->out_off, sc->cur);
+    if (len == 0) return;
+    uint32_t *ct = scratch_copy(sc, len * (sizeof(uint32_t) * 2 + sizeof(uint16_t))), *cp = ct + len;
+    uint16_t *cy = (uint16_t *)(cp + len);
+    memcpy(ct, g->out_tgt + lo, len * sizeof *ct);
+    memcpy(cy, g->rel_type + lo, len * sizeof *cy);
+    if (C->perm) memcpy(cp, C->perm + lo, len * sizeof *cp);
+    for (uint64_t i = 0; i < len; i++) {
+        uint32_t q = sc->cur[C->loc[lo + i]]++;
+        g->out_tgt[q] = ct[i];
+        g->rel_type[q] = cy[i];
+        if (C->perm) C->perm[q] = cp[i];
+    }
+    for (uint64_t j = 0; j < nv; j++) {
+        uint64_t a = g->out_off[v0 + j], e = j + 1 < nv ? g->out_off[v0 + j + 1] : hi;
+        if (e - a > 1)
+            gcsr_sort_segment(g->out_tgt + a, g->rel_type + a, C->perm ? C->perm + a : NULL, e - a, &sc->sort);
+    }
+}
+
+/* ---------- incoming: (D) count and partition by target bucket, blocks along node ranges ---------- */
+
+static void t_in_count(void *arg, size_t b) {
+    csr *C = arg;
+    const graph *g = C->g;
+    uint32_t *h = C->hist + b * C->nbk;
+    memset(h, 0, C->nbk * sizeof *h);
+    unsigned sh = C->shift;
+    uint64_t a = g->out_off[C->blk[b]], e = g->out_off[C->blk[b + 1]];
+    for (uint64_t r = a; r < e; r++) h[g->out_tgt[r] >> sh]++;
+}
+
+static void t_in_part(void *arg, size_t b) {
+    csr *C = arg;
+    graph *g = C->g;
+    uint32_t *cur = C->hist + b * C->nbk;
+    unsigned sh = C->shift;
+    uint32_t mask = (1u << sh) - 1;
+    for (uint64_t v = C->blk[b]; v < C->blk[b + 1]; v++)
+        for (uint64_t r = g->out_off[v]; r < g->out_off[v + 1]; r++) {
+            uint32_t t = g->out_tgt[r], p = cur[t >> sh]++;
+            g->in_rel[p] = (uint32_t)r;
+            g->in_src[p] = (uint32_t)v;
+            C->loc[p] = (uint16_t)(t & mask);
+        }
+}
+
+/* ---------- incoming: (E) each bucket: offsets, stable scatter ---------- */
+
+static void in_bucket(csr *C, uint64_t k, bscratch *sc) {
+    graph *g = C->g;
+    uint64_t lo = C->bk[k], hi = C->bk[k + 1], len = hi - lo;
+    bucket_offsets(C, k, g->in_off, sc->cur);
+    if (len == 0) return;
+    uint32_t *sr = scratch_copy(sc, len * 2 * sizeof(uint32_t)), *ss = sr + len;
+    memcpy(sr, g->in_rel + lo, len * sizeof *sr);
+    memcpy(ss, g->in_src + lo, len * sizeof *ss);
+    for (uint64_t i = 0; i < len; i++) {
+        uint32_t q = sc->cur[C->loc[lo + i]]++;
+        g->in_rel[q] = sr[i];
+        g->in_src[q] = ss[i];
+    }
+}
+
+/* Task t finishes buckets [nbk*t/T, nbk*(t+1)/T) of the side `in`. */
+typedef struct bucketjob {
+    csr *C;
+    bool in;
+} bucketjob;
+
+static void t_buckets(void *arg, size_t t) {
+    bucketjob *J = arg;
+    csr *C = J->C;
+    bscratch sc = {.cur = qv_malloc((((size_t)1 << C->shift) + 1) * sizeof *sc.cur)};
+    for (uint64_t k = gpar_lo(C->nbk, t, C->nbt); k < gpar_lo(C->nbk, t + 1, C->nbt); k++) {
+        if (J->in) in_bucket(C, k, &sc);
+        else out_bucket(C, k, &sc);
+    }
+    free(sc.cur);
+    free(sc.copy);
+    free(sc.sort.buf);
+}
+
+static uint64_t first_node_at(const uint64_t *off, uint64_t n, uint64_t rel) {   /* first v, off[v] >= rel */
+    uint64_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (off[mid] < rel) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* ---------- driver ---------- */
+
+static void free_csr(csr *C) {
+    free(C->base);
+    free(C->blk);
+    free(C->hist);
+    free(C->tcnt);
+    free(C->bk);
+    free(C->loc);
+    free(C->perm);
+}
+
+static int fail(csr *C, int rc) {
+    for (size_t i = 0; i < C->k; i++) drop_topology(C->st[i]);   /* whatever the stages still hold */
+    if (C->arena) gslab_release(C->arena);
+    free_csr(C);
+    return rc;
+}
+
+static int oom(csr *C, qv_err *err, const char *what) {
+    return fail(C, qv_err_set(err, QV_ENOMEM, "out of memory building %s (%llu relationships, %llu nodes)", what,
+                              (unsigned long long)C->m, (unsigned long long)C->n));
+}
+
+static int cancel_err(csr *C, qv_err *err) {
+    return fail(C, qv_err_set(err, QV_ECANCELLED, "the import was aborted"));
+}
+
+static int build_empty(csr *C, qv_err *err) {   /* no nodes: every row dangled */
+    graph *g = C->g;
+    (void)err;
+    g->type_count = qv_calloc(C->ntypes + 1, sizeof *g->type_count);
+    free(g->out_off);
+    free(g->in_off);
+    g->out_off = qv_calloc(1, sizeof *g->out_off);
+    g->in_off = qv_calloc(1, sizeof *g->in_off);
+    for (size_t i = 0; i < C->k; i++) drop_topology(C->st[i]);
+    if (C->arena) gslab_release(C->arena);
+    free_csr(C);
+    return 0;
+}
+
+int gcsr_build(graph *g, grel_stage *const *st, size_t k, gslab *arena, const bool *undirected, uint32_t ntypes,
+               qv_pool *pool, const int *cancel, qv_err *err) {
+    csr C = {.g = g, .st = st, .k = k, .arena = arena, .und = undirected, .ntypes = ntypes, .cancel = cancel,
+             .n = g->n_nodes};
+    uint64_t n = g->n_nodes, rows = 0;
+    C.base = qv_malloc((k + 1) * sizeof *C.base);
+    for (size_t i = 0; i < k; i++) {
+        C.base[i] = rows;
+        rows += st[i]->n;
+    }
+    C.base[k] = rows;
+    if (n == 0) return build_empty(&C, err);
+
+    uint64_t t0 = qv_now_ns(), t1;
+    C.shift = pick_shift(n, rows, pool ? qv_pool_threads(pool) : 1);
+    C.nbk = ((n - 1) >> C.shift) + 1;
+    C.nb = gpar_tasks(pool, rows, 1 << 16);
+    C.blk = qv_malloc((C.nb + 1) * sizeof *C.blk);
+    for (size_t b = 0; b <= C.nb; b++) C.blk[b] = gpar_lo(rows, b, C.nb);
+    C.hist = qv_calloc(C.nb * C.nbk, sizeof *C.hist);
+    C.tcnt = qv_calloc(C.nb * (ntypes ? ntypes : 1), sizeof *C.tcnt);
+    C.bk = qv_malloc((C.nbk + 1) * sizeof *C.bk);
+    C.nbt = gpar_tasks(pool, C.nbk, 4);
+
+    /* (A) */
+    gpar_run(pool, C.nb, t_out_count, &C);
+    g->type_count = qv_calloc(ntypes + 1, sizeof *g->type_count);
+    uint64_t m = 0;
+    for (size_t b = 0; b < C.nb; b++)
+        for (uint32_t t = 0; t < ntypes; t++) g->type_count[t] += C.tcnt[b * ntypes + t];
+    for (uint32_t t = 0; t < ntypes; t++) m += g->type_count[t];
+    C.m = m;
+    if (m > UINT32_MAX)
+        return fail(&C, qv_err_set(err, QV_ETOOBIG,
+                                   "the graph would hold %llu relationships (undirected types are stored in both "
+                                   "directions); a graph holds at most %u",
+                                   (unsigned long long)m, UINT32_MAX));
+    bucket_prefix(&C);
+    if (cancelled(&C)) return cancel_err(&C, err);
+    double d_count = qv_seconds_since(t0);
+    t1 = qv_now_ns();
+
+    /* (B): straight into the bucket ranges of the final arrays */
+    bool props = false;
+    for (size_t i = 0; i < k; i++) props = props || st[i]->ncols > 0;
+    free(g->out_off);
+    g->out_off = gpar_alloc((n + 1) * sizeof *g->out_off);
+    g->out_tgt = gpar_alloc(m * sizeof *g->out_tgt);
+    g->rel_type = gpar_alloc(m * sizeof *g->rel_type);
+    C.loc = gpar_alloc(m * sizeof *C.loc);
+    if (props) C.perm = gpar_alloc(m * sizeof *C.perm);
+    if (!g->out_off || !g->out_tgt || !g->rel_type || !C.loc || (props && !C.perm))
+        return oom(&C, err, "the outgoing index");
+    gpar_run(pool, C.nb, t_out_part, &C);
+    for (size_t i = 0; i < k; i++) drop_topology(st[i]);   /* stages that straddled two blocks */
+    if (arena) gslab_release(arena);
+    double d_part = qv_seconds_since(t1);
+    t1 = qv_now_ns();
+    if (cancelled(&C)) return cancel_err(&C, err);
+
+    /* (C) */
+    bucketjob J = {.C = &C};
+    gpar_run(pool, C.nbt, t_buckets, &J);
+    g->out_off[n] = m;
+    g->n_rels = m;
+    double d_out = qv_seconds_since(t1);
+    t1 = qv_now_ns();
+    if (cancelled(&C)) return cancel_err(&C, err);
+
+    if (props && gcsr_permute_props(g, st, k, C.perm, pool, cancel, err)) return fail(&C, -1);
+    free(C.perm);
+    C.perm = NULL;
+    double d_props = qv_seconds_since(t1);
+    t1 = qv_now_ns();
+
+    /* (D) */
+    for (size_t b = 0; b <= C.nb; b++) C.blk[b] = b == C.nb ? n : first_node_at(g->out_off, n, gpar_lo(m, b, C.nb));
+    gpar_run(pool, C.nb, t_in_count, &C);
+    bucket_prefix(&C);
+    free(g->in_off);
+    g->in_off = gpar_alloc((n + 1) * sizeof *g->in_off);
+    g->in_rel = gpar_alloc(m * sizeof *g->in_rel);
+    g->in_src = gpar_alloc(m * sizeof *g->in_src);
+    if (!g->in_off || !g->in_rel || !g->in_src) return oom(&C, err, "the incoming index");
+    gpar_run(pool, C.nb, t_in_part, &C);   /* loc is reused: target within its bucket now */
+    /* (E) */
+    J.in = true;
+    gpar_run(pool, C.nbt, t_buckets, &J);
+    g->in_off[n] = m;
+    if (cancelled(&C)) return cancel_err(&C, err);
+    free_csr(&C);
+    QV_DEBUG("csr build: %llu relationships, %llu nodes, %llu buckets of %u nodes, %zu blocks: count %.3f s, "
+             "partition %.3f s, outgoing %.3f s, properties %.3f s, incoming %.3f s",
+             (unsigned long long)m, (unsigned long long)n, (unsigned long long)C.nbk, 1u << C.shift, C.nb, d_count, d_part,
+             d_out, d_props, qv_seconds_since(t1));
+    return 0;
+}

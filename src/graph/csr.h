@@ -1,0 +1,47 @@
+/* csr.h — building a graph's relationship side from resolved relationship chunks.
+ *
+ * Owns: grel_stage (a relationship chunk whose endpoints are already internal ids) and gcsr_build, the
+ * parallel counting sort that makes the outgoing CSR (relationship ids in source order, each node's
+ * segment sorted by (type, target), ties kept in input order), the type array, the relationship property
+ * columns permuted into relationship-id order, the incoming CSR (relationship ids ascending per target)
+ * and the per-type counts. Must not: resolve external ids, know phases, or take the loader's lock.
+ */
+#ifndef QV_CSR_H
+#define QV_CSR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "graph/graph.h"
+#include "graph/gslab.h"
+#include "graph/loader.h"
+#include "util/err.h"
+#include "util/pool.h"
+
+#define GCSR_NONE UINT32_MAX   /* src of a row that is not stored (a dangling relationship) */
+
+typedef struct grel_stage {
+    uint64_t n;
+    uint32_t *src, *tgt;       /* internal ids; src[i] == GCSR_NONE: row i is dropped */
+    bool in_arena;             /* src and tgt live in a gslab (never freed one by one) */
+    uint16_t *type;            /* n type ids, or NULL: all common_type */
+    uint16_t common_type;
+    int ncols;
+    gchunk_col *cols;          /* sorted by key; GPROP_DOUBLE */
+    uint64_t ndangling;        /* rows dropped because an endpoint is missing */
+    char example[400];         /* the first of them, for the error message */
+} grel_stage;
+
+void grel_stage_free(grel_stage *s);
+uint64_t grel_stage_bytes(const grel_stage *s);
+
+/* Builds g's relationships from the k stages, in the order given (which decides ties; the loader sorts
+ * them into a canonical order first). Rows of undirected types are stored in both directions. Consumes
+ * the stages' arrays (freeing them as it goes; the stage structs stay); `arena` (may be NULL), which
+ * holds the endpoints of stages marked in_arena, is released as soon as the outgoing side is built.
+ * *cancel (read atomically) makes it stop early with QV_ECANCELLED. On failure g may hold partial arrays;
+ * graph_free releases them. */
+int gcsr_build(graph *g, grel_stage *const *st, size_t k, gslab *arena, const bool *undirected, uint32_t ntypes,
+               qv_pool *pool, const int *cancel, qv_err *err);
+
+#endif

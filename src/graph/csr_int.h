@@ -1,0 +1,27 @@
+/* csr_int.h — the pieces of the CSR build that live in their own files (not a public interface).
+ *
+ * Owns: the segment sort (csr_sort.c) and the relationship property permutation (csr_props.c).
+ * Must not: be included outside src/graph.
+ */
+#ifndef QV_CSR_INT_H
+#define QV_CSR_INT_H
+
+#include <stdint.h>
+
+#include "graph/csr.h"
+
+/* Scratch a sorting task reuses between segments. */
+typedef struct gcsr_scratch {
+    void *buf;
+    uint64_t cap;
+} gcsr_scratch;
+
+/* Stable sort of one node's segment by (type, target); perm (may be NULL) moves along. */
+void gcsr_sort_segment(uint32_t *tgt, uint16_t *type, uint32_t *perm, uint64_t d, gcsr_scratch *s);
+
+/* Concatenates the stages' property columns (freeing them) and stores them in g in relationship-id
+ * order: relationship r takes the values of input row perm[r]. */
+int gcsr_permute_props(graph *g, grel_stage *const *st, size_t k, const uint32_t *perm, qv_pool *pool,
+                       const int *cancel, qv_err *err);
+
+#endif

@@ -1,0 +1,84 @@
+/* csr_sort.c — sorting one node's outgoing segment by (type, target), stably, so that a per-type scan
+ * is a sub-range and parallel relationships keep their input order.
+ * Owns: insertion sort for short segments, a merge sort over packed records for long ones.
+ * Must not: allocate per segment (the scratch grows and is reused). */
+#include "graph/csr_int.h"
+#include "util/buf.h"
+
+#include <stdlib.h>
+
+typedef struct srec {
+    uint64_t key;       /* type << 32 | target */
+    uint32_t perm;
+    uint32_t pad;
+} srec;
+
+static inline uint64_t skey(const uint32_t *tgt, const uint16_t *ty, uint64_t i) {
+    return (uint64_t)ty[i] << 32 | tgt[i];
+}
+
+static void insert_arrays(uint32_t *tgt, uint16_t *ty, uint32_t *perm, uint64_t from, uint64_t d) {
+    for (uint64_t j = from; j < d; j++) {
+        uint32_t kt = tgt[j], kp = perm ? perm[j] : 0;
+        uint16_t kty = ty[j];
+        uint64_t k = (uint64_t)kty << 32 | kt, h = j;
+        while (h > 0 && skey(tgt, ty, h - 1) > k) {
+            tgt[h] = tgt[h - 1];
+            ty[h] = ty[h - 1];
+            if (perm) perm[h] = perm[h - 1];
+            h--;
+        }
+        tgt[h] = kt;
+        ty[h] = kty;
+        if (perm) perm[h] = kp;
+    }
+}
+
+static void insert_recs(srec *a, uint64_t d) {
+    for (uint64_t j = 1; j < d; j++) {
+        srec x = a[j];
+        uint64_t h = j;
+        while (h > 0 && a[h - 1].key > x.key) {
+            a[h] = a[h - 1];
+            h--;
+        }
+        a[h] = x;
+    }
+}
+
+#define RUN 16
+
+void gcsr_sort_segment(uint32_t *tgt, uint16_t *ty, uint32_t *perm, uint64_t d, gcsr_scratch *s) {
+    uint64_t i = 1;
+    while (i < d && skey(tgt, ty, i - 1) <= skey(tgt, ty, i)) i++;
+    if (i >= d) return;   /* already in order: the common case for sorted input */
+    if (d <= 32) {
+        insert_arrays(tgt, ty, perm, i, d);
+        return;
+    }
+    if (s->cap < 2 * d) {
+        free(s->buf);
+        s->cap = 2 * d;
+        s->buf = qv_malloc(s->cap * sizeof(srec));
+    }
+    srec *a = s->buf, *b = a + d;
+    for (uint64_t j = 0; j < d; j++) a[j] = (srec){.key = skey(tgt, ty, j), .perm = perm ? perm[j] : 0};
+    for (uint64_t r = 0; r < d; r += RUN) insert_recs(a + r, d - r < RUN ? d - r : RUN);
+    for (uint64_t w = RUN; w < d; w *= 2) {   /* bottom-up merges; left wins ties: stable */
+        for (uint64_t r = 0; r < d; r += 2 * w) {
+            uint64_t m = r + w < d ? r + w : d, e = r + 2 * w < d ? r + 2 * w : d;
+            uint64_t x = r, y = m, o = r;
+            while (x < m && y < e) b[o++] = a[y].key < a[x].key ? a[y++] : a[x++];
+            while (x < m) b[o++] = a[x++];
+            while (y < e) b[o++] = a[y++];
+        }
+        srec *t = a;
+        a = b;
+        b = t;
+    }
+    for (uint64_t j = 0; j < d; j++) {
+        tgt[j] = (uint32_t)a[j].key;
+        ty[j] = (uint16_t)(a[j].key >> 32);
+        if (perm) perm[j] = a[j].perm;
+    }
+}

@@ -1,0 +1,145 @@
+/* graph.c — creating, freeing and reading a built graph (see graph.h).
+ * Must not: build graphs (loader*.c, csr.c do) or change one after it is built (proploader.c attaches
+ * columns under cols_lock). Readers take no locks here, except as graph.h documents for columns. */
+#include "graph/graph.h"
+#include "graph/gcol.h"
+#include "util/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *gprop_type_name(gprop_type t) {
+    switch (t) {
+    case GPROP_INT64: return "int64";
+    case GPROP_DOUBLE: return "double";
+    case GPROP_BOOL: return "bool";
+    case GPROP_STRING: return "string";
+    case GPROP_INT64_LIST: return "list<int64>";
+    case GPROP_DOUBLE_LIST: return "list<double>";
+    case GPROP_FLOAT_LIST: return "list<float>";
+    }
+    return "unknown";
+}
+
+graph *graph_new(const char *name, const char *database_name, bool durable, graph_id_type id_type,
+                 const char *id_property) {
+    graph *g = qv_calloc(1, sizeof *g);
+    g->name = qv_strdup(name ? name : "");
+    g->database_name = database_name ? qv_strdup(database_name) : NULL;
+    g->durable = durable;
+    g->id_type = id_type;
+    g->id_property = id_property ? qv_strdup(id_property) : NULL;
+    qv_strtab_init(&g->labels);
+    qv_strtab_init(&g->rel_types);
+    qv_strtab_init(&g->prop_keys);
+    pthread_rwlock_init(&g->cols_lock, NULL);
+    g->out_off = qv_calloc(1, sizeof *g->out_off);
+    g->in_off = qv_calloc(1, sizeof *g->in_off);
+    return g;
+}
+
+static void free_cols(gcolumn *cols, int n) {
+    for (int i = 0; i < n; i++) gcol_free(&cols[i]);
+    free(cols);
+}
+
+void graph_free(graph *g) {
+    if (!g) return;
+    free(g->name);
+    free(g->database_name);
+    free(g->id_property);
+    qv_strtab_free(&g->labels);
+    qv_strtab_free(&g->rel_types);
+    qv_strtab_free(&g->prop_keys);
+    free(g->ext_ids);
+    free(g->ext_str_off);
+    free(g->ext_str);
+    gidindex_free(&g->idx);
+    free(g->node_labelset);
+    free(g->labelset_off);
+    free(g->labelset_labels);
+    pthread_rwlock_destroy(&g->cols_lock);
+    free_cols(g->node_cols, g->n_node_cols);
+    free(g->out_off);
+    free(g->out_tgt);
+    free(g->rel_type);
+    free(g->in_off);
+    free(g->in_rel);
+    free(g->in_src);
+    free_cols(g->rel_cols, g->n_rel_cols);
+    free(g->type_undirected);
+    free(g->type_inverse);
+    free(g->type_count);
+    free(g);
+}
+
+int64_t graph_node_by_id(const graph *g, int64_t ext_id) {
+    if (g->id_type != GRAPH_ID_INTEGER || !g->n_nodes) return -1;
+    return gidindex_find_int(&g->idx, ext_id);
+}
+
+int64_t graph_node_by_str(const graph *g, const char *s, size_t n) {
+    if (g->id_type != GRAPH_ID_STRING || !g->n_nodes) return -1;
+    return gidindex_find_str(&g->idx, s, n);
+}
+
+uint32_t graph_rel_source(const graph *g, uint64_t rel) {
+    /* the last v with out_off[v] <= rel; nodes without relationships share their offset with the next */
+    uint64_t lo = 0, hi = g->n_nodes;   /* answer in [lo, hi) */
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (g->out_off[mid] <= rel) lo = mid;
+        else hi = mid;
+    }
+    return (uint32_t)lo;
+}
+
+const uint32_t *graph_node_labels(const graph *g, uint64_t v, uint32_t *n) {
+    uint32_t s = g->node_labelset[v];
+    *n = g->labelset_off[s + 1] - g->labelset_off[s];
+    return g->labelset_labels + g->labelset_off[s];
+}
+
+static const gcolumn *find_col(const graph *g, const gcolumn *cols, int n, const char *key) {
+    int64_t k = qv_strtab_find(&g->prop_keys, key, strlen(key));
+    if (k < 0) return NULL;
+    for (int i = 0; i < n; i++)
+        if (cols[i].key == (uint32_t)k) return &cols[i];
+    return NULL;
+}
+
+const gcolumn *graph_node_col(const graph *g, const char *key) {
+    return find_col(g, g->node_cols, g->n_node_cols, key);
+}
+
+const gcolumn *graph_rel_col(const graph *g, const char *key) {
+    return find_col(g, g->rel_cols, g->n_rel_cols, key);
+}
+
+static uint64_t strtab_bytes(const qv_strtab *t) {
+    uint64_t b = (uint64_t)t->count * (sizeof(char *) + sizeof(uint32_t)) + (uint64_t)t->nslots * 4;
+    for (uint32_t i = 0; i < t->count; i++) b += t->lens[i] + 1;
+    return b;
+}
+
+uint64_t graph_topology_bytes(const graph *g) {
+    uint64_t n = g->n_nodes, m = g->n_rels;
+    return (n + 1) * 8 * 2 + m * (sizeof *g->out_tgt + sizeof *g->rel_type + sizeof *g->in_rel + sizeof *g->in_src);
+}
+
+uint64_t graph_memory_bytes(const graph *g) {
+    uint64_t n = g->n_nodes, b = sizeof *g;
+    b += strtab_bytes(&g->labels) + strtab_bytes(&g->rel_types) + strtab_bytes(&g->prop_keys);
+    if (g->ext_ids) b += n * 8;
+    if (g->ext_str_off) b += (n + 1) * 8 + g->ext_str_off[n];
+    b += gidindex_memory_bytes(&g->idx);
+    if (g->node_labelset) b += n * 4;
+    if (g->labelset_off) b += ((uint64_t)g->n_labelsets + 1) * 4 + (uint64_t)g->labelset_off[g->n_labelsets] * 4;
+    pthread_rwlock_rdlock((pthread_rwlock_t *)&g->cols_lock);
+    for (int i = 0; i < g->n_node_cols; i++) b += sizeof(gcolumn) + gcol_bytes(&g->node_cols[i], n);
+    pthread_rwlock_unlock((pthread_rwlock_t *)&g->cols_lock);
+    for (int i = 0; i < g->n_rel_cols; i++) b += sizeof(gcolumn) + gcol_bytes(&g->rel_cols[i], g->n_rels);
+    b += graph_topology_bytes(g);
+    b += (uint64_t)g->rel_types.count * (2 * sizeof(bool) + sizeof(uint64_t));
+    return b;
+}
