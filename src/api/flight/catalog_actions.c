@@ -31,14 +31,19 @@ static void write_prop_types(qv_buf *out, const graph *g, const gcolumn *cols, i
     qv_buf_append_byte(out, '}');
 }
 
-void flight_graph_summary_json(const graph *g, qv_buf *out) {
-    pthread_rwlock_rdlock((pthread_rwlock_t *)&g->cols_lock);
+/* Opens a graph object with the fields LIST_GRAPHS and DUMP_GRAPH share. */
+static void write_graph_head(qv_buf *out, const graph *g) {
     qv_buf_append_str(out, "{\"name\":");
     json_write_cstr(out, g->name);
     qv_buf_append_str(out, ",\"database_name\":");
     json_write_cstr(out, g->database_name ? g->database_name : g->name);
     qv_buf_append_str(out, g->durable ? ",\"durable\":true" : ",\"durable\":false");
     qv_buf_append_str(out, g->id_type == GRAPH_ID_STRING ? ",\"id_type\":\"STRING\"" : ",\"id_type\":\"INTEGER\"");
+}
+
+void flight_graph_summary_json(const graph *g, qv_buf *out) {
+    pthread_rwlock_rdlock((pthread_rwlock_t *)&g->cols_lock);
+    write_graph_head(out, g);
     qv_buf_append_str(out, ",\"node_count\":");
     json_write_u64(out, g->n_nodes);
     qv_buf_append_str(out, ",\"relationship_count\":");
@@ -162,12 +167,7 @@ int flight_dump_graph(flight_service *fs, const char *name, uint64_t limit, qv_b
                           name, (unsigned long long)size, (unsigned long long)limit);
     }
     pthread_rwlock_rdlock(&g->cols_lock);
-    qv_buf_append_str(out, "{\"name\":");
-    json_write_cstr(out, g->name);
-    qv_buf_append_str(out, ",\"database_name\":");
-    json_write_cstr(out, g->database_name ? g->database_name : g->name);
-    qv_buf_append_str(out, g->durable ? ",\"durable\":true" : ",\"durable\":false");
-    qv_buf_append_str(out, g->id_type == GRAPH_ID_STRING ? ",\"id_type\":\"STRING\"" : ",\"id_type\":\"INTEGER\"");
+    write_graph_head(out, g);
     qv_buf_append_str(out, ",\"id_property\":");
     if (g->id_property) json_write_cstr(out, g->id_property);
     else qv_buf_append_str(out, "null");

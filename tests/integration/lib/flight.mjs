@@ -9,7 +9,6 @@
 // - Raw modes: doPutFrames (hand-made FlightData fields) and doPutRaw (arbitrary bytes as messages).
 // Every call has a deadline, so a hung server fails the test instead of hanging it.
 
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import grpc from '@grpc/grpc-js';
@@ -23,15 +22,13 @@ export const Status = grpc.status;
 export const StatusName = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) => [v, k]));
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SHARED_PROTO = join(here, '..', 'proto', 'Flight.proto');
-const OWN_PROTO = join(here, 'flight.proto');
+const PROTO = join(here, '..', 'proto', 'Flight.proto');
 const SERVICE_PATH = '/arrow.flight.protocol.FlightService/';
 
 let serviceCtor = null;
 function flightService() {
   if (!serviceCtor) {
-    const file = existsSync(SHARED_PROTO) ? SHARED_PROTO : OWN_PROTO;
-    const def = protoLoader.loadSync(file, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+    const def = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
     serviceCtor = grpc.loadPackageDefinition(def).arrow.flight.protocol.FlightService;
   }
   return serviceCtor;
