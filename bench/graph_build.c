@@ -181,6 +181,7 @@ static void bench_index(const graph *g, qv_pool *pool) {
     t = thread_seconds();
     uint64_t miss = gidindex_resolve_int(&ix, keys, q, out);
     double tr = thread_seconds() - t;
+    if (getenv("QV_BENCH_DEBUG")) printf("index slab: %.0f MiB of huge pages in the process\n", mib(huge_kib()));
     printf("id index          %llu keys: build %.1f M keys/s on the pool, %.1f M keys/s on 1 thread; %.1f bytes/key\n",
            (unsigned long long)n, n / tb / 1e6, n / tb1 / 1e6, (double)gidindex_memory_bytes(&ix) / n);
     printf("id lookups        random existing keys, per thread-cpu-second: find %.1f M/s, batch resolve %.1f M/s "
@@ -197,6 +198,7 @@ static int index_only(uint64_t n) {
     graph g = {.n_nodes = n, .ext_ids = malloc(n * 8)};
     for (uint64_t i = 0; i < n; i++) g.ext_ids[i] = node_id(i);
     bench_index(&g, pool);
+    printf("huge pages        %.0f MiB in use at the end\n", mib(huge_kib()));
     free(g.ext_ids);
     qv_pool_free(pool);
     return 0;

@@ -447,7 +447,7 @@ int gcsr_build(graph *g, grel_stage *const *st, size_t k, gslab *arena, const bo
     free_csr(&C);
     QV_DEBUG("csr build: %llu relationships, %llu nodes, %llu buckets of %u nodes, %zu blocks: count %.3f s, "
              "partition %.3f s, outgoing %.3f s, properties %.3f s, incoming %.3f s",
-             (unsigned long long)m, (unsigned long long)n, (unsigned long long)C.nbk, 1u << C.shift, C.nb, d_count, d_part,
-             d_out, d_props, qv_seconds_since(t1));
+             (unsigned long long)m, (unsigned long long)n, (unsigned long long)C.nbk, 1u << C.shift, C.nb, d_count,
+             d_part, d_out, d_props, qv_seconds_since(t1));
     return 0;
 }

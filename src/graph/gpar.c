@@ -20,6 +20,13 @@ void *gpar_alloc(size_t bytes) {
     return p;
 }
 
+void *gpar_alloc_aligned(size_t align, size_t bytes) {
+    void *p = NULL;
+    if (posix_memalign(&p, align, bytes ? bytes : 1)) return NULL;
+    advise_huge(p, bytes);
+    return p;
+}
+
 void *gpar_zalloc(size_t bytes) {
     void *p = calloc(1, bytes ? bytes : 1);
     advise_huge(p, bytes);

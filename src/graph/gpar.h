@@ -15,6 +15,7 @@
 /* NULL when the memory is not available (callers turn that into QV_ENOMEM). */
 void *gpar_alloc(size_t bytes);
 void *gpar_zalloc(size_t bytes);   /* zeroed */
+void *gpar_alloc_aligned(size_t align, size_t bytes);   /* align: a power of two, at least sizeof(void *) */
 
 /* Task t of T covers [gpar_lo(n, t, T), gpar_lo(n, t + 1, T)). */
 static inline uint64_t gpar_lo(uint64_t n, uint64_t t, uint64_t T) {

@@ -1,11 +1,13 @@
 /* idindex.c — the external-id hash index (see idindex.h).
  *
- * Layout: the 64-bit hash picks a partition (its high 32 bits, scaled to npart) and a home slot inside it
- * (its low 32 bits, scaled to the partition size); linear probing from there. A slot holds the full hash
- * and the internal id. For int64 keys the hash is a bijection (qv_hash_u64), so equal hashes mean equal
- * keys and the key itself is never read; string keys compare bytes after the hash matches.
+ * Layout: the 64-bit hash picks a partition (its high 32 bits, scaled to npart) and a home bucket inside
+ * it (its low 32 bits, scaled to the partition's bucket count). A bucket is one 64-byte cache line of
+ * four slots (full hash + internal id), filled in order; a full bucket overflows into the next one. A
+ * lookup reads its home line and compares the four hashes without branches, so the common case costs
+ * one cache miss and a well-predicted branch. For int64 keys the hash is a bijection (qv_hash_u64), so equal
+ * hashes mean equal keys and the key itself is never read; string keys compare bytes after the hash.
  * Build: (1) blocks of keys hash and count per partition, (2) blocks scatter (hash, id) into partition
- * order, (3) each partition fills its own table (sized for a load factor <= 2/3, small enough for L2).
+ * order, (3) each partition fills its own buckets (load factor <= 2/3, small enough for L2).
  * Must not: copy string keys, or be written after the build.
  */
 #include "graph/idindex.h"
@@ -24,12 +26,17 @@ typedef struct gidslot {
     uint32_t pad;
 } gidslot;
 
+#define BSLOTS 4
+typedef struct gidbucket {
+    gidslot s[BSLOTS];
+} gidbucket;         /* 64 bytes, 64-byte aligned */
+
 struct gidpart {
-    gidslot *slots;
-    uint32_t size;
+    gidbucket *b;
+    uint32_t nb;
 };
 
-#define PART_TARGET 16384u     /* keys per partition: ~400 KiB of slots */
+#define PART_TARGET 16384u     /* keys per partition: ~400 KiB of buckets */
 #define PART_MAX 65536u
 #define BLOCK_MIN 65536u       /* keys per hashing block */
 
@@ -37,8 +44,8 @@ static inline uint32_t part_of(uint64_t h, uint32_t npart) {
     return (uint32_t)(((h >> 32) * (uint64_t)npart) >> 32);
 }
 
-static inline uint32_t slot_of(uint64_t h, uint32_t size) {
-    return (uint32_t)(((h & 0xffffffffull) * (uint64_t)size) >> 32);
+static inline uint32_t bucket_of(uint64_t h, uint32_t nb) {
+    return (uint32_t)(((h & 0xffffffffull) * (uint64_t)nb) >> 32);
 }
 
 static inline uint64_t key_hash_int(int64_t k) { return qv_hash_u64((uint64_t)k); }
@@ -61,9 +68,9 @@ typedef struct build {
     uint32_t npart;
     uint32_t *hist;          /* [block * npart + part]: counts, then scatter cursors */
     uint64_t *pstart;        /* npart + 1: partition ranges in tmp */
-    uint64_t *slab_off;      /* npart + 1: partition ranges in the slot slab */
+    uint64_t *slab_off;      /* npart + 1: partition ranges in the bucket slab */
     gidslot *tmp;
-    gidslot *slab;
+    gidbucket *slab;
     uint64_t *dup_first;     /* per partition: smallest id that repeats an earlier key, or UINT64_MAX */
     uint64_t *dup_count;
 } build;
@@ -89,31 +96,36 @@ static void pass_scatter(void *arg, size_t b) {
     }
 }
 
+static bool same_key(const gidindex *ix, const gidslot *s, const gidslot *it) {
+    if (s->h != it->h) return false;
+    return !ix->is_string ||
+           str_eq(ix, s->id, ix->str + ix->str_off[it->id], ix->str_off[it->id + 1] - ix->str_off[it->id]);
+}
+
 static void pass_fill(void *arg, size_t p) {
     build *B = arg;
     const gidindex *ix = B->ix;
-    gidslot *slots = B->slab + B->slab_off[p];
-    uint32_t size = (uint32_t)(B->slab_off[p + 1] - B->slab_off[p]);
-    memset(slots, 0xff, (size_t)size * sizeof *slots);
-    ix->parts[p] = (struct gidpart){.slots = slots, .size = size};
+    gidbucket *bk = B->slab + B->slab_off[p];
+    uint32_t nb = (uint32_t)(B->slab_off[p + 1] - B->slab_off[p]);
+    memset(bk, 0xff, (size_t)nb * sizeof *bk);
+    ix->parts[p] = (struct gidpart){.b = bk, .nb = nb};
     uint64_t first = UINT64_MAX, count = 0;
     for (uint64_t j = B->pstart[p]; j < B->pstart[p + 1]; j++) {
         gidslot it = B->tmp[j];
-        uint32_t i = slot_of(it.h, size);
-        for (;;) {
-            gidslot *s = &slots[i];
-            if (s->id == GIDINDEX_NONE) {
-                *s = it;
-                break;
+        uint32_t i = bucket_of(it.h, nb);
+        for (bool placed = false; !placed;) {
+            for (int k = 0; k < BSLOTS && !placed; k++) {
+                gidslot *s = &bk[i].s[k];
+                if (s->id == GIDINDEX_NONE) {
+                    *s = it;
+                    placed = true;
+                } else if (same_key(ix, s, &it)) {
+                    if (first == UINT64_MAX) first = it.id;   /* items arrive in id order */
+                    count++;
+                    placed = true;
+                }
             }
-            if (s->h == it.h &&
-                (!ix->is_string || str_eq(ix, s->id, ix->str + ix->str_off[it.id],
-                                          ix->str_off[it.id + 1] - ix->str_off[it.id]))) {
-                if (first == UINT64_MAX) first = it.id;   /* items arrive in id order */
-                count++;
-                break;
-            }
-            if (++i == size) i = 0;
+            if (++i == nb) i = 0;
         }
     }
     B->dup_first[p] = first;
@@ -185,14 +197,14 @@ static int build_index(gidindex *ix, uint64_t n, qv_pool *pool, qv_err *err) {
             run += c;
         }
         uint64_t cnt = run - B.pstart[p];
-        slots += cnt + cnt / 2 + 1;   /* load factor <= 2/3, and one slot always empty */
+        slots += (cnt + cnt / 2) / BSLOTS + 1;   /* load factor <= 2/3, and one bucket never full */
     }
     B.pstart[np] = run;
     B.slab_off[np] = slots;
 
     gpar_run(pool, B.nblocks, pass_scatter, &B);
 
-    B.slab = gpar_alloc(slots * sizeof *B.slab);
+    B.slab = gpar_alloc_aligned(64, slots * sizeof *B.slab);
     ix->parts = qv_calloc(np, sizeof *ix->parts);
     if (!B.slab) {
         free_build(&B);
@@ -235,7 +247,7 @@ int gidindex_build_str(gidindex *ix, const uint64_t *str_off, const char *str, u
 }
 
 void gidindex_free(gidindex *ix) {
-    if (ix->parts && ix->npart) free(ix->parts[0].slots);   /* partition 0 starts the slab */
+    if (ix->parts && ix->npart) free(ix->parts[0].b);   /* partition 0 starts the slab */
     free(ix->parts);
     ix->parts = NULL;
     ix->npart = 0;
@@ -243,7 +255,7 @@ void gidindex_free(gidindex *ix) {
 
 uint64_t gidindex_memory_bytes(const gidindex *ix) {
     uint64_t b = (uint64_t)ix->npart * sizeof(struct gidpart);
-    for (uint32_t p = 0; p < ix->npart; p++) b += (uint64_t)ix->parts[p].size * sizeof(gidslot);
+    for (uint32_t p = 0; p < ix->npart; p++) b += (uint64_t)ix->parts[p].nb * sizeof(gidbucket);
     return b;
 }
 
@@ -253,40 +265,52 @@ static inline const struct gidpart *part_for(const gidindex *ix, uint64_t h) {
     return &ix->parts[part_of(h, ix->npart)];
 }
 
-static inline int64_t probe_int(const struct gidpart *p, uint64_t h) {
-    uint32_t i = slot_of(h, p->size);
+/* The id whose hash is h, starting at bucket i; GIDINDEX_NONE if absent. */
+static inline uint32_t probe_int(const struct gidpart *p, uint64_t h, uint32_t i) {
+    const gidbucket *b = p->b + i, *end = p->b + p->nb;
     for (;;) {
-        const gidslot *s = &p->slots[i];
-        if (s->h == h && s->id != GIDINDEX_NONE) return s->id;
-        if (s->id == GIDINDEX_NONE) return -1;
-        if (++i == p->size) i = 0;
+        /* All four slots of the line, no early exit (measured: faster than stopping at the match, and
+         * faster than a fully branch-free mask version, which serialises the loads behind it). */
+        uint32_t r = GIDINDEX_NONE;
+        for (int k = 0; k < BSLOTS; k++) {
+            uint32_t id = b->s[k].id;
+            r = ((b->s[k].h == h) & (id != GIDINDEX_NONE)) ? id : r;
+        }
+        if (r != GIDINDEX_NONE || b->s[BSLOTS - 1].id == GIDINDEX_NONE) return r;   /* found, or bucket not full */
+        if (++b == end) b = p->b;
     }
 }
 
-static inline int64_t probe_str(const gidindex *ix, const struct gidpart *p, uint64_t h, const char *s,
-                                uint64_t len) {
-    uint32_t i = slot_of(h, p->size);
+static inline uint32_t probe_str(const gidindex *ix, const struct gidpart *p, uint64_t h, uint32_t i, const char *s,
+                                 uint64_t len) {
+    const gidbucket *b = p->b + i, *end = p->b + p->nb;
     for (;;) {
-        const gidslot *sl = &p->slots[i];
-        if (sl->id == GIDINDEX_NONE) return -1;
-        if (sl->h == h && str_eq(ix, sl->id, s, len)) return sl->id;
-        if (++i == p->size) i = 0;
+        for (int k = 0; k < BSLOTS; k++) {
+            const gidslot *sl = &b->s[k];
+            if (sl->id == GIDINDEX_NONE) return GIDINDEX_NONE;
+            if (sl->h == h && str_eq(ix, sl->id, s, len)) return sl->id;
+        }
+        if (++b == end) b = p->b;
     }
 }
 
 int64_t gidindex_find_int(const gidindex *ix, int64_t key) {
     if (!ix->npart || ix->is_string) return -1;
     uint64_t h = key_hash_int(key);
-    return probe_int(part_for(ix, h), h);
+    const struct gidpart *p = part_for(ix, h);
+    uint32_t v = probe_int(p, h, bucket_of(h, p->nb));
+    return v == GIDINDEX_NONE ? -1 : (int64_t)v;
 }
 
 int64_t gidindex_find_str(const gidindex *ix, const char *s, uint64_t len) {
     if (!ix->npart || !ix->is_string) return -1;
     uint64_t h = qv_hash_bytes(s, (size_t)len);
-    return probe_str(ix, part_for(ix, h), h, s, len);
+    const struct gidpart *p = part_for(ix, h);
+    uint32_t v = probe_str(ix, p, h, bucket_of(h, p->nb), s, len);
+    return v == GIDINDEX_NONE ? -1 : (int64_t)v;
 }
 
-#define AHEAD 16   /* lookups in flight: hashes computed and home slots prefetched this far ahead */
+#define AHEAD 16   /* lookups in flight: hashes computed and home buckets prefetched this far ahead */
 
 typedef struct pending {
     const struct gidpart *p;
@@ -294,21 +318,11 @@ typedef struct pending {
     uint32_t home;
 } pending;
 
-static inline pending start_int(const gidindex *ix, int64_t key) {
-    uint64_t h = key_hash_int(key);
+static inline pending start(const gidindex *ix, uint64_t h) {
     const struct gidpart *p = part_for(ix, h);
-    pending q = {.p = p, .h = h, .home = slot_of(h, p->size)};
-    __builtin_prefetch(&p->slots[q.home]);
+    pending q = {.p = p, .h = h, .home = bucket_of(h, p->nb)};
+    __builtin_prefetch(&p->b[q.home]);
     return q;
-}
-
-static inline uint32_t finish_int(pending q) {
-    const gidslot *s = q.p->slots + q.home, *end = q.p->slots + q.p->size;
-    for (;;) {
-        if (s->id == GIDINDEX_NONE) return GIDINDEX_NONE;
-        if (s->h == q.h) return s->id;
-        if (++s == end) s = q.p->slots;
-    }
 }
 
 uint64_t gidindex_resolve_int(const gidindex *ix, const int64_t *keys, uint64_t n, uint32_t *out) {
@@ -318,11 +332,11 @@ uint64_t gidindex_resolve_int(const gidindex *ix, const int64_t *keys, uint64_t 
     }
     pending ring[AHEAD];
     uint64_t miss = 0, pre = n < AHEAD ? n : AHEAD;
-    for (uint64_t i = 0; i < pre; i++) ring[i] = start_int(ix, keys[i]);
+    for (uint64_t i = 0; i < pre; i++) ring[i] = start(ix, key_hash_int(keys[i]));
     for (uint64_t i = 0; i < n; i++) {
         pending q = ring[i % AHEAD];
-        if (i + AHEAD < n) ring[i % AHEAD] = start_int(ix, keys[i + AHEAD]);
-        uint32_t v = finish_int(q);
+        if (i + AHEAD < n) ring[i % AHEAD] = start(ix, key_hash_int(keys[i + AHEAD]));
+        uint32_t v = probe_int(q.p, q.h, q.home);
         miss += v == GIDINDEX_NONE;
         out[i] = v;
     }
@@ -334,29 +348,15 @@ uint64_t gidindex_resolve_str(const gidindex *ix, const uint64_t *off, const cha
         for (uint64_t i = 0; i < n; i++) out[i] = GIDINDEX_NONE;
         return n;
     }
-    uint64_t hs[AHEAD], miss = 0;
-    uint64_t pre = n < AHEAD ? n : AHEAD;
-    for (uint64_t i = 0; i < pre; i++) {
-        uint64_t h = key_hash_str(off, str, i);
-        const struct gidpart *p = part_for(ix, h);
-        __builtin_prefetch(&p->slots[slot_of(h, p->size)]);
-        hs[i] = h;
-    }
+    pending ring[AHEAD];
+    uint64_t miss = 0, pre = n < AHEAD ? n : AHEAD;
+    for (uint64_t i = 0; i < pre; i++) ring[i] = start(ix, key_hash_str(off, str, i));
     for (uint64_t i = 0; i < n; i++) {
-        uint64_t h = hs[i % AHEAD];
-        if (i + AHEAD < n) {
-            uint64_t h2 = key_hash_str(off, str, i + AHEAD);
-            const struct gidpart *p2 = part_for(ix, h2);
-            __builtin_prefetch(&p2->slots[slot_of(h2, p2->size)]);
-            hs[i % AHEAD] = h2;
-        }
-        int64_t v = probe_str(ix, part_for(ix, h), h, str + off[i], off[i + 1] - off[i]);
-        if (v < 0) {
-            out[i] = GIDINDEX_NONE;
-            miss++;
-        } else {
-            out[i] = (uint32_t)v;
-        }
+        pending q = ring[i % AHEAD];
+        if (i + AHEAD < n) ring[i % AHEAD] = start(ix, key_hash_str(off, str, i + AHEAD));
+        uint32_t v = probe_str(ix, q.p, q.h, q.home, str + off[i], off[i + 1] - off[i]);
+        miss += v == GIDINDEX_NONE;
+        out[i] = v;
     }
     return miss;
 }

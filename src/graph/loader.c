@@ -168,7 +168,8 @@ int gloader_add_nodes(gloader *l, gnode_chunk *in, qv_err *err) {
     if (c->n == 0) {
         gload_free_nodes(c);
         pthread_mutex_lock(&l->mu);
-        int rc = l->phase == GLOAD_NODES ? 0 : phase_err(l, err, "node batches are accepted only before NODE_LOAD_DONE");
+        int rc = l->phase == GLOAD_NODES ? 0
+                                         : phase_err(l, err, "node batches are accepted only before NODE_LOAD_DONE");
         pthread_mutex_unlock(&l->mu);
         return rc;
     }

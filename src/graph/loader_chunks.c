@@ -109,7 +109,8 @@ static int check_labelsets(const uint32_t *ls, uint64_t n, uint32_t n_ls, const 
 
 int gload_check_nodes(const gloader *l, const gnode_chunk *c, uint32_t n_ls, qv_err *err) {
     if (l->id_type == GRAPH_ID_INTEGER) {
-        if (!c->ids) return qv_err_set(err, QV_EINVAL, "the batch has no integer node ids (this graph uses INTEGER ids)");
+        if (!c->ids)
+            return qv_err_set(err, QV_EINVAL, "the batch has no integer node ids (this graph uses INTEGER ids)");
         for (uint64_t i = 0; i < c->n; i++)
             if (c->ids[i] < 0)
                 return qv_err_set(err, QV_EINVAL, "node id %lld at row %llu is negative; node ids must be >= 0",

@@ -1,9 +1,9 @@
 /* loader_rels.c — relationship chunks against the node index, and RELATIONSHIP_LOAD_DONE's build.
  *
  * Owns: resolving a chunk's source and target ids to internal ids on the adding thread (so the work is
- * spread over the upload instead of piling up at the end; the results go to the loader's slab arena), counting dangling relationships with one
- * example, the dangling policy (error or skip), the undirected / inverse flags per type, and handing the
- * stages to gcsr_build. Must not: take the loader lock except to read the type names at build time.
+ * spread over the upload instead of piling up at the end; the results go to the loader's slab arena),
+ * counting dangling relationships with one example, the dangling policy (error or skip), the undirected /
+ * inverse flags per type, and handing the stages to gcsr_build. Must not: take the loader lock except to read the type names at build time.
  */
 #include "graph/loader_int.h"
 #include "util/buf.h"
@@ -29,7 +29,8 @@ static void describe(const gloader *l, const grel_chunk *c, uint64_t i, bool ms,
         fmt_str(c->tgt_off, c->tgt_str, i, b, sizeof b);
     }
     if (ms && mt)
-        snprintf(out, cap, "relationship %s -> %s: source node id %s and target node id %s were not loaded", a, b, a, b);
+        snprintf(out, cap, "relationship %s -> %s: source node id %s and target node id %s were not loaded", a, b,
+                 a, b);
     else if (ms)
         snprintf(out, cap, "relationship %s -> %s: source node id %s was not loaded", a, b, a);
     else
