@@ -43,9 +43,12 @@ uint32_t qv_strtab_intern(qv_strtab *t, const char *s, size_t n) {
         t->nslots = ns;
         for (uint32_t i = 0; i < t->count; i++) place(t, i);
     }
+    if (t->count == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 8;
+        t->names = qv_realloc(t->names, t->cap * sizeof *t->names);
+        t->lens = qv_realloc(t->lens, t->cap * sizeof *t->lens);
+    }
     uint32_t id = t->count++;
-    t->names = qv_realloc(t->names, t->count * sizeof *t->names);
-    t->lens = qv_realloc(t->lens, t->count * sizeof *t->lens);
     t->names[id] = qv_strndup(s, n);
     t->lens[id] = (uint32_t)n;
     place(t, id);

@@ -13,6 +13,7 @@ typedef struct qv_strtab {
     char **names;      /* id -> NUL-terminated name */
     uint32_t *lens;    /* id -> length (names may contain NUL bytes only if interned with a length) */
     uint32_t count;
+    uint32_t cap;      /* allocated entries of names/lens (grown geometrically) */
     uint32_t *slots;   /* open addressing: id + 1, 0 = empty */
     uint32_t nslots;   /* power of two */
 } qv_strtab;
