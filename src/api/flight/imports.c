@@ -94,7 +94,8 @@ static void *reaper_main(void *arg) {
             flight_import *imp = r->items[i];
             uint64_t last = __atomic_load_n(&imp->last_activity_ns, __ATOMIC_RELAXED);
             bool idle = now > last && now - last > r->timeout_ns;
-            if (idle && __atomic_load_n(&imp->active_streams, __ATOMIC_RELAXED) == 0) {
+            /* in use (a stream, or an action such as a long *_LOAD_DONE build) is not idle */
+            if (idle && imp->refs == 0 && __atomic_load_n(&imp->active_streams, __ATOMIC_RELAXED) == 0) {
                 if (!imp->finished)
                     QV_WARN("import '%s' (%s) aborted: no activity for %.0f s (--abort-timeout)", imp->name,
                             import_kind_name(imp->kind), (double)(now - last) / 1e9);
