@@ -69,9 +69,7 @@ static int node_prop_type(const arw_field *f, gprop_type *t, qv_err *err) {
     if (f->dictionary) {
         if (is_string_kind(f->kind)) return *t = GPROP_STRING, 0;
     } else if (f->kind == ARW_INT) {
-        if (f->bit_width == 64 && !f->is_signed)
-            return *t = GPROP_INT64, 0; /* values above INT64_MAX are rejected per row */
-        return *t = GPROP_INT64, 0;
+        return *t = GPROP_INT64, 0; /* uint64 values above INT64_MAX are rejected per row */
     } else if (f->kind == ARW_FLOAT && f->bit_width >= 32) {
         return *t = GPROP_DOUBLE, 0;
     } else if (f->kind == ARW_BOOL) {
