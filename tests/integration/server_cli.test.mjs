@@ -121,7 +121,10 @@ describe('HTTP endpoint', () => {
     assert.equal(typeof r.json.dbEngineVersion, 'string');
     assert.ok(r.json.dbEngineVersion.length > 0);
     assert.ok(Array.isArray(r.json.graphs), `graphs is not an array: ${r.text}`);
-    assert.ok(r.json.graphs.includes('neo4j'), `the default database neo4j is not listed: ${r.text}`);
+    const neo4j = r.json.graphs.find((g) => g.name === 'neo4j');
+    assert.ok(neo4j, `the default database neo4j is not listed: ${r.text}`);
+    assert.equal(neo4j.durable, true);
+    assert.equal(neo4j.node_count, 0);
   });
 
   it('/status lists a graph once it is loaded, and no longer after DROP_GRAPH', async () => {
@@ -131,10 +134,17 @@ describe('HTTP endpoint', () => {
       await c.action('v1/NODE_LOAD_DONE', { name: 'status_g' });
       await c.action('v1/RELATIONSHIP_LOAD_DONE', { name: 'status_g' });
       let r = await httpRequest(s.httpPort, '/status');
-      assert.ok(r.json.graphs.includes('status_g'), `status_g missing: ${r.text}`);
+      const g = r.json.graphs.find((x) => x.name === 'status_g');
+      assert.ok(g, `status_g missing: ${r.text}`);
+      assert.equal(g.durable, false);
+      assert.equal(g.database_name, 'neo4j');
+      assert.equal(g.node_count, 0);
+      assert.equal(g.relationship_count, 0);
+      assert.deepEqual(g.labels, []);
+      assert.equal(typeof g.memory_bytes, 'number');
       await c.action('v1/DROP_GRAPH', { name: 'status_g' });
       r = await httpRequest(s.httpPort, '/status');
-      assert.ok(!r.json.graphs.includes('status_g'), `status_g still listed after DROP_GRAPH: ${r.text}`);
+      assert.ok(!r.json.graphs.some((x) => x.name === 'status_g'), `status_g still listed after DROP_GRAPH: ${r.text}`);
     } finally {
       c.close();
     }

@@ -85,7 +85,6 @@ void flight_list_actions(qv_grpc_call *call);
 int flight_list_graphs(flight_service *fs, qv_buf *out, qv_err *err);
 int flight_drop_graph(flight_service *fs, const char *name, qv_buf *out, qv_err *err);
 int flight_dump_graph(flight_service *fs, const char *name, uint64_t limit, qv_buf *out, qv_err *err);
-void flight_graph_summary_json(const graph *g, qv_buf *out);
 
 /* doput.c */
 extern const qv_grpc_method flight_doput_method;

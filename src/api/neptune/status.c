@@ -1,9 +1,11 @@
 /* status.c — HTTP routing for the Neptune port and the GET /status health document.
  *
  * /status answers in Neptune's GetEngineStatus shape (status, startTime, dbEngineVersion, role, ...) so
- * SDKs and graph-notebook accept it, plus "graphs": the catalog's graphs. Unknown paths get Neptune's
+ * SDKs and graph-notebook accept it, plus "graphs": every graph's summary (the same objects as Flight's
+ * v1/LIST_GRAPHS). Unknown paths get Neptune's
  * error JSON with HTTP 404.
  */
+#include "api/common/graph_json.h"
 #include "api/neptune/neptune.h"
 #include "wire/json.h"
 
@@ -49,7 +51,7 @@ static void status_doc(neptune_service *ns, qv_http_response *resp) {
     gcatalog_list(ns->cat, &gs, &n);
     for (size_t i = 0; i < n; i++) {
         if (i) qv_buf_append_byte(b, ',');
-        json_write_cstr(b, gs[i]->name);
+        api_graph_summary_json(gs[i], b);
         gcatalog_release(ns->cat, gs[i]);
     }
     free(gs);
