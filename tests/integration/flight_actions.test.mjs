@@ -291,10 +291,7 @@ describe('Flight actions', () => {
     checkDumpInvariants(d);
   });
 
-  it('DoGet is UNIMPLEMENTED (with a message) and so are ListFlights, GetSchema, PollFlightInfo, DoExchange', async () => {
-    const ticket = { name: 'GET_COMMAND', version: 'v1', body: { graph_name: 'g1', database_name: 'neo4j', procedure_name: 'gds.graph.nodeLabels.stream', configuration: {} } };
-    const e = await expectGrpcError(c.doGet(ticket), Status.UNIMPLEMENTED);
-    assert.ok(e.details.trim().length > 0, 'DoGet UNIMPLEMENTED without a message');
+  it('ListFlights, GetSchema, PollFlightInfo and DoExchange are UNIMPLEMENTED (DoGet: flight_export.test.mjs)', async () => {
     await expectGrpcError(c.listFlights(), Status.UNIMPLEMENTED, null, 'ListFlights');
     await expectGrpcError(c.getSchema({ type: 'CMD', cmd: Buffer.from('{}') }), Status.UNIMPLEMENTED, null, 'GetSchema');
     await expectGrpcError(c.pollFlightInfo({ type: 'CMD', cmd: Buffer.from('{}') }), Status.UNIMPLEMENTED, null, 'PollFlightInfo');

@@ -89,6 +89,10 @@ int flight_dump_graph(flight_service *fs, const char *name, uint64_t limit, qv_b
 /* doput.c */
 extern const qv_grpc_method flight_doput_method;
 
+/* doget.c: DoGet, exporting a graph (GET_COMMAND tickets), and GetFlightInfo (its partitions) */
+extern const qv_grpc_method flight_doget_method;
+extern const qv_grpc_method flight_info_method;
+
 /* Maps an error code to the gRPC status a GDS client expects: deterministic errors never become
  * INTERNAL/UNAVAILABLE/DEADLINE_EXCEEDED (clients retry those). */
 qv_grpc_status flight_status_of(qv_code code);

@@ -1,6 +1,6 @@
 /* service.c — the FlightService method table and the small RPCs: Handshake, ListActions, DoAction
  * (the action itself runs in actions.c), and UNIMPLEMENTED answers for the RPCs quiver does not serve.
- * Every RPC authenticates first (auth.c). DoPut lives in doput.c. */
+ * Every RPC authenticates first (auth.c). DoPut lives in doput.c, DoGet in doget.c. */
 #include "api/flight/flight_internal.h"
 #include "util/log.h"
 #include "wire/flight_proto.h"
@@ -143,11 +143,8 @@ static void unimplemented_start(qv_grpc_call *call) {
     const char *m = strrchr(path, '/');
     m = m ? m + 1 : path;
     char msg[256];
-    if (strcmp(m, "DoGet") == 0 || strcmp(m, "GetFlightInfo") == 0)
-        snprintf(msg, sizeof msg, "%s: exporting graphs over Arrow is not implemented in this version of quiver", m);
-    else
-        snprintf(msg, sizeof msg, "%s is not supported by quiver (it serves the GDS Arrow protocol: Handshake, "
-                                  "ListActions, DoAction, DoPut)", m);
+    snprintf(msg, sizeof msg, "%s is not supported by quiver (it serves the GDS Arrow protocol: Handshake, "
+                              "ListActions, DoAction, DoPut, DoGet, GetFlightInfo)", m);
     qv_grpc_call_finish(call, GRPC_UNIMPLEMENTED, msg);
 }
 
@@ -157,8 +154,6 @@ static const qv_grpc_method methods[] = {
     {.path = FLIGHT_PATH("ListActions"), .on_start = on_start_auth, .on_half_close = list_actions_half_close},
     {.path = FLIGHT_PATH("DoAction"), .on_start = on_start_auth, .on_message = action_message,
      .on_half_close = action_half_close, .on_close = action_close},
-    {.path = FLIGHT_PATH("DoGet"), .on_start = unimplemented_start},
-    {.path = FLIGHT_PATH("GetFlightInfo"), .on_start = unimplemented_start},
     {.path = FLIGHT_PATH("PollFlightInfo"), .on_start = unimplemented_start},
     {.path = FLIGHT_PATH("ListFlights"), .on_start = unimplemented_start},
     {.path = FLIGHT_PATH("GetSchema"), .on_start = unimplemented_start},
@@ -174,11 +169,13 @@ flight_service *flight_service_new(const flight_config *cfg, gcatalog *cat, qv_s
     fs->imports = imports_new(cat, store, cfg->abort_timeout_ms);
     fs->auth = flight_auth_new(cfg->auth_user, cfg->auth_password, cfg->token_idle_ms);
     enum { N = sizeof methods / sizeof methods[0] };
-    qv_grpc_method *all = qv_calloc(N + 1, sizeof *all);
+    qv_grpc_method *all = qv_calloc(N + 3, sizeof *all);
     memcpy(all, methods, sizeof methods);
-    all[N] = flight_doput_method; /* authenticates in its own on_start */
+    all[N] = flight_doput_method;     /* authenticates in its own on_start */
+    all[N + 1] = flight_doget_method; /* likewise (doget.c) */
+    all[N + 2] = flight_info_method;  /* likewise (doget.c) */
     fs->grpc.methods = all;
-    fs->grpc.nmethods = N + 1;
+    fs->grpc.nmethods = N + 3;
     fs->grpc.ctx = fs;
     return fs;
 }

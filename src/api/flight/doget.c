@@ -1,0 +1,486 @@
+/* doget.c — DoGet and GetFlightInfo: exporting a graph as an Arrow stream.
+ *
+ * Owns: the stream (the ticket itself is read by export_ticket.c): Schema, then the relationship-type
+ * DictionaryBatch (every type name; indices are type ids), then RecordBatches of EXPORT_BATCH_ROWS rows
+ * (node batches with large string/list values end early at EXPORT_BATCH_MAX_BYTES)
+ * built from the graph's columns (ids, property values with validity bitmaps, label lists). Output is
+ * produced incrementally: batches until the call's send queue passes EXPORT_QUEUE_HIGH bytes, then more
+ * from on_writable, so a huge export never buffers more than a few MiB. The call holds a catalog
+ * reference to the graph until on_close (also when the client disconnects mid-stream).
+ * GetFlightInfo takes the same ticket as a CMD descriptor and answers the schema, the row count and one
+ * endpoint per partition (the ticket's `concurrency`, default 4), each a bare ticket body with
+ * partition_offset / partition_size (a range of node or relationship ids) that DoGet serves.
+ */
+#include "api/flight/export.h"
+#include "util/log.h"
+#include "wire/arrow_ipc.h"
+#include "wire/flight_proto.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define EXPORT_QUEUE_HIGH (8u << 20)
+/* A node batch with large string or list values ends early at about this many bytes, so that every
+ * FlightData fits the 4 MiB default receive limit of grpc-js and similar clients (reference §6 item 8). */
+#define EXPORT_BATCH_MAX_BYTES (3u << 20)
+
+static flight_service *svc(qv_grpc_call *call) { return qv_grpc_call_service_ctx(call); }
+
+/* ---- output ------------------------------------------------------------------------------------ */
+
+static void send_message(qv_grpc_call *call, get_stream *gs) {
+    qv_buf msg;
+    qv_buf_init(&msg);
+    const void *parts[1] = {gs->body.data};
+    size_t lens[1] = {gs->body.len};
+    fp_encode_flight_data(&msg, gs->hdr.data, gs->hdr.len, parts, lens, gs->body.len ? 1 : 0);
+    qv_grpc_call_send_buf(call, &msg);
+    qv_buf_free(&msg);
+    qv_buf_reset(&gs->hdr);
+    qv_buf_reset(&gs->body);
+}
+
+static void cb_reset(colbuf *cb) {
+    qv_buf_reset(&cb->valid);
+    qv_buf_reset(&cb->off);
+    qv_buf_reset(&cb->val);
+    qv_buf_reset(&cb->coff);
+    qv_buf_reset(&cb->cval);
+    memset(&cb->arr, 0, sizeof cb->arr);
+    memset(&cb->child, 0, sizeof cb->child);
+}
+
+static void cb_free(colbuf *cb) {
+    qv_buf_free(&cb->valid);
+    qv_buf_free(&cb->off);
+    qv_buf_free(&cb->val);
+    qv_buf_free(&cb->coff);
+    qv_buf_free(&cb->cval);
+}
+
+static void put_i32(qv_buf *b, int32_t v) { qv_buf_append(b, &v, 4); }
+
+/* Node ids of rows as int64 (external or internal) or utf8 (STRING databases). */
+static void build_ids(get_stream *gs, colbuf *cb, const arw_field *f, const uint64_t *rows, int64_t n) {
+    const graph *g = gs->g;
+    if (f->kind == ARW_UTF8) {
+        put_i32(&cb->off, 0);
+        for (int64_t i = 0; i < n; i++) {
+            uint64_t v = rows[i];
+            qv_buf_append(&cb->val, g->ext_str + g->ext_str_off[v], g->ext_str_off[v + 1] - g->ext_str_off[v]);
+            put_i32(&cb->off, (int32_t)cb->val.len);
+        }
+        cb->arr.offsets = cb->off.data;
+    } else {
+        int64_t *d = (int64_t *)qv_buf_extend(&cb->val, (size_t)n * 8);
+        for (int64_t i = 0; i < n; i++) d[i] = gs->consecutive ? (int64_t)rows[i] : g->ext_ids[rows[i]];
+    }
+    cb->arr.values = cb->val.data;
+    cb->arr.values_len = cb->val.len;
+}
+
+/* Values of column c at rows, absent values as nulls. */
+static void build_prop(colbuf *cb, const arw_field *f, const gcolumn *c, const uint64_t *rows, int64_t n) {
+    uint8_t *valid = qv_buf_extend(&cb->valid, (size_t)(n + 7) / 8);
+    memset(valid, 0, (size_t)(n + 7) / 8);
+    int64_t nulls = 0;
+    bool list = c->type == GPROP_INT64_LIST || c->type == GPROP_DOUBLE_LIST || c->type == GPROP_FLOAT_LIST;
+    size_t ew = c->type == GPROP_FLOAT_LIST ? 4 : 8;
+    if (c->type == GPROP_STRING || list) put_i32(&cb->off, 0);
+    if (c->type == GPROP_BOOL) memset(qv_buf_extend(&cb->val, (size_t)(n + 7) / 8), 0, (size_t)(n + 7) / 8);
+    else if (c->type == GPROP_INT64 || c->type == GPROP_DOUBLE) memset(qv_buf_extend(&cb->val, (size_t)n * 8), 0, (size_t)n * 8);
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t r = rows[i];
+        bool has = gcolumn_has(c, r);
+        if (has) valid[i >> 3] |= (uint8_t)(1u << (i & 7));
+        else nulls++;
+        switch (c->type) {
+        case GPROP_INT64:
+        case GPROP_DOUBLE:
+            if (has) memcpy(cb->val.data + i * 8, (const uint8_t *)c->values + r * 8, 8);
+            break;
+        case GPROP_BOOL:
+            if (has && ((const uint8_t *)c->values)[r]) cb->val.data[i >> 3] |= (uint8_t)(1u << (i & 7));
+            break;
+        case GPROP_STRING:
+            if (has) qv_buf_append(&cb->val, (const char *)c->values + c->offsets[r], c->offsets[r + 1] - c->offsets[r]);
+            put_i32(&cb->off, (int32_t)cb->val.len);
+            break;
+        default:
+            if (has)
+                qv_buf_append(&cb->cval, (const uint8_t *)c->values + c->offsets[r] * ew,
+                              (c->offsets[r + 1] - c->offsets[r]) * ew);
+            put_i32(&cb->off, (int32_t)(cb->cval.len / ew));
+            break;
+        }
+    }
+    cb->arr.null_count = nulls;
+    cb->arr.validity = nulls ? cb->valid.data : NULL;
+    if (c->type == GPROP_STRING || list) cb->arr.offsets = cb->off.data;
+    if (list) {
+        cb->child.field = &f->children[0];
+        cb->child.length = (int64_t)(cb->cval.len / ew);
+        cb->child.values = cb->cval.data;
+        cb->child.values_len = cb->cval.len;
+        cb->arr.nchildren = 1;
+        cb->arr.children = &cb->child;
+    } else {
+        cb->arr.values = cb->val.data;
+        cb->arr.values_len = cb->val.len;
+    }
+}
+
+static void build_labels(get_stream *gs, colbuf *cb, const arw_field *f, const uint64_t *rows, int64_t n) {
+    const graph *g = gs->g;
+    put_i32(&cb->off, 0);
+    put_i32(&cb->coff, 0);
+    int32_t items = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t nl;
+        const uint32_t *ls = graph_node_labels(g, rows[i], &nl);
+        for (uint32_t j = 0; j < nl; j++) {
+            qv_buf_append(&cb->cval, g->labels.names[ls[j]], g->labels.lens[ls[j]]);
+            put_i32(&cb->coff, (int32_t)cb->cval.len);
+        }
+        items += (int32_t)nl;
+        put_i32(&cb->off, items);
+    }
+    cb->arr.offsets = cb->off.data;
+    cb->arr.nchildren = 1;
+    cb->arr.children = &cb->child;
+    cb->child.field = &f->children[0];
+    cb->child.length = items;
+    cb->child.offsets = cb->coff.data;
+    cb->child.values = cb->cval.data;
+    cb->child.values_len = cb->cval.len;
+}
+
+/* Collects the next batch's rows; returns the count (0 at the end). Node exports: caller holds cols_lock
+ * and has set gs->pcols. */
+static int64_t next_rows(get_stream *gs) {
+    const graph *g = gs->g;
+    int64_t n = 0;
+    if (gs->is_rel) {
+        while (gs->pos < gs->end && n < EXPORT_BATCH_ROWS) {
+            uint64_t r = gs->pos++;
+            while (g->out_off[gs->src + 1] <= r) gs->src++;
+            if (gs->type_sel && !gs->type_sel[g->rel_type[r]]) continue;
+            gs->rows[n] = r;
+            gs->srcs[n] = gs->src;
+            n++;
+        }
+        return n;
+    }
+    uint64_t bytes = 0;
+    while (gs->pos < gs->end && n < EXPORT_BATCH_ROWS && bytes < EXPORT_BATCH_MAX_BYTES) {
+        uint64_t v = gs->pos++;
+        uint32_t nl;
+        const uint32_t *ls = graph_node_labels(g, v, &nl);
+        if (gs->label_sel) {
+            bool ok = false;
+            for (uint32_t j = 0; j < nl && !ok; j++) ok = gs->label_sel[ls[j]];
+            if (!ok) continue;
+        }
+        gs->rows[n++] = v;
+        /* estimate: 8 bytes per column and label, plus string and list values */
+        bytes += 8 * (uint64_t)gs->ncols + 16 * (uint64_t)nl;
+        for (int i = 0; i < gs->ncols; i++) {
+            const gcolumn *c = gs->pcols[i];
+            if (!c || !c->offsets || !gcolumn_has(c, v)) continue;
+            uint64_t w = c->type == GPROP_STRING ? 1 : c->type == GPROP_FLOAT_LIST ? 4 : 8;
+            bytes += (c->offsets[v + 1] - c->offsets[v]) * w;
+        }
+    }
+    return n;
+}
+
+/* Writes one RecordBatch: 1, or 0 when there is nothing left, or -1 when the call was ended with an error. */
+static int write_batch(qv_grpc_call *call, get_stream *gs) {
+    graph *g = gs->g;
+    if (!gs->is_rel) pthread_rwlock_rdlock(&g->cols_lock);
+    for (int i = 0; i < gs->ncols; i++) {
+        if (gs->roles[i] != C_PROP) continue;
+        const gcolumn *c = gs->is_rel ? graph_rel_col(g, gs->keys[i]) : graph_node_col(g, gs->keys[i]);
+        if (!c || c->type != gs->ptypes[i]) { /* columns are only ever added; defensive */
+            if (!gs->is_rel) pthread_rwlock_unlock(&g->cols_lock);
+            qv_buf msg;
+            qv_buf_init(&msg);
+            qv_buf_printf(&msg, "property '%s' of graph '%s' changed during the export", gs->keys[i], g->name);
+            qv_buf_append_byte(&msg, 0);
+            qv_grpc_call_finish(call, GRPC_ABORTED, (const char *)msg.data);
+            qv_buf_free(&msg);
+            return -1;
+        }
+        gs->pcols[i] = c;
+    }
+    int64_t n = next_rows(gs);
+    if (n == 0) {
+        if (!gs->is_rel) pthread_rwlock_unlock(&g->cols_lock);
+        return 0;
+    }
+    for (int i = 0; i < gs->ncols; i++) {
+        colbuf *cb = &gs->cols[i];
+        const arw_field *f = &gs->fields[i];
+        cb_reset(cb);
+        cb->arr.field = f;
+        cb->arr.length = n;
+        switch (gs->roles[i]) {
+        case C_SRC: build_ids(gs, cb, f, gs->srcs, n); break;
+        case C_NODE: build_ids(gs, cb, f, gs->rows, n); break;
+        case C_TGT: {
+            uint64_t *t = (uint64_t *)qv_buf_extend(&cb->coff, (size_t)n * 8);
+            for (int64_t j = 0; j < n; j++) t[j] = g->out_tgt[gs->rows[j]];
+            build_ids(gs, cb, f, t, n);
+            break;
+        }
+        case C_TYPE: {
+            int32_t *d = (int32_t *)qv_buf_extend(&cb->val, (size_t)n * 4);
+            for (int64_t j = 0; j < n; j++) d[j] = g->rel_type[gs->rows[j]];
+            cb->arr.values = cb->val.data;
+            cb->arr.values_len = cb->val.len;
+            break;
+        }
+        case C_PROP: build_prop(cb, f, gs->pcols[i], gs->rows, n); break;
+        case C_LABELS: build_labels(gs, cb, f, gs->rows, n); break;
+        }
+    }
+    arw_array *arrs = qv_malloc((size_t)gs->ncols * sizeof *arrs);
+    for (int i = 0; i < gs->ncols; i++) arrs[i] = gs->cols[i].arr;
+    arw_write_record_batch(&gs->hdr, &gs->body, n, arrs, gs->ncols, ARW_CODEC_NONE);
+    free(arrs);
+    if (!gs->is_rel) pthread_rwlock_unlock(&g->cols_lock);
+    send_message(call, gs);
+    gs->batches++;
+    gs->nrows += (uint64_t)n;
+    return 1;
+}
+
+static void pump(qv_grpc_call *call) {
+    get_stream *gs = qv_grpc_call_get_user(call);
+    if (!gs || !gs->g || qv_grpc_call_is_finished(call)) return;
+    while (qv_grpc_call_queued(call) < EXPORT_QUEUE_HIGH) {
+        int r = write_batch(call, gs);
+        if (r < 0) return;
+        if (r == 0) {
+            QV_DEBUG("flight: DoGet of '%s' to %s: %llu rows in %llu batches", gs->g->name, qv_grpc_call_peer(call),
+                     (unsigned long long)gs->nrows, (unsigned long long)gs->batches);
+            qv_grpc_call_finish(call, GRPC_OK, NULL);
+            return;
+        }
+    }
+}
+
+static void write_head(qv_grpc_call *call, get_stream *gs) {
+    arw_schema s = {.nfields = gs->ncols, .fields = gs->fields};
+    arw_write_schema(&gs->hdr, &s);
+    send_message(call, gs);
+    if (!gs->is_rel) return;
+    const qv_strtab *t = &gs->g->rel_types;
+    colbuf *cb = &gs->cols[2];
+    cb_reset(cb);
+    put_i32(&cb->off, 0);
+    for (uint32_t i = 0; i < t->count; i++) {
+        qv_buf_append(&cb->val, t->names[i], t->lens[i]);
+        put_i32(&cb->off, (int32_t)cb->val.len);
+    }
+    cb->arr.field = &gs->fields[2];
+    cb->arr.length = t->count;
+    cb->arr.offsets = cb->off.data;
+    cb->arr.values = cb->val.data;
+    cb->arr.values_len = cb->val.len;
+    arw_write_dictionary_batch(&gs->hdr, &gs->body, 0, &cb->arr, false, ARW_CODEC_NONE);
+    send_message(call, gs);
+}
+
+/* ---- the call ---------------------------------------------------------------------------------- */
+
+static void get_start(qv_grpc_call *call) {
+    if (flight_auth_check(svc(call)->auth, call) < 0) return;
+    get_stream *gs = qv_calloc(1, sizeof *gs);
+    gs->fs = svc(call);
+    qv_grpc_call_set_user(call, gs);
+}
+
+static void get_message(qv_grpc_call *call, const uint8_t *msg, size_t len) {
+    get_stream *gs = qv_grpc_call_get_user(call);
+    if (!gs || qv_grpc_call_is_finished(call)) return;
+    if (gs->have_ticket) {
+        qv_grpc_call_finish(call, GRPC_INVALID_ARGUMENT, "DoGet takes exactly one Ticket message");
+        return;
+    }
+    fp_bytes t;
+    qv_err err;
+    if (fp_decode_ticket(msg, len, &t, &err) < 0) {
+        qv_err_prefix(&err, "malformed Ticket message");
+        flight_finish_err(call, &err);
+        return;
+    }
+    qv_buf_append(&gs->ticket, t.p, t.n);
+    gs->have_ticket = true;
+}
+
+static void get_half_close(qv_grpc_call *call) {
+    get_stream *gs = qv_grpc_call_get_user(call);
+    if (!gs || qv_grpc_call_is_finished(call)) return;
+    if (!gs->have_ticket) {
+        qv_grpc_call_finish(call, GRPC_INVALID_ARGUMENT, "DoGet needs a Ticket message");
+        return;
+    }
+    qv_err err;
+    qv_err_clear(&err);
+    if (export_open(gs, gs->ticket.data, gs->ticket.len, NULL, NULL, &err) < 0) {
+        QV_INFO("flight: DoGet from %s failed: %s %s", qv_grpc_call_peer(call), qv_code_name(err.code), err.msg);
+        flight_finish_err(call, &err);
+        return;
+    }
+    write_head(call, gs);
+    pump(call);
+}
+
+/* ---- GetFlightInfo: the same ticket as a CMD descriptor; one endpoint per partition --------------- */
+
+#define FLIGHT_INFO_MAX_PARTITIONS 1024
+
+static void info_message(qv_grpc_call *call, const uint8_t *msg, size_t len) {
+    get_stream *gs = qv_grpc_call_get_user(call);
+    if (!gs || qv_grpc_call_is_finished(call)) return;
+    if (gs->have_ticket) {
+        qv_grpc_call_finish(call, GRPC_INVALID_ARGUMENT, "GetFlightInfo takes exactly one FlightDescriptor");
+        return;
+    }
+    fp_descriptor d;
+    qv_err err;
+    if (fp_decode_descriptor(msg, len, &d, &err) < 0) {
+        qv_err_prefix(&err, "malformed FlightDescriptor");
+        flight_finish_err(call, &err);
+        return;
+    }
+    if (d.type != FP_DESC_CMD) {
+        qv_grpc_call_finish(call, GRPC_INVALID_ARGUMENT,
+                            "GetFlightInfo needs a CMD descriptor holding a GET_COMMAND ticket body");
+        return;
+    }
+    qv_buf_append(&gs->ticket, d.cmd.p, d.cmd.n);
+    gs->have_ticket = true;
+}
+
+/* Rows the export will have, or -1 when a label filter makes it unknown without a scan. */
+static int64_t total_records(const get_stream *gs) {
+    const graph *g = gs->g;
+    if (!gs->is_rel) return gs->label_sel ? -1 : (int64_t)g->n_nodes;
+    if (!gs->type_sel) return (int64_t)g->n_rels;
+    uint64_t n = 0;
+    for (uint32_t t = 0; t < g->rel_types.count; t++)
+        if (gs->type_sel[t] && g->type_count) n += g->type_count[t];
+    return (int64_t)n;
+}
+
+static void info_half_close(qv_grpc_call *call) {
+    get_stream *gs = qv_grpc_call_get_user(call);
+    if (!gs || qv_grpc_call_is_finished(call)) return;
+    if (!gs->have_ticket) {
+        qv_grpc_call_finish(call, GRPC_INVALID_ARGUMENT, "GetFlightInfo needs a FlightDescriptor");
+        return;
+    }
+    qv_err err;
+    qv_err_clear(&err);
+    json_doc *doc = NULL;
+    json_val *body = NULL;
+    if (export_open(gs, gs->ticket.data, gs->ticket.len, &doc, &body, &err) < 0) {
+        flight_finish_err(call, &err);
+        return;
+    }
+    const json_val *cv = json_get(body, "concurrency");
+    int64_t conc = cv && cv->type == JSON_NUMBER && cv->num.is_int ? cv->num.i : 4;
+    if (conc < 1) conc = 1;
+    if (conc > FLIGHT_INFO_MAX_PARTITIONS) conc = FLIGHT_INFO_MAX_PARTITIONS;
+    uint64_t domain = gs->end - gs->pos, base = gs->pos;
+    uint64_t nparts = domain == 0 ? 1 : (domain < (uint64_t)conc ? domain : (uint64_t)conc);
+    uint64_t size = domain == 0 ? 0 : (domain + nparts - 1) / nparts;
+    nparts = size ? (domain + size - 1) / size : 1;
+    /* tickets: the request body without its partition fields, plus this partition's */
+    qv_buf tickets;
+    qv_buf_init(&tickets);
+    size_t *offs = qv_calloc(nparts + 1, sizeof *offs);
+    for (uint64_t i = 0; i < nparts; i++) {
+        offs[i] = tickets.len;
+        qv_buf_append_byte(&tickets, '{');
+        for (size_t m = 0; m < body->obj.n; m++) {
+            const json_member *mb = &body->obj.members[m];
+            if (!strcmp(mb->key, "partition_offset") || !strcmp(mb->key, "partition_size")) continue;
+            json_write_str(&tickets, mb->key, mb->key_len);
+            qv_buf_append_byte(&tickets, ':');
+            json_write_val(&tickets, mb->val);
+            qv_buf_append_byte(&tickets, ',');
+        }
+        uint64_t off = base + i * size, sz = size < gs->end - off ? size : gs->end - off;
+        qv_buf_printf(&tickets, "\"partition_offset\":%llu,\"partition_size\":%llu}", (unsigned long long)off,
+                      (unsigned long long)sz);
+    }
+    offs[nparts] = tickets.len;
+    fp_endpoint *eps = qv_calloc(nparts, sizeof *eps);
+    for (uint64_t i = 0; i < nparts; i++) {
+        eps[i].ticket = tickets.data + offs[i];
+        eps[i].ticket_len = offs[i + 1] - offs[i];
+    }
+    arw_schema sch = {.nfields = gs->ncols, .fields = gs->fields};
+    arw_write_schema(&gs->hdr, &sch);
+    qv_buf framed, msg;
+    qv_buf_init(&framed);
+    qv_buf_init(&msg);
+    arw_frame_message(&framed, gs->hdr.data, gs->hdr.len);
+    fp_encode_flight_info(&msg, framed.data, framed.len, gs->ticket.data, gs->ticket.len, eps, (int)nparts,
+                          total_records(gs), -1, false);
+    qv_grpc_call_send_buf(call, &msg);
+    qv_grpc_call_finish(call, GRPC_OK, NULL);
+    qv_buf_free(&msg);
+    qv_buf_free(&framed);
+    free(eps);
+    free(offs);
+    qv_buf_free(&tickets);
+    json_doc_free(doc);
+}
+
+static void get_close(qv_grpc_call *call) {
+    get_stream *gs = qv_grpc_call_get_user(call);
+    if (!gs) return;
+    if (gs->g) gcatalog_release(gs->fs->cat, gs->g);
+    for (int i = 0; i < gs->ncols; i++) {
+        free(gs->fields[i].name);
+        free(gs->children[i].name);
+        free(gs->keys[i]);
+        cb_free(&gs->cols[i]);
+    }
+    free(gs->fields);
+    free(gs->children);
+    free(gs->roles);
+    free(gs->keys);
+    free(gs->ptypes);
+    free(gs->pcols);
+    free(gs->cols);
+    free(gs->type_sel);
+    free(gs->label_sel);
+    free(gs->rows);
+    free(gs->srcs);
+    qv_buf_free(&gs->ticket);
+    qv_buf_free(&gs->hdr);
+    qv_buf_free(&gs->body);
+    free(gs);
+}
+
+const qv_grpc_method flight_doget_method = {
+    .path = "/arrow.flight.protocol.FlightService/DoGet",
+    .on_start = get_start,
+    .on_message = get_message,
+    .on_half_close = get_half_close,
+    .on_writable = pump,
+    .on_close = get_close,
+};
+
+const qv_grpc_method flight_info_method = {
+    .path = "/arrow.flight.protocol.FlightService/GetFlightInfo",
+    .on_start = get_start,
+    .on_message = info_message,
+    .on_half_close = info_half_close,
+    .on_close = get_close,
+};
