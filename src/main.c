@@ -28,6 +28,7 @@ typedef struct serve_opts {
     const char *auth;
     uint64_t abort_timeout_ms;
     uint64_t max_message_size, max_http_body;
+    uint64_t export_batch_size;
     const char *default_db;
 } serve_opts;
 
@@ -48,6 +49,7 @@ static void usage(FILE *f) {
             "  --threads N               network worker threads and build threads (default: one per CPU)\n"
             "  --max-message-size SIZE   largest gRPC message accepted (default 2GiB; e.g. 512MiB)\n"
             "  --max-http-body SIZE      largest HTTP request body accepted (default 256MiB)\n"
+            "  --export-batch-size ROWS  rows per exported Arrow record batch (default 10000)\n"
             "  --default-database NAME   the database created at first start (default neo4j)\n"
             "  --log-level LEVEL         debug, info, warn or error (default info)\n"
             "  -h, --help                this text\n");
@@ -69,7 +71,8 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
         {"auth", required_argument, 0, 'a'},         {"abort-timeout", required_argument, 0, 't'},
         {"threads", required_argument, 0, 'j'},      {"max-message-size", required_argument, 0, 'm'},
         {"max-http-body", required_argument, 0, 'b'}, {"log-level", required_argument, 0, 'L'},
-        {"default-database", required_argument, 0, 'D'}, {"help", no_argument, 0, 'h'},
+        {"default-database", required_argument, 0, 'D'}, {"export-batch-size", required_argument, 0, 'e'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     opterr = 0;
@@ -115,6 +118,13 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
             break;
         }
         case 'D': o->default_db = optarg; break;
+        case 'e': {
+            char *end;
+            long long v = strtoll(optarg, &end, 10);
+            if (*optarg == 0 || *end || v < 1 || v > 10000000) goto bad_value;
+            o->export_batch_size = (uint64_t)v;
+            break;
+        }
         case 'h': return 1;
         case ':':
             fprintf(stderr, "quiver: %s needs a value (see quiver serve --help)\n", argv[optind - 1]);
@@ -161,6 +171,7 @@ static int serve(int argc, char **argv) {
         .max_message_size = 2ull << 30,
         .max_http_body = 256ull << 20,
         .default_db = "neo4j",
+        .export_batch_size = 10000,
     };
     int rc = parse_serve(argc, argv, &o);
     if (rc == 1) {
@@ -210,6 +221,7 @@ static int serve(int argc, char **argv) {
         .auth_password = auth_pass,
         .abort_timeout_ms = o.abort_timeout_ms,
         .token_idle_ms = 2 * 3600 * 1000,
+        .export_batch_rows = o.export_batch_size,
     };
     flight_service *fs = flight_service_new(&fc, cat, store, pool);
     neptune_service ns = {.cat = cat, .start_ms = qv_wall_ms(), .version = QUIVER_VERSION};

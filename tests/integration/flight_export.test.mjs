@@ -412,3 +412,26 @@ describe('amazon0601 export', { skip }, () => {
     assert.equal(idKey(ts[0]).startsWith('i:'), true);
   });
 });
+
+describe('--export-batch-size', () => {
+  let s, c;
+  const it = serverTest(() => s);
+  before(async () => {
+    s = await startServer({ extraArgs: ['--export-batch-size', '1000'] });
+    c = new FlightClient(s.flightPort);
+  });
+  after(async () => { c?.close(); await s?.stop(); });
+
+  it('record batches have the configured number of rows', async () => {
+    const N = 2500;
+    const ids = BigInt64Array.from({ length: N }, (_, i) => BigInt(i));
+    await constructGraph(c, {
+      name: 'sized', nodes: [new Table({ nodeId: makeVector(ids) })],
+      rels: [new Table({ sourceNodeId: makeVector(ids), targetNodeId: makeVector(ids) })],
+    });
+    const { t, msgs } = await get(c, 'sized', 'gds.graph.relationships.stream');
+    assert.equal(t.numRows, N);
+    assert.deepEqual(t.batches.map((b) => b.numRows), [1000, 1000, 500]);
+    assert.equal(msgs.length, 2 + 3, 'schema, dictionary, three record batches');
+  });
+});

@@ -1,7 +1,7 @@
 /* doget.c — DoGet and GetFlightInfo: exporting a graph as an Arrow stream.
  *
  * Owns: the stream (the ticket itself is read by export_ticket.c): Schema, then the relationship-type
- * DictionaryBatch (every type name; indices are type ids), then RecordBatches of EXPORT_BATCH_ROWS rows
+ * DictionaryBatch (every type name; indices are type ids), then RecordBatches of --export-batch-size rows
  * (node batches with large string/list values end early at EXPORT_BATCH_MAX_BYTES)
  * built from the graph's columns (ids, property values with validity bitmaps, label lists). Output is
  * produced incrementally: batches until the call's send queue passes EXPORT_QUEUE_HIGH bytes, then more
@@ -161,7 +161,7 @@ static int64_t next_rows(get_stream *gs) {
     const graph *g = gs->g;
     int64_t n = 0;
     if (gs->is_rel) {
-        while (gs->pos < gs->end && n < EXPORT_BATCH_ROWS) {
+        while (gs->pos < gs->end && (uint64_t)n < gs->batch_rows) {
             uint64_t r = gs->pos++;
             while (g->out_off[gs->src + 1] <= r) gs->src++;
             if (gs->type_sel && !gs->type_sel[g->rel_type[r]]) continue;
@@ -172,7 +172,7 @@ static int64_t next_rows(get_stream *gs) {
         return n;
     }
     uint64_t bytes = 0;
-    while (gs->pos < gs->end && n < EXPORT_BATCH_ROWS && bytes < EXPORT_BATCH_MAX_BYTES) {
+    while (gs->pos < gs->end && (uint64_t)n < gs->batch_rows && bytes < EXPORT_BATCH_MAX_BYTES) {
         uint64_t v = gs->pos++;
         uint32_t nl;
         const uint32_t *ls = graph_node_labels(g, v, &nl);

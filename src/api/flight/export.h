@@ -6,7 +6,6 @@
 #include "api/flight/flight_internal.h"
 #include "wire/arrow_ipc.h"
 
-#define EXPORT_BATCH_ROWS 10000
 
 typedef enum { P_RELS, P_NODE_PROPS, P_NODE_PROP, P_NODE_LABELS, P_REL_PROP, P_REL_PROPS } proc_kind;
 
@@ -39,6 +38,7 @@ typedef struct get_stream {
     uint64_t src;          /* relationship export: source node of pos */
     uint64_t *rows, *srcs;
     qv_buf hdr, body;
+    uint64_t batch_rows;   /* rows per RecordBatch: --export-batch-size */
     uint64_t batches, nrows;
 } get_stream;
 

@@ -316,8 +316,9 @@ int export_open(get_stream *gs, const uint8_t *p, size_t n, json_doc **keep, jso
         if (gs->kind == P_NODE_LABELS || gs->list_labels) set_labels_field(gs, add_col(gs, C_LABELS));
         if (parse_partition(body, g->n_nodes, &gs->pos, &gs->end, err) < 0) goto out;
     }
-    gs->rows = qv_malloc(EXPORT_BATCH_ROWS * sizeof *gs->rows);
-    gs->srcs = qv_malloc(EXPORT_BATCH_ROWS * sizeof *gs->srcs);
+    gs->batch_rows = fs->cfg.export_batch_rows ? fs->cfg.export_batch_rows : 10000;
+    gs->rows = qv_malloc(gs->batch_rows * sizeof *gs->rows);
+    gs->srcs = qv_malloc(gs->batch_rows * sizeof *gs->srcs);
     rc = 0;
     if (keep) {
         *keep = doc;

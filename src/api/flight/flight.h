@@ -21,6 +21,7 @@ typedef struct flight_config {
     const char *auth_password;
     uint64_t abort_timeout_ms;    /* idle imports are aborted after this long */
     uint64_t token_idle_ms;       /* bearer tokens expire after this long unused (2 h) */
+    uint64_t export_batch_rows;   /* rows per exported RecordBatch (--export-batch-size; 0: 10,000) */
 } flight_config;
 
 typedef struct flight_service flight_service;
