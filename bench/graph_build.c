@@ -249,7 +249,7 @@ int main(int argc, char **argv) {
     double adds = in_add(&J, streams);
     long rss_staged = status_kib("VmRSS");
     printf("add relationships %.2f s wall; %.2f cpu-s inside gloader_add_rels summed over the streams = %.1f M "
-           "rels/cpu-s (ids are resolved here); staged %.1f bytes/rel\n",
+           "rels/cpu-s (a queued chunk is resolved by the loader's resolver thread, not here); staged %.1f bytes/rel\n",
            wall, adds, rels / adds / 1e6, (double)(rss_staged - before_rels) * 1024 / (double)(rels ? rels : 1));
 
     reset_peak();

@@ -1,7 +1,7 @@
 /* gslab.h — an arena of large slabs for staged relationship endpoints.
  *
  * Owns: bump allocation out of 64 MiB slabs that ask for transparent huge pages, shared by the threads
- * that add chunks (a short mutex per allocation, two allocations per chunk), and releasing every slab at
+ * that resolve relationship chunks (a short mutex per allocation, two allocations per chunk), and releasing every slab at
  * once. Staging in huge pages keeps page faults off the import path (a fresh 4 KiB page costs ~25 us on
  * the development VM; a 2 MiB page ~0.3 ms, i.e. 80x less per byte), and lets the chunks' own malloc'd
  * buffers go straight back to the allocator for the next batch.

@@ -7,8 +7,9 @@
  * knows Arrow, Flight or JSON.
  *
  * Threading: gloader_add_* and the interning functions may be called from many threads at once; each
- * chunk is built by its caller without locks and appended under a short lock. The *_done functions
- * run the build on the loader's qv_pool. gloader_abort may be called from any thread at any time: a
+ * chunk is checked by its caller without locks and appended (or queued) under a short lock. The *_done
+ * functions run the build on the loader's qv_pool; relationship chunks are resolved by the loader's own
+ * resolver thread meanwhile (see below). gloader_abort may be called from any thread at any time: a
  * build in progress finishes and its result is discarded.
  * Ownership: every chunk passed to gloader_add_* belongs to the loader afterwards, success or failure;
  * all of its arrays must come from malloc. The loader moves the arrays out and zeroes the struct, which
@@ -17,8 +18,14 @@
  * are ordered by their first id (rows keep their order inside a chunk), which gives the internal ids;
  * relationship chunks are put in a canonical order by content, which decides the order of parallel
  * relationships (same source, type and target).
- * Relationship ids are resolved when a relationship chunk is added (on the adding thread), so
- * gloader_rels_done only builds the CSR.
+ * Relationship ids are resolved in the background while the upload goes on: gloader_add_rels checks a
+ * chunk and queues it, and returns (the network thread goes back to receiving); one resolver thread per
+ * loader, started by the first relationship chunk, resolves queued chunks against the node index into the
+ * loader's huge-page arena and frees each raw chunk as soon as it is resolved. When more than 32 MiB of raw
+ * chunks (~2 M relationships) wait, an add resolves its chunk on its own thread instead (an add never
+ * waits for the resolver). gloader_rels_done stops the resolver, resolves what is still queued on the
+ * pool (every core), then builds the CSR. gloader_abort and gloader_free stop it after the chunk in hand;
+ * gloader_free joins it. Triplet chunks are staged as they are and resolved by gloader_triplets_done.
  */
 #ifndef QV_LOADER_H
 #define QV_LOADER_H
@@ -92,7 +99,7 @@ gloader *gloader_new(const gloader_config *cfg, qv_pool *pool);
 void gloader_free(gloader *l);
 gload_phase gloader_phase(const gloader *l);
 const char *gload_phase_name(gload_phase p);   /* "nodes", "relationships", "triplets", ... */
-uint64_t gloader_memory_bytes(const gloader *l); /* staged bytes */
+uint64_t gloader_memory_bytes(const gloader *l); /* staged bytes (queued raw chunks and resolved stages) */
 uint64_t gloader_rows_received(const gloader *l, bool rels);
 
 /* Interning, thread-safe. Label sets are sets: order and duplicates in `labels` do not matter; label set 0
@@ -112,7 +119,7 @@ int gloader_add_rels(gloader *l, grel_chunk *c, qv_err *err);    /* also triplet
  * FAILED). Called again after success: returns the same count; called again while the build runs: waits
  * for it (a retried action joins the running build). The same holds for the other *_done calls. */
 int gloader_nodes_done(gloader *l, uint64_t *node_count, qv_err *err);
-/* RELS -> DONE. Resolves ids; dangling relationships fail with their count and an example id unless
+/* RELS -> DONE. Resolves the ids still queued; dangling relationships fail with their count and an example id unless
  * skip_dangling (then they are counted, see gloader_dangling). *out receives the graph (caller owns it)
  * on the first successful call; a repeated call returns the same count and *out = NULL. */
 int gloader_rels_done(gloader *l, uint64_t *rel_count, graph **out, qv_err *err);

@@ -2,7 +2,8 @@
  *
  * Owns: struct gloader and the internal steps: chunk handling (loader_chunks.c), interning (loader_names.c),
  * the node build (loader_nodes.c), relationship staging and the relationship build (loader_rels.c),
- * and the triplet build (loader_triplets.c). loader.c owns the phase machine and the lock.
+ * and the triplet build (loader_triplets.c). loader.c owns the phase machine, the lock and the
+ * background resolver thread (the queue of raw relationship chunks waiting for id resolution).
  * Must not: be included outside src/graph.
  */
 #ifndef QV_LOADER_INT_H
@@ -64,6 +65,14 @@ struct gloader {
 
     gptrvec nodes;           /* gnode_chunk * */
     gptrvec rels;            /* grel_stage * (after nodes_done) */
+    gptrvec queue;           /* grel_chunk * waiting for the resolver: v[qhead..n) */
+    size_t qhead;
+    uint64_t queued_bytes;   /* raw bytes in the queue (part of staged_bytes) */
+    pthread_cond_t qcv;      /* the resolver waits here: a chunk was queued, or it must stop */
+    pthread_t resolver;
+    bool resolver_on;        /* the thread was started (gloader_free joins it) */
+    bool resolver_off;       /* could not be started: adds resolve on their own thread */
+    bool stage_oom;          /* the resolver ran out of memory: rels_done fails */
     gptrvec trips;           /* grel_chunk * (triplet imports) */
     gslab arena;             /* endpoints of staged relationships (thread-safe by itself) */
     uint64_t staged_bytes;
@@ -105,7 +114,7 @@ void gload_sort_triplets(grel_chunk **c, size_t k, graph_id_type t);
 int gload_build_nodes(gloader *l, gnode_chunk **c, size_t k, qv_err *err);
 
 /* loader_rels.c */
-/* Resolves a relationship chunk against the node index into l->arena (adding thread, no loader lock);
+/* Resolves a relationship chunk against the node index into l->arena (any thread, no loader lock);
  * consumes c. NULL when memory is exhausted. */
 grel_stage *gload_stage_rels(gloader *l, grel_chunk *c);
 /* Dangling check, undirected/inverse flags and the CSR; consumes the stages' arrays. */

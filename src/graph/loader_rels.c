@@ -1,7 +1,8 @@
 /* loader_rels.c — relationship chunks against the node index, and RELATIONSHIP_LOAD_DONE's build.
  *
- * Owns: resolving a chunk's source and target ids to internal ids on the adding thread (so the work is
- * spread over the upload instead of piling up at the end; the results go to the loader's slab arena),
+ * Owns: resolving a chunk's source and target ids to internal ids (called by the loader's resolver
+ * thread, by an adding thread when the queue is full, or by RELATIONSHIP_LOAD_DONE's pool tasks for what
+ * is left; any number at once, while the index is read-only; the results go to the loader's slab arena),
  * counting dangling relationships with one example, the dangling policy (error or skip), the undirected /
  * inverse flags per type, and handing the stages to gcsr_build. Must not: take the loader lock except to read the type names at build time.
  */

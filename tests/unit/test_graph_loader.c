@@ -1,7 +1,8 @@
 /* test_graph_loader.c — the bulk loader: every array of small hand-built graphs (CSR both ways, type
  * grouping, undirected doubling, property permutation and presence, label sets), duplicate and dangling
  * ids, the phase machine, abort (also during a build), triplets, STRING ids, concurrent adds, and
- * determinism whatever order chunks arrive in. */
+ * determinism whatever order chunks arrive in; the background resolver (RELATIONSHIP_LOAD_DONE with a
+ * queue left, dangling rows it finds, abort and free while it works, many adders at once). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1079,6 +1080,210 @@ static void test_concurrent_adds_deterministic(void **state) {
     free(R);
 }
 
+/* ---------- the background resolver ---------- */
+
+#define BN 400000   /* nodes */
+#define BPER 100000 /* relationships per chunk */
+
+static int64_t big_id(uint64_t i) { return (int64_t)(qv_hash_u64(i + 5) >> 1); }
+
+/* A loader past NODE_LOAD_DONE over BN nodes with type "R". */
+static gloader *big_loader(bool skip, uint16_t *t) {
+    gloader *l = mk((cfgopt){.skip = skip});
+    for (uint64_t c = 0; c < 4; c++) {
+        uint64_t per = BN / 4;
+        int64_t *ids = malloc(per * 8);
+        for (uint64_t i = 0; i < per; i++) ids[i] = big_id(c * per + i);
+        gnode_chunk ch = {.n = per, .ids = ids};
+        qv_err err;
+        assert_int_equal(gloader_add_nodes(l, &ch, &err), 0);
+    }
+    uint64_t n;
+    qv_err err;
+    assert_int_equal(gloader_nodes_done(l, &n, &err), 0);
+    *t = rtype(l, "R");
+    return l;
+}
+
+/* Chunk c of a relationship set: row i of chunk c goes from node (c*BPER+i)%BN to node (…*7)%BN; when
+ * `dangle` is set, row 5 of chunk `dangle - 1` gets a target id that is not loaded (-c-1 never is). */
+static int add_big_chunk(gloader *l, uint16_t t, uint64_t c, uint64_t dangle, qv_err *err) {
+    int64_t *s = malloc(BPER * 8), *d = malloc(BPER * 8);
+    for (uint64_t i = 0; i < BPER; i++) {
+        s[i] = big_id((c * BPER + i) % BN);
+        d[i] = big_id((c * BPER + i * 7 + 3) % BN);
+    }
+    if (dangle && c == dangle - 1) d[5] = 1000000000000 + (int64_t)c;
+    grel_chunk ch = {.n = BPER, .src = s, .tgt = d, .common_type = t};
+    return gloader_add_rels(l, &ch, err);
+}
+
+/* RELATIONSHIP_LOAD_DONE called at once after the adds (most chunks still queued) gives the same graph as
+ * one where the resolver had time to work through the queue first. */
+static void test_rels_done_with_queue(void **state) {
+    (void)state;
+    graph *ref = NULL;
+    for (int pass = 0; pass < 3; pass++) {
+        uint16_t t;
+        gloader *l = big_loader(false, &t);
+        qv_err err;
+        for (uint64_t c = 0; c < 24; c++) assert_int_equal(add_big_chunk(l, t, c, 0, &err), 0);
+        assert_true(gloader_memory_bytes(l) > 0);
+        if (pass == 1) usleep(300000);   /* the resolver drains (some of) the queue */
+        uint64_t m;
+        graph *g;
+        assert_int_equal(gloader_rels_done(l, &m, &g, &err), 0);
+        assert_int_equal(m, 24 * BPER);
+        assert_int_equal(g->n_rels, 24 * BPER);
+        for (uint64_t v = 0; v < 3; v++) {   /* spot check: node of id big_id(v) links to big_id(v*7+3) */
+            int64_t iv = gidindex_find_int(&g->idx, big_id(v));
+            assert_true(iv >= 0);
+            bool found = false;
+            for (uint64_t r = g->out_off[iv]; r < g->out_off[iv + 1]; r++)
+                found |= g->ext_ids[g->out_tgt[r]] == big_id((v * 7 + 3) % BN);
+            assert_true(found);
+        }
+        if (!ref) {
+            ref = g;
+        } else {
+            assert_memory_equal(ref->out_off, g->out_off, (BN + 1) * 8);
+            assert_memory_equal(ref->out_tgt, g->out_tgt, g->n_rels * 4);
+            assert_memory_equal(ref->in_rel, g->in_rel, g->n_rels * 4);
+            graph_free(g);
+        }
+        /* a repeated call returns the same count and no graph */
+        assert_int_equal(gloader_rels_done(l, &m, &g, &err), 0);
+        assert_int_equal(m, 24 * BPER);
+        assert_null(g);
+        gloader_free(l);
+    }
+    graph_free(ref);
+}
+
+/* A dangling row is found whether the resolver, the adding thread or RELATIONSHIP_LOAD_DONE resolves its
+ * chunk, with the same message; with skip_dangling it is counted. */
+static void test_dangling_by_resolver(void **state) {
+    (void)state;
+    for (int pass = 0; pass < 2; pass++) {
+        uint16_t t;
+        gloader *l = big_loader(false, &t);
+        qv_err err;
+        for (uint64_t c = 0; c < 8; c++) {
+            assert_int_equal(add_big_chunk(l, t, c, 3, &err), 0);
+            if (pass) usleep(20000);   /* give the resolver each chunk */
+        }
+        uint64_t m;
+        graph *g;
+        assert_int_equal(gloader_rels_done(l, &m, &g, &err), -1);
+        assert_null(g);
+        assert_int_equal(err.code, QV_EINVAL);
+        expect_has(err.msg, "target node id 1000000000002 was not loaded; 1 relationship references missing nodes");
+        assert_int_equal(gloader_phase(l), GLOAD_FAILED);
+        assert_int_equal(gloader_memory_bytes(l), 0);
+        gloader_free(l);
+    }
+    uint16_t t;
+    gloader *l = big_loader(true, &t);
+    qv_err err;
+    for (uint64_t c = 0; c < 8; c++) assert_int_equal(add_big_chunk(l, t, c, c + 1, &err), 0);
+    usleep(50000);
+    uint64_t m;
+    graph *g;
+    assert_int_equal(gloader_rels_done(l, &m, &g, &err), 0);
+    assert_int_equal(m, 8 * BPER - 8);   /* one dangling row per chunk */
+    assert_int_equal(gloader_dangling(l), 8);
+    graph_free(g);
+    gloader_free(l);
+}
+
+/* Abort (and free) while the resolver is busy with a long queue: everything is freed (LeakSanitizer
+ * checks), later calls fail with the phase error, and gloader_free joins the thread. */
+static void test_abort_while_resolving(void **state) {
+    (void)state;
+    for (int pass = 0; pass < 3; pass++) {
+        uint16_t t;
+        gloader *l = big_loader(false, &t);
+        qv_err err;
+        for (uint64_t c = 0; c < 16; c++) assert_int_equal(add_big_chunk(l, t, c, 0, &err), 0);
+        if (pass == 1) usleep(5000);
+        if (pass == 2) {   /* free without abort, resolver mid-queue */
+            gloader_free(l);
+            continue;
+        }
+        gloader_abort(l);
+        assert_int_equal(gloader_phase(l), GLOAD_ABORTED);
+        assert_int_equal(gloader_memory_bytes(l), 0);
+        assert_int_equal(add_big_chunk(l, t, 99, 0, &err), -1);
+        assert_int_equal(err.code, QV_EPHASE);
+        uint64_t m;
+        graph *g;
+        assert_int_equal(gloader_rels_done(l, &m, &g, &err), -1);
+        assert_int_equal(err.code, QV_EPHASE);
+        gloader_free(l);
+    }
+}
+
+typedef struct bigadd {
+    gloader *l;
+    uint16_t t;
+    int *next;
+    int n;
+    int aborted;
+} bigadd;
+
+static void *big_adder(void *arg) {
+    bigadd *J = arg;
+    for (;;) {
+        int c = __atomic_fetch_add(J->next, 1, __ATOMIC_RELAXED);
+        if (c >= J->n) return NULL;
+        qv_err err;
+        if (add_big_chunk(J->l, J->t, (uint64_t)c, 0, &err)) {
+            if (!J->aborted) fail_msg("%s", err.msg);
+            assert_true(err.code == QV_EPHASE || err.code == QV_ECANCELLED);
+        }
+    }
+}
+
+/* Many threads adding at once (queue and adding-thread fallback mixed), with RELATIONSHIP_LOAD_DONE and an
+ * abort racing the last adds. */
+static void test_many_adders(void **state) {
+    (void)state;
+    graph *ref = NULL;
+    for (int pass = 0; pass < 3; pass++) {
+        uint16_t t;
+        gloader *l = big_loader(false, &t);
+        int next = 0;
+        bigadd J = {.l = l, .t = t, .next = &next, .n = 32, .aborted = pass == 2};
+        pthread_t th[8];
+        for (int i = 0; i < 8; i++) pthread_create(&th[i], NULL, big_adder, &J);
+        if (pass == 2) {
+            usleep(1000);
+            gloader_abort(l);
+        }
+        for (int i = 0; i < 8; i++) pthread_join(th[i], NULL);
+        uint64_t m;
+        graph *g;
+        qv_err err;
+        if (pass == 2) {
+            assert_int_equal(gloader_memory_bytes(l), 0);
+            assert_int_equal(gloader_rels_done(l, &m, &g, &err), -1);
+            gloader_free(l);
+            continue;
+        }
+        assert_int_equal(gloader_rels_done(l, &m, &g, &err), 0);
+        assert_int_equal(m, 32 * BPER);
+        if (!ref) {
+            ref = g;
+        } else {
+            assert_memory_equal(ref->out_tgt, g->out_tgt, g->n_rels * 4);
+            assert_memory_equal(ref->in_rel, g->in_rel, g->n_rels * 4);
+            graph_free(g);
+        }
+        gloader_free(l);
+    }
+    graph_free(ref);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_directed_arrays),
@@ -1099,6 +1304,10 @@ int main(void) {
         cmocka_unit_test(test_string_ids),
         cmocka_unit_test(test_random_invariants),
         cmocka_unit_test(test_concurrent_adds_deterministic),
+        cmocka_unit_test(test_rels_done_with_queue),
+        cmocka_unit_test(test_dangling_by_resolver),
+        cmocka_unit_test(test_abort_while_resolving),
+        cmocka_unit_test(test_many_adders),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
