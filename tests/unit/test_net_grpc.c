@@ -383,7 +383,7 @@ static void test_big_message(void **unused) {
                round ? "warm" : "cold", secs, (double)n / secs / 1e6,
                (cpu_seconds() - cpu0) * (double)(1u << 30) / (double)n);
         assert_int_equal(st->grpc_status, 0);
-        const uint8_t *p;
+        const uint8_t *p = NULL;
         size_t len;
         assert_int_equal(tc_msg(st, 0, &p, &len), 1);
         assert_int_equal(len, sizeof(sink_state));
@@ -420,7 +420,7 @@ static void test_upload_throughput(void **unused) {
     printf("# %zu MiB upload in 4 MiB messages: %.3f s, %.0f MB/s (%.2f CPU-s per GiB, client included)\n",
            count * 4, secs, (double)(msg * count) / secs / 1e6, (cpu_seconds() - cpu0) * 256.0 / (double)count);
     assert_int_equal(st->grpc_status, 0);
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     size_t len;
     assert_int_equal(tc_msg(st, 0, &p, &len), 1);
     sink_state got;
