@@ -16,7 +16,13 @@
  * module's writer and checked against the direct layout), and DATA frames are written with writev from
  * those buffers (nghttp2's NO_COPY data provider), never copied.
  *
- * Must not: be used as a general Flight client (no TLS, no DoGet), or touch anything but 127.0.0.1-style
+ * With --export it then exports the relationships again (gds.graph.relationships.stream): one DoGet with
+ * the GDS client's GET_COMMAND ticket, or with --export-streams K a GetFlightInfo whose endpoints' tickets
+ * (partition_offset / partition_size) are fetched by K concurrent DoGets. The received FlightData is
+ * parsed as it streams in, without copying bodies: only the data_header (the flatbuffer Message) is
+ * buffered, to count RecordBatch rows and check each bodyLength against the body bytes received.
+ *
+ * Must not: be used as a general Flight client (no TLS), or touch anything but 127.0.0.1-style
  * addresses given on the command line. Every wait is bounded by --timeout.
  */
 #include <errno.h>
@@ -50,6 +56,7 @@
 
 #include "util/base64.h"
 #include "util/buf.h"
+#include "wire/flatbuf.h"
 #include "wire/arrow_ipc.h"
 #include "wire/flight_proto.h"
 #include "wire/json.h"
@@ -338,6 +345,8 @@ typedef struct call {
     int32_t id;
     bool active;
     bool is_put;
+    bool is_get;               /* DoGet: the reply is parsed by get_feed, never buffered whole */
+    bool raw_result;           /* keep the first reply message whole (GetFlightInfo) */
     /* Outgoing bytes: whole gRPC messages in chunks. `pc/po` is the cursor of bytes handed to nghttp2
      * (read callback), `sc/so` of bytes queued for the socket (send-data callback). */
     const uint8_t *chunk[MAX_CHUNKS];
@@ -354,6 +363,14 @@ typedef struct call {
     /* Response */
     qv_buf rx;                 /* gRPC-framed bytes not yet consumed */
     qv_buf result;             /* DoAction: body of the (first) Result */
+    /* DoGet reply parser: 0 = gRPC prefix, 1 = FlightData fields before/after the body, 2 = body bytes */
+    int gst, npre;
+    uint8_t pre[5];
+    uint64_t mleft;            /* bytes of the current message not yet taken from the wire */
+    uint64_t skip;             /* body bytes still to skip */
+    size_t hpos;               /* parsed prefix of result (the buffered non-body bytes) */
+    int64_t g_rows, g_batches, g_dicts, g_schemas;
+    uint64_t g_msg_bytes, g_body_bytes, g_declared_body;
     int nresults;
     int http_status;
     int grpc_status;           /* -1 until the trailers */
@@ -374,11 +391,15 @@ struct conn {
     seg *q;
     size_t qh, qn, qcap;
     qv_buf arena;
-    call *calls;               /* DoPut stream slots */
+    call *calls;               /* DoPut / DoGet stream slots */
     int ncalls;
+    int nslots;                /* slots used in the current phase (<= ncalls) */
     call action;
     job *job;
-    uint64_t bytes_sent;
+    uint64_t bytes_sent, bytes_recv;
+    /* DoGet totals of the streams that ended well */
+    int64_t x_rows, x_batches, x_dicts, x_streams;
+    uint64_t x_msg_bytes, x_body_bytes;
     char err[1024];
     bool failed;
 };
@@ -397,6 +418,11 @@ struct job {
     size_t msg_max;
     double deadline;
     _Atomic uint64_t gen_ns;   /* thread CPU spent generating columns */
+    /* export (DoGet) */
+    int ntickets;
+    const uint8_t **tickets;   /* serialized Ticket messages, gRPC-framed */
+    size_t *ticket_len;
+    void (*start)(conn *c, call *k, int64_t part);  /* put_start or get_start */
 };
 
 static void seg_push(conn *c, const uint8_t *p, size_t off, size_t len) {
@@ -555,7 +581,10 @@ static void on_message(call *k, const uint8_t *m, size_t len) {
         if (k->inflight == 0) put_next(k);
         return;
     }
-    if (k->nresults++ == 0) {
+    if (k->nresults++ == 0 && k->raw_result) {
+        qv_buf_reset(&k->result);
+        qv_buf_append(&k->result, m, len);
+    } else if (k->nresults == 1) {
         fp_bytes body = {0};
         /* Result { bytes body = 1; } */
         size_t pos = 0;
@@ -572,9 +601,134 @@ static void on_message(call *k, const uint8_t *m, size_t len) {
     }
 }
 
+/* ---- DoGet reply parsing: count rows, skip bodies ----------------------------------------------- */
+
+static void get_fail(call *k, const char *what) {
+    if (!k->c->failed) snprintf(k->c->err, sizeof k->c->err, "DoGet stream %d: %s", k->id, what);
+    k->c->failed = true;
+}
+
+/* One data_header: a flatbuffer Message { version, header_type, header, bodyLength }. */
+static void get_header(call *k, const uint8_t *p, size_t n) {
+    fb_table msg, rb;
+    qv_err err;
+    uint8_t type = 0;
+    int64_t body_len = 0, rows = 0;
+    bool present = false;
+    if (fb_root(p, n, &msg, "Message", &err) < 0 || fb_read_u8(&msg, 1, 0, &type, "Message", &err) < 0 ||
+        fb_read_i64(&msg, 3, 0, &body_len, "Message", &err) < 0) {
+        get_fail(k, "malformed data_header");
+        return;
+    }
+    k->g_declared_body += (uint64_t)body_len;
+    if (type == 1) k->g_schemas++;
+    else if (type == 2) k->g_dicts++;
+    else if (type == 3) {
+        if (fb_read_table(&msg, 2, &rb, &present, "Message", &err) < 0 || !present ||
+            fb_read_i64(&rb, 0, 0, &rows, "RecordBatch", &err) < 0 || rows < 0) {
+            get_fail(k, "malformed RecordBatch header");
+            return;
+        }
+        if (k->g_schemas != 1) get_fail(k, "a RecordBatch before the Schema");
+        k->g_rows += rows;
+        k->g_batches++;
+    } else {
+        get_fail(k, "unexpected message type");
+    }
+}
+
+/* Parses the buffered non-body bytes of a FlightData (k->result from k->hpos). A body whose bytes are
+ * not all here yet switches to state 2 (skip). */
+static void get_parse(call *k) {
+    const uint8_t *b = k->result.data;
+    size_t n = k->result.len, pos = k->hpos;
+    while (pos < n) {
+        size_t p = pos;
+        uint64_t tag, l;
+        if (fp_get_varint(b, n, &p, &tag) < 0) break;
+        if ((tag & 7) == 0) {
+            if (fp_get_varint(b, n, &p, &l) < 0) break;
+            pos = p;
+            continue;
+        }
+        if ((tag & 7) != 2) {
+            get_fail(k, "unexpected FlightData field");
+            return;
+        }
+        if (fp_get_varint(b, n, &p, &l) < 0) break;
+        if ((tag >> 3) == 1000) {
+            k->g_body_bytes += l;
+            if (n - p >= l) {
+                pos = p + (size_t)l;
+                continue;
+            }
+            k->skip = l - (n - p);
+            if (k->skip > k->mleft) {
+                get_fail(k, "data_body longer than its message");
+                return;
+            }
+            pos = n;
+            k->gst = 2;
+            break;
+        }
+        if (n - p < l) break;
+        if ((tag >> 3) == 2) get_header(k, b + p, (size_t)l);
+        pos = p + (size_t)l;
+    }
+    k->hpos = pos;
+}
+
+static void get_feed(call *k, const uint8_t *d, size_t len) {
+    while (len && !k->c->failed) {
+        if (k->gst == 0) {
+            size_t n = 5 - (size_t)k->npre < len ? 5 - (size_t)k->npre : len;
+            memcpy(k->pre + k->npre, d, n);
+            k->npre += (int)n;
+            d += n;
+            len -= n;
+            if (k->npre < 5) break;
+            if (k->pre[0]) get_fail(k, "compressed gRPC message");
+            k->npre = 0;
+            k->mleft = (uint64_t)k->pre[1] << 24 | (uint64_t)k->pre[2] << 16 | (uint64_t)k->pre[3] << 8 | k->pre[4];
+            k->g_msg_bytes += 5 + k->mleft;
+            qv_buf_reset(&k->result);
+            k->hpos = 0;
+            k->gst = k->mleft ? 1 : 0;
+        } else if (k->gst == 2) {
+            size_t n = k->skip < len ? (size_t)k->skip : len;
+            k->skip -= n;
+            k->mleft -= n;
+            d += n;
+            len -= n;
+            if (k->skip == 0) {
+                qv_buf_reset(&k->result);
+                k->hpos = 0;
+                k->gst = k->mleft ? 1 : 0;
+            }
+        } else {
+            /* take at most 512 bytes at a time: a header is a few hundred bytes, then comes the body */
+            size_t n = len < 512 ? len : 512;
+            if (n > k->mleft) n = (size_t)k->mleft;
+            qv_buf_append(&k->result, d, n);
+            k->mleft -= n;
+            d += n;
+            len -= n;
+            get_parse(k);
+            if (k->gst == 1 && k->mleft == 0) {
+                if (k->hpos != k->result.len) get_fail(k, "truncated FlightData");
+                k->gst = 0;
+            }
+        }
+    }
+}
+
 static int cb_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t *data, size_t len, void *ud) {
     call *k = call_of(s, id);
     if (!k) return 0;
+    if (k->is_get) {
+        get_feed(k, data, len);
+        return 0;
+    }
     qv_buf_append(&k->rx, data, len);
     size_t pos = 0;
     while (k->rx.len - pos >= 5) {
@@ -601,7 +755,7 @@ static int cb_close(nghttp2_session *s, int32_t id, uint32_t error_code, void *u
     if (!k) return 0;
     k->rst_error = error_code;
     k->active = false;
-    const char *what = k->is_put ? "DoPut" : "DoAction";
+    const char *what = k->is_put ? "DoPut" : k->is_get ? "DoGet" : k->raw_result ? "GetFlightInfo" : "DoAction";
     if (error_code) {
         snprintf(c->err, sizeof c->err, "%s stream %d reset by the server (HTTP/2 error %u)%s%s", what, id,
                  error_code, k->grpc_message[0] ? ": " : "", k->grpc_message);
@@ -613,6 +767,20 @@ static int cb_close(nghttp2_session *s, int32_t id, uint32_t error_code, void *u
         snprintf(c->err, sizeof c->err, "%s failed: gRPC status %d: %s", what, k->grpc_status,
                  k->grpc_status < 0 ? "(no grpc-status trailer)" : k->grpc_message);
         c->failed = true;
+    } else if (k->is_get && (k->gst != 0 || k->npre)) {
+        snprintf(c->err, sizeof c->err, "DoGet stream %d ended inside a message", id);
+        c->failed = true;
+    } else if (k->is_get && (k->g_schemas != 1 || k->g_body_bytes != k->g_declared_body)) {
+        snprintf(c->err, sizeof c->err, "DoGet stream %d: %" PRId64 " Schema messages, %" PRIu64
+                 " body bytes against %" PRIu64 " declared", id, k->g_schemas, k->g_body_bytes, k->g_declared_body);
+        c->failed = true;
+    } else if (k->is_get) {
+        c->x_rows += k->g_rows;
+        c->x_batches += k->g_batches;
+        c->x_dicts += k->g_dicts;
+        c->x_streams++;
+        c->x_msg_bytes += k->g_msg_bytes;
+        c->x_body_bytes += k->g_body_bytes;
     } else if (k->is_put && (k->inflight || k->batch < k->batch_end)) {
         snprintf(c->err, sizeof c->err, "DoPut stream %d ended with batches unacknowledged", id);
         c->failed = true;
@@ -621,7 +789,7 @@ static int cb_close(nghttp2_session *s, int32_t id, uint32_t error_code, void *u
     return 0;
 }
 
-static void conn_open(conn *c, const char *host, int port, const char *auth_header, int nslots) {
+static void conn_open(conn *c, const char *host, int port, const char *auth_header, int nslots, int ncalls) {
     memset(c, 0, sizeof *c);
     c->auth_header = auth_header;
     snprintf(c->authority, sizeof c->authority, "%s:%d", host, port);
@@ -657,9 +825,11 @@ static void conn_open(conn *c, const char *host, int port, const char *auth_head
     nghttp2_submit_settings(c->s, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]);
     nghttp2_session_set_local_window_size(c->s, NGHTTP2_FLAG_NONE, 0, CONN_WINDOW);
     qv_buf_init(&c->arena);
-    c->ncalls = nslots;
-    c->calls = qv_calloc((size_t)(nslots ? nslots : 1), sizeof *c->calls);
-    for (int i = 0; i < nslots; i++) {
+    if (ncalls < nslots) ncalls = nslots;
+    c->ncalls = ncalls;
+    c->nslots = nslots;
+    c->calls = qv_calloc((size_t)(ncalls ? ncalls : 1), sizeof *c->calls);
+    for (int i = 0; i < ncalls; i++) {
         c->calls[i].c = c;
         qv_buf_init(&c->calls[i].rx);
         qv_buf_init(&c->calls[i].result);
@@ -687,6 +857,12 @@ static void conn_close(conn *c) {
 static void call_reset(call *k, bool is_put) {
     k->active = true;
     k->is_put = is_put;
+    k->is_get = k->raw_result = false;
+    k->gst = k->npre = 0;
+    k->mleft = k->skip = 0;
+    k->hpos = 0;
+    k->g_rows = k->g_batches = k->g_dicts = k->g_schemas = 0;
+    k->g_msg_bytes = k->g_body_bytes = k->g_declared_body = 0;
     k->nchunks = k->pc = k->sc = 0;
     k->po = k->so = 0;
     k->eof = k->deferred = false;
@@ -773,6 +949,7 @@ static int conn_turn(conn *c, int wait_ms) {
                 snprintf(c->err, sizeof c->err, "the server closed the connection");
                 return -1;
             }
+            c->bytes_recv += (uint64_t)n;
             ssize_t m = nghttp2_session_mem_recv(c->s, rbuf, (size_t)n);
             if (m < 0) {
                 snprintf(c->err, sizeof c->err, "HTTP/2 error: %s", nghttp2_strerror((int)m));
@@ -787,35 +964,44 @@ static int conn_turn(conn *c, int wait_ms) {
 
 /* ---- DoAction ------------------------------------------------------------------------------------ */
 
+/* Runs one call with a single request message `msg` and a single reply on c's action slot; the reply is
+ * in c->action.result (Result.body for DoAction, the whole message when raw). Dies on any failure. */
+static call *do_unary(conn *c, const char *method, const char *what, const qv_buf *msg, bool raw, double timeout_s) {
+    qv_buf framed;
+    qv_buf_init(&framed);
+    uint8_t pre[5] = {0, (uint8_t)(msg->len >> 24), (uint8_t)(msg->len >> 16), (uint8_t)(msg->len >> 8),
+                      (uint8_t)msg->len};
+    qv_buf_append(&framed, pre, 5);
+    qv_buf_append(&framed, msg->data, msg->len);
+    call *k = &c->action;
+    call_reset(k, false);
+    k->raw_result = raw;
+    call_add_chunk(k, framed.data, framed.len);
+    k->eof = true;
+    call_submit(k, method);
+    double deadline = now_s() + timeout_s;
+    while (k->active) {
+        if (conn_turn(c, 200) < 0) die("%s: %s", what, c->err);
+        if (now_s() > deadline) die("%s: no reply within %.0f s", what, timeout_s);
+    }
+    if (c->failed) die("%s: %s", what, c->err);
+    if (k->nresults != 1) die("%s: expected exactly one reply message, got %d", what, k->nresults);
+    qv_buf_free(&framed);
+    return k;
+}
+
 /* Runs one action on c and returns its Result body parsed as JSON (the caller frees the doc). */
 static json_doc *do_action(conn *c, const char *type, const char *body, size_t body_len, double timeout_s) {
-    qv_buf msg, framed;
+    qv_buf msg;
     qv_buf_init(&msg);
-    qv_buf_init(&framed);
     /* Action { string type = 1; bytes body = 2; } */
     fp_put_bytes_field(&msg, 1, type, strlen(type));
     fp_put_bytes_field(&msg, 2, body, body_len);
-    uint8_t pre[5] = {0, (uint8_t)(msg.len >> 24), (uint8_t)(msg.len >> 16), (uint8_t)(msg.len >> 8),
-                      (uint8_t)msg.len};
-    qv_buf_append(&framed, pre, 5);
-    qv_buf_append(&framed, msg.data, msg.len);
-    call *k = &c->action;
-    call_reset(k, false);
-    call_add_chunk(k, framed.data, framed.len);
-    k->eof = true;
-    call_submit(k, "DoAction");
-    double deadline = now_s() + timeout_s;
-    while (k->active) {
-        if (conn_turn(c, 200) < 0) die("%s: %s", type, c->err);
-        if (now_s() > deadline) die("%s: no reply within %.0f s", type, timeout_s);
-    }
-    if (c->failed) die("%s: %s", type, c->err);
-    if (k->nresults != 1) die("%s: expected exactly one Result, got %d", type, k->nresults);
+    call *k = do_unary(c, "DoAction", type, &msg, false, timeout_s);
     qv_err err;
     json_doc *doc = json_parse((const char *)k->result.data, k->result.len, &err);
     if (!doc) die("%s: the reply is not JSON: %s", type, err.msg);
     qv_buf_free(&msg);
-    qv_buf_free(&framed);
     return doc;
 }
 
@@ -907,23 +1093,23 @@ static void put_start(conn *c, call *k, int64_t part) {
 }
 
 static bool conn_put_idle(conn *c) {
-    for (int i = 0; i < c->ncalls; i++)
+    for (int i = 0; i < c->nslots; i++)
         if (c->calls[i].active) return false;
     return true;
 }
 
 /* Drives c's stream slots until the job has no partitions left and every stream of c has ended. */
-static void *conn_put_run(void *arg) {
+static void *conn_run(void *arg) {
     conn *c = arg;
     job *j = c->job;
     c->failed = false;
     for (;;) {
         if (!atomic_load(&j->failed)) {
-            for (int i = 0; i < c->ncalls; i++) {
+            for (int i = 0; i < c->nslots; i++) {
                 if (c->calls[i].active) continue;
                 long long part = atomic_fetch_add(&j->next_part, 1);
                 if (part >= j->nparts) break;
-                put_start(c, &c->calls[i], part);
+                j->start(c, &c->calls[i], part);
             }
         }
         if (conn_put_idle(c) && (atomic_load(&j->next_part) >= j->nparts || atomic_load(&j->failed))) break;
@@ -934,7 +1120,8 @@ static void *conn_put_run(void *arg) {
             break;
         }
         if (now_s() > j->deadline) {
-            snprintf(c->err, sizeof c->err, "DoPut did not finish within the timeout");
+            snprintf(c->err, sizeof c->err, "%s did not finish within the timeout",
+                     j->start == put_start ? "DoPut" : "DoGet");
             c->failed = true;
             atomic_store(&j->failed, true);
             break;
@@ -1050,6 +1237,19 @@ static void job_prepare(job *j, const char *graph) {
     qv_buf_free(&desc);
 }
 
+/* Runs conn_run on every connection (one thread each when there are several). */
+static void run_conns(conn *conns, int nconns) {
+    if (nconns == 1) {
+        conn_run(&conns[0]);
+        return;
+    }
+    pthread_t *th = qv_malloc((size_t)nconns * sizeof *th);
+    for (int i = 0; i < nconns; i++)
+        if (pthread_create(&th[i], NULL, conn_run, &conns[i])) die("pthread_create failed");
+    for (int i = 0; i < nconns; i++) pthread_join(th[i], NULL);
+    free(th);
+}
+
 typedef struct phase_result {
     double upload_s;     /* first byte to the last stream's end */
     double gen_cpu_s;
@@ -1070,18 +1270,11 @@ static phase_result run_put_phase(conn *conns, int nconns, const source *src, bo
     atomic_init(&j.failed, false);
     atomic_init(&j.gen_ns, 0);
     job_prepare(&j, graph);
+    j.start = put_start;
     j.deadline = now_s() + timeout_s;
     double t0 = now_s();
     for (int i = 0; i < nconns; i++) conns[i].job = &j;
-    if (nconns == 1) {
-        conn_put_run(&conns[0]);
-    } else {
-        pthread_t *th = qv_malloc((size_t)nconns * sizeof *th);
-        for (int i = 0; i < nconns; i++)
-            if (pthread_create(&th[i], NULL, conn_put_run, &conns[i])) die("pthread_create failed");
-        for (int i = 0; i < nconns; i++) pthread_join(th[i], NULL);
-        free(th);
-    }
+    run_conns(conns, nconns);
     phase_result r = {.upload_s = now_s() - t0, .gen_cpu_s = (double)atomic_load(&j.gen_ns) * 1e-9};
     for (int i = 0; i < nconns; i++) {
         conns[i].job = NULL;
@@ -1094,6 +1287,176 @@ static phase_result run_put_phase(conn *conns, int nconns, const source *src, bo
     return r;
 }
 
+/* ---- export (DoGet) ---------------------------------------------------------------------------- */
+
+static void get_start(conn *c, call *k, int64_t part) {
+    job *j = c->job;
+    call_reset(k, false);
+    k->is_get = true;
+    call_add_chunk(k, j->tickets[part], j->ticket_len[part]);
+    k->eof = true;
+    call_submit(k, "DoGet");
+}
+
+/* Reads a length-delimited field's bytes; returns false at the end or on a malformed message. */
+static bool pb_next(const uint8_t *m, size_t n, size_t *pos, uint64_t *field, fp_bytes *val) {
+    while (*pos < n) {
+        uint64_t tag, v;
+        if (fp_get_varint(m, n, pos, &tag) < 0) return false;
+        int wt = (int)(tag & 7);
+        if (wt == 0) {
+            if (fp_get_varint(m, n, pos, &v) < 0) return false;
+        } else if (wt == 1 || wt == 5) {
+            size_t w = wt == 1 ? 8 : 4;
+            if (n - *pos < w) return false;
+            *pos += w;
+        } else if (wt == 2) {
+            if (fp_get_varint(m, n, pos, &v) < 0 || v > n - *pos) return false;
+            *field = tag >> 3;
+            *val = (fp_bytes){m + *pos, (size_t)v};
+            *pos += (size_t)v;
+            return true;
+        } else {
+            return false;
+        }
+    }
+    return false;
+}
+
+static void add_ticket(qv_buf *all, size_t **offs, int *n, const void *t, size_t len) {
+    qv_buf msg;
+    qv_buf_init(&msg);
+    fp_put_bytes_field(&msg, 1, t, len); /* Ticket { bytes ticket = 1; } */
+    *offs = qv_realloc(*offs, (size_t)(*n + 2) * sizeof **offs);
+    (*offs)[*n] = all->len;
+    frame_grpc(all, &msg);
+    (*offs)[++*n] = all->len;
+    qv_buf_free(&msg);
+}
+
+typedef struct export_result {
+    double seconds, info_seconds, cpu_s;
+    int streams;
+    int64_t rows, batches, dicts;
+    uint64_t msg_bytes, body_bytes, wire_bytes;
+} export_result;
+
+/* gds.graph.relationships.stream of `graph`: one DoGet with the GET_COMMAND ticket (kstreams == 1, as the
+ * GDS client does), or GetFlightInfo with "concurrency": kstreams and one DoGet per endpoint, at most
+ * kstreams at a time over the connections. */
+static export_result run_export(conn *conns, int nconns, const char *graph, const char *database, int kstreams,
+                                double timeout_s) {
+    export_result r;
+    memset(&r, 0, sizeof r);
+    qv_buf body, env, tickets;
+    qv_buf_init(&body);
+    qv_buf_init(&env);
+    qv_buf_init(&tickets);
+    qv_buf_append_str(&body, "{\"graph_name\":");
+    json_write_cstr(&body, graph);
+    qv_buf_append_str(&body, ",\"database_name\":");
+    json_write_cstr(&body, database);
+    qv_buf_append_str(&body, ",\"procedure_name\":\"gds.graph.relationships.stream\",\"configuration\":{}");
+    if (kstreams > 1) qv_buf_printf(&body, ",\"concurrency\":%d", kstreams);
+    qv_buf_append_byte(&body, '}');
+    qv_buf_append_str(&env, "{\"name\":\"GET_COMMAND\",\"version\":\"v1\",\"body\":");
+    qv_buf_append(&env, body.data, body.len);
+    qv_buf_append_byte(&env, '}');
+
+    size_t *offs = NULL;
+    int n = 0;
+    for (int i = 0; i < nconns; i++) {
+        conns[i].x_rows = conns[i].x_batches = conns[i].x_dicts = conns[i].x_streams = 0;
+        conns[i].x_msg_bytes = conns[i].x_body_bytes = 0;
+    }
+    uint64_t recv0 = 0;
+    for (int i = 0; i < nconns; i++) recv0 += conns[i].bytes_recv;
+    double cpu0 = process_cpu_s();
+    double t0 = now_s();
+    if (kstreams <= 1) {
+        add_ticket(&tickets, &offs, &n, env.data, env.len);
+    } else {
+        qv_buf desc;
+        qv_buf_init(&desc);
+        fp_put_varint(&desc, 1 << 3); /* FlightDescriptor { type = CMD (2); cmd = 2 } */
+        fp_put_varint(&desc, 2);
+        fp_put_bytes_field(&desc, 2, env.data, env.len);
+        call *k = do_unary(&conns[0], "GetFlightInfo", "GetFlightInfo", &desc, true, timeout_s);
+        /* FlightInfo { endpoint = 3: FlightEndpoint { ticket = 1: Ticket { ticket = 1 } } } */
+        const uint8_t *m = k->result.data;
+        size_t pos = 0;
+        uint64_t f;
+        fp_bytes v;
+        while (pb_next(m, k->result.len, &pos, &f, &v)) {
+            if (f != 3) continue;
+            size_t p2 = 0;
+            fp_bytes t = {0}, tv;
+            uint64_t f2;
+            while (pb_next(v.p, v.n, &p2, &f2, &tv))
+                if (f2 == 1) t = tv;
+            size_t p3 = 0;
+            fp_bytes tb = {0};
+            while (t.p && pb_next(t.p, t.n, &p3, &f2, &tv))
+                if (f2 == 1) tb = tv;
+            if (!tb.p) die("GetFlightInfo: an endpoint without a ticket");
+            add_ticket(&tickets, &offs, &n, tb.p, tb.n);
+        }
+        if (n == 0) die("GetFlightInfo: no endpoints");
+        qv_buf_free(&desc);
+    }
+    r.info_seconds = now_s() - t0;
+
+    job j;
+    memset(&j, 0, sizeof j);
+    j.ntickets = n;
+    j.nparts = n;
+    j.tickets = qv_malloc((size_t)n * sizeof *j.tickets);
+    j.ticket_len = qv_malloc((size_t)n * sizeof *j.ticket_len);
+    for (int i = 0; i < n; i++) {
+        j.tickets[i] = tickets.data + offs[i];
+        j.ticket_len[i] = offs[i + 1] - offs[i];
+    }
+    atomic_init(&j.next_part, 0);
+    atomic_init(&j.failed, false);
+    j.start = get_start;
+    j.deadline = now_s() + timeout_s;
+    int use = nconns < n ? nconns : n;
+    for (int i = 0; i < use; i++) {
+        conns[i].job = &j;
+        conns[i].nslots = kstreams / use + (i < kstreams % use);
+        if (conns[i].nslots < 1) conns[i].nslots = 1;
+        if (conns[i].nslots > conns[i].ncalls) die("internal error: too few stream slots");
+    }
+    run_conns(conns, use);
+    r.seconds = now_s() - t0;
+    r.cpu_s = process_cpu_s() - cpu0;
+    r.streams = n;
+    for (int i = 0; i < use; i++) {
+        conns[i].job = NULL;
+        if (conns[i].failed) die("export: %s", conns[i].err);
+    }
+    if (atomic_load(&j.failed)) die("export failed");
+    for (int i = 0; i < nconns; i++) {
+        r.rows += conns[i].x_rows;
+        r.batches += conns[i].x_batches;
+        r.dicts += conns[i].x_dicts;
+        r.msg_bytes += conns[i].x_msg_bytes;
+        r.body_bytes += conns[i].x_body_bytes;
+        r.wire_bytes += conns[i].bytes_recv;
+    }
+    r.wire_bytes -= recv0;
+    int64_t done = 0;
+    for (int i = 0; i < nconns; i++) done += conns[i].x_streams;
+    if (done != n) die("export: %" PRId64 " of %d DoGet streams completed", done, n);
+    free(j.tickets);
+    free(j.ticket_len);
+    free(offs);
+    qv_buf_free(&tickets);
+    qv_buf_free(&body);
+    qv_buf_free(&env);
+    return r;
+}
+
 /* ---- main -------------------------------------------------------------------------------------- */
 
 static void usage(void) {
@@ -1102,9 +1465,11 @@ static void usage(void) {
           "         [--types K] [--batch-rows 100000] [--streams 4] [--connections 1]\n"
           "         [--batches-per-stream 10] [--graph NAME] [--database neo4j] [--concurrency N]\n"
           "         [--user U --password P] [--timeout SECONDS] [--label TEXT]\n"
+          "         [--export [--export-streams K]]\n"
           "       qv_bench_flight_load (--synthetic NODES RELS | --nodes F --edges F) --write-csv DIR\n"
           "Loads a graph into a GDS Arrow Flight server the way the GDS client does and prints one JSON line\n"
-          "of timings; --write-csv writes the same graph as DIR/nodes.csv and DIR/edges.csv instead.\n",
+          "of timings; --export then streams the relationships back (gds.graph.relationships.stream, DoGet) and\n"
+          "times that too; --write-csv writes the same graph as DIR/nodes.csv and DIR/edges.csv instead.\n",
           stderr);
     exit(2);
 }
@@ -1128,7 +1493,8 @@ static int64_t json_i64(json_val *o, const char *key) {
 int main(int argc, char **argv) {
     const char *host = "127.0.0.1", *graph = "bench", *database = "neo4j", *user = NULL, *password = NULL;
     const char *nodes_file = NULL, *edges_file = NULL, *csv_dir = NULL, *label = NULL;
-    int port = 0, streams = 4, nconns = 1, concurrency = 0;
+    int port = 0, streams = 4, nconns = 1, concurrency = 0, export_streams = 1;
+    bool do_export = false;
     int64_t batch_rows = 100000, per_stream = 10;
     double timeout_s = 1800;
     source src = {.seed = 42};
@@ -1157,6 +1523,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--timeout")) timeout_s = atof(ARG());
         else if (!strcmp(a, "--write-csv")) csv_dir = ARG();
         else if (!strcmp(a, "--label")) label = ARG();
+        else if (!strcmp(a, "--export")) do_export = true;
+        else if (!strcmp(a, "--export-streams")) export_streams = atoi(ARG());
         else usage();
 #undef ARG
     }
@@ -1164,6 +1532,7 @@ int main(int argc, char **argv) {
     if (!src.synthetic && (!nodes_file || !edges_file)) usage();
     if (src.ntypes < 0 || src.ntypes > 127) die("--types must be 0..127");
     if (batch_rows < 1 || per_stream < 1 || streams < 1 || nconns < 1 || timeout_s <= 0) usage();
+    if (export_streams < 1 || export_streams > 1024) die("--export-streams must be 1..1024");
     if (nconns > streams) nconns = streams;
 
     double t_read = now_s();
@@ -1206,7 +1575,9 @@ int main(int argc, char **argv) {
     }
 
     conn *conns = qv_calloc((size_t)nconns, sizeof *conns);
-    for (int i = 0; i < nconns; i++) conn_open(&conns[i], host, port, auth, streams / nconns + (i < streams % nconns));
+    for (int i = 0; i < nconns; i++)
+        conn_open(&conns[i], host, port, auth, streams / nconns + (i < streams % nconns),
+                  export_streams / nconns + 1);
 
     qv_buf body;
     qv_buf_init(&body);
@@ -1255,6 +1626,13 @@ int main(int argc, char **argv) {
     uint64_t sent = 0;
     for (int i = 0; i < nconns; i++) sent += conns[i].bytes_sent;
     bool counts_ok = node_count == src.nnodes && rel_count == src.nrels;
+    export_result ex;
+    memset(&ex, 0, sizeof ex);
+    if (do_export && counts_ok) {
+        ex = run_export(conns, nconns, graph, database, export_streams, timeout_s);
+        if (ex.rows != src.nrels)
+            die("export: received %" PRId64 " relationship rows, the graph has %" PRId64, ex.rows, src.nrels);
+    }
 
     qv_buf out;
     qv_buf_init(&out);
@@ -1277,8 +1655,18 @@ int main(int argc, char **argv) {
                   ",\"server_relationship_count\":%" PRId64 ",\"counts_ok\":%s",
                   sent, (double)sent / MiB / (pn.upload_s + pr.upload_s), memory_bytes, topology_bytes, node_count,
                   rel_count, counts_ok ? "true" : "false");
-    qv_buf_printf(&out, ",\"client_cpu_seconds\":%.3f,\"client_gen_cpu_seconds\":%.3f,\"read_input_seconds\":%.3f}",
+    qv_buf_printf(&out, ",\"client_cpu_seconds\":%.3f,\"client_gen_cpu_seconds\":%.3f,\"read_input_seconds\":%.3f",
                   cpu, pn.gen_cpu_s + pr.gen_cpu_s, t_read);
+    if (do_export && ex.seconds > 0)
+        qv_buf_printf(&out,
+                      ",\"export_streams\":%d,\"export_seconds\":%.4f,\"export_info_seconds\":%.4f"
+                      ",\"export_rows\":%" PRId64 ",\"export_batches\":%" PRId64 ",\"export_dictionaries\":%" PRId64
+                      ",\"export_rows_per_s\":%.0f,\"export_bytes\":%" PRIu64 ",\"export_body_bytes\":%" PRIu64
+                      ",\"export_wire_bytes\":%" PRIu64 ",\"export_MB_per_s\":%.1f,\"export_client_cpu_seconds\":%.3f",
+                      ex.streams, ex.seconds, ex.info_seconds, ex.rows, ex.batches, ex.dicts,
+                      (double)ex.rows / ex.seconds, ex.msg_bytes, ex.body_bytes, ex.wire_bytes,
+                      (double)ex.msg_bytes / 1e6 / ex.seconds, ex.cpu_s);
+    qv_buf_append_byte(&out, '}');
     printf("%.*s\n", (int)out.len, (const char *)out.data);
     fflush(stdout);
 

@@ -1,11 +1,13 @@
 // kuzu_load.mjs — the peer side of the import benchmark: loads the CSV files that qv_bench_flight_load
 // --write-csv wrote (nodes.csv: one int64 id per line; edges.csv: src,dst) into Kuzu (npm `kuzu`) with
 // COPY FROM, times the node COPY and the relationship COPY, checks the counts, and prints one JSON line
-// with the same fields as qv_bench_flight_load. Owns nothing else: it never writes data files, and the
-// database lives in memory (":memory:") unless --db DIR is given (the directory is removed first).
+// with the same fields as qv_bench_flight_load. With --export FILE.parquet it then exports the same edges
+// (COPY (MATCH (a)-[e]->(b) RETURN a.id, b.id) TO FILE.parquet), times that, checks the row count and
+// reports the file size, then removes the file. Owns nothing else: the database lives in memory
+// (":memory:") unless --db DIR is given (the directory is removed first).
 //
 // usage: node bench/kuzu_load.mjs --dir DIR [--label NAME] [--threads N] [--db DIR]
-//                                 [--buffer-pool BYTES]
+//                                 [--buffer-pool BYTES] [--export FILE.parquet]
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,7 +15,7 @@ import path from 'node:path';
 import kuzu from 'kuzu';
 
 function parseArgs(argv) {
-  const a = { dir: null, label: null, threads: 0, db: ':memory:', bufferPool: 0 };
+  const a = { dir: null, label: null, threads: 0, db: ':memory:', bufferPool: 0, exportFile: null };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -25,6 +27,7 @@ function parseArgs(argv) {
     else if (k === '--threads') a.threads = Number(v());
     else if (k === '--db') a.db = v();
     else if (k === '--buffer-pool') a.bufferPool = Number(v());
+    else if (k === '--export') a.exportFile = path.resolve(v());
     else throw new Error(`unknown argument ${k}`);
   }
   if (!a.dir) throw new Error('usage: kuzu_load.mjs --dir DIR [--label NAME] [--threads N] [--db DIR]');
@@ -35,6 +38,7 @@ async function one(conn, q) {
   const r = await conn.query(q);
   const res = Array.isArray(r) ? r[r.length - 1] : r;
   const rows = await res.getAll();
+  for (const x of Array.isArray(r) ? r : [r]) x.close();
   return rows;
 }
 
@@ -89,6 +93,32 @@ async function main() {
   const rc = Number((await one(conn, 'MATCH ()-[e:E]->() RETURN count(e) AS c'))[0].c);
   const countsOk = nc === nodes && rc === rels;
 
+  // Export: the same edges (source id, target id) to a Parquet file, as quiver's DoGet streams them.
+  let exp = null;
+  if (args.exportFile && countsOk) {
+    fs.rmSync(args.exportFile, { force: true });
+    const ecpu0 = process.cpuUsage();
+    const te0 = performance.now();
+    await one(conn, `COPY (MATCH (a:N)-[e:E]->(b:N) RETURN a.id AS src, b.id AS dst) TO '${args.exportFile}'`);
+    const te = (performance.now() - te0) / 1000;
+    const ecpu = process.cpuUsage(ecpu0);
+    const bytes = fs.statSync(args.exportFile).size;
+    const q = args.exportFile.replace(/'/g, "\\'");
+    const erows = Number((await one(conn, `LOAD FROM '${q}' RETURN count(*) AS c`))[0].c);
+    fs.rmSync(args.exportFile, { force: true });
+    if (erows !== rels) throw new Error(`Kuzu exported ${erows} rows, expected ${rels}`);
+    exp = {
+      export_format: 'parquet',
+      export_seconds: +te.toFixed(4),
+      export_rows: erows,
+      export_rows_per_s: Math.round(erows / te),
+      export_bytes: bytes,
+      export_MB_per_s: +(bytes / 1e6 / te).toFixed(1),
+      export_raw_MB_per_s: +((erows * 16) / 1e6 / te).toFixed(1),
+      export_cpu_seconds: +((ecpu.user + ecpu.system) / 1e6).toFixed(3),
+    };
+  }
+
   const nodeS = (tr - tn) / 1000, relS = (tEnd - tr) / 1000, totalS = (tEnd - t0) / 1000;
   let dbBytes = null;
   if (args.db !== ':memory:') {
@@ -123,6 +153,7 @@ async function main() {
     counts_ok: countsOk,
     with_type_column: withType,
     cpus: os.cpus().length,
+    ...(exp ?? {}),
   };
   console.log(JSON.stringify(out));
   await conn.close();

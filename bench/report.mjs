@@ -1,6 +1,7 @@
 // report.mjs — turns the JSON lines of one benchmark run (bench/out/results-*.jsonl) into the Markdown
-// tables of bench/RESULTS.md: the machine, then per dataset quiver against Kuzu (speed, the ratio of
-// quiver's speed to Kuzu's, memory per relationship). Owns only the presentation: it reads, never runs
+// tables of bench/RESULTS.md: the machine, then per dataset quiver against Kuzu (import speed, the ratio of
+// quiver's speed to Kuzu's, memory per relationship; export speed per quiver export batch size and
+// Kuzu's COPY TO Parquet, with the ratio of rows/s). Owns only the presentation: it reads, never runs
 // anything but the few commands that describe the machine.
 //
 // usage: node bench/report.mjs RESULTS.jsonl
@@ -76,6 +77,44 @@ for (const d of datasets) {
     } else {
       out.push(`| ${d} | kuzu ${r.kuzu_version} (${r.db}) | ${mib(r.max_rss_bytes)} | ${perRel(r.max_rss_bytes, r.rels)} | – | ` +
         `– | ${r.cpu_seconds} | – | ${r.threads} |`);
+    }
+  }
+}
+
+// Export: best (shortest) export per dataset and quiver export batch size / stream count, and Kuzu's.
+const ex = rows.filter((r) => r.export_seconds > 0);
+if (ex.length) {
+  const key = (r) => `${r.dataset}\u0000${r.system}\u0000${r.server_export_batch_size ?? ''}\u0000${r.export_streams ?? ''}`;
+  const bestEx = new Map();
+  for (const r of ex) {
+    const cur = bestEx.get(key(r));
+    if (!cur || r.export_seconds < cur.export_seconds) bestEx.set(key(r), r);
+  }
+  const all = [...bestEx.values()];
+  const cnt = (r) => ex.filter((x) => key(x) === key(r)).length;
+  const GB = (x) => (x / 1e9).toFixed(2);
+  out.push('');
+  out.push('| dataset | system | export | rows | seconds | rows/s | bytes | MB/s | MB/s of the 16 B/row id pairs | client CPU s | runs |');
+  out.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const d of datasets) {
+    const qs = all.filter((r) => r.dataset === d && r.system === 'quiver')
+      .sort((a, b) => a.server_export_batch_size - b.server_export_batch_size || a.export_streams - b.export_streams);
+    const k = all.find((r) => r.dataset === d && r.system === 'kuzu');
+    for (const r of qs) {
+      out.push(`| ${d} | quiver | DoGet, batches of ${r.server_export_batch_size}, ${r.export_streams} stream(s) | ` +
+        `${r.export_rows} | ${s(r.export_seconds)} | ${M(r.export_rows_per_s)} | ${GB(r.export_bytes)} GB (Arrow) | ` +
+        `${r.export_MB_per_s.toFixed(0)} | ${(r.export_rows * 16 / 1e6 / r.export_seconds).toFixed(0)} | ` +
+        `${r.export_client_cpu_seconds} | ${cnt(r)} |`);
+    }
+    if (k) {
+      out.push(`| ${d} | kuzu ${k.kuzu_version} | COPY (MATCH ...) TO Parquet | ${k.export_rows} | ${s(k.export_seconds)} | ` +
+        `${M(k.export_rows_per_s)} | ${GB(k.export_bytes)} GB (Parquet file) | ${k.export_MB_per_s.toFixed(0)} | ` +
+        `${k.export_raw_MB_per_s.toFixed(0)} | – | ${cnt(k)} |`);
+      const qb = qs.reduce((b, r) => (!b || r.export_rows_per_s > b.export_rows_per_s ? r : b), null);
+      if (qb) {
+        out.push(`| ${d} | **quiver / Kuzu** | best quiver (batches of ${qb.server_export_batch_size}) | | ` +
+          `${(k.export_seconds / qb.export_seconds).toFixed(1)}x | ${(qb.export_rows_per_s / k.export_rows_per_s).toFixed(1)}x | | | | | |`);
+      }
     }
   }
 }

@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# bench/run.sh — `make bench`: the import benchmark, quiver (GDS Arrow Flight) against Kuzu (COPY FROM CSV)
+# bench/run.sh — `make bench`: the import and export benchmark, quiver (GDS Arrow Flight: DoPut, then
+# DoGet of gds.graph.relationships.stream) against Kuzu (COPY FROM CSV, then COPY (MATCH ...) TO Parquet)
 # on the same data in the same run. Owns the procedure: build the tools, install the peer (npm, into
 # bench/node_modules), prepare the CSV files once (bench/data/), then per dataset start a fresh
 # `quiver serve`, load it with qv_bench_flight_load, read the server's peak RSS and CPU from /proc, stop
-# it, load the same data into Kuzu, and finally print the comparison table (bench/report.mjs). Raw JSON
-# lines go to bench/out/. Any failure stops the run with the server's log tail.
+# it, load the same data into Kuzu, and finally print the comparison tables (bench/report.mjs). quiver
+# runs once per export batch size (a `quiver serve --export-batch-size` option, so a fresh server each).
+# Raw JSON lines go to bench/out/. Any failure stops the run with the server's log tail.
 #
 # Environment:
 #   BENCH_SMALL=1        synthetic graph of 400k nodes / 6.4M relationships instead of 4M / 64M
 #   BENCH_DATASETS="amazon0601 synthetic"   which datasets to run (default both)
 #   BENCH_REPEAT=N       load each dataset N times into each system (default 1); the table shows the best
 #   BENCH_NO_KUZU=1      skip the peer
+#   BENCH_NO_EXPORT=1    import only (no DoGet, no Kuzu COPY TO)
+#   BENCH_EXPORT_BATCH_SIZES="10000 100000"   quiver serve --export-batch-size values, one quiver run each
+#   QV_EXPORT_ARGS="..." extra export options for qv_bench_flight_load (e.g. "--export-streams 4")
 #   QV_LOAD_ARGS="..."   extra qv_bench_flight_load options (e.g. "--streams 8 --connections 2")
 #   QV_SERVE_ARGS="..."  extra `quiver serve` options
 #   KUZU_ARGS="..."      extra kuzu_load.mjs options (e.g. "--threads 1" or "--db bench/data/kuzu-db")
@@ -27,6 +32,11 @@ DATA=$BENCH/data
 QV_DATASETS=${QV_DATASETS:-$ROOT/../shared/datasets}
 REPEAT=${BENCH_REPEAT:-1}
 DATASETS=${BENCH_DATASETS:-"amazon0601 synthetic"}
+if [ "${BENCH_NO_EXPORT:-0}" = 1 ]; then
+  EXPORT_BATCH_SIZES=default
+else
+  EXPORT_BATCH_SIZES=${BENCH_EXPORT_BATCH_SIZES:-"10000 100000"}
+fi
 if [ "${BENCH_SMALL:-0}" = 1 ]; then
   SYN_NODES=400000 SYN_RELS=6400000 SYN_NAME=synthetic-400k-6.4M
 else
@@ -82,7 +92,9 @@ label_of() { if [ "$1" = synthetic ]; then echo "$SYN_NAME"; else echo "$1"; fi;
 prepare_csv() {
   local name=$1 label; label=$(label_of "$1")
   local dir=$DATA/$label args; args=$(source_args "$name")
-  local key; key="$args $(sha1sum "$BENCH/flight_load.c" | cut -c1-12)"
+  # the key hashes only the generator, the file readers and the CSV writer of flight_load.c
+  local key; key="$args $(sed -n '/---- the synthetic graph/,/---- HTTP\/2 connection/p' "$BENCH/flight_load.c" |
+    sha1sum | cut -c1-12)"
   if [ -f "$dir/.done" ] && [ "$(cat "$dir/.done")" = "$key" ]; then return; fi
   say "writing CSV for $label into $dir"
   rm -rf "$dir"
@@ -116,11 +128,13 @@ server_fail() {
   fail "$*"
 }
 
+# start_server LOGNAME [EXTRA quiver serve OPTIONS...]
 start_server() {
   DATA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/quiver-bench.XXXXXX")
   SERVER_LOG=$OUT/server-$1-$STAMP.log
+  shift
   # shellcheck disable=SC2086
-  "$QUIVER" serve --data-dir "$DATA_DIR" --flight-port 0 --http-port 0 --threads 2 ${QV_SERVE_ARGS:-} \
+  "$QUIVER" serve --data-dir "$DATA_DIR" --flight-port 0 --http-port 0 --threads 2 "$@" ${QV_SERVE_ARGS:-} \
     2>"$SERVER_LOG" &
   SERVER_PID=$!
   PORT=
@@ -136,15 +150,21 @@ start_server() {
 # Appends "key":value pairs (already JSON) to a one-line JSON object.
 json_add() { local line=$1; shift; printf '%s,%s}\n' "${line%\}}" "$*"; }
 
+# run_quiver DATASET EXPORT_BATCH_SIZE ("default": import only, the server's default batch size)
 run_quiver() {
-  local name=$1 label; label=$(label_of "$1")
+  local name=$1 ebs=$2 label; label=$(label_of "$1")
   local args; args=$(source_args "$name")
-  start_server "$label"
+  local sargs=() eargs=""
+  if [ "$ebs" != default ]; then
+    sargs=(--export-batch-size "$ebs")
+    eargs="--export ${QV_EXPORT_ARGS:-}"
+  fi
+  start_server "$label${sargs[1]:+-ebs${sargs[1]}}" "${sargs[@]}"
   local load0; load0=$(cut -d' ' -f1 /proc/loadavg)
-  say "quiver: loading $label (port $PORT)"
+  say "quiver: loading $label (port $PORT)${eargs:+, then exporting with --export-batch-size $ebs}"
   local line
   # shellcheck disable=SC2086
-  if ! line=$("$LOAD" --port "$PORT" $args --label "$label" --graph "bench" ${QV_LOAD_ARGS:-}); then
+  if ! line=$("$LOAD" --port "$PORT" $args --label "$label" --graph "bench" ${QV_LOAD_ARGS:-} $eargs); then
     server_fail "qv_bench_flight_load failed on $label"
   fi
   kill -0 "$SERVER_PID" 2>/dev/null || server_fail "quiver died during the load"
@@ -156,6 +176,7 @@ run_quiver() {
   stop_server
   rm -rf "$DATA_DIR"; DATA_DIR=
   line=$(json_add "$line" "\"server_peak_rss_bytes\":$hwm,\"server_cpu_seconds\":$cpu,\"loadavg_before\":$load0,\"threads\":2")
+  if [ "$ebs" != default ]; then line=$(json_add "$line" "\"server_export_batch_size\":$ebs"); fi
   echo "$line" >>"$RESULTS"
   echo "$line"
 }
@@ -164,10 +185,12 @@ run_kuzu() {
   local name=$1 label; label=$(label_of "$1")
   prepare_csv "$name"
   local load0; load0=$(cut -d' ' -f1 /proc/loadavg)
-  say "kuzu: loading $label"
+  local eargs=""
+  [ "${BENCH_NO_EXPORT:-0}" = 1 ] || eargs="--export $DATA/$label/kuzu-export.parquet"
+  say "kuzu: loading $label${eargs:+, then COPY TO Parquet}"
   local line
   # shellcheck disable=SC2086
-  line=$(cd "$BENCH" && node kuzu_load.mjs --dir "$DATA/$label" --label "$label" ${KUZU_ARGS:-}) ||
+  line=$(cd "$BENCH" && node kuzu_load.mjs --dir "$DATA/$label" --label "$label" ${KUZU_ARGS:-} $eargs) ||
     fail "kuzu_load.mjs failed on $label"
   line=$(json_add "$line" "\"loadavg_before\":$load0")
   echo "$line" >>"$RESULTS"
@@ -181,7 +204,7 @@ if awk -v l="$LOAD_NOW" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
 fi
 for ds in $DATASETS; do
   for _ in $(seq 1 "$REPEAT"); do
-    run_quiver "$ds"
+    for ebs in $EXPORT_BATCH_SIZES; do run_quiver "$ds" "$ebs"; done
     [ "${BENCH_NO_KUZU:-0}" = 1 ] || run_kuzu "$ds"
   done
 done
