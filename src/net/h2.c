@@ -250,7 +250,9 @@ static void settle(h2_conn *c) {
         h2_destroy(&c->base);
         return;
     }
-    qv_conn_watch(&c->base, want_read && pending < OUT_HIGH, pending > 0);
+    /* pump() stops after a bounded number of rounds so one busy connection cannot starve the others;
+     * frames it left inside nghttp2 must bring us back, or a client with window to spare waits forever. */
+    qv_conn_watch(&c->base, want_read && pending < OUT_HIGH, pending > 0 || nghttp2_session_want_write(c->session));
 }
 
 static void h2_on_io(qv_conn *base, unsigned events) {
