@@ -346,6 +346,21 @@ describe('Arrow export (DoGet)', () => {
     await assertServerServes(s);
     const again = await get(c, 'big', 'gds.graph.relationships.stream', {}, { partition_offset: 0, partition_size: 25000 });
     assert.equal(again.t.numRows, 25000);
+
+    // Several exports producing at once on each of two connections all finish (the HTTP/2 pump must not
+    // leave frames behind when it yields to other connections).
+    const c2 = new FlightClient(s.flightPort);
+    try {
+      const parts = [];
+      for (let k = 0; k < 4; k++) {
+        const body = { partition_offset: k * (M / 4), partition_size: M / 4 };
+        parts.push((k % 2 ? c2 : c).doGet(ticket('big', 'gds.graph.relationships.stream', {}, body)));
+      }
+      const got = await Promise.all(parts);
+      assert.deepEqual(got.map((m) => toTable(m).numRows), [M / 4, M / 4, M / 4, M / 4]);
+    } finally {
+      c2.close();
+    }
     assert.equal((await c.action('v1/DROP_GRAPH', { name: 'big' })).name, 'big');
   });
 });
