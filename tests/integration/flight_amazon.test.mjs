@@ -1,9 +1,10 @@
 // A realistic-size import: SNAP amazon0601 (403,394 nodes, 3,387,388 edges) read at run time from
-// /work/shared/datasets/amazon0601, loaded with 4 parallel streams of 100k-row batches, checked through
+// ../shared/datasets/amazon0601, loaded with 4 parallel streams of 100k-row batches, checked through
 // the done counts and LIST_GRAPHS; then a 10k-edge sample is loaded into a second graph and its DUMP is
 // compared with the input multiset and degree sums. Skipped under sanitizers or without the data set.
 
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe } from 'node:test';
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -15,7 +16,9 @@ import { Table, makeVector } from './lib/arrow.mjs';
 import { constructGraph, dump, graphInfo, checkDumpInvariants, relMultiset, assertSameMultiset, idKey } from './lib/gds.mjs';
 import { normInt } from './lib/json.mjs';
 
-const DIR = process.env.QUIVER_AMAZON_DIR || '/work/shared/datasets/amazon0601';
+// ../shared beside the repository (CI has it there too); QUIVER_AMAZON_DIR overrides.
+const DIR = process.env.QUIVER_AMAZON_DIR ||
+  fileURLToPath(new URL('../../../shared/datasets/amazon0601', import.meta.url));
 const NODES = `${DIR}/nodes.csv.gz`;
 const EDGES = `${DIR}/edges.tsv.gz`;
 const skip = SANITIZED ? 'skipped under sanitizers (QUIVER_SANITIZED)' : (!existsSync(NODES) || !existsSync(EDGES)) ? `data set not found in ${DIR}` : false;

@@ -6,6 +6,7 @@
 // amazon0601 topology.
 
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe } from 'node:test';
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -367,7 +368,9 @@ describe('Arrow export (DoGet)', () => {
 
 // ---- amazon0601: topology round trip --------------------------------------------------------------
 
-const DIR = process.env.QUIVER_AMAZON_DIR || '/work/shared/datasets/amazon0601';
+// ../shared beside the repository (CI has it there too); QUIVER_AMAZON_DIR overrides.
+const DIR = process.env.QUIVER_AMAZON_DIR ||
+  fileURLToPath(new URL('../../../shared/datasets/amazon0601', import.meta.url));
 const EDGES = `${DIR}/edges.tsv.gz`;
 const NODESF = `${DIR}/nodes.csv.gz`;
 const skip = SANITIZED ? 'skipped under sanitizers (QUIVER_SANITIZED)' : (!existsSync(NODESF) || !existsSync(EDGES)) ? `data set not found in ${DIR}` : false;
