@@ -69,6 +69,11 @@ typedef struct grel_chunk {
     uint32_t *src_labelset, *tgt_labelset; /* triplets only: per-row label sets (NULL: none) */
 } grel_chunk;
 
+/* Frees the arrays a chunk holds (property columns included: the first ncols of cols) and zeroes it;
+ * the struct itself stays the caller's. For a caller whose chunk never reached the loader. */
+void gnode_chunk_release(gnode_chunk *c);
+void grel_chunk_release(grel_chunk *c);
+
 typedef struct gloader_config {
     const char *name;
     const char *database_name;

@@ -37,18 +37,16 @@ static void free_cols(gchunk_col *cols, int n) {
     free(cols);
 }
 
-void gload_free_nodes(gnode_chunk *c) {
-    if (!c) return;
+void gnode_chunk_release(gnode_chunk *c) {
     free(c->ids);
     free(c->str_off);
     free(c->str);
     free(c->labelset);
     free_cols(c->cols, c->ncols);
-    free(c);
+    memset(c, 0, sizeof *c);
 }
 
-void gload_free_rels(grel_chunk *c) {
-    if (!c) return;
+void grel_chunk_release(grel_chunk *c) {
     free(c->src);
     free(c->tgt);
     free(c->src_off);
@@ -59,6 +57,18 @@ void gload_free_rels(grel_chunk *c) {
     free_cols(c->cols, c->ncols);
     free(c->src_labelset);
     free(c->tgt_labelset);
+    memset(c, 0, sizeof *c);
+}
+
+void gload_free_nodes(gnode_chunk *c) {
+    if (!c) return;
+    gnode_chunk_release(c);
+    free(c);
+}
+
+void gload_free_rels(grel_chunk *c) {
+    if (!c) return;
+    grel_chunk_release(c);
     free(c);
 }
 

@@ -483,30 +483,18 @@ static int convert_prop(const col_spec *spec, const arw_array *a, gchunk_col *ou
     return qv_err_set(err, QV_EINTERNAL, "column '%s': no conversion for its type", col);
 }
 
-static void free_cols(gchunk_col *cols, int n) {
-    for (int i = 0; i < n; i++) {
-        free(cols[i].present);
-        free(cols[i].values);
-        free(cols[i].offsets);
-    }
-    free(cols);
-}
-
+/* Converts the property columns into *out (allocated for all of them); *nout counts those converted so
+ * far, so a failure leaves a chunk the caller can release. */
 static int convert_props(col_plan *p, const arw_batch *b, gchunk_col **out, int *nout, qv_err *err) {
     int n = 0;
     for (int i = 0; i < p->ncols; i++) n += p->cols[i].role == ROLE_PROP;
-    gchunk_col *cols = qv_calloc((size_t)(n ? n : 1), sizeof *cols);
-    int k = 0;
+    *out = qv_calloc((size_t)(n ? n : 1), sizeof **out);
+    *nout = 0;
     for (int i = 0; i < p->ncols; i++) {
         if (p->cols[i].role != ROLE_PROP) continue;
-        if (convert_prop(&p->cols[i], &b->columns[i], &cols[k], err) < 0) {
-            free_cols(cols, k);
-            return -1;
-        }
-        k++;
+        if (convert_prop(&p->cols[i], &b->columns[i], &(*out)[*nout], err) < 0) return -1;
+        (*nout)++;
     }
-    *out = cols;
-    *nout = k;
     return 0;
 }
 
@@ -524,10 +512,7 @@ static int node_batch(col_plan *p, const arw_batch *b, qv_err *err) {
         rc = convert_labels(p, &b->columns[p->labels_col], true, &c->labelset, err);
     if (rc == 0) rc = convert_props(p, b, &c->cols, &c->ncols, err);
     if (rc < 0) { /* nothing was handed over yet: free what was converted */
-        free(c->ids);
-        free(c->str_off);
-        free(c->str);
-        free(c->labelset);
+        gnode_chunk_release(c);
         return -1;
     }
     return p->entity == ENT_NODE ? gloader_add_nodes(p->loader, c, err) : gproploader_add(p->props, c, err);
@@ -553,15 +538,7 @@ static int rel_batch(col_plan *p, const arw_batch *b, qv_err *err) {
         rc = convert_labels(p, &b->columns[p->tgt_labels_col], false, &c->tgt_labelset, err);
     if (rc == 0) rc = convert_props(p, b, &c->cols, &c->ncols, err);
     if (rc < 0) {
-        free(c->src);
-        free(c->tgt);
-        free(c->src_off);
-        free(c->tgt_off);
-        free(c->src_str);
-        free(c->tgt_str);
-        free(c->type);
-        free(c->src_labelset);
-        free(c->tgt_labelset);
+        grel_chunk_release(c);
         return -1;
     }
     return gloader_add_rels(p->loader, c, err);
