@@ -52,21 +52,9 @@ static int open_stream(qv_grpc_call *call, put_stream *ps, const fp_descriptor *
     json_doc *doc = flight_parse_object(d->cmd.p, d->cmd.n, "the flight descriptor command", err);
     if (!doc) return -1;
     int rc = -1;
-    json_val *root = json_doc_root(doc), *body = root;
-    json_val *inner = json_get(root, "body");
-    const char *env = json_get_str(root, "name");
-    if (inner && inner->type == JSON_OBJECT) {
-        if (!env || (strcasecmp(env, "PUT_COMMAND") != 0 && strcasecmp(env, "PUT_MESSAGE") != 0)) {
-            qv_err_set(err, QV_EINVAL, "the descriptor command must be named PUT_COMMAND, not '%s'", env ? env : "");
-            goto out;
-        }
-        const char *ver = json_get_str(root, "version");
-        if (ver && strcasecmp(ver, "v1") != 0) {
-            qv_err_set(err, QV_EUNIMPL, "descriptor version '%s' is not supported (quiver speaks v1)", ver);
-            goto out;
-        }
-        body = inner;
-    }
+    json_val *body = flight_command_body(json_doc_root(doc), "PUT_COMMAND", "PUT_MESSAGE", "the descriptor command",
+                                         "descriptor", err);
+    if (!body) goto out;
     const char *name = json_get_str(body, "name"), *entity = json_get_str(body, "entity_type");
     if (!name || !entity) {
         qv_err_set(err, QV_EINVAL, "the descriptor command must be {\"name\":\"PUT_COMMAND\",\"version\":\"v1\","

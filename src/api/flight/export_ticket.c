@@ -183,21 +183,8 @@ int export_open(get_stream *gs, const uint8_t *p, size_t n, json_doc **keep, jso
     int rc = -1;
     const char **names = NULL;
     int nnames = 0;
-    json_val *root = json_doc_root(doc), *body = root;
-    json_val *inner = json_get(root, "body");
-    const char *env = json_get_str(root, "name");
-    if (inner && inner->type == JSON_OBJECT) {
-        if (!env || (strcasecmp(env, "GET_COMMAND") != 0 && strcasecmp(env, "GET_MESSAGE") != 0)) {
-            qv_err_set(err, QV_EINVAL, "the ticket must be named GET_COMMAND, not '%s'", env ? env : "");
-            goto out;
-        }
-        const char *ver = json_get_str(root, "version");
-        if (ver && strcasecmp(ver, "v1") != 0) {
-            qv_err_set(err, QV_EUNIMPL, "ticket version '%s' is not supported (quiver speaks v1)", ver);
-            goto out;
-        }
-        body = inner;
-    }
+    json_val *body = flight_command_body(json_doc_root(doc), "GET_COMMAND", "GET_MESSAGE", "the ticket", "ticket", err);
+    if (!body) goto out;
     const char *gname = json_get_str(body, "graph_name"), *proc = json_get_str(body, "procedure_name");
     if (!gname || !proc) {
         qv_err_set(err, QV_EINVAL, "the ticket must be {\"name\":\"GET_COMMAND\",\"version\":\"v1\",\"body\":"

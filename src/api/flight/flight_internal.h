@@ -100,5 +100,10 @@ void flight_finish_err(qv_grpc_call *call, const qv_err *err);
 
 /* Parses a JSON object body; QV_EINVAL naming `what` when it is not one. */
 json_doc *flight_parse_object(const uint8_t *p, size_t n, const char *what, qv_err *err);
+/* The body of a versioned command {"name": <name or legacy>, "version": "v1", "body": {...}}; a root with no
+ * body object is the bare pre-versioned form and is its own body. `what` names the command in messages
+ * ("the ticket"), `noun` its version ("ticket version 'v2' is not supported"). NULL with err on failure. */
+json_val *flight_command_body(json_val *root, const char *name, const char *legacy, const char *what,
+                              const char *noun, qv_err *err);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define FLIGHT_PATH(m) "/arrow.flight.protocol.FlightService/" m
 
@@ -45,6 +46,23 @@ json_doc *flight_parse_object(const uint8_t *p, size_t n, const char *what, qv_e
         return NULL;
     }
     return doc;
+}
+
+json_val *flight_command_body(json_val *root, const char *name, const char *legacy, const char *what,
+                              const char *noun, qv_err *err) {
+    json_val *inner = json_get(root, "body");
+    if (!inner || inner->type != JSON_OBJECT) return root;
+    const char *env = json_get_str(root, "name");
+    if (!env || (strcasecmp(env, name) != 0 && strcasecmp(env, legacy) != 0)) {
+        qv_err_set(err, QV_EINVAL, "%s must be named %s, not '%s'", what, name, env ? env : "");
+        return NULL;
+    }
+    const char *ver = json_get_str(root, "version");
+    if (ver && strcasecmp(ver, "v1") != 0) {
+        qv_err_set(err, QV_EUNIMPL, "%s version '%s' is not supported (quiver speaks v1)", noun, ver);
+        return NULL;
+    }
+    return inner;
 }
 
 static flight_service *svc(qv_grpc_call *call) { return qv_grpc_call_service_ctx(call); }
