@@ -56,6 +56,7 @@ const char *qv_code_name(qv_code code) {
     case QV_EIO: return "IO_ERROR";
     case QV_EINTERNAL: return "INTERNAL";
     case QV_ECANCELLED: return "CANCELLED";
+    case QV_ECONSTRAINT: return "CONSTRAINT";
     }
     return "UNKNOWN";
 }

@@ -22,6 +22,7 @@ typedef enum {
     QV_EIO,           /* the disk or the OS failed */
     QV_EINTERNAL,     /* a bug: an invariant did not hold */
     QV_ECANCELLED,    /* the operation was aborted or the client went away */
+    QV_ECONSTRAINT,   /* a write would break a rule of the data: unique constraint, node still has relationships */
 } qv_code;
 
 #define QV_ERR_MSG_MAX 512

@@ -24,6 +24,7 @@ qv_grpc_status flight_status_of(qv_code code) {
     case QV_EAUTH: return GRPC_UNAUTHENTICATED;
     case QV_EUNIMPL: return GRPC_UNIMPLEMENTED;
     case QV_ECANCELLED: return GRPC_CANCELLED;
+    case QV_ECONSTRAINT: return GRPC_FAILED_PRECONDITION;
     case QV_EIO: return GRPC_UNKNOWN;
     case QV_EINTERNAL: return GRPC_UNKNOWN;
     }
