@@ -58,9 +58,9 @@ void qv_http_response_header(qv_http_response *resp, const char *name, const cha
 /* ---- deferred, streamed responses ----
  *
  * A handler that needs time (a query) calls qv_http_defer and returns at once, leaving resp alone. The
- * connection then reads no further request (pipelined bytes wait) until the stream ends. The request —
- * every string and the body — stays valid until qv_http_stream_end. From then on one other thread owns
- * the stream:
+ * connection then reads no further request (pipelined bytes wait) until the stream ends. The handler's
+ * `req` itself does not outlive the handler: qv_http_stream_request(s) is a copy whose strings and body
+ * stay valid until qv_http_stream_end. From then on one other thread owns the stream:
  *   - sets status, content type and headers on qv_http_stream_response(s) before the first send;
  *   - qv_http_stream_send appends body bytes: the first call sends the head with Transfer-Encoding:
  *     chunked, each call becomes one chunk. It blocks while QV_HTTP_STREAM_HIGH bytes or more wait for
@@ -76,6 +76,7 @@ typedef struct qv_http_stream qv_http_stream;
 /* On the handler's thread, inside the handler. NULL when the response cannot be deferred (no resources):
  * answer synchronously then. */
 qv_http_stream *qv_http_defer(const qv_http_request *req);
+const qv_http_request *qv_http_stream_request(qv_http_stream *s);
 qv_http_response *qv_http_stream_response(qv_http_stream *s);
 int qv_http_stream_send(qv_http_stream *s, const void *data, size_t len);
 void qv_http_stream_end(qv_http_stream *s);

@@ -25,6 +25,7 @@ struct qv_http_stream {
     int efd;                  /* producer -> worker wake-up */
     int refs;                 /* worker + producer (guarded) */
     bool keep_alive, head_only;
+    qv_http_request req;      /* a copy of the handler's; its strings live in the connection's reader */
     qv_http_response resp;    /* head, and the body when nothing was sent; producer-owned until sent */
     qv_buf pending;           /* produced, not yet taken by the worker (guarded) */
     size_t queued;            /* bytes the worker still has for the socket, as of its last flush (guarded) */
@@ -146,6 +147,7 @@ qv_http_stream *qv_http_defer(const qv_http_request *req) {
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     s->refs = 2;
+    s->req = *req;
     s->keep_alive = c->rd.head.keep_alive;
     s->head_only = strcmp(req->method, "HEAD") == 0;
     s->resp.status = 200;
@@ -159,6 +161,8 @@ qv_http_stream *qv_http_defer(const qv_http_request *req) {
 }
 
 /* ---- producer side ---- */
+
+const qv_http_request *qv_http_stream_request(qv_http_stream *s) { return &s->req; }
 
 qv_http_response *qv_http_stream_response(qv_http_stream *s) { return &s->resp; }
 
