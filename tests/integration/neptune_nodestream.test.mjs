@@ -13,7 +13,7 @@ import { serverTest } from './lib/harness.mjs';
 import {
   cypher, NODESTREAM, nodestreamBatch, pyJsonDumps, executeQuery, ExecuteQueryCommand,
 } from './lib/neptune.mjs';
-import { NeptunedataClient } from '@aws-sdk/client-neptunedata';
+import { NeptunedataClient, GetPropertygraphSummaryCommand } from '@aws-sdk/client-neptunedata';
 import { NeptuneGraphClient } from '@aws-sdk/client-neptune-graph';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
@@ -85,6 +85,12 @@ describe('Nodestream replay, database mode', () => {
     assert.deepEqual(row.n['~properties'], {
       last_ingested_at: T0, [`last_ingested_by_${PIPE}_at`]: T0, [`was_ingested_by_${PIPE}`]: true, age: 27,
     });
+    const sum = (await db.send(new GetPropertygraphSummaryCommand({ mode: 'basic' }))).payload.graphSummary;
+    assert.equal(sum.numNodes, NP + NC);
+    assert.equal(sum.numEdges, 2 * NP);
+    assert.deepEqual(sum.nodeLabelCounts, { Person: NP, Employee: NP, Company: NC });
+    assert.deepEqual(sum.edgeLabelCounts, { WORKS_AT: NP, KNOWS: NP });
+    assert.ok(sum.nodeProperties.some((p) => p.age === NP), JSON.stringify(sum.nodeProperties));
     const [r] = await cypher(db, 'MATCH (:Person {`~id`: "Person_name:p3_ssn:1003"})-[r:WORKS_AT]->(c) RETURN r, c.name AS name');
     assert.equal(r.name, 'Company 3');
     assert.deepEqual(r.r['~properties'], { role: 'ops', last_ingested_at: T0, [`was_ingested_by_${PIPE}`]: true, since: 2003 });

@@ -97,6 +97,11 @@ struct neptune_service {
 /* query.c: POST /opencypher and friends, POST /queries, explain; run on a query thread. */
 void np_query_start(neptune_service *ns, const qv_http_request *req, qv_http_response *resp, np_api api,
                     bool explain);
+/* summary.c: GET /propertygraph/statistics/summary (DB) and GET /summary (Analytics) of graph_name. */
+void np_summary(neptune_service *ns, const qv_http_request *req, qv_http_response *resp, np_api api,
+                const char *graph_name);
+/* query.c: the graph an Analytics request names (graphIdentifier header or host prefix), malloc'd, or NULL. */
+char *np_analytics_graph(const qv_http_request *req);
 /* system.c: POST /system */
 void np_system(neptune_service *ns, const qv_http_request *req, qv_http_response *resp);
 

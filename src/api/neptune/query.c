@@ -336,7 +336,7 @@ out:
 
 /* Neptune Analytics names the graph in the graphIdentifier header, or as the first label of the host when
  * the SDK prepends it ("g-xxx.localhost", "g-xxx.127.0.0.1"). */
-static char *analytics_graph(neptune_service *ns, const qv_http_request *req) {
+char *np_analytics_graph(const qv_http_request *req) {
     const char *h = qv_http_header_get(req, "graphidentifier");
     if (h && *h) return strdup(h);
     const char *host = qv_http_header_get(req, "host");
@@ -351,7 +351,6 @@ static char *analytics_graph(neptune_service *ns, const qv_http_request *req) {
         free(label);
         return NULL;
     }
-    (void)ns;
     return label;
 }
 
@@ -359,7 +358,7 @@ void np_query_start(neptune_service *ns, const qv_http_request *req, qv_http_res
                     bool explain) {
     char *graph = NULL;
     if (api == NP_API_ANALYTICS) {
-        graph = analytics_graph(ns, req);
+        graph = np_analytics_graph(req);
         if (!graph) {
             np_error_resp(resp, api, 400, "ValidationException", "BAD_REQUEST",
                           "Missing graphIdentifier: send the graphIdentifier header or prefix the host with it", NULL);

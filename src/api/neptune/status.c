@@ -195,6 +195,19 @@ void neptune_handle(void *ctx, const qv_http_request *req, qv_http_response *res
         na_status(ns, req, resp, id);
         return;
     }
+    if (strcasecmp(p, "/propertygraph/statistics/summary") == 0 || strcasecmp(p, "/pg/statistics/summary") == 0) {
+        np_summary(ns, req, resp, NP_API_DB, ns->cfg.default_graph);
+        return;
+    }
+    if (strcasecmp(p, "/summary") == 0) {
+        char *g = np_analytics_graph(req);
+        if (!g)
+            np_error_resp(resp, NP_API_ANALYTICS, 400, "ValidationException", "BAD_REQUEST", "Missing graphIdentifier", NULL);
+        else
+            np_summary(ns, req, resp, NP_API_ANALYTICS, g);
+        free(g);
+        return;
+    }
     if (strcasecmp(p, "/system") == 0) {
         np_system(ns, req, resp);
         return;
