@@ -222,7 +222,7 @@ static int serve(int argc, char **argv) {
     };
     flight_service *fs = flight_service_new(&fc, cat, store, pool);
     cy_engine *engine = cy_engine_new(cat, pool);
-    neptune_config npc = {.cat = cat, .engine = engine, .start_ms = qv_wall_ms(), .version = QUIVER_VERSION,
+    neptune_config npc = {.cat = cat, .store = store, .engine = engine, .start_ms = qv_wall_ms(), .version = QUIVER_VERSION,
                           .default_graph = o.default_db, .query_timeout_ms = o.query_timeout_ms,
                           .query_memory = o.query_memory};
     neptune_service *ns = neptune_service_new(&npc);

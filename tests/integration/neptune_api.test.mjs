@@ -14,6 +14,7 @@ import {
   ExecuteOpenCypherQueryCommand, ExecuteOpenCypherExplainQueryCommand, GetEngineStatusCommand,
   ListOpenCypherQueriesCommand, GetOpenCypherQueryStatusCommand, CancelOpenCypherQueryCommand,
   ExecuteFastResetCommand, ListQueriesCommand, CancelQueryCommand,
+  CreateGraphCommand, ListGraphsCommand, GetGraphCommand, DeleteGraphCommand, GetGraphSummaryCommand,
 } from './lib/neptune.mjs';
 
 // Long enough to be cancelled or timed out, whatever the engine's speed.
@@ -201,6 +202,32 @@ describe('Neptune HTTP API', () => {
     await na.send(new CancelQueryCommand({ graphIdentifier: 'neo4j', queryId: q.id }));
     const x = await running;
     assert.ok(x && x.name === 'ValidationException' && x.reason === 'QUERY_CANCELLED', `got ${x && x.name}`);
+  });
+
+  it('the control plane creates, lists, gets and deletes graphs that ExecuteQuery then names', async () => {
+    const na = graphClient(s.httpPort);
+    const g = await na.send(new CreateGraphCommand({ graphName: 'cp-mem', provisionedMemory: 16 }));
+    assert.equal(g.id, 'cp-mem');
+    assert.equal(g.status, 'AVAILABLE');
+    const d = await na.send(new CreateGraphCommand({ graphName: 'cp-durable', provisionedMemory: 16,
+      tags: { 'quiver:durable': 'true' } }));
+    assert.equal(d.name, 'cp-durable');
+    await expectSdkError(na.send(new CreateGraphCommand({ graphName: 'cp-mem', provisionedMemory: 16 })), 'ConflictException', { status: 409 });
+    await expectSdkError(na.send(new CreateGraphCommand({ graphName: '1 bad', provisionedMemory: 16 })), 'ValidationException', { status: 400 });
+    const names = (await na.send(new ListGraphsCommand({}))).graphs.map((x) => x.name).sort();
+    assert.deepEqual(names, ['cp-durable', 'cp-mem', 'neo4j']);
+    assert.equal((await na.send(new GetGraphCommand({ graphIdentifier: 'cp-mem' }))).status, 'AVAILABLE');
+    const st = await db.send(new GetEngineStatusCommand({}));
+    assert.equal(st.$metadata.httpStatusCode, 200);
+    const r = await executeQuery(na, { graphIdentifier: 'cp-mem', queryString: 'RETURN 1' });
+    assert.deepEqual(r.json, { results: [{ 1: 1 }] });
+    const sum = await na.send(new GetGraphSummaryCommand({ graphIdentifier: 'cp-mem', mode: 'BASIC' }));
+    assert.equal(sum.graphSummary.numNodes, 0);
+    assert.equal((await na.send(new DeleteGraphCommand({ graphIdentifier: 'cp-mem', skipSnapshot: true }))).status, 'DELETING');
+    await na.send(new DeleteGraphCommand({ graphIdentifier: 'cp-durable', skipSnapshot: true }));
+    await expectSdkError(na.send(new GetGraphCommand({ graphIdentifier: 'cp-mem' })), 'ResourceNotFoundException', { status: 404 });
+    await expectSdkError(na.send(new DeleteGraphCommand({ graphIdentifier: 'neo4j', skipSnapshot: true })), 'ValidationException');
+    await expectSdkError(executeQuery(na, { graphIdentifier: 'cp-mem', queryString: 'RETURN 1' }), 'ResourceNotFoundException');
   });
 });
 

@@ -12,8 +12,11 @@
 #include "graph/catalog.h"
 #include "net/http.h"
 
+typedef struct qv_store qv_store;
+
 typedef struct neptune_config {
     gcatalog *cat;
+    qv_store *store;            /* for durable graphs made by CreateGraph; NULL: in-memory only */
     cy_engine *engine;
     uint64_t start_ms;          /* wall clock at start-up, for startTime */
     const char *version;        /* quiver's version */

@@ -102,6 +102,8 @@ void np_summary(neptune_service *ns, const qv_http_request *req, qv_http_respons
                 const char *graph_name);
 /* query.c: the graph an Analytics request names (graphIdentifier header or host prefix), malloc'd, or NULL. */
 char *np_analytics_graph(const qv_http_request *req);
+/* controlplane.c: /graphs[/{id}] (CreateGraph, ListGraphs, GetGraph, DeleteGraph); id "" for none. */
+void np_control_plane(neptune_service *ns, const qv_http_request *req, qv_http_response *resp, const char *id);
 /* system.c: POST /system */
 void np_system(neptune_service *ns, const qv_http_request *req, qv_http_response *resp);
 

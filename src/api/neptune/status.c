@@ -208,6 +208,10 @@ void neptune_handle(void *ctx, const qv_http_request *req, qv_http_response *res
         free(g);
         return;
     }
+    if ((id = route(p, "/graphs"))) {
+        np_control_plane(ns, req, resp, id);
+        return;
+    }
     if (strcasecmp(p, "/system") == 0) {
         np_system(ns, req, resp);
         return;

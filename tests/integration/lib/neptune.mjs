@@ -12,12 +12,14 @@ import {
 } from '@aws-sdk/client-neptunedata';
 import {
   NeptuneGraphClient, ExecuteQueryCommand, ListQueriesCommand, CancelQueryCommand,
+  CreateGraphCommand, ListGraphsCommand, GetGraphCommand, DeleteGraphCommand, GetGraphSummaryCommand,
 } from '@aws-sdk/client-neptune-graph';
 
 export {
   ExecuteOpenCypherQueryCommand, ExecuteOpenCypherExplainQueryCommand, GetEngineStatusCommand,
   ListOpenCypherQueriesCommand, GetOpenCypherQueryStatusCommand, CancelOpenCypherQueryCommand,
   ExecuteFastResetCommand, ExecuteQueryCommand, ListQueriesCommand, CancelQueryCommand,
+  CreateGraphCommand, ListGraphsCommand, GetGraphCommand, DeleteGraphCommand, GetGraphSummaryCommand,
 };
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
