@@ -14,5 +14,9 @@
 /* Writes the rendering of d into buf (at least QV_NUMBUF bytes), NUL-terminated; returns its length. */
 size_t qv_fmt_float(char *buf, double d);
 size_t qv_fmt_int(char *buf, int64_t i);
+/* The shortest decimal digits that read back as d (finite, non-zero; what Double.toString shows), into
+ * digits (at least 24 bytes, no sign, no trailing zeros, NUL-terminated), and the decimal exponent of
+ * the first digit: d = 0.d1d2... * 10^(exp10 + 1). Returns the number of digits. */
+int qv_float_digits(double d, char *digits, int *exp10);
 
 #endif

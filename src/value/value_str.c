@@ -16,9 +16,7 @@
 
 size_t qv_fmt_int(char *buf, int64_t i) { return (size_t)snprintf(buf, QV_NUMBUF, "%lld", (long long)i); }
 
-/* The shortest decimal digits that read back as d (|d| finite, non-zero): digits without a point and
- * the decimal exponent of the first digit. */
-static int shortest_digits(double d, char *digits, int *exp10) {
+int qv_float_digits(double d, char *digits, int *exp10) {
     char tmp[48];
     for (int p = 1; p <= 17; p++) {
         snprintf(tmp, sizeof tmp, "%.*e", p - 1, d);
@@ -43,7 +41,7 @@ size_t qv_fmt_float(char *buf, double d) {
     if (d == 0) return (size_t)snprintf(buf, QV_NUMBUF, signbit(d) ? "-0.0" : "0.0");
     char digits[24];
     int e;
-    int n = shortest_digits(d, digits, &e);
+    int n = qv_float_digits(d, digits, &e);
     size_t o = 0;
     if (d < 0) buf[o++] = '-';
     double ad = fabs(d);
