@@ -53,7 +53,8 @@ CYFN(cyfn_type) {
 CYFN(cyfn_id) {
     qval x = args[0];
     if (x.type == QT_NULL) { *out = x; return 0; }
-    if (x.type != QT_NODE && x.type != QT_REL) return cyfn_value_err(ctx, err, "id", 0, x, "a Node or a Relationship");
+    if (x.type != QT_NODE && x.type != QT_REL)
+        return cyfn_value_err(ctx, err, "id", 0, x, "a Node or a Relationship");
     if (need_view(ctx, err, "id")) return -1;
     qval ext = x.type == QT_NODE ? gview_node_ext_id(ctx->view, x.id) : gview_rel_ext_id(ctx->view, x.id, ctx->arena);
     if (ext.type == QT_INT) {

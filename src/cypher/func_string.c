@@ -2,8 +2,9 @@
  * right, split (reverse and size, which also take lists, live in func_list.c).
  *
  * Owns: string semantics in characters (Unicode code points), never bytes: substring('héllo', 1, 2) is
- * 'él'. Case mapping covers ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic; other characters are
- * kept. Must not: read the graph, or allocate outside ctx->arena. Null in, null out.
+ * 'él'. Case mapping covers ASCII, Latin-1 (ß upper-cases to SS, as in Java), Latin Extended-A, Greek and
+ * Cyrillic; other characters are kept. Must not: read the graph, or allocate outside ctx->arena.
+ * Null in, null out.
  */
 #include "cypher/func_int.h"
 
@@ -78,7 +79,10 @@ static int map_case(cy_fnctx *ctx, const char *fn, const qval *args, qval *out, 
         uint32_t from = i;
         uint32_t c = cyfn_u8next(s.s, s.len, &i);
         uint32_t m = upper ? cp_upper(c) : cp_lower(c);
-        if (m == c || (i - from == 1 && c >= 0x80)) {   /* unchanged (or an invalid byte): copy as is */
+        if (upper && c == 0xDF) {   /* Java: ß upper-cases to SS */
+            p[o++] = 'S';
+            p[o++] = 'S';
+        } else if (m == c || (i - from == 1 && c >= 0x80)) {   /* unchanged (or an invalid byte): copy as is */
             memcpy(p + o, s.s + from, i - from);
             o += i - from;
         } else {

@@ -68,7 +68,11 @@ uint32_t cyfn_u8offset(const char *s, uint32_t n, uint64_t k) {
 uint32_t cyfn_u8put(char *p, uint32_t cp) {
     unsigned char *u = (unsigned char *)p;
     if (cp < 0x80) { u[0] = (unsigned char)cp; return 1; }
-    if (cp < 0x800) { u[0] = (unsigned char)(0xC0 | (cp >> 6)); u[1] = (unsigned char)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x800) {
+        u[0] = (unsigned char)(0xC0 | (cp >> 6));
+        u[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
     if (cp < 0x10000) {
         u[0] = (unsigned char)(0xE0 | (cp >> 12));
         u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
