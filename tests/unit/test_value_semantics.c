@@ -240,6 +240,34 @@ static void test_equivalence_hash(void **s) {
     assert_false(qv_equivalent(qv_node(1), qv_rel(1)));
 }
 
+/* WithOrderBy1 [45]: ORDER BY agrees with < wherever < is defined. */
+static void consistent(qval *v, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            int c;
+            assert_int_equal(qv_compare(v[i], v[j], &c), QTRI_TRUE);
+            int o = qv_order(v[i], v[j]);
+            assert_int_equal((o > 0) - (o < 0), c);
+            assert_int_equal(qv_compare_op(v[i], v[j], QCMP_LT), c < 0 ? QTRI_TRUE : QTRI_FALSE);
+        }
+}
+
+static void test_order_consistent_with_compare(void **s) {
+    (void)s;
+    qval ints[] = {I(351), I(-3974856), I(93), I(-3), I(123), I(0), I(3), I(-2), I(20934587), I(1), I(-10)};
+    consistent(ints, sizeof ints / sizeof ints[0]);
+    qval floats[] = {F(351.5), F(-3974856.01), F(-3.203957), F(123.0002), F(123.0001), F(0.0100000),
+                     F(0.00000001), F(3.0), I(3), I(-4), F(209345.87)};
+    consistent(floats, sizeof floats / sizeof floats[0]);
+    qval strs[] = {S("Sort"), S("order"), S(" "), S(""), S(", "), S("comparisons are"), S("!"), S("\xc3\xa9")};
+    consistent(strs, sizeof strs / sizeof strs[0]);
+    qval lists[] = {L(2, I(2), I(2)), L(2, I(2), I(-2)), L(2, I(1), I(2)), L(0), L(1, I(1)), L(2, I(300), I(0)),
+                    L(2, I(1), I(-20)), L(3, I(2), I(-2), I(100))};
+    consistent(lists, sizeof lists / sizeof lists[0]);
+    qval bools[] = {B(true), B(false)};
+    consistent(bools, 2);
+}
+
 static void expect_fmt(double d, const char *want) {
     char b[QV_NUMBUF];
     qv_fmt_float(b, d);
@@ -326,6 +354,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_comparability, setup, teardown),
         cmocka_unit_test_setup_teardown(test_orderability, setup, teardown),
         cmocka_unit_test_setup_teardown(test_equivalence_hash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_consistent_with_compare, setup, teardown),
         cmocka_unit_test_setup_teardown(test_to_string, setup, teardown),
         cmocka_unit_test_setup_teardown(test_builders_copy, setup, teardown),
     };
