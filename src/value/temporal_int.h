@@ -43,9 +43,10 @@ int qt_err_overflow(cy_error *err, const char *what);
 
 /* ---- zones (temporal_zone.c) ---- */
 /* A resolved zone: either a fixed offset (name NULL) or a named tz database zone. */
+typedef struct qtz qtz;
 typedef struct qt_zone {
-    const char *name;     /* interned by tz.c (lives for the process), NULL for a fixed offset */
-    int32_t offset;       /* the fixed offset when name is NULL */
+    const qtz *tz;        /* a tz database zone (lives for the process), NULL for a fixed offset */
+    int32_t offset;       /* the fixed offset when tz is NULL */
 } qt_zone;
 /* Parses "+01:00", "-0130", "+01", "Z", "+02:05:59" (is_offset true) or a zone name. */
 int qt_zone_parse(const char *s, size_t n, qt_zone *z, cy_error *err);
@@ -63,6 +64,19 @@ qval qt_make(qv_arena *a, qtype t, int64_t days, int64_t nanos, int32_t offset, 
 /* A datetime at a local date-time in a zone (resolved), or at a UTC instant shown in the zone. */
 qval qt_datetime_local(qv_arena *a, int64_t days, int64_t nanos, qt_zone z, const int32_t *prefer);
 qval qt_datetime_instant(qv_arena *a, int64_t epoch_sec, int64_t nano_of_sec, qt_zone z);
+
+/* ---- durations (temporal_arith.c) ---- */
+enum { QT_DUR_YEARS, QT_DUR_MONTHS, QT_DUR_WEEKS, QT_DUR_DAYS, QT_DUR_HOURS, QT_DUR_MINUTES, QT_DUR_SECONDS,
+       QT_DUR_MILLIS, QT_DUR_MICROS, QT_DUR_NANOS, QT_DUR_NFIELDS };
+typedef struct qt_num { bool is_float; int64_t i; double f; int64_t extra_nanos; } qt_num;
+/* A duration from its fields, exactly when all are integers, else as Neo4j approximates fractions
+ * (fractional months carried down as average months, fractional days as 86400 s, ...). */
+int qt_duration_build(qv_arena *a, const qt_num f[QT_DUR_NFIELDS], qval *out, cy_error *err);
+/* months/days/seconds/nanos given as possibly fractional amounts, carried down and truncated. */
+int qt_duration_approx(qv_arena *a, long double months, long double days, long double seconds, long double nanos,
+                       qval *out, cy_error *err);
+
+int qtemporal_from_epoch_zone(qv_arena *a, int64_t sec, int64_t nanos, qt_zone z, qval *out, cy_error *err);
 
 /* The instant of a TIME (seconds of the day in UTC, may be outside 0..86400) / DATETIME value. */
 static inline void qt_instant(const qtemporal *tm, int64_t *sec, int64_t *nano) {
