@@ -284,21 +284,21 @@ static qval offset_str(qv_arena *a, int32_t off) {
 static int duration_component(qv_arena *a, const qduration *d, const char *name, qval *out, cy_error *err) {
     (void)a;
     int64_t m = d->months, days = d->days, s = d->seconds, n = d->nanos;
-    /* The sub-day part as seconds and nanos of the same sign (-1.5s is -1 s and -500000000 ns). */
-    int64_t ss = s, sn = n;
-    if (ss < 0 && sn) { ss++; sn -= QT_NANOS_PER_SECOND; }
-    struct { const char *k; int64_t v; } f[] = {
+    struct { const char *k; __int128 v; } f[] = {
         {"years", m / 12}, {"quarters", m / 3}, {"months", m}, {"weeks", days / 7}, {"days", days},
         {"hours", s / 3600}, {"minutes", s / 60}, {"seconds", s},
-        {"milliseconds", s * 1000 + n / 1000000}, {"microseconds", s * 1000000 + n / 1000},
-        {"nanoseconds", s * QT_NANOS_PER_SECOND + n},
+        {"milliseconds", (__int128)s * 1000 + n / 1000000}, {"microseconds", (__int128)s * 1000000 + n / 1000},
+        {"nanoseconds", (__int128)s * QT_NANOS_PER_SECOND + n},
         {"quartersOfYear", m / 3 % 4}, {"monthsOfQuarter", m % 3}, {"monthsOfYear", m % 12},
         {"daysOfWeek", days % 7}, {"minutesOfHour", s / 60 % 60}, {"secondsOfMinute", s % 60},
         {"millisecondsOfSecond", n / 1000000}, {"microsecondsOfSecond", n / 1000}, {"nanosecondsOfSecond", n},
     };
-    (void)ss; (void)sn;
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-        if (strcmp(f[i].k, name) == 0) { *out = qv_int(f[i].v); return 0; }
+        if (strcmp(f[i].k, name) == 0) {
+            if (f[i].v > INT64_MAX || f[i].v < INT64_MIN) return qt_err_overflow(err, name);
+            *out = qv_int((int64_t)f[i].v);
+            return 0;
+        }
     return qt_err_value(err, "No such field: %s (durations have years, months, days, hours, minutes, seconds, "
                              "milliseconds, ..., monthsOfYear, minutesOfHour, nanosecondsOfSecond, ...)", name);
 }
@@ -345,7 +345,13 @@ int qtemporal_component(qv_arena *a, qval v, const char *name, qval *out, cy_err
         int64_t s, n;
         qt_instant(tm, &s, &n);
         if (strcmp(name, "epochSeconds") == 0) { *out = qv_int(s); return 0; }
-        if (strcmp(name, "epochMillis") == 0) { *out = qv_int(s * 1000 + n / 1000000); return 0; }
+        if (strcmp(name, "epochMillis") == 0) {
+            int64_t ms;
+            if (__builtin_mul_overflow(s, 1000, &ms) || __builtin_add_overflow(ms, n / 1000000, &ms))
+                return qt_err_overflow(err, "epochMillis");
+            *out = qv_int(ms);
+            return 0;
+        }
     }
     return qt_err_value(err, "No such field: %s on a %s value", name, qv_type_name((qtype)v.type));
 }

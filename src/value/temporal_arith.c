@@ -92,9 +92,15 @@ static int local_plus(int64_t *days, int64_t *nanos, int64_t secs, int64_t ns) {
 
 static int add_temporal(qv_arena *a, qval x, const qduration *d, int sign, qval *out, cy_error *err) {
     const qtemporal *tm = x.tm;
+    if (sign < 0 && (d->months == INT64_MIN || d->days == INT64_MIN || d->seconds == INT64_MIN))
+        return qt_err_overflow(err, "The duration");
     int64_t months = sign * d->months, days = sign * d->days, secs = sign * d->seconds, ns = sign * d->nanos;
     int64_t day = tm->days, nanos = tm->nanos;
     qtype t = (qtype)x.type;
+    /* beyond these the result is out of range whatever the value (years are +-999,999,999) */
+    if (t != QT_LOCALTIME && t != QT_TIME &&
+        (months > 24000000000LL || months < -24000000000LL || days > 800000000000LL || days < -800000000000LL))
+        return qt_err_overflow(err, "The date");
     if (t == QT_LOCALTIME || t == QT_TIME) {
         int64_t total = qt_fmod(secs, QT_SECONDS_PER_DAY) * QT_NANOS_PER_SECOND + ns + nanos;
         *out = qt_make(a, t, 0, qt_fmod(total, QT_NANOS_PER_DAY), tm->offset, NULL);
@@ -122,6 +128,7 @@ static int add_temporal(qv_arena *a, qval x, const qduration *d, int sign, qval 
     int64_t inst = day * QT_SECONDS_PER_DAY + nanos / QT_NANOS_PER_SECOND - off;
     int64_t nano = nanos % QT_NANOS_PER_SECOND + ns;
     if (OVF(__builtin_add_overflow(inst, secs, &inst))) return qt_err_overflow(err, "The date");
+    if (inst > 40000000000000000LL || inst < -40000000000000000LL) return qt_err_overflow(err, "The date");
     inst += qt_fdiv(nano, QT_NANOS_PER_SECOND);
     nano = qt_fmod(nano, QT_NANOS_PER_SECOND);
     *out = qt_datetime_instant(a, inst, nano, z);
