@@ -27,7 +27,7 @@ static int bad(cy_error *err, const char *what, const char *s, size_t n) {
 }
 
 /* A date at the cursor; stops before 'T' or the end. */
-static int parse_date(cur *c, int64_t *days) {
+static int parse_date_fields(cur *c, int64_t *days) {
     int sign = 1;
     bool signed_year = false;
     if (at(c, '+') || at(c, '-')) { sign = at(c, '-') ? -1 : 1; signed_year = true; c->i++; }
@@ -90,6 +90,11 @@ static int parse_date(cur *c, int64_t *days) {
     }
     if (m < 1 || m > 12 || d < 1 || d > qt_month_len(y, m)) return -1;
     *days = qt_days_from_civil(y, m, d);
+    return qt_days_in_range(*days) ? 0 : -1;
+}
+
+static int parse_date(cur *c, int64_t *days) {
+    if (parse_date_fields(c, days)) return -1;
     return qt_days_in_range(*days) ? 0 : -1;
 }
 
