@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hash.h"
 #include "value/temporal_int.h"
 
 /* A POSIX TZ rule date: Mm.w.d, Jn (1..365, no leap day) or n (0..365). */
@@ -26,13 +27,14 @@ struct qtz {
     int32_t *offs;      /* offset of each type */
     uint32_t ntimes, ntypes;
     tzposix rule;
-    struct qtz *next;
 };
 
+/* The cache: an open-addressing table of zones by name, half full at most. Zones are never removed. */
 #define QTZ_MAX_ZONES 2048
+#define QTZ_SLOTS 4096
 
 static pthread_mutex_t qtz_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct qtz *qtz_head;
+static struct qtz *qtz_slots[QTZ_SLOTS];
 static unsigned qtz_count;
 
 static int64_t be(const uint8_t *p, int n) {
@@ -261,14 +263,15 @@ static struct qtz *tz_load(const char *name, size_t n) {
 
 const qtz *qtz_get(const char *name, size_t n) {
     if (!valid_zone_name(name, n)) return NULL;
+    size_t slot = (size_t)(qv_hash_bytes(name, n) & (QTZ_SLOTS - 1));
     pthread_mutex_lock(&qtz_lock);
-    struct qtz *z = qtz_head;
-    while (z && !(strlen(z->name) == n && memcmp(z->name, name, n) == 0)) z = z->next;
+    struct qtz *z;
+    while ((z = qtz_slots[slot]) && !(strlen(z->name) == n && memcmp(z->name, name, n) == 0))
+        slot = (slot + 1) & (QTZ_SLOTS - 1);
     if (!z && qtz_count < QTZ_MAX_ZONES) {
         z = tz_load(name, n);
         if (z) {
-            z->next = qtz_head;
-            qtz_head = z;
+            qtz_slots[slot] = z;
             qtz_count++;
         }
     }

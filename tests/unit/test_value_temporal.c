@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "cypher/func.h"
 #include "value/temporal.h"
@@ -465,6 +466,36 @@ static void test_errors(void **state) {
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) assert_int_equal(call(fns[i], 1, qv_null()).type, QT_NULL);
 }
 
+/* The zone cache is shared by every query thread: concurrent first uses of the same zones must agree. */
+static void *zone_worker(void *arg) {
+    static const char *zones[] = {"Europe/Paris", "Asia/Tokyo", "America/Sao_Paulo", "Africa/Cairo", "Europe/Oslo"};
+    qv_arena a;
+    qv_arena_init(&a);
+    long bad = 0;
+    for (int i = 0; i < 200; i++) {
+        char buf[80];
+        snprintf(buf, sizeof buf, "2016-%02d-15T12:00[%s]", i % 12 + 1, zones[(i + (int)(intptr_t)arg) % 5]);
+        qval v;
+        cy_error e;
+        if (qtemporal_parse(&a, QT_DATETIME, buf, strlen(buf), &v, &e) || !v.tm->zone) bad++;
+    }
+    qv_arena_free(&a);
+    return (void *)bad;
+}
+
+static void test_zone_cache_threads(void **state) {
+    (void)state;
+    pthread_t th[4];
+    for (intptr_t i = 0; i < 4; i++) assert_int_equal(pthread_create(&th[i], NULL, zone_worker, (void *)i), 0);
+    for (int i = 0; i < 4; i++) {
+        void *r;
+        pthread_join(th[i], &r);
+        assert_int_equal((long)(intptr_t)r, 0);
+    }
+    expect_fn("datetime", S("2016-07-15T12:00[Asia/Tokyo]"), "2016-07-15T12:00+09:00[Asia/Tokyo]");
+    expect_fn("datetime", S("2016-01-15T12:00[America/Sao_Paulo]"), "2016-01-15T12:00-02:00[America/Sao_Paulo]");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_parse_round_trips, setup, teardown),
@@ -477,6 +508,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_compare_and_hash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zones, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zone_cache_threads, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
