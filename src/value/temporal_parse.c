@@ -196,7 +196,12 @@ int qtemporal_parse(qv_arena *a, qtype t, const char *s, size_t n, qval *out, cy
     case QT_LOCALTIME: *out = qt_make(a, t, 0, nanos, 0, NULL); break;
     case QT_LOCALDATETIME: *out = qt_make(a, t, days, nanos, 0, NULL); break;
     case QT_TIME: *out = qt_make(a, t, 0, nanos, z.offset, NULL); break;
-    default: *out = qt_datetime_local(a, days, nanos, z, has_off ? &off : NULL); break;
+    default:
+        *out = qt_datetime_local(a, days, nanos, z, has_off ? &off : NULL);
+        /* both an offset and a zone: they must agree (java.time's ZonedDateTime.ofStrict) */
+        if (has_off && z.tz && (out->tm->offset != off || out->tm->days != days || out->tm->nanos != nanos))
+            return qt_err_value(err, "Timezone and offset do not match: '%.*s'", (int)(n > 80 ? 80 : n), s);
+        break;
     }
     return 0;
 }

@@ -430,6 +430,8 @@ static void test_zones(void **state) {
     call_fails(CYE_ARGUMENT, "datetime", 1, S("2015-07-21T21:40[Mars/Olympus]"));
     call_fails(CYE_ARGUMENT, "datetime", 1, S("2015-07-21T21:40[../../etc/passwd]"));
     call_fails(CYE_ARGUMENT, "datetime", 1, M("year=1984,timezone='+19:00'"));
+    call_fails(CYE_ARGUMENT, "datetime", 1, S("2015-07-21T21:40+01:00[Europe/Stockholm]"));   /* it is +02:00 */
+    call_fails(CYE_ARGUMENT, "datetime", 1, S("2017-03-26T02:30+01:00[Europe/Stockholm]"));   /* in the gap */
     /* the clock functions use the statement's time, in the zone asked for */
     expect(call("datetime.statement", 0), "2017-07-14T02:40:00.123456789Z");
     expect(call("date", 1, M("timezone='Pacific/Honolulu'")), "2017-07-13");
