@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cypher/ast.h"
@@ -117,7 +118,10 @@ static void expr(qv_buf *b, const cy_expr *e) {
     case CX_INT: qv_buf_printf(b, "%" PRId64, e->lit.i); break;
     case CX_FLOAT: {
         char t[40];
-        snprintf(t, sizeof t, "%.17g", e->lit.f);
+        for (int prec = 15; prec <= 17; prec++) {   /* the shortest form that reads back exactly */
+            snprintf(t, sizeof t, "%.*g", prec, e->lit.f);
+            if (strtod(t, NULL) == e->lit.f) break;
+        }
         if (isfinite(e->lit.f) && !strpbrk(t, ".e")) strcat(t, ".0");
         qv_buf_append_str(b, t);
         break;

@@ -164,6 +164,8 @@ cy_query *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err) {
             if (!cyp_is(&p, 0, CT_EOF))
                 cyp_fail_expected(&p, q->kind == CY_STMT_QUERY ? "a clause, UNION, ';' or the end of the query"
                                                                : "';' or the end of the statement");
+            else
+                cyp_check_pattern_predicates(&p, q);
         }
     }
     cy_lex_free(&toks);

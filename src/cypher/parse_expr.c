@@ -35,12 +35,16 @@ static cy_expr *binary(cy_parser *p, cy_op op, cy_expr *l, cy_expr *r) {
 /* left-associative chains of one keyword operator */
 static cy_expr *kw_chain(cy_parser *p, const char *kw, cy_op op, cy_expr *(*next)(cy_parser *)) {
     cy_expr *l = next(p);
+    uint32_t grown = 0;
     while (l && cyp_kw(p, 0, kw)) {
         cyp_next(p);
+        if (!cyp_enter(p)) return NULL;
+        grown++;
         cy_expr *r = next(p);
         if (!r) return NULL;
         l = binary(p, op, l, r);
     }
+    p->depth -= grown;
     return p->failed ? NULL : l;
 }
 
@@ -83,14 +87,18 @@ static cy_expr *cmp_expr(cy_parser *p) {
     if (!first) return NULL;
     cy_expr *result = NULL, *prev = first;
     cy_op op;
+    uint32_t grown = 0;
     while ((op = cmp_op(cyp_tok(p, 0)->type)) != CXO_NONE) {
         cyp_next(p);
+        if (!cyp_enter(p)) return NULL;
+        grown++;
         cy_expr *r = pred_expr(p);
         if (!r) return NULL;
         cy_expr *c = binary(p, op, prev, r);
         result = result ? binary(p, CXO_AND, result, c) : c;
         prev = r;
     }
+    p->depth -= grown;
     return result ? result : first;
 }
 
@@ -98,6 +106,7 @@ static cy_expr *add_expr(cy_parser *p);
 
 static cy_expr *pred_expr(cy_parser *p) {
     cy_expr *l = add_expr(p);
+    uint32_t grown = 0;
     while (l && !p->failed) {
         cy_op op = CXO_NONE;
         if (cyp_kw(p, 0, "STARTS") && cyp_kw(p, 1, "WITH")) { op = CXO_STARTS_WITH; cyp_next(p); }
@@ -105,6 +114,10 @@ static cy_expr *pred_expr(cy_parser *p) {
         else if (cyp_kw(p, 0, "CONTAINS")) op = CXO_CONTAINS;
         else if (cyp_kw(p, 0, "IN")) op = CXO_IN;
         else if (cyp_is(p, 0, CT_REGEX)) op = CXO_REGEX;
+        if (op != CXO_NONE || cyp_kw(p, 0, "IS")) {
+            if (!cyp_enter(p)) return NULL;
+            grown++;
+        }
         if (op != CXO_NONE) {
             cyp_next(p);
             cy_expr *r = add_expr(p);
@@ -124,6 +137,7 @@ static cy_expr *pred_expr(cy_parser *p) {
         }
         break;
     }
+    p->depth -= grown;
     return p->failed ? NULL : l;
 }
 
@@ -134,6 +148,7 @@ static cy_expr *add_expr(cy_parser *p) { return arith_level(p, 0); }
 /* level 0: + -, 1: * / %, 2: ^ (left-associative, as openCypher's grammar), operands of ^ are unary. */
 static cy_expr *arith_level(cy_parser *p, int level) {
     cy_expr *l = level == 2 ? unary_expr(p) : arith_level(p, level + 1);
+    uint32_t grown = 0;
     while (l && !p->failed) {
         cy_toktype t = cyp_tok(p, 0)->type;
         cy_op op = CXO_NONE;
@@ -142,10 +157,13 @@ static cy_expr *arith_level(cy_parser *p, int level) {
         else op = t == CT_CARET ? CXO_POW : CXO_NONE;
         if (op == CXO_NONE) break;
         cyp_next(p);
+        if (!cyp_enter(p)) return NULL;
+        grown++;
         cy_expr *r = level == 2 ? unary_expr(p) : arith_level(p, level + 1);
         if (!r) return NULL;
         l = binary(p, op, l, r);
     }
+    p->depth -= grown;
     return p->failed ? NULL : l;
 }
 
@@ -237,8 +255,15 @@ static bool label_list(cy_parser *p, const char ***labels, uint32_t *n) {
     return !p->failed;
 }
 
+/* Each postfix operator nests the expression one level deeper: it counts against the depth limit. */
 static cy_expr *postfix_of(cy_parser *p, cy_expr *e) {
+    uint32_t grown = 0;
     while (e && !p->failed) {
+        bool more = cyp_is(p, 0, CT_DOT) || cyp_is(p, 0, CT_LBRACK) || (cyp_is(p, 0, CT_COLON) && cyp_at_name(p, 1)) ||
+                    (cyp_is(p, 0, CT_LBRACE) && e->kind == CX_VAR);
+        if (!more) break;
+        if (!cyp_enter(p)) return NULL;
+        grown++;
         if (cyp_is(p, 0, CT_DOT)) {
             cyp_next(p);
             const char *k = cyp_name(p, "a property key name");
@@ -275,10 +300,9 @@ static cy_expr *postfix_of(cy_parser *p, cy_expr *e) {
             e = x;
         } else if (cyp_is(p, 0, CT_LBRACE) && e->kind == CX_VAR) {
             e = map_projection(p, e);
-        } else {
-            break;
         }
     }
+    p->depth -= grown;
     return p->failed ? NULL : e;
 }
 

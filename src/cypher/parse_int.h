@@ -77,6 +77,8 @@ bool cyp_path_chain(cy_parser *p, cy_path_pat *out, bool need_rel);
 bool cyp_looks_like_rel_pattern(const cy_parser *p, uint32_t k);
 /* parse_clause.c */
 cy_query *cyp_union_query(cy_parser *p, bool in_exists);
+/* parse_check.c: pattern expressions only as predicates */
+bool cyp_check_pattern_predicates(cy_parser *p, const cy_query *q);
 /* parse_schema.c */
 bool cyp_at_schema(const cy_parser *p);
 cy_query *cyp_schema(cy_parser *p);
