@@ -493,10 +493,6 @@ bool cy_tok_is_kw(const cy_tok *t, const char *kw) {
 }
 
 void cy_tok_quote(const char *text, uint32_t len, const cy_tok *t, char *out, uint32_t outsz) {
-    if (t->type == CT_EOF) {
-        snprintf(out, outsz, "end of input");
-        return;
-    }
     uint32_t n = t->end - t->pos;
     if (n > 40) n = 40;
     if (t->pos + n > len) n = len - t->pos;

@@ -43,6 +43,10 @@ static void fail_expected(cy_parser *p, const char *what, const char *detail) {
         cyp_fail_at(p, t->pos, t->detail, "%s", t->text);
         return;
     }
+    if (t->type == CT_EOF) {
+        cyp_fail_at(p, t->pos, detail ? detail : "UnexpectedSyntax", "Unexpected end of input: expected %s", what);
+        return;
+    }
     char q[64];
     cy_tok_quote(p->src, p->len, t, q, sizeof q);
     cyp_fail_at(p, t->pos, detail ? detail : "UnexpectedSyntax", "Invalid input %s: expected %s", q, what);
