@@ -8,9 +8,12 @@
 #include "cypher/parse_int.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include "util/buf.h"
 
 bool cyp_accept(cy_parser *p, cy_toktype t) {
     if (p->failed || !cyp_is(p, 0, t)) return false;
@@ -150,6 +153,18 @@ cy_expr *cyp_new_expr(cy_parser *p, cy_expr_kind k, uint32_t pos) {
     return e;
 }
 
+/* Pairs every '{' with its '}' in one pass, so the pattern lookahead skips property maps in O(1). */
+static void match_braces(cy_parser *p) {
+    p->brace_end = qv_malloc((size_t)p->n * sizeof(uint32_t));
+    uint32_t *stack = qv_malloc((size_t)p->n * sizeof(uint32_t)), top = 0;
+    for (uint32_t i = 0; i < p->n; i++) {
+        p->brace_end[i] = UINT32_MAX;
+        if (p->t[i].type == CT_LBRACE) stack[top++] = i;
+        else if (p->t[i].type == CT_RBRACE && top) p->brace_end[stack[--top]] = i;
+    }
+    free(stack);
+}
+
 cy_query *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err) {
     if (err) cy_error_clear(err);
     cy_toks toks;
@@ -158,6 +173,7 @@ cy_query *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err) {
         return NULL;
     }
     cy_parser p = {.a = a, .src = text, .len = len, .t = toks.v, .n = toks.n, .err = err};
+    match_braces(&p);
     cy_query *q = NULL;
     if (cyp_is(&p, 0, CT_EOF)) {
         cyp_fail_at(&p, len, "UnexpectedSyntax", "Invalid input: the query is empty");
@@ -173,6 +189,7 @@ cy_query *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err) {
         }
     }
     cy_lex_free(&toks);
+    free(p.brace_end);
     if (p.failed || !q) {
         if (!p.failed) cyp_fail_at(&p, 0, "UnexpectedSyntax", "Invalid input");
         return NULL;

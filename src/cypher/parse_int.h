@@ -21,6 +21,7 @@ typedef struct cy_parser {
     uint32_t len;
     const cy_tok *t;       /* tokens, the last one CT_EOF */
     uint32_t n, i;         /* count, cursor */
+    uint32_t *brace_end;   /* for a '{' token: the index of its matching '}', or UINT32_MAX */
     uint32_t depth;        /* nesting of expressions, patterns and subqueries */
     cy_error *err;
     bool failed;           /* an error is set: every caller unwinds */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* Whether tokens at k start "(" [var] (":" name)* [{...} | $p] ")" followed by "-" or "<-". The map is
- * skipped by brace counting, so the lookahead costs one scan and never recurses. */
+ * skipped through the precomputed brace pairs, so the lookahead is cheap and never recurses. */
 bool cyp_looks_like_rel_pattern(const cy_parser *p, uint32_t k) {
     if (!cyp_is(p, k, CT_LPAREN)) return false;
     k++;
@@ -20,14 +20,9 @@ bool cyp_looks_like_rel_pattern(const cy_parser *p, uint32_t k) {
     if (cyp_is(p, k, CT_PARAM)) {
         k++;
     } else if (cyp_is(p, k, CT_LBRACE)) {
-        uint32_t depth = 0;
-        for (;; k++) {
-            cy_toktype t = cyp_tok(p, k)->type;
-            if (t == CT_EOF) return false;
-            if (t == CT_LBRACE) depth++;
-            else if (t == CT_RBRACE && --depth == 0) break;
-        }
-        k++;
+        uint32_t close = p->brace_end[p->i + k];
+        if (close == UINT32_MAX) return false;
+        k = close - p->i + 1;
     }
     if (!cyp_is(p, k, CT_RPAREN)) return false;
     k++;

@@ -505,16 +505,19 @@ static void expect_depth(char *q, bool ok) {
     clock_t t0 = clock();
     cy_query *r = cy_parse(&a, q, (uint32_t)strlen(q), &err);
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
-    if (ok && !r) fail_msg("%.60s... (%zu bytes) fails: %s", q, strlen(q), err.msg);
+    char head[64];
+    snprintf(head, sizeof head, "%.60s", q);
+    size_t len = strlen(q);
+    free(q);
+    qv_arena_free(&a);
+    if (ok && !r) fail_msg("%s... (%zu bytes) fails: %s", head, len, err.msg);
     if (!ok) {
-        if (r) fail_msg("%.60s... (%zu bytes) parses but is too deep", q, strlen(q));
+        if (r) fail_msg("%s... (%zu bytes) parses but is too deep", head, len);
         assert_int_equal(err.cls, CYE_SYNTAX);
         assert_string_equal(err.detail, "UnexpectedSyntax");
-        assert_true(err.offset >= 0 && (size_t)err.offset <= strlen(q));
+        assert_true(err.offset >= 0 && (size_t)err.offset <= len);
     }
-    if (secs > 2.0) fail_msg("%.60s... took %.1f s", q, secs);
-    qv_arena_free(&a);
-    free(q);
+    if (secs > 2.0) fail_msg("%s... took %.1f s", head, secs);
 }
 
 static void test_deep_nesting(void **state) {
