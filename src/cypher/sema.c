@@ -215,7 +215,7 @@ static int projection(sctx *c, sscope **sp, sscope *base, const cy_projection *p
     bool *item_agg = qv_arena_zalloc(c->a, (n ? n : 1) * sizeof *item_agg);
     bool agg = false;
     for (uint32_t i = 0; i < n; i++) {
-        if (sema_expr(c, pre, pr->items[i].expr, EF_AGG | EF_PRED, &types[i]) < 0) return -1;
+        if (sema_expr(c, pre, pr->items[i].expr, EF_AGG, &types[i]) < 0) return -1;
         item_agg[i] = sema_has_agg(pr->items[i].expr);
         agg |= item_agg[i];
     }
@@ -226,9 +226,8 @@ static int projection(sctx *c, sscope **sp, sscope *base, const cy_projection *p
                              "'%s' mixes aggregation with values that are not grouping keys; project them in "
                              "their own column or aggregate them",
                              pr->items[i].text ? pr->items[i].text : "expression");
-    if (pr->star && pre->n == 0)
-        return sema_fail(c, CYE_SYNTAX, "NoVariablesInScope", pos,
-                         "%s * needs at least one variable in scope", is_with ? "WITH" : "RETURN");
+    if (pr->star && !is_with && pre->n == 0)
+        return sema_fail(c, CYE_SYNTAX, "NoVariablesInScope", pos, "RETURN * needs at least one variable in scope");
 
     sscope *post = sema_scope_new(c, base);
     if (pr->star)
@@ -283,9 +282,9 @@ static int projection(sctx *c, sscope **sp, sscope *base, const cy_projection *p
         }
     }
 
-    if (where) {
+    if (where) {   /* WHERE of a non-aggregating WITH still sees the variables before it */
         sscope *ws = post;
-        if (!agg && !pr->distinct) {
+        if (!agg) {
             ws = sema_scope_new(c, pre);
             for (uint32_t i = 0; i < post->n; i++)
                 if (!sema_declare(c, ws, post->v[i].name, post->v[i].t, 0)) return -1;

@@ -57,9 +57,9 @@ static bool lit_eq(qval x, qval y) {
     }
 }
 
-bool sema_expr_eq(const cy_expr *x, const cy_expr *y) {
+static bool expr_eq(const cy_expr *x, const cy_expr *y, unsigned depth) {
     if (x == y) return true;
-    if (!x || !y) return false;
+    if (!x || !y || depth > SEMA_MAX_DEPTH) return false;
     if (x->kind != y->kind || x->op != y->op || x->n_args != y->n_args || x->n_labels != y->n_labels ||
         x->distinct != y->distinct || x->star != y->star || x->quant != y->quant ||
         x->n_proj_items != y->n_proj_items)
@@ -72,19 +72,22 @@ bool sema_expr_eq(const cy_expr *x, const cy_expr *y) {
     if (!str_eq(x->name2, y->name2)) return false;
     if (x->kind <= CX_STRING && !lit_eq(x->lit, y->lit)) return false;
     if (x->pattern || y->pattern || x->subquery || y->subquery) return false;   /* never merged */
-    if (!sema_expr_eq(x->a, y->a) || !sema_expr_eq(x->b, y->b) || !sema_expr_eq(x->c, y->c)) return false;
+    if (!expr_eq(x->a, y->a, depth + 1) || !expr_eq(x->b, y->b, depth + 1) || !expr_eq(x->c, y->c, depth + 1))
+        return false;
     for (uint32_t i = 0; i < x->n_args; i++) {
-        if (!sema_expr_eq(x->args[i], y->args[i])) return false;
+        if (!expr_eq(x->args[i], y->args[i], depth + 1)) return false;
         if (x->keys && (!y->keys || !str_eq(x->keys[i], y->keys[i]))) return false;
     }
     for (uint32_t i = 0; i < x->n_labels; i++)
         if (!str_eq(x->labels[i], y->labels[i])) return false;
     for (uint32_t i = 0; i < x->n_proj_items; i++) {
         const cy_mapproj_item *p = &x->proj_items[i], *q = &y->proj_items[i];
-        if (p->kind != q->kind || !str_eq(p->key, q->key) || !sema_expr_eq(p->expr, q->expr)) return false;
+        if (p->kind != q->kind || !str_eq(p->key, q->key) || !expr_eq(p->expr, q->expr, depth + 1)) return false;
     }
     return true;
 }
+
+bool sema_expr_eq(const cy_expr *x, const cy_expr *y) { return expr_eq(x, y, 0); }
 
 /* ---------------------------------------------------------------- aggregation */
 static bool has_agg_depth(const cy_expr *e, unsigned depth) {
@@ -275,7 +278,7 @@ static stype arith_result(cy_op op, stype x, stype y) {
 
 static int check_binary(sctx *c, sscope *s, const cy_expr *e, unsigned fl, stype *t) {
     bool logic = e->op == CXO_AND || e->op == CXO_OR || e->op == CXO_XOR;
-    unsigned sub = logic ? fl : (fl & ~EF_PRED);
+    unsigned sub = logic ? (fl | EF_PRED) : (fl & ~EF_PRED);
     stype x, y;
     if (sema_expr(c, s, e->a, sub, &x) < 0 || sema_expr(c, s, e->b, sub, &y) < 0) return -1;
     switch (e->op) {
@@ -515,7 +518,7 @@ static int expr_inner(sctx *c, sscope *s, const cy_expr *e, unsigned fl, stype *
         return 0;
     case CX_UNARY:
         if (e->op == CXO_NOT) {
-            if (sema_expr(c, s, e->a, fl, &x) < 0) return -1;
+            if (sema_expr(c, s, e->a, fl | EF_PRED, &x) < 0) return -1;
             if (want_bool(c, e->a, x, "NOT") < 0) return -1;
             *t = st_make(ST_BOOL);
             return 0;
@@ -547,6 +550,12 @@ static int expr_inner(sctx *c, sscope *s, const cy_expr *e, unsigned fl, stype *
     case CX_PATTERN: {
         const char *v = lone_var(e->pattern);
         if (v) return check_var(c, s, v, e->pos, t);
+        if (e->pattern && e->pattern->n_paths == 1 && e->pattern->paths[0].kind != CY_PATH_PLAIN) {
+            /* shortestPath(...) / allShortestPaths(...) as a value: endpoints come from the scope */
+            if (sema_pattern(c, s, e->pattern, PM_PRED) < 0) return -1;
+            *t = e->pattern->paths[0].kind == CY_PATH_SHORTEST ? st_make(ST_PATH) : st_list(ST_PATH);
+            return 0;
+        }
         if (!(fl & EF_PRED))
             return sema_fail(c, CYE_SYNTAX, "UnexpectedSyntax", e->pos,
                              "a pattern can only be used as a predicate here (use exists(...), EXISTS { ... } "
