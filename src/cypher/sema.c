@@ -102,6 +102,8 @@ static bool grouping_expr(const amb_ctx *x, const cy_expr *e) {
 
 /* true if e uses, outside any aggregating function, a variable or property that is not a grouping key. */
 static bool ambiguous(const amb_ctx *x, const cy_expr *e, const lnames *loc, unsigned depth) {
+    for (; e && e->kind == CX_BINARY; e = e->a)   /* left-deep chains: loop, do not recurse */
+        if (ambiguous(x, e->b, loc, depth + 1)) return true;
     if (!e || depth > SEMA_MAX_DEPTH) return false;
     switch (e->kind) {
     case CX_CALL:
@@ -143,6 +145,8 @@ static bool ambiguous(const amb_ctx *x, const cy_expr *e, const lnames *loc, uns
 
 /* ---------------------------------------------------------------- SKIP / LIMIT */
 static bool uses_variables(const cy_expr *e, const lnames *loc, unsigned depth) {
+    for (; e && e->kind == CX_BINARY; e = e->a)   /* left-deep chains: loop, do not recurse */
+        if (uses_variables(e->b, loc, depth + 1)) return true;
     if (!e || depth > SEMA_MAX_DEPTH) return false;
     if (e->kind == CX_VAR) return !is_local(loc, e->name);
     if (e->kind == CX_PATTERN || e->kind == CX_PATTERN_COMP || e->kind == CX_EXISTS ||

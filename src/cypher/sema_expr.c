@@ -40,6 +40,7 @@ static bool st_rejects(stype t, unsigned mask) {
 bool sema_is_agg_name(const char *name) { return name && cy_fn_is_aggregate(name, strlen(name)); }
 
 /* ---------------------------------------------------------------- structural equality */
+static bool node_eq(const cy_expr *x, const cy_expr *y, unsigned depth);
 static bool str_eq(const char *x, const char *y) {
     if (!x || !y) return x == y;
     return strcmp(x, y) == 0;
@@ -58,8 +59,14 @@ static bool lit_eq(qval x, qval y) {
 }
 
 static bool expr_eq(const cy_expr *x, const cy_expr *y, unsigned depth) {
-    if (x == y) return true;
-    if (!x || !y || depth > SEMA_MAX_DEPTH) return false;
+    for (; x != y; x = x->a, y = y->a) {
+        if (!x || !y || depth > SEMA_MAX_DEPTH || !node_eq(x, y, depth)) return false;
+    }
+    return true;
+}
+
+/* One node and everything below it except the a operand (expr_eq loops along a). */
+static bool node_eq(const cy_expr *x, const cy_expr *y, unsigned depth) {
     if (x->kind != y->kind || x->op != y->op || x->n_args != y->n_args || x->n_labels != y->n_labels ||
         x->distinct != y->distinct || x->star != y->star || x->quant != y->quant ||
         x->n_proj_items != y->n_proj_items)
@@ -72,8 +79,8 @@ static bool expr_eq(const cy_expr *x, const cy_expr *y, unsigned depth) {
     if (!str_eq(x->name2, y->name2)) return false;
     if (x->kind <= CX_STRING && !lit_eq(x->lit, y->lit)) return false;
     if (x->pattern || y->pattern || x->subquery || y->subquery) return false;   /* never merged */
-    if (!expr_eq(x->a, y->a, depth + 1) || !expr_eq(x->b, y->b, depth + 1) || !expr_eq(x->c, y->c, depth + 1))
-        return false;
+    if (!x->a != !y->a) return false;
+    if (!expr_eq(x->b, y->b, depth + 1) || !expr_eq(x->c, y->c, depth + 1)) return false;
     for (uint32_t i = 0; i < x->n_args; i++) {
         if (!expr_eq(x->args[i], y->args[i], depth + 1)) return false;
         if (x->keys && (!y->keys || !str_eq(x->keys[i], y->keys[i]))) return false;
@@ -90,16 +97,17 @@ static bool expr_eq(const cy_expr *x, const cy_expr *y, unsigned depth) {
 bool sema_expr_eq(const cy_expr *x, const cy_expr *y) { return expr_eq(x, y, 0); }
 
 /* ---------------------------------------------------------------- aggregation */
+/* Walkers recurse into b, c and arguments but loop along a, so left-deep chains cost no stack. */
 static bool has_agg_depth(const cy_expr *e, unsigned depth) {
-    if (!e || depth > SEMA_MAX_DEPTH) return false;
-    if (e->kind == CX_CALL && sema_is_agg_name(e->name)) return true;
-    if (e->kind == CX_EXISTS) return false;   /* a subquery aggregates on its own */
-    if (has_agg_depth(e->a, depth + 1) || has_agg_depth(e->b, depth + 1) || has_agg_depth(e->c, depth + 1))
-        return true;
-    for (uint32_t i = 0; i < e->n_args; i++)
-        if (has_agg_depth(e->args[i], depth + 1)) return true;
-    for (uint32_t i = 0; i < e->n_proj_items; i++)
-        if (has_agg_depth(e->proj_items[i].expr, depth + 1)) return true;
+    for (; e && depth <= SEMA_MAX_DEPTH; e = e->a) {
+        if (e->kind == CX_CALL && sema_is_agg_name(e->name)) return true;
+        if (e->kind == CX_EXISTS) return false;   /* a subquery aggregates on its own */
+        if (has_agg_depth(e->b, depth + 1) || has_agg_depth(e->c, depth + 1)) return true;
+        for (uint32_t i = 0; i < e->n_args; i++)
+            if (has_agg_depth(e->args[i], depth + 1)) return true;
+        for (uint32_t i = 0; i < e->n_proj_items; i++)
+            if (has_agg_depth(e->proj_items[i].expr, depth + 1)) return true;
+    }
     return false;
 }
 
@@ -107,13 +115,12 @@ bool sema_has_agg(const cy_expr *e) { return has_agg_depth(e, 0); }
 
 /* true if e calls rand(), whose result changes between calls. */
 static bool nondeterministic(const cy_expr *e, unsigned depth) {
-    if (!e || depth > SEMA_MAX_DEPTH) return false;
-    if (e->kind == CX_CALL && e->name && strcasecmp(e->name, "rand") == 0) return true;
-    if (nondeterministic(e->a, depth + 1) || nondeterministic(e->b, depth + 1) ||
-        nondeterministic(e->c, depth + 1))
-        return true;
-    for (uint32_t i = 0; i < e->n_args; i++)
-        if (nondeterministic(e->args[i], depth + 1)) return true;
+    for (; e && depth <= SEMA_MAX_DEPTH; e = e->a) {
+        if (e->kind == CX_CALL && e->name && strcasecmp(e->name, "rand") == 0) return true;
+        if (nondeterministic(e->b, depth + 1) || nondeterministic(e->c, depth + 1)) return true;
+        for (uint32_t i = 0; i < e->n_args; i++)
+            if (nondeterministic(e->args[i], depth + 1)) return true;
+    }
     return false;
 }
 
@@ -276,11 +283,8 @@ static stype arith_result(cy_op op, stype x, stype y) {
     return st_make(ST_ANY);
 }
 
-static int check_binary(sctx *c, sscope *s, const cy_expr *e, unsigned fl, stype *t) {
-    bool logic = e->op == CXO_AND || e->op == CXO_OR || e->op == CXO_XOR;
-    unsigned sub = logic ? (fl | EF_PRED) : (fl & ~EF_PRED);
-    stype x, y;
-    if (sema_expr(c, s, e->a, sub, &x) < 0 || sema_expr(c, s, e->b, sub, &y) < 0) return -1;
+/* The operator's rule, given its operands' types. */
+static int binary_apply(sctx *c, const cy_expr *e, stype x, stype y, stype *t) {
     switch (e->op) {
     case CXO_AND: case CXO_OR: case CXO_XOR:
         if (want_bool(c, e->a, x, op_name(e->op)) < 0 || want_bool(c, e->b, y, op_name(e->op)) < 0) return -1;
@@ -314,6 +318,40 @@ static int check_binary(sctx *c, sscope *s, const cy_expr *e, unsigned fl, stype
         *t = st_make(ST_ANY);
         return 0;
     }
+}
+
+static unsigned operand_flags(const cy_expr *e, unsigned fl) {
+    bool logic = e->op == CXO_AND || e->op == CXO_OR || e->op == CXO_XOR;
+    return logic ? (fl | EF_PRED) : (fl & ~EF_PRED);
+}
+
+/* Binary operators. Long left-deep chains (a OR b OR c ..., generated by programs) are walked down their
+ * left spine iteratively, so their length is not bounded by the recursion limit. While ORDER BY resolves
+ * projected expressions (match_items), each node is checked on its own so that it can match. */
+static int check_binary(sctx *c, sscope *s, const cy_expr *e, unsigned fl, stype *t) {
+    const cy_expr *small[32];
+    const cy_expr **spine = small;
+    uint32_t n = 0, cap = 32;
+    const cy_expr *cur = e;
+    do {
+        if (n == cap) {
+            const cy_expr **ns = qv_arena_alloc(c->a, 2 * cap * sizeof *ns);
+            memcpy(ns, spine, n * sizeof *ns);
+            spine = ns;
+            cap *= 2;
+        }
+        spine[n++] = cur;
+        cur = cur->a;
+    } while (!c->match_items && cur && cur->kind == CX_BINARY && cur->a);
+    stype acc, y;
+    if (sema_expr(c, s, cur, operand_flags(spine[n - 1], fl), &acc) < 0) return -1;
+    for (uint32_t i = n; i-- > 0;) {
+        const cy_expr *b = spine[i];
+        if (sema_expr(c, s, b->b, operand_flags(b, fl), &y) < 0) return -1;
+        if (binary_apply(c, b, acc, y, &acc) < 0) return -1;
+    }
+    *t = acc;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- scoped forms */
