@@ -78,10 +78,12 @@ static bool is_local(const lnames *l, const char *name) {
 typedef struct amb_ctx {
     const cy_projection *pr;
     const bool *item_agg;
+    const sscope *star;  /* WITH * / RETURN *: every variable before it is a grouping key */
     bool aliases_ok;     /* ORDER BY: projected column names may be used */
 } amb_ctx;
 
 static bool grouping_var(const amb_ctx *x, const char *name) {
+    if (x->star && sema_lookup_local(x->star, name)) return true;
     for (uint32_t i = 0; i < x->pr->n_items; i++) {
         const cy_proj_item *it = &x->pr->items[i];
         if (x->item_agg[i]) {
@@ -223,7 +225,7 @@ static int projection(sctx *c, sscope **sp, sscope *base, const cy_projection *p
         item_agg[i] = sema_has_agg(pr->items[i].expr);
         agg |= item_agg[i];
     }
-    amb_ctx ax = {pr, item_agg, false};
+    amb_ctx ax = {pr, item_agg, pr->star ? pre : NULL, false};
     for (uint32_t i = 0; i < n; i++)
         if (item_agg[i] && ambiguous(&ax, pr->items[i].expr, NULL, 0))
             return sema_fail(c, CYE_SYNTAX, "AmbiguousAggregationExpression", pr->items[i].expr->pos,
@@ -458,7 +460,7 @@ int sema_single(sctx *c, const cy_single_query *sq, sscope *outer, bool subquery
     for (uint32_t i = 0; i < sq->n_clauses; i++) {
         const cy_clause *cl = sq->clauses[i];
         bool last = i + 1 == sq->n_clauses;
-        if (subquery && (is_updating(cl->kind) || cl->kind == CC_CALL))
+        if (subquery && is_updating(cl->kind))
             return sema_fail(c, CYE_SYNTAX, "InvalidClauseComposition", cl->pos,
                              "an EXISTS subquery cannot contain %s; it may only read", clause_name(cl->kind));
         if (cl->kind == CC_RETURN && !last)
