@@ -23,7 +23,7 @@ static const char *mode_name(sema_pmode m) {
 
 static bool node_compatible(stype t) { return t.k == ST_ANY || t.k == ST_NODE || t.k == ST_NULL; }
 
-static int check_props(pstate *ps, const cy_expr *props, uint32_t pos) {
+static int check_props(pstate *ps, const cy_expr *props) {
     if (!props) return 0;
     if (props->kind == CX_PARAM && (ps->mode == PM_MATCH || ps->mode == PM_MERGE || ps->mode == PM_PRED ||
                                     ps->mode == PM_LOCAL))
@@ -33,7 +33,8 @@ static int check_props(pstate *ps, const cy_expr *props, uint32_t pos) {
                          ps->mode == PM_MERGE ? "MERGE" : "MATCH");
     stype t;
     if (sema_expr(ps->c, ps->s, props, 0, &t) < 0) return -1;
-    (void)pos;
+    if (t.k != ST_ANY && t.k != ST_NULL && t.k != ST_MAP)
+        return sema_fail(ps->c, CYE_SYNTAX, "InvalidArgumentType", props->pos, "a pattern's properties must be a map");
     return 0;
 }
 
@@ -61,7 +62,7 @@ static int bind_node(pstate *ps, const cy_node_pat *np, bool lone) {
             if (!sema_declare(c, ps->s, np->var, st_make(ST_NODE), ps->binder)) return -1;
         }
     }
-    return check_props(ps, np->props, np->pos);
+    return 0;
 }
 
 static int bind_rel(pstate *ps, const cy_rel_pat *rp) {
@@ -111,7 +112,7 @@ static int bind_rel(pstate *ps, const cy_rel_pat *rp) {
         return sema_fail(c, CYE_SYNTAX, "InvalidRelationshipPattern", rp->pos,
                          "the length bounds of a variable-length relationship cannot be negative");
     }
-    return check_props(ps, rp->props, rp->pos);
+    return 0;
 }
 
 static int bind_path(pstate *ps, const cy_path_pat *pp) {
@@ -133,10 +134,19 @@ static int bind_path(pstate *ps, const cy_path_pat *pp) {
     return 0;
 }
 
+/* Binds every variable of the pattern first, then checks property maps, which may refer to any of them
+ * (MATCH (b {id: a.bid})<--(a)). */
 int sema_pattern(sctx *c, sscope *s, const cy_pattern *p, sema_pmode mode) {
     if (!p) return 0;
     pstate ps = {c, s, mode, ++c->next_binder};
     for (uint32_t i = 0; i < p->n_paths; i++)
         if (bind_path(&ps, &p->paths[i]) < 0) return -1;
+    for (uint32_t i = 0; i < p->n_paths; i++) {
+        const cy_path_pat *pp = &p->paths[i];
+        for (uint32_t j = 0; pp->nodes && j <= pp->n_rels; j++) {
+            if (check_props(&ps, pp->nodes[j].props) < 0) return -1;
+            if (j < pp->n_rels && check_props(&ps, pp->rels[j].props) < 0) return -1;
+        }
+    }
     return 0;
 }

@@ -219,6 +219,26 @@ static void test_match_binding(void **state) {
     cy_path_pat *np = PATH("n");
     np->nodes[0].props = param("p");
     expect_err(QUERY(match(pat(np, NULL), NULL), proj(CC_RETURN, 1, var("n"), NULL)), CYE_SYNTAX, "InvalidParameterUse");
+    /* MATCH (b {id: a.bid})-->(a): property maps see every variable of the pattern */
+    cy_path_pat *bp = PATH("b", NULL, "a");
+    cy_expr *m = ex(CX_MAP);
+    m->args = qv_arena_alloc(&A, sizeof *m->args);
+    m->keys = qv_arena_alloc(&A, sizeof *m->keys);
+    m->args[0] = prop(var("a"), "bid");
+    m->keys[0] = "id";
+    m->n_args = 1;
+    bp->nodes[0].props = m;
+    expect_ok(QUERY(match(pat(bp, NULL), NULL), proj(CC_RETURN, 1, var("b"), NULL)));
+    /* ... but not variables bound nowhere: CREATE (b {name: missing}) */
+    cy_path_pat *cp = PATH("b");
+    cy_expr *m2 = ex(CX_MAP);
+    m2->args = qv_arena_alloc(&A, sizeof *m2->args);
+    m2->keys = qv_arena_alloc(&A, sizeof *m2->keys);
+    m2->args[0] = var("missing");
+    m2->keys[0] = "name";
+    m2->n_args = 1;
+    cp->nodes[0].props = m2;
+    expect_err(QUERY(create(pat(cp, NULL))), CYE_SYNTAX, "UndefinedVariable");
     /* a pattern predicate cannot introduce variables: MATCH (n) WHERE (n)-->(a) */
     cy_expr *pe = ex(CX_PATTERN);
     pe->pattern = pat(PATH("n", NULL, "a"), NULL);
