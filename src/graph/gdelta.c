@@ -157,8 +157,10 @@ void gdelta_retire(gdelta *d, void *p, void (*fn)(void *)) {
 
 void gdelta_reclaim(gdelta *d) {
     uint64_t cur = d->epoch;
-    if (d->n_garbage[cur % GEPOCHS] && cur + 1 - d->oldest < GEPOCHS)
+    if (d->n_garbage[cur % GEPOCHS] && cur + 1 - d->oldest < GEPOCHS) {
+        d->epoch_csn[(cur + 1) % GEPOCHS] = d->snap->csn;
         __atomic_store_n(&d->epoch, cur + 1, __ATOMIC_SEQ_CST);
+    }
     while (d->oldest < d->epoch && __atomic_load_n(&d->readers[d->oldest % GEPOCHS], __ATOMIC_SEQ_CST) == 0) {
         uint32_t e = (uint32_t)(d->oldest % GEPOCHS);
         for (uint32_t i = 0; i < d->n_garbage[e]; i++) d->garbage[e][i].fn(d->garbage[e][i].p);

@@ -142,6 +142,7 @@ typedef struct gdelta {
     /* epochs: readers pin the current one; garbage retired in epoch e is freed once no reader pins <= e */
     uint64_t epoch, oldest;
     int64_t readers[GEPOCHS];
+    uint64_t epoch_csn[GEPOCHS];    /* the published csn when the epoch began: its readers' snapshots are >= it */
     ggarbage *garbage[GEPOCHS];
     uint32_t n_garbage[GEPOCHS], cap_garbage[GEPOCHS];
 } gdelta;
@@ -200,6 +201,9 @@ uint32_t gdelta_pin(gdelta *d);
 void gdelta_unpin(gdelta *d, uint32_t slot);
 void gdelta_retire(gdelta *d, void *p, void (*fn)(void *));   /* writer only */
 void gdelta_reclaim(gdelta *d);                               /* writer only: advance, free what is safe */
+/* Every open view's snapshot csn is >= this (writer only): versions older than the newest one at or below it
+ * can be unlinked and freed. */
+static inline uint64_t gdelta_horizon(const gdelta *d) { return d->epoch_csn[d->oldest % GEPOCHS]; }
 gnslot *gdelta_nslot(const gdelta *d, uint64_t id);           /* NULL when never written */
 grslot *gdelta_rslot(const gdelta *d, uint64_t id);
 gnslot *gdelta_nslot_make(gdelta *d, uint64_t id);

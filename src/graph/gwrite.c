@@ -86,6 +86,25 @@ static void labels_set(gnver *x, uint32_t label, bool add) {
     x->n_labels++;
 }
 
+/* Unlinks and frees the versions below the newest one no open view reads past (see gdelta_horizon). */
+static void trim_nver(gdelta *d, gnver *h) {
+    uint64_t hz = gdelta_horizon(d);
+    while (h && h->csn > hz) h = h->older;
+    if (!h || !h->older) return;
+    gnver *dead = h->older;
+    STORE(&h->older, NULL);
+    for (gnver *o; dead; dead = o) o = dead->older, gnver_free(dead);
+}
+
+static void trim_rver(gdelta *d, grver *h) {
+    uint64_t hz = gdelta_horizon(d);
+    while (h && h->csn > hz) h = h->older;
+    if (!h || !h->older) return;
+    grver *dead = h->older;
+    STORE(&h->older, NULL);
+    for (grver *o; dead; dead = o) o = dead->older, grver_free(dead);
+}
+
 /* The node's version of this transaction, made on first use from its current state. Base columns are copied
  * into it (lists into graph memory), so it holds every property: ncols = the columns it absorbed. */
 static gnver *node_cow(gtxn *t, uint64_t id) {
@@ -94,6 +113,7 @@ static gnver *node_cow(gtxn *t, uint64_t id) {
     gnslot *s = gdelta_nslot_make(d, id);
     gnver *h = s->ver;
     if (h && h->csn == t->csn) return h;
+    trim_nver(d, h);
     uint32_t nl = 0, np = h ? h->n_props : 0, from = h ? h->ncols : 0;
     const uint32_t *ls = NULL;
     if (h) nl = h->n_labels, ls = h->labels;
@@ -127,6 +147,7 @@ static grver *rel_cow(gtxn *t, uint64_t id) {
     grslot *s = gdelta_rslot_make(d, id);
     grver *h = s->ver;
     if (h && h->csn == t->csn) return h;
+    trim_rver(d, h);
     uint32_t np = h ? h->n_props : 0;
     bool base = !h && id < d->base_rels;
     grver *x = rver_alloc(np + (base ? (uint32_t)g->n_rel_cols : 0) + 2);

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "graph/gdelta.h"
 #include "graph/gview.h"
 #include "graph/loader.h"
 
@@ -690,6 +691,48 @@ static void test_proploader_after_writes(void **state) {
     graph_free(g);
 }
 
+/* ---------- old versions are freed once no view can read them ---------- */
+
+static int chain_len(graph *g, uint64_t node) {
+    int n = 0;
+    for (const gnver *x = gdelta_nslot(g->delta, node)->ver; x; x = x->older) n++;
+    return n;
+}
+
+static void test_version_trimming(void **state) {
+    (void)state;
+    graph *g = base_graph();
+    qv_err err;
+    gview *old = gview_open(g, &err);
+    uint32_t age = (uint32_t)gview_key_id(old, "age", 3);
+    for (int i = 0; i < 300; i++) {
+        gtxn *t = gtxn_begin(g, &err);
+        assert_int_equal(gtxn_node_set_prop(t, 0, age, qv_int(100 + i), &err), 0);
+        commit(t);
+    }
+    assert_int_equal(iprop(old, 0, "age"), 31);   /* the old view still reads the base value */
+    gview *mid = gview_open(g, &err);
+    gview_close(old);
+    for (int i = 0; i < 300; i++) {
+        gtxn *t = gtxn_begin(g, &err);
+        assert_int_equal(gtxn_node_set_prop(t, 0, age, qv_int(1000 + i), &err), 0);
+        commit(t);
+    }
+    assert_int_equal(iprop(mid, 0, "age"), 399);
+    assert_true(chain_len(g, 0) <= 602);   /* epochs are coarse: bounded by the views, not exact */
+    gview_close(mid);
+    for (int i = 0; i < 5; i++) {
+        gtxn *t = gtxn_begin(g, &err);
+        assert_int_equal(gtxn_node_set_prop(t, 0, age, qv_int(i), &err), 0);
+        commit(t);
+    }
+    assert_true(chain_len(g, 0) <= 3);
+    gview *v = gview_open(g, &err);
+    assert_int_equal(iprop(v, 0, "age"), 4);
+    gview_close(v);
+    graph_free(g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_graph),
@@ -701,6 +744,7 @@ int main(void) {
         cmocka_unit_test(test_commit_hook),
         cmocka_unit_test(test_scan_fixed_range),
         cmocka_unit_test(test_proploader_after_writes),
+        cmocka_unit_test(test_version_trimming),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
