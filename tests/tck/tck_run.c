@@ -1,0 +1,627 @@
+/* tck_run.c — one TCK scenario, step by step, against the embedded engine (see tck_run.h).
+ * Must not: fork or exit; anything the engine does wrong is a FAIL with a reason, never a crash here.
+ */
+#include "tck/tck_run.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/catalog.h"
+#include "util/buf.h"
+
+/* The result of the last query: what the Then/And steps check. */
+typedef struct last_query {
+    bool ran;
+    bool failed;
+    cy_error err;
+    const char **cols;
+    size_t ncols;
+    qv_buf rows;              /* const tckv *const * per row */
+    size_t nrows;
+    bool have_effects;
+    tck_effects effects;
+} last_query;
+
+typedef struct run {
+    tck_ctx *c;
+    qv_arena *a;
+    char graph[96];
+    bool graph_made;
+    qval params;
+    last_query q;
+    char *reason;
+    size_t rlen;
+} run;
+
+static tck_status verdict(char *reason, size_t rlen, tck_status st, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static tck_status verdict(char *reason, size_t rlen, tck_status st, const char *fmt, ...) {
+    if (reason && rlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(reason, rlen, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
+
+static const char *phase_name(cy_phase p) { return p == CY_PHASE_COMPILE ? "compile time" : "runtime"; }
+
+static const char *err_text(qv_arena *a, const cy_error *e) {
+    size_t n = strlen(e->msg) + 160;
+    char *s = qv_arena_alloc(a, n);
+    snprintf(s, n, "%s at %s (%s): %s", cy_errclass_name(e->cls), phase_name(e->phase),
+             e->detail ? e->detail : "no detail", e->msg);
+    return s;
+}
+
+/* ---- the graph ---- */
+
+static graph *get_graph(run *r) {
+    return gcatalog_get(cy_engine_catalog(r->c->engine), r->graph);
+}
+
+static int snapshot(run *r, tck_snapshot *s) {
+    graph *g = get_graph(r);
+    if (!g) return -1;
+    qv_err err;
+    gview *v = gview_open(g, &err);
+    if (!v) {
+        gcatalog_release(cy_engine_catalog(r->c->engine), g);
+        return -1;
+    }
+    tck_snapshot_take(v, s);
+    gview_close(v);
+    gcatalog_release(cy_engine_catalog(r->c->engine), g);
+    return 0;
+}
+
+/* Runs text; consumes every row (converting them when keep). Returns 0 when the query ran (successfully or
+ * not: see q->failed), -1 when the runner itself could not go on (reason set). */
+static int execute(run *r, const char *text, bool keep, bool measure) {
+    last_query *q = &r->q;
+    qv_buf_free(&q->rows);
+    memset(q, 0, sizeof *q);
+    qv_buf_init(&q->rows);
+    q->ran = true;
+    cy_error_clear(&q->err);
+
+    tck_snapshot before = {0}, after = {0};
+    if (measure && snapshot(r, &before)) {
+        verdict(r->reason, r->rlen, TCK_FAIL, "cannot read graph %s before the query", r->graph);
+        return -1;
+    }
+    cy_query_opts opts = {.graph = r->graph, .params = r->params, .timeout_ms = r->c->timeout_ms};
+    cy_result *res = NULL;
+    if (cy_query(r->c->engine, text, strlen(text), &opts, &res, &q->err) != 0) {
+        q->failed = true;
+    } else {
+        q->ncols = cy_result_ncols(res);
+        q->cols = qv_arena_alloc(r->a, (q->ncols + 1) * sizeof *q->cols);
+        for (size_t i = 0; i < q->ncols; i++) {
+            const char *n = cy_result_colname(res, (uint32_t)i);
+            q->cols[i] = qv_arena_strndup(r->a, n ? n : "", n ? strlen(n) : 0);
+        }
+        const qval *row;
+        int rc;
+        while ((rc = cy_result_next(res, &row, &q->err)) == 1) {
+            q->nrows++;
+            if (!keep) continue;
+            gview *view = cy_result_view(res);
+            const tckv **out = qv_arena_alloc(r->a, (q->ncols + 1) * sizeof *out);
+            for (size_t i = 0; i < q->ncols; i++) out[i] = tck_from_qval(r->a, view, row[i]);
+            qv_buf_append(&q->rows, &out, sizeof out);
+        }
+        if (rc < 0) q->failed = true;
+        cy_result_free(res);
+    }
+    if (measure) {
+        if (snapshot(r, &after)) {
+            tck_snapshot_free(&before);
+            verdict(r->reason, r->rlen, TCK_FAIL, "cannot read graph %s after the query", r->graph);
+            return -1;
+        }
+        tck_snapshot_diff(&before, &after, &q->effects);
+        q->have_effects = true;
+        tck_snapshot_free(&before);
+        tck_snapshot_free(&after);
+    }
+    return 0;
+}
+
+static tck_status setup_query(run *r, const char *text, const char *what) {
+    if (execute(r, text, false, false)) return TCK_FAIL;
+    if (r->q.failed)
+        return verdict(r->reason, r->rlen, TCK_FAIL, "%s failed: %s", what, err_text(r->a, &r->q.err));
+    r->q.ran = false;   /* a setup query's result is not the one Then steps check */
+    return TCK_PASS;
+}
+
+static tck_status make_graph(run *r) {
+    if (r->graph_made) return verdict(r->reason, r->rlen, TCK_SKIP, "a second graph step");
+    snprintf(r->graph, sizeof r->graph, "tck_%d_%llu", r->c->pid, (unsigned long long)++r->c->seq);
+    qv_err err;
+    if (cy_engine_create_graph(r->c->engine, r->graph, &err))
+        return verdict(r->reason, r->rlen, TCK_FAIL, "cannot create graph %s: %s", r->graph, err.msg);
+    r->graph_made = true;
+    return TCK_PASS;
+}
+
+static tck_status named_graph(run *r, const char *name) {
+    tck_status st = make_graph(r);
+    if (st != TCK_PASS) return st;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+              *p == '_'))
+            return verdict(r->reason, r->rlen, TCK_SKIP, "bad graph name '%s'", name);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s/%s.cypher", r->c->graphs_dir, name, name);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return verdict(r->reason, r->rlen, TCK_SKIP, "named graph %s: %s", path, strerror(errno));
+    qv_buf b;
+    qv_buf_init(&b);
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) qv_buf_append(&b, chunk, n);
+    fclose(fp);
+    /* the file ends with ';' (a statement terminator, not part of the query) */
+    while (b.len && (b.data[b.len - 1] == ';' || b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r' ||
+                     b.data[b.len - 1] == ' ' || b.data[b.len - 1] == '\t'))
+        b.len--;
+    char *text = qv_arena_strndup(r->a, b.data ? (const char *)b.data : "", b.len);
+    qv_buf_free(&b);
+    return setup_query(r, text, "loading the named graph");
+}
+
+/* ---- parameters and procedures ---- */
+
+static tck_status parameters(run *r, const tck_table *t) {
+    if (!t) return verdict(r->reason, r->rlen, TCK_SKIP, "parameters step without a table");
+    qmapent *ents = qv_arena_zalloc(r->a, (t->n_rows + 1) * sizeof *ents);
+    char err[256];
+    for (size_t i = 0; i < t->n_rows; i++) {
+        if (t->rows[i].n != 2) return verdict(r->reason, r->rlen, TCK_SKIP, "a parameter row needs 2 cells");
+        const char *cell = t->rows[i].cells[1];
+        const tckv *v = tckv_parse(r->a, cell, strlen(cell), err, sizeof err);
+        if (!v) return verdict(r->reason, r->rlen, TCK_SKIP, "parameter %s: %s", t->rows[i].cells[0], err);
+        if (tckv_to_qval(r->a, v, &ents[i].v, err, sizeof err))
+            return verdict(r->reason, r->rlen, TCK_SKIP, "parameter %s: %s", t->rows[i].cells[0], err);
+        ents[i].key = t->rows[i].cells[0];
+        ents[i].klen = (uint32_t)strlen(ents[i].key);
+    }
+    r->params = qv_map_ref(ents, (uint32_t)t->n_rows);
+    return TCK_PASS;
+}
+
+static const char *skip_ws(const char *p) {
+    while (*p == ' ' || *p == '\t') p++;
+    return p;
+}
+
+/* Reads "(name :: TYPE, ...)" at *pp; adds the names. */
+static int sig_list(qv_arena *a, const char **pp, const char **names, size_t max, size_t *n) {
+    const char *p = skip_ws(*pp);
+    if (*p != '(') return -1;
+    p = skip_ws(p + 1);
+    if (*p == ')') { *pp = p + 1; return 0; }
+    for (;;) {
+        const char *st = p;
+        while (*p && *p != ':' && *p != ',' && *p != ')') p++;
+        if (p[0] != ':' || p[1] != ':') return -1;
+        const char *e = p;
+        while (e > st && (e[-1] == ' ' || e[-1] == '\t')) e--;
+        if (e == st) return -1;
+        if (*n < max) names[*n] = qv_arena_strndup(a, st, (size_t)(e - st));
+        (*n)++;
+        while (*p && *p != ',' && *p != ')') p++;
+        if (*p == ')') { *pp = p + 1; return 0; }
+        if (*p != ',') return -1;
+        p = skip_ws(p + 1);
+    }
+}
+
+int tck_signature_names(qv_arena *a, const char *sig, const char **names, size_t max, size_t *n_in,
+                        size_t *n_out) {
+    const char *p = strchr(sig, '(');
+    if (!p) return -1;
+    size_t n = 0;
+    if (sig_list(a, &p, names, max, &n)) return -1;
+    *n_in = n;
+    p = skip_ws(p);
+    if (p[0] != ':' || p[1] != ':') return -1;
+    p += 2;
+    if (sig_list(a, &p, names, max, &n)) return -1;
+    *n_out = n - *n_in;
+    return n > max ? -1 : 0;
+}
+
+static tck_status procedure(run *r, const char *text, const tck_table *t) {
+    static const char prefix[] = "there exists a procedure ";
+    size_t len = strlen(text);
+    const char *sig_start = text + sizeof prefix - 1;
+    /* strip only the step's final ':' */
+    const char *end = text + len;
+    while (end > sig_start && end[-1] == ' ') end--;
+    if (end > sig_start && end[-1] == ':') end--;
+    while (end > sig_start && end[-1] == ' ') end--;
+    const char *sig = qv_arena_strndup(r->a, sig_start, (size_t)(end - sig_start));
+    const char *names[64];
+    size_t n_in = 0, n_out = 0;
+    if (tck_signature_names(r->a, sig, names, 64, &n_in, &n_out))
+        return verdict(r->reason, r->rlen, TCK_SKIP, "cannot read the procedure signature '%s'", sig);
+    size_t width = n_in + n_out;
+    if (!t || t->n_rows == 0) return verdict(r->reason, r->rlen, TCK_SKIP, "procedure step without a table");
+    const tck_row *hdr = &t->rows[0];
+    if (hdr->n != width)
+        return verdict(r->reason, r->rlen, TCK_SKIP, "procedure table has %zu columns, the signature %zu",
+                       hdr->n, width);
+    /* map signature position -> table column by name (positional when the names do not match) */
+    size_t col[64];
+    for (size_t i = 0; i < width; i++) {
+        col[i] = i;
+        for (size_t j = 0; j < width; j++)
+            if (strcmp(hdr->cells[j], names[i]) == 0) { col[i] = j; break; }
+    }
+    size_t n_rows = t->n_rows - 1;
+    qval *rows = qv_arena_zalloc(r->a, (n_rows * width + 1) * sizeof *rows);
+    char err[256];
+    for (size_t i = 0; i < n_rows; i++) {
+        const tck_row *row = &t->rows[i + 1];
+        if (row->n != width) return verdict(r->reason, r->rlen, TCK_SKIP, "procedure table row of wrong width");
+        for (size_t k = 0; k < width; k++) {
+            const char *cell = row->cells[col[k]];
+            const tckv *v = tckv_parse(r->a, cell, strlen(cell), err, sizeof err);
+            if (!v || tckv_to_qval(r->a, v, &rows[i * width + k], err, sizeof err))
+                return verdict(r->reason, r->rlen, TCK_SKIP, "procedure value '%s': %s", cell, err);
+        }
+    }
+    cy_error e;
+    cy_error_clear(&e);
+    if (cy_engine_add_table_procedure(r->c->engine, sig, rows, (uint32_t)n_rows, &e))
+        return verdict(r->reason, r->rlen, TCK_FAIL, "cannot register procedure %s: %s", sig, err_text(r->a, &e));
+    return TCK_PASS;
+}
+
+/* ---- checks ---- */
+
+static void append_rows(qv_buf *b, qv_arena *a, const tckv *const *const *rows, size_t nrows, size_t ncols) {
+    for (size_t i = 0; i < nrows && b->len < 1500; i++) {
+        qv_buf_append_str(b, i ? " " : "");
+        qv_buf_append_str(b, "|");
+        for (size_t c = 0; c < ncols; c++) {
+            qv_buf_append_str(b, " ");
+            qv_buf_append_str(b, tckv_render(a, rows[i][c]));
+            qv_buf_append_str(b, " |");
+        }
+    }
+    if (b->len >= 1500) qv_buf_append_str(b, " ...");
+}
+
+tck_status tck_compare_table(qv_arena *a, const tck_table *expected, const char *const *cols, size_t ncols,
+                             const tckv *const *const *rows, size_t nrows, bool ordered, bool lists_unordered,
+                             char *reason, size_t rlen) {
+    if (!expected || expected->n_rows == 0) return verdict(reason, rlen, TCK_SKIP, "result step without a table");
+    const tck_row *hdr = &expected->rows[0];
+    bool cols_ok = hdr->n == ncols;
+    for (size_t i = 0; cols_ok && i < ncols; i++) cols_ok = strcmp(hdr->cells[i], cols[i]) == 0;
+    if (!cols_ok) {
+        qv_buf b;
+        qv_buf_init(&b);
+        for (size_t i = 0; i < ncols; i++) qv_buf_printf(&b, "%s%s", i ? ", " : "", cols[i]);
+        qv_buf_append_byte(&b, 0);
+        qv_buf eb;
+        qv_buf_init(&eb);
+        for (size_t i = 0; i < hdr->n; i++) qv_buf_printf(&eb, "%s%s", i ? ", " : "", hdr->cells[i]);
+        qv_buf_append_byte(&eb, 0);
+        verdict(reason, rlen, TCK_FAIL, "columns differ: expected [%s], got [%s]", (char *)eb.data,
+                (char *)b.data);
+        qv_buf_free(&b);
+        qv_buf_free(&eb);
+        return TCK_FAIL;
+    }
+    size_t n_exp = expected->n_rows - 1;
+    const tckv ***exp = qv_arena_alloc(a, (n_exp + 1) * sizeof *exp);
+    char err[256];
+    for (size_t i = 0; i < n_exp; i++) {
+        const tck_row *row = &expected->rows[i + 1];
+        if (row->n != ncols) return verdict(reason, rlen, TCK_SKIP, "expected row %zu has %zu cells", i + 1, row->n);
+        exp[i] = qv_arena_alloc(a, (ncols + 1) * sizeof **exp);
+        for (size_t c = 0; c < ncols; c++) {
+            exp[i][c] = tckv_parse(a, row->cells[c], strlen(row->cells[c]), err, sizeof err);
+            if (!exp[i][c]) return verdict(reason, rlen, TCK_SKIP, "expected value '%s': %s", row->cells[c], err);
+        }
+    }
+    size_t bad_row = SIZE_MAX;
+    if (n_exp == nrows) {
+        bool *used = calloc(nrows + 1, 1);
+        for (size_t i = 0; i < n_exp && bad_row == SIZE_MAX; i++) {
+            bool found = false;
+            for (size_t j = ordered ? i : 0; j < (ordered ? i + 1 : nrows) && !found; j++) {
+                if (used[j]) continue;
+                bool same = true;
+                for (size_t c = 0; c < ncols && same; c++) same = tckv_equal(exp[i][c], rows[j][c], lists_unordered);
+                if (same) used[j] = found = true;
+            }
+            if (!found) bad_row = i;
+        }
+        free(used);
+        if (bad_row == SIZE_MAX) return TCK_PASS;
+    }
+    qv_buf b;
+    qv_buf_init(&b);
+    if (n_exp != nrows) qv_buf_printf(&b, "expected %zu rows, got %zu", n_exp, nrows);
+    else {
+        qv_buf_printf(&b, "%s row ", ordered ? "mismatch at" : "no match for");
+        append_rows(&b, a, (const tckv *const *const *)&exp[bad_row], 1, ncols);
+    }
+    qv_buf_append_str(&b, "; got: ");
+    if (!nrows) qv_buf_append_str(&b, "no rows");
+    append_rows(&b, a, rows, nrows, ncols);
+    qv_buf_append_byte(&b, 0);
+    verdict(reason, rlen, TCK_FAIL, "%s", (char *)b.data);
+    qv_buf_free(&b);
+    return TCK_FAIL;
+}
+
+tck_status tck_compare_effects(const tck_table *expected, const tck_effects *got, char *reason, size_t rlen) {
+    static const char *const names[8] = {"+nodes", "-nodes", "+relationships", "-relationships",
+                                         "+properties", "-properties", "+labels", "-labels"};
+    int64_t want[8] = {0};
+    const int64_t have[8] = {got->nodes_added, got->nodes_removed, got->rels_added, got->rels_removed,
+                             got->props_added, got->props_removed, got->labels_added, got->labels_removed};
+    for (size_t i = 0; expected && i < expected->n_rows; i++) {
+        const tck_row *row = &expected->rows[i];
+        if (row->n != 2) return verdict(reason, rlen, TCK_SKIP, "a side-effect row needs 2 cells");
+        size_t k = 0;
+        while (k < 8 && strcmp(row->cells[0], names[k]) != 0) k++;
+        if (k == 8) return verdict(reason, rlen, TCK_SKIP, "unknown side effect '%s'", row->cells[0]);
+        char *end;
+        errno = 0;
+        long long v = strtoll(row->cells[1], &end, 10);
+        if (errno || *end || end == row->cells[1])
+            return verdict(reason, rlen, TCK_SKIP, "bad side-effect count '%s'", row->cells[1]);
+        want[k] = v;
+    }
+    char buf[512];
+    size_t off = 0;
+    bool ok = true;
+    for (size_t k = 0; k < 8; k++) {
+        if (want[k] == have[k]) continue;
+        ok = false;
+        int n = snprintf(buf + off, sizeof buf - off, "%s%s expected %lld, got %lld", off ? "; " : "", names[k],
+                         (long long)want[k], (long long)have[k]);
+        if (n > 0 && (size_t)n < sizeof buf - off) off += (size_t)n;
+    }
+    if (ok) return TCK_PASS;
+    return verdict(reason, rlen, TCK_FAIL, "side effects differ: %s", buf);
+}
+
+int tck_parse_error_step(const char *text, tck_expected_error *out) {
+    memset(out, 0, sizeof *out);
+    const char *p = text;
+    if (strncmp(p, "a ", 2) == 0) p += 2;
+    else if (strncmp(p, "an ", 3) == 0) p += 3;
+    else return -1;
+    const char *mid = strstr(p, " should be raised at ");
+    if (!mid || mid == p || (size_t)(mid - p) >= sizeof out->type) return -1;
+    memcpy(out->type, p, (size_t)(mid - p));
+    p = mid + strlen(" should be raised at ");
+    if (strncmp(p, "compile time", 12) == 0) { out->phase = 0; p += 12; }
+    else if (strncmp(p, "runtime", 7) == 0) { out->phase = 1; p += 7; }
+    else if (strncmp(p, "any time", 8) == 0) { out->phase = 2; p += 8; }
+    else return -1;
+    if (*p == ':') {
+        p = skip_ws(p + 1);
+        snprintf(out->detail, sizeof out->detail, "%s", p);
+    } else if (*p) return -1;
+    return 0;
+}
+
+static tck_status check_error(run *r, const char *text) {
+    tck_expected_error want;
+    if (tck_parse_error_step(text, &want)) return verdict(r->reason, r->rlen, TCK_SKIP, "cannot read '%s'", text);
+    static const char *const phases[] = {"compile time", "runtime", "any time"};
+    if (!r->q.ran) return verdict(r->reason, r->rlen, TCK_SKIP, "an error step before any query");
+    if (!r->q.failed)
+        return verdict(r->reason, r->rlen, TCK_FAIL, "expected %s at %s (%s), but the query succeeded (%zu rows)",
+                       want.type, phases[want.phase], want.detail, r->q.nrows);
+    const cy_error *e = &r->q.err;
+    bool cls_ok = strcmp(cy_errclass_name(e->cls), want.type) == 0;
+    bool phase_ok = want.phase == 2 || (want.phase == 0 && e->phase == CY_PHASE_COMPILE) ||
+                    (want.phase == 1 && e->phase == CY_PHASE_RUNTIME);
+    if (!cls_ok || !phase_ok)
+        return verdict(r->reason, r->rlen, TCK_FAIL, "expected %s at %s (%s), got %s", want.type,
+                       phases[want.phase], want.detail, err_text(r->a, e));
+    if (r->q.have_effects) {
+        const tck_effects *f = &r->q.effects;
+        if (f->nodes_added || f->nodes_removed || f->rels_added || f->rels_removed || f->props_added ||
+            f->props_removed || f->labels_added || f->labels_removed)
+            return verdict(r->reason, r->rlen, TCK_FAIL, "the query failed as expected but changed the graph");
+    }
+    if (!e->detail || strcmp(e->detail, want.detail) != 0)
+        verdict(r->reason, r->rlen, TCK_PASS, "detail differs: expected %s, got %s", want.detail,
+                e->detail ? e->detail : "none");
+    return TCK_PASS;
+}
+
+static tck_status need_result(run *r) {
+    if (!r->q.ran) return verdict(r->reason, r->rlen, TCK_SKIP, "a result step before any query");
+    if (r->q.failed) return verdict(r->reason, r->rlen, TCK_FAIL, "query failed: %s", err_text(r->a, &r->q.err));
+    return TCK_PASS;
+}
+
+/* ---- steps ---- */
+
+static bool text_is(const char *t, const char *s) { return strcmp(t, s) == 0; }
+
+static tck_status step(run *r, const tck_step *st) {
+    const char *t = st->text;
+    if (text_is(t, "an empty graph") || text_is(t, "any graph")) return make_graph(r);
+    if (strncmp(t, "the ", 4) == 0 && strlen(t) > 10 && strcmp(t + strlen(t) - 6, " graph") == 0) {
+        char name[128];
+        size_t n = strlen(t) - 10;
+        if (n >= sizeof name) return verdict(r->reason, r->rlen, TCK_SKIP, "graph name too long");
+        memcpy(name, t + 4, n);
+        name[n] = 0;
+        return named_graph(r, name);
+    }
+    if (!r->graph_made) {
+        tck_status s = make_graph(r);   /* the TCK always starts with a Given; be lenient if not */
+        if (s != TCK_PASS) return s;
+    }
+    if (text_is(t, "having executed:")) {
+        if (!st->doc) return verdict(r->reason, r->rlen, TCK_SKIP, "setup step without a query");
+        return setup_query(r, st->doc, "setup query");
+    }
+    if (text_is(t, "parameters are:")) return parameters(r, st->table);
+    if (strncmp(t, "there exists a procedure ", 25) == 0) return procedure(r, t, st->table);
+    if (text_is(t, "executing query:") || text_is(t, "executing control query:")) {
+        if (!st->doc) return verdict(r->reason, r->rlen, TCK_SKIP, "query step without a query");
+        return execute(r, st->doc, true, true) ? TCK_FAIL : TCK_PASS;
+    }
+    bool ordered = false, unordered_lists = false, table = true;
+    bool is_result = true;
+    if (text_is(t, "the result should be, in any order:")) {}
+    else if (text_is(t, "the result should be, in order:")) ordered = true;
+    else if (text_is(t, "the result should be (ignoring element order for lists):")) unordered_lists = true;
+    else if (text_is(t, "the result should be, in order (ignoring element order for lists):"))
+        ordered = unordered_lists = true;
+    else if (text_is(t, "the result should be empty")) table = false;
+    else is_result = false;
+    if (is_result) {
+        tck_status s = need_result(r);
+        if (s != TCK_PASS) return s;
+        if (!table) {
+            if (r->q.nrows == 0) return TCK_PASS;
+            const tckv *const *const *rows = (const tckv *const *const *)r->q.rows.data;
+            qv_buf b;
+            qv_buf_init(&b);
+            append_rows(&b, r->a, rows, r->q.nrows, r->q.ncols);
+            qv_buf_append_byte(&b, 0);
+            verdict(r->reason, r->rlen, TCK_FAIL, "expected no rows, got %zu: %s", r->q.nrows, (char *)b.data);
+            qv_buf_free(&b);
+            return TCK_FAIL;
+        }
+        return tck_compare_table(r->a, st->table, r->q.cols, r->q.ncols,
+                                 (const tckv *const *const *)r->q.rows.data, r->q.nrows, ordered, unordered_lists,
+                                 r->reason, r->rlen);
+    }
+    if (text_is(t, "no side effects") || text_is(t, "the side effects should be:")) {
+        tck_status s = need_result(r);
+        if (s != TCK_PASS) return s;
+        if (!r->q.have_effects) return verdict(r->reason, r->rlen, TCK_SKIP, "side effects of a setup query");
+        return tck_compare_effects(text_is(t, "no side effects") ? NULL : st->table, &r->q.effects, r->reason,
+                                   r->rlen);
+    }
+    if (strstr(t, " should be raised at ")) return check_error(r, t);
+    return verdict(r->reason, r->rlen, TCK_SKIP, "unknown step '%s %s' (line %u)", st->keyword, t, st->line);
+}
+
+tck_status tck_run_scenario(tck_ctx *c, const tck_scenario *s, char *reason, size_t rlen) {
+    qv_arena a;
+    qv_arena_init(&a);
+    run r = {.c = c, .a = &a, .params = qv_null(), .reason = reason, .rlen = rlen};
+    qv_buf_init(&r.q.rows);
+    if (reason && rlen) reason[0] = 0;
+    tck_status st = TCK_PASS;
+    for (size_t i = 0; i < s->n_steps && st == TCK_PASS; i++) {
+        st = step(&r, &s->steps[i]);
+        if (st != TCK_PASS && reason && rlen) {
+            /* prefix the failing step's line */
+            char tmp[64];
+            int n = snprintf(tmp, sizeof tmp, "line %u: ", s->steps[i].line);
+            size_t cur = strlen(reason);
+            if (n > 0 && (size_t)n + cur + 1 <= rlen) {
+                memmove(reason + n, reason, cur + 1);
+                memcpy(reason, tmp, (size_t)n);
+            }
+        }
+    }
+    qv_buf_free(&r.q.rows);
+    if (r.graph_made) {
+        qv_err err;
+        if (cy_engine_drop_graph(c->engine, r.graph, &err) && st == TCK_PASS)
+            st = verdict(reason, rlen, TCK_FAIL, "cannot drop graph %s: %s", r.graph, err.msg);
+    }
+    cy_engine_clear_procedures(c->engine);
+    qv_arena_free(&a);
+    return st;
+}
+
+/* ---- lint ---- */
+
+static tck_status lint_values(qv_arena *a, const tck_table *t, size_t first_row, size_t first_col, bool as_param,
+                              char *reason, size_t rlen) {
+    char err[256];
+    for (size_t i = first_row; t && i < t->n_rows; i++)
+        for (size_t c = first_col; c < t->rows[i].n; c++) {
+            const char *cell = t->rows[i].cells[c];
+            const tckv *v = tckv_parse(a, cell, strlen(cell), err, sizeof err);
+            if (!v) return verdict(reason, rlen, TCK_SKIP, "value '%s': %s", cell, err);
+            qval q;
+            if (as_param && tckv_to_qval(a, v, &q, err, sizeof err))
+                return verdict(reason, rlen, TCK_SKIP, "value '%s': %s", cell, err);
+        }
+    return TCK_PASS;
+}
+
+static tck_status lint_step(qv_arena *a, const tck_step *st, char *reason, size_t rlen) {
+    const char *t = st->text;
+    if (text_is(t, "an empty graph") || text_is(t, "any graph")) return TCK_PASS;
+    if (strncmp(t, "the ", 4) == 0 && strlen(t) > 10 && strcmp(t + strlen(t) - 6, " graph") == 0) return TCK_PASS;
+    if (text_is(t, "having executed:") || text_is(t, "executing query:") || text_is(t, "executing control query:"))
+        return st->doc ? TCK_PASS : verdict(reason, rlen, TCK_SKIP, "a query step without a query");
+    if (text_is(t, "parameters are:")) {
+        if (!st->table) return verdict(reason, rlen, TCK_SKIP, "parameters without a table");
+        for (size_t i = 0; i < st->table->n_rows; i++)
+            if (st->table->rows[i].n != 2) return verdict(reason, rlen, TCK_SKIP, "a parameter row needs 2 cells");
+        return lint_values(a, st->table, 0, 1, true, reason, rlen);
+    }
+    if (strncmp(t, "there exists a procedure ", 25) == 0) {
+        const char *names[64];
+        size_t n_in, n_out;
+        char *sig = qv_arena_strndup(a, t + 25, strlen(t + 25));
+        size_t l = strlen(sig);
+        while (l && (sig[l - 1] == ' ')) sig[--l] = 0;
+        if (l && sig[l - 1] == ':') sig[--l] = 0;
+        if (tck_signature_names(a, sig, names, 64, &n_in, &n_out))
+            return verdict(reason, rlen, TCK_SKIP, "cannot read the procedure signature '%s'", sig);
+        if (!st->table || !st->table->n_rows || st->table->rows[0].n != n_in + n_out)
+            return verdict(reason, rlen, TCK_SKIP, "procedure table does not match '%s'", sig);
+        return lint_values(a, st->table, 1, 0, true, reason, rlen);
+    }
+    if (text_is(t, "the result should be, in any order:") || text_is(t, "the result should be, in order:") ||
+        text_is(t, "the result should be (ignoring element order for lists):") ||
+        text_is(t, "the result should be, in order (ignoring element order for lists):")) {
+        if (!st->table || !st->table->n_rows) return verdict(reason, rlen, TCK_SKIP, "result step without a table");
+        for (size_t i = 1; i < st->table->n_rows; i++)
+            if (st->table->rows[i].n != st->table->rows[0].n)
+                return verdict(reason, rlen, TCK_SKIP, "result row %zu has a different width", i);
+        return lint_values(a, st->table, 1, 0, false, reason, rlen);
+    }
+    if (text_is(t, "the result should be empty") || text_is(t, "no side effects")) return TCK_PASS;
+    if (text_is(t, "the side effects should be:")) {
+        tck_effects zero = {0};
+        char tmp[512];
+        tck_status s = tck_compare_effects(st->table, &zero, tmp, sizeof tmp);
+        return s == TCK_SKIP ? verdict(reason, rlen, TCK_SKIP, "%s", tmp) : TCK_PASS;
+    }
+    if (strstr(t, " should be raised at ")) {
+        tck_expected_error e;
+        return tck_parse_error_step(t, &e) ? verdict(reason, rlen, TCK_SKIP, "cannot read '%s'", t) : TCK_PASS;
+    }
+    return verdict(reason, rlen, TCK_SKIP, "unknown step '%s %s'", st->keyword, t);
+}
+
+tck_status tck_lint_scenario(const tck_scenario *s, char *reason, size_t rlen) {
+    qv_arena a;
+    qv_arena_init(&a);
+    if (reason && rlen) reason[0] = 0;
+    tck_status st = TCK_PASS;
+    for (size_t i = 0; i < s->n_steps && st == TCK_PASS; i++) st = lint_step(&a, &s->steps[i], reason, rlen);
+    qv_arena_free(&a);
+    return st;
+}
