@@ -122,7 +122,8 @@ static tck_row parse_row(qv_arena *a, const char *s, size_t n) {
     }
     /* text after the last '|' (normally blanks) is not a cell */
     row.n = cells.len / sizeof(char *);
-    row.cells = qv_arena_dup(a, cells.data ? cells.data : (uint8_t *)"", cells.len + 1);
+    row.cells = qv_arena_zalloc(a, cells.len + sizeof(char *));
+    if (cells.len) memcpy(row.cells, cells.data, cells.len);
     qv_buf_free(&cells);
     qv_buf_free(&cell);
     return row;
@@ -283,7 +284,8 @@ static void expand(gparser *g) {
         }
     }
     f->n_scenarios = out.len / sizeof(tck_scenario);
-    f->scenarios = qv_arena_dup(a, out.data ? out.data : (uint8_t *)"", out.len + 1);
+    f->scenarios = qv_arena_zalloc(a, out.len + sizeof(tck_scenario));
+    if (out.len) memcpy(f->scenarios, out.data, out.len);
     qv_buf_free(&out);
 }
 

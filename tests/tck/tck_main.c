@@ -137,6 +137,15 @@ static int load_suite(const opts *o, suite *s) {
     return rc;
 }
 
+static void suite_free(suite *s) {
+    for (size_t i = 0; i < s->n_scen; i++) free(s->scen[i].reason);
+    for (size_t i = 0; i < s->n_features; i++) tck_feature_free(&s->features[i]);
+    free(s->scen);
+    free(s->first);
+    free(s->features);
+    memset(s, 0, sizeof *s);
+}
+
 static const char *scen_id(const suite *s, size_t i) {
     return s->features[s->scen[i].file].scenarios[s->scen[i].index].id;
 }
@@ -292,6 +301,10 @@ static int run_all(const opts *o, suite *s) {
                 signal(SIGALRM, SIG_DFL);
                 child_run(o, s, next, fds[1]);
                 close(fds[1]);
+                for (int k = 0; k < o->jobs; k++)
+                    if (kids[k].pid) qv_buf_free(&kids[k].in);   /* the parent's, inherited */
+                free(kids);
+                suite_free(s);
                 exit(0);
             }
             close(fds[1]);
@@ -450,7 +463,10 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
 
     suite s = {0};
-    if (load_suite(&o, &s)) return 2;
+    if (load_suite(&o, &s)) {
+        suite_free(&s);
+        return 2;
+    }
     size_t selected = 0;
     for (size_t i = 0; i < s.n_scen; i++) selected += s.scen[i].selected;
     printf("tck: %zu feature files, %zu scenarios expanded (%s %d)\n", s.n_features, s.n_scen,
@@ -469,9 +485,13 @@ int main(int argc, char **argv) {
             }
         }
         printf("lint: %zu of %zu scenarios have steps or values the runner cannot interpret\n", bad, selected);
+        suite_free(&s);
         return bad ? 1 : 0;
     }
-    if (run_all(&o, &s)) return 2;
+    if (run_all(&o, &s)) {
+        suite_free(&s);
+        return 2;
+    }
 
     size_t counts[3] = {0};
     for (size_t i = 0; i < s.n_scen; i++) {
@@ -493,10 +513,6 @@ int main(int argc, char **argv) {
     if (o.update && o.filter) printf("update: refused with --filter (the list must come from a full run)\n");
     if (o.check && !o.filter && s.n_scen != TCK_EXPECTED_SCENARIOS && !rc) rc = 2;   /* a runner bug */
     printf("%zu passed, %zu failed, %zu skipped\n", counts[TCK_PASS], counts[TCK_FAIL], counts[TCK_SKIP]);
-    for (size_t i = 0; i < s.n_scen; i++) free(s.scen[i].reason);
-    for (size_t i = 0; i < s.n_features; i++) tck_feature_free(&s.features[i]);
-    free(s.scen);
-    free(s.first);
-    free(s.features);
+    suite_free(&s);
     return rc;
 }

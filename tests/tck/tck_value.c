@@ -219,7 +219,8 @@ static void pv_push(pvec *v, void *x) {
     v->p[v->n++] = x;
 }
 static void *pv_done(pvec *v, qv_arena *a) {
-    void *out = qv_arena_dup(a, v->p ? (const void *)v->p : (const void *)"", v->n * sizeof *v->p + 1);
+    void **out = qv_arena_zalloc(a, (v->n + 1) * sizeof *out);   /* NULL-terminated */
+    if (v->n) memcpy(out, v->p, v->n * sizeof *out);
     free(v->p);
     v->p = NULL;
     return out;

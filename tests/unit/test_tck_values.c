@@ -1,6 +1,6 @@
-/* test_tck_values.c — the TCK runner's value parser and comparator (tests/tck/tck_value.c), its result
- * table and side-effect comparisons and error-step reading (tests/tck/tck_run.c), and the sorted-set
- * diffs behind side effects (tests/tck/tck_graph.c). No engine needed. */
+/* test_tck_values.c — the TCK runner's value parser and comparator (tests/tck/tck_value.c), and the
+ * engine-free verdicts (tests/tck/tck_check.c): result tables, side-effect counters and the sorted-set diffs
+ * behind them, error steps, procedure signatures. Links without the engine. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,8 +12,7 @@
 
 #include <cmocka.h>
 
-#include "tck/tck_graph.h"
-#include "tck/tck_run.h"
+#include "tck/tck_check.h"
 #include "tck/tck_value.h"
 
 static qv_arena A;
