@@ -273,9 +273,19 @@ static void child_finished(suite *s, child *c, int wstatus) {
     }
 }
 
+static int cmp_size_desc(const void *x, const void *y, void *ctx) {
+    const suite *s = ctx;
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    size_t na = s->features[a].n_scenarios, nb = s->features[b].n_scenarios;
+    return na < nb ? 1 : na > nb ? -1 : (a > b) - (a < b);
+}
+
 static int run_all(const opts *o, suite *s) {
     child *kids = qv_calloc((size_t)o->jobs, sizeof *kids);
-    for (int j = 0; j < o->jobs; j++) kids[j].pid = 0;
+    /* largest files first, so the two children finish together */
+    size_t *order = qv_calloc(s->n_features + 1, sizeof *order);
+    for (size_t i = 0; i < s->n_features; i++) order[i] = i;
+    qsort_r(order, s->n_features, sizeof *order, cmp_size_desc, s);
     size_t next = 0, running = 0;
     fflush(stdout);
     fflush(stderr);
@@ -285,30 +295,32 @@ static int run_all(const opts *o, suite *s) {
             if (kids[j].pid) continue;
             while (next < s->n_features) {
                 bool any = false;
-                for (size_t gi = s->first[next]; gi < s->first[next + 1] && !any; gi++) any = s->scen[gi].selected;
+                size_t f = order[next];
+                for (size_t gi = s->first[f]; gi < s->first[f + 1] && !any; gi++) any = s->scen[gi].selected;
                 if (any) break;
                 next++;
             }
             if (next >= s->n_features) break;
             int fds[2];
-            if (pipe(fds)) { perror("tck_runner: pipe"); return -1; }
+            if (pipe(fds)) { perror("tck_runner: pipe"); goto fail; }
             pid_t pid = fork();
-            if (pid < 0) { perror("tck_runner: fork"); return -1; }
+            if (pid < 0) { perror("tck_runner: fork"); close(fds[0]); close(fds[1]); goto fail; }
             if (pid == 0) {
                 close(fds[0]);
                 for (int k = 0; k < o->jobs; k++)
                     if (kids[k].pid) close(kids[k].fd);
                 signal(SIGALRM, SIG_DFL);
-                child_run(o, s, next, fds[1]);
+                child_run(o, s, order[next], fds[1]);
                 close(fds[1]);
                 for (int k = 0; k < o->jobs; k++)
                     if (kids[k].pid) qv_buf_free(&kids[k].in);   /* the parent's, inherited */
                 free(kids);
+                free(order);
                 suite_free(s);
                 exit(0);
             }
             close(fds[1]);
-            kids[j] = (child){.pid = pid, .fd = fds[0], .file = next, .current = -1};
+            kids[j] = (child){.pid = pid, .fd = fds[0], .file = order[next], .current = -1};
             qv_buf_init(&kids[j].in);
             next++;
             running++;
@@ -321,7 +333,7 @@ static int run_all(const opts *o, suite *s) {
         if (poll(pfd, (nfds_t)np, -1) < 0) {
             if (errno == EINTR) continue;
             perror("tck_runner: poll");
-            return -1;
+            goto fail;
         }
         for (int k = 0; k < np; k++) {
             if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -345,7 +357,19 @@ static int run_all(const opts *o, suite *s) {
         }
     }
     free(kids);
+    free(order);
     return 0;
+fail:
+    for (int j = 0; j < o->jobs; j++) {
+        if (!kids[j].pid) continue;
+        kill(kids[j].pid, SIGKILL);
+        waitpid(kids[j].pid, NULL, 0);
+        close(kids[j].fd);
+        qv_buf_free(&kids[j].in);
+    }
+    free(kids);
+    free(order);
+    return -1;
 }
 
 /* ---- results, check and update ---- */

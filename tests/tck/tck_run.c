@@ -52,22 +52,29 @@ static const char *err_text(qv_arena *a, const cy_error *e) {
 
 /* ---- the graph ---- */
 
-static graph *get_graph(run *r) {
-    return gcatalog_get(cy_engine_catalog(r->c->engine), r->graph);
+/* A snapshot of the scenario's graph. The view is left open in *keep (when keep is not NULL) so that no id
+ * it shows can be reused while the query under test runs; close it with close_kept. */
+typedef struct kept_view { graph *g; gview *v; } kept_view;
+
+static void close_kept(run *r, kept_view *k) {
+    if (k->v) gview_close(k->v);
+    if (k->g) gcatalog_release(cy_engine_catalog(r->c->engine), k->g);
+    k->v = NULL;
+    k->g = NULL;
 }
 
-static int snapshot(run *r, tck_snapshot *s) {
-    graph *g = get_graph(r);
-    if (!g) return -1;
+static int snapshot(run *r, tck_snapshot *s, kept_view *keep) {
+    kept_view k = {gcatalog_get(cy_engine_catalog(r->c->engine), r->graph), NULL};
+    if (!k.g) return -1;
     qv_err err;
-    gview *v = gview_open(g, &err);
-    if (!v) {
-        gcatalog_release(cy_engine_catalog(r->c->engine), g);
+    k.v = gview_open(k.g, &err);
+    if (!k.v) {
+        close_kept(r, &k);
         return -1;
     }
-    tck_snapshot_take(v, s);
-    gview_close(v);
-    gcatalog_release(cy_engine_catalog(r->c->engine), g);
+    tck_snapshot_take(k.v, s);
+    if (keep) *keep = k;
+    else close_kept(r, &k);
     return 0;
 }
 
@@ -82,7 +89,8 @@ static int execute(run *r, const char *text, bool keep, bool measure) {
     cy_error_clear(&q->err);
 
     tck_snapshot before = {0}, after = {0};
-    if (measure && snapshot(r, &before)) {
+    kept_view held = {0};
+    if (measure && snapshot(r, &before, &held)) {
         verdict(r->reason, r->rlen, TCK_FAIL, "cannot read graph %s before the query", r->graph);
         return -1;
     }
@@ -111,7 +119,9 @@ static int execute(run *r, const char *text, bool keep, bool measure) {
         cy_result_free(res);
     }
     if (measure) {
-        if (snapshot(r, &after)) {
+        int rc = snapshot(r, &after, NULL);
+        close_kept(r, &held);
+        if (rc) {
             tck_snapshot_free(&before);
             verdict(r->reason, r->rlen, TCK_FAIL, "cannot read graph %s after the query", r->graph);
             return -1;
