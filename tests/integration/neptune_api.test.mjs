@@ -244,3 +244,35 @@ describe('Neptune HTTP API with --query-timeout', () => {
     assert.deepEqual(await cypher(db, 'MATCH (n:T) RETURN count(n) AS c'), [{ c: 0 }]);
   });
 });
+
+describe('Neptune HTTP API with --iam-credentials (SigV4)', () => {
+  let s;
+  const good = { accessKeyId: 'AKIDQUIVER', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+  before(async () => { s = await startServer({ threads: 2, extraArgs: ['--iam-credentials', `${good.accessKeyId}:${good.secretAccessKey}`] }); });
+  after(async () => { if (s) await s.stop(); });
+  const it = serverTest(() => s);
+
+  it('signed SDK calls pass, in any region, with query strings, path ids and host prefixes', async () => {
+    const db = dataClient(s.httpPort, { credentials: good, region: 'eu-west-3' });
+    assert.deepEqual(await cypher(db, 'RETURN $p AS p', { p: 'a b&c=d/é' }), [{ p: 'a b&c=d/é' }]);
+    assert.equal((await db.send(new GetEngineStatusCommand({}))).features.IAMAuthentication, 'enabled');
+    assert.equal((await db.send(new ListOpenCypherQueriesCommand({ includeWaiting: true }))).runningQueryCount, 0);
+    await expectSdkError(db.send(new GetOpenCypherQueryStatusCommand({ queryId: 'no such/id' })), 'InvalidParameterException');
+    const na = graphClient(s.httpPort, { credentials: good, hostPrefix: true });
+    const r = await executeQuery(na, { graphIdentifier: 'neo4j', queryString: 'RETURN 1 AS one' });
+    assert.deepEqual(r.json, { results: [{ one: 1 }] });
+    assert.ok((await na.send(new ListQueriesCommand({ graphIdentifier: 'neo4j', maxResults: 5, state: 'ALL' }))).queries);
+  });
+
+  it('unsigned, wrongly signed and foreign-key requests are AccessDeniedException 403', async () => {
+    const r = await curl(s.httpPort, '/openCypher', ['-d', 'query=RETURN 1']);
+    assert.equal(r.status, 403);
+    assert.equal(r.json.code, 'AccessDeniedException');
+    await expectSdkError(cypher(dataClient(s.httpPort, { credentials: { ...good, secretAccessKey: 'wrong' } }), 'RETURN 1'),
+      'AccessDeniedException', { status: 403 });
+    await expectSdkError(cypher(dataClient(s.httpPort, { credentials: { accessKeyId: 'AKIDOTHER', secretAccessKey: good.secretAccessKey } }), 'RETURN 1'),
+      'AccessDeniedException', { status: 403 });
+    await expectSdkError(executeQuery(graphClient(s.httpPort, { credentials: { ...good, secretAccessKey: 'x' } }),
+      { graphIdentifier: 'neo4j', queryString: 'RETURN 1' }), 'AccessDeniedException', { status: 403 });
+  });
+});

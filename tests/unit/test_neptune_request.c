@@ -1,5 +1,6 @@
 /* test_neptune_request.c — the Neptune front end's pure helpers: percent- and form-decoding, form fields,
- * USING QUERY hints, and the error table (every class maps to a code; deterministic errors are 4xx).
+ * USING QUERY hints, the error table (every class maps to a code; deterministic errors are 4xx), SHA-256 and
+ * HMAC-SHA256 against the FIPS 180-4 and RFC 4231 vectors.
  * Must not: start a server (tests/integration/neptune_*.test.mjs do). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "api/neptune/np_int.h"
+#include "api/neptune/sha256.h"
 
 static void test_url_decode(void **unused) {
     (void)unused;
@@ -121,10 +123,52 @@ static void test_error_docs(void **unused) {
     qv_buf_free(&r.arena);
 }
 
+static void hex_of(const void *d, size_t n, char out[65]) {
+    uint8_t h[32];
+    np_sha256(d, n, h);
+    np_hex32(h, out);
+}
+
+static void test_sha256(void **unused) {
+    (void)unused;
+    char hx[65];
+    hex_of("abc", 3, hx);
+    assert_string_equal(hx, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    hex_of("", 0, hx);
+    assert_string_equal(hx, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    hex_of(two, strlen(two), hx);
+    assert_string_equal(hx, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    np_sha256_ctx c;   /* a million 'a', fed in uneven pieces */
+    np_sha256_init(&c);
+    char a[1024];
+    memset(a, 'a', sizeof a);
+    size_t left = 1000000, step = 1;
+    while (left) {
+        size_t n = step < left ? step : left;
+        np_sha256_update(&c, a, n);
+        left -= n;
+        step = step % 997 + 13;
+    }
+    uint8_t h[32];
+    np_sha256_final(&c, h);
+    np_hex32(h, hx);
+    assert_string_equal(hx, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    np_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, h);
+    np_hex32(h, hx);
+    assert_string_equal(hx, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    uint8_t key[131];
+    memset(key, 0xaa, sizeof key);
+    const char *msg = "Test Using Larger Than Block-Size Key - Hash Key First";
+    np_hmac_sha256(key, sizeof key, msg, strlen(msg), h);
+    np_hex32(h, hx);
+    assert_string_equal(hx, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_url_decode),  cmocka_unit_test(test_form_get),   cmocka_unit_test(test_skip_hints),
-        cmocka_unit_test(test_error_table), cmocka_unit_test(test_error_docs),
+        cmocka_unit_test(test_error_table), cmocka_unit_test(test_error_docs),  cmocka_unit_test(test_sha256),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

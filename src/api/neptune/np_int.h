@@ -104,6 +104,8 @@ void np_summary(neptune_service *ns, const qv_http_request *req, qv_http_respons
 char *np_analytics_graph(const qv_http_request *req);
 /* controlplane.c: /graphs[/{id}] (CreateGraph, ListGraphs, GetGraph, DeleteGraph); id "" for none. */
 void np_control_plane(neptune_service *ns, const qv_http_request *req, qv_http_response *resp, const char *id);
+/* sigv4.c: true when IAM auth is off or the request's SigV4 signature is valid; else resp is a 403. */
+bool np_sigv4_check(neptune_service *ns, const qv_http_request *req, qv_http_response *resp, np_api api);
 /* system.c: POST /system */
 void np_system(neptune_service *ns, const qv_http_request *req, qv_http_response *resp);
 

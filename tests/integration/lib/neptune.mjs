@@ -22,17 +22,18 @@ export {
   CreateGraphCommand, ListGraphsCommand, GetGraphCommand, DeleteGraphCommand, GetGraphSummaryCommand,
 };
 
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+const defaultCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 
 // Neptune Database client (SigV4-signed with dummy keys, which quiver ignores without --iam-credentials).
-export function dataClient(port, { maxAttempts = 1 } = {}) {
-  return new NeptunedataClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials, maxAttempts });
+export function dataClient(port, { maxAttempts = 1, credentials = defaultCredentials, region = 'us-east-1' } = {}) {
+  return new NeptunedataClient({ endpoint: `http://127.0.0.1:${port}`, region, credentials, maxAttempts });
 }
 
 // Neptune Analytics client. With hostPrefix, the SDK prepends the graph id to the host as it does against
 // AWS ("neo4j.localhost"); an agent that resolves every name to 127.0.0.1 stands in for DNS.
-export function graphClient(port, { hostPrefix = false, maxAttempts = 1 } = {}) {
-  const opts = { endpoint: `http://localhost:${port}`, region: 'us-east-1', credentials, maxAttempts,
+export function graphClient(port, { hostPrefix = false, maxAttempts = 1, credentials = defaultCredentials,
+  region = 'us-east-1' } = {}) {
+  const opts = { endpoint: `http://localhost:${port}`, region, credentials, maxAttempts,
     disableHostPrefix: !hostPrefix };
   if (hostPrefix) {
     const agent = new http.Agent({ keepAlive: true,
