@@ -98,6 +98,17 @@ describe('Neptune HTTP API', () => {
     await cypher(db, 'MATCH (n) WHERE n:CvA OR n:CvB DETACH DELETE n');
   });
 
+  it('an update without RETURN answers no rows; an existing ~id is DuplicateDataException; PUT is 405', async () => {
+    assert.deepEqual(await cypher(db, 'UNWIND [1, 2] AS i CREATE ({`~id`: "dup-" + toString(i)})'), []);
+    await expectSdkError(cypher(db, 'CREATE ({`~id`: "dup-1"})'), 'DuplicateDataException', { status: 400 });
+    await expectSdkError(cypher(db, 'RETURN range(1, 2000000000) AS r'), 'InvalidArgumentException', { status: 400 });
+    const r = await curl(s.httpPort, '/openCypher', ['-X', 'PUT', '-d', 'query=RETURN 1']);
+    assert.equal(r.status, 405);
+    assert.equal(r.json.code, 'MethodNotAllowedException');
+    await cypher(db, 'MATCH (n) WHERE n.`~id` STARTS WITH "dup-" DELETE n');
+    await cypher(db, 'MATCH (n) DETACH DELETE n');
+  });
+
   it('nodes, relationships and paths are written as Neptune writes them', async () => {
     await cypher(db, 'CREATE (:Airport {`~id`: "22", code: "SEA", runways: 3})-[:route {dist: 956}]->(:Airport {`~id`: "151", code: "ANC"})');
     const [row] = await cypher(db, 'MATCH p = (a {`~id`: "22"})-[r]->(b) RETURN a, r, p');
@@ -242,6 +253,22 @@ describe('Neptune HTTP API with --query-timeout', () => {
     await expectSdkError(cypher(db, LONG), 'TimeLimitExceededException', { status: 500 });
     await expectSdkError(cypher(db, 'UNWIND range(1, 100000) AS a UNWIND range(1, 100000) AS b CREATE (:T {i: b})'), 'TimeLimitExceededException');
     assert.deepEqual(await cypher(db, 'MATCH (n:T) RETURN count(n) AS c'), [{ c: 0 }]);
+  });
+});
+
+describe('Neptune HTTP API with --query-memory', () => {
+  let s;
+  before(async () => { s = await startServer({ threads: 2, extraArgs: ['--query-memory', '1MiB'] }); });
+  after(async () => { if (s) await s.stop(); });
+  const it = serverTest(() => s);
+
+  it('a query over its memory budget is MemoryLimitExceededException and the server keeps serving', async () => {
+    const db = dataClient(s.httpPort);
+    await expectSdkError(cypher(db, 'UNWIND range(1, 1000000) AS i RETURN collect(i) AS c'), 'MemoryLimitExceededException', { status: 500 });
+    const e = await expectSdkError(executeQuery(graphClient(s.httpPort), { graphIdentifier: 'neo4j',
+      queryString: 'UNWIND range(1, 1000000) AS i RETURN collect(i) AS c' }), 'UnprocessableException', { status: 422 });
+    assert.equal(e.reason, 'MEMORY_LIMIT_EXCEEDED');
+    assert.deepEqual(await cypher(db, 'RETURN 1 AS one'), [{ one: 1 }]);
   });
 });
 

@@ -215,6 +215,7 @@ static int stream_rows(np_job *j, cy_result *r) {
     cy_error_clear(&err);
     int rc;
     while ((rc = cy_result_next(r, &row, &err)) == 1) {
+        if (nc == 0) continue;   /* an update without RETURN: Neptune answers {"results":[]} */
         if (nrows++) qv_buf_append_byte(&out, ',');
         qv_buf_append_byte(&out, '{');
         for (uint32_t c = 0; c < nc; c++) {
