@@ -1,4 +1,5 @@
-/* main.c — the `quiver` command: `quiver serve` starts the server; `quiver version` prints the version.
+/* main.c — the `quiver` command: `quiver serve` starts the server; `quiver query` runs openCypher against a
+ * data directory (cli/); `quiver version` prints the version.
  *
  * Owns: command-line parsing, the server context (the one place that owns the catalog, the store, the
  * thread pool and the front ends), start-up order (store, default database, front ends, listeners) and
@@ -6,6 +7,7 @@
  */
 #include "api/flight/flight.h"
 #include "api/neptune/neptune.h"
+#include "cli/cli.h"
 #include "graph/catalog.h"
 #include "net/server.h"
 #include "store/store.h"
@@ -35,6 +37,7 @@ typedef struct serve_opts {
 static void usage(FILE *f) {
     fprintf(f,
             "usage: quiver serve [options]\n"
+            "       quiver query [options] ['CYPHER']   (see quiver query --help)\n"
             "       quiver version\n"
             "\n"
             "Starts the quiver graph server: the Neo4j GDS Arrow Flight protocol (gRPC) and the Neptune HTTP API.\n"
@@ -145,22 +148,6 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
     return 0;
 }
 
-/* Creates the default database when the data directory has none. */
-static int ensure_default_db(gcatalog *cat, qv_store *store, const char *name, qv_err *err) {
-    if (gcatalog_exists(cat, name)) return 0;
-    graph *g = graph_new(name, name, true, GRAPH_ID_INTEGER, NULL);
-    if (gcatalog_reserve(cat, name, false, err) < 0) {
-        graph_free(g);
-        return -1;
-    }
-    if (store && store_save(store, g, err) < 0) {
-        gcatalog_unreserve(cat, name);
-        graph_free(g);
-        return -1;
-    }
-    return gcatalog_publish(cat, g, err);
-}
-
 static int serve(int argc, char **argv) {
     serve_opts o = {
         .data_dir = "./quiver-data",
@@ -200,7 +187,7 @@ static int serve(int argc, char **argv) {
         return 1;
     }
     uint64_t t0 = qv_now_ns();
-    if (store_load_all(store, cat, pool, &err) < 0 || ensure_default_db(cat, store, o.default_db, &err) < 0) {
+    if (store_load_all(store, cat, pool, &err) < 0 || store_ensure_database(store, cat, o.default_db, &err) < 0) {
         QV_ERROR("cannot load the databases in %s: %s", o.data_dir, err.msg);
         store_close(store);
         gcatalog_free(cat);
@@ -258,6 +245,7 @@ static int serve(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "serve") == 0) return serve(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "query") == 0) return cli_query_main(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)) {
         printf("quiver %s\n", QUIVER_VERSION);
         return 0;
