@@ -58,27 +58,6 @@ int cli_session_set_params_json(cli_session *s, const char *json, qv_err *err) {
     return 0;
 }
 
-/* Saves a durable graph after a statement that changed it: the delta is folded into the base, which is then
- * written as the database's snapshot (until the write-ahead log takes this over). */
-static int persist(cli_session *s, const cy_stats *st, qv_err *err) {
-    uint64_t changed = st->nodes_created + st->nodes_deleted + st->rels_created + st->rels_deleted +
-                       st->props_set + st->labels_added + st->labels_removed + st->indexes_added +
-                       st->indexes_removed + st->constraints_added + st->constraints_removed;
-    if (!changed || !s->store) return 0;
-    gcatalog *cat = cy_engine_catalog(s->engine);
-    graph *g = gcatalog_get(cat, s->graph);
-    if (!g) return 0;
-    bool durable = g->durable;
-    int rc = durable ? graph_compact(g, err) : 0;
-    gcatalog_release(cat, g);
-    if (rc < 0 || !durable) return rc;
-    g = gcatalog_get(cat, s->graph);   /* compaction may have published a new generation */
-    if (!g) return 0;
-    rc = store_save(s->store, g, err);
-    gcatalog_release(cat, g);
-    return rc;
-}
-
 static void print_error(const cy_error *e, const char *text, size_t len) {
     cy_error loc = *e;
     cy_error_locate(&loc, text, (uint32_t)len);
@@ -105,12 +84,6 @@ int cli_session_run(cli_session *s, const char *text, size_t len) {
         print_error(&e, text, len);
         rc = -1;
     } else {
-        qv_err err;
-        qv_err_clear(&err);
-        if (persist(s, cy_result_stats(r), &err) < 0) {
-            fprintf(stderr, "quiver query: the statement ran but its changes could not be saved: %s\n", err.msg);
-            rc = -1;
-        }
         if (s->timing) {
             const cy_stats *st = cy_result_stats(r);
             fprintf(stderr, "%ld row%s in %.3f s", rows, rows == 1 ? "" : "s", secs);
