@@ -112,6 +112,11 @@ export const NODESTREAM = {
     `(to_node: ${to} {\`~id\` : param.__to_node_id}) MERGE (from_node)-[rel: ${type} {${key} : param.${key}}]->(to_node) ` +
     'ON CREATE SET rel = removeKeyFromMap(removeKeyFromMap(param, "__from_node_id"), "__to_node_id") ' +
     'ON MATCH SET rel += removeKeyFromMap(removeKeyFromMap(param, "__from_node_id"), "__to_node_id")',
+  // R1 without a relationship key
+  relUpsertNoKey: (from, to, type) => `\nUNWIND $params as param\nMATCH (from_node: ${from} {\`~id\` : param.__from_node_id}) , ` +
+    `(to_node: ${to} {\`~id\` : param.__to_node_id}) MERGE (from_node)-[rel: ${type}]->(to_node) ` +
+    'ON CREATE SET rel = removeKeyFromMap(removeKeyFromMap(param, "__from_node_id"), "__to_node_id") ' +
+    'ON MATCH SET rel += removeKeyFromMap(removeKeyFromMap(param, "__from_node_id"), "__to_node_id")',
   // R2, relationship CREATE
   relCreate: (from, to, type, key) => `\nUNWIND $params as param\nMATCH (from_node: ${from} {\`~id\` : param.__from_node_id}) , ` +
     `(to_node: ${to} {\`~id\` : param.__to_node_id}) CREATE (from_node)-[rel: ${type} {${key} : param.${key}}]->(to_node) ` +
@@ -126,6 +131,7 @@ export const NODESTREAM = {
 export function pyJsonDumps(v) {
   if (v === null) return 'null';
   if (Array.isArray(v)) return '[' + v.map(pyJsonDumps).join(', ') + ']';
+  if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'object') return '{' + Object.entries(v).map(([k, x]) => JSON.stringify(k) + ': ' + pyJsonDumps(x)).join(', ') + '}';
   return JSON.stringify(v);
 }
