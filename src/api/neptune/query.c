@@ -204,6 +204,7 @@ static int stream_rows(np_job *j, cy_result *r) {
     gview *view = cy_result_view(r);
     qv_arena scratch;
     qv_arena_init(&scratch);
+    (void)qv_arena_alloc(&scratch, 16);   /* the first chunk outlives the per-row resets: no malloc per row */
     qv_arena_mark mark = qv_arena_mark_get(&scratch);
     qv_buf out;
     qv_buf_init(&out);
