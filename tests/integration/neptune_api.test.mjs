@@ -145,6 +145,33 @@ describe('Neptune HTTP API', () => {
     for (let i = 0; i < n; i += 997) assert.equal(rows[i].i, i + 1);
   });
 
+  it('with TE: trailers, results are chunked and end with X-Neptune-Status (and the error, mid-stream)', async () => {
+    const get = (query) => new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: s.httpPort, path: '/openCypher', method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', te: 'trailers' } }, (rsp) => {
+        const chunks = [];
+        rsp.on('data', (c) => chunks.push(c));
+        rsp.on('end', () => resolve({ status: rsp.statusCode, headers: rsp.headers, trailers: rsp.trailers,
+          text: Buffer.concat(chunks).toString() }));
+      });
+      req.on('error', reject);
+      req.end(`query=${encodeURIComponent(query)}`);
+    });
+    let r = await get('RETURN 1 AS x');
+    assert.equal(r.headers['transfer-encoding'], 'chunked');
+    assert.deepEqual(JSON.parse(r.text), { results: [{ x: 1 }] });
+    assert.equal(r.trailers['x-neptune-status'], '200 OK');
+    r = await get('UNWIND range(1, 30000) AS i RETURN 10 / (i - 20000) AS x');
+    assert.equal(r.status, 200);
+    assert.match(r.trailers['x-neptune-status'], /^400 /);
+    const detail = JSON.parse(decodeURIComponent(r.trailers['x-neptune-detail']));
+    assert.equal(detail.code, r.trailers['x-neptune-status'].slice(4));
+    assert.ok(r.text.endsWith(JSON.stringify(detail)), 'the error document also ends the body');
+    r = await get('RETURN (');   /* an error before any row: a plain error response */
+    assert.equal(r.status, 400);
+    assert.equal(JSON.parse(r.text).code, 'MalformedQueryException');
+  });
+
   it('a client that hangs up mid-result stops the query', async () => {
     await new Promise((resolve, reject) => {
       const req = http.request({ host: '127.0.0.1', port: s.httpPort, path: '/openCypher', method: 'POST',

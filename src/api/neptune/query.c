@@ -28,6 +28,7 @@ typedef struct np_job {
     qv_http_stream *s;
     np_api api;
     bool explain;
+    bool trailers;        /* the client sent "TE: trailers": end chunked results with X-Neptune-Status */
     char *graph;          /* Analytics: the graph identifier */
     np_running run;       /* run.id is the request id */
 } np_job;
@@ -186,6 +187,38 @@ static void ok_head(np_job *j, const char *content_type) {
     resp->status = 200;
     resp->content_type = content_type;
     qv_http_response_header(resp, "x-amzn-RequestId", j->run.id);
+    if (j->trailers) qv_http_response_header(resp, "Trailer", "X-Neptune-Status, X-Neptune-Detail");
+}
+
+/* Neptune's trailers (engine 1.4.5+, when asked with "TE: trailers"): the outcome of a streamed result. */
+static void status_trailers(np_job *j, const cy_error *e) {
+    if (!e) {
+        qv_http_stream_trailer(j->s, "X-Neptune-Status", "200 OK");
+        return;
+    }
+    const np_errinfo *ei = np_error_for(e->cls);
+    bool na = j->api == NP_API_ANALYTICS;
+    char st[96];
+    snprintf(st, sizeof st, "%d %s", na ? ei->na_status : ei->status, na ? ei->na_code : ei->code);
+    qv_http_stream_trailer(j->s, "X-Neptune-Status", st);
+    qv_buf doc, enc;
+    qv_buf_init(&doc);
+    qv_buf_init(&enc);
+    np_error_body(&doc, j->api, na ? ei->na_code : ei->code, na ? ei->na_reason : NULL, e->msg, j->run.id);
+    static const char hx[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < doc.len; i++) {
+        unsigned char c = doc.data[i];
+        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            qv_buf_append_byte(&enc, c);
+        } else {
+            char x[3] = {'%', hx[c >> 4], hx[c & 15]};
+            qv_buf_append(&enc, x, 3);
+        }
+    }
+    qv_buf_append_byte(&enc, 0);
+    qv_http_stream_trailer(j->s, "X-Neptune-Detail", (const char *)enc.data);
+    qv_buf_free(&doc);
+    qv_buf_free(&enc);
 }
 
 /* Writes the rows as {"results":[...]}; returns 0, or -1 when the client went away. */
@@ -247,6 +280,11 @@ static int stream_rows(np_job *j, cy_result *r) {
                               j->api == NP_API_ANALYTICS ? ei->na_reason : NULL, err.msg, j->run.id);
             } else {
                 qv_buf_append_str(&out, "]}");
+            }
+            if (j->trailers) {   /* trailers need a chunked body, however short */
+                if (!sent) ok_head(j, "application/json;charset=UTF-8");
+                sent = true;
+                status_trailers(j, rc < 0 ? &err : NULL);
             }
             if (sent) {
                 if (qv_http_stream_send(j->s, out.data, out.len) < 0) gone = true;
@@ -381,6 +419,8 @@ void np_query_start(neptune_service *ns, const qv_http_request *req, qv_http_res
     j->api = api;
     j->explain = explain;
     j->graph = graph;
+    const char *te = qv_http_header_get(req, "te");
+    j->trailers = te && strcasestr(te, "trailers") != NULL;
     np_request_id(j->run.id);
     np_runner_submit(ns->runner, run_job, j);
 }
