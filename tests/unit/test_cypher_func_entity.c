@@ -139,10 +139,37 @@ static void test_rel_and_path_functions(void **state) {
         assert_int_equal(call1(f, names[i], qv_null()).type, QT_NULL);   /* Graph9 [3] */
 }
 
+/* Return2 [16]: labels / properties / keys of an element deleted earlier in the query fail. */
+static void test_deleted_in_transaction(void **state) {
+    fx *f = *state;
+    qv_err e;
+    gtxn *t = gtxn_begin(f->g, &e);
+    assert_non_null(t);
+    assert_int_equal(gtxn_node_delete(t, f->n1, true, &e), 0);
+    cy_fnctx ctx = {.arena = &f->a, .view = gtxn_view(t), .pos = 0};
+    const char *names[] = {"labels", "properties", "keys"};
+    for (size_t i = 0; i < 3; i++) {
+        const cy_fn *fn = cy_fn_find(names[i], strlen(names[i]));
+        qval args[] = {qv_node(f->n1)}, out;
+        cy_error err;
+        cy_error_clear(&err);
+        assert_int_equal(fn->impl(&ctx, args, 1, &out, &err), -1);
+        assert_int_equal(err.cls, CYE_ENTITY_NOT_FOUND);
+        assert_string_equal(err.detail, "DeletedEntityAccess");
+        args[0] = qv_rel(f->r);   /* detached with the node */
+        if (i) assert_int_equal(fn->impl(&ctx, args, 1, &out, &err), -1);
+        args[0] = qv_node(f->n2);   /* untouched */
+        assert_int_equal(fn->impl(&ctx, args, 1, &out, &err), 0);
+    }
+    gtxn_rollback(t);
+    assert_int_equal(call1(f, "labels", qv_node(f->n1)).len, 2);   /* the snapshot still sees it */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_node_functions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rel_and_path_functions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deleted_in_transaction, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
