@@ -29,7 +29,7 @@ const NOW = 1795317456.913938;
 const FULL = ['1', 'true', 'yes'].includes(String(process.env.QUIVER_LDBC_FULL || '').toLowerCase());
 const LIMIT = FULL ? { Person: Infinity, Forum: Infinity, Post: Infinity, Comment: Infinity }
   : SANITIZED ? { Person: Infinity, Forum: 800, Post: 3000, Comment: 3000 }
-    : { Person: Infinity, Forum: Infinity, Post: 25000, Comment: 25000 };
+    : { Person: Infinity, Forum: Infinity, Post: 15000, Comment: 15000 };
 // Relationship rows whose endpoints were not loaded (subsets only): Nodestream's MATCH skips them silently;
 // this many per shape are still sent to show it.
 const DANGLING_SENT = 300;
@@ -66,8 +66,14 @@ const REL_FILES = [
   [['Person_likes_Post', 'Person_likes_Post_1'], 'Person', 'Post', 'LIKES'],
 ];
 
-// The records Nodestream would send, and what the graph must hold afterwards.
+// The records Nodestream would send, and what the graph must hold afterwards (read once for both suites).
+let loaded = null;
 function load() {
+  if (!loaded) loaded = readAll();
+  return loaded;
+}
+
+function readAll() {
   const nodes = {};
   const ids = {};
   for (const type of NODE_FILES) {
