@@ -202,6 +202,23 @@ describe('Neptune HTTP API', () => {
     await expectSdkError(db.send(new GetOpenCypherQueryStatusCommand({ queryId: q.queryId })), 'InvalidParameterException');
   });
 
+  it('graph-notebook forms: explain=, POST /openCypher/status with cancelQuery, form-encoded /queries', async () => {
+    let r = await curl(s.httpPort, '/openCypher', ['-d', 'query=MATCH (n) RETURN n', '-d', 'explain=static']);
+    assert.equal(r.status, 200);
+    assert.match(r.headers['content-type'], /^text\/plain/);
+    assert.ok(r.body.length > 0);
+    r = await curl(s.httpPort, '/queries', ['-H', 'graphIdentifier: neo4j', '-d', 'query=RETURN 5 AS five', '-d', 'language=opencypher']);
+    assert.deepEqual(r.json, { results: [{ five: 5 }] });
+    const running = cypher(db, LONG).then(() => null, (e) => e);
+    const q = await waitFor(async () => (await curl(s.httpPort, '/openCypher/status', ['-d', 'includeWaiting=true'])).json?.queries?.[0],
+      'the query to be listed by the form endpoint');
+    r = await curl(s.httpPort, '/openCypher/status', ['-d', `queryId=${q.queryId}`]);
+    assert.equal(r.json.queryId, q.queryId);
+    r = await curl(s.httpPort, '/openCypher/status', ['-d', `queryId=${q.queryId}`, '-d', 'cancelQuery=true']);
+    assert.equal(r.status, 200, r.body);
+    assert.equal((await running)?.name, 'CancelledByUserException');
+  });
+
   it('GetEngineStatus has a numeric dbEngineVersion; explain answers text; fast reset empties the database', async () => {
     const st = await db.send(new GetEngineStatusCommand({}));
     assert.equal(st.status, 'healthy');
