@@ -13,7 +13,7 @@ import {
   dataClient, graphClient, cypher, executeQuery, expectSdkError, curl,
   ExecuteOpenCypherQueryCommand, ExecuteOpenCypherExplainQueryCommand, GetEngineStatusCommand,
   ListOpenCypherQueriesCommand, GetOpenCypherQueryStatusCommand, CancelOpenCypherQueryCommand,
-  ExecuteFastResetCommand, ListQueriesCommand, CancelQueryCommand,
+  ExecuteFastResetCommand, ListQueriesCommand, CancelQueryCommand, GetQueryCommand,
   CreateGraphCommand, ListGraphsCommand, GetGraphCommand, DeleteGraphCommand, GetGraphSummaryCommand,
 } from './lib/neptune.mjs';
 
@@ -254,9 +254,14 @@ describe('Neptune HTTP API', () => {
     const q = await waitFor(async () => (await na.send(new ListQueriesCommand({ graphIdentifier: 'neo4j', maxResults: 10 }))).queries?.[0],
       'the analytics query to be listed');
     assert.equal(q.queryString, LONG);
+    const g = await na.send(new GetQueryCommand({ graphIdentifier: 'neo4j', queryId: q.id }));
+    assert.equal(g.id, q.id);
+    assert.equal(g.state, 'RUNNING');
+    assert.equal(typeof g.elapsed, 'number');
     await na.send(new CancelQueryCommand({ graphIdentifier: 'neo4j', queryId: q.id }));
     const x = await running;
     assert.ok(x && x.name === 'ValidationException' && x.reason === 'QUERY_CANCELLED', `got ${x && x.name}`);
+    await expectSdkError(na.send(new GetQueryCommand({ graphIdentifier: 'neo4j', queryId: q.id })), 'ResourceNotFoundException', { status: 404 });
   });
 
   it('the control plane creates, lists, gets and deletes graphs that ExecuteQuery then names', async () => {

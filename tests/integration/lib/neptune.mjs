@@ -11,14 +11,14 @@ import {
   CancelOpenCypherQueryCommand, ExecuteFastResetCommand,
 } from '@aws-sdk/client-neptunedata';
 import {
-  NeptuneGraphClient, ExecuteQueryCommand, ListQueriesCommand, CancelQueryCommand,
+  NeptuneGraphClient, ExecuteQueryCommand, ListQueriesCommand, CancelQueryCommand, GetQueryCommand,
   CreateGraphCommand, ListGraphsCommand, GetGraphCommand, DeleteGraphCommand, GetGraphSummaryCommand,
 } from '@aws-sdk/client-neptune-graph';
 
 export {
   ExecuteOpenCypherQueryCommand, ExecuteOpenCypherExplainQueryCommand, GetEngineStatusCommand,
   ListOpenCypherQueriesCommand, GetOpenCypherQueryStatusCommand, CancelOpenCypherQueryCommand,
-  ExecuteFastResetCommand, ExecuteQueryCommand, ListQueriesCommand, CancelQueryCommand,
+  ExecuteFastResetCommand, ExecuteQueryCommand, ListQueriesCommand, CancelQueryCommand, GetQueryCommand,
   CreateGraphCommand, ListGraphsCommand, GetGraphCommand, DeleteGraphCommand, GetGraphSummaryCommand,
 };
 
