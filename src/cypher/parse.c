@@ -170,6 +170,7 @@ cy_query *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err) {
     cy_toks toks;
     if (cy_lex(a, text, len, &toks, err) < 0) {
         if (err) err->phase = CY_PHASE_COMPILE;
+        cy_error_locate(err, text, len);
         return NULL;
     }
     cy_parser p = {.a = a, .src = text, .len = len, .t = toks.v, .n = toks.n, .err = err};
@@ -192,6 +193,7 @@ cy_query *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err) {
     free(p.brace_end);
     if (p.failed || !q) {
         if (!p.failed) cyp_fail_at(&p, 0, "UnexpectedSyntax", "Invalid input");
+        cy_error_locate(err, text, len);
         return NULL;
     }
     return q;

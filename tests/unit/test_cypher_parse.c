@@ -58,6 +58,7 @@ static void check_errors(const ecase *c, size_t n) {
         if (c[i].msg_part && !strstr(err.msg, c[i].msg_part))
             fail_msg("query %zu: message '%s' lacks '%s'", i, err.msg, c[i].msg_part);
         assert_true(strlen(err.msg) > 0);
+        assert_true(err.line >= 1 && err.column >= 1);
         qv_arena_free(&a);
     }
 }
@@ -520,6 +521,20 @@ static void expect_depth(char *q, bool ok) {
     if (secs > 2.0) fail_msg("%s... took %.1f s", head, secs);
 }
 
+static void test_error_line_column(void **state) {
+    (void)state;
+    const char *q = "MATCH (n)\nWHERE n.x = 1\n  RETURN n.x +";
+    cy_error err;
+    qv_arena a;
+    qv_arena_init(&a);
+    assert_null(cy_parse(&a, q, (uint32_t)strlen(q), &err));
+    assert_int_equal(err.offset, (int32_t)strlen(q));
+    assert_int_equal(err.line, 3);
+    assert_int_equal(err.column, 15);
+    assert_null(cy_parse(&a, "RETURN 1 +", 10, NULL));   /* no error struct: still fails cleanly */
+    qv_arena_free(&a);
+}
+
 static void test_deep_nesting(void **state) {
     (void)state;
     const size_t big = 100000;
@@ -559,6 +574,7 @@ int main(void) {
         cmocka_unit_test(test_column_text),
         cmocka_unit_test(test_errors_literals),
         cmocka_unit_test(test_errors_structure),
+        cmocka_unit_test(test_error_line_column),
         cmocka_unit_test(test_deep_nesting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
