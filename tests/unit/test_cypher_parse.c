@@ -239,7 +239,7 @@ static void test_atoms(void **state) {
         {"MATCH (a) WHERE NOT (a)-[:T]->() AND ((a)<--() OR (a)--()) RETURN a",
          "MATCH (a) WHERE (and (not (a)-[:T]->()) (or (a)<-[]-() (a)-[]-())) RETURN a"},
         {"MATCH (a), (b) RETURN shortestPath((a)-[*]-(b))", "MATCH (a), (b) RETURN shortestPath((a)-[*1..]-(b))"},
-        {"RETURN (1), ((a)), (a) - (b), (a)-1", "RETURN 1, a, (- a b), (- a 1)"},
+        {"RETURN (1), ((a)), (a) - (b), (a)-1, (a)--1, (a)<-1, (a)<--1", "RETURN 1, a, (- a b), (- a 1), (- a -1), (< a -1), (< a (neg -1))"},
     };
     CHECK(c);
 }
