@@ -88,6 +88,25 @@ static uint32_t ident_char(const lexer *L, uint32_t i, bool start) {
 
 /* ---------------------------------------------------------------- tokens */
 
+/* openCypher's reserved words: never a variable unless backticked (labels and keys may use them). */
+static const char *const reserved_words[] = {
+    "ALL", "ASC", "ASCENDING", "BY", "CREATE", "DELETE", "DESC", "DESCENDING", "DETACH", "EXISTS",
+    "LIMIT", "MATCH", "MERGE", "ON", "OPTIONAL", "ORDER", "REMOVE", "RETURN", "SET", "SKIP", "WHERE",
+    "WITH", "UNION", "UNWIND", "AND", "AS", "CONTAINS", "DISTINCT", "ENDS", "IN", "IS", "NOT", "OR",
+    "STARTS", "XOR", "CASE", "ELSE", "END", "THEN", "WHEN", "NULL", "TRUE", "FALSE", "CONSTRAINT",
+    "DO", "FOR", "REQUIRE", "UNIQUE", "MANDATORY", "SCALAR", "OF", "ADD", "DROP", "CALL", "YIELD",
+    "FOREACH",
+};
+
+static bool is_reserved(const char *s, uint32_t n) {
+    if (n < 2 || n > 10) return false;
+    for (size_t k = 0; k < sizeof reserved_words / sizeof *reserved_words; k++) {
+        const char *w = reserved_words[k];
+        if (((w[0] ^ s[0]) & ~0x20) == 0 && strlen(w) == n && strncasecmp(w, s, n) == 0) return true;
+    }
+    return false;
+}
+
 static cy_tok *push(lexer *L, cy_toktype t, uint32_t pos, uint32_t end) {
     if (L->out->n == L->cap) {
         L->cap = L->cap ? L->cap * 2 : 64;
@@ -462,6 +481,7 @@ int cy_lex(qv_arena *a, const char *text, uint32_t len, cy_toks *out, cy_error *
             cy_tok *k = push(&L, CT_IDENT, start, L.i);
             k->text = qv_arena_strndup(a, text + start, L.i - start);
             k->tlen = L.i - start;
+            k->reserved = is_reserved(k->text, k->tlen);
         } else if (c >= 0x80) {
             int32_t cp = utf8_dec(text, len, L.i, &n);
             L.i += n;
@@ -486,10 +506,6 @@ void cy_lex_free(cy_toks *t) {
     free(t->v);
     t->v = NULL;
     t->n = 0;
-}
-
-bool cy_tok_is_kw(const cy_tok *t, const char *kw) {
-    return t->type == CT_IDENT && strcasecmp(t->text, kw) == 0;
 }
 
 void cy_tok_quote(const char *text, uint32_t len, const cy_tok *t, char *out, uint32_t outsz) {
