@@ -180,7 +180,10 @@ static cy_clause *foreach_clause(cy_parser *p) {
     while (!cyp_is(p, 0, CT_RPAREN)) {
         uint32_t pos = cyp_pos(p);
         cy_clause *b = clause(p);
-        if (!b) return NULL;
+        if (!b) {
+            cyp_fail_expected(p, "an updating clause or ')'");
+            return NULL;
+        }
         if (!is_update(b)) {
             cyp_fail_at(p, pos, "InvalidClauseComposition",
                         "Invalid input: FOREACH may only contain updating clauses (CREATE, MERGE, SET, REMOVE, "

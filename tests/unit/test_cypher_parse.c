@@ -467,6 +467,8 @@ static void test_errors_structure(void **state) {
         {"MATCH (n)", "InvalidClauseComposition", 9, "cannot conclude"},
         {"CREATE (n) MATCH (m) RETURN m", "InvalidClauseComposition", 11, "WITH is required"},
         {"FOREACH (x IN [1] | MATCH (n))", "InvalidClauseComposition", 20, NULL},
+        {"FOREACH (x IN [1] | CREATE (n) foo)", "UnexpectedSyntax", 31, "updating clause or ')'"},
+        {"FOREACH (x IN [1] | )", "UnexpectedSyntax", 20, NULL},
         {"CALL test.my.proc('Stefan', 1) YIELD *\nRETURN city, country_code", "UnexpectedSyntax", 0, "YIELD *"},
         {"MATCH (n) RETURN (n)-[]->()", "UnexpectedSyntax", 17, "predicate"},
         {"MATCH (n) WITH (n)-[]->() AS x RETURN x", "UnexpectedSyntax", 15, NULL},
