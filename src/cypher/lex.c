@@ -2,11 +2,11 @@
  *
  * Owns: character classes (ASCII and the Unicode ranges openCypher treats as whitespace or rejects as
  * symbols), literal decoding, comment and query-hint skipping.
- * Must not: know the grammar; fail on a malformed literal (that becomes a CT_ERROR token).
+ * Must not: know the grammar; fail on a malformed literal (that becomes a CT_ERROR token). Float literals go
+ * through strtod, which assumes the "C" LC_NUMERIC locale (quiver never calls setlocale).
  */
 #include "cypher/lex.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,8 +368,7 @@ static void lex_number(lexer *L) {
     uint32_t n = L->i - start;
     if (is_float) {
         char *tmp = qv_arena_strndup(L->a, s + start, n);
-        errno = 0;
-        double f = strtod(tmp, NULL);
+        double f = strtod(tmp, NULL);   /* underflow to 0 or a subnormal is fine; overflow is an error */
         if (isinf(f)) {
             push_error(L, start, L->i, "FloatingPointOverflow", "Floating point number is too large: '%s'",
                        n > 60 ? "..." : tmp);
