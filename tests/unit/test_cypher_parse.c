@@ -538,6 +538,26 @@ static void test_error_line_column(void **state) {
     qv_arena_free(&a);
 }
 
+/* The text is bounded by len, never by a NUL: the lexer must not read past it. */
+static void test_length_bounded(void **state) {
+    (void)state;
+    qv_arena a;
+    qv_arena_init(&a);
+    const char *q = "RETURN 'abc' + 1 garbage";
+    cy_query *r = cy_parse(&a, q, 16, NULL);
+    assert_non_null(r);
+    assert_string_equal(cy_ast_debug(&a, r), "RETURN (+ 'abc' 1)");
+    cy_error err;
+    assert_null(cy_parse(&a, q, 10, &err));   /* the string is cut: unterminated */
+    assert_int_equal(err.offset, 7);
+    char nul[] = {'R', 'E', 'T', 'U', 'R', 'N', ' ', '1', 0, '2'};
+    assert_null(cy_parse(&a, nul, sizeof nul, &err));   /* a NUL inside the text is an error, not an end */
+    assert_int_equal(err.offset, 8);
+    assert_null(cy_parse(&a, NULL, 0, &err));
+    assert_string_equal(err.detail, "UnexpectedSyntax");
+    qv_arena_free(&a);
+}
+
 static void test_deep_nesting(void **state) {
     (void)state;
     const size_t big = 100000;
@@ -578,6 +598,7 @@ int main(void) {
         cmocka_unit_test(test_errors_literals),
         cmocka_unit_test(test_errors_structure),
         cmocka_unit_test(test_error_line_column),
+        cmocka_unit_test(test_length_bounded),
         cmocka_unit_test(test_deep_nesting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
