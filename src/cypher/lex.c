@@ -160,16 +160,42 @@ static int skip_space(lexer *L) {
     return 0;
 }
 
-/* Neptune query hints: lines "USING QUERY: ..." before the query are skipped whole. */
+/* Whether a clause keyword starts at s[i] (a whole word): where the query begins after a hint. */
+static bool clause_word_at(const lexer *L, uint32_t i) {
+    static const char *const kws[] = {"MATCH", "OPTIONAL", "CREATE", "MERGE", "UNWIND", "WITH", "RETURN", "CALL",
+                                      "FOREACH", "USING"};
+    for (size_t k = 0; k < sizeof kws / sizeof *kws; k++) {
+        uint32_t n = (uint32_t)strlen(kws[k]);
+        if (L->len - i >= n && strncasecmp(L->s + i, kws[k], n) == 0 && ident_char(L, i + n, false) == 0) return true;
+    }
+    return false;
+}
+
+/* Neptune query hints before the query: "USING QUERY: PLANCACHE \"enabled\"" on a line of its own or as a
+ * prefix of the query's first line ("USING QUERY: assumeConsistentDataTypes=true MATCH ..."). A hint runs to
+ * the end of its line or to the first clause keyword outside quotes. */
 static int skip_hints(lexer *L) {
     for (;;) {
         if (skip_space(L) < 0) return -1;
         if (L->len - L->i < 5 || strncasecmp(L->s + L->i, "USING", 5) != 0) return 0;
-        uint32_t j = L->i + 5, k;
+        uint32_t j = L->i + 5;
         while (j < L->len && (L->s[j] == ' ' || L->s[j] == '\t')) j++;
         if (L->len - j < 6 || strncasecmp(L->s + j, "QUERY:", 6) != 0 || j == L->i + 5) return 0;
-        for (k = j + 6; k < L->len && L->s[k] != '\n'; k++) {}
-        L->i = k;
+        j += 6;
+        for (;;) {
+            while (j < L->len && (L->s[j] == ' ' || L->s[j] == '\t' || L->s[j] == ',' || L->s[j] == '\r')) j++;
+            if (j >= L->len || L->s[j] == '\n' || clause_word_at(L, j)) break;
+            if (L->s[j] == '"' || L->s[j] == '\'') {   /* a quoted value */
+                char q = L->s[j++];
+                while (j < L->len && L->s[j] != q && L->s[j] != '\n') j++;
+                if (j < L->len && L->s[j] == q) j++;
+            } else {
+                while (j < L->len && L->s[j] != ' ' && L->s[j] != '\t' && L->s[j] != '\n' && L->s[j] != ',' &&
+                       L->s[j] != '"' && L->s[j] != '\'')
+                    j++;
+            }
+        }
+        L->i = j;
     }
 }
 

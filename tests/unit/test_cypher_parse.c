@@ -147,6 +147,10 @@ static void test_nodestream_ttl_migrations_copy(void **state) {
         /* Neptune query hints and a trailing ';' */
         {"USING QUERY: PLANCACHE \"enabled\"\nMATCH (n) RETURN n;", "MATCH (n) RETURN n"},
         {"  using   query: PLANCACHE \"disabled\"\n USING QUERY: X\nRETURN 1", "RETURN 1"},
+        {"USING QUERY: assumeConsistentDataTypes \"true\" MATCH (n) RETURN n", "MATCH (n) RETURN n"},
+        {"USING QUERY: assumeConsistentDataTypes=true, PLANCACHE 'x MATCH' RETURN 1", "RETURN 1"},
+        {"USING QUERY: PLANCACHE \"enabled\"\r\nUSING QUERY:TIMEOUTMILLISECONDS 100 WITH 1 AS x RETURN x",
+         "WITH 1 AS x RETURN x"},
     };
     CHECK(c);
 }
