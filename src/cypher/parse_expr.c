@@ -2,8 +2,9 @@
  *
  * Owns: the precedence ladder (OR < XOR < AND < NOT < comparison (chained) < string/list/null predicates <
  * + - < * / % < ^ < unary + - < postfix . [] [..] :Label {map projection} < atoms), integer literals (a
- * minus sign glued to a number literal folds into it, so -9223372036854775808 is a literal). Each operator
- * applied counts against the depth limit, so long chains cannot build an AST too deep to walk. Every node
+ * minus sign glued to a number literal folds into it, so -9223372036854775808 is a literal). AND / OR / XOR
+ * chains become balanced trees; every other operator applied counts against the depth limit, so long
+ * chains cannot build an AST too deep to walk. Every node
  * gets pos/end covering its source text (projection column names are that text). Atoms: parse_atom.c.
  * Must not: check scoping or types (sema does), recurse past CY_MAX_DEPTH.
  */
@@ -28,20 +29,30 @@ static cy_expr *binary(cy_parser *p, cy_op op, cy_expr *l, cy_expr *r) {
     return e;
 }
 
-/* left-associative chains of one keyword operator */
+/* v[0] op v[1] op ... v[n-1] as a balanced tree (left half first, so three operands still group as
+ * (a op b) op c). AND, OR and XOR are associative in openCypher's three-valued logic and the operands keep
+ * their left-to-right order, so the value (and where evaluation may stop early) is that of the
+ * left-associative reading, while a chain of thousands of ORs stays shallow for every later tree walk. */
+static cy_expr *balanced(cy_parser *p, cy_op op, cy_expr **v, uint32_t n) {
+    if (n == 1) return v[0];
+    uint32_t half = (n + 1) / 2;
+    return binary(p, op, balanced(p, op, v, half), balanced(p, op, v + half, n - half));
+}
+
+/* a chain of one keyword operator: AND, OR, XOR */
 static cy_expr *kw_chain(cy_parser *p, const char *kw, cy_op op, cy_expr *(*next)(cy_parser *)) {
-    cy_expr *l = next(p);
-    uint32_t grown = 0;
-    while (l && cyp_kw(p, 0, kw)) {
+    cy_expr *first = next(p);
+    if (!first || !cyp_kw(p, 0, kw)) return p->failed ? NULL : first;
+    cy_expr **v = NULL;
+    uint32_t n = 0, cap = 0;
+    cyp_push(p, &v, &n, &cap, &first, sizeof first);
+    while (cyp_kw(p, 0, kw)) {
         cyp_next(p);
-        if (!cyp_enter(p)) return NULL;
-        grown++;
         cy_expr *r = next(p);
         if (!r) return NULL;
-        l = binary(p, op, l, r);
+        cyp_push(p, &v, &n, &cap, &r, sizeof r);
     }
-    p->depth -= grown;
-    return p->failed ? NULL : l;
+    return balanced(p, op, v, n);
 }
 
 static cy_expr *not_expr(cy_parser *p);

@@ -169,6 +169,8 @@ static void test_precedence(void **state) {
          "RETURN (in (+ a b) l), (= (is_null x) false), (is_not_null y), (is_null (in a l))"},
         {"RETURN n.s STARTS WITH 'A' AND n.s ENDS WITH 'z' OR n.s CONTAINS 'q', s =~ 'a.*'",
          "RETURN (or (and (starts_with n.s 'A') (ends_with n.s 'z')) (contains n.s 'q')), (=~ s 'a.*')"},
+        {"RETURN a OR b OR c, a AND b AND c AND d, a XOR b XOR c XOR d XOR e",
+         "RETURN (or (or a b) c), (and (and a b) (and c d)), (xor (xor (xor a b) c) (xor d e))"},
         {"RETURN NOT a = b, NOT NOT x, a OR b XOR c AND NOT d, NOT false >= false",
          "RETURN (not (= a b)), (not (not x)), (or a (xor b (and c (not d)))), (not (>= false false))"},
         {"RETURN false = true IN [true, false], NOT true IN [true]",
@@ -574,7 +576,9 @@ static void test_deep_nesting(void **state) {
     expect_depth(repeat3("RETURN ", "- ", big, "x", "", 0, ""), false);
     expect_depth(repeat3("RETURN ", "NOT ", big, "x", "", 0, ""), false);
     expect_depth(repeat3("RETURN 1", " + 1", big, "", "", 0, ""), false);
-    expect_depth(repeat3("RETURN 1", " OR 1", big, "", "", 0, ""), false);
+    expect_depth(repeat3("RETURN 1", " OR 1", big, "", "", 0, ""), true);   /* balanced: shallow */
+    expect_depth(repeat3("RETURN x = 1", " OR x = 1", big, "", "", 0, ""), true);
+    expect_depth(repeat3("RETURN ", "(1 OR ", big, "1", ")", big, ""), false);
     expect_depth(repeat3("RETURN 1", " < 1", big, "", "", 0, ""), false);
     expect_depth(repeat3("RETURN 1", " IS NULL", big, "", "", 0, ""), false);
     expect_depth(repeat3("RETURN x", ".a", big, "", "", 0, ""), false);
