@@ -1,6 +1,6 @@
 /* test_neptune_request.c — the Neptune front end's pure helpers: percent- and form-decoding, form fields,
  * USING QUERY hints, the error table (every class maps to a code; deterministic errors are 4xx), SHA-256 and
- * HMAC-SHA256 against the FIPS 180-4 and RFC 4231 vectors.
+ * HMAC-SHA256 against the FIPS 180-4 and RFC 4231 vectors, and the query-thread runner.
  * Must not: start a server (tests/integration/neptune_*.test.mjs do). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -123,6 +123,20 @@ static void test_error_docs(void **unused) {
     qv_buf_free(&r.arena);
 }
 
+static void count_task(void *arg) {
+    atomic_fetch_add((_Atomic int *)arg, 1);
+}
+
+/* More tasks than threads: all run, in order of submission per thread, and free waits for them. */
+static void test_runner(void **unused) {
+    (void)unused;
+    _Atomic int n = 0;
+    np_runner *r = np_runner_new(3);
+    for (int i = 0; i < 500; i++) assert_int_equal(np_runner_submit(r, count_task, (void *)&n), 0);
+    np_runner_free(r);
+    assert_int_equal(atomic_load(&n), 500);
+}
+
 static void hex_of(const void *d, size_t n, char out[65]) {
     uint8_t h[32];
     np_sha256(d, n, h);
@@ -169,6 +183,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_url_decode),  cmocka_unit_test(test_form_get),   cmocka_unit_test(test_skip_hints),
         cmocka_unit_test(test_error_table), cmocka_unit_test(test_error_docs),  cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_runner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -422,5 +422,9 @@ void np_query_start(neptune_service *ns, const qv_http_request *req, qv_http_res
     const char *te = qv_http_header_get(req, "te");
     j->trailers = te && strcasestr(te, "trailers") != NULL;
     np_request_id(j->run.id);
-    np_runner_submit(ns->runner, run_job, j);
+    if (np_runner_submit(ns->runner, run_job, j) < 0) {
+        np_refuse_deferred(s, api);
+        free(j->graph);
+        free(j);
+    }
 }

@@ -191,5 +191,9 @@ void np_summary(neptune_service *ns, const qv_http_request *req, qv_http_respons
     j->api = api;
     j->graph = strdup(graph_name);
     np_request_id(j->rid);
-    np_runner_submit(ns->runner, run_summary, j);
+    if (np_runner_submit(ns->runner, run_summary, j) < 0) {
+        np_refuse_deferred(s, api);
+        free(j->graph);
+        free(j);
+    }
 }

@@ -98,7 +98,10 @@ void np_system(neptune_service *ns, const qv_http_request *req, qv_http_response
                 j->ns = ns;
                 j->s = s;
                 memcpy(j->rid, rid, sizeof rid);
-                np_runner_submit(ns->runner, run_reset, j);
+                if (np_runner_submit(ns->runner, run_reset, j) < 0) {
+                    np_refuse_deferred(s, NP_API_DB);
+                    free(j);
+                }
             }
         }
     } else {
