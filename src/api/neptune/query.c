@@ -273,9 +273,8 @@ static int stream_rows(np_job *j, cy_result *r) {
         if (rc < 0 && !sent) {
             cy_fail(j, &err);
         } else {
-            if (rc < 0) {   /* mid-stream: Neptune appends the error document to the broken body */
+            if (rc < 0) {   /* mid-stream: Neptune appends the error document to the broken (unclosed) body */
                 const np_errinfo *ei = np_error_for(err.cls);
-                qv_buf_append_str(&out, "]}");
                 np_error_body(&out, j->api, j->api == NP_API_ANALYTICS ? ei->na_code : ei->code,
                               j->api == NP_API_ANALYTICS ? ei->na_reason : NULL, err.msg, j->run.id);
             } else {
