@@ -54,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     qv_arena_init(&a);
     qval params;
     qv_err err;
-    if (qjson_parse_params(&a, part[5], plen[5], &params, &err) == 0) CHECK(params.type == QT_MAP || params.type == QT_NULL);
+    if (qjson_parse_params(&a, part[5], plen[5], &params, &err) == 0)
+        CHECK(params.type == QT_MAP || params.type == QT_NULL);
     qv_arena_free(&a);
 
     neptune_service ns;

@@ -102,8 +102,9 @@ static void test_error_docs(void **unused) {
     np_cy_error_resp(&r, NP_API_DB, &e, "rid-1");
     assert_int_equal(r.status, 400);
     qv_buf_append_byte(&r.body, 0);
-    assert_string_equal((char *)r.body.data, "{\"requestId\":\"rid-1\",\"code\":\"MalformedQueryException\","
-                                             "\"detailedMessage\":\"bad \\\"input\\\"\",\"message\":\"bad \\\"input\\\"\"}");
+    assert_string_equal((char *)r.body.data,
+                        "{\"requestId\":\"rid-1\",\"code\":\"MalformedQueryException\","
+                        "\"detailedMessage\":\"bad \\\"input\\\"\",\"message\":\"bad \\\"input\\\"\"}");
     assert_int_equal(r.nheaders, 2);
     assert_string_equal(r.headers[0].value, "rid-1");
     assert_string_equal(r.headers[1].value, "MalformedQueryException");

@@ -112,7 +112,8 @@ static int decode_json(const qv_http_request *req, qv_arena *a, np_api api, np_f
     }
     if (rc) goto done;
     const char *lang = json_get_str(root, "language");
-    if (api == NP_API_ANALYTICS && lang && strcasecmp(lang, "OPEN_CYPHER") != 0 && strcasecmp(lang, "opencypher") != 0) {
+    if (api == NP_API_ANALYTICS && lang && strcasecmp(lang, "OPEN_CYPHER") != 0 &&
+        strcasecmp(lang, "opencypher") != 0) {
         rc = bad_request(f, "Unsupported query language: quiver runs OPEN_CYPHER");
         goto done;
     }

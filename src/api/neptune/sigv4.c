@@ -139,7 +139,8 @@ static bool ct_equal(const char *a, const char *b) {
 static bool amz_time(const char *s, time_t *out) {
     struct tm tm = {0};
     if (!s || strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z') return false;
-    if (sscanf(s, "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+    if (sscanf(s, "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec) != 6)
         return false;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -176,7 +177,8 @@ bool np_sigv4_check(neptune_service *ns, const qv_http_request *req, qv_http_res
     const char *auth = qv_http_header_get(req, "authorization");
     if (!auth || strncmp(auth, "AWS4-HMAC-SHA256 ", 17) != 0) return deny(resp, api, "Missing Authentication Token");
     char cred[256], signed_headers[1024], sig[80];
-    if (!auth_param(auth, "Credential", cred, sizeof cred) || !auth_param(auth, "SignedHeaders", signed_headers, sizeof signed_headers) ||
+    if (!auth_param(auth, "Credential", cred, sizeof cred) ||
+        !auth_param(auth, "SignedHeaders", signed_headers, sizeof signed_headers) ||
         !auth_param(auth, "Signature", sig, sizeof sig))
         return deny(resp, api, "Authorization header requires Credential, SignedHeaders and Signature");
     /* AKID/20261122/us-east-1/neptune-db/aws4_request */
@@ -185,7 +187,8 @@ bool np_sigv4_check(neptune_service *ns, const qv_http_request *req, qv_http_res
     for (char *p = cred, *save = NULL, *t; np < 5 && (t = strtok_r(p, "/", &save)); p = NULL) parts[np++] = t;
     if (np != 5 || strcmp(parts[4], "aws4_request") != 0)
         return deny(resp, api, "Credential should be scoped to a valid region, service and aws4_request");
-    if (!ct_equal(parts[0], ns->cfg.iam_access_key)) return deny(resp, api, "The security token included in the request is invalid");
+    if (!ct_equal(parts[0], ns->cfg.iam_access_key))
+        return deny(resp, api, "The security token included in the request is invalid");
     if (strcmp(parts[3], "neptune-db") != 0 && strcmp(parts[3], "neptune-graph") != 0)
         return deny(resp, api, "Credential should be scoped to service neptune-db or neptune-graph");
     const char *amzdate = qv_http_header_get(req, "x-amz-date");
@@ -193,7 +196,8 @@ bool np_sigv4_check(neptune_service *ns, const qv_http_request *req, qv_http_res
     if (!amz_time(amzdate, &t) || strncmp(amzdate, parts[1], 8) != 0 || strlen(parts[1]) != 8)
         return deny(resp, api, "The request must carry an x-amz-date matching the credential scope");
     time_t now = time(NULL);
-    if (t > now + MAX_SKEW_S || t < now - MAX_SKEW_S) return deny(resp, api, "Signature expired: the request time is too skewed");
+    if (t > now + MAX_SKEW_S || t < now - MAX_SKEW_S)
+        return deny(resp, api, "Signature expired: the request time is too skewed");
 
     uint8_t bh[32];
     char body_hash[65];

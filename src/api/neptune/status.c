@@ -208,7 +208,8 @@ void neptune_handle(void *ctx, const qv_http_request *req, qv_http_response *res
     if (strcasecmp(p, "/summary") == 0) {
         char *g = np_analytics_graph(req);
         if (!g)
-            np_error_resp(resp, NP_API_ANALYTICS, 400, "ValidationException", "BAD_REQUEST", "Missing graphIdentifier", NULL);
+            np_error_resp(resp, NP_API_ANALYTICS, 400, "ValidationException", "BAD_REQUEST", "Missing graphIdentifier",
+                          NULL);
         else
             np_summary(ns, req, resp, NP_API_ANALYTICS, g);
         free(g);
