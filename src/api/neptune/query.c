@@ -342,10 +342,12 @@ static void run_job(void *arg) {
     }
     size_t qlen = fl.query_len;
     const char *text = np_skip_hints(fl.query, &qlen);
+    uint64_t limit = ns->cfg.query_timeout_ms;   /* a request may ask for less time than --query-timeout, not more */
+    if (fl.timeout_ms && (!limit || fl.timeout_ms < limit)) limit = fl.timeout_ms;
     cy_query_opts opts = {
         .graph = j->api == NP_API_ANALYTICS ? j->graph : ns->cfg.default_graph,
         .params = fl.params,
-        .timeout_ms = fl.timeout_ms ? fl.timeout_ms : ns->cfg.query_timeout_ms,
+        .timeout_ms = limit,
         .memory_limit = ns->cfg.query_memory,
         .cancel = qv_http_stream_cancelled(j->s),
         .explain = j->explain || fl.explain,
