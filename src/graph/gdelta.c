@@ -242,7 +242,7 @@ uint64_t gvec_push(gdelta *d, gvec **holder, uint64_t x) {
         gdelta_retire(d, v, free);
         v = nv;
     }
-    v->a[n] = x;
+    __atomic_store_n(&v->a[n], x, __ATOMIC_RELAXED);   /* a reader may still scan a slot a rollback gave back */
     STORE(&v->n, n + 1);
     return n;
 }

@@ -235,6 +235,9 @@ void grver_free(void *p);
 /* Appends x to *holder (writer only); returns the length before. */
 uint64_t gvec_push(gdelta *d, gvec **holder, uint64_t x);
 static inline uint64_t gvec_len(const gvec *v) { return v ? LOAD(&v->n) : 0; }
+/* Entry i (< a length the reader loaded); relaxed: entries past a rollback may be rewritten meanwhile, and
+ * such entries are never visible to the reader anyway. */
+static inline uint64_t gvec_at(const uint64_t *a, uint64_t i) { return __atomic_load_n(&a[i], __ATOMIC_RELAXED); }
 void gext_insert(gdelta *d, uint64_t hash, uint64_t node);
 
 /* gval.c */

@@ -370,7 +370,7 @@ uint32_t gnode_iter_next(gnode_iter *it, uint64_t *ids, uint32_t max) {
     if (it->pos < it->end) {
         const gvec *dv = LOAD(&v->gen->lab_delta[label]);
         while (k < max && it->pos < it->end) {
-            uint64_t id = dv->a[it->pos++];
+            uint64_t id = gvec_at(dv->a, it->pos++);
             if (gv_node_live(v, id) && gview_node_has_label(v, id, label)) ids[k++] = id;
         }
     }
@@ -466,9 +466,9 @@ uint32_t gadj_iter_next(gadj_iter *it, gadj *out, uint32_t max) {
             else rel = gen->in_rel[i], other = gen->in_src[i];
             type = rel < d->base_rels ? (g->rel_type ? g->rel_type[rel] : 0) : rel_type_of(v, rel);
         } else if (it->delta_pos < it->delta_n) {
-            rel = it->delta[it->delta_pos++];
+            rel = gvec_at(it->delta, it->delta_pos++);
             const grslot *s = gdelta_rslot(v->gen, rel);
-            if (!s) continue;
+            if (!s || !gv_rel_live(v, rel)) continue;   /* before reading it: a rolled-back id may be reused */
             other = in ? s->src : s->dst;
             type = s->type;
         } else {
