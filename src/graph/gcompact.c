@@ -158,8 +158,8 @@ static void *compactor_main(void *arg) {
 }
 
 void gcompact_maybe(gdelta *d) {
-    uint64_t size = d->nodes_hwm + d->rels_hwm, want = size / 10 > 4096 ? size / 10 : 4096;
-    if (d->changes < want || d->no_auto_compact) return;
+    uint64_t tenth = d->rels_hwm / 10, min = d->compact_min ? d->compact_min : 65536;
+    if (d->compact_off || d->changes < (tenth > min ? tenth : min)) return;
     if (d->compacting) {   /* one at a time: reap the last one if it is done */
         if (!__atomic_load_n(&d->compact_done, __ATOMIC_ACQUIRE)) return;
         pthread_join(d->compactor, NULL);
@@ -171,9 +171,10 @@ void gcompact_maybe(gdelta *d) {
     if (pthread_create(&d->compactor, NULL, compactor_main, d->g) != 0) d->compacting = false;
 }
 
-void graph_set_auto_compact(graph *g, bool on) {
+void graph_set_compact_trigger(graph *g, bool on, uint64_t min_changes) {
     gdelta *d = gdelta_get(g);
     pthread_mutex_lock(&d->wmu);
-    d->no_auto_compact = !on;
+    d->compact_off = !on;
+    d->compact_min = min_changes;
     pthread_mutex_unlock(&d->wmu);
 }

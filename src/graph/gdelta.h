@@ -148,10 +148,11 @@ typedef struct gdelta {
     uint64_t nodes_hwm, rels_hwm;   /* writer's high-water marks (pending ids included) */
     uint64_t base_nodes, base_rels; /* ids below are the loader's (graph columns, ext ids, relationship arrays) */
     qv_arena vals;                  /* value payloads of written properties and ids (writer only) */
-    uint64_t changes;               /* since the last compaction (the background trigger) */
+    uint64_t changes;               /* relationships created or deleted since the last compaction */
+    uint64_t compact_min;           /* trigger at max(this (0: 65536), 10% of relationships) changes */
+    bool compact_off;
     bool compacting;                /* a background compaction thread was started (and not joined yet) */
     bool compact_done;              /* it has finished (atomic) */
-    bool no_auto_compact;           /* tests: no background trigger */
     pthread_t compactor;
 
     gxtab *ext;
@@ -258,8 +259,8 @@ uint64_t gext_hash(qval x);                    /* external ids: an int and a str
 
 /* gcompact.c */
 void gcompact_maybe(gdelta *d);                /* writer, after a commit: starts a background compaction */
-/* Turns the background trigger off (tests that count versions or generations) or back on. */
-void graph_set_auto_compact(graph *g, bool on);
+/* The background trigger: on/off, and its minimum (tests). */
+void graph_set_compact_trigger(graph *g, bool on, uint64_t min_changes);
 
 /* gindex.c */
 gpindex *gindex_find(const gview *v, gindex_entity ent, uint32_t token, uint32_t key);

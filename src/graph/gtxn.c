@@ -128,7 +128,7 @@ int gtxn_commit(gtxn *t, qv_err *err) {
     gsnap *old = d->snap;
     STORE(&d->snap, s);
     gdelta_retire(d, old, free);
-    d->changes += t->n_ch;
+    for (size_t i = 0; i < t->n_ch; i++) d->changes += t->ch[i].kind == GCH_REL_CREATE || t->ch[i].kind == GCH_REL_DELETE;
     gcompact_maybe(d);
     txn_end(t);
     return 0;

@@ -745,7 +745,7 @@ static void same(const char *a, const char *b, int line) {
 static void test_compaction(void **state) {
     (void)state;
     graph *g = base_graph();
-    graph_set_auto_compact(g, false);
+    graph_set_compact_trigger(g, false, 0);
     qv_err err;
     gtxn *t = gtxn_begin(g, &err);
     uint32_t person = gtxn_label(t, "Person", 6), age = gtxn_key(t, "age", 3);

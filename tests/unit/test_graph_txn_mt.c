@@ -109,6 +109,7 @@ static void test_writers_and_readers(void **state) {
     assert_int_equal(gtxn_node_create(t, NULL, 0, &p, 1, qv_int(2), &s.b, &err), 0);
     assert_int_equal(gtxn_commit(t, &err), 0);
 
+    graph_set_compact_trigger(s.g, true, 300);   /* compact every few hundred relationships */
     pthread_t w[WRITERS], r[READERS];
     for (int i = 0; i < READERS; i++) pthread_create(&r[i], NULL, reader, &s);
     for (int i = 0; i < WRITERS; i++) pthread_create(&w[i], NULL, writer, &s);
