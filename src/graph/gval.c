@@ -19,9 +19,7 @@ bool gvalue_storable(qval v) {
     for (uint32_t i = 0; i < v.len; i++) {
         uint8_t t = v.items[i].type;
         if (!scalar_storable(t)) return false;
-        uint8_t t0 = v.items[0].type;
-        bool num = (t == QT_INT || t == QT_FLOAT) && (t0 == QT_INT || t0 == QT_FLOAT);
-        if (t != t0 && !num) return false;
+        if (t != v.items[0].type) return false;   /* homogeneous: [1, 2.5] is not storable either */
     }
     return true;
 }

@@ -284,8 +284,9 @@ const char *gtx_type_name(uint8_t t) {
 static int check_props(const gprop *props, uint32_t n, qv_err *err) {
     for (uint32_t i = 0; i < n; i++) {
         if (!gvalue_storable(props[i].value))
-            return qv_err_set(err, QV_EINVAL, "property values must be null, booleans, numbers, strings, temporal "
-                              "values, durations, or lists of one of those (got a %s)", gtx_type_name(props[i].value.type));
+            return qv_err_set(err, QV_EINVAL, "InvalidPropertyType: property values must be null, booleans, numbers, "
+                              "strings, temporal values, durations, or lists of one of those with no nulls (got a %s)",
+                              gtx_type_name(props[i].value.type));
         if (props[i].key >= GMAX_NAMES) return qv_err_set(err, QV_EINVAL, "property key id %u is unknown", props[i].key);
     }
     return 0;

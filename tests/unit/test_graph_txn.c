@@ -733,6 +733,54 @@ static void test_version_trimming(void **state) {
     graph_free(g);
 }
 
+/* ---------- storable values are copied; the others are refused ---------- */
+
+static void test_values(void **state) {
+    (void)state;
+    graph *g = graph_new("v", "v", false, GRAPH_ID_STRING, "id");
+    qv_err err;
+    gtxn *t = gtxn_begin(g, &err);
+    uint32_t k = gtxn_key(t, "k", 1), lab = gtxn_label(t, "L", 1);
+    uint64_t n;
+    assert_int_equal(gtxn_node_create(t, &lab, 1, NULL, 0, S("n1"), &n, &err), 0);
+    qmapent me = {.key = "num", .klen = 3, .v = qv_int(1)};
+    qval map = qv_map_ref(&me, 1);
+    qval maplist = qv_list_ref(&map, 1);
+    qval mixed = qv_list_ref((qval[]){qv_int(1), qv_float(2.5)}, 2);
+    qval withnull = qv_list_ref((qval[]){qv_int(1), qv_null()}, 2);
+    assert_int_equal(gtxn_node_set_prop(t, n, k, maplist, &err), -1);
+    assert_int_equal(err.code, QV_EINVAL);
+    assert_non_null(strstr(err.msg, "InvalidPropertyType"));
+    assert_int_equal(gtxn_node_set_prop(t, n, k, map, &err), -1);
+    assert_int_equal(gtxn_node_set_prop(t, n, k, mixed, &err), -1);
+    assert_int_equal(gtxn_node_set_prop(t, n, k, withnull, &err), -1);
+    assert_int_equal(gtxn_node_set_prop(t, n, k, qv_node(n), &err), -1);
+    char buf[8] = "abc", buf2[8] = "xyz";
+    qval strs[2] = {qv_str_ref(buf, 3), qv_str_ref(buf2, 3)};
+    assert_int_equal(gtxn_node_set_prop(t, n, k, qv_list_ref(strs, 2), &err), 0);
+    qtemporal tm = {.days = 19000, .nanos = 5, .offset = 3600, .zone = "Europe/Paris"};
+    qval dt = {.type = QT_DATETIME};
+    dt.tm = &tm;
+    uint32_t k2 = gtxn_key(t, "when", 4);
+    assert_int_equal(gtxn_node_set_prop(t, n, k2, dt, &err), 0);
+    commit(t);
+    memcpy(buf, "ZZZ", 3);   /* the graph kept its own copies */
+    tm.days = 1;
+    gview *v = gview_open(g, &err);
+    qval x;
+    assert_true(gview_node_prop(v, n, k, &x));
+    assert_int_equal(x.type, QT_LIST);
+    assert_int_equal(x.len, 2);
+    assert_memory_equal(x.items[0].s, "abc", 3);
+    assert_true(gview_node_prop(v, n, k2, &x));
+    assert_int_equal(x.tm->days, 19000);
+    assert_string_equal(x.tm->zone, "Europe/Paris");
+    assert_int_equal(gview_node_by_ext_id(v, S("n1")), n);
+    assert_int_equal(gview_node_ext_id(v, n).type, QT_STRING);
+    gview_close(v);
+    graph_free(g);
+}
+
 /* ---------- compaction keeps everything and every id ---------- */
 
 static void same(const char *a, const char *b, int line) {
@@ -810,6 +858,7 @@ int main(void) {
         cmocka_unit_test(test_proploader_after_writes),
         cmocka_unit_test(test_version_trimming),
         cmocka_unit_test(test_compaction),
+        cmocka_unit_test(test_values),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
