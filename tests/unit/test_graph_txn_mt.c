@@ -28,7 +28,7 @@ typedef struct shared {
     int commits;           /* atomic */
     int writers_left;      /* atomic */
     int failures;          /* atomic */
-    char why[256];
+    char why[640];
     long snapshots;        /* atomic */
 } shared;
 
