@@ -2,8 +2,9 @@
  * an explicit relationship-id array, since ids are not in source order any more), label lists over every node,
  * version chains collapsed to one version each; swapped in with one release store, the old generation retired
  * until its readers close. Also the background trigger that runs it off the writer's path.
- * Must not: change an id, change what any snapshot reads (the new generation shows exactly the last commit),
- * or free the old generation directly. Runs holding the writer slot, so commits wait while it folds. */
+ * The build reads a snapshot (csn C) like any view, while writers go on; then, holding the writer slot, it
+ * carries over what was committed after C (newer versions, relationships created since, labels gained since)
+ * and swaps. Must not: change an id, change what any snapshot reads, or free the old generation directly. */
 #include "graph/gdelta.h"
 
 #include <stdlib.h>
@@ -82,7 +83,7 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
 
     /* one version per written node and relationship (the newest, which is all v sees: nothing is newer) */
     for (uint64_t c = 0; c < GDIR_SIZE; c++) {
-        const gnslot *ns = old->ndir[c];
+        const gnslot *ns = LOAD(&old->ndir[c]);
         for (uint64_t i = 0; ns && i < GCHUNK_SIZE; i++) {
             uint64_t id = (c << GCHUNK_BITS) | i;
             if (id >= n) break;
@@ -92,7 +93,7 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
             s->ext = ns[i].ext;
             s->ver = copy_nver(x);
         }
-        const grslot *rs = old->rdir[c];
+        const grslot *rs = LOAD(&old->rdir[c]);
         for (uint64_t i = 0; rs && i < GCHUNK_SIZE; i++) {
             uint64_t id = (c << GCHUNK_BITS) | i;
             if (id >= m) break;
@@ -133,20 +134,87 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
     return ng;
 }
 
-int graph_compact(graph *g, qv_err *err) {
-    gtxn *t = gtxn_begin(g, err);
-    if (!t) return -1;
-    gdelta *d = gdelta_get(g);
-    gview *v = gtxn_view(t);   /* it has written nothing: it sees the last commit */
-    if (d->gen->csn != d->snap->csn) {
-        ggen *ng = build(v, d->nodes_hwm, d->rels_hwm, d->snap->csn);
-        ggen *old = d->gen;
-        STORE(&d->gen, ng);
-        gdelta_retire(d, old, ggen_free);
+/* Holding the writer slot: carries what was committed after the build's snapshot c (in old) into ng. Views
+ * that open on ng have snapshots at or after the swap (ng->csn is the last commit), so only the newest version
+ * of each entity matters: it replaces the collapsed one. */
+static void catch_up(gdelta *d, const ggen *old, ggen *ng, uint64_t c, uint64_t m_c) {
+    for (uint64_t k = 0; k < GDIR_SIZE; k++) {
+        const gnslot *ns = old->ndir[k];
+        for (uint64_t i = 0; ns && i < GCHUNK_SIZE; i++) {
+            uint64_t id = (k << GCHUNK_BITS) | i;
+            if (id >= d->nodes_hwm) break;
+            const gnver *x = ns[i].ver;
+            if (!x || x->csn <= c) continue;
+            gnslot *s = gdelta_nslot_make(ng, id);
+            s->ext = ns[i].ext;
+            gnver *was = s->ver;   /* collapsed at c, or NULL: created after c */
+            s->ver = copy_nver(x);
+            uint32_t nb = 0;   /* labels at c: the collapsed version's, or the loader's for a node unwritten then */
+            const uint32_t *bl = was ? was->labels : NULL;
+            if (was) nb = was->n_labels;
+            else if (id < d->base_nodes && d->g->node_labelset) bl = graph_node_labels(d->g, id, &nb);
+            for (uint32_t l = 0; l < x->n_labels; l++) {   /* labels gained since c */
+                bool had = false;
+                for (uint32_t j = 0; j < nb && !had; j++) had = bl[j] == x->labels[l];
+                if (!had) gvec_push(d, &ng->lab_delta[x->labels[l]], id);
+            }
+            gnver_free(was);
+        }
+        const grslot *rs = old->rdir[k];
+        for (uint64_t i = 0; rs && i < GCHUNK_SIZE; i++) {
+            uint64_t id = (k << GCHUNK_BITS) | i;
+            if (id >= d->rels_hwm) break;
+            const grver *x = rs[i].ver;
+            if (!x || x->csn <= c) continue;
+            grslot *s = gdelta_rslot_make(ng, id);
+            s->src = rs[i].src;
+            s->dst = rs[i].dst;
+            s->type = rs[i].type;
+            grver_free(s->ver);
+            s->ver = copy_rver(x);
+            if (id >= m_c) {   /* created after c: not in the CSR */
+                gvec_push(d, &gdelta_nslot_make(ng, s->src)->out, id);
+                gvec_push(d, &gdelta_nslot_make(ng, s->dst)->in, id);
+            }
+        }
     }
-    gtxn_rollback(t);   /* nothing to undo: frees the writer slot */
-    return 0;
 }
+
+struct gcompaction {
+    graph *g;
+    gview *v;      /* the snapshot the build read */
+    ggen *ng;      /* NULL: nothing to fold */
+};
+
+gcompaction *gcompact_begin(graph *g, qv_err *err) {
+    gcompaction *c = qv_calloc(1, sizeof *c);
+    c->g = g;
+    c->v = gview_open(g, err);
+    if (c->v->gen->csn != c->v->snap) c->ng = build(c->v, c->v->s->n_nodes, c->v->s->n_rels, c->v->snap);
+    return c;
+}
+
+int gcompact_finish(gcompaction *c, qv_err *err) {
+    gdelta *d = gdelta_get(c->g);
+    int rc = 0;
+    gtxn *t = c->ng ? gtxn_begin(c->g, err) : NULL;
+    if (c->ng && !t) rc = -1;
+    if (t && d->gen == c->v->gen) {   /* else another compaction swapped first: drop ours */
+        catch_up(d, c->v->gen, c->ng, c->v->snap, c->v->s->n_rels);
+        c->ng->csn = d->snap->csn;
+        ggen *old = d->gen;
+        STORE(&d->gen, c->ng);
+        gdelta_retire(d, old, ggen_free);
+        c->ng = NULL;
+    }
+    ggen_free(c->ng);
+    gview_close(c->v);
+    if (t) gtxn_rollback(t);   /* nothing to undo: frees the writer slot */
+    free(c);
+    return rc;
+}
+
+int graph_compact(graph *g, qv_err *err) { return gcompact_finish(gcompact_begin(g, err), err); }
 
 /* ---- background trigger ---- */
 static void *compactor_main(void *arg) {

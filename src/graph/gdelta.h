@@ -259,6 +259,11 @@ uint64_t gext_hash(qval x);                    /* external ids: an int and a str
 
 /* gcompact.c */
 void gcompact_maybe(gdelta *d);                /* writer, after a commit: starts a background compaction */
+/* graph_compact in its two steps (tests interleave commits): the build from a snapshot, without the writer
+ * slot; then, holding it, the catch-up with what was committed meanwhile and the swap. */
+typedef struct gcompaction gcompaction;
+gcompaction *gcompact_begin(graph *g, qv_err *err);
+int gcompact_finish(gcompaction *c, qv_err *err);
 /* The background trigger: on/off, and its minimum (tests). */
 void graph_set_compact_trigger(graph *g, bool on, uint64_t min_changes);
 
