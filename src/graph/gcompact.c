@@ -206,6 +206,7 @@ int gcompact_finish(gcompaction *c, qv_err *err) {
         STORE(&d->gen, c->ng);
         gdelta_retire(d, old, ggen_free);
         c->ng = NULL;
+        __atomic_fetch_add(&d->compactions, 1, __ATOMIC_RELEASE);
     }
     ggen_free(c->ng);
     gview_close(c->v);

@@ -151,6 +151,7 @@ typedef struct gdelta {
     uint64_t changes;               /* relationships created or deleted since the last compaction */
     uint64_t compact_min;           /* trigger at max(this (0: 65536), 10% of relationships) changes */
     bool compact_off;
+    uint64_t compactions;           /* generations swapped in (atomic) */
     bool compacting;                /* a background compaction thread was started (and not joined yet) */
     bool compact_done;              /* it has finished (atomic) */
     pthread_t compactor;
