@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static gnver *copy_nver(const gnver *x) {
+static gnver *copy_nver(const gnver *x, qv_arena *a) {
     gnver *c = qv_malloc(sizeof *c + x->n_props * sizeof(gprop) + x->n_labels * sizeof(uint32_t));
     *c = *x;
     c->props = (gprop *)(c + 1);
     c->labels = (uint32_t *)(c->props + x->n_props);
-    memcpy(c->props, x->props, x->n_props * sizeof(gprop));
+    for (uint32_t i = 0; i < x->n_props; i++) c->props[i] = (gprop){x->props[i].key, gval_copy(a, x->props[i].value)};
     memcpy(c->labels, x->labels, x->n_labels * sizeof(uint32_t));
     c->cap_props = c->n_props;
     c->cap_labels = c->n_labels;
@@ -25,11 +25,11 @@ static gnver *copy_nver(const gnver *x) {
     return c;
 }
 
-static grver *copy_rver(const grver *x) {
+static grver *copy_rver(const grver *x, qv_arena *a) {
     grver *c = qv_malloc(sizeof *c + x->n_props * sizeof(gprop));
     *c = *x;
     c->props = (gprop *)(c + 1);
-    memcpy(c->props, x->props, x->n_props * sizeof(gprop));
+    for (uint32_t i = 0; i < x->n_props; i++) c->props[i] = (gprop){x->props[i].key, gval_copy(a, x->props[i].value)};
     c->cap_props = c->n_props;
     c->own_props = false;
     c->csn = 0;
@@ -90,8 +90,8 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
             const gnver *x = gv_node_ver(v, id);
             if (!x) continue;
             gnslot *s = gdelta_nslot_make(ng, id);
-            s->ext = ns[i].ext;
-            s->ver = copy_nver(x);
+            s->ext = gval_copy(&ng->vals, ns[i].ext);
+            s->ver = copy_nver(x, &ng->vals);
         }
         const grslot *rs = LOAD(&old->rdir[c]);
         for (uint64_t i = 0; rs && i < GCHUNK_SIZE; i++) {
@@ -104,7 +104,7 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
             s->src = rs[i].src;
             s->dst = rs[i].dst;
             s->type = rs[i].type;
-            s->ver = copy_rver(x);
+            s->ver = copy_rver(x, &ng->vals);
         }
     }
 
@@ -146,9 +146,9 @@ static void catch_up(gdelta *d, const ggen *old, ggen *ng, uint64_t c, uint64_t 
             const gnver *x = ns[i].ver;
             if (!x || x->csn <= c) continue;
             gnslot *s = gdelta_nslot_make(ng, id);
-            s->ext = ns[i].ext;
+            s->ext = gval_copy(&ng->vals, ns[i].ext);
             gnver *was = s->ver;   /* collapsed at c, or NULL: created after c */
-            s->ver = copy_nver(x);
+            s->ver = copy_nver(x, &ng->vals);
             uint32_t nb = 0;   /* labels at c: the collapsed version's, or the loader's for a node unwritten then */
             const uint32_t *bl = was ? was->labels : NULL;
             if (was) nb = was->n_labels;
@@ -171,7 +171,7 @@ static void catch_up(gdelta *d, const ggen *old, ggen *ng, uint64_t c, uint64_t 
             s->dst = rs[i].dst;
             s->type = rs[i].type;
             grver_free(s->ver);
-            s->ver = copy_rver(x);
+            s->ver = copy_rver(x, &ng->vals);
             if (id >= m_c) {   /* created after c: not in the CSR */
                 gvec_push(d, &gdelta_nslot_make(ng, s->src)->out, id);
                 gvec_push(d, &gdelta_nslot_make(ng, s->dst)->in, id);

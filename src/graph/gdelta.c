@@ -24,6 +24,7 @@ ggen *ggen_new(void) {
     gen->ndir = qv_calloc(GDIR_SIZE, sizeof *gen->ndir);
     gen->rdir = qv_calloc(GDIR_SIZE, sizeof *gen->rdir);
     gen->lab_delta = qv_calloc(GMAX_NAMES, sizeof *gen->lab_delta);
+    qv_arena_init(&gen->vals);
     return gen;
 }
 
@@ -53,6 +54,7 @@ void ggen_free(void *p) {
     for (uint32_t l = 0; l < gen->n_blab; l++) free(gen->blab[l]);
     free(gen->blab);
     free(gen->blab_n);
+    qv_arena_free(&gen->vals);
     if (gen->owned) {
         free((void *)gen->out_off);
         free((void *)gen->in_off);

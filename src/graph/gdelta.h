@@ -98,6 +98,7 @@ typedef struct ggen {
     uint64_t **blab;
     uint64_t *blab_n;
     gvec **lab_delta;               /* GMAX_NAMES holders */
+    qv_arena vals;                  /* payloads of property values and ids written in this generation (writer) */
 } ggen;
 
 /* Property index: distinct values -> posting vectors of entity ids (verified on read). */
@@ -147,7 +148,7 @@ typedef struct gdelta {
     ggen *gen;                      /* published: the current generation */
     uint64_t nodes_hwm, rels_hwm;   /* writer's high-water marks (pending ids included) */
     uint64_t base_nodes, base_rels; /* ids below are the loader's (graph columns, ext ids, relationship arrays) */
-    qv_arena vals;                  /* value payloads of written properties and ids (writer only) */
+    qv_arena vals;                  /* index keys and token names (writer only; property values: ggen.vals) */
     uint64_t changes;               /* relationships created or deleted since the last compaction */
     uint64_t compact_min;           /* trigger at max(this (0: 65536), 10% of relationships) changes */
     bool compact_off;
@@ -244,6 +245,7 @@ void gext_insert(gdelta *d, uint64_t hash, uint64_t node);
 
 /* gval.c */
 bool gval_eq(qval a, qval b);                  /* openCypher '=' is true (storable values) */
+bool gval_same(qval a, qval b);                /* the very same value: type and every field (SET can be skipped) */
 uint64_t gval_hash(qval v);                    /* consistent with gval_eq (1 and 1.0 hash alike) */
 qval gval_copy(qv_arena *a, qval v);           /* deep copy of a storable value */
 qval gcol_value(const gcolumn *c, uint64_t row, qv_arena *a);   /* a base column cell (caller checked presence) */

@@ -93,6 +93,30 @@ bool gval_eq(qval a, qval b) {
     }
 }
 
+bool gval_same(qval a, qval b) {
+    if (a.type != b.type) return false;
+    switch (a.type) {
+    case QT_NULL: return true;
+    case QT_BOOL: return a.b == b.b;
+    case QT_INT: return a.i == b.i;
+    case QT_FLOAT: return memcmp(&a.f, &b.f, sizeof a.f) == 0;
+    case QT_STRING: return a.len == b.len && (a.len == 0 || memcmp(a.s, b.s, a.len) == 0);
+    case QT_LIST:
+        if (a.len != b.len) return false;
+        for (uint32_t i = 0; i < a.len; i++)
+            if (!gval_same(a.items[i], b.items[i])) return false;
+        return true;
+    case QT_DATE: case QT_LOCALTIME: case QT_TIME: case QT_LOCALDATETIME: case QT_DATETIME:
+        return a.tm->days == b.tm->days && a.tm->nanos == b.tm->nanos && a.tm->offset == b.tm->offset &&
+               (a.tm->zone == b.tm->zone || (a.tm->zone && b.tm->zone && strcmp(a.tm->zone, b.tm->zone) == 0));
+    case QT_DURATION:
+        return a.dur->months == b.dur->months && a.dur->days == b.dur->days && a.dur->seconds == b.dur->seconds &&
+               a.dur->nanos == b.dur->nanos;
+    default:
+        return false;
+    }
+}
+
 uint64_t gval_hash(qval v) {
     switch (v.type) {
     case QT_BOOL: return qv_hash_u64(0xb001 + v.b);

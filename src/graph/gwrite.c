@@ -129,7 +129,7 @@ static gnver *node_cow(gtxn *t, uint64_t id) {
         bool have = false;
         for (uint32_t j = 0; j < np && !have; j++) have = h->props[j].key == c->key;
         if (have || !gcolumn_has(c, id)) continue;
-        x->props[x->n_props++] = (gprop){c->key, gcol_value(c, id, &d->vals)};
+        x->props[x->n_props++] = (gprop){c->key, gcol_value(c, id, &d->gen->vals)};
     }
     if (x->n_props > np) qsort(x->props, x->n_props, sizeof *x->props, gprop_cmp);
     x->ncols = nc > (int)from ? (uint32_t)nc : from;
@@ -155,7 +155,7 @@ static grver *rel_cow(gtxn *t, uint64_t id) {
     x->n_props = np;
     for (int i = 0; base && i < g->n_rel_cols; i++)
         if (gcolumn_has(&g->rel_cols[i], id))
-            x->props[x->n_props++] = (gprop){g->rel_cols[i].key, gcol_value(&g->rel_cols[i], id, &d->vals)};
+            x->props[x->n_props++] = (gprop){g->rel_cols[i].key, gcol_value(&g->rel_cols[i], id, &d->gen->vals)};
     if (base && x->n_props > 1) qsort(x->props, x->n_props, sizeof *x->props, gprop_cmp);
     x->deleted = h ? h->deleted : false;
     x->csn = t->csn;
@@ -348,9 +348,9 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
     for (uint32_t i = 0; i < n_props; i++)
         if (!qv_is_null(props[i].value))
             props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, props[i].key,
-                      gval_copy(&d->vals, props[i].value));
+                      gval_copy(&d->gen->vals, props[i].value));
     gnslot *s = gdelta_nslot_make(d->gen, id);
-    s->ext = gval_copy(&d->vals, ext_id);
+    s->ext = gval_copy(&d->gen->vals, ext_id);
     x->csn = t->csn;
     x->older = NULL;
     STORE(&s->ver, x);
@@ -420,6 +420,10 @@ int gtxn_node_set_prop(gtxn *t, uint64_t node, uint32_t key, qval value, qv_err 
     qval old;
     bool had = gview_node_prop(&t->view, node, key, &old);
     if (!had && qv_is_null(value)) return 0;
+    if (had && gval_same(old, value)) {   /* nothing changes: no version, no copy (MERGE ... SET of the same data) */
+        gtx_change(t, (gchange){.kind = GCH_NODE_SET, .id = node, .token = key, .value = old});
+        return 0;
+    }
     uint32_t ls[64], nl = gview_node_labels(&t->view, node, ls, 64);
     if (nl > 64) {   /* rare: read them from the version itself */
         gnver *x = node_cow(t, node);
@@ -428,7 +432,7 @@ int gtxn_node_set_prop(gtxn *t, uint64_t node, uint32_t key, qval value, qv_err 
         return -1;
     }
     gnver *x = node_cow(t, node);
-    qval kept = qv_is_null(value) ? value : gval_copy(&t->d->vals, value);
+    qval kept = qv_is_null(value) ? value : gval_copy(&t->d->gen->vals, value);
     props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, key, kept);
     if (!qv_is_null(kept) && !(had && old.type == kept.type && gval_eq(old, kept)))
         index_node(t, node, x->labels, x->n_labels, key, kept);
@@ -491,7 +495,7 @@ int gtxn_rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gp
     for (uint32_t i = 0; i < n_props; i++)
         if (!qv_is_null(props[i].value))
             props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, props[i].key,
-                      gval_copy(&d->vals, props[i].value));
+                      gval_copy(&d->gen->vals, props[i].value));
     grslot *s = gdelta_rslot_make(d->gen, id);
     s->src = src;
     s->dst = dst;
@@ -527,11 +531,15 @@ int gtxn_rel_set_prop(gtxn *t, uint64_t rel, uint32_t key, qval value, qv_err *e
     qval old;
     bool had = gview_rel_prop(&t->view, rel, key, &old);
     if (!had && qv_is_null(value)) return 0;
+    if (had && gval_same(old, value)) {
+        gtx_change(t, (gchange){.kind = GCH_REL_SET, .id = rel, .token = key, .value = old});
+        return 0;
+    }
     uint64_t s, dd;
     uint32_t type;
     gview_rel_info(&t->view, rel, &s, &dd, &type);
     grver *x = rel_cow(t, rel);
-    qval kept = qv_is_null(value) ? value : gval_copy(&t->d->vals, value);
+    qval kept = qv_is_null(value) ? value : gval_copy(&t->d->gen->vals, value);
     props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, key, kept);
     if (!qv_is_null(kept) && !(had && old.type == kept.type && gval_eq(old, kept))) index_rel(t, rel, type, key, kept);
     gtx_change(t, (gchange){.kind = GCH_REL_SET, .id = rel, .token = key, .value = kept});
