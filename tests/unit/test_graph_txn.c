@@ -728,8 +728,27 @@ static void test_version_trimming(void **state) {
         commit(t);
     }
     assert_true(chain_len(g, 0) <= 3);
+    int len = chain_len(g, 0);
+    uint64_t head = gdelta_nslot(g->delta->gen, 0)->ver->csn;
+    gtxn *t = gtxn_begin(g, &err);   /* the very same value again: recorded, but no new version */
+    assert_int_equal(gtxn_node_set_prop(t, 0, age, qv_int(4), &err), 0);
+    size_t nch;
+    const gchange *ch = gtxn_changes(t, &nch);
+    assert_int_equal(nch, 1);
+    assert_int_equal(ch[0].kind, GCH_NODE_SET);
+    assert_int_equal(ch[0].value.i, 4);
+    commit(t);
+    assert_int_equal(chain_len(g, 0), len);
+    assert_int_equal(gdelta_nslot(g->delta->gen, 0)->ver->csn, head);
+    t = gtxn_begin(g, &err);   /* 4.0 is equal, not the same: a new version */
+    assert_int_equal(gtxn_node_set_prop(t, 0, age, qv_float(4.0), &err), 0);
+    commit(t);
+    assert_true(gdelta_nslot(g->delta->gen, 0)->ver->csn > head);
     gview *v = gview_open(g, &err);
     assert_int_equal(iprop(v, 0, "age"), 4);
+    qval x;
+    assert_true(gview_node_prop(v, 0, age, &x));
+    assert_int_equal(x.type, QT_FLOAT);
     gview_close(v);
     graph_free(g);
 }
