@@ -275,3 +275,22 @@ void gext_insert(gdelta *d, uint64_t hash, uint64_t node) {
     }
     ext_place(t, hash, node);
 }
+
+/* Heap held by the delta, roughly (versions are counted per slot chunk, not one by one): for /status. */
+uint64_t gdelta_memory_bytes(gdelta *d) {
+    uint32_t pin = gdelta_pin(d);
+    const ggen *gen = LOAD(&d->gen);
+    uint64_t b = sizeof *d + sizeof *gen + 2 * GDIR_SIZE * sizeof(void *) + GMAX_NAMES * sizeof(gvec *);
+    b += __atomic_load_n(&d->vals.total, __ATOMIC_RELAXED) + __atomic_load_n(&gen->vals.total, __ATOMIC_RELAXED);
+    uint64_t nodes = LOAD(&d->snap)->n_nodes, rels = LOAD(&d->snap)->n_rels;
+    for (uint64_t c = 0; c <= (nodes >> GCHUNK_BITS) && c < GDIR_SIZE; c++)
+        if (LOAD(&gen->ndir[c])) b += GCHUNK_SIZE * sizeof(gnslot);
+    for (uint64_t c = 0; c <= (rels >> GCHUNK_BITS) && c < GDIR_SIZE; c++)
+        if (LOAD(&gen->rdir[c])) b += GCHUNK_SIZE * sizeof(grslot);
+    for (uint32_t l = 0; l < gen->n_blab; l++) b += gen->blab_n[l] * sizeof(uint64_t);
+    if (gen->owned) b += (gen->n_csr + 1) * 16 + (gen->out_off[gen->n_csr]) * 16;
+    const gxtab *x = LOAD(&d->ext);
+    if (x) b += (x->mask + 1) * sizeof(gxent);
+    gdelta_unpin(d, pin);
+    return b;
+}

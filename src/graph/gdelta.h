@@ -220,6 +220,7 @@ struct gtxn {
 gdelta *gdelta_get(graph *g);                         /* creates it on first use */
 gsnap *gdelta_snap_new(uint32_t n_labels, uint32_t n_types);   /* zeroed counts; free() frees it */
 void gdelta_free(gdelta *d);
+uint64_t gdelta_memory_bytes(gdelta *d);              /* any thread */
 uint32_t gdelta_pin(gdelta *d);
 void gdelta_unpin(gdelta *d, uint32_t slot);
 void gdelta_retire(gdelta *d, void *p, void (*fn)(void *));   /* writer only */
