@@ -43,6 +43,13 @@ graph *gview_graph(const gview *v) { return v->g; }
 
 uint64_t gv_nodes_end(const gview *v) { return v->t ? v->d->nodes_hwm : v->s->n_nodes; }
 uint64_t gv_rels_end(const gview *v) { return v->t ? v->d->rels_hwm : v->s->n_rels; }
+uint64_t gview_node_id_end(gview *v) { return gv_nodes_end(v); }
+uint64_t gview_rel_id_end(gview *v) { return gv_rels_end(v); }
+
+bool graph_has_writes(graph *g) {
+    const gdelta *d = LOAD(&g->delta);
+    return d && LOAD(&d->snap)->csn > 0;
+}
 
 const gnver *gv_node_ver(const gview *v, uint64_t id) {
     const gnslot *s = gdelta_nslot(v->gen, id);
