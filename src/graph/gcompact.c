@@ -97,7 +97,7 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
         for (uint64_t i = 0; rs && i < GCHUNK_SIZE; i++) {
             uint64_t id = (c << GCHUNK_BITS) | i;
             if (id >= m) break;
-            const grver *x = rs[i].ver;
+            const grver *x = LOAD(&rs[i].ver);   /* the writer may be stamping a newer one */
             while (x && x->csn > v->snap) x = x->older;
             if (!x) continue;
             grslot *s = gdelta_rslot_make(ng, id);
