@@ -139,9 +139,7 @@ void gtx_change(gtxn *t, gchange c) { GPUSH(t->ch, t->n_ch, t->cap_ch, c); }
 
 static uint32_t intern(gtxn *t, qv_strtab *tab, int kind, const char *name, size_t len) {
     graph *g = t->g;
-    pthread_rwlock_rdlock(&g->cols_lock);
-    int64_t f = qv_strtab_find(tab, name, len);
-    pthread_rwlock_unlock(&g->cols_lock);
+    int64_t f = qv_strtab_find(tab, name, len);   /* no lock: only the writer (this thread) changes names */
     if (f >= 0) return (uint32_t)f;
     pthread_rwlock_wrlock(&g->cols_lock);
     uint32_t id = qv_strtab_intern(tab, name, len);

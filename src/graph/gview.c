@@ -80,7 +80,10 @@ bool gv_rel_live(const gview *v, uint64_t id) {
 }
 
 /* ---- names ---- */
+/* Names are interned only by the writer, under cols_lock held for writing: other views read them under the
+ * lock, the transaction's own view (the writer's thread) needs none. */
 static int64_t name_id(gview *v, const qv_strtab *t, const char *s, size_t n) {
+    if (v->t) return qv_strtab_find(t, s, n);
     pthread_rwlock_rdlock(&v->g->cols_lock);
     int64_t id = qv_strtab_find(t, s, n);
     pthread_rwlock_unlock(&v->g->cols_lock);
@@ -88,6 +91,7 @@ static int64_t name_id(gview *v, const qv_strtab *t, const char *s, size_t n) {
 }
 
 static const char *name_of(gview *v, const qv_strtab *t, uint32_t id) {
+    if (v->t) return id < t->count ? t->names[id] : NULL;
     pthread_rwlock_rdlock(&v->g->cols_lock);
     const char *s = id < t->count ? t->names[id] : NULL;
     pthread_rwlock_unlock(&v->g->cols_lock);
@@ -95,6 +99,7 @@ static const char *name_of(gview *v, const qv_strtab *t, uint32_t id) {
 }
 
 static uint32_t name_count(gview *v, const qv_strtab *t) {
+    if (v->t) return t->count;
     pthread_rwlock_rdlock(&v->g->cols_lock);
     uint32_t n = t->count;
     pthread_rwlock_unlock(&v->g->cols_lock);
