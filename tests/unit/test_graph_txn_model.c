@@ -2,7 +2,8 @@
  * deletes, DETACH, properties, labels, relationships) in transactions that commit or roll back, with
  * compactions in between, on an empty graph and on a loader-built one; after every transaction each node and
  * relationship, every count, label scan, expansion (every direction, with a type), external-id lookup and
- * index seek must match the model exactly. */
+ * index seek must match the model exactly, and writes that would break the uniqueness constraint on (L1, k0)
+ * must fail, exactly those. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -214,6 +215,17 @@ static void check(gview *v, const model *m) {
 }
 
 /* ---- random transactions ---- */
+/* The uniqueness constraint on (L1, k0): would node `self` with value v under it clash with another? */
+static int clashes;   /* writes refused by the constraint (the test must see some) */
+
+static bool clash(const model *m, uint64_t self, int64_t v) {
+    for (uint64_t id = 0; id < m->nn; id++) {
+        const mnode *x = &m->n[id];
+        if (id != self && x->live && (x->labels & 2) && x->has[0] && x->val[0] == v) return true;
+    }
+    return false;
+}
+
 static void step(gtxn *t, model *m, unsigned *seed) {
     qv_err err;
     uint64_t id;
@@ -233,7 +245,14 @@ static void step(gtxn *t, model *m, unsigned *seed) {
         int64_t v = rand_r(seed) % 12;
         gprop p = {K[0], mval(v)};
         int64_t ext = rand_r(seed) % 2 ? 1000 + (int64_t)m->nn : -1;
-        assert_int_equal(gtxn_node_create(t, labs, nl, &p, 1, ext >= 0 ? qv_int(ext) : qv_null(), &id, &err), 0);
+        int rc = gtxn_node_create(t, labs, nl, &p, 1, ext >= 0 ? qv_int(ext) : qv_null(), &id, &err);
+        if ((mask & 2) && clash(m, UINT64_MAX, v)) {
+            assert_int_equal(rc, -1);
+            assert_int_equal(err.code, QV_ECONSTRAINT);
+            clashes++;
+            break;
+        }
+        assert_int_equal(rc, 0);
         assert_int_equal(id, m->nn);
         m->n[id] = (mnode){.live = true, .labels = mask, .has = {true}, .val = {v}, .ext = ext};
         m->nn++;
@@ -269,6 +288,12 @@ static void step(gtxn *t, model *m, unsigned *seed) {
             assert_int_equal(rc, -1);
             break;
         }
+        if (k == 0 && !rm && (m->n[node].labels & 2) && clash(m, node, v)) {
+            assert_int_equal(rc, -1);
+            assert_int_equal(err.code, QV_ECONSTRAINT);
+            clashes++;
+            break;
+        }
         assert_int_equal(rc, 0);
         m->n[node].has[k] = !rm;
         m->n[node].val[k] = v;
@@ -280,6 +305,13 @@ static void step(gtxn *t, model *m, unsigned *seed) {
         int rc = add ? gtxn_node_add_label(t, node, L[l], &err) : gtxn_node_remove_label(t, node, L[l], &err);
         if (!m->n[node].live) {
             assert_int_equal(rc, -1);
+            break;
+        }
+        const mnode *x = &m->n[node];
+        if (add && l == 1 && !(x->labels & 2) && x->has[0] && clash(m, node, x->val[0])) {
+            assert_int_equal(rc, -1);
+            assert_int_equal(err.code, QV_ECONSTRAINT);
+            clashes++;
             break;
         }
         assert_int_equal(rc, 0);
@@ -345,7 +377,9 @@ static void run(graph *g, model *m, unsigned seed) {
     for (int i = 0; i < NK; i++) snprintf(name, sizeof name, "k%d", i), K[i] = gtxn_key(t, name, strlen(name));
     for (int i = 0; i < NT; i++) snprintf(name, sizeof name, "T%d", i), T[i] = gtxn_type(t, name, strlen(name));
     assert_int_equal(gtxn_create_index(t, "by_k0", GINDEX_NODE, L[0], K[0], false, &err), 0);
+    assert_int_equal(gtxn_create_unique(t, "l1_k0", L[1], K[0], false, &err), 0);
     assert_int_equal(gtxn_commit(t, &err), 0);
+    clashes = 0;
     model *saved = malloc(sizeof *saved);
     gview *old = gview_open(g, &err);
     model *old_m = malloc(sizeof *old_m);
@@ -377,6 +411,7 @@ static void run(graph *g, model *m, unsigned seed) {
     gview_close(old);
     free(old_m);
     free(saved);
+    assert_true(clashes > 0);
 }
 
 static void test_model_empty(void **state) {
