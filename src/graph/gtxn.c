@@ -135,7 +135,21 @@ int gtxn_commit(gtxn *t, qv_err *err) {
 }
 
 /* ---- names ---- */
-void gtx_change(gtxn *t, gchange c) { GPUSH(t->ch, t->n_ch, t->cap_ch, c); }
+/* Fields are stored one by one: a compound literal passed by value costs a store-forwarding stall per change. */
+void gtx_change(gtxn *t, uint8_t kind, uint8_t aux, uint32_t token, uint64_t id, uint64_t src, uint64_t dst, qval value) {
+    if (t->n_ch == t->cap_ch) {
+        t->cap_ch = t->cap_ch ? t->cap_ch * 2 : 64;
+        t->ch = qv_realloc(t->ch, t->cap_ch * sizeof *t->ch);
+    }
+    gchange *c = &t->ch[t->n_ch++];
+    c->kind = kind;
+    c->aux = aux;
+    c->token = token;
+    c->id = id;
+    c->src = src;
+    c->dst = dst;
+    c->value = value;
+}
 
 static uint32_t intern(gtxn *t, qv_strtab *tab, int kind, const char *name, size_t len) {
     graph *g = t->g;
@@ -152,8 +166,7 @@ static uint32_t intern(gtxn *t, qv_strtab *tab, int kind, const char *name, size
         g->type_count[id] = 0;
     }
     pthread_rwlock_unlock(&g->cols_lock);
-    gtx_change(t, (gchange){.kind = GCH_TOKEN, .aux = (uint8_t)kind, .token = id,
-                            .value = gval_copy(&t->d->vals, qv_str_ref(name, (uint32_t)len))});
+    gtx_change(t, GCH_TOKEN, (uint8_t)kind, id, 0, 0, 0, gval_copy(&t->d->vals, qv_str_ref(name, (uint32_t)len)));
     return id;
 }
 
@@ -258,8 +271,7 @@ static int add_index(gtxn *t, const char *name, gindex_entity ent, uint32_t toke
     }
     d->idx[d->n_idx] = ix;
     STORE(&d->n_idx, d->n_idx + 1);
-    gtx_change(t, (gchange){.kind = unique ? GCH_CONSTRAINT_CREATE : GCH_INDEX_CREATE, .aux = (uint8_t)ent,
-                            .token = token, .id = key, .value = qv_str_ref(ix->name, (uint32_t)strlen(ix->name))});
+    gtx_change(t, unique ? GCH_CONSTRAINT_CREATE : GCH_INDEX_CREATE, (uint8_t)ent, token, key, 0, 0, qv_str_ref(ix->name, (uint32_t)strlen(ix->name)));
     return 0;
 }
 
@@ -284,8 +296,7 @@ static int drop(gtxn *t, const char *name, bool constraint, bool if_exists, qv_e
     }
     STORE(&ix->dropped_csn, t->csn);
     GPUSH(t->dropped, t->n_dropped, t->cap_dropped, ix);
-    gtx_change(t, (gchange){.kind = constraint ? GCH_CONSTRAINT_DROP : GCH_INDEX_DROP, .aux = (uint8_t)ix->entity,
-                            .token = ix->token, .id = ix->key, .value = qv_str_ref(ix->name, (uint32_t)strlen(ix->name))});
+    gtx_change(t, constraint ? GCH_CONSTRAINT_DROP : GCH_INDEX_DROP, (uint8_t)ix->entity, ix->token, ix->key, 0, 0, qv_str_ref(ix->name, (uint32_t)strlen(ix->name)));
     return 0;
 }
 

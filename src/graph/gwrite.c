@@ -58,7 +58,8 @@ static void props_set(gprop **props, uint32_t *n, uint32_t *cap, bool *own, uint
         *own = true;
     }
     memmove(&p[lo + 1], &p[lo], (*n - lo) * sizeof *p);
-    p[lo] = (gprop){key, value};
+    p[lo].key = key;
+    p[lo].value = value;
     (*n)++;
 }
 
@@ -358,15 +359,15 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
     GPUSH(t->cow_n, t->n_cow_n, t->cap_cow_n, id);
     gext_insert(d, gext_hash(s->ext), id);
     t->node_count++;
-    gtx_change(t, (gchange){.kind = GCH_NODE_CREATE, .id = id, .value = s->ext});
+    gtx_change(t, GCH_NODE_CREATE, 0, 0, id, 0, 0, s->ext);
     for (uint32_t i = 0; i < x->n_labels; i++) {
         label_count_add(t, x->labels[i], 1);
         label_list_add(t, id, x->labels[i], NULL);
-        gtx_change(t, (gchange){.kind = GCH_LABEL_ADD, .id = id, .token = x->labels[i]});
+        gtx_change(t, GCH_LABEL_ADD, 0, x->labels[i], id, 0, 0, qv_null());
     }
     for (uint32_t i = 0; i < x->n_props; i++) {
         index_node(t, id, x->labels, x->n_labels, x->props[i].key, x->props[i].value);
-        gtx_change(t, (gchange){.kind = GCH_NODE_SET, .id = id, .token = x->props[i].key, .value = x->props[i].value});
+        gtx_change(t, GCH_NODE_SET, 0, x->props[i].key, id, 0, 0, x->props[i].value);
     }
     *out = id;
     return 0;
@@ -384,7 +385,7 @@ int gtxn_rel_delete(gtxn *t, uint64_t rel, qv_err *err) {
     x->deleted = true;
     t->rel_count--;
     type_count_add(t, type, -1);
-    gtx_change(t, (gchange){.kind = GCH_REL_DELETE, .id = rel, .src = s, .dst = dd, .token = type});
+    gtx_change(t, GCH_REL_DELETE, 0, type, rel, s, dd, qv_null());
     return 0;
 }
 
@@ -409,7 +410,7 @@ int gtxn_node_delete(gtxn *t, uint64_t node, bool detach, qv_err *err) {
     x->deleted = true;
     t->node_count--;
     for (uint32_t i = 0; i < x->n_labels; i++) label_count_add(t, x->labels[i], -1);
-    gtx_change(t, (gchange){.kind = GCH_NODE_DELETE, .id = node, .value = gview_node_ext_id(&t->view, node)});
+    gtx_change(t, GCH_NODE_DELETE, 0, 0, node, 0, 0, gview_node_ext_id(&t->view, node));
     return 0;
 }
 
@@ -421,7 +422,7 @@ int gtxn_node_set_prop(gtxn *t, uint64_t node, uint32_t key, qval value, qv_err 
     bool had = gview_node_prop(&t->view, node, key, &old);
     if (!had && qv_is_null(value)) return 0;
     if (had && gval_same(old, value)) {   /* nothing changes: no version, no copy (MERGE ... SET of the same data) */
-        gtx_change(t, (gchange){.kind = GCH_NODE_SET, .id = node, .token = key, .value = old});
+        gtx_change(t, GCH_NODE_SET, 0, key, node, 0, 0, old);
         return 0;
     }
     uint32_t ls[64], nl = gview_node_labels(&t->view, node, ls, 64);
@@ -436,7 +437,7 @@ int gtxn_node_set_prop(gtxn *t, uint64_t node, uint32_t key, qval value, qv_err 
     props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, key, kept);
     if (!qv_is_null(kept) && !(had && old.type == kept.type && gval_eq(old, kept)))
         index_node(t, node, x->labels, x->n_labels, key, kept);
-    gtx_change(t, (gchange){.kind = GCH_NODE_SET, .id = node, .token = key, .value = kept});
+    gtx_change(t, GCH_NODE_SET, 0, key, node, 0, 0, kept);
     return 0;
 }
 
@@ -444,7 +445,7 @@ int gtxn_node_clear_props(gtxn *t, uint64_t node, qv_err *err) {
     if (!gv_node_live(&t->view, node)) return node_missing(t, node, err);
     gnver *x = node_cow(t, node);
     x->n_props = 0;
-    gtx_change(t, (gchange){.kind = GCH_NODE_CLEAR, .id = node});
+    gtx_change(t, GCH_NODE_CLEAR, 0, 0, node, 0, 0, qv_null());
     return 0;
 }
 
@@ -466,7 +467,7 @@ int gtxn_node_add_label(gtxn *t, uint64_t node, uint32_t label, qv_err *err) {
     label_count_add(t, label, 1);
     label_list_add(t, node, label, x->older);
     for (uint32_t i = 0; i < x->n_props; i++) index_node(t, node, &label, 1, x->props[i].key, x->props[i].value);
-    gtx_change(t, (gchange){.kind = GCH_LABEL_ADD, .id = node, .token = label});
+    gtx_change(t, GCH_LABEL_ADD, 0, label, node, 0, 0, qv_null());
     return 0;
 }
 
@@ -476,7 +477,7 @@ int gtxn_node_remove_label(gtxn *t, uint64_t node, uint32_t label, qv_err *err) 
     gnver *x = node_cow(t, node);
     labels_set(x, label, false);
     label_count_add(t, label, -1);
-    gtx_change(t, (gchange){.kind = GCH_LABEL_REMOVE, .id = node, .token = label});
+    gtx_change(t, GCH_LABEL_REMOVE, 0, label, node, 0, 0, qv_null());
     return 0;
 }
 
@@ -509,10 +510,10 @@ int gtxn_rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gp
     push_undo(t, &gdelta_nslot_make(d->gen, dst)->in, id);
     t->rel_count++;
     type_count_add(t, type, 1);
-    gtx_change(t, (gchange){.kind = GCH_REL_CREATE, .id = id, .src = src, .dst = dst, .token = type});
+    gtx_change(t, GCH_REL_CREATE, 0, type, id, src, dst, qv_null());
     for (uint32_t i = 0; i < x->n_props; i++) {
         index_rel(t, id, type, x->props[i].key, x->props[i].value);
-        gtx_change(t, (gchange){.kind = GCH_REL_SET, .id = id, .token = x->props[i].key, .value = x->props[i].value});
+        gtx_change(t, GCH_REL_SET, 0, x->props[i].key, id, 0, 0, x->props[i].value);
     }
     *out = id;
     return 0;
@@ -532,7 +533,7 @@ int gtxn_rel_set_prop(gtxn *t, uint64_t rel, uint32_t key, qval value, qv_err *e
     bool had = gview_rel_prop(&t->view, rel, key, &old);
     if (!had && qv_is_null(value)) return 0;
     if (had && gval_same(old, value)) {
-        gtx_change(t, (gchange){.kind = GCH_REL_SET, .id = rel, .token = key, .value = old});
+        gtx_change(t, GCH_REL_SET, 0, key, rel, 0, 0, old);
         return 0;
     }
     uint64_t s, dd;
@@ -542,7 +543,7 @@ int gtxn_rel_set_prop(gtxn *t, uint64_t rel, uint32_t key, qval value, qv_err *e
     qval kept = qv_is_null(value) ? value : gval_copy(&t->d->gen->vals, value);
     props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, key, kept);
     if (!qv_is_null(kept) && !(had && old.type == kept.type && gval_eq(old, kept))) index_rel(t, rel, type, key, kept);
-    gtx_change(t, (gchange){.kind = GCH_REL_SET, .id = rel, .token = key, .value = kept});
+    gtx_change(t, GCH_REL_SET, 0, key, rel, 0, 0, kept);
     return 0;
 }
 
@@ -550,7 +551,7 @@ int gtxn_rel_clear_props(gtxn *t, uint64_t rel, qv_err *err) {
     if (!gv_rel_live(&t->view, rel)) return rel_missing(t, rel, err);
     grver *x = rel_cow(t, rel);
     x->n_props = 0;
-    gtx_change(t, (gchange){.kind = GCH_REL_CLEAR, .id = rel});
+    gtx_change(t, GCH_REL_CLEAR, 0, 0, rel, 0, 0, qv_null());
     return 0;
 }
 

@@ -5,7 +5,7 @@
 
 #include "graph/gdelta.h"
 
-void gtx_change(gtxn *t, gchange c);
+void gtx_change(gtxn *t, uint8_t kind, uint8_t aux, uint32_t token, uint64_t id, uint64_t src, uint64_t dst, qval value);
 void gtx_fmt_value(qval v, char *buf, size_t n);
 const char *gtx_type_name(uint8_t t);
 uint32_t gtx_indexes(gtxn *t, gpindex ***out);
