@@ -762,6 +762,77 @@ static void same(const char *a, const char *b, int line) {
     fail_msg("fingerprints differ (line %d)", line);
 }
 
+/* ---------- ids, labels and keys that do not exist: answers, never crashes ---------- */
+
+static void probe_all(gview *v, uint64_t id, uint32_t tok) {
+    uint32_t ls[4];
+    qval x;
+    gprop *p;
+    qv_arena a;
+    qv_arena_init(&a);
+    (void)gview_node_exists(v, id);
+    (void)gview_node_labels(v, id, ls, 4);
+    (void)gview_node_labels(v, id, NULL, 0);
+    (void)gview_node_has_label(v, id, tok);
+    (void)gview_node_prop(v, id, tok, &x);
+    (void)gview_node_props(v, id, &a, &p);
+    (void)gview_node_ext_id(v, id);
+    (void)gview_rel_exists(v, id);
+    uint64_t s, d;
+    uint32_t t;
+    gview_rel_info(v, id, &s, &d, &t);
+    (void)gview_rel_prop(v, id, tok, &x);
+    (void)gview_rel_props(v, id, &a, &p);
+    (void)gview_degree(v, id, GDIR_BOTH, &tok, 1);
+    (void)gview_label_name(v, tok);
+    (void)gview_type_name(v, tok);
+    (void)gview_key_name(v, tok);
+    (void)gview_label_count(v, tok);
+    (void)gview_type_count(v, tok);
+    gnode_iter it;
+    uint64_t ids[4];
+    gview_nodes(v, tok, &it);
+    while (gnode_iter_next(&it, ids, 4)) {}
+    if (gview_node_index_seek(v, tok, tok, qv_int(1), &it))
+        while (gnode_iter_next(&it, ids, 4)) {}
+    grel_iter ri;
+    gview_rels(v, tok, &ri);
+    while (grel_iter_next(&ri, ids, 4)) {}
+    (void)gview_rel_index_seek(v, tok, tok, qv_int(1), &ri);
+    (void)gview_has_node_index(v, tok, tok);
+    qv_arena_free(&a);
+}
+
+static void test_bad_ids(void **state) {
+    (void)state;
+    graph *g = base_graph();
+    qv_err err;
+    gtxn *t = gtxn_begin(g, &err);
+    create(t, "Person", "age", qv_int(1), qv_null());
+    const uint64_t ids[] = {0, 3, 4, 5, 6, 1000, 1ull << 31, (1ull << 32) - 1, 1ull << 32, 1ull << 40, GID_NONE};
+    const uint32_t toks[] = {0, 1, 2, 5, 65535, 65536, 1u << 20, UINT32_MAX};
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
+        for (size_t j = 0; j < sizeof toks / sizeof *toks; j++) {
+            probe_all(gtxn_view(t), ids[i], toks[j]);
+            uint64_t out;
+            (void)gtxn_node_set_prop(t, ids[i], toks[j], qv_int(1), &err);
+            (void)gtxn_node_add_label(t, ids[i], toks[j], &err);
+            (void)gtxn_node_remove_label(t, ids[i], toks[j], &err);
+            (void)gtxn_rel_create(t, ids[i], 0, toks[j], NULL, 0, &out, &err);
+            (void)gtxn_rel_set_prop(t, ids[i], toks[j], qv_int(1), &err);
+            (void)gtxn_rel_delete(t, ids[i] > 100 ? ids[i] : 100, &err);
+            (void)gtxn_node_delete(t, ids[i] > 100 ? ids[i] : 100, true, &err);
+        }
+    commit(t);
+    gview *v = gview_open(g, &err);
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
+        for (size_t j = 0; j < sizeof toks / sizeof *toks; j++) probe_all(v, ids[i], toks[j]);
+    assert_int_equal(gview_node_by_ext_id(v, qv_float(1.0)), GID_NONE);
+    assert_int_equal(gview_node_by_ext_id(v, qv_null()), GID_NONE);
+    gview_close(v);
+    graph_free(g);
+}
+
 /* ---------- commits during a compaction's build are carried over ---------- */
 
 static void test_compaction_catch_up(void **state) {
@@ -941,6 +1012,7 @@ int main(void) {
         cmocka_unit_test(test_compaction),
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_compaction_catch_up),
+        cmocka_unit_test(test_bad_ids),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
