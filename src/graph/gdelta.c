@@ -154,6 +154,7 @@ void gdelta_free(gdelta *d) {
         free(d->garbage[e]);
     }
     free(d->snap);
+    free(d->base_src);
     qv_arena_free(&d->vals);
     pthread_mutex_destroy(&d->wmu);
     pthread_cond_destroy(&d->wcv);
@@ -291,6 +292,23 @@ uint64_t gdelta_memory_bytes(gdelta *d) {
     if (gen->owned) b += (gen->n_csr + 1) * 16 + (gen->out_off[gen->n_csr]) * 16;
     const gxtab *x = LOAD(&d->ext);
     if (x) b += (x->mask + 1) * sizeof(gxent);
+    if (LOAD(&d->base_src)) b += d->base_rels * sizeof(uint32_t);
     gdelta_unpin(d, pin);
+    return b;
+}
+
+const uint32_t *gdelta_base_src(gdelta *d) {
+    const uint32_t *s = LOAD(&d->base_src);
+    if (s) return s;
+    graph *g = d->g;
+    pthread_mutex_lock(&g->delta_mu);
+    uint32_t *b = d->base_src;
+    if (!b) {
+        b = qv_malloc((d->base_rels + 1) * sizeof *b);
+        for (uint64_t v = 0; v < d->base_nodes; v++)
+            for (uint64_t r = g->out_off[v]; r < g->out_off[v + 1]; r++) b[r] = (uint32_t)v;
+        STORE(&d->base_src, b);
+    }
+    pthread_mutex_unlock(&g->delta_mu);
     return b;
 }

@@ -149,6 +149,7 @@ typedef struct gdelta {
     uint64_t nodes_hwm, rels_hwm;   /* writer's high-water marks (pending ids included) */
     uint64_t base_nodes, base_rels; /* ids below are the loader's (graph columns, ext ids, relationship arrays) */
     qv_arena vals;                  /* index keys and token names (writer only; property values: ggen.vals) */
+    uint32_t *base_src;             /* source of each loader relationship, built on first need (published) */
     uint64_t changes;               /* relationships created or deleted since the last compaction */
     uint64_t compact_min;           /* trigger at max(this (0: 65536), 10% of relationships) changes */
     bool compact_off;
@@ -221,6 +222,7 @@ gdelta *gdelta_get(graph *g);                         /* creates it on first use
 gsnap *gdelta_snap_new(uint32_t n_labels, uint32_t n_types);   /* zeroed counts; free() frees it */
 void gdelta_free(gdelta *d);
 uint64_t gdelta_memory_bytes(gdelta *d);              /* any thread */
+const uint32_t *gdelta_base_src(gdelta *d);           /* any thread: built once, O(relationships) */
 uint32_t gdelta_pin(gdelta *d);
 void gdelta_unpin(gdelta *d, uint32_t slot);
 void gdelta_retire(gdelta *d, void *p, void (*fn)(void *));   /* writer only */

@@ -264,7 +264,7 @@ bool gview_rel_exists(gview *v, uint64_t rel) { return gv_rel_live(v, rel); }
 void gview_rel_info(gview *v, uint64_t rel, uint64_t *src, uint64_t *dst, uint32_t *type) {
     graph *g = v->g;
     if (rel < v->d->base_rels) {
-        *src = graph_rel_source(g, rel);
+        *src = gdelta_base_src(v->d)[rel];   /* O(1) after the first call, instead of a binary search */
         *dst = g->out_tgt[rel];
         *type = g->rel_type ? g->rel_type[rel] : 0;
         return;
