@@ -18,6 +18,12 @@ gtxn *gtxn_begin(graph *g, qv_err *err) {
     pthread_mutex_lock(&d->wmu);
     uint64_t me = d->ticket_next++;
     while (d->ticket_serving != me) pthread_cond_wait(&d->wcv, &d->wmu);
+    if (__atomic_load_n(&g->dropped, __ATOMIC_ACQUIRE)) {   /* dropped or replaced while we queued */
+        d->ticket_serving++;
+        pthread_cond_broadcast(&d->wcv);
+        pthread_mutex_unlock(&d->wmu);
+        return qv_err_set(err, QV_EPHASE, "graph '%s' was dropped or replaced; it cannot be written", g->name), NULL;
+    }
     pthread_mutex_unlock(&d->wmu);
     gtxn *t = qv_calloc(1, sizeof *t);
     t->g = g;

@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "graph/catalog.h"
 #include "graph/gdelta.h"
 #include "graph/gview.h"
 #include "graph/loader.h"
@@ -762,6 +765,49 @@ static void same(const char *a, const char *b, int line) {
     fail_msg("fingerprints differ (line %d)", line);
 }
 
+/* ---------- writers queue FIFO; a dropped graph refuses them ---------- */
+
+typedef struct queued {
+    graph *g;
+    int rc;
+    qv_code code;
+} queued;
+
+static void *queue_writer(void *arg) {
+    queued *q = arg;
+    qv_err err;
+    gtxn *t = gtxn_begin(q->g, &err);
+    q->rc = t ? 0 : -1;
+    q->code = t ? QV_OK : err.code;
+    if (t) gtxn_rollback(t);
+    return NULL;
+}
+
+static void test_writer_queue_and_drop(void **state) {
+    (void)state;
+    gcatalog *cat = gcatalog_new();
+    qv_err err;
+    assert_int_equal(gcatalog_reserve(cat, "q", false, &err), 0);
+    assert_int_equal(gcatalog_publish(cat, graph_new("q", "q", false, GRAPH_ID_INTEGER, NULL), &err), 0);
+    graph *g = gcatalog_get(cat, "q");
+    gtxn *t = gtxn_begin(g, &err);
+    queued q = {.g = g, .rc = 1};
+    pthread_t th;
+    pthread_create(&th, NULL, queue_writer, &q);
+    usleep(20000);
+    assert_int_equal(__atomic_load_n(&q.rc, __ATOMIC_SEQ_CST), 1);   /* waiting for the slot, not failed */
+    create(t, "A", NULL, qv_null(), qv_null());
+    assert_int_equal(gcatalog_drop(cat, "q", &err), 0);
+    commit(t);   /* a transaction already running still commits */
+    pthread_join(th, NULL);
+    assert_int_equal(q.rc, -1);
+    assert_int_equal(q.code, QV_EPHASE);
+    assert_null(gtxn_begin(g, &err));
+    assert_int_equal(err.code, QV_EPHASE);
+    gcatalog_release(cat, g);   /* the last reference frees it */
+    gcatalog_free(cat);
+}
+
 /* ---------- ids, labels and keys that do not exist: answers, never crashes ---------- */
 
 static void probe_all(gview *v, uint64_t id, uint32_t tok) {
@@ -1013,6 +1059,7 @@ int main(void) {
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_compaction_catch_up),
         cmocka_unit_test(test_bad_ids),
+        cmocka_unit_test(test_writer_queue_and_drop),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
