@@ -338,7 +338,7 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
         return qv_err_set(err, QV_EEXISTS, "a node with id %s already exists", vb);
     }
     uint64_t id = d->nodes_hwm;
-    gnver *x = nver_alloc(n_labels + 2, n_props + 4);
+    gnver *x = nver_alloc(n_labels + 1, n_props + 1);   /* little slack: most nodes are written once */
     for (uint32_t i = 0; i < n_labels; i++) labels_set(x, labels[i], true);
     for (uint32_t i = 0; i < n_props; i++) {
         if (unique_check(t, id, x->labels, x->n_labels, props[i].key, props[i].value, err)) {
