@@ -30,7 +30,11 @@ void gindex_free(gpindex *ix) {
     free(ix);
 }
 
-static bool indexable(qval v) { return !qv_is_null(v) && !(v.type == QT_FLOAT && v.f != v.f); }
+/* Null and NaN equal nothing; a value that cannot be stored (a map, a nested list) equals no stored value, and
+ * is refused before gval_hash / gval_eq could recurse into it. */
+static bool indexable(qval v) {
+    return !qv_is_null(v) && !(v.type == QT_FLOAT && v.f != v.f) && gvalue_storable(v);
+}
 
 static gpbucket *bucket_find(const gptab *t, qval value, uint64_t h) {
     if (!t) return NULL;

@@ -418,6 +418,9 @@ static void test_index_seek(void **state) {
     assert_int_equal(seek_mask(v, person, age, qv_float(33.5)), 0);
     assert_int_equal(seek_mask(v, person, age, S("33")), 0);
     assert_int_equal(seek_mask(v, person, age, qv_null()), 0);
+    qmapent me = {.key = "a", .klen = 1, .v = qv_int(33)};
+    assert_int_equal(seek_mask(v, person, age, qv_map_ref(&me, 1)), 0);   /* never stored, never equal */
+    assert_int_equal(seek_mask(v, person, age, qv_float(0.0 / 0.0)), 0);
     grel_iter ri;
     uint64_t ids[4];
     assert_true(gview_rel_index_seek(v, knows, w, qv_int(2), &ri));
