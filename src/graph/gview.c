@@ -46,6 +46,20 @@ uint64_t gv_rels_end(const gview *v) { return v->t ? v->d->rels_hwm : v->s->n_re
 uint64_t gview_node_id_end(gview *v) { return gv_nodes_end(v); }
 uint64_t gview_rel_id_end(gview *v) { return gv_rels_end(v); }
 
+void graph_live_counts(graph *g, uint64_t *nodes, uint64_t *rels) {
+    gdelta *d = LOAD(&g->delta);
+    if (!d) {
+        *nodes = g->n_nodes;
+        *rels = g->n_rels;
+        return;
+    }
+    uint32_t pin = gdelta_pin(d);
+    const gsnap *s = LOAD(&d->snap);
+    *nodes = s->node_count;
+    *rels = s->rel_count;
+    gdelta_unpin(d, pin);
+}
+
 bool graph_has_writes(graph *g) {
     const gdelta *d = LOAD(&g->delta);
     return d && LOAD(&d->snap)->csn > 0;

@@ -197,6 +197,11 @@ static void test_empty_graph(void **state) {
     commit(t);
     v = gview_open(g, &err);
     assert_int_equal(gview_node_by_ext_id(v, qv_int(7)), id);
+    uint64_t ln, lr;
+    graph_live_counts(g, &ln, &lr);
+    assert_int_equal(ln, 2);
+    assert_int_equal(lr, 0);
+    assert_true(graph_has_writes(g));
     assert_false(gview_rel_exists(v, r));
     assert_int_equal(gview_rel_count(v), 0);
     assert_int_equal(gview_label_count(v, person), 1);
