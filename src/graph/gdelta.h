@@ -203,6 +203,7 @@ struct gtxn {
     uint64_t nodes_hwm0, rels_hwm0; /* at begin */
     uint32_t n_idx0;
     uint64_t node_count, rel_count; /* live, as the transaction sees them */
+    uint64_t rel_changes;           /* relationships created or deleted (the compaction trigger) */
     uint64_t *label_count, *type_count;
     uint32_t n_lc, n_tc;
     uint64_t *cow_n, *cow_r;        /* nodes / relationships whose newest version is this transaction's */

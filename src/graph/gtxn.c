@@ -134,7 +134,7 @@ int gtxn_commit(gtxn *t, qv_err *err) {
     gsnap *old = d->snap;
     STORE(&d->snap, s);
     gdelta_retire(d, old, free);
-    for (size_t i = 0; i < t->n_ch; i++) d->changes += t->ch[i].kind == GCH_REL_CREATE || t->ch[i].kind == GCH_REL_DELETE;
+    d->changes += t->rel_changes;
     gcompact_maybe(d);
     txn_end(t);
     return 0;

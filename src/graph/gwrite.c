@@ -234,7 +234,7 @@ static const char *name_or(const char *s) { return s ? s : "?"; }
 
 /* Would giving node `node` (labels ls, property key = value) break a uniqueness constraint? */
 static int unique_check(gtxn *t, uint64_t node, const uint32_t *ls, uint32_t nl, uint32_t key, qval value, qv_err *err) {
-    if (qv_is_null(value)) return 0;
+    if (qv_is_null(value) || !t->d->n_idx) return 0;
     gpindex **ix;
     uint32_t n = gtx_indexes(t, &ix);
     for (uint32_t i = 0; i < n; i++) {
@@ -255,6 +255,7 @@ static int unique_check(gtxn *t, uint64_t node, const uint32_t *ls, uint32_t nl,
 
 /* Posts (node, value) to the maintained indexes on (label in ls, key). */
 static void index_node(gtxn *t, uint64_t node, const uint32_t *ls, uint32_t nl, uint32_t key, qval value) {
+    if (!t->d->n_idx) return;
     gpindex **ix;
     uint32_t n = gtx_indexes(t, &ix);
     for (uint32_t i = 0; i < n; i++) {
@@ -268,6 +269,7 @@ static void index_node(gtxn *t, uint64_t node, const uint32_t *ls, uint32_t nl, 
 }
 
 static void index_rel(gtxn *t, uint64_t rel, uint32_t type, uint32_t key, qval value) {
+    if (!t->d->n_idx) return;
     gpindex **ix;
     uint32_t n = gtx_indexes(t, &ix);
     for (uint32_t i = 0; i < n; i++)
@@ -383,6 +385,7 @@ int gtxn_rel_delete(gtxn *t, uint64_t rel, qv_err *err) {
     gview_rel_info(&t->view, rel, &s, &dd, &type);
     grver *x = rel_cow(t, rel);
     x->deleted = true;
+    t->rel_changes++;
     t->rel_count--;
     type_count_add(t, type, -1);
     gtx_change(t, GCH_REL_DELETE, 0, type, rel, s, dd, qv_null());
@@ -509,6 +512,7 @@ int gtxn_rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gp
     push_undo(t, &gdelta_nslot_make(d->gen, src)->out, id);
     push_undo(t, &gdelta_nslot_make(d->gen, dst)->in, id);
     t->rel_count++;
+    t->rel_changes++;
     type_count_add(t, type, 1);
     gtx_change(t, GCH_REL_CREATE, 0, type, id, src, dst, qv_null());
     for (uint32_t i = 0; i < x->n_props; i++) {
