@@ -990,6 +990,23 @@ static void test_values(void **state) {
     assert_int_equal(gview_node_by_ext_id(v, S("n1")), n);
     assert_int_equal(gview_node_ext_id(v, n).type, QT_STRING);
     gview_close(v);
+    /* an index over temporal values: equal as value/ '=' says (every field), not merely the same instant */
+    t = gtxn_begin(g, &err);
+    assert_int_equal(gtxn_create_index(t, NULL, GINDEX_NODE, lab, k2, false, &err), 0);
+    commit(t);
+    v = gview_open(g, &err);
+    qtemporal same = {.days = 19000, .nanos = 5, .offset = 3600, .zone = "Europe/Paris"};
+    qtemporal other = {.days = 19000, .nanos = 5 - 3600000000000ll, .offset = 0, .zone = NULL};
+    qval q = {.type = QT_DATETIME};
+    q.tm = &same;
+    gnode_iter it;
+    uint64_t ids[2];
+    assert_true(gview_node_index_seek(v, lab, k2, q, &it));
+    assert_int_equal(gnode_iter_next(&it, ids, 2), 1);
+    q.tm = &other;
+    assert_true(gview_node_index_seek(v, lab, k2, q, &it));
+    assert_int_equal(gnode_iter_next(&it, ids, 2), 0);
+    gview_close(v);
     graph_free(g);
 }
 
