@@ -114,6 +114,12 @@ static gdelta *gdelta_new(graph *g) {
         for (uint64_t r = 0; r < g->n_rels && g->rel_type; r++)
             if (g->rel_type[r] < nt) s->type_count[g->rel_type[r]]++;
     d->snap = s;
+    uint32_t counts[3] = {g->labels.count, g->rel_types.count, g->prop_keys.count};
+    for (int k = 0; k < 3; k++) {   /* the loaded names are durable with the graph */
+        d->tok_cap[k] = counts[k] + 64;
+        d->tok_state[k] = qv_calloc(d->tok_cap[k], 1);
+        memset(d->tok_state[k], 1, counts[k]);
+    }
     return d;
 }
 
@@ -155,6 +161,7 @@ void gdelta_free(gdelta *d) {
     }
     free(d->snap);
     free(d->base_src);
+    for (int k = 0; k < 3; k++) free(d->tok_state[k]);
     qv_arena_free(&d->vals);
     pthread_mutex_destroy(&d->wmu);
     pthread_cond_destroy(&d->wcv);

@@ -150,6 +150,10 @@ typedef struct gdelta {
     uint64_t base_nodes, base_rels; /* ids below are the loader's (graph columns, ext ids, relationship arrays) */
     qv_arena vals;                  /* index keys and token names (writer only; property values: ggen.vals) */
     uint32_t *base_src;             /* source of each loader relationship, built on first need (published) */
+    /* per name kind (label, type, key) and id: 0 not in any commit (interned by a rolled-back transaction),
+     * 1 durable (loaded, or in a committed GCH_TOKEN), 2 recorded by the running transaction (writer only) */
+    uint8_t *tok_state[3];
+    uint32_t tok_cap[3];
     uint64_t changes;               /* relationships created or deleted since the last compaction */
     uint64_t compact_min;           /* trigger at max(this (0: 65536), 10% of relationships) changes */
     bool compact_off;

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void tokens_settle(gtxn *t, uint8_t to);
+
 gtxn *gtxn_begin(graph *g, qv_err *err) {
     gdelta *d = gdelta_get(g);
     if (__atomic_load_n(&g->dropped, __ATOMIC_ACQUIRE))
@@ -110,6 +112,7 @@ void gtxn_rollback(gtxn *t) {
     for (uint32_t i = 0; i < t->n_dropped; i++) STORE(&t->dropped[i]->dropped_csn, GCSN_NEVER);
     d->nodes_hwm = t->nodes_hwm0;
     d->rels_hwm = t->rels_hwm0;
+    tokens_settle(t, 0);
     txn_end(t);
 }
 
@@ -131,6 +134,7 @@ int gtxn_commit(gtxn *t, qv_err *err) {
     s->rel_count = t->rel_count;
     memcpy(s->label_count, t->label_count, t->n_lc * sizeof *s->label_count);
     memcpy(s->type_count, t->type_count, t->n_tc * sizeof *s->type_count);
+    tokens_settle(t, 1);
     gsnap *old = d->snap;
     STORE(&d->snap, s);
     gdelta_retire(d, old, free);
@@ -157,10 +161,17 @@ void gtx_change(gtxn *t, uint8_t kind, uint8_t aux, uint32_t token, uint64_t id,
     c->value = value;
 }
 
+static const qv_strtab *tab_of(graph *g, int kind) {
+    return kind == 0 ? &g->labels : kind == 1 ? &g->rel_types : &g->prop_keys;
+}
+
 static uint32_t intern(gtxn *t, qv_strtab *tab, int kind, const char *name, size_t len) {
     graph *g = t->g;
     int64_t f = qv_strtab_find(tab, name, len);   /* no lock: only the writer (this thread) changes names */
-    if (f >= 0) return (uint32_t)f;
+    if (f >= 0) {
+        gtx_token(t, kind, (uint32_t)f);
+        return (uint32_t)f;
+    }
     pthread_rwlock_wrlock(&g->cols_lock);
     uint32_t id = qv_strtab_intern(tab, name, len);
     if (kind == 1) {   /* arrays other modules index by type id grow with the names */
@@ -172,8 +183,44 @@ static uint32_t intern(gtxn *t, qv_strtab *tab, int kind, const char *name, size
         g->type_count[id] = 0;
     }
     pthread_rwlock_unlock(&g->cols_lock);
-    gtx_change(t, GCH_TOKEN, (uint8_t)kind, id, 0, 0, 0, gval_copy(&t->d->vals, qv_str_ref(name, (uint32_t)len)));
+    gtx_token(t, kind, id);
     return id;
+}
+
+
+/* The durability state of name id (NULL if it is not a name), the array grown as names are added. */
+static uint8_t *tok_slot(gtxn *t, int kind, uint32_t id) {
+    gdelta *d = t->d;
+    if (id >= tab_of(t->g, kind)->count) return NULL;
+    if (id >= d->tok_cap[kind]) {
+        uint32_t cap = id + 64 > d->tok_cap[kind] * 2 ? id + 64 : d->tok_cap[kind] * 2;
+        d->tok_state[kind] = qv_realloc(d->tok_state[kind], cap);
+        memset(d->tok_state[kind] + d->tok_cap[kind], 0, cap - d->tok_cap[kind]);
+        d->tok_cap[kind] = cap;
+    }
+    return &d->tok_state[kind][id];
+}
+
+/* Every name a committed change uses is in a committed GCH_TOKEN first (the WAL replays names before their
+ * uses): a name first interned by a transaction that rolled back is recorded again by the next one using it. */
+void gtx_token(gtxn *t, int kind, uint32_t id) {
+    uint8_t *st = tok_slot(t, kind, id);
+    if (!st || *st) return;
+    *st = 2;
+    const qv_strtab *tab = tab_of(t->g, kind);
+    gtx_change(t, GCH_TOKEN, (uint8_t)kind, id, 0, 0, 0, qv_str_ref(tab->names[id], tab->lens[id]));
+}
+
+void gtx_token_durable(gtxn *t, int kind, uint32_t id) {
+    uint8_t *st = tok_slot(t, kind, id);
+    if (st) *st = 1;
+}
+
+/* At the end of a transaction: its names become durable (commit) or not (rollback). */
+static void tokens_settle(gtxn *t, uint8_t to) {
+    for (size_t i = 0; i < t->n_ch; i++)
+        if (t->ch[i].kind == GCH_TOKEN && t->d->tok_state[t->ch[i].aux][t->ch[i].token] == 2)
+            t->d->tok_state[t->ch[i].aux][t->ch[i].token] = to;
 }
 
 uint32_t gtxn_label(gtxn *t, const char *name, size_t len) { return intern(t, &t->g->labels, 0, name, len); }
@@ -214,6 +261,8 @@ void gtx_fmt_value(qval v, char *buf, size_t n) {
 static int add_index(gtxn *t, const char *name, gindex_entity ent, uint32_t token, uint32_t key, bool unique,
                      bool ine, qv_err *err) {
     gdelta *d = t->d;
+    gtx_token(t, ent == GINDEX_NODE ? 0 : 1, token);
+    gtx_token(t, 2, key);
     const char *what = unique ? "constraint" : "index";
     const char *tn = tok_name(t, ent, token), *kn = gview_key_name(&t->view, key);
     for (uint32_t i = 0; i < d->n_idx; i++) {

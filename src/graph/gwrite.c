@@ -326,6 +326,8 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
         if (labels[i] >= GMAX_NAMES) return qv_err_set(err, QV_EINVAL, "label id %u is unknown", labels[i]);
     if (d->nodes_hwm >= (1ull << (GCHUNK_BITS + 18)) - 1)
         return qv_err_set(err, QV_ETOOBIG, "the graph has reached its node limit (2^32 ids)");
+    for (uint32_t i = 0; i < n_labels; i++) gtx_token(t, 0, labels[i]);
+    for (uint32_t i = 0; i < n_props; i++) gtx_token(t, 2, props[i].key);
     char uuid[36];
     if (qv_is_null(ext_id)) {
         do {
@@ -421,6 +423,7 @@ int gtxn_node_set_prop(gtxn *t, uint64_t node, uint32_t key, qval value, qv_err 
     gprop p = {key, value};
     if (check_props(&p, 1, err)) return -1;
     if (!gv_node_live(&t->view, node)) return node_missing(t, node, err);
+    gtx_token(t, 2, key);
     qval old;
     bool had = gview_node_prop(&t->view, node, key, &old);
     if (!had && qv_is_null(value)) return 0;
@@ -456,6 +459,7 @@ int gtxn_node_add_label(gtxn *t, uint64_t node, uint32_t label, qv_err *err) {
     if (label >= GMAX_NAMES) return qv_err_set(err, QV_EINVAL, "label id %u is unknown", label);
     if (!gv_node_live(&t->view, node)) return node_missing(t, node, err);
     if (gview_node_has_label(&t->view, node, label)) return 0;
+    gtx_token(t, 0, label);
     gprop *props;
     qv_arena_mark m = qv_arena_mark_get(&t->view.a);
     uint32_t np = gview_node_props(&t->view, node, &t->view.a, &props);
@@ -477,6 +481,7 @@ int gtxn_node_add_label(gtxn *t, uint64_t node, uint32_t label, qv_err *err) {
 int gtxn_node_remove_label(gtxn *t, uint64_t node, uint32_t label, qv_err *err) {
     if (!gv_node_live(&t->view, node)) return node_missing(t, node, err);
     if (!gview_node_has_label(&t->view, node, label)) return 0;
+    gtx_token(t, 0, label);
     gnver *x = node_cow(t, node);
     labels_set(x, label, false);
     label_count_add(t, label, -1);
@@ -495,6 +500,8 @@ int gtxn_rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gp
     if (d->rels_hwm >= (1ull << (GCHUNK_BITS + 18)) - 1)
         return qv_err_set(err, QV_ETOOBIG, "the graph has reached its relationship limit (2^32 ids)");
     uint64_t id = d->rels_hwm;
+    gtx_token(t, 1, type);
+    for (uint32_t i = 0; i < n_props; i++) gtx_token(t, 2, props[i].key);
     grver *x = rver_alloc(n_props + 2);
     for (uint32_t i = 0; i < n_props; i++)
         if (!qv_is_null(props[i].value))
@@ -533,6 +540,7 @@ int gtxn_rel_set_prop(gtxn *t, uint64_t rel, uint32_t key, qval value, qv_err *e
     gprop p = {key, value};
     if (check_props(&p, 1, err)) return -1;
     if (!gv_rel_live(&t->view, rel)) return rel_missing(t, rel, err);
+    gtx_token(t, 2, key);
     qval old;
     bool had = gview_rel_prop(&t->view, rel, key, &old);
     if (!had && qv_is_null(value)) return 0;

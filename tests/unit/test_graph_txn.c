@@ -645,6 +645,55 @@ static void test_commit_hook(void **state) {
     graph_free(g);
 }
 
+/* ---------- every name a commit uses is in a committed GCH_TOKEN (the WAL can replay it) ---------- */
+
+static size_t count_kind(gtxn *t, uint8_t kind) {
+    size_t n, k = 0;
+    const gchange *ch = gtxn_changes(t, &n);
+    for (size_t i = 0; i < n; i++) k += ch[i].kind == kind;
+    return k;
+}
+
+static void test_tokens(void **state) {
+    (void)state;
+    graph *g = base_graph();   /* loaded names (Person, age, KNOWS, ...) need no GCH_TOKEN */
+    qv_err err;
+    gtxn *t = gtxn_begin(g, &err);
+    uint32_t person = gtxn_label(t, "Person", 6), age = gtxn_key(t, "age", 3);
+    assert_int_equal(count_kind(t, GCH_TOKEN), 0);
+    uint32_t foo = gtxn_label(t, "Foo", 3);
+    assert_int_equal(count_kind(t, GCH_TOKEN), 1);
+    gtxn_rollback(t);   /* Foo stays interned, but no commit recorded it */
+
+    t = gtxn_begin(g, &err);
+    assert_int_equal(gtxn_label(t, "Foo", 3), foo);
+    assert_int_equal(count_kind(t, GCH_TOKEN), 1);   /* recorded again */
+    assert_int_equal(gtxn_label(t, "Foo", 3), foo);
+    assert_int_equal(count_kind(t, GCH_TOKEN), 1);   /* once */
+    commit(t);
+
+    t = gtxn_begin(g, &err);
+    assert_int_equal(gtxn_label(t, "Foo", 3), foo);
+    uint32_t bar = gtxn_key(t, "bar", 3);
+    gtxn_rollback(t);
+    t = gtxn_begin(g, &err);   /* a name id from anywhere, used by a write, is recorded before the write */
+    assert_int_equal(gtxn_node_set_prop(t, 0, bar, qv_int(1), &err), 0);
+    size_t n;
+    const gchange *ch = gtxn_changes(t, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(ch[0].kind, GCH_TOKEN);
+    assert_int_equal(ch[0].aux, 2);
+    assert_int_equal(ch[0].token, bar);
+    assert_int_equal(ch[0].value.len, 3);
+    assert_memory_equal(ch[0].value.s, "bar", 3);
+    assert_int_equal(ch[1].kind, GCH_NODE_SET);
+    assert_int_equal(gtxn_node_set_prop(t, 1, age, qv_int(2), &err), 0);
+    assert_int_equal(gtxn_node_add_label(t, 3, person, &err), 0);
+    assert_int_equal(count_kind(t, GCH_TOKEN), 1);
+    commit(t);
+    graph_free(g);
+}
+
 /* ---------- a scan's range is fixed when it starts ---------- */
 
 static void test_scan_fixed_range(void **state) {
@@ -1078,6 +1127,7 @@ int main(void) {
         cmocka_unit_test(test_rollback_1000),
         cmocka_unit_test(test_commit_hook),
         cmocka_unit_test(test_scan_fixed_range),
+        cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_proploader_after_writes),
         cmocka_unit_test(test_version_trimming),
         cmocka_unit_test(test_compaction),
