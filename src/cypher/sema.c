@@ -561,20 +561,18 @@ int cy_sema_check(qv_arena *a, const cy_query *q, const cy_sema_opts *o, cy_erro
     return 0;
 }
 
-int cy_sema_check_params(qv_arena *a, const cy_query *q, qval params, cy_error *err) {
-    cy_sema_opts o;
-    memset(&o, 0, sizeof o);
-    o.params = params;
-    o.no_param_check = true;   /* collect without failing, then check below */
+int cy_sema_check_params(qv_arena *a, const cy_query *q, const cy_sema_opts *o, cy_error *err) {
+    cy_sema_opts oo;
+    memset(&oo, 0, sizeof oo);
+    if (o) oo = *o;
+    oo.no_param_check = true;   /* collect the names without failing, then check below */
     sctx c;
     memset(&c, 0, sizeof c);
     c.a = a;
-    c.o = &o;
-    c.err = err;
-    if (!q) return 0;
+    c.o = &oo;
     cy_error scratch;
-    c.err = &scratch;          /* semantic errors are cy_sema_check's to report */
-    if (check_query(&c, q) < 0) return 0;
+    c.err = &scratch;           /* semantic errors are cy_sema_check's to report */
+    if (!q || check_query(&c, q) < 0) return 0;
     c.err = err;
-    return check_params(&c, params);
+    return check_params(&c, oo.params);
 }

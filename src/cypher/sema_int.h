@@ -86,6 +86,7 @@ int sema_expr(sctx *c, sscope *s, const cy_expr *e, unsigned fl, stype *t);
 bool sema_has_agg(const cy_expr *e);
 bool sema_expr_eq(const cy_expr *x, const cy_expr *y);
 bool sema_is_agg_name(const char *name);
+void sema_note_param(sctx *c, const char *name, uint32_t pos);   /* $name is used: checked at the end */
 
 /* sema_pattern.c */
 typedef enum { PM_MATCH = 1, PM_CREATE, PM_MERGE, PM_PRED, PM_LOCAL } sema_pmode;

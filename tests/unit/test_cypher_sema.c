@@ -432,6 +432,13 @@ static void test_call(void **state) {
     assert_int_equal(check_opts(QUERY(c), &o), -1);
     assert_int_equal(E.cls, CYE_PARAMETER_MISSING);
     assert_string_equal(E.detail, "MissingParameter");
+    /* ... the same check alone, for plans cached across parameters */
+    static const qmapent both[] = {{"name", 4, {0}}, {"in", 2, {0}}};
+    assert_int_equal(cy_sema_check_params(&A, QUERY(c), &o, &E), -1);
+    o.params = qv_map_ref(both, 2);
+    assert_int_equal(cy_sema_check_params(&A, QUERY(c), &o, &E), 0);
+    assert_int_equal(check_opts(QUERY(c), &o), 0);
+    o.params = qv_map_ref(ents, 1);
     /* explicit, one argument short */
     c->has_arg_list = true;
     c->args = qv_arena_alloc(&A, 2 * sizeof *c->args);
@@ -468,8 +475,8 @@ static void test_parameters(void **state) {
     cy_sema_opts o = {.params = qv_map_ref(ents, 1)};
     assert_int_equal(check_opts(q, &o), 0);
     cy_error_clear(&E);
-    assert_int_equal(cy_sema_check_params(&A, q, qv_map_ref(ents, 1), &E), 0);
-    assert_int_equal(cy_sema_check_params(&A, q, qv_null(), &E), -1);
+    assert_int_equal(cy_sema_check_params(&A, q, &o, &E), 0);
+    assert_int_equal(cy_sema_check_params(&A, q, NULL, &E), -1);
     assert_string_equal(E.detail, "MissingParameter");
 }
 
