@@ -444,6 +444,11 @@ static const char *lone_var(const cy_pattern *p) {
 
 static int check_var(sctx *c, sscope *s, const char *name, uint32_t pos, stype *t) {
     svar *v = sema_lookup(s, name);
+    if (!v && c->match_items)
+        return sema_fail(c, CYE_SYNTAX, "UndefinedVariable", pos,
+                         "variable '%s' is not defined: after DISTINCT or aggregation, ORDER BY sees only the "
+                         "projected columns",
+                         name);
     if (!v) return sema_fail(c, CYE_SYNTAX, "UndefinedVariable", pos, "variable '%s' is not defined", name);
     *t = v->t;
     return 0;
