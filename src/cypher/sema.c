@@ -232,7 +232,9 @@ static int projection(sctx *c, sscope **sp, sscope *base, const cy_projection *p
                              "'%s' mixes aggregation with values that are not grouping keys; project them in "
                              "their own column or aggregate them",
                              pr->items[i].text ? pr->items[i].text : "expression");
-    if (pr->star && !is_with && pre->n == 0)
+    bool any_var = false;   /* RETURN * inside EXISTS may see only the outer query's variables */
+    for (const sscope *v = pre; v && !any_var; v = v->parent) any_var = v->n > 0;
+    if (pr->star && !is_with && !any_var)
         return sema_fail(c, CYE_SYNTAX, "NoVariablesInScope", pos, "RETURN * needs at least one variable in scope");
 
     sscope *post = sema_scope_new(c, base);
