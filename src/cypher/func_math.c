@@ -162,7 +162,7 @@ static double round_decimal(double x, int64_t prec, rmode m) {
 }
 
 CYFN(cyfn_round) {
-    double x;
+    double x = 0;
     int r = num_arg(ctx, err, "round", args, 0, &x);
     if (r < 0) return -1;
     for (uint32_t i = 1; i < nargs; i++) r |= args[i].type == QT_NULL;

@@ -19,23 +19,68 @@ static gsnap *snap_new(uint32_t n_labels, uint32_t n_types) {
 
 gsnap *gdelta_snap_new(uint32_t n_labels, uint32_t n_types) { return snap_new(n_labels, n_types); }
 
-static void build_label_index(gdelta *d, graph *g) {
+ggen *ggen_new(void) {
+    ggen *gen = qv_calloc(1, sizeof *gen);
+    gen->ndir = qv_calloc(GDIR_SIZE, sizeof *gen->ndir);
+    gen->rdir = qv_calloc(GDIR_SIZE, sizeof *gen->rdir);
+    gen->lab_delta = qv_calloc(GMAX_NAMES, sizeof *gen->lab_delta);
+    return gen;
+}
+
+void ggen_free(void *p) {
+    ggen *gen = p;
+    if (!gen) return;
+    for (uint64_t c = 0; c < GDIR_SIZE; c++) {
+        if (gen->ndir[c]) {
+            for (uint64_t i = 0; i < GCHUNK_SIZE; i++) {
+                gnslot *s = &gen->ndir[c][i];
+                for (gnver *v = s->ver, *o; v; v = o) o = v->older, gnver_free(v);
+                free(s->out);
+                free(s->in);
+            }
+            free(gen->ndir[c]);
+        }
+        if (gen->rdir[c]) {
+            for (uint64_t i = 0; i < GCHUNK_SIZE; i++)
+                for (grver *v = gen->rdir[c][i].ver, *o; v; v = o) o = v->older, grver_free(v);
+            free(gen->rdir[c]);
+        }
+    }
+    free(gen->ndir);
+    free(gen->rdir);
+    for (uint32_t l = 0; l < GMAX_NAMES; l++) free(gen->lab_delta[l]);
+    free(gen->lab_delta);
+    for (uint32_t l = 0; l < gen->n_blab; l++) free(gen->blab[l]);
+    free(gen->blab);
+    free(gen->blab_n);
+    if (gen->owned) {
+        free((void *)gen->out_off);
+        free((void *)gen->in_off);
+        free((void *)gen->out_tgt);
+        free((void *)gen->out_rel);
+        free((void *)gen->in_rel);
+        free((void *)gen->in_src);
+    }
+    free(gen);
+}
+
+static void build_label_index(ggen *gen, graph *g) {
     uint32_t nl = g->labels.count;
-    d->n_blab = nl;
-    d->blab = qv_calloc(nl + 1, sizeof *d->blab);
-    d->blab_n = qv_calloc(nl + 1, sizeof *d->blab_n);
+    gen->n_blab = nl;
+    gen->blab = qv_calloc(nl + 1, sizeof *gen->blab);
+    gen->blab_n = qv_calloc(nl + 1, sizeof *gen->blab_n);
     if (!g->node_labelset || !nl) return;
     for (uint64_t v = 0; v < g->n_nodes; v++) {
         uint32_t n;
         const uint32_t *ls = graph_node_labels(g, v, &n);
-        for (uint32_t i = 0; i < n; i++) d->blab_n[ls[i]]++;
+        for (uint32_t i = 0; i < n; i++) gen->blab_n[ls[i]]++;
     }
     uint64_t *fill = qv_calloc(nl, sizeof *fill);
-    for (uint32_t l = 0; l < nl; l++) d->blab[l] = qv_malloc((d->blab_n[l] ? d->blab_n[l] : 1) * sizeof(uint64_t));
+    for (uint32_t l = 0; l < nl; l++) gen->blab[l] = qv_malloc((gen->blab_n[l] ? gen->blab_n[l] : 1) * sizeof(uint64_t));
     for (uint64_t v = 0; v < g->n_nodes; v++) {
         uint32_t n;
         const uint32_t *ls = graph_node_labels(g, v, &n);
-        for (uint32_t i = 0; i < n; i++) d->blab[ls[i]][fill[ls[i]]++] = v;
+        for (uint32_t i = 0; i < n; i++) gen->blab[ls[i]][fill[ls[i]]++] = v;
     }
     free(fill);
 }
@@ -47,16 +92,21 @@ static gdelta *gdelta_new(graph *g) {
     pthread_cond_init(&d->wcv, NULL);
     d->base_nodes = d->nodes_hwm = g->n_nodes;
     d->base_rels = d->rels_hwm = g->n_rels;
-    d->ndir = qv_calloc(GDIR_SIZE, sizeof *d->ndir);
-    d->rdir = qv_calloc(GDIR_SIZE, sizeof *d->rdir);
-    d->lab_delta = qv_calloc(GMAX_NAMES, sizeof *d->lab_delta);
     qv_arena_init(&d->vals);
-    build_label_index(d, g);
+    ggen *gen = ggen_new();
+    gen->n_csr = g->n_nodes;
+    gen->out_off = g->out_off;
+    gen->in_off = g->in_off;
+    gen->out_tgt = g->out_tgt;
+    gen->in_rel = g->in_rel;
+    gen->in_src = g->in_src;
+    build_label_index(gen, g);
+    d->gen = gen;
     uint32_t nt = g->rel_types.count;
-    gsnap *s = snap_new(d->n_blab, nt);
+    gsnap *s = snap_new(gen->n_blab, nt);
     s->n_nodes = s->node_count = g->n_nodes;
     s->n_rels = s->rel_count = g->n_rels;
-    for (uint32_t l = 0; l < d->n_blab; l++) s->label_count[l] = d->blab_n[l];
+    for (uint32_t l = 0; l < gen->n_blab; l++) s->label_count[l] = gen->blab_n[l];
     if (g->type_count) memcpy(s->type_count, g->type_count, nt * sizeof(uint64_t));
     else
         for (uint64_t r = 0; r < g->n_rels && g->rel_type; r++)
@@ -93,29 +143,8 @@ void grver_free(void *p) {
 
 void gdelta_free(gdelta *d) {
     if (!d) return;
-    for (uint64_t c = 0; c < GDIR_SIZE; c++) {
-        if (d->ndir[c]) {
-            for (uint64_t i = 0; i < GCHUNK_SIZE; i++) {
-                gnslot *s = &d->ndir[c][i];
-                for (gnver *v = s->ver, *o; v; v = o) o = v->older, gnver_free(v);
-                free(s->out);
-                free(s->in);
-            }
-            free(d->ndir[c]);
-        }
-        if (d->rdir[c]) {
-            for (uint64_t i = 0; i < GCHUNK_SIZE; i++)
-                for (grver *v = d->rdir[c][i].ver, *o; v; v = o) o = v->older, grver_free(v);
-            free(d->rdir[c]);
-        }
-    }
-    free(d->ndir);
-    free(d->rdir);
-    for (uint32_t l = 0; l < GMAX_NAMES; l++) free(d->lab_delta[l]);
-    free(d->lab_delta);
-    for (uint32_t l = 0; l < d->n_blab; l++) free(d->blab[l]);
-    free(d->blab);
-    free(d->blab_n);
+    if (d->compacting) pthread_join(d->compactor, NULL);
+    ggen_free(d->gen);
     free(d->ext);
     for (uint32_t i = 0; i < d->n_idx; i++) gindex_free(d->idx[i]);
     for (uint32_t e = 0; e < GEPOCHS; e++) {
@@ -170,19 +199,19 @@ void gdelta_reclaim(gdelta *d) {
 }
 
 /* ---- slots ---- */
-gnslot *gdelta_nslot(const gdelta *d, uint64_t id) {
+gnslot *gdelta_nslot(const ggen *d, uint64_t id) {
     if (id >> (GCHUNK_BITS + 18)) return NULL;
     gnslot *c = LOAD(&d->ndir[id >> GCHUNK_BITS]);
     return c ? &c[id & (GCHUNK_SIZE - 1)] : NULL;
 }
 
-grslot *gdelta_rslot(const gdelta *d, uint64_t id) {
+grslot *gdelta_rslot(const ggen *d, uint64_t id) {
     if (id >> (GCHUNK_BITS + 18)) return NULL;
     grslot *c = LOAD(&d->rdir[id >> GCHUNK_BITS]);
     return c ? &c[id & (GCHUNK_SIZE - 1)] : NULL;
 }
 
-gnslot *gdelta_nslot_make(gdelta *d, uint64_t id) {
+gnslot *gdelta_nslot_make(ggen *d, uint64_t id) {
     gnslot *c = d->ndir[id >> GCHUNK_BITS];
     if (!c) {
         c = qv_calloc(GCHUNK_SIZE, sizeof *c);
@@ -191,7 +220,7 @@ gnslot *gdelta_nslot_make(gdelta *d, uint64_t id) {
     return &c[id & (GCHUNK_SIZE - 1)];
 }
 
-grslot *gdelta_rslot_make(gdelta *d, uint64_t id) {
+grslot *gdelta_rslot_make(ggen *d, uint64_t id) {
     grslot *c = d->rdir[id >> GCHUNK_BITS];
     if (!c) {
         c = qv_calloc(GCHUNK_SIZE, sizeof *c);

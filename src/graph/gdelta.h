@@ -79,6 +79,27 @@ typedef struct gsnap {
     uint64_t *label_count, *type_count; /* live per label / type (inline after the struct) */
 } gsnap;
 
+/* A generation: the CSR both ways over every relationship committed up to csn (the loader's arrays for the
+ * first generation, rebuilt ones after a compaction), plus the slots, version chains, delta adjacency and label
+ * lists of everything written since. Views read the generation they opened on; compaction swaps in a new one
+ * and retires the old one until its readers are gone. */
+typedef struct ggen {
+    uint64_t csn;                   /* state folded into the CSR */
+    uint64_t n_csr;                 /* nodes the CSR covers */
+    const uint64_t *out_off, *in_off;   /* n_csr + 1 */
+    const uint32_t *out_tgt;
+    const uint32_t *out_rel;        /* relationship id per out position; NULL: the position is the id (loader) */
+    const uint32_t *in_rel, *in_src;
+    bool owned;                     /* the CSR arrays are the generation's (compacted), not the graph's */
+    gnslot **ndir;                  /* GDIR_SIZE chunk pointers */
+    grslot **rdir;
+    /* label index: lists built with the generation and per-label vectors of nodes labelled since */
+    uint32_t n_blab;
+    uint64_t **blab;
+    uint64_t *blab_n;
+    gvec **lab_delta;               /* GMAX_NAMES holders */
+} ggen;
+
 /* Property index: distinct values -> posting vectors of entity ids (verified on read). */
 typedef struct gpbucket {
     uint64_t hash;            /* 0 = empty; published last */
@@ -123,17 +144,15 @@ typedef struct gdelta {
     void *hook_ctx;
 
     gsnap *snap;                    /* published: the last commit */
+    ggen *gen;                      /* published: the current generation */
     uint64_t nodes_hwm, rels_hwm;   /* writer's high-water marks (pending ids included) */
-    uint64_t base_nodes, base_rels; /* ids below are base ids */
-    gnslot **ndir;                  /* GDIR_SIZE chunk pointers */
-    grslot **rdir;
+    uint64_t base_nodes, base_rels; /* ids below are the loader's (graph columns, ext ids, relationship arrays) */
     qv_arena vals;                  /* value payloads of written properties and ids (writer only) */
-
-    /* label index: base lists (built once) and per-label delta vectors */
-    uint32_t n_blab;
-    uint64_t **blab;
-    uint64_t *blab_n;
-    gvec **lab_delta;               /* GMAX_NAMES holders */
+    uint64_t changes;               /* since the last compaction (the background trigger) */
+    bool compacting;                /* a background compaction thread was started (and not joined yet) */
+    bool compact_done;              /* it has finished (atomic) */
+    bool no_auto_compact;           /* tests: no background trigger */
+    pthread_t compactor;
 
     gxtab *ext;
     gpindex *idx[GMAX_INDEXES];
@@ -150,6 +169,7 @@ typedef struct gdelta {
 struct gview {
     graph *g;
     gdelta *d;
+    ggen *gen;
     const gsnap *s;
     uint64_t snap;
     gtxn *t;                        /* the transaction's own view, or NULL */
@@ -204,10 +224,12 @@ void gdelta_reclaim(gdelta *d);                               /* writer only: ad
 /* Every open view's snapshot csn is >= this (writer only): versions older than the newest one at or below it
  * can be unlinked and freed. */
 static inline uint64_t gdelta_horizon(const gdelta *d) { return d->epoch_csn[d->oldest % GEPOCHS]; }
-gnslot *gdelta_nslot(const gdelta *d, uint64_t id);           /* NULL when never written */
-grslot *gdelta_rslot(const gdelta *d, uint64_t id);
-gnslot *gdelta_nslot_make(gdelta *d, uint64_t id);
-grslot *gdelta_rslot_make(gdelta *d, uint64_t id);
+gnslot *gdelta_nslot(const ggen *gen, uint64_t id);          /* NULL when never written */
+grslot *gdelta_rslot(const ggen *gen, uint64_t id);
+gnslot *gdelta_nslot_make(ggen *gen, uint64_t id);
+grslot *gdelta_rslot_make(ggen *gen, uint64_t id);
+ggen *ggen_new(void);                                         /* empty slots and label lists, no CSR */
+void ggen_free(void *gen);
 void gnver_free(void *p);
 void grver_free(void *p);
 /* Appends x to *holder (writer only); returns the length before. */
@@ -230,6 +252,11 @@ uint64_t gv_nodes_end(const gview *v);
 uint64_t gv_rels_end(const gview *v);
 void gv_init(gview *v, graph *g, gdelta *d);
 uint64_t gext_hash(qval x);                    /* external ids: an int and a string never collide by design */
+
+/* gcompact.c */
+void gcompact_maybe(gdelta *d);                /* writer, after a commit: starts a background compaction */
+/* Turns the background trigger off (tests that count versions or generations) or back on. */
+void graph_set_auto_compact(graph *g, bool on);
 
 /* gindex.c */
 gpindex *gindex_find(const gview *v, gindex_entity ent, uint32_t token, uint32_t key);

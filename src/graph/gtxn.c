@@ -37,6 +37,7 @@ gtxn *gtxn_begin(graph *g, qv_err *err) {
     memcpy(t->type_count, s->type_count, t->n_tc * sizeof *t->type_count);
     gv_init(&t->view, g, d);
     t->view.t = t;
+    t->view.gen = d->gen;
     t->view.s = s;
     t->view.snap = t->csn;
     return t;
@@ -80,7 +81,7 @@ void gtxn_rollback(gtxn *t) {
     if (!t) return;
     gdelta *d = t->d;
     for (uint32_t i = t->n_cow_r; i-- > 0;) {
-        grslot *s = gdelta_rslot(d, t->cow_r[i]);
+        grslot *s = gdelta_rslot(d->gen, t->cow_r[i]);
         grver *x = s->ver;
         if (x && x->csn == t->csn) {
             STORE(&s->ver, x->older);
@@ -88,7 +89,7 @@ void gtxn_rollback(gtxn *t) {
         }
     }
     for (uint32_t i = t->n_cow_n; i-- > 0;) {
-        gnslot *s = gdelta_nslot(d, t->cow_n[i]);
+        gnslot *s = gdelta_nslot(d->gen, t->cow_n[i]);
         gnver *x = s->ver;
         if (x && x->csn == t->csn) {
             STORE(&s->ver, x->older);
@@ -127,6 +128,8 @@ int gtxn_commit(gtxn *t, qv_err *err) {
     gsnap *old = d->snap;
     STORE(&d->snap, s);
     gdelta_retire(d, old, free);
+    d->changes += t->n_ch;
+    gcompact_maybe(d);
     txn_end(t);
     return 0;
 }

@@ -24,7 +24,10 @@ gview *gview_open(graph *g, qv_err *err) {
     gview *v = qv_malloc(sizeof *v);
     gv_init(v, g, d);
     v->pin = gdelta_pin(d);
-    v->s = LOAD(&d->snap);
+    do {   /* a generation newer than the snapshot would show too much: it was swapped in meanwhile, reload */
+        v->s = LOAD(&d->snap);
+        v->gen = LOAD(&d->gen);
+    } while (v->s->csn < v->gen->csn);
     v->snap = v->s->csn;
     return v;
 }
@@ -42,7 +45,7 @@ uint64_t gv_nodes_end(const gview *v) { return v->t ? v->d->nodes_hwm : v->s->n_
 uint64_t gv_rels_end(const gview *v) { return v->t ? v->d->rels_hwm : v->s->n_rels; }
 
 const gnver *gv_node_ver(const gview *v, uint64_t id) {
-    const gnslot *s = gdelta_nslot(v->d, id);
+    const gnslot *s = gdelta_nslot(v->gen, id);
     if (!s) return NULL;
     for (const gnver *x = LOAD(&s->ver); x; x = x->older)
         if (x->csn <= v->snap) return x;
@@ -50,7 +53,7 @@ const gnver *gv_node_ver(const gview *v, uint64_t id) {
 }
 
 static const grver *rel_ver(const gview *v, uint64_t id) {
-    const grslot *s = gdelta_rslot(v->d, id);
+    const grslot *s = gdelta_rslot(v->gen, id);
     if (!s) return NULL;
     for (const grver *x = LOAD(&s->ver); x; x = x->older)
         if (x->csn <= v->snap) return x;
@@ -212,7 +215,7 @@ qval gview_node_ext_id(gview *v, uint64_t node) {
             return qv_str_ref(g->ext_str + g->ext_str_off[node], (uint32_t)(g->ext_str_off[node + 1] - g->ext_str_off[node]));
         return qv_int((int64_t)node);
     }
-    const gnslot *s = gdelta_nslot(v->d, node);
+    const gnslot *s = gdelta_nslot(v->gen, node);
     return s && gv_node_ver(v, node) ? s->ext : qv_null();
 }
 
@@ -238,7 +241,7 @@ uint64_t gview_node_by_ext_id(gview *v, qval x) {
         if (eh != h) continue;
         uint64_t id = t->e[i].id;
         if (!gv_node_live(v, id)) continue;
-        const gnslot *s = gdelta_nslot(d, id);
+        const gnslot *s = gdelta_nslot(v->gen, id);
         if (s && s->ext.type == x.type && gval_eq(s->ext, x)) return id;
     }
 }
@@ -254,7 +257,7 @@ void gview_rel_info(gview *v, uint64_t rel, uint64_t *src, uint64_t *dst, uint32
         *type = g->rel_type ? g->rel_type[rel] : 0;
         return;
     }
-    const grslot *s = gdelta_rslot(v->d, rel);
+    const grslot *s = gdelta_rslot(v->gen, rel);
     if (!s || rel >= gv_rels_end(v)) {
         *src = *dst = GID_NONE;
         *type = UINT32_MAX;
@@ -267,7 +270,7 @@ void gview_rel_info(gview *v, uint64_t rel, uint64_t *src, uint64_t *dst, uint32
 
 static uint32_t rel_type_of(gview *v, uint64_t rel) {
     if (rel < v->d->base_rels) return v->g->rel_type ? v->g->rel_type[rel] : 0;
-    const grslot *s = gdelta_rslot(v->d, rel);
+    const grslot *s = gdelta_rslot(v->gen, rel);
     return s ? s->type : UINT32_MAX;
 }
 
@@ -331,12 +334,12 @@ void gview_nodes(gview *v, int64_t label, gnode_iter *it) {
         return;
     }
     it->mode = 1;
-    gdelta *d = v->d;
-    if ((uint64_t)label < d->n_blab) {
-        it->list = d->blab[label];
-        it->list_n = d->blab_n[label];
+    const ggen *gen = v->gen;
+    if ((uint64_t)label < gen->n_blab) {
+        it->list = gen->blab[label];
+        it->list_n = gen->blab_n[label];
     }
-    it->end = (uint64_t)label < GMAX_NAMES ? gvec_len(LOAD(&d->lab_delta[label])) : 0;
+    it->end = (uint64_t)label < GMAX_NAMES ? gvec_len(LOAD(&gen->lab_delta[label])) : 0;
 }
 
 uint32_t gnode_iter_next(gnode_iter *it, uint64_t *ids, uint32_t max) {
@@ -358,14 +361,14 @@ uint32_t gnode_iter_next(gnode_iter *it, uint64_t *ids, uint32_t max) {
         while (k < max && it->list_pos < it->list_n) {
             uint64_t id = it->list[it->list_pos++];
             if (!gv_node_live(v, id)) continue;
-            if (gdelta_nslot(v->d, id) && !gview_node_has_label(v, id, label)) continue;
+            if (gdelta_nslot(v->gen, id) && !gview_node_has_label(v, id, label)) continue;
             ids[k++] = id;
         }
         if (it->list_pos < it->list_n) return k;
         it->mode = 2;
     }
     if (it->pos < it->end) {
-        const gvec *dv = LOAD(&v->d->lab_delta[label]);
+        const gvec *dv = LOAD(&v->gen->lab_delta[label]);
         while (k < max && it->pos < it->end) {
             uint64_t id = dv->a[it->pos++];
             if (gv_node_live(v, id) && gview_node_has_label(v, id, label)) ids[k++] = id;
@@ -399,8 +402,6 @@ uint32_t grel_iter_next(grel_iter *it, uint64_t *ids, uint32_t max) {
 /* ---- adjacency: phases 0 base out, 1 delta out, 2 base in, 3 delta in, 4 done ---- */
 static void adj_phase(gadj_iter *it) {
     gview *v = it->v;
-    gdelta *d = v->d;
-    graph *g = v->g;
     for (;;) {
         int p = it->phase;
         if (p >= 4) return;
@@ -408,12 +409,12 @@ static void adj_phase(gadj_iter *it) {
         it->pos = it->end = 0;
         it->delta = NULL;
         it->delta_n = it->delta_pos = 0;
-        if (want && (p == 0 || p == 2) && it->node < d->base_nodes) {
-            const uint64_t *off = p == 0 ? g->out_off : g->in_off;
+        if (want && (p == 0 || p == 2) && it->node < v->gen->n_csr) {
+            const uint64_t *off = p == 0 ? v->gen->out_off : v->gen->in_off;
             it->pos = off[it->node];
             it->end = off[it->node + 1];
         } else if (want && (p == 1 || p == 3)) {
-            const gnslot *s = gdelta_nslot(d, it->node);
+            const gnslot *s = gdelta_nslot(v->gen, it->node);
             const gvec *dv = s ? LOAD(p == 1 ? &s->out : &s->in) : NULL;
             if (dv) {
                 it->delta = dv->a;
@@ -432,7 +433,7 @@ void gview_expand(gview *v, uint64_t node, gdir dir, const uint32_t *types, uint
     it->dir = (uint8_t)dir;
     it->types = n_types ? types : NULL;
     it->n_types = n_types;
-    const gnslot *s = gdelta_nslot(v->d, node);
+    const gnslot *s = gdelta_nslot(v->gen, node);
     if (s) {
         it->out_n = gvec_len(LOAD(&s->out));
         it->in_n = gvec_len(LOAD(&s->in));
@@ -460,12 +461,13 @@ uint32_t gadj_iter_next(gadj_iter *it, gadj *out, uint32_t max) {
         uint32_t type;
         if (it->pos < it->end) {
             uint64_t i = it->pos++;
-            if (!in) rel = i, other = g->out_tgt[i];
-            else rel = g->in_rel[i], other = g->in_src[i];
-            type = g->rel_type ? g->rel_type[rel] : 0;
+            const ggen *gen = v->gen;
+            if (!in) rel = gen->out_rel ? gen->out_rel[i] : i, other = gen->out_tgt[i];
+            else rel = gen->in_rel[i], other = gen->in_src[i];
+            type = rel < d->base_rels ? (g->rel_type ? g->rel_type[rel] : 0) : rel_type_of(v, rel);
         } else if (it->delta_pos < it->delta_n) {
             rel = it->delta[it->delta_pos++];
-            const grslot *s = gdelta_rslot(d, rel);
+            const grslot *s = gdelta_rslot(v->gen, rel);
             if (!s) continue;
             other = in ? s->src : s->dst;
             type = s->type;

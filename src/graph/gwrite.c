@@ -110,7 +110,7 @@ static void trim_rver(gdelta *d, grver *h) {
 static gnver *node_cow(gtxn *t, uint64_t id) {
     gdelta *d = t->d;
     graph *g = t->g;
-    gnslot *s = gdelta_nslot_make(d, id);
+    gnslot *s = gdelta_nslot_make(d->gen, id);
     gnver *h = s->ver;
     if (h && h->csn == t->csn) return h;
     trim_nver(d, h);
@@ -144,7 +144,7 @@ static gnver *node_cow(gtxn *t, uint64_t id) {
 static grver *rel_cow(gtxn *t, uint64_t id) {
     gdelta *d = t->d;
     graph *g = t->g;
-    grslot *s = gdelta_rslot_make(d, id);
+    grslot *s = gdelta_rslot_make(d->gen, id);
     grver *h = s->ver;
     if (h && h->csn == t->csn) return h;
     trim_rver(d, h);
@@ -211,18 +211,22 @@ static bool lset_has_add(gtxn *t, uint64_t key) {
 }
 
 static void label_list_add(gtxn *t, uint64_t node, uint32_t label, const gnver *older) {
-    graph *g = t->g;
-    if (node < t->d->base_nodes && g->node_labelset) {
-        uint32_t n;
-        const uint32_t *ls = graph_node_labels(g, node, &n);
-        for (uint32_t i = 0; i < n; i++)
-            if (ls[i] == label) return;
+    const ggen *gen = t->d->gen;
+    if (label < gen->n_blab) {   /* the generation's list (ascending ids) */
+        const uint64_t *l = gen->blab[label];
+        uint64_t lo = 0, hi = gen->blab_n[label];
+        while (lo < hi) {
+            uint64_t mid = (lo + hi) / 2;
+            if (l[mid] == node) return;
+            if (l[mid] < node) lo = mid + 1;
+            else hi = mid;
+        }
     }
     for (const gnver *x = older; x; x = x->older)
         for (uint32_t i = 0; i < x->n_labels; i++)
             if (x->labels[i] == label) return;
     if (lset_has_add(t, (uint64_t)label << 32 | node)) return;
-    push_undo(t, &t->d->lab_delta[label], node);
+    push_undo(t, &t->d->gen->lab_delta[label], node);
 }
 
 static const char *name_or(const char *s) { return s ? s : "?"; }
@@ -344,7 +348,7 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
         if (!qv_is_null(props[i].value))
             props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, props[i].key,
                       gval_copy(&d->vals, props[i].value));
-    gnslot *s = gdelta_nslot_make(d, id);
+    gnslot *s = gdelta_nslot_make(d->gen, id);
     s->ext = gval_copy(&d->vals, ext_id);
     x->csn = t->csn;
     x->older = NULL;
@@ -487,7 +491,7 @@ int gtxn_rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gp
         if (!qv_is_null(props[i].value))
             props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, props[i].key,
                       gval_copy(&d->vals, props[i].value));
-    grslot *s = gdelta_rslot_make(d, id);
+    grslot *s = gdelta_rslot_make(d->gen, id);
     s->src = src;
     s->dst = dst;
     s->type = type;
@@ -496,8 +500,8 @@ int gtxn_rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gp
     STORE(&s->ver, x);
     d->rels_hwm = id + 1;
     GPUSH(t->cow_r, t->n_cow_r, t->cap_cow_r, id);
-    push_undo(t, &gdelta_nslot_make(d, src)->out, id);
-    push_undo(t, &gdelta_nslot_make(d, dst)->in, id);
+    push_undo(t, &gdelta_nslot_make(d->gen, src)->out, id);
+    push_undo(t, &gdelta_nslot_make(d->gen, dst)->in, id);
     t->rel_count++;
     type_count_add(t, type, 1);
     gtx_change(t, (gchange){.kind = GCH_REL_CREATE, .id = id, .src = src, .dst = dst, .token = type});

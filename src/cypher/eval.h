@@ -1,0 +1,30 @@
+/* eval.h — evaluating openCypher expressions over the current row.
+ *
+ * Owns: the value of an expression (resolved by the planner: variables carry slots, function calls carry
+ * their registry entry, pattern expressions their nested plan) under openCypher's rules: three-valued
+ * logic, null propagation, property access on entities / maps / temporal values, list and map indexing,
+ * comprehensions, quantifiers, CASE, and the runtime errors the TCK expects.
+ * Must not: plan, write to the graph, keep state between calls (everything lives in cy_x).
+ */
+#ifndef QV_CYPHER_EVAL_H
+#define QV_CYPHER_EVAL_H
+
+#include "cypher/ast.h"
+#include "cypher/exec.h"
+
+/* Evaluates e on x->row into *out (payloads in x->arena). -1 with x->err set on a runtime error. */
+int cy_eval(cy_x *x, const cy_expr *e, qval *out);
+/* A predicate (WHERE, filters): true only for boolean true; null and false are "not true". A
+ * non-boolean value fails with TypeError. */
+int cy_eval_pred(cy_x *x, const cy_expr *e, bool *out);
+
+/* Property of a node / relationship value by name (null when absent; EntityNotFound when deleted). */
+int cy_eval_entity_prop(cy_x *x, qval ent, const char *key, qval *out, int32_t pos);
+/* All properties of a node / relationship as a map. */
+int cy_eval_entity_props(cy_x *x, qval ent, qval *out, int32_t pos);
+
+/* Marker for aggregate calls resolved to a row slot: expr->slot = CY_AGG_SLOT(slot). */
+#define CY_AGG_SLOT(s) (-2 - (int32_t)(s))
+#define CY_AGG_SLOT_OF(v) (-2 - (v))
+
+#endif

@@ -1,0 +1,77 @@
+/* exec.c — shared runtime pieces: operator states, limits, graph error mapping, nested plans.
+ *
+ * Owns: cy_op_instantiate / cy_op_open, cy_x_check (timeout, cancellation, memory), cy_x_graph_err,
+ * cy_x_sub, cy_x_key, cy_op_alloc.
+ * Must not: implement any operator's logic.
+ */
+#include "cypher/exec.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "cypher/ops/ops.h"
+
+void *cy_op_alloc(cy_plan *p, size_t size, const cy_opvt *vt, xop *in) {
+    xop *op = qv_arena_zalloc(&p->arena, size);
+    op->vt = vt;
+    op->in = in;
+    op->id = p->nops++;
+    return op;
+}
+
+cy_opstate *cy_op_instantiate(const xop *op, cy_x *x) {
+    cy_opstate *s = qv_arena_zalloc(x->arena, op->vt->state_size);
+    s->op = op;
+    if (op->in) s->in = cy_op_instantiate(op->in, x);
+    if (op->in2) s->in2 = cy_op_instantiate(op->in2, x);
+    return s;
+}
+
+int cy_op_open(cy_opstate *s, cy_x *x) {
+    if (s->in && cy_op_open(s->in, x)) return -1;
+    return s->op->vt->open ? s->op->vt->open(s, x) : 0;
+}
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int cy_x_check(cy_x *x) {
+    if (x->cancel && atomic_load(x->cancel))
+        return cy_err(x->err, CYE_CANCELLED, NULL, -1, "the query was cancelled");
+    if (x->deadline_ns && now_ns() > x->deadline_ns)
+        return cy_err(x->err, CYE_TIMEOUT, NULL, -1, "the query ran past its time limit");
+    if (x->memory_limit && x->arena->total > x->memory_limit)
+        return cy_err(x->err, CYE_MEMORY, NULL, -1, "the query used more than its memory limit of %llu bytes",
+                      (unsigned long long)x->memory_limit);
+    return 0;
+}
+
+int cy_x_graph_err(cy_x *x, const qv_err *ge, int32_t pos) {
+    switch (ge->code) {
+    case QV_EEXISTS: return cy_err(x->err, CYE_DUPLICATE_ID, "DuplicateId", pos, "%s", ge->msg);
+    case QV_ECONSTRAINT: return cy_err(x->err, CYE_CONSTRAINT, NULL, pos, "%s", ge->msg);
+    case QV_EINVAL: return cy_err(x->err, CYE_TYPE, "InvalidPropertyType", pos, "%s", ge->msg);
+    case QV_ENOTFOUND: return cy_err(x->err, CYE_ENTITY_NOT_FOUND, NULL, pos, "%s", ge->msg);
+    case QV_EPHASE: return cy_err(x->err, CYE_PHASE, NULL, pos, "%s", ge->msg);
+    case QV_ENOMEM: case QV_ETOOBIG: return cy_err(x->err, CYE_MEMORY, NULL, pos, "%s", ge->msg);
+    case QV_ECANCELLED: return cy_err(x->err, CYE_CANCELLED, NULL, pos, "%s", ge->msg);
+    default: return cy_err(x->err, CYE_INTERNAL, NULL, pos, "%s: %s", qv_code_name(ge->code), ge->msg);
+    }
+}
+
+cy_opstate *cy_x_sub(cy_x *x, uint32_t i) {
+    if (i >= x->plan->nsubs) {
+        cy_err(x->err, CYE_INTERNAL, NULL, -1, "nested plan %u missing", i);
+        return NULL;
+    }
+    if (!x->subs) x->subs = qv_arena_zalloc(x->arena, sizeof(cy_opstate *) * x->plan->nsubs);
+    if (!x->subs[i]) x->subs[i] = cy_op_instantiate(x->plan->subs[i], x);
+    return x->subs[i];
+}
+
+int64_t cy_x_key(cy_x *x, const char *name) {
+    return gview_key_id(x->v, name, strlen(name));
+}

@@ -1,0 +1,54 @@
+/* merge.c — MERGE: for each input row, every match of the pattern (the nested match plan, which sees the
+ * writes of earlier rows) with ON MATCH applied, or — when there is none — the pattern created once with
+ * ON CREATE applied. Must not: create when a match exists. */
+#include "cypher/eval.h"
+#include "cypher/ops/ops.h"
+
+typedef struct {
+    xop base;
+    const cy_cpath *path;
+    const cy_setop *on_create, *on_match;
+    uint32_t n_on_create, n_on_match;
+} op_t;
+typedef struct { cy_opstate base; bool active; } st;
+
+static int m_open(cy_opstate *s, cy_x *x) { ((st *)s)->active = false; return 0; }
+static int m_next(cy_opstate *s, cy_x *x) {
+    const op_t *o = (const op_t *)s->op;
+    st *t = (st *)s;
+    if (t->active) {
+        int r = cy_op_next(s->in2, x);
+        if (r < 0) return -1;
+        if (r == 1) {
+            if (cy_apply_sets(x, o->on_match, o->n_on_match)) return -1;
+            return 1;
+        }
+        t->active = false;
+    }
+    int r = cy_op_next(s->in, x);
+    if (r <= 0) return r;
+    if (cy_x_tick(x)) return -1;
+    if (cy_op_open(s->in2, x)) return -1;
+    r = cy_op_next(s->in2, x);
+    if (r < 0) return -1;
+    if (r == 1) {
+        t->active = true;
+        if (cy_apply_sets(x, o->on_match, o->n_on_match)) return -1;
+        return 1;
+    }
+    if (cy_create_paths(x, o->path, 1)) return -1;
+    if (cy_apply_sets(x, o->on_create, o->n_on_create)) return -1;
+    return 1;
+}
+static const cy_opvt vt = {"Merge", sizeof(st), m_open, m_next, NULL};
+xop *cy_op_merge(cy_plan *p, xop *in, xop *match, const cy_cpath *path, const cy_setop *on_create,
+                   uint32_t n_on_create, const cy_setop *on_match, uint32_t n_on_match) {
+    op_t *o = cy_op_alloc(p, sizeof(op_t), &vt, in);
+    o->base.in2 = match;
+    o->path = path;
+    o->on_create = on_create;
+    o->n_on_create = n_on_create;
+    o->on_match = on_match;
+    o->n_on_match = n_on_match;
+    return &o->base;
+}

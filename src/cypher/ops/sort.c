@@ -1,0 +1,74 @@
+/* sort.c — ORDER BY: materialises the rows with their sort keys and orders them by openCypher's
+ * orderability (ascending or descending per key; ties keep input order). Must not: evaluate keys more than
+ * once per row. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cypher/eval.h"
+#include "cypher/ops/ops.h"
+
+typedef struct { xop base; const cy_sortkey *keys; uint32_t n; } op_t;
+typedef struct { cy_opstate base; qval *rows; uint64_t n, cap, pos; bool filled; } st;
+
+typedef struct { const op_t *o; uint32_t w; } sctx;
+
+static int cmp_rows(const void *pa, const void *pb, void *c) {
+    const sctx *k = c;
+    const qval *a = pa, *b = pb;
+    for (uint32_t i = 0; i < k->o->n; i++) {
+        int r = qv_order(a[i], b[i]);
+        if (r) return k->o->keys[i].desc ? -r : r;
+    }
+    /* the input position is the last key value (an integer) */
+    int64_t ia = a[k->o->n].i, ib = b[k->o->n].i;
+    return ia < ib ? -1 : ia > ib;
+}
+
+static int so_open(cy_opstate *s, cy_x *x) {
+    st *t = (st *)s;
+    t->n = t->pos = 0;
+    t->filled = false;
+    return 0;
+}
+static int so_next(cy_opstate *s, cy_x *x) {
+    const op_t *o = (const op_t *)s->op;
+    st *t = (st *)s;
+    uint32_t w = o->n + 1 + x->nslots;   /* keys, position, frame */
+    if (!t->filled) {
+        for (;;) {
+            int r = cy_op_next(s->in, x);
+            if (r < 0) return -1;
+            if (r == 0) break;
+            if (t->n == t->cap) {
+                uint64_t nc = t->cap ? t->cap * 2 : 64;
+                qval *nr = qv_arena_alloc(x->arena, sizeof(qval) * w * nc);
+                if (t->n) memcpy(nr, t->rows, sizeof(qval) * w * t->n);
+                t->rows = nr;
+                t->cap = nc;
+            }
+            qval *row = t->rows + t->n * w;
+            for (uint32_t i = 0; i < o->n; i++)
+                if (cy_eval(x, o->keys[i].expr, &row[i])) return -1;
+            row[o->n] = qv_int((int64_t)t->n);
+            cy_row_save(x, row + o->n + 1);
+            t->n++;
+            if (cy_x_tick(x)) return -1;
+        }
+        sctx c = {o, w};
+        qsort_r(t->rows, t->n, sizeof(qval) * w, cmp_rows, &c);
+        t->filled = true;
+    }
+    if (t->pos >= t->n) return 0;
+    cy_row_load(x, t->rows + t->pos * w + o->n + 1);
+    t->pos++;
+    return 1;
+}
+static const cy_opvt vt = {"Sort", sizeof(st), so_open, so_next, NULL};
+xop *cy_op_sort(cy_plan *p, xop *in, const cy_sortkey *keys, uint32_t n, const cy_expr *skip,
+                  const cy_expr *limit) {
+    op_t *o = cy_op_alloc(p, sizeof(op_t), &vt, in);
+    o->keys = qv_arena_dup(&p->arena, keys, sizeof(cy_sortkey) * (n ? n : 1));
+    o->n = n;
+    if (skip || limit) return cy_op_skiplimit(p, &o->base, skip, limit);
+    return &o->base;
+}

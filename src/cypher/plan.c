@@ -1,0 +1,626 @@
+/* plan.c — the planner's core: plans and their lifetime, scopes and slots, expression resolution
+ * (variables, functions, comprehension variables, nested plans of pattern expressions), projections
+ * (RETURN / WITH with aggregation, DISTINCT, ORDER BY, SKIP, LIMIT, WHERE), clause sequencing with eager
+ * barriers, UNION, and EXPLAIN.
+ * Must not: plan patterns (plan_match.c) or updates (plan_update.c); run anything.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cypher/agg.h"
+#include "cypher/eval.h"
+#include "cypher/plan_int.h"
+
+cy_plan *cy_plan_new(void) {
+    cy_plan *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    qv_arena_init(&p->arena);
+    atomic_store(&p->refs, 1);
+    return p;
+}
+
+void cy_plan_ref(cy_plan *p) { atomic_fetch_add(&p->refs, 1); }
+
+void cy_plan_unref(cy_plan *p) {
+    if (!p || atomic_fetch_sub(&p->refs, 1) != 1) return;
+    qv_arena_free(&p->arena);
+    free(p);
+}
+
+/* ---------------------------------------------------------------- scopes */
+int32_t pl_slot(pctx *c) { return (int32_t)c->p->nslots++; }
+
+void sc_push(pctx *c, const char *name, int32_t slot, uint8_t kind) {
+    scope *s = &c->sc;
+    if (s->n == s->cap) {
+        uint32_t nc = s->cap ? s->cap * 2 : 16;
+        sym *nv = qv_arena_alloc(&c->p->arena, sizeof(sym) * nc);
+        if (s->n) memcpy(nv, s->v, sizeof(sym) * s->n);
+        s->v = nv;
+        s->cap = nc;
+    }
+    s->v[s->n++] = (sym){name, slot, kind};
+}
+
+const sym *sc_find(const scope *s, const char *name) {
+    for (uint32_t i = s->n; i-- > 0;)
+        if (strcmp(s->v[i].name, name) == 0) return &s->v[i];
+    return NULL;
+}
+
+scope sc_copy(pctx *c, const scope *s) {
+    scope r = {0};
+    r.cap = s->n + 8;
+    r.v = qv_arena_alloc(&c->p->arena, sizeof(sym) * r.cap);
+    if (s->n) memcpy(r.v, s->v, sizeof(sym) * s->n);
+    r.n = s->n;
+    return r;
+}
+
+/* ---------------------------------------------------------------- synthesized expressions */
+static cy_expr *mk(pctx *c, cy_expr_kind k, uint32_t pos) {
+    cy_expr *e = qv_arena_zalloc(&c->p->arena, sizeof *e);
+    e->kind = k;
+    e->pos = pos;
+    e->end = pos;
+    e->slot = -1;
+    return e;
+}
+cy_expr *pl_mk_var(pctx *c, const char *name, int32_t slot, uint32_t pos) {
+    cy_expr *e = mk(c, CX_VAR, pos);
+    e->name = name;
+    e->slot = slot;
+    return e;
+}
+cy_expr *pl_mk_prop(pctx *c, cy_expr *base, const char *key, uint32_t pos) {
+    cy_expr *e = mk(c, CX_PROP, pos);
+    e->a = base;
+    e->name = key;
+    return e;
+}
+cy_expr *pl_mk_bin(pctx *c, cy_op op, cy_expr *a, cy_expr *b, uint32_t pos) {
+    cy_expr *e = mk(c, CX_BINARY, pos);
+    e->op = op;
+    e->a = a;
+    e->b = b;
+    return e;
+}
+cy_expr *pl_mk_labels(pctx *c, cy_expr *a, const char **labels, uint32_t n, uint32_t pos) {
+    cy_expr *e = mk(c, CX_HAS_LABELS, pos);
+    e->a = a;
+    e->labels = labels;
+    e->n_labels = n;
+    return e;
+}
+
+/* ---------------------------------------------------------------- expression resolution */
+static int add_fn(pctx *c, const cy_fn *f) {
+    cy_plan *p = c->p;
+    if (p->nfns == p->capfns) {
+        uint32_t nc = p->capfns ? p->capfns * 2 : 16;
+        const cy_fn **nf = qv_arena_alloc(&p->arena, sizeof(cy_fn *) * nc);
+        if (p->nfns) memcpy(nf, p->fns, sizeof(cy_fn *) * p->nfns);
+        p->fns = nf;
+        p->capfns = nc;
+    }
+    p->fns[p->nfns] = f;
+    return (int)p->nfns++;
+}
+
+static int add_sub(pctx *c, xop *op) {
+    cy_plan *p = c->p;
+    if (p->nsubs == p->capsubs) {
+        uint32_t nc = p->capsubs ? p->capsubs * 2 : 8;
+        xop **ns = qv_arena_alloc(&p->arena, sizeof(xop *) * nc);
+        if (p->nsubs) memcpy(ns, p->subs, sizeof(xop *) * p->nsubs);
+        p->subs = ns;
+        p->capsubs = nc;
+    }
+    p->subs[p->nsubs] = op;
+    return (int)p->nsubs++;
+}
+
+/* A nested plan for a pattern expression: runs over the current row (Argument), own scope copy. */
+static int plan_sub(pctx *c, cy_expr *e) {
+    scope saved = c->sc;
+    bool wrote = c->wrote;
+    c->sc = sc_copy(c, &saved);
+    xop *op = cy_op_argument(c->p);
+    int rc = 0;
+    if (e->kind == CX_EXISTS && e->subquery) {
+        const cy_query *q = e->subquery;
+        if (q->kind != CY_STMT_QUERY || q->n_parts != 1) {
+            rc = cy_err(c->err, CYE_UNSUPPORTED, NULL, (int32_t)e->pos, "EXISTS with UNION is not supported");
+        } else {
+            rc = pl_clauses(c, &op, q->parts[0].clauses, q->parts[0].n_clauses, false, NULL, NULL, NULL);
+        }
+    } else if (e->kind == CX_PATTERN_COMP) {
+        rc = pl_match(c, &op, e->pattern, NULL, NULL);
+        if (!rc && e->name) {
+            /* [p = (a)-->(b) | p]: the path variable is bound by the pattern's only path */
+            const sym *s = sc_find(&c->sc, e->name);
+            if (!s) rc = cy_err(c->err, CYE_INTERNAL, NULL, (int32_t)e->pos, "path variable lost");
+        }
+        if (!rc && e->b) rc = pl_expr(c, e->b);
+        if (!rc && e->c) rc = pl_expr(c, e->c);
+    } else {
+        rc = pl_match(c, &op, e->pattern, e->kind == CX_EXISTS ? e->b : NULL, NULL);
+    }
+    c->sc = saved;
+    c->wrote = wrote;
+    if (rc) return -1;
+    e->slot = add_sub(c, op);
+    return 0;
+}
+
+int pl_expr(pctx *c, cy_expr *e) {
+    if (!e) return 0;
+    if (++c->depth > CY_MAX_DEPTH + 16) {
+        c->depth--;
+        return cy_err(c->err, CYE_SYNTAX, "UnexpectedSyntax", (int32_t)e->pos, "expression nested too deeply");
+    }
+    int rc = 0;
+    switch (e->kind) {
+    case CX_VAR: {
+        const sym *s = sc_find(&c->sc, e->name);
+        if (!s) { rc = cy_err(c->err, CYE_SYNTAX, "UndefinedVariable", (int32_t)e->pos, "variable `%s` not defined", e->name); break; }
+        e->slot = s->slot;
+        break;
+    }
+    case CX_CALL:
+        if (e->slot <= -2) break;   /* an aggregate already bound to its output slot */
+        for (uint32_t i = 0; i < e->n_args && !rc; i++) rc = pl_expr(c, e->args[i]);
+        if (rc) break;
+        if (cy_agg_kind(e->name, e->star)) {
+            rc = cy_err(c->err, CYE_SYNTAX, "InvalidAggregation", (int32_t)e->pos,
+                        "aggregate %s() is not allowed here", e->name);
+            break;
+        }
+        if (strcasecmp(e->name, "exists") == 0) { e->slot = add_fn(c, NULL); break; }
+        {
+            const cy_fn *f = cy_fn_find(e->name, strlen(e->name));
+            if (!f) { rc = cy_err(c->err, CYE_SYNTAX, "UnknownFunction", (int32_t)e->pos, "unknown function %s()", e->name); break; }
+            if ((int)e->n_args < f->min_args || (f->max_args >= 0 && (int)e->n_args > f->max_args)) {
+                rc = cy_err(c->err, CYE_SYNTAX, "InvalidNumberOfArguments", (int32_t)e->pos,
+                            "%s() takes %d to %d arguments, got %u", f->name, f->min_args, f->max_args, e->n_args);
+                break;
+            }
+            e->slot = add_fn(c, f);
+        }
+        break;
+    case CX_LIST_COMP: case CX_QUANT: {
+        rc = pl_expr(c, e->a);
+        if (rc) break;
+        uint32_t mark = c->sc.n;
+        e->slot = pl_slot(c);
+        sc_push(c, e->name, e->slot, SYM_VALUE);
+        if (e->b) rc = pl_expr(c, e->b);
+        if (!rc && e->c) rc = pl_expr(c, e->c);
+        c->sc.n = mark;
+        break;
+    }
+    case CX_REDUCE: {
+        rc = pl_expr(c, e->b);
+        if (!rc) rc = pl_expr(c, e->a);
+        if (rc) break;
+        uint32_t mark = c->sc.n;
+        e->slot = pl_slot(c);
+        pl_slot(c);
+        sc_push(c, e->name, e->slot, SYM_VALUE);
+        sc_push(c, e->name2, e->slot + 1, SYM_VALUE);
+        rc = pl_expr(c, e->c);
+        c->sc.n = mark;
+        break;
+    }
+    case CX_PATTERN: case CX_EXISTS: case CX_PATTERN_COMP:
+        rc = plan_sub(c, e);
+        break;
+    case CX_MAP_PROJECTION:
+        rc = pl_expr(c, e->a);
+        for (uint32_t i = 0; i < e->n_proj_items && !rc; i++) {
+            cy_mapproj_item *it = &e->proj_items[i];
+            if (it->kind == CMP_VAR && !it->expr) it->expr = pl_mk_var(c, it->key, -1, e->pos);
+            if (it->expr) rc = pl_expr(c, it->expr);
+        }
+        break;
+    default:
+        if (e->a) rc = pl_expr(c, e->a);
+        if (!rc && e->b) rc = pl_expr(c, e->b);
+        if (!rc && e->c) rc = pl_expr(c, e->c);
+        for (uint32_t i = 0; i < e->n_args && !rc; i++) rc = pl_expr(c, e->args[i]);
+        break;
+    }
+    c->depth--;
+    return rc;
+}
+
+void pl_expr_slots(const cy_expr *e, uint8_t *set, uint32_t nset, bool *opaque) {
+    if (!e) return;
+    switch (e->kind) {
+    case CX_VAR:
+        if (e->slot >= 0 && (uint32_t)e->slot < nset) set[e->slot] = 1;
+        return;
+    case CX_PATTERN: case CX_EXISTS: case CX_PATTERN_COMP:
+        *opaque = true;
+        return;
+    case CX_MAP_PROJECTION:
+        for (uint32_t i = 0; i < e->n_proj_items; i++) pl_expr_slots(e->proj_items[i].expr, set, nset, opaque);
+        break;
+    default: break;
+    }
+    pl_expr_slots(e->a, set, nset, opaque);
+    pl_expr_slots(e->b, set, nset, opaque);
+    pl_expr_slots(e->c, set, nset, opaque);
+    for (uint32_t i = 0; i < e->n_args; i++) pl_expr_slots(e->args[i], set, nset, opaque);
+}
+
+/* ---------------------------------------------------------------- projections */
+typedef struct aggs_b {
+    cy_aggdef *v;
+    uint32_t n, cap;
+} aggs_b;
+
+/* Finds aggregate calls in e (not inside another aggregate), resolves their arguments in the input
+ * scope and binds each to an output slot. */
+static int find_aggs(pctx *c, cy_expr *e, aggs_b *ab) {
+    if (!e) return 0;
+    if (e->kind == CX_CALL) {
+        cy_aggkind k = cy_agg_kind(e->name, e->star);
+        if (k) {
+            for (uint32_t i = 0; i < e->n_args; i++)
+                if (pl_expr(c, e->args[i])) return -1;
+            if (ab->n == ab->cap) {
+                uint32_t nc = ab->cap ? ab->cap * 2 : 8;
+                cy_aggdef *nv = qv_arena_alloc(&c->p->arena, sizeof(cy_aggdef) * nc);
+                if (ab->n) memcpy(nv, ab->v, sizeof(cy_aggdef) * ab->n);
+                ab->v = nv;
+                ab->cap = nc;
+            }
+            int32_t slot = pl_slot(c);
+            ab->v[ab->n++] = (cy_aggdef){k, e, slot, e->distinct};
+            e->slot = CY_AGG_SLOT(slot);
+            return 0;
+        }
+    }
+    if (e->kind == CX_LIST_COMP || e->kind == CX_QUANT || e->kind == CX_REDUCE || e->kind == CX_PATTERN ||
+        e->kind == CX_EXISTS || e->kind == CX_PATTERN_COMP)
+        return 0;   /* aggregates cannot hide in there (sema rejects them) */
+    if (find_aggs(c, e->a, ab) || find_aggs(c, e->b, ab) || find_aggs(c, e->c, ab)) return -1;
+    for (uint32_t i = 0; i < e->n_args; i++)
+        if (find_aggs(c, e->args[i], ab)) return -1;
+    if (e->kind == CX_MAP_PROJECTION)
+        for (uint32_t i = 0; i < e->n_proj_items; i++)
+            if (e->proj_items[i].expr && find_aggs(c, e->proj_items[i].expr, ab)) return -1;
+    return 0;
+}
+
+static bool has_agg(const cy_expr *e) {
+    if (!e) return false;
+    if (e->kind == CX_CALL && cy_agg_kind(e->name, e->star)) return true;
+    if (e->kind == CX_LIST_COMP || e->kind == CX_QUANT || e->kind == CX_REDUCE || e->kind == CX_PATTERN ||
+        e->kind == CX_EXISTS || e->kind == CX_PATTERN_COMP)
+        return false;
+    if (has_agg(e->a) || has_agg(e->b) || has_agg(e->c)) return true;
+    for (uint32_t i = 0; i < e->n_args; i++)
+        if (has_agg(e->args[i])) return true;
+    if (e->kind == CX_MAP_PROJECTION)
+        for (uint32_t i = 0; i < e->n_proj_items; i++)
+            if (has_agg(e->proj_items[i].expr)) return true;
+    return false;
+}
+
+/* Source text of an expression without blanks (to recognise ORDER BY keys that repeat an item). */
+static const char *norm_text(pctx *c, const cy_expr *e) {
+    const char *t = c->p->text;
+    if (!t || e->end <= e->pos) return NULL;
+    size_t n = e->end - e->pos;
+    char *out = qv_arena_alloc(&c->p->arena, n + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = t[e->pos + i];
+        if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') out[k++] = ch;
+    }
+    out[k] = 0;
+    return out;
+}
+
+typedef struct item {
+    cy_expr *expr;
+    const char *name;
+    int32_t slot;
+    const char *text;
+} item;
+
+static int plan_projection(pctx *c, xop **in, cy_projection *pr, cy_expr *where, bool is_return,
+                           const char ***cols, int32_t **colslots, uint32_t *ncols) {
+    cy_plan *p = c->p;
+    /* the items, with * expanded to the variables in scope */
+    uint32_t n = pr->n_items + (pr->star ? c->sc.n : 0);
+    item *it = qv_arena_zalloc(&p->arena, sizeof(item) * (n ? n : 1));
+    uint32_t k = 0;
+    if (pr->star) {
+        for (uint32_t i = 0; i < c->sc.n; i++) {
+            const sym *s = &c->sc.v[i];
+            if (s->name[0] == ' ') continue;   /* anonymous */
+            bool dup = false;
+            for (uint32_t j = 0; j < k; j++) if (strcmp(it[j].name, s->name) == 0) { dup = true; it[j].slot = s->slot; }
+            if (dup) continue;
+            it[k].expr = pl_mk_var(c, s->name, s->slot, pr->items ? pr->items[0].expr->pos : 0);
+            it[k].name = s->name;
+            k++;
+        }
+        /* RETURN * orders columns by name */
+        for (uint32_t i = 1; i < k; i++)
+            for (uint32_t j = i; j > 0 && strcmp(it[j - 1].name, it[j].name) > 0; j--) {
+                item t = it[j]; it[j] = it[j - 1]; it[j - 1] = t;
+            }
+    }
+    for (uint32_t i = 0; i < pr->n_items; i++) {
+        cy_proj_item *pi = &pr->items[i];
+        it[k].expr = pi->expr;
+        it[k].name = pi->alias ? pi->alias : pi->text ? pi->text
+                   : pi->expr->kind == CX_VAR ? pi->expr->name : "?";
+        it[k].text = norm_text(c, pi->expr);
+        k++;
+    }
+    n = k;
+    if (n == 0 && !is_return && !pr->star)
+        return cy_err(c->err, CYE_SYNTAX, "NoVariablesInScope", 0, "WITH needs at least one item");
+
+    bool aggregating = false;
+    for (uint32_t i = 0; i < n; i++) if (has_agg(it[i].expr)) aggregating = true;
+
+    scope old = c->sc;
+    if (aggregating) {
+        aggs_b ab = {0};
+        const cy_expr **keys = qv_arena_alloc(&p->arena, sizeof(cy_expr *) * (n ? n : 1));
+        int32_t *kslots = qv_arena_alloc(&p->arena, sizeof(int32_t) * (n ? n : 1));
+        uint32_t nk = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (has_agg(it[i].expr)) {
+                if (find_aggs(c, it[i].expr, &ab)) return -1;
+            } else {
+                if (pl_expr(c, it[i].expr)) return -1;
+                it[i].slot = pl_slot(c);
+                keys[nk] = it[i].expr;
+                kslots[nk++] = it[i].slot;
+            }
+        }
+        /* ORDER BY may use aggregates too (ORDER BY count(*) repeats an item: matched by text below) */
+        *in = cy_op_aggregate(p, *in, keys, kslots, nk, ab.v, ab.n);
+        const cy_expr **pe = qv_arena_alloc(&p->arena, sizeof(cy_expr *) * (n ? n : 1));
+        int32_t *ps = qv_arena_alloc(&p->arena, sizeof(int32_t) * (n ? n : 1));
+        uint32_t np = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (!has_agg(it[i].expr)) continue;   /* a grouping key: already in its slot */
+            if (pl_expr(c, it[i].expr)) return -1;   /* non-aggregate parts read the group's first row */
+            it[i].slot = pl_slot(c);
+            pe[np] = it[i].expr;
+            ps[np++] = it[i].slot;
+        }
+        if (np) *in = cy_op_project(p, *in, pe, ps, np);
+    } else {
+        const cy_expr **pe = qv_arena_alloc(&p->arena, sizeof(cy_expr *) * (n ? n : 1));
+        int32_t *ps = qv_arena_alloc(&p->arena, sizeof(int32_t) * (n ? n : 1));
+        for (uint32_t i = 0; i < n; i++) {
+            if (pl_expr(c, it[i].expr)) return -1;
+            it[i].slot = pl_slot(c);
+            pe[i] = it[i].expr;
+            ps[i] = it[i].slot;
+        }
+        if (n) *in = cy_op_project(p, *in, pe, ps, n);
+    }
+
+    int32_t *outslots = qv_arena_alloc(&p->arena, sizeof(int32_t) * (n ? n : 1));
+    for (uint32_t i = 0; i < n; i++) outslots[i] = it[i].slot;
+    if (pr->distinct) *in = cy_op_distinct(p, *in, outslots, n);
+
+    /* the new scope: the items; ORDER BY sees it over the old one (unless aggregating / DISTINCT) */
+    scope ns = {0};
+    c->sc = ns;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t kind = SYM_VALUE;
+        if (it[i].expr->kind == CX_VAR) {
+            const sym *s = sc_find(&old, it[i].expr->name);
+            if (s) kind = s->kind;
+        }
+        sc_push(c, it[i].name, it[i].slot, kind);
+    }
+    if (pr->n_order) {
+        scope items_scope = c->sc;
+        c->sc = (aggregating || pr->distinct) ? (scope){0} : sc_copy(c, &old);
+        for (uint32_t i = 0; i < items_scope.n; i++)
+            sc_push(c, items_scope.v[i].name, items_scope.v[i].slot, items_scope.v[i].kind);
+        scope combined = c->sc;
+        c->sc = combined;
+        cy_sortkey *keys = qv_arena_alloc(&p->arena, sizeof(cy_sortkey) * pr->n_order);
+        for (uint32_t i = 0; i < pr->n_order; i++) {
+            cy_expr *e = pr->order[i].expr;
+            const char *t = norm_text(c, e);
+            cy_expr *repl = NULL;
+            for (uint32_t j = 0; j < n && t; j++)
+                if (it[j].text && strcmp(it[j].text, t) == 0) repl = pl_mk_var(c, it[j].name, it[j].slot, e->pos);
+            if (!repl) {
+                if (aggregating && has_agg(e)) {
+                    c->sc = items_scope;
+                    return cy_err(c->err, CYE_SYNTAX, "InvalidAggregation", (int32_t)e->pos,
+                                  "ORDER BY may only aggregate what the projection returns");
+                }
+                if (pl_expr(c, e)) { c->sc = items_scope; return -1; }
+                repl = e;
+            }
+            keys[i] = (cy_sortkey){repl, pr->order[i].descending};
+        }
+        c->sc = items_scope;
+        *in = cy_op_sort(p, *in, keys, pr->n_order, NULL, NULL);
+    }
+    if (pr->skip || pr->limit) {
+        scope items_scope = c->sc;
+        c->sc = (scope){0};
+        if ((pr->skip && pl_expr(c, pr->skip)) || (pr->limit && pl_expr(c, pr->limit))) {
+            c->sc = items_scope;
+            return -1;
+        }
+        c->sc = items_scope;
+        *in = cy_op_skiplimit(p, *in, pr->skip, pr->limit);
+    }
+    if (where) {
+        if (pl_expr(c, where)) return -1;
+        *in = cy_op_filter(p, *in, where);
+    }
+    if (is_return && cols) {
+        *ncols = n;
+        *cols = qv_arena_alloc(&p->arena, sizeof(char *) * (n ? n : 1));
+        *colslots = outslots;
+        for (uint32_t i = 0; i < n; i++) (*cols)[i] = it[i].name;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- clauses */
+static bool clause_writes(const cy_clause *cl) {
+    switch (cl->kind) {
+    case CC_CREATE: case CC_MERGE: case CC_SET: case CC_REMOVE: case CC_DELETE: case CC_FOREACH: return true;
+    default: return false;
+    }
+}
+
+int pl_clauses(pctx *c, xop **in, cy_clause **cls, uint32_t n, bool top, const char ***cols, int32_t **colslots,
+               uint32_t *ncols) {
+    for (uint32_t i = 0; i < n; i++) {
+        cy_clause *cl = cls[i];
+        bool reads = cl->kind == CC_MATCH || cl->kind == CC_MERGE || cl->kind == CC_CALL || cl->kind == CC_DELETE;
+        if (reads && c->wrote) {
+            *in = cy_op_eager(c->p, *in);
+            c->wrote = false;
+        }
+        int rc = 0;
+        switch (cl->kind) {
+        case CC_MATCH:
+            if (cl->optional) {
+                uint32_t mark = c->sc.n;
+                xop *inner = cy_op_argument(c->p);
+                rc = pl_match(c, &inner, cl->pattern, cl->where, NULL);
+                if (rc) break;
+                int32_t *nulls = qv_arena_alloc(&c->p->arena, sizeof(int32_t) * (c->sc.n - mark + 1));
+                uint32_t nn = 0;
+                for (uint32_t j = mark; j < c->sc.n; j++) nulls[nn++] = c->sc.v[j].slot;
+                *in = cy_op_optional(c->p, *in, inner, nulls, nn);
+            } else {
+                rc = pl_match(c, in, cl->pattern, cl->where, NULL);
+            }
+            break;
+        case CC_UNWIND: {
+            rc = pl_expr(c, cl->expr);
+            if (rc) break;
+            int32_t s = pl_slot(c);
+            *in = cy_op_unwind(c->p, *in, cl->expr, s);
+            sc_push(c, cl->var, s, SYM_VALUE);
+            break;
+        }
+        case CC_WITH:
+            rc = plan_projection(c, in, &cl->proj, cl->where, false, NULL, NULL, NULL);
+            break;
+        case CC_RETURN:
+            rc = plan_projection(c, in, &cl->proj, NULL, true, cols, colslots, ncols);
+            break;
+        case CC_CREATE: rc = pl_create(c, in, cl); break;
+        case CC_MERGE: rc = pl_merge(c, in, cl); break;
+        case CC_SET: case CC_REMOVE: rc = pl_set(c, in, cl); break;
+        case CC_DELETE: rc = pl_delete(c, in, cl); break;
+        case CC_FOREACH: rc = pl_foreach(c, in, cl); break;
+        case CC_CALL: rc = pl_call(c, in, cl, top && n == 1, cols, colslots, ncols); break;
+        default: rc = cy_err(c->err, CYE_UNSUPPORTED, NULL, (int32_t)cl->pos, "unsupported clause");
+        }
+        if (rc) return -1;
+        if (clause_writes(cl)) {
+            c->wrote = true;
+            c->p->writes = true;
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- statements */
+int cy_plan_build(cy_plan *p, const struct cy_query *q, cy_procs *procs, gview *v, cy_error *err) {
+    p->q = q;
+    if (q->kind != CY_STMT_QUERY) {
+        p->schema = true;
+        p->writes = q->kind != CY_STMT_SHOW_INDEXES && q->kind != CY_STMT_SHOW_CONSTRAINTS;
+        return 0;
+    }
+    pctx c = {.p = p, .procs = procs, .v = v, .err = err};
+    xop *prev = NULL;
+    const char **pcols = NULL;
+    int32_t *pslots = NULL;
+    uint32_t pn = 0;
+    bool any_distinct = false;
+    for (uint32_t i = 0; i < q->n_parts; i++) {
+        c.sc = (scope){0};
+        c.wrote = false;
+        xop *op = cy_op_argument(p);
+        const char **cols = NULL;
+        int32_t *slots = NULL;
+        uint32_t n = 0;
+        if (pl_clauses(&c, &op, q->parts[i].clauses, q->parts[i].n_clauses, true, &cols, &slots, &n)) return -1;
+        if (i == 0) {
+            prev = op;
+            pcols = cols;
+            pslots = slots;
+            pn = n;
+            continue;
+        }
+        if (n != pn)
+            return cy_err(err, CYE_SYNTAX, "DifferentColumnsInUnion", (int32_t)q->pos,
+                          "all sub queries in a UNION must have the same return column names");
+        for (uint32_t j = 0; j < n; j++)
+            if (strcmp(cols[j], pcols[j]) != 0)
+                return cy_err(err, CYE_SYNTAX, "DifferentColumnsInUnion", (int32_t)q->pos,
+                              "all sub queries in a UNION must have the same return column names");
+        int32_t *out = qv_arena_alloc(&p->arena, sizeof(int32_t) * (n ? n : 1));
+        for (uint32_t j = 0; j < n; j++) out[j] = (int32_t)p->nslots++;
+        prev = cy_op_union(p, prev, op, pslots, slots, out, n);
+        pslots = out;
+        if (!q->union_all[i - 1]) any_distinct = true;
+    }
+    if (any_distinct) prev = cy_op_distinct(p, prev, pslots, pn);
+    p->root = prev;
+    p->ncols = pn;
+    p->colnames = pcols;
+    p->colslots = pslots;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- explain */
+static void explain_op(const xop *op, qv_arena *a, int depth, const char ***lines, uint32_t *n, uint32_t *cap) {
+    for (; op; op = op->in, depth++) {
+        if (*n == *cap) {
+            uint32_t nc = *cap ? *cap * 2 : 16;
+            const char **nl = qv_arena_alloc(a, sizeof(char *) * nc);
+            if (*n) memcpy(nl, *lines, sizeof(char *) * *n);
+            *lines = nl;
+            *cap = nc;
+        }
+        const char *detail = op->vt->explain ? op->vt->explain(op, a) : NULL;
+        size_t len = (size_t)depth * 2 + strlen(op->vt->name) + (detail ? strlen(detail) + 3 : 0) + 1;
+        char *b = qv_arena_alloc(a, len);
+        int w = snprintf(b, len, "%*s%s", depth * 2, "", op->vt->name);
+        if (detail) snprintf(b + w, len - (size_t)w, "(%s)", detail);
+        (*lines)[(*n)++] = b;
+        if (op->in2) explain_op(op->in2, a, depth + 1, lines, n, cap);
+    }
+}
+
+uint32_t cy_plan_explain(const cy_plan *p, qv_arena *a, const char ***lines) {
+    uint32_t n = 0, cap = 0;
+    *lines = NULL;
+    if (p->schema) {
+        *lines = qv_arena_alloc(a, sizeof(char *));
+        (*lines)[0] = "SchemaCommand";
+        return 1;
+    }
+    explain_op(p->root, a, 0, lines, &n, &cap);
+    return n;
+}
