@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cypher/sema_int.h"
+#include "util/hash.h"
 
 int sema_fail(sctx *c, cy_errclass cls, const char *detail, uint32_t pos, const char *fmt, ...) {
     cy_error *e = c->err;
@@ -34,10 +35,23 @@ sscope *sema_scope_new(sctx *c, sscope *parent) {
     return s;
 }
 
+#define SCOPE_SCAN_MAX 16   /* below this many variables a scope is scanned; above, hashed */
+
+static uint32_t name_slot(const char *name, uint32_t nslots) {
+    return (uint32_t)qv_hash_bytes(name, strlen(name)) & (nslots - 1);
+}
+
 svar *sema_lookup_local(const sscope *s, const char *name) {
-    for (uint32_t i = s->n; i-- > 0;)
-        if (strcmp(s->v[i].name, name) == 0) return &s->v[i];
-    return NULL;
+    if (!s->nslots) {
+        for (uint32_t i = s->n; i-- > 0;)
+            if (strcmp(s->v[i].name, name) == 0) return &s->v[i];
+        return NULL;
+    }
+    for (uint32_t h = name_slot(name, s->nslots);; h = (h + 1) & (s->nslots - 1)) {
+        uint32_t k = s->slots[h];
+        if (!k) return NULL;
+        if (strcmp(s->v[k - 1].name, name) == 0) return &s->v[k - 1];
+    }
 }
 
 svar *sema_lookup(const sscope *s, const char *name) {
@@ -48,6 +62,17 @@ svar *sema_lookup(const sscope *s, const char *name) {
     return NULL;
 }
 
+/* Points the name's slot at variable index i (a later declaration of a name hides the earlier one). */
+static void slot_put(sscope *s, uint32_t i) {
+    for (uint32_t h = name_slot(s->v[i].name, s->nslots);; h = (h + 1) & (s->nslots - 1)) {
+        uint32_t k = s->slots[h];
+        if (!k || strcmp(s->v[k - 1].name, s->v[i].name) == 0) {
+            s->slots[h] = i + 1;
+            return;
+        }
+    }
+}
+
 svar *sema_declare(sctx *c, sscope *s, const char *name, stype t, uint32_t binder) {
     if (s->n == s->cap) {
         uint32_t cap = s->cap ? s->cap * 2 : 8;
@@ -56,10 +81,18 @@ svar *sema_declare(sctx *c, sscope *s, const char *name, stype t, uint32_t binde
         s->v = nv;
         s->cap = cap;
     }
-    svar *v = &s->v[s->n++];
+    uint32_t i = s->n++;
+    svar *v = &s->v[i];
     v->name = name;
     v->t = t;
     v->binder = binder;
+    if (s->n > SCOPE_SCAN_MAX && s->n * 2 > s->nslots) {   /* (re)build the index at half load */
+        s->nslots = s->nslots ? s->nslots * 2 : 64;
+        s->slots = qv_arena_zalloc(c->a, s->nslots * sizeof *s->slots);
+        for (uint32_t j = 0; j < s->n; j++) slot_put(s, j);
+    } else if (s->nslots) {
+        slot_put(s, i);
+    }
     return v;
 }
 

@@ -36,6 +36,8 @@ typedef struct sscope {
     struct sscope *parent;
     svar *v;
     uint32_t n, cap;
+    uint32_t *slots;     /* once a scope grows past a few variables: open addressing, var index + 1 (0 = free) */
+    uint32_t nslots;     /* power of two, or 0 while lookups scan */
 } sscope;
 
 /* Projection items as ORDER BY sees them (aggregating / DISTINCT projections resolve sort expressions that

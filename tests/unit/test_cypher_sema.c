@@ -591,6 +591,26 @@ static void test_deep_expression(void **state) {
     expect_ok(QUERY(proj(CC_WITH, 1, ex(CX_NULL), "m"), proj(CC_RETURN, 1, e, "x")));
 }
 
+static void test_many_variables(void **state) {
+    (void)state;
+    /* 300 variables in one scope (hashed lookups): all visible, rebinding any of them is caught */
+    enum { N = 300 };
+    cy_clause *cl[N + 2];
+    char **names = qv_arena_alloc(&A, N * sizeof *names);
+    for (int i = 0; i < N; i++) {
+        names[i] = qv_arena_alloc(&A, 16);
+        snprintf(names[i], 16, "v%d", i);
+        cl[i] = match(pat(PATH(names[i]), NULL), NULL);
+    }
+    cl[N] = proj(CC_RETURN, 3, var("v0"), NULL, var("v150"), NULL, var("v299"), NULL);
+    expect_ok(query_n(N + 1, cl));
+    cl[N] = unwind(list1(lint(1)), "v77");
+    cl[N + 1] = proj(CC_RETURN, 1, var("v0"), NULL);
+    expect_err(query_n(N + 2, cl), CYE_SYNTAX, "VariableAlreadyBound");
+    cl[N] = proj(CC_RETURN, 1, var("v300"), NULL);
+    expect_err(query_n(N + 1, cl), CYE_SYNTAX, "UndefinedVariable");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_scoping, setup, teardown),
@@ -603,6 +623,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_call, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parameters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deep_expression, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_variables, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
