@@ -15,7 +15,8 @@ struct cy_query *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error 
 
 _Static_assert(sizeof(cy_stats) == sizeof(cy_xstats), "cy_xstats mirrors cy_stats");
 
-/* Semantic analysis (cy_sema_check, sema.h) is wired in once it lands on main. */
+/* engine_sema.c: cy_sema_check with the engine's procedures. */
+int cy_engine_sema(cy_procs *procs, qv_arena *a, const struct cy_query *q, qval params, cy_error *err);
 
 #define DEFAULT_GRAPH "neo4j"
 
@@ -101,6 +102,7 @@ int cy_result_next(cy_result *r, const qval **row, cy_error *err) {
     }
     r->x.err = err;
     int rc = cy_op_next(r->root, &r->x);
+    while (rc == 1 && r->ncols == 0) rc = cy_op_next(r->root, &r->x);   /* no RETURN: no rows */
     if (rc == 0 && cy_x_check(&r->x)) rc = -1;
     if (rc < 0) {
         r->failed = true;
@@ -186,6 +188,7 @@ static int run_write(cy_result *r, const cy_query_opts *o, cy_error *err) {
             int n = cy_op_next(r->root, &r->x);
             if (n < 0) { rc = -1; break; }
             if (n == 0) break;
+            if (r->ncols == 0) continue;   /* no RETURN: no rows */
             for (uint32_t i = 0; i < r->ncols; i++) vals[i] = r->x.row[r->plan->colslots[i]];
             materialise_push(r, &cap, vals);
         }
@@ -264,6 +267,7 @@ static cy_plan *compile(cy_engine *e, graph *g, const char *text, size_t len, co
     p->text = qv_arena_strndup(&p->arena, text, len);
     struct cy_query *q = cy_parse(&p->arena, p->text, (uint32_t)len, err);
     if (!q) goto fail;
+    if (cy_engine_sema(e->procs, &p->arena, q, o ? o->params : qv_null(), err)) goto fail;
     qv_err ge;
     gview *v = gview_open(g, &ge);
     int rc = cy_plan_build(p, q, e->procs, v, err);

@@ -405,9 +405,11 @@ static int eval_sub_exists(cy_x *x, const cy_expr *e, qval *out) {
     cy_row_save(x, saved);
     if (cy_op_open(s, x)) return -1;
     int r = cy_op_next(s, x);
+    int32_t vs = x->plan->sub_vals[e->slot];
+    qval val = r == 1 && vs >= 0 ? x->row[vs] : qv_null();
     cy_row_load(x, saved);
     if (r < 0) return -1;
-    *out = qv_bool(r == 1);
+    *out = vs >= 0 ? val : qv_bool(r == 1);
     return 0;
 }
 

@@ -86,7 +86,8 @@ struct cy_plan {
     bool writes;           /* CREATE/MERGE/SET/REMOVE/DELETE/schema: runs in a transaction */
     bool schema;           /* a schema statement (schema fields below) */
     const struct cy_query *q;  /* the AST (schema statements read it) */
-    xop **subs;          /* nested plans of pattern predicates / comprehensions / EXISTS (by index) */
+    xop **subs;            /* nested plans of pattern predicates / comprehensions / EXISTS (by index) */
+    int32_t *sub_vals;     /* per nested plan: the slot holding its value (shortestPath), or -1 */
     uint32_t nsubs, capsubs;
     const cy_fn **fns;     /* scalar functions of CX_CALL nodes (by index in expr->slot) */
     uint32_t nfns, capfns;

@@ -109,15 +109,21 @@ static int add_fn(pctx *c, const cy_fn *f) {
     return (int)p->nfns++;
 }
 
-static int add_sub(pctx *c, xop *op) {
+static int add_sub(pctx *c, xop *op, int32_t val) {
     cy_plan *p = c->p;
     if (p->nsubs == p->capsubs) {
         uint32_t nc = p->capsubs ? p->capsubs * 2 : 8;
         xop **ns = qv_arena_alloc(&p->arena, sizeof(xop *) * nc);
-        if (p->nsubs) memcpy(ns, p->subs, sizeof(xop *) * p->nsubs);
+        int32_t *nv = qv_arena_alloc(&p->arena, sizeof(int32_t) * nc);
+        if (p->nsubs) {
+            memcpy(ns, p->subs, sizeof(xop *) * p->nsubs);
+            memcpy(nv, p->sub_vals, sizeof(int32_t) * p->nsubs);
+        }
         p->subs = ns;
+        p->sub_vals = nv;
         p->capsubs = nc;
     }
+    p->sub_vals[p->nsubs] = val;
     p->subs[p->nsubs] = op;
     return (int)p->nsubs++;
 }
@@ -129,6 +135,7 @@ static int plan_sub(pctx *c, cy_expr *e) {
     c->sc = sc_copy(c, &saved);
     xop *op = cy_op_argument(c->p);
     int rc = 0;
+    int32_t val = -1;
     if (e->kind == CX_EXISTS && e->subquery) {
         const cy_query *q = e->subquery;
         if (q->kind != CY_STMT_QUERY || q->n_parts != 1) {
@@ -146,12 +153,15 @@ static int plan_sub(pctx *c, cy_expr *e) {
         if (!rc && e->b) rc = pl_expr(c, e->b);
         if (!rc && e->c) rc = pl_expr(c, e->c);
     } else {
-        rc = pl_match(c, &op, e->pattern, e->kind == CX_EXISTS ? e->b : NULL, NULL);
+        pl_slots sl;
+        rc = pl_match(c, &op, e->pattern, e->kind == CX_EXISTS ? e->b : NULL, &sl);
+        if (!rc && e->kind == CX_PATTERN && e->pattern->n_paths == 1 && e->pattern->paths[0].kind != CY_PATH_PLAIN)
+            val = sl.p[0];   /* shortestPath(...) as a value: the path */
     }
     c->sc = saved;
     c->wrote = wrote;
     if (rc) return -1;
-    e->slot = add_sub(c, op);
+    e->slot = add_sub(c, op, val);
     return 0;
 }
 

@@ -294,6 +294,8 @@ int pl_match(pctx *c, xop **in, cy_pattern *pat, cy_expr *where, pl_slots *out) 
         if (pp->var) {
             m.pslot[i] = pl_slot(c);
             sc_push(c, pp->var, m.pslot[i], SYM_PATH);
+        } else if (pp->kind != CY_PATH_PLAIN) {
+            m.pslot[i] = pl_slot(c);   /* shortestPath used as a value */
         }
     }
     m.rels_bound = qv_arena_alloc(&p->arena, sizeof(int32_t) * (total_rels + 1));

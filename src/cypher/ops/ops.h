@@ -7,11 +7,19 @@
 #ifndef QV_CYPHER_OPS_H
 #define QV_CYPHER_OPS_H
 
+#include <string.h>
+
 #include "cypher/ast.h"
 #include "cypher/exec.h"
 
 /* Common helper: allocate an operator of `size` bytes (>= sizeof(xop)) with vt and input. */
 void *cy_op_alloc(cy_plan *p, size_t size, const cy_opvt *vt, xop *in);
+/* Copies n bytes of src (which may be NULL when n would be 0) into the plan's arena. */
+static inline void *cy_pdup(cy_plan *p, const void *src, size_t n) {
+    void *d = qv_arena_zalloc(&p->arena, n ? n : 1);
+    if (src && n) memcpy(d, src, n);
+    return d;
+}
 
 /* Leaves. Argument yields the current row once per open (Once is an Argument at the top of a plan). */
 xop *cy_op_argument(cy_plan *p);

@@ -22,8 +22,8 @@ static int p_next(cy_opstate *s, cy_x *x) {
 static const cy_opvt vt = {"Projection", sizeof(cy_opstate), NULL, p_next, NULL};
 xop *cy_op_project(cy_plan *p, xop *in, const cy_expr *const *exprs, const int32_t *slots, uint32_t n) {
     op_t *o = cy_op_alloc(p, sizeof(op_t), &vt, in);
-    o->exprs = qv_arena_dup(&p->arena, exprs, sizeof(*exprs) * (n ? n : 1));
-    o->slots = qv_arena_dup(&p->arena, slots, sizeof(*slots) * (n ? n : 1));
+    o->exprs = cy_pdup(p, exprs, sizeof(*exprs) * n);
+    o->slots = cy_pdup(p, slots, sizeof(*slots) * n);
     o->n = n;
     return &o->base;
 }

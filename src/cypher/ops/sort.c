@@ -67,7 +67,7 @@ static const cy_opvt vt = {"Sort", sizeof(st), so_open, so_next, NULL};
 xop *cy_op_sort(cy_plan *p, xop *in, const cy_sortkey *keys, uint32_t n, const cy_expr *skip,
                   const cy_expr *limit) {
     op_t *o = cy_op_alloc(p, sizeof(op_t), &vt, in);
-    o->keys = qv_arena_dup(&p->arena, keys, sizeof(cy_sortkey) * (n ? n : 1));
+    o->keys = cy_pdup(p, keys, sizeof(cy_sortkey) * n);
     o->n = n;
     if (skip || limit) return cy_op_skiplimit(p, &o->base, skip, limit);
     return &o->base;

@@ -1,0 +1,189 @@
+/* test_cypher_exec.c — the query engine end to end through cypher.h on an empty in-memory graph:
+ * reading and writing clauses, expressions, aggregation, ordering, OPTIONAL MATCH, MERGE, DELETE,
+ * variable-length paths, UNION, procedures, errors and their phases. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "test_cypher_exec_util.h"
+
+static int setup(void **state) {
+    tenv *t = calloc(1, sizeof *t);
+    tenv_init(t);
+    *state = t;
+    return 0;
+}
+static int teardown(void **state) {
+    tenv_free(*state);
+    free(*state);
+    return 0;
+}
+
+static void test_create_match_return(void **state) {
+    tenv *t = *state;
+    EXPECT(t, "CREATE (a:A {name: 'x', n: 1})-[:R {w: 2}]->(b:B {name: 'y'}) RETURN a.name, b.name", "'x', 'y'");
+    assert_int_equal(t->last_stats.nodes_created, 2);
+    assert_int_equal(t->last_stats.rels_created, 1);
+    EXPECT(t, "MATCH (a:A)-[r:R]->(b) RETURN a, r, b", "(:A {n: 1, name: 'x'}), [:R {w: 2}], (:B {name: 'y'})");
+    EXPECT(t, "MATCH (b)<-[r]-(a) RETURN a.name, b.name", "'x', 'y'");
+    EXPECT(t, "MATCH (a)--(b) RETURN a.name, b.name ORDER BY a.name", "'x', 'y'\n'y', 'x'");
+    EXPECT(t, "MATCH (n) WHERE n.name = 'y' RETURN n.name", "'y'");
+    EXPECT(t, "MATCH (n:A) RETURN count(*)", "1");
+    EXPECT(t, "MATCH (n:Nope) RETURN count(*)", "0");
+    EXPECT(t, "MATCH p = (a)-[:R]->(b) RETURN p", "<(:A {n: 1, name: 'x'})-[:R {w: 2}]->(:B {name: 'y'})>");
+}
+
+static void test_expressions(void **state) {
+    tenv *t = *state;
+    EXPECT(t, "RETURN 1 + 2 AS x, 'a' + 'b', [1, 2, 3][1], [1, 2, 3][-1], {a: 1}.a", "3, 'ab', 2, 3, 1");
+    EXPECT(t, "RETURN null = null, null AND false, null OR true, NOT null, 1 < 2", "null, false, true, null, true");
+    EXPECT(t, "RETURN [x IN range(1, 5) WHERE x % 2 = 1 | x * 10]", "[10, 30, 50]");
+    EXPECT(t, "RETURN reduce(acc = 0, x IN [1, 2, 3] | acc + x), all(x IN [1, 2] WHERE x > 0)", "6, true");
+    EXPECT(t, "RETURN CASE WHEN 1 > 2 THEN 'a' ELSE 'b' END, CASE 2 WHEN 1 THEN 'x' WHEN 2 THEN 'y' END", "'b', 'y'");
+    EXPECT(t, "RETURN [1, 2, 3, 4][1..3], 3 IN [1, 2, 3], 'abc' STARTS WITH 'ab', 'abc' =~ 'a.c'", "[2, 3], true, true, true");
+    EXPECT(t, "RETURN 9223372036854775807 + 1", "ERR ArithmeticError IntegerOverflow");
+    EXPECT(t, "RETURN $x + 1", "ERR ParameterMissing MissingParameter");
+    EXPECT(t, "WITH {a: {b: 2}} AS m RETURN m.a.b, m['a']", "2, {b: 2}");
+    EXPECT(t, "RETURN 1 AS a, 2 AS b ORDER BY b DESC", "1, 2");
+}
+
+static void test_unwind_with_aggregation(void **state) {
+    tenv *t = *state;
+    EXPECT(t, "UNWIND [3, 1, 2, 1] AS x RETURN x ORDER BY x", "1\n1\n2\n3");
+    EXPECT(t, "UNWIND [3, 1, 2, 1] AS x RETURN DISTINCT x ORDER BY x DESC", "3\n2\n1");
+    EXPECT(t, "UNWIND [3, 1, 2, 1] AS x RETURN count(*), count(DISTINCT x), sum(x), min(x), max(x), avg(x)",
+           "4, 3, 7, 1, 3, 1.75");
+    EXPECT(t, "UNWIND [1, 2, 3, 4] AS x WITH x % 2 AS k, x RETURN k, collect(x) ORDER BY k", "0, [2, 4]\n1, [1, 3]");
+    EXPECT(t, "UNWIND [1, 2, 3] AS x WITH x WHERE x > 1 RETURN sum(x) AS s", "5");
+    EXPECT(t, "UNWIND [1, 2, 3, 4, 5] AS x RETURN x ORDER BY x SKIP 1 LIMIT 2", "2\n3");
+    EXPECT(t, "UNWIND [] AS x RETURN count(x), collect(x), sum(x), avg(x)", "0, [], 0, null");
+    EXPECT(t, "UNWIND [1, 2, 3] AS x RETURN count(*) + 1 AS c, collect(x)[0] AS f", "4, 1");
+    EXPECT(t, "UNWIND [10, 20, 30] AS x RETURN percentileDisc(x, 0.5), percentileCont(x, 0.25)", "20, 15.0");
+    EXPECT(t, "UNWIND [1, 2] AS x RETURN x UNION ALL UNWIND [2, 3] AS x RETURN x", "1\n2\n2\n3");
+    EXPECT(t, "UNWIND [1, 2] AS x RETURN x UNION UNWIND [2, 3] AS x RETURN x", "1\n2\n3");
+}
+
+static void test_optional_and_patterns(void **state) {
+    tenv *t = *state;
+    tq(t, "CREATE (a:P {n: 'a'}), (b:P {n: 'b'}), (c:P {n: 'c'}), (a)-[:K]->(b), (b)-[:K]->(c)");
+    EXPECT(t, "MATCH (x:P) OPTIONAL MATCH (x)-[:K]->(y) RETURN x.n, y.n ORDER BY x.n",
+           "'a', 'b'\n'b', 'c'\n'c', null");
+    EXPECT(t, "MATCH (a:P {n: 'a'})-[:K*]->(z) RETURN z.n ORDER BY z.n", "'b'\n'c'");
+    EXPECT(t, "MATCH (a:P {n: 'a'})-[r:K*2]->(z) RETURN z.n, size(r)", "'c', 2");
+    EXPECT(t, "MATCH (a:P {n: 'a'})-[:K*0..1]->(z) RETURN z.n ORDER BY z.n", "'a'\n'b'");
+    EXPECT(t, "MATCH (x:P) WHERE (x)-[:K]->() RETURN x.n ORDER BY x.n", "'a'\n'b'");
+    EXPECT(t, "MATCH (x:P) WHERE NOT (x)-[:K]->() RETURN x.n", "'c'");
+    EXPECT(t, "MATCH (x:P {n: 'b'}) RETURN [(x)-[:K]->(y) | y.n]", "['c']");
+    EXPECT(t, "MATCH (x:P {n: 'a'}), (y:P {n: 'c'}) RETURN length(shortestPath((x)-[*]->(y)))", "2");
+    EXPECT(t, "MATCH (x:P {n: 'a'}), (y:P) RETURN count(*)", "3");
+    EXPECT(t, "MATCH (a)-[r1]->(b)-[r2]->(c) RETURN a.n, c.n", "'a', 'c'");
+    EXPECT(t, "MATCH (a)-[r1]-(b)-[r2]-(c) RETURN count(*)", "2");
+    EXPECT(t, "MATCH (x:P) WHERE EXISTS { MATCH (x)-[:K]->(:P {n: 'c'}) } RETURN x.n", "'b'");
+}
+
+static void test_merge_set_delete(void **state) {
+    tenv *t = *state;
+    EXPECT(t, "MERGE (n:M {k: 1}) ON CREATE SET n.c = 1 ON MATCH SET n.m = 1 RETURN n", "(:M {c: 1, k: 1})");
+    EXPECT(t, "MERGE (n:M {k: 1}) ON CREATE SET n.c = 2 ON MATCH SET n.m = 1 RETURN n", "(:M {c: 1, k: 1, m: 1})");
+    EXPECT(t, "UNWIND [1, 2, 2, 3] AS k MERGE (n:M {k: k}) RETURN count(*)", "4");
+    EXPECT(t, "MATCH (n:M) RETURN count(*)", "3");
+    EXPECT(t, "MATCH (n:M {k: 2}) SET n += {a: 1, b: 'x'}, n:Extra RETURN n", "(:Extra:M {a: 1, b: 'x', k: 2})");
+    EXPECT(t, "MATCH (n:M {k: 2}) SET n = {z: true} RETURN n", "(:Extra:M {z: true})");
+    EXPECT(t, "MATCH (n:M {z: true}) SET n.z = null REMOVE n:Extra RETURN n", "(:M)");
+    EXPECT(t, "MATCH (n:M {k: 1}) SET n.bad = {a: 1}", "ERR TypeError InvalidPropertyType");
+    EXPECT(t, "MERGE ({num: null})", "ERR SemanticError MergeReadOwnWrites");
+    tq(t, "MATCH (a:M {k: 1}), (b:M {k: 3}) CREATE (a)-[:L]->(b)");
+    EXPECT(t, "MATCH (a:M {k: 1}) DELETE a", "ERR ConstraintVerificationFailed DeleteConnectedNode");
+    EXPECT(t, "MATCH (n:M) RETURN count(*)", "3");
+    EXPECT(t, "MATCH (a:M {k: 1})-[r]->() DELETE r, a", "");
+    EXPECT(t, "MATCH (n:M) RETURN count(*)", "2");
+    EXPECT(t, "MATCH (n:M) DETACH DELETE n", "");
+    assert_int_equal(t->last_stats.nodes_deleted, 2);
+    EXPECT(t, "MATCH (n:M) RETURN count(*)", "0");
+    EXPECT(t, "CREATE (n:D) DELETE n RETURN n.x", "ERR EntityNotFound DeletedEntityAccess");
+    EXPECT(t, "MATCH (n:D) RETURN count(*)", "0");
+    EXPECT(t, "FOREACH (i IN [1, 2, 3] | CREATE (:F {i: i}))", "");
+    EXPECT(t, "MATCH (f:F) RETURN sum(f.i)", "6");
+}
+
+static void test_neptune_ids(void **state) {
+    tenv *t = *state;
+    EXPECT(t, "CREATE (n:Person {`~id`: 'p1', name: 'ann'}) RETURN n.`~id`, id(n)", "'p1', 'p1'");
+    EXPECT(t, "CREATE (n:Person {`~id`: 'p1'})", "ERR DuplicateDataException DuplicateId");
+    EXPECT(t, "MATCH (n:Person {`~id`: 'p1'}) RETURN n.name", "'ann'");
+    EXPECT(t, "MATCH (n:Company {`~id`: 'p1'}) RETURN n.name", "");
+    EXPECT(t, "MATCH (n {`~id`: 'p1'}) SET n = {age: 3} RETURN n, n.`~id`", "(:Person {age: 3}), 'p1'");
+}
+
+static void test_procedures_and_explain(void **state) {
+    tenv *t = *state;
+    tq(t, "CREATE (:A {x: 1})-[:T]->(:B)");
+    EXPECT(t, "CALL db.labels() YIELD label RETURN label ORDER BY label", "'A'\n'B'");
+    EXPECT(t, "CALL db.relationshipTypes()", "'T'");
+    qval rows[4] = {qv_int(1), qv_str_cstr(&t->a, "one"), qv_int(2), qv_str_cstr(&t->a, "two")};
+    cy_error err;
+    assert_int_equal(cy_engine_add_table_procedure(t->e, "test.my.proc(in :: INTEGER?) :: (out :: STRING?)", rows, 2, &err), 0);
+    EXPECT(t, "CALL test.my.proc(2) YIELD out RETURN out", "'two'");
+    EXPECT(t, "CALL test.nope()", "ERR ProcedureError ProcedureNotFound");
+    cy_query_opts o = {.explain = true};
+    const char *plan = tq_opts(t, "MATCH (n:A {`~id`: $id}) RETURN n", tmap(&t->a, 1, "id", qv_int(1)), &o);
+    assert_non_null(strstr(plan, "NodeByExtId"));
+}
+
+static void test_errors_and_phases(void **state) {
+    tenv *t = *state;
+    cy_result *r;
+    cy_error err;
+    cy_query_opts o = {.graph = "g"};
+    assert_int_equal(cy_query(t->e, "MATCH (n RETURN n", 17, &o, &r, &err), -1);
+    assert_int_equal(err.cls, CYE_SYNTAX);
+    assert_int_equal(err.phase, CY_PHASE_COMPILE);
+    assert_int_equal(cy_query(t->e, "RETURN 1 / 0", 12, &o, &r, &err), 0);
+    const qval *row;
+    assert_int_equal(cy_result_next(r, &row, &err), -1);
+    assert_int_equal(err.phase, CY_PHASE_RUNTIME);
+    cy_result_free(r);
+    o.graph = "nope";
+    assert_int_equal(cy_query(t->e, "RETURN 1", 8, &o, &r, &err), -1);
+    assert_int_equal(err.cls, CYE_NOT_FOUND);
+}
+
+/* A write failing on its 1,000th row leaves the graph unchanged. */
+static void test_atomic_failure(void **state) {
+    tenv *t = *state;
+    EXPECT(t, "UNWIND range(1, 1000) AS i CREATE (:T {v: 10 / (1000 - i)})", "ERR ArithmeticError DivisionByZero");
+    EXPECT(t, "MATCH (n:T) RETURN count(*)", "0");
+    EXPECT(t, "UNWIND range(1, 999) AS i CREATE (:T {v: 10 / (1000 - i)})", "");
+    EXPECT(t, "MATCH (n:T) RETURN count(*)", "999");
+}
+
+static void test_timeout_and_cancel(void **state) {
+    tenv *t = *state;
+    cy_query_opts o = {.timeout_ms = 1};
+    EXPECT(t, "UNWIND range(1, 3000) AS i CREATE (:Big)", "");
+    const char *r = tq_opts(t, "MATCH (a:Big), (b:Big), (c:Big) RETURN count(*)", qv_null(), &o);
+    assert_string_equal(r, "ERR TimeLimitExceeded -");
+    atomic_bool cancel = true;
+    cy_query_opts oc = {.cancel = &cancel};
+    r = tq_opts(t, "MATCH (a:Big), (b:Big) RETURN count(*)", qv_null(), &oc);
+    assert_string_equal(r, "ERR CancelledByUser -");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_match_return, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expressions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unwind_with_aggregation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_optional_and_patterns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_set_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_neptune_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_procedures_and_explain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors_and_phases, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_atomic_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timeout_and_cancel, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
