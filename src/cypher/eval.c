@@ -214,7 +214,7 @@ static int eval_binary(cy_x *x, const cy_expr *e, qval *out) {
     int rc = 0;
     switch (e->op) {
     case CXO_AND: case CXO_OR: case CXO_XOR: {
-        qtri p, q;
+        qtri p = QTRI_NULL, q = QTRI_NULL;
         if (as_tri(x, e->a, a, &p) || as_tri(x, e->b, b, &q)) return -1;
         qtri r;
         if (e->op == CXO_AND)
@@ -337,7 +337,7 @@ static int eval_list_comp(cy_x *x, const cy_expr *e, qval *out) {
     for (uint32_t i = 0; i < l.len; i++) {
         x->row[e->slot] = l.items[i];
         if (e->b) {
-            bool ok;
+            bool ok = false;
             if (cy_eval_pred(x, e->b, &ok)) return -1;
             if (!ok) continue;
         }
@@ -426,7 +426,7 @@ static int eval_pattern_comp(cy_x *x, const cy_expr *e, qval *out) {
         if (r < 0) return -1;
         if (r == 0) break;
         if (e->b) {
-            bool ok;
+            bool ok = false;
             if (cy_eval_pred(x, e->b, &ok)) return -1;
             if (!ok) continue;
         }
@@ -521,7 +521,7 @@ int cy_eval(cy_x *x, const cy_expr *e, qval *out) {
         qval a;
         if (cy_eval(x, e->a, &a)) return -1;
         if (e->op == CXO_NOT) {
-            qtri t;
+            qtri t = QTRI_NULL;
             if (as_tri(x, e->a, a, &t)) return -1;
             *out = qv_tri(t == QTRI_NULL ? QTRI_NULL : t == QTRI_TRUE ? QTRI_FALSE : QTRI_TRUE);
             return 0;

@@ -12,7 +12,7 @@ static int f_next(cy_opstate *s, cy_x *x) {
     for (;;) {
         int r = cy_op_next(s->in, x);
         if (r <= 0) return r;
-        bool ok;
+        bool ok = false;
         if (cy_eval_pred(x, o->pred, &ok)) return -1;
         if (ok) return 1;
         if (cy_x_tick(x)) return -1;

@@ -81,7 +81,7 @@ static int ve_next(cy_opstate *s, cy_x *x) {
                 bool dup = false;
                 for (uint32_t i = 0; i < d; i++) if (t->rels[i] == a.rel) { dup = true; break; }
                 if (dup || !cy_rel_unique(x, &o->s.uniq, a.rel)) continue;
-                bool ok;
+                bool ok = false;
                 if (rel_matches(x, t, a.rel, &ok)) return -1;
                 if (!ok) continue;
                 t->rels[d] = a.rel;
