@@ -9,6 +9,7 @@
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #if __has_include("value/temporal.h")
 #include "value/temporal.h"
@@ -39,7 +40,8 @@ int cy_eval_entity_prop(cy_x *x, qval ent, const char *key, qval *out, int32_t p
             return 0;
         }
         int64_t k = cy_x_key(x, key);
-        if (k >= 0 && gview_node_prop(x->v, ent.id, (uint32_t)k, out)) return 0;
+        if (k >= 0 && gview_node_prop(x->v, ent.id, (uint32_t)k, out) && (!x->t || gview_node_exists(x->v, ent.id)))
+            return 0;
         *out = qv_null();
         if (!gview_node_exists(x->v, ent.id))
             return cy_err(x->err, CYE_ENTITY_NOT_FOUND, "DeletedEntityAccess", pos,
@@ -52,7 +54,8 @@ int cy_eval_entity_prop(cy_x *x, qval ent, const char *key, qval *out, int32_t p
             return 0;
         }
         int64_t k = cy_x_key(x, key);
-        if (k >= 0 && gview_rel_prop(x->v, ent.id, (uint32_t)k, out)) return 0;
+        if (k >= 0 && gview_rel_prop(x->v, ent.id, (uint32_t)k, out) && (!x->t || gview_rel_exists(x->v, ent.id)))
+            return 0;
         *out = qv_null();
         if (!gview_rel_exists(x->v, ent.id))
             return cy_err(x->err, CYE_ENTITY_NOT_FOUND, "DeletedEntityAccess", pos,
@@ -236,6 +239,10 @@ static int eval_binary(cy_x *x, const cy_expr *e, qval *out) {
     }
     case CXO_LT: case CXO_GT: case CXO_LE: case CXO_GE: {
         int c = 0;
+        if ((a.type == QT_FLOAT && a.f != a.f && qv_is_number(b)) || (b.type == QT_FLOAT && b.f != b.f && qv_is_number(a))) {
+            *out = qv_bool(false);   /* NaN is not ordered against any number */
+            return 0;
+        }
         if (qv_compare(a, b, &c) == QTRI_NULL) { *out = qv_null(); return 0; }
         bool r = e->op == CXO_LT ? c < 0 : e->op == CXO_GT ? c > 0 : e->op == CXO_LE ? c <= 0 : c >= 0;
         *out = qv_bool(r);
@@ -299,6 +306,13 @@ static int eval_call(cy_x *x, const cy_expr *e, qval *out) {
     qval *args = e->n_args <= 8 ? stack : qv_arena_alloc(x->arena, sizeof(qval) * e->n_args);
     for (uint32_t i = 0; i < e->n_args; i++)
         if (cy_eval(x, e->args[i], &args[i])) return -1;
+    if (x->t && e->n_args == 1 && (args[0].type == QT_NODE || args[0].type == QT_REL)) {
+        bool alive = args[0].type == QT_NODE ? gview_node_exists(x->v, args[0].id) : gview_rel_exists(x->v, args[0].id);
+        if (!alive && (strcasecmp(f->name, "labels") == 0 || strcasecmp(f->name, "keys") == 0 ||
+                       strcasecmp(f->name, "properties") == 0))
+            return cy_err(x->err, CYE_ENTITY_NOT_FOUND, "DeletedEntityAccess", (int32_t)e->pos,
+                          "%s() of an entity deleted in this query", f->name);
+    }
     x->fc.pos = (int32_t)e->pos;
     if (f->impl(&x->fc, args, e->n_args, out, x->err)) {
         if (x->err->offset < 0) x->err->offset = (int32_t)e->pos;

@@ -176,6 +176,7 @@ static void expand(mctx *m, xop **in, cy_rel_pat *rp, int32_t from, int32_t rel,
         s.min_hops = rp->min_hops;
         s.max_hops = rp->max_hops;
         s.rel_props = rp->props;
+        s.reverse_list = reverse;
         *in = cy_op_varexpand(m->c->p, *in, &s);
     } else {
         *in = cy_op_expand(m->c->p, *in, &s);

@@ -159,7 +159,7 @@ int pl_delete(pctx *c, xop **in, cy_clause *cl) {
 int pl_foreach(pctx *c, xop **in, cy_clause *cl) {
     if (pl_expr(c, cl->expr)) return -1;
     scope saved = c->sc;
-    bool wrote = c->wrote;
+    bool wrote = c->wrote, read = c->read;
     c->sc = sc_copy(c, &saved);
     int32_t slot = pl_slot(c);
     sc_push(c, cl->var, slot, SYM_VALUE);
@@ -167,6 +167,7 @@ int pl_foreach(pctx *c, xop **in, cy_clause *cl) {
     int rc = pl_clauses(c, &body, cl->body, cl->n_body, false, NULL, NULL, NULL);
     c->sc = saved;
     c->wrote = wrote;
+    c->read = read;
     if (rc) return -1;
     *in = cy_op_foreach(c->p, *in, cl->expr, slot, body);
     return 0;

@@ -51,6 +51,7 @@ typedef struct cy_expand_spec {
     bool varlen;
     int64_t min_hops, max_hops;
     const cy_expr *rel_props;  /* var-length: a CX_MAP every relationship must match, or NULL */
+    bool reverse_list;         /* var-length planned against the written direction: list the hops backwards */
 } cy_expand_spec;
 xop *cy_op_expand(cy_plan *p, xop *in, const cy_expand_spec *s);
 xop *cy_op_varexpand(cy_plan *p, xop *in, const cy_expand_spec *s);
