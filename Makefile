@@ -5,6 +5,7 @@
 #   make test    unit + integration tests, then the same under ASan/UBSan, then short fuzz runs
 #   make serve   build and start the server with its data in ./quiver-data
 #   make bench   benchmarks against peers (Kuzu, igraph); see bench/RESULTS.md
+#   make tck     the openCypher TCK against the embedded engine (tests/tck/README.md)
 
 SHELL := /bin/bash
 BUILD ?= build
@@ -16,9 +17,10 @@ DATA_DIR ?= ./quiver-data
 SERVE_ARGS ?=
 
 APT_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
-                libnghttp2-dev liblz4-dev libzstd-dev libcmocka-dev zlib1g-dev
+                libnghttp2-dev liblz4-dev libzstd-dev libcmocka-dev zlib1g-dev \
+                libedit-dev tzdata
 
-.PHONY: deps build build-asan build-fuzz test test-unit test-asan test-fuzz serve bench clean
+.PHONY: deps build build-asan build-fuzz test test-unit test-asan test-fuzz serve bench tck clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -73,6 +75,10 @@ serve: build
 
 bench: build
 	bash bench/run.sh
+
+tck: build
+	@test -x $(BUILD)/tck_runner || { echo "make tck: no tck_runner: the openCypher engine (src/cypher/engine*.c) is not there yet"; exit 1; }
+	./$(BUILD)/tck_runner
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,4 +1,5 @@
-/* main.c — the `quiver` command: `quiver serve` starts the server; `quiver version` prints the version.
+/* main.c — the `quiver` command: `quiver serve` starts the server; `quiver query` runs openCypher against a
+ * data directory (cli/); `quiver version` prints the version.
  *
  * Owns: command-line parsing, the server context (the one place that owns the catalog, the store, the
  * thread pool and the front ends), start-up order (store, default database, front ends, listeners) and
@@ -6,6 +7,7 @@
  */
 #include "api/flight/flight.h"
 #include "api/neptune/neptune.h"
+#include "cli/cli.h"
 #include "graph/catalog.h"
 #include "net/server.h"
 #include "store/store.h"
@@ -30,11 +32,13 @@ typedef struct serve_opts {
     uint64_t max_message_size, max_http_body;
     uint64_t export_batch_size;
     const char *default_db;
+    uint64_t query_timeout_ms, query_memory;
 } serve_opts;
 
 static void usage(FILE *f) {
     fprintf(f,
             "usage: quiver serve [options]\n"
+            "       quiver query [options] ['CYPHER']   (see quiver query --help)\n"
             "       quiver version\n"
             "\n"
             "Starts the quiver graph server: the Neo4j GDS Arrow Flight protocol (gRPC) and the Neptune HTTP API.\n"
@@ -48,7 +52,9 @@ static void usage(FILE *f) {
             "  --abort-timeout DURATION  abort imports idle this long (default 10m; e.g. 30s, 2h)\n"
             "  --threads N               network worker threads and build threads (default: one per CPU)\n"
             "  --max-message-size SIZE   largest gRPC message accepted (default 2GiB; e.g. 512MiB)\n"
-            "  --max-http-body SIZE      largest HTTP request body accepted (default 256MiB)\n"
+            "  --max-http-body SIZE      largest HTTP request body accepted (default 150MiB, Neptune's limit)\n"
+            "  --query-timeout DURATION  stop openCypher queries running longer (default: none; e.g. 2m)\n"
+            "  --query-memory SIZE       working memory allowed to one openCypher query (default: none)\n"
             "  --export-batch-size ROWS  rows per exported Arrow record batch (default 10000)\n"
             "  --default-database NAME   the database created at first start (default neo4j)\n"
             "  --log-level LEVEL         debug, info, warn or error (default info)\n"
@@ -72,6 +78,7 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
         {"threads", required_argument, 0, 'j'},      {"max-message-size", required_argument, 0, 'm'},
         {"max-http-body", required_argument, 0, 'b'}, {"log-level", required_argument, 0, 'L'},
         {"default-database", required_argument, 0, 'D'}, {"export-batch-size", required_argument, 0, 'e'},
+        {"query-timeout", required_argument, 0, 'Q'}, {"query-memory", required_argument, 0, 'M'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -118,6 +125,12 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
             break;
         }
         case 'D': o->default_db = optarg; break;
+        case 'Q':
+            if (qv_parse_duration_ms(optarg, &o->query_timeout_ms)) goto bad_value;
+            break;
+        case 'M':
+            if (qv_parse_size(optarg, &o->query_memory)) goto bad_value;
+            break;
         case 'e': {
             char *end;
             long long v = strtoll(optarg, &end, 10);
@@ -145,22 +158,6 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
     return 0;
 }
 
-/* Creates the default database when the data directory has none. */
-static int ensure_default_db(gcatalog *cat, qv_store *store, const char *name, qv_err *err) {
-    if (gcatalog_exists(cat, name)) return 0;
-    graph *g = graph_new(name, name, true, GRAPH_ID_INTEGER, NULL);
-    if (gcatalog_reserve(cat, name, false, err) < 0) {
-        graph_free(g);
-        return -1;
-    }
-    if (store && store_save(store, g, err) < 0) {
-        gcatalog_unreserve(cat, name);
-        graph_free(g);
-        return -1;
-    }
-    return gcatalog_publish(cat, g, err);
-}
-
 static int serve(int argc, char **argv) {
     serve_opts o = {
         .data_dir = "./quiver-data",
@@ -169,7 +166,7 @@ static int serve(int argc, char **argv) {
         .flight_port = 8491,
         .abort_timeout_ms = 10 * 60 * 1000,
         .max_message_size = 2ull << 30,
-        .max_http_body = 256ull << 20,
+        .max_http_body = NEPTUNE_MAX_REQUEST,
         .default_db = "neo4j",
         .export_batch_size = 10000,
     };
@@ -200,7 +197,7 @@ static int serve(int argc, char **argv) {
         return 1;
     }
     uint64_t t0 = qv_now_ns();
-    if (store_load_all(store, cat, pool, &err) < 0 || ensure_default_db(cat, store, o.default_db, &err) < 0) {
+    if (store_load_all(store, cat, pool, &err) < 0 || store_ensure_database(store, cat, o.default_db, &err) < 0) {
         QV_ERROR("cannot load the databases in %s: %s", o.data_dir, err.msg);
         store_close(store);
         gcatalog_free(cat);
@@ -224,7 +221,11 @@ static int serve(int argc, char **argv) {
         .export_batch_rows = o.export_batch_size,
     };
     flight_service *fs = flight_service_new(&fc, cat, store, pool);
-    neptune_service ns = {.cat = cat, .start_ms = qv_wall_ms(), .version = QUIVER_VERSION};
+    cy_engine *engine = cy_engine_new(cat, pool);
+    neptune_config npc = {.cat = cat, .store = store, .engine = engine, .start_ms = qv_wall_ms(), .version = QUIVER_VERSION,
+                          .default_graph = o.default_db, .query_timeout_ms = o.query_timeout_ms,
+                          .query_memory = o.query_memory};
+    neptune_service *ns = neptune_service_new(&npc);
     qv_net_config nc = {
         .listen_addr = o.listen,
         .flight_port = o.flight_port,
@@ -234,7 +235,8 @@ static int serve(int argc, char **argv) {
         .max_http_body = o.max_http_body,
         .grpc = flight_service_grpc(fs),
         .http_handler = neptune_handle,
-        .http_ctx = &ns,
+        .http_error = neptune_http_error,
+        .http_ctx = ns,
     };
     qv_net *net = qv_net_start(&nc, &err);
     int exit_code = 0;
@@ -245,8 +247,10 @@ static int serve(int argc, char **argv) {
         int sig = 0;
         sigwait(&sigs, &sig);
         QV_INFO("received %s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
-        qv_net_stop(net);
+        qv_net_stop(net);   /* hang-ups cancel the queries still running */
     }
+    neptune_service_free(ns);
+    cy_engine_free(engine);
     flight_service_free(fs);
     gcatalog_free(cat);
     store_close(store);
@@ -258,6 +262,7 @@ static int serve(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "serve") == 0) return serve(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "query") == 0) return cli_query_main(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)) {
         printf("quiver %s\n", QUIVER_VERSION);
         return 0;

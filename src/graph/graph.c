@@ -3,6 +3,7 @@
  * columns under cols_lock). Readers take no locks here, except as graph.h documents for columns. */
 #include "graph/graph.h"
 #include "graph/gcol.h"
+#include "graph/gdelta.h"
 #include "util/buf.h"
 
 #include <stdlib.h>
@@ -33,6 +34,7 @@ graph *graph_new(const char *name, const char *database_name, bool durable, grap
     qv_strtab_init(&g->rel_types);
     qv_strtab_init(&g->prop_keys);
     pthread_rwlock_init(&g->cols_lock, NULL);
+    pthread_mutex_init(&g->delta_mu, NULL);
     g->out_off = qv_calloc(1, sizeof *g->out_off);
     g->in_off = qv_calloc(1, sizeof *g->in_off);
     return g;
@@ -45,6 +47,8 @@ static void free_cols(gcolumn *cols, int n) {
 
 void graph_free(graph *g) {
     if (!g) return;
+    gdelta_free(g->delta);
+    pthread_mutex_destroy(&g->delta_mu);
     free(g->name);
     free(g->database_name);
     free(g->id_property);

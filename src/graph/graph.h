@@ -8,8 +8,9 @@
  *    Targets are uint32 internal ids. The incoming CSR lists relationship ids and their sources per target.
  *    Relationships of undirected types are stored once per direction (as GDS does).
  *  - Property columns are typed arrays with presence bitmaps; relationship properties are doubles.
- * A graph is immutable once built (writes come with the transactional engine, in later work), so readers
- * need no locks; the catalog's reference count keeps it alive while it is read.
+ * The arrays here are the immutable base. Transactional writes (gview.h) go to a delta beside it (`delta`,
+ * created on first use by gview_open / gtxn_begin, see gdelta.h and docs/write-path.md); code that reads these
+ * fields directly sees the base only. The catalog's reference count keeps a graph alive while it is read.
  */
 #ifndef QV_GRAPH_H
 #define QV_GRAPH_H
@@ -92,6 +93,10 @@ typedef struct graph {
     bool *type_undirected;   /* per rel type id: loaded as undirected (stored both ways) */
     bool *type_inverse;      /* per rel type id: inverse-indexed (GDS semantics; quiver always has in-CSR) */
     uint64_t *type_count;    /* per rel type id: relationships stored */
+
+    /* the writable side (gdelta.h): NULL until first opened through gview.h */
+    struct gdelta *delta;
+    pthread_mutex_t delta_mu; /* only for creating delta */
 } graph;
 
 /* An empty graph (no nodes, no relationships) with its names and lock initialised. */

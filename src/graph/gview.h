@@ -121,6 +121,7 @@ typedef struct grel_iter {
     uint64_t pos, end;
     int64_t type;                  /* -1: all types */
     int mode;
+    const uint64_t *list;          /* index seek results, or NULL (added by graph/) */
 } grel_iter;
 void gview_rels(gview *v, int64_t type, grel_iter *it);
 uint32_t grel_iter_next(grel_iter *it, uint64_t *ids, uint32_t max);
@@ -142,6 +143,7 @@ typedef struct gadj_iter {
     uint64_t pos, end;
     const uint64_t *delta;
     uint64_t delta_n, delta_pos;
+    uint64_t out_n, in_n;          /* delta lengths fixed when the expansion starts (added by graph/) */
 } gadj_iter;
 /* Relationships at node in direction dir, restricted to types (NULL/0: any). With GDIR_BOTH a
  * self-loop is reported once (as GDIR_OUT). */

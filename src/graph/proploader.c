@@ -2,13 +2,15 @@
  *
  * Owns: the property names and types of one such import, resolving and checking each chunk's node ids on
  * the adding thread (unknown ids, the node_labels filter), and, at done, scattering the values into whole
- * columns (nodes not sent have no value) and attaching them under g->cols_lock held for writing.
+ * columns (nodes not sent have no value) and attaching them under g->cols_lock held for writing, in the graph's
+ * writer slot (gview.h), with property indexes on the new keys updated.
  * Must not: change anything else in the graph, or attach a column whose name already exists.
  */
 #include "graph/gbits.h"
 #include "graph/gcol.h"
 #include "graph/gpar.h"
 #include "graph/loader_int.h"
+#include "graph/gwrite_int.h"
 #include "util/buf.h"
 
 #include <stdio.h>
@@ -357,19 +359,32 @@ int gproploader_done(gproploader *p, uint64_t *node_count, qv_err *err) {
     for (size_t i = 0; i < p->chunks.n; i++) pstage_free(p->chunks.v[i]);
     p->chunks.n = 0;
 
+    /* Attach holding the graph's writer slot (no transaction runs meanwhile): the column array is replaced and
+     * published count last, so snapshot readers that take no lock see a consistent pair; the old array is
+     * retired until they are done. Property indexes on the new keys get their postings. */
+    gtxn *t = rc == 0 ? gtxn_begin(g, err) : NULL;
+    if (rc == 0 && !t) rc = -1;
     if (rc == 0) {
         pthread_rwlock_wrlock(&g->cols_lock);
         for (int k = 0; k < p->nkeys && rc == 0; k++)
             if (has_node_col(g, p->names[k]))
                 rc = qv_err_set(err, QV_EEXISTS, "node property '%s' already exists in graph '%s'", p->names[k], g->name);
+        int n0 = g->n_node_cols;
         if (rc == 0) {
-            g->node_cols = qv_realloc(g->node_cols, (size_t)(g->n_node_cols + p->nkeys) * sizeof *g->node_cols);
+            gcolumn *nc = qv_malloc((size_t)(n0 + p->nkeys) * sizeof *nc);
+            if (n0) memcpy(nc, g->node_cols, (size_t)n0 * sizeof *nc);
             for (int k = 0; k < p->nkeys; k++) {
                 cols[k].key = qv_strtab_intern(&g->prop_keys, p->names[k], strlen(p->names[k]));
-                g->node_cols[g->n_node_cols++] = cols[k];
+                nc[n0 + k] = cols[k];
             }
+            gcolumn *old = g->node_cols;
+            __atomic_store_n(&g->node_cols, nc, __ATOMIC_RELEASE);
+            __atomic_store_n(&g->n_node_cols, n0 + p->nkeys, __ATOMIC_RELEASE);
+            gdelta_retire(g->delta, old, free);
         }
         pthread_rwlock_unlock(&g->cols_lock);
+        if (rc == 0) gtx_index_base_columns(t, n0);
+        gtxn_rollback(t);   /* nothing to undo: releases the writer slot */
     }
     if (rc) {
         for (int k = 0; k < p->nkeys; k++) gcol_free(&cols[k]);

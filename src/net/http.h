@@ -2,13 +2,16 @@
  *
  * Owns: the contract between net/ (which parses HTTP/1.1 requests on the HTTP port, with keep-alive,
  * Content-Length and chunked bodies, and a body-size limit) and a handler that answers them. The
- * handler runs on the connection's worker thread, synchronously, and fills the response; net/ adds
- * Content-Length, Date, Connection and Server headers. Malformed requests are answered 400 by net/,
- * oversized bodies 413, without calling the handler.
+ * handler runs on the connection's worker thread, synchronously, and either fills the response (net/
+ * adds Content-Length, Date, Connection and Server headers) or defers it (qv_http_defer): the answer
+ * then comes later from any thread through a qv_http_stream, streamed with Transfer-Encoding: chunked.
+ * Malformed requests are answered 400 by net/, oversized bodies 413, without calling the handler (an
+ * optional qv_http_error_fn writes those answers in the front end's format).
  */
 #ifndef QV_HTTP_H
 #define QV_HTTP_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +31,7 @@ typedef struct qv_http_request {
     const uint8_t *body;  /* NUL-terminated for convenience; body_len excludes the NUL */
     size_t body_len;
     const char *peer;
+    void *conn;           /* net/'s connection, for qv_http_defer */
 } qv_http_request;
 
 #define QV_HTTP_MAX_RESPONSE_HEADERS 16
@@ -42,10 +46,40 @@ typedef struct qv_http_response {
 } qv_http_response;
 
 typedef void (*qv_http_handler)(void *ctx, const qv_http_request *req, qv_http_response *resp);
+/* Fills resp for a request net/ refuses itself (status 400, 413, 431, ...; message says why). It may change
+ * resp->status. The connection is closed after the answer. */
+typedef void (*qv_http_error_fn)(void *ctx, int status, const char *message, qv_http_response *resp);
 
 /* Case-insensitive header lookup; NULL when absent. */
 const char *qv_http_header_get(const qv_http_request *req, const char *name);
 /* Adds an extra response header; the value is copied into resp->arena. */
 void qv_http_response_header(qv_http_response *resp, const char *name, const char *value);
+
+/* ---- deferred, streamed responses ----
+ *
+ * A handler that needs time (a query) calls qv_http_defer and returns at once, leaving resp alone. The
+ * connection then reads no further request (pipelined bytes wait) until the stream ends. The handler's
+ * `req` itself does not outlive the handler: qv_http_stream_request(s) is a copy whose strings and body
+ * stay valid until qv_http_stream_end. From then on one other thread owns the stream:
+ *   - sets status, content type and headers on qv_http_stream_response(s) before the first send;
+ *   - qv_http_stream_send appends body bytes: the first call sends the head with Transfer-Encoding:
+ *     chunked, each call becomes one chunk. It blocks while QV_HTTP_STREAM_HIGH bytes or more wait for
+ *     the socket (backpressure) and returns -1 once the client is gone (stop producing then);
+ *   - qv_http_stream_end finishes: the last chunk, or — when nothing was sent — the whole response with
+ *     Content-Length and the body in qv_http_stream_response(s)->body. s is freed.
+ * *qv_http_stream_cancelled(s) turns true when the client hangs up (or the server stops), whether or not
+ * the producer is sending: pass it as a query's cancel flag. */
+typedef struct qv_http_stream qv_http_stream;
+
+#define QV_HTTP_STREAM_HIGH ((size_t)1 << 20)
+
+/* On the handler's thread, inside the handler. NULL when the response cannot be deferred (no resources):
+ * answer synchronously then. */
+qv_http_stream *qv_http_defer(const qv_http_request *req);
+const qv_http_request *qv_http_stream_request(qv_http_stream *s);
+qv_http_response *qv_http_stream_response(qv_http_stream *s);
+int qv_http_stream_send(qv_http_stream *s, const void *data, size_t len);
+void qv_http_stream_end(qv_http_stream *s);
+atomic_bool *qv_http_stream_cancelled(qv_http_stream *s);
 
 #endif

@@ -1,7 +1,8 @@
 /* http1.c — HTTP/1.1 connections on the HTTP port, and the qv_http_* helpers of http.h.
  *
  * Owns: reading requests through the reader of http1_parse.c (keep-alive and pipelining: responses are
- * written in request order), calling the handler synchronously, writing responses (status line,
+ * written in request order), calling the handler (which may defer its answer to http1_stream.c; the
+ * connection then waits for that stream before serving the next request), writing responses (status line,
  * Content-Type, Content-Length, Date, Server: quiver, Connection, the handler's headers, body),
  * "100 Continue", error answers (400/413/417/431/501/505 with a Neptune-style JSON body, then close),
  * and closing gracefully: after the last response the write side is shut down and the input drained
@@ -17,8 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "net/conn.h"
-#include "net/http1_parse.h"
+#include "net/http1_int.h"
 #include "util/log.h"
 
 #define READ_CHUNK (64u << 10)
@@ -26,16 +26,6 @@
 #define LINGER_MS 2000
 #define DEFAULT_MAX_BODY ((uint64_t)64 << 20)
 
-typedef struct http1_conn {
-    qv_conn base;                 /* first: http1_conn * <-> qv_conn * */
-    qv_http1_reader rd;
-    qv_buf in;                    /* received, not yet consumed: in.data[in_off .. in.len) */
-    size_t in_off;
-    bool close_after;             /* no more requests: close once the output is flushed */
-    bool lingering;               /* write side shut down; draining input until EOF or the timer */
-    uint64_t linger_timer;
-    qv_http_response resp;
-} http1_conn;
 
 /* ---- http.h helpers ---- */
 
@@ -102,6 +92,7 @@ static const char *reason(int status) {
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
     case 417: return "Expectation Failed";
+    case 422: return "Unprocessable Content";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
@@ -125,7 +116,7 @@ static void http_date(char *out, size_t cap) {
 
 static bool header_safe(const char *s) { return s && !strpbrk(s, "\r\n"); }
 
-static void write_response(http1_conn *c, const qv_http_response *resp, bool head_only, bool keep_alive) {
+void http1_write_head(http1_conn *c, const qv_http_response *resp, size_t body_len, bool keep_alive) {
     qv_buf *o = &c->base.out;
     char date[64];
     http_date(date, sizeof date);
@@ -134,7 +125,10 @@ static void write_response(http1_conn *c, const qv_http_response *resp, bool hea
     qv_buf_printf(o, "HTTP/1.1 %d %s\r\n", st, reason(st));
     if (!no_body) {
         const char *ct = header_safe(resp->content_type) ? resp->content_type : "application/json";
-        qv_buf_printf(o, "Content-Type: %s\r\nContent-Length: %zu\r\n", ct, resp->body.len);
+        if (body_len == SIZE_MAX)
+            qv_buf_printf(o, "Content-Type: %s\r\nTransfer-Encoding: chunked\r\n", ct);
+        else
+            qv_buf_printf(o, "Content-Type: %s\r\nContent-Length: %zu\r\n", ct, body_len);
     }
     qv_buf_printf(o, "Date: %s\r\nServer: quiver\r\nConnection: %s\r\n", date, keep_alive ? "keep-alive" : "close");
     for (int i = 0; i < resp->nheaders && i < QV_HTTP_MAX_RESPONSE_HEADERS; i++) {
@@ -143,7 +137,13 @@ static void write_response(http1_conn *c, const qv_http_response *resp, bool hea
         qv_buf_printf(o, "%s: %s\r\n", h->name, h->value);
     }
     qv_buf_append(o, "\r\n", 2);
-    if (!no_body && !head_only && resp->body.len) qv_buf_append(o, resp->body.data, resp->body.len);
+}
+
+static void write_response(http1_conn *c, const qv_http_response *resp, bool head_only, bool keep_alive) {
+    int st = resp->status >= 100 && resp->status <= 999 ? resp->status : 500;
+    bool no_body = st == 204 || st == 304 || st < 200;
+    http1_write_head(c, resp, resp->body.len, keep_alive);
+    if (!no_body && !head_only && resp->body.len) qv_buf_append(&c->base.out, resp->body.data, resp->body.len);
 }
 
 static void json_escape(qv_buf *b, const char *s) {
@@ -169,17 +169,23 @@ static void write_error(http1_conn *c, int status, const char *code, const char 
     qv_http_response *r = &c->resp;
     reset_response(r);
     r->status = status;
-    qv_buf_append_str(&r->body, "{\"code\":\"");
-    qv_buf_append_str(&r->body, code);
-    qv_buf_append_str(&r->body, "\",\"detailedMessage\":\"");
-    json_escape(&r->body, message);
-    qv_buf_append_str(&r->body, "\"}");
+    const qv_net_config *cfg = c->base.cfg;
+    if (cfg->http_error) {
+        cfg->http_error(cfg->http_ctx, status, message, r);
+    } else {
+        qv_buf_append_str(&r->body, "{\"code\":\"");
+        qv_buf_append_str(&r->body, code);
+        qv_buf_append_str(&r->body, "\",\"detailedMessage\":\"");
+        json_escape(&r->body, message);
+        qv_buf_append_str(&r->body, "\"}");
+    }
     write_response(c, r, false, false);
 }
 
 /* ---- requests ---- */
 
-static void serve(http1_conn *c) {
+/* Returns true when the handler deferred its answer (the request stays current until the stream ends). */
+static bool serve(http1_conn *c) {
     qv_http1_head *h = &c->rd.head;
     qv_http_request req = {
         .method = h->method,
@@ -190,6 +196,7 @@ static void serve(http1_conn *c) {
         .body = c->rd.body.data ? c->rd.body.data : (const uint8_t *)"",
         .body_len = c->rd.body.len,
         .peer = c->base.peer,
+        .conn = c,
     };
     qv_http_response *r = &c->resp;
     reset_response(r);
@@ -200,13 +207,15 @@ static void serve(http1_conn *c) {
         r->status = 404;
         qv_buf_printf(&r->body, "{\"code\":\"NotFoundException\",\"detailedMessage\":\"no HTTP handler\"}");
     }
+    if (c->stream) return true;
     bool keep = h->keep_alive;
     write_response(c, r, strcmp(h->method, "HEAD") == 0, keep);
     if (!keep) c->close_after = true;
+    return false;
 }
 
 static void process(http1_conn *c) {
-    while (!c->close_after && c->in_off < c->in.len && qv_conn_pending(&c->base) < OUT_HIGH) {
+    while (!c->stream && !c->close_after && c->in_off < c->in.len && qv_conn_pending(&c->base) < OUT_HIGH) {
         size_t used = 0;
         qv_http1_event ev = qv_http1_reader_feed(&c->rd, c->in.data + c->in_off, c->in.len - c->in_off, &used);
         c->in_off += used;
@@ -214,7 +223,7 @@ static void process(http1_conn *c) {
         if (ev == QV_HTTP1_CONTINUE) {
             qv_buf_append_str(&c->base.out, "HTTP/1.1 100 Continue\r\n\r\n");
         } else if (ev == QV_HTTP1_REQUEST) {
-            serve(c);
+            if (serve(c)) break;
             qv_http1_reader_next(&c->rd);
         } else {
             QV_DEBUG("http %s: %d %s", c->base.peer, c->rd.status, c->rd.error);
@@ -232,17 +241,34 @@ static void process(http1_conn *c) {
     }
 }
 
+void http1_stream_done(http1_conn *c, bool keep_alive) {
+    c->stream = NULL;
+    if (!keep_alive) c->close_after = true;
+    qv_http1_reader_next(&c->rd);
+    if (!c->lingering) process(c);
+}
+
 /* ---- connection ---- */
+
+void http1_free_mem(http1_conn *c) {
+    qv_http1_reader_free(&c->rd);
+    qv_buf_free(&c->in);
+    qv_buf_free(&c->sbuf);
+    qv_buf_free(&c->resp.body);
+    qv_buf_free(&c->resp.arena);
+    free(c);
+}
 
 static void http1_destroy(qv_conn *base) {
     http1_conn *c = (http1_conn *)base;
     if (c->linger_timer) qv_loop_timer_cancel(base->worker->loop, c->linger_timer);
+    c->linger_timer = 0;
+    if (c->stream) {
+        http1_stream_conn_gone(c);   /* frees c now or when the producer lets go */
+        return;
+    }
     qv_conn_release(base);
-    qv_http1_reader_free(&c->rd);
-    qv_buf_free(&c->in);
-    qv_buf_free(&c->resp.body);
-    qv_buf_free(&c->resp.arena);
-    free(c);
+    http1_free_mem(c);
 }
 
 static void linger_expired(qv_loop *loop, void *arg) {
@@ -252,18 +278,23 @@ static void linger_expired(qv_loop *loop, void *arg) {
     http1_destroy(&c->base);
 }
 
-static void settle(http1_conn *c) {
+#define DEFERRED_IN_MAX (1u << 20)   /* pipelined input buffered while a deferred answer is pending */
+
+void http1_settle(http1_conn *c) {
     if (qv_conn_flush(&c->base) < 0) {
         http1_destroy(&c->base);
         return;
     }
     size_t pending = qv_conn_pending(&c->base);
-    if (c->close_after && pending == 0 && !c->lingering) {
+    if (c->stream) http1_stream_drained(c);
+    if (c->close_after && !c->stream && pending == 0 && !c->lingering) {
         c->lingering = true;
         shutdown(c->base.fd, SHUT_WR);
         c->linger_timer = qv_loop_timer_add(c->base.worker->loop, LINGER_MS, linger_expired, c);
     }
-    bool want_read = c->lingering || (!c->close_after && pending < OUT_HIGH);
+    /* While a deferred answer is pending, keep reading (a bounded amount) so a hang-up is noticed. */
+    bool want_read = c->lingering || (c->stream ? c->in.len < DEFERRED_IN_MAX
+                                                : !c->close_after && pending < OUT_HIGH);
     qv_conn_watch(&c->base, want_read, pending > 0);
 }
 
@@ -288,7 +319,7 @@ static void http1_on_io(qv_conn *base, unsigned events) {
         return;
     }
     if (!c->lingering) process(c);
-    settle(c);
+    http1_settle(c);
 }
 
 static const qv_conn_ops http1_ops = {.on_io = http1_on_io, .destroy = http1_destroy};
@@ -305,6 +336,7 @@ void qv_http1_conn_accept(qv_worker *w, int fd, const char *peer) {
     uint64_t max_body = w->cfg->max_http_body ? w->cfg->max_http_body : DEFAULT_MAX_BODY;
     qv_http1_reader_init(&c->rd, max_body);
     qv_buf_init(&c->in);
+    qv_buf_init(&c->sbuf);
     qv_buf_init(&c->resp.body);
     qv_buf_init(&c->resp.arena);
     QV_DEBUG("http %s: connected", peer);

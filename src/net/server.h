@@ -22,6 +22,7 @@ typedef struct qv_net_config {
     uint64_t max_http_body;         /* largest HTTP request body accepted (413 above) */
     const qv_grpc_service *grpc;
     qv_http_handler http_handler;
+    qv_http_error_fn http_error;    /* optional: formats net/'s own error answers (ctx: http_ctx) */
     void *http_ctx;
 } qv_net_config;
 

@@ -282,3 +282,18 @@ int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
     free(files);
     return rc;
 }
+
+int store_ensure_database(qv_store *s, gcatalog *cat, const char *name, qv_err *err) {
+    if (gcatalog_exists(cat, name)) return 0;
+    graph *g = graph_new(name, name, true, GRAPH_ID_INTEGER, NULL);
+    if (gcatalog_reserve(cat, name, false, err) < 0) {
+        graph_free(g);
+        return -1;
+    }
+    if (s && store_save(s, g, err) < 0) {
+        gcatalog_unreserve(cat, name);
+        graph_free(g);
+        return -1;
+    }
+    return gcatalog_publish(cat, g, err);
+}

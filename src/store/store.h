@@ -27,6 +27,9 @@ const char *store_dir(const qv_store *s);
 int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err);
 /* Writes g (a database) durably; replaces an older snapshot of the same name atomically. */
 int store_save(qv_store *s, const graph *g, qv_err *err);
+/* Creates an empty durable database (integer ids) under name unless the catalog has one: the default
+ * database of a new data directory. */
+int store_ensure_database(qv_store *s, gcatalog *cat, const char *name, qv_err *err);
 /* Deletes the snapshot of the named database; succeeds when there is none. */
 int store_remove(qv_store *s, const char *name, qv_err *err);
 /* Snapshot codec on its own, for tests and fuzzing. */

@@ -145,6 +145,11 @@ qtri qv_equals(qval a, qval b);
  * involved as the spec says). Returns the sign in *cmp when not null. Lists compare lexicographically;
  * temporal values of the same type compare by instant / value; durations are not comparable. */
 qtri qv_compare(qval a, qval b, int *cmp);
+/* The operators < <= > >= on top of qv_compare (added by "values"): QTRI_NULL when incomparable,
+ * QTRI_FALSE whenever NaN is involved (qv_compare then returns QTRI_FALSE: comparable but unordered,
+ * *cmp meaningless). Use this rather than interpreting *cmp by hand. */
+typedef enum { QCMP_LT = 0, QCMP_LE, QCMP_GT, QCMP_GE } qcmp_op;
+qtri qv_compare_op(qval a, qval b, qcmp_op op);
 /* The orderability total order of ORDER BY (ascending): MAP < NODE < REL < LIST < PATH < DATETIME <
  * LOCALDATETIME < DATE < TIME < LOCALTIME < DURATION < STRING < BOOL < NUMBER (NaN after all numbers)
  * < NULL. Returns <0, 0, >0. */

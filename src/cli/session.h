@@ -1,0 +1,26 @@
+/* session.h — what the query command and its shell share: the open engine and the current settings. */
+#ifndef QV_CLI_SESSION_H
+#define QV_CLI_SESSION_H
+
+#include "cli/cli.h"
+#include "store/store.h"
+#include "util/pool.h"
+
+struct cli_session {
+    cy_engine *engine;
+    qv_store *store;
+    qv_pool *pool;
+    const char *graph;
+    char graph_buf[256];
+    cli_format format;
+    bool timing;
+    qval params;             /* a map, or null */
+    qv_arena param_arena;
+};
+
+/* Runs one statement and prints its result (errors to stderr). Returns 0 or -1. */
+int cli_session_run(cli_session *s, const char *text, size_t len);
+int cli_session_set_param(cli_session *s, const char *assign, qv_err *err);     /* NAME=VALUE */
+int cli_session_set_params_json(cli_session *s, const char *json, qv_err *err);
+
+#endif

@@ -1,0 +1,179 @@
+/* gcompact.c — folding the delta into a new generation: a CSR both ways over every live relationship (with
+ * an explicit relationship-id array, since ids are not in source order any more), label lists over every node,
+ * version chains collapsed to one version each; swapped in with one release store, the old generation retired
+ * until its readers close. Also the background trigger that runs it off the writer's path.
+ * Must not: change an id, change what any snapshot reads (the new generation shows exactly the last commit),
+ * or free the old generation directly. Runs holding the writer slot, so commits wait while it folds. */
+#include "graph/gdelta.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static gnver *copy_nver(const gnver *x) {
+    gnver *c = qv_malloc(sizeof *c + x->n_props * sizeof(gprop) + x->n_labels * sizeof(uint32_t));
+    *c = *x;
+    c->props = (gprop *)(c + 1);
+    c->labels = (uint32_t *)(c->props + x->n_props);
+    memcpy(c->props, x->props, x->n_props * sizeof(gprop));
+    memcpy(c->labels, x->labels, x->n_labels * sizeof(uint32_t));
+    c->cap_props = c->n_props;
+    c->cap_labels = c->n_labels;
+    c->own_labels = c->own_props = false;
+    c->csn = 0;
+    c->older = NULL;
+    return c;
+}
+
+static grver *copy_rver(const grver *x) {
+    grver *c = qv_malloc(sizeof *c + x->n_props * sizeof(gprop));
+    *c = *x;
+    c->props = (gprop *)(c + 1);
+    memcpy(c->props, x->props, x->n_props * sizeof(gprop));
+    c->cap_props = c->n_props;
+    c->own_props = false;
+    c->csn = 0;
+    c->older = NULL;
+    return c;
+}
+
+/* Builds the generation for the state v sees (ids below n nodes / m relationships). */
+static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
+    gdelta *d = v->d;
+    const ggen *old = v->gen;
+    ggen *ng = ggen_new();
+    ng->csn = csn;
+    ng->n_csr = n;
+    ng->owned = true;
+    uint64_t *out_off = qv_calloc(n + 2, sizeof *out_off), *in_off = qv_calloc(n + 2, sizeof *in_off);
+    uint64_t live = 0;
+    for (uint64_t r = 0; r < m; r++) {
+        if (!gv_rel_live(v, r)) continue;
+        uint64_t s, t;
+        uint32_t ty;
+        gview_rel_info(v, r, &s, &t, &ty);
+        out_off[s + 1]++;
+        in_off[t + 1]++;
+        live++;
+    }
+    for (uint64_t i = 0; i < n; i++) out_off[i + 1] += out_off[i], in_off[i + 1] += in_off[i];
+    uint32_t *out_tgt = qv_malloc((live + 1) * sizeof *out_tgt), *out_rel = qv_malloc((live + 1) * sizeof *out_rel);
+    uint32_t *in_rel = qv_malloc((live + 1) * sizeof *in_rel), *in_src = qv_malloc((live + 1) * sizeof *in_src);
+    uint64_t *fo = qv_malloc((n + 1) * sizeof *fo), *fi = qv_malloc((n + 1) * sizeof *fi);
+    memcpy(fo, out_off, (n + 1) * sizeof *fo);
+    memcpy(fi, in_off, (n + 1) * sizeof *fi);
+    for (uint64_t r = 0; r < m; r++) {   /* ascending ids: each segment lists its relationships in id order */
+        if (!gv_rel_live(v, r)) continue;
+        uint64_t s, t;
+        uint32_t ty;
+        gview_rel_info(v, r, &s, &t, &ty);
+        out_tgt[fo[s]] = (uint32_t)t;
+        out_rel[fo[s]++] = (uint32_t)r;
+        in_src[fi[t]] = (uint32_t)s;
+        in_rel[fi[t]++] = (uint32_t)r;
+    }
+    free(fo);
+    free(fi);
+    ng->out_off = out_off;
+    ng->in_off = in_off;
+    ng->out_tgt = out_tgt;
+    ng->out_rel = out_rel;
+    ng->in_rel = in_rel;
+    ng->in_src = in_src;
+
+    /* one version per written node and relationship (the newest, which is all v sees: nothing is newer) */
+    for (uint64_t c = 0; c < GDIR_SIZE; c++) {
+        const gnslot *ns = old->ndir[c];
+        for (uint64_t i = 0; ns && i < GCHUNK_SIZE; i++) {
+            uint64_t id = (c << GCHUNK_BITS) | i;
+            if (id >= n) break;
+            const gnver *x = gv_node_ver(v, id);
+            if (!x) continue;
+            gnslot *s = gdelta_nslot_make(ng, id);
+            s->ext = ns[i].ext;
+            s->ver = copy_nver(x);
+        }
+        const grslot *rs = old->rdir[c];
+        for (uint64_t i = 0; rs && i < GCHUNK_SIZE; i++) {
+            uint64_t id = (c << GCHUNK_BITS) | i;
+            if (id >= m) break;
+            const grver *x = rs[i].ver;
+            while (x && x->csn > v->snap) x = x->older;
+            if (!x) continue;
+            grslot *s = gdelta_rslot_make(ng, id);
+            s->src = rs[i].src;
+            s->dst = rs[i].dst;
+            s->type = rs[i].type;
+            s->ver = copy_rver(x);
+        }
+    }
+
+    /* label lists over every live node */
+    uint32_t nl = gview_n_labels(v);
+    ng->n_blab = nl;
+    ng->blab = qv_calloc(nl + 1, sizeof *ng->blab);
+    ng->blab_n = qv_calloc(nl + 1, sizeof *ng->blab_n);
+    uint32_t ls[256];
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass)
+            for (uint32_t l = 0; l < nl; l++) {
+                ng->blab[l] = qv_malloc((ng->blab_n[l] ? ng->blab_n[l] : 1) * sizeof(uint64_t));
+                ng->blab_n[l] = 0;
+            }
+        for (uint64_t id = 0; id < n; id++) {
+            if (!gv_node_live(v, id)) continue;
+            uint32_t k = gview_node_labels(v, id, ls, 256);
+            for (uint32_t j = 0; j < k && j < 256; j++) {
+                if (ls[j] >= nl) continue;
+                if (pass) ng->blab[ls[j]][ng->blab_n[ls[j]]] = id;
+                ng->blab_n[ls[j]]++;
+            }
+        }
+    }
+    (void)d;
+    return ng;
+}
+
+int graph_compact(graph *g, qv_err *err) {
+    gtxn *t = gtxn_begin(g, err);
+    if (!t) return -1;
+    gdelta *d = gdelta_get(g);
+    gview *v = gtxn_view(t);   /* it has written nothing: it sees the last commit */
+    if (d->gen->csn != d->snap->csn) {
+        ggen *ng = build(v, d->nodes_hwm, d->rels_hwm, d->snap->csn);
+        ggen *old = d->gen;
+        STORE(&d->gen, ng);
+        gdelta_retire(d, old, ggen_free);
+    }
+    gtxn_rollback(t);   /* nothing to undo: frees the writer slot */
+    return 0;
+}
+
+/* ---- background trigger ---- */
+static void *compactor_main(void *arg) {
+    graph *g = arg;
+    qv_err err;
+    graph_compact(g, &err);   /* a dropped graph refuses the writer slot: nothing to do then */
+    __atomic_store_n(&g->delta->compact_done, true, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+void gcompact_maybe(gdelta *d) {
+    uint64_t size = d->nodes_hwm + d->rels_hwm, want = size / 10 > 4096 ? size / 10 : 4096;
+    if (d->changes < want || d->no_auto_compact) return;
+    if (d->compacting) {   /* one at a time: reap the last one if it is done */
+        if (!__atomic_load_n(&d->compact_done, __ATOMIC_ACQUIRE)) return;
+        pthread_join(d->compactor, NULL);
+        d->compacting = false;
+    }
+    d->compact_done = false;
+    d->changes = 0;
+    d->compacting = true;   /* joined here or by gdelta_free */
+    if (pthread_create(&d->compactor, NULL, compactor_main, d->g) != 0) d->compacting = false;
+}
+
+void graph_set_auto_compact(graph *g, bool on) {
+    gdelta *d = gdelta_get(g);
+    pthread_mutex_lock(&d->wmu);
+    d->no_auto_compact = !on;
+    pthread_mutex_unlock(&d->wmu);
+}

@@ -1,0 +1,275 @@
+/* gdelta.c — creating and freeing a graph's delta, its epochs, chunked slots, id vectors and the external-id
+ * index over new nodes (see gdelta.h, docs/write-path.md).
+ * Must not: decide visibility (gview.c) or apply writes (gtxn.c). Everything here that changes shared state is
+ * called by the graph's single writer; readers only pin epochs and load published pointers. */
+#include "graph/gdelta.h"
+#include "util/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static gsnap *snap_new(uint32_t n_labels, uint32_t n_types) {
+    gsnap *s = qv_calloc(1, sizeof *s + ((size_t)n_labels + n_types + 2) * sizeof(uint64_t));
+    s->n_labels = n_labels;
+    s->n_types = n_types;
+    s->label_count = (uint64_t *)(s + 1);
+    s->type_count = s->label_count + n_labels + 1;
+    return s;
+}
+
+gsnap *gdelta_snap_new(uint32_t n_labels, uint32_t n_types) { return snap_new(n_labels, n_types); }
+
+ggen *ggen_new(void) {
+    ggen *gen = qv_calloc(1, sizeof *gen);
+    gen->ndir = qv_calloc(GDIR_SIZE, sizeof *gen->ndir);
+    gen->rdir = qv_calloc(GDIR_SIZE, sizeof *gen->rdir);
+    gen->lab_delta = qv_calloc(GMAX_NAMES, sizeof *gen->lab_delta);
+    return gen;
+}
+
+void ggen_free(void *p) {
+    ggen *gen = p;
+    if (!gen) return;
+    for (uint64_t c = 0; c < GDIR_SIZE; c++) {
+        if (gen->ndir[c]) {
+            for (uint64_t i = 0; i < GCHUNK_SIZE; i++) {
+                gnslot *s = &gen->ndir[c][i];
+                for (gnver *v = s->ver, *o; v; v = o) o = v->older, gnver_free(v);
+                free(s->out);
+                free(s->in);
+            }
+            free(gen->ndir[c]);
+        }
+        if (gen->rdir[c]) {
+            for (uint64_t i = 0; i < GCHUNK_SIZE; i++)
+                for (grver *v = gen->rdir[c][i].ver, *o; v; v = o) o = v->older, grver_free(v);
+            free(gen->rdir[c]);
+        }
+    }
+    free(gen->ndir);
+    free(gen->rdir);
+    for (uint32_t l = 0; l < GMAX_NAMES; l++) free(gen->lab_delta[l]);
+    free(gen->lab_delta);
+    for (uint32_t l = 0; l < gen->n_blab; l++) free(gen->blab[l]);
+    free(gen->blab);
+    free(gen->blab_n);
+    if (gen->owned) {
+        free((void *)gen->out_off);
+        free((void *)gen->in_off);
+        free((void *)gen->out_tgt);
+        free((void *)gen->out_rel);
+        free((void *)gen->in_rel);
+        free((void *)gen->in_src);
+    }
+    free(gen);
+}
+
+static void build_label_index(ggen *gen, graph *g) {
+    uint32_t nl = g->labels.count;
+    gen->n_blab = nl;
+    gen->blab = qv_calloc(nl + 1, sizeof *gen->blab);
+    gen->blab_n = qv_calloc(nl + 1, sizeof *gen->blab_n);
+    if (!g->node_labelset || !nl) return;
+    for (uint64_t v = 0; v < g->n_nodes; v++) {
+        uint32_t n;
+        const uint32_t *ls = graph_node_labels(g, v, &n);
+        for (uint32_t i = 0; i < n; i++) gen->blab_n[ls[i]]++;
+    }
+    uint64_t *fill = qv_calloc(nl, sizeof *fill);
+    for (uint32_t l = 0; l < nl; l++) gen->blab[l] = qv_malloc((gen->blab_n[l] ? gen->blab_n[l] : 1) * sizeof(uint64_t));
+    for (uint64_t v = 0; v < g->n_nodes; v++) {
+        uint32_t n;
+        const uint32_t *ls = graph_node_labels(g, v, &n);
+        for (uint32_t i = 0; i < n; i++) gen->blab[ls[i]][fill[ls[i]]++] = v;
+    }
+    free(fill);
+}
+
+static gdelta *gdelta_new(graph *g) {
+    gdelta *d = qv_calloc(1, sizeof *d);
+    d->g = g;
+    pthread_mutex_init(&d->wmu, NULL);
+    pthread_cond_init(&d->wcv, NULL);
+    d->base_nodes = d->nodes_hwm = g->n_nodes;
+    d->base_rels = d->rels_hwm = g->n_rels;
+    qv_arena_init(&d->vals);
+    ggen *gen = ggen_new();
+    gen->n_csr = g->n_nodes;
+    gen->out_off = g->out_off;
+    gen->in_off = g->in_off;
+    gen->out_tgt = g->out_tgt;
+    gen->in_rel = g->in_rel;
+    gen->in_src = g->in_src;
+    build_label_index(gen, g);
+    d->gen = gen;
+    uint32_t nt = g->rel_types.count;
+    gsnap *s = snap_new(gen->n_blab, nt);
+    s->n_nodes = s->node_count = g->n_nodes;
+    s->n_rels = s->rel_count = g->n_rels;
+    for (uint32_t l = 0; l < gen->n_blab; l++) s->label_count[l] = gen->blab_n[l];
+    if (g->type_count) memcpy(s->type_count, g->type_count, nt * sizeof(uint64_t));
+    else
+        for (uint64_t r = 0; r < g->n_rels && g->rel_type; r++)
+            if (g->rel_type[r] < nt) s->type_count[g->rel_type[r]]++;
+    d->snap = s;
+    return d;
+}
+
+gdelta *gdelta_get(graph *g) {
+    gdelta *d = LOAD(&g->delta);
+    if (d) return d;
+    pthread_mutex_lock(&g->delta_mu);
+    d = g->delta;
+    if (!d) {
+        d = gdelta_new(g);
+        STORE(&g->delta, d);
+    }
+    pthread_mutex_unlock(&g->delta_mu);
+    return d;
+}
+
+void gnver_free(void *p) {
+    gnver *v = p;
+    if (v && v->own_labels) free(v->labels);
+    if (v && v->own_props) free(v->props);
+    free(v);
+}
+
+void grver_free(void *p) {
+    grver *v = p;
+    if (v && v->own_props) free(v->props);
+    free(v);
+}
+
+void gdelta_free(gdelta *d) {
+    if (!d) return;
+    if (d->compacting) pthread_join(d->compactor, NULL);
+    ggen_free(d->gen);
+    free(d->ext);
+    for (uint32_t i = 0; i < d->n_idx; i++) gindex_free(d->idx[i]);
+    for (uint32_t e = 0; e < GEPOCHS; e++) {
+        for (uint32_t i = 0; i < d->n_garbage[e]; i++) d->garbage[e][i].fn(d->garbage[e][i].p);
+        free(d->garbage[e]);
+    }
+    free(d->snap);
+    qv_arena_free(&d->vals);
+    pthread_mutex_destroy(&d->wmu);
+    pthread_cond_destroy(&d->wcv);
+    free(d);
+}
+
+/* ---- epochs ----
+ * A reader increments the counter of the current epoch, then checks the epoch did not move meanwhile (else it
+ * retries): a pin that stands was taken while its epoch was current. Garbage retired during epoch e was unlinked
+ * before the epoch advanced past e, so readers pinning later epochs cannot reach it: it is freed once the
+ * counters of e and every older epoch are zero. Sequentially consistent operations keep the two sides ordered. */
+uint32_t gdelta_pin(gdelta *d) {
+    for (;;) {
+        uint64_t e = __atomic_load_n(&d->epoch, __ATOMIC_SEQ_CST);
+        __atomic_fetch_add(&d->readers[e % GEPOCHS], 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&d->epoch, __ATOMIC_SEQ_CST) == e) return (uint32_t)(e % GEPOCHS);
+        __atomic_fetch_sub(&d->readers[e % GEPOCHS], 1, __ATOMIC_SEQ_CST);
+    }
+}
+
+void gdelta_unpin(gdelta *d, uint32_t slot) { __atomic_fetch_sub(&d->readers[slot], 1, __ATOMIC_SEQ_CST); }
+
+void gdelta_retire(gdelta *d, void *p, void (*fn)(void *)) {
+    if (!p) return;
+    uint32_t e = (uint32_t)(d->epoch % GEPOCHS);
+    if (d->n_garbage[e] == d->cap_garbage[e]) {
+        d->cap_garbage[e] = d->cap_garbage[e] ? d->cap_garbage[e] * 2 : 64;
+        d->garbage[e] = qv_realloc(d->garbage[e], d->cap_garbage[e] * sizeof *d->garbage[e]);
+    }
+    d->garbage[e][d->n_garbage[e]++] = (ggarbage){p, fn};
+}
+
+void gdelta_reclaim(gdelta *d) {
+    uint64_t cur = d->epoch;
+    if (d->n_garbage[cur % GEPOCHS] && cur + 1 - d->oldest < GEPOCHS) {
+        d->epoch_csn[(cur + 1) % GEPOCHS] = d->snap->csn;
+        __atomic_store_n(&d->epoch, cur + 1, __ATOMIC_SEQ_CST);
+    }
+    while (d->oldest < d->epoch && __atomic_load_n(&d->readers[d->oldest % GEPOCHS], __ATOMIC_SEQ_CST) == 0) {
+        uint32_t e = (uint32_t)(d->oldest % GEPOCHS);
+        for (uint32_t i = 0; i < d->n_garbage[e]; i++) d->garbage[e][i].fn(d->garbage[e][i].p);
+        d->n_garbage[e] = 0;
+        d->oldest++;
+    }
+}
+
+/* ---- slots ---- */
+gnslot *gdelta_nslot(const ggen *d, uint64_t id) {
+    if (id >> (GCHUNK_BITS + 18)) return NULL;
+    gnslot *c = LOAD(&d->ndir[id >> GCHUNK_BITS]);
+    return c ? &c[id & (GCHUNK_SIZE - 1)] : NULL;
+}
+
+grslot *gdelta_rslot(const ggen *d, uint64_t id) {
+    if (id >> (GCHUNK_BITS + 18)) return NULL;
+    grslot *c = LOAD(&d->rdir[id >> GCHUNK_BITS]);
+    return c ? &c[id & (GCHUNK_SIZE - 1)] : NULL;
+}
+
+gnslot *gdelta_nslot_make(ggen *d, uint64_t id) {
+    gnslot *c = d->ndir[id >> GCHUNK_BITS];
+    if (!c) {
+        c = qv_calloc(GCHUNK_SIZE, sizeof *c);
+        STORE(&d->ndir[id >> GCHUNK_BITS], c);
+    }
+    return &c[id & (GCHUNK_SIZE - 1)];
+}
+
+grslot *gdelta_rslot_make(ggen *d, uint64_t id) {
+    grslot *c = d->rdir[id >> GCHUNK_BITS];
+    if (!c) {
+        c = qv_calloc(GCHUNK_SIZE, sizeof *c);
+        STORE(&d->rdir[id >> GCHUNK_BITS], c);
+    }
+    return &c[id & (GCHUNK_SIZE - 1)];
+}
+
+uint64_t gvec_push(gdelta *d, gvec **holder, uint64_t x) {
+    gvec *v = *holder;
+    uint64_t n = v ? v->n : 0;
+    if (!v || n == v->cap) {
+        uint64_t cap = v ? v->cap * 2 : 4;
+        gvec *nv = qv_malloc(sizeof *nv + cap * sizeof(uint64_t));
+        nv->cap = cap;
+        nv->n = n;
+        if (n) memcpy(nv->a, v->a, n * sizeof(uint64_t));
+        STORE(holder, nv);
+        gdelta_retire(d, v, free);
+        v = nv;
+    }
+    v->a[n] = x;
+    STORE(&v->n, n + 1);
+    return n;
+}
+
+/* ---- external ids of new nodes ---- */
+static void ext_place(gxtab *t, uint64_t hash, uint64_t id) {
+    for (uint64_t i = hash & t->mask;; i = (i + 1) & t->mask)
+        if (!t->e[i].hash) {
+            t->e[i].id = id;
+            STORE(&t->e[i].hash, hash);
+            t->used++;
+            return;
+        }
+}
+
+void gext_insert(gdelta *d, uint64_t hash, uint64_t node) {
+    hash |= 1;   /* 0 marks an empty entry */
+    gxtab *t = d->ext;
+    if (!t || (t->used + 1) * 2 > t->mask + 1) {
+        uint64_t size = t ? (t->mask + 1) * 2 : 1024;
+        gxtab *nt = qv_calloc(1, sizeof *nt + size * sizeof(gxent));
+        nt->mask = size - 1;
+        for (uint64_t i = 0; t && i <= t->mask; i++)
+            if (t->e[i].hash) ext_place(nt, t->e[i].hash, t->e[i].id);
+        STORE(&d->ext, nt);
+        gdelta_retire(d, t, free);
+        t = nt;
+    }
+    ext_place(t, hash, node);
+}

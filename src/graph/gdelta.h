@@ -1,0 +1,270 @@
+/* gdelta.h — the writable side of a graph: the delta of committed changes over the immutable base (internal).
+ *
+ * Owns: the structures behind gview.h (docs/write-path.md explains them): node/relationship slots in chunked
+ * arrays that never move, per-entity version chains stamped with commit sequence numbers (CSN), per-node delta
+ * adjacency vectors, the published snapshot record, epochs for freeing what readers may still see, the label
+ * index, the external-id index over new nodes, property indexes, the single-writer ticket lock.
+ * Must not: be included outside src/graph; be changed by anyone but the graph's one writer (readers only load).
+ */
+#ifndef QV_GDELTA_H
+#define QV_GDELTA_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "graph/graph.h"
+#include "graph/gview.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+#define GCHUNK_BITS 14                   /* slots per chunk: 16384 */
+#define GCHUNK_SIZE (1ull << GCHUNK_BITS)
+#define GDIR_SIZE (1ull << 18)           /* chunks: ids up to 2^32 */
+#define GMAX_NAMES 65536u                /* labels, types, keys of a written graph */
+#define GMAX_INDEXES 1024u
+#define GEPOCHS 64u
+#define GCSN_NEVER UINT64_MAX
+
+#define LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+
+/* A growable id vector readers scan lock-free: entries are written before n is published; growth copies into
+ * a new vector, publishes it, and retires the old one. */
+typedef struct gvec {
+    uint64_t n, cap;
+    uint64_t a[];
+} gvec;
+
+/* One version of a node: its whole state (labels sorted, properties sorted by key) from csn on. */
+typedef struct gnver {
+    uint64_t csn;
+    struct gnver *older;
+    bool deleted;
+    bool own_labels, own_props;   /* re-allocated on their own while pending (else inline after the struct) */
+    uint32_t ncols;           /* base columns that existed when it was made: later ones are read from the base */
+    uint32_t n_labels, cap_labels;
+    uint32_t n_props, cap_props;
+    uint32_t *labels;
+    gprop *props;
+} gnver;
+
+typedef struct grver {
+    uint64_t csn;
+    struct grver *older;
+    bool deleted;
+    bool own_props;
+    uint32_t n_props, cap_props;
+    gprop *props;
+} grver;
+
+typedef struct gnslot {
+    gnver *ver;               /* newest first; NULL: base state (base nodes) or nonexistent (new ids) */
+    gvec *out, *in;           /* relationships created after the base, by id */
+    qval ext;                 /* new nodes: the external id (payload in the delta's value arena) */
+} gnslot;
+
+typedef struct grslot {
+    grver *ver;
+    uint64_t src, dst;        /* new relationships */
+    uint32_t type;
+} grslot;
+
+/* What a view needs to know about one commit; immutable once published. */
+typedef struct gsnap {
+    uint64_t csn;
+    uint64_t n_nodes, n_rels;           /* id high-water marks */
+    uint64_t node_count, rel_count;     /* live */
+    uint32_t n_labels, n_types;
+    uint64_t *label_count, *type_count; /* live per label / type (inline after the struct) */
+} gsnap;
+
+/* A generation: the CSR both ways over every relationship committed up to csn (the loader's arrays for the
+ * first generation, rebuilt ones after a compaction), plus the slots, version chains, delta adjacency and label
+ * lists of everything written since. Views read the generation they opened on; compaction swaps in a new one
+ * and retires the old one until its readers are gone. */
+typedef struct ggen {
+    uint64_t csn;                   /* state folded into the CSR */
+    uint64_t n_csr;                 /* nodes the CSR covers */
+    const uint64_t *out_off, *in_off;   /* n_csr + 1 */
+    const uint32_t *out_tgt;
+    const uint32_t *out_rel;        /* relationship id per out position; NULL: the position is the id (loader) */
+    const uint32_t *in_rel, *in_src;
+    bool owned;                     /* the CSR arrays are the generation's (compacted), not the graph's */
+    gnslot **ndir;                  /* GDIR_SIZE chunk pointers */
+    grslot **rdir;
+    /* label index: lists built with the generation and per-label vectors of nodes labelled since */
+    uint32_t n_blab;
+    uint64_t **blab;
+    uint64_t *blab_n;
+    gvec **lab_delta;               /* GMAX_NAMES holders */
+} ggen;
+
+/* Property index: distinct values -> posting vectors of entity ids (verified on read). */
+typedef struct gpbucket {
+    uint64_t hash;            /* 0 = empty; published last */
+    qval value;
+    gvec *post;
+} gpbucket;
+typedef struct gptab {
+    uint64_t mask, used;
+    gpbucket b[];
+} gptab;
+typedef struct gpindex {
+    char *name;
+    char *constraint;         /* unique: the constraint's name */
+    gindex_entity entity;
+    uint32_t token, key;
+    bool unique;
+    uint64_t created_csn;     /* GCSN_NEVER: rolled back */
+    uint64_t dropped_csn;     /* GCSN_NEVER: live */
+    gptab *tab;
+    uint64_t entries;
+} gpindex;
+
+/* External ids of nodes created after the base: hash -> node id, verified against the node on read. */
+typedef struct gxent { uint64_t hash, id; } gxent;
+typedef struct gxtab {
+    uint64_t mask, used;
+    gxent e[];
+} gxtab;
+
+typedef struct ggarbage {
+    void *p;
+    void (*fn)(void *);
+} ggarbage;
+
+typedef struct gdelta {
+    graph *g;
+    /* the writer slot: a FIFO ticket lock */
+    pthread_mutex_t wmu;
+    pthread_cond_t wcv;
+    uint64_t ticket_next, ticket_serving;
+    gcommit_hook hook;
+    void *hook_ctx;
+
+    gsnap *snap;                    /* published: the last commit */
+    ggen *gen;                      /* published: the current generation */
+    uint64_t nodes_hwm, rels_hwm;   /* writer's high-water marks (pending ids included) */
+    uint64_t base_nodes, base_rels; /* ids below are the loader's (graph columns, ext ids, relationship arrays) */
+    qv_arena vals;                  /* value payloads of written properties and ids (writer only) */
+    uint64_t changes;               /* since the last compaction (the background trigger) */
+    bool compacting;                /* a background compaction thread was started (and not joined yet) */
+    bool compact_done;              /* it has finished (atomic) */
+    bool no_auto_compact;           /* tests: no background trigger */
+    pthread_t compactor;
+
+    gxtab *ext;
+    gpindex *idx[GMAX_INDEXES];
+    uint32_t n_idx;
+
+    /* epochs: readers pin the current one; garbage retired in epoch e is freed once no reader pins <= e */
+    uint64_t epoch, oldest;
+    int64_t readers[GEPOCHS];
+    uint64_t epoch_csn[GEPOCHS];    /* the published csn when the epoch began: its readers' snapshots are >= it */
+    ggarbage *garbage[GEPOCHS];
+    uint32_t n_garbage[GEPOCHS], cap_garbage[GEPOCHS];
+} gdelta;
+
+struct gview {
+    graph *g;
+    gdelta *d;
+    ggen *gen;
+    const gsnap *s;
+    uint64_t snap;
+    gtxn *t;                        /* the transaction's own view, or NULL */
+    uint32_t pin;                   /* epoch slot */
+    qv_arena a;                     /* values converted from base columns (lists) */
+};
+
+typedef struct gundo_vec {
+    gvec **holder;
+    uint64_t n;
+} gundo_vec;
+
+#define GPUSH(arr, n, cap, x)                                                   \
+    do {                                                                        \
+        if ((n) == (cap)) {                                                     \
+            (cap) = (cap) ? (cap) * 2 : 16;                                     \
+            (arr) = qv_realloc((arr), (size_t)(cap) * sizeof *(arr));           \
+        }                                                                       \
+        (arr)[(n)++] = (x);                                                     \
+    } while (0)
+
+struct gtxn {
+    graph *g;
+    gdelta *d;
+    gview view;
+    uint64_t csn;                   /* last_csn + 1: stamps every version this transaction makes */
+    uint64_t nodes_hwm0, rels_hwm0; /* at begin */
+    uint32_t n_idx0;
+    uint64_t node_count, rel_count; /* live, as the transaction sees them */
+    uint64_t *label_count, *type_count;
+    uint32_t n_lc, n_tc;
+    uint64_t *cow_n, *cow_r;        /* nodes / relationships whose newest version is this transaction's */
+    uint32_t n_cow_n, cap_cow_n, n_cow_r, cap_cow_r;
+    gundo_vec *uv;                  /* vector lengths to restore on rollback (adjacency, label lists) */
+    uint32_t n_uv, cap_uv;
+    gpindex **dropped;
+    uint32_t n_dropped, cap_dropped;
+    gchange *ch;
+    size_t n_ch, cap_ch;
+    uint64_t *lset;                 /* (label << 32 | node) pushed to a label list by this transaction */
+    uint64_t lset_mask, lset_used;
+};
+
+/* gdelta.c */
+gdelta *gdelta_get(graph *g);                         /* creates it on first use */
+gsnap *gdelta_snap_new(uint32_t n_labels, uint32_t n_types);   /* zeroed counts; free() frees it */
+void gdelta_free(gdelta *d);
+uint32_t gdelta_pin(gdelta *d);
+void gdelta_unpin(gdelta *d, uint32_t slot);
+void gdelta_retire(gdelta *d, void *p, void (*fn)(void *));   /* writer only */
+void gdelta_reclaim(gdelta *d);                               /* writer only: advance, free what is safe */
+/* Every open view's snapshot csn is >= this (writer only): versions older than the newest one at or below it
+ * can be unlinked and freed. */
+static inline uint64_t gdelta_horizon(const gdelta *d) { return d->epoch_csn[d->oldest % GEPOCHS]; }
+gnslot *gdelta_nslot(const ggen *gen, uint64_t id);          /* NULL when never written */
+grslot *gdelta_rslot(const ggen *gen, uint64_t id);
+gnslot *gdelta_nslot_make(ggen *gen, uint64_t id);
+grslot *gdelta_rslot_make(ggen *gen, uint64_t id);
+ggen *ggen_new(void);                                         /* empty slots and label lists, no CSR */
+void ggen_free(void *gen);
+void gnver_free(void *p);
+void grver_free(void *p);
+/* Appends x to *holder (writer only); returns the length before. */
+uint64_t gvec_push(gdelta *d, gvec **holder, uint64_t x);
+static inline uint64_t gvec_len(const gvec *v) { return v ? LOAD(&v->n) : 0; }
+void gext_insert(gdelta *d, uint64_t hash, uint64_t node);
+
+/* gval.c */
+bool gval_eq(qval a, qval b);                  /* openCypher '=' is true (storable values) */
+uint64_t gval_hash(qval v);                    /* consistent with gval_eq (1 and 1.0 hash alike) */
+qval gval_copy(qv_arena *a, qval v);           /* deep copy of a storable value */
+qval gcol_value(const gcolumn *c, uint64_t row, qv_arena *a);   /* a base column cell (caller checked presence) */
+int gprop_cmp(const void *a, const void *b);
+
+/* gview.c (shared with gtxn.c and gindex.c) */
+const gnver *gv_node_ver(const gview *v, uint64_t id);
+bool gv_node_live(const gview *v, uint64_t id);
+bool gv_rel_live(const gview *v, uint64_t id);
+uint64_t gv_nodes_end(const gview *v);
+uint64_t gv_rels_end(const gview *v);
+void gv_init(gview *v, graph *g, gdelta *d);
+uint64_t gext_hash(qval x);                    /* external ids: an int and a string never collide by design */
+
+/* gcompact.c */
+void gcompact_maybe(gdelta *d);                /* writer, after a commit: starts a background compaction */
+/* Turns the background trigger off (tests that count versions or generations) or back on. */
+void graph_set_auto_compact(graph *g, bool on);
+
+/* gindex.c */
+gpindex *gindex_find(const gview *v, gindex_entity ent, uint32_t token, uint32_t key);
+void gindex_insert(gdelta *d, gpindex *ix, qval value, uint64_t id);
+void gindex_free(gpindex *ix);
+/* The live entity (other than self) that already has value under ix, as t sees it, or GID_NONE. */
+uint64_t gindex_conflict(gview *v, gpindex *ix, qval value, uint64_t self);
+/* Does entity id (at v) qualify for ix with this value: live, has the label / type, value equal. */
+bool gindex_matches(gview *v, const gpindex *ix, uint64_t id, qval value);
+
+#endif

@@ -1,0 +1,306 @@
+/* gtxn.c — a graph's single writer: the FIFO writer slot, begin / commit / rollback, names, and schema
+ * (indexes and uniqueness constraints). Entity writes are in gwrite.c.
+ * Writes are applied in place, stamped with csn = last committed + 1, which no view but the transaction's own
+ * can see; commit publishes a new snapshot record with one release store. Rollback undoes through the undo
+ * lists (versions popped, vector lengths restored, new indexes killed, drops revived): nothing it did stays
+ * observable. Must not: make a view wait, or free anything a view may still read (gdelta_retire does). */
+#include "graph/gdelta.h"
+#include "graph/gwrite_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+gtxn *gtxn_begin(graph *g, qv_err *err) {
+    gdelta *d = gdelta_get(g);
+    if (__atomic_load_n(&g->dropped, __ATOMIC_ACQUIRE))
+        return qv_err_set(err, QV_EPHASE, "graph '%s' was dropped; it cannot be written", g->name), NULL;
+    pthread_mutex_lock(&d->wmu);
+    uint64_t me = d->ticket_next++;
+    while (d->ticket_serving != me) pthread_cond_wait(&d->wcv, &d->wmu);
+    pthread_mutex_unlock(&d->wmu);
+    gtxn *t = qv_calloc(1, sizeof *t);
+    t->g = g;
+    t->d = d;
+    const gsnap *s = d->snap;
+    t->csn = s->csn + 1;
+    t->nodes_hwm0 = d->nodes_hwm;
+    t->rels_hwm0 = d->rels_hwm;
+    t->n_idx0 = d->n_idx;
+    t->node_count = s->node_count;
+    t->rel_count = s->rel_count;
+    t->n_lc = s->n_labels;
+    t->n_tc = s->n_types;
+    t->label_count = qv_malloc(((size_t)t->n_lc + 1) * sizeof *t->label_count);
+    t->type_count = qv_malloc(((size_t)t->n_tc + 1) * sizeof *t->type_count);
+    memcpy(t->label_count, s->label_count, t->n_lc * sizeof *t->label_count);
+    memcpy(t->type_count, s->type_count, t->n_tc * sizeof *t->type_count);
+    gv_init(&t->view, g, d);
+    t->view.t = t;
+    t->view.gen = d->gen;
+    t->view.s = s;
+    t->view.snap = t->csn;
+    return t;
+}
+
+gview *gtxn_view(gtxn *t) { return &t->view; }
+
+const gchange *gtxn_changes(gtxn *t, size_t *n) {
+    *n = t->n_ch;
+    return t->ch;
+}
+
+void graph_set_commit_hook(graph *g, gcommit_hook hook, void *ctx) {
+    gdelta *d = gdelta_get(g);
+    pthread_mutex_lock(&d->wmu);
+    d->hook = hook;
+    d->hook_ctx = ctx;
+    pthread_mutex_unlock(&d->wmu);
+}
+
+static void txn_end(gtxn *t) {
+    gdelta *d = t->d;
+    gdelta_reclaim(d);
+    qv_arena_free(&t->view.a);
+    free(t->label_count);
+    free(t->type_count);
+    free(t->cow_n);
+    free(t->cow_r);
+    free(t->uv);
+    free(t->dropped);
+    free(t->ch);
+    free(t->lset);
+    free(t);
+    pthread_mutex_lock(&d->wmu);
+    d->ticket_serving++;
+    pthread_cond_broadcast(&d->wcv);
+    pthread_mutex_unlock(&d->wmu);
+}
+
+void gtxn_rollback(gtxn *t) {
+    if (!t) return;
+    gdelta *d = t->d;
+    for (uint32_t i = t->n_cow_r; i-- > 0;) {
+        grslot *s = gdelta_rslot(d->gen, t->cow_r[i]);
+        grver *x = s->ver;
+        if (x && x->csn == t->csn) {
+            STORE(&s->ver, x->older);
+            gdelta_retire(d, x, grver_free);
+        }
+    }
+    for (uint32_t i = t->n_cow_n; i-- > 0;) {
+        gnslot *s = gdelta_nslot(d->gen, t->cow_n[i]);
+        gnver *x = s->ver;
+        if (x && x->csn == t->csn) {
+            STORE(&s->ver, x->older);
+            gdelta_retire(d, x, gnver_free);
+        }
+    }
+    for (uint32_t i = t->n_uv; i-- > 0;) {
+        gvec *v = *t->uv[i].holder;
+        if (v) STORE(&v->n, t->uv[i].n);
+    }
+    for (uint32_t i = t->n_idx0; i < d->n_idx; i++) STORE(&d->idx[i]->created_csn, GCSN_NEVER);
+    for (uint32_t i = 0; i < t->n_dropped; i++) STORE(&t->dropped[i]->dropped_csn, GCSN_NEVER);
+    d->nodes_hwm = t->nodes_hwm0;
+    d->rels_hwm = t->rels_hwm0;
+    txn_end(t);
+}
+
+int gtxn_commit(gtxn *t, qv_err *err) {
+    gdelta *d = t->d;
+    if (!t->n_ch) {
+        txn_end(t);
+        return 0;
+    }
+    if (d->hook && d->hook(d->hook_ctx, t->g, t->csn, t->ch, t->n_ch, err) != 0) {
+        gtxn_rollback(t);
+        return -1;
+    }
+    gsnap *s = gdelta_snap_new(t->n_lc, t->n_tc);
+    s->csn = t->csn;
+    s->n_nodes = d->nodes_hwm;
+    s->n_rels = d->rels_hwm;
+    s->node_count = t->node_count;
+    s->rel_count = t->rel_count;
+    memcpy(s->label_count, t->label_count, t->n_lc * sizeof *s->label_count);
+    memcpy(s->type_count, t->type_count, t->n_tc * sizeof *s->type_count);
+    gsnap *old = d->snap;
+    STORE(&d->snap, s);
+    gdelta_retire(d, old, free);
+    d->changes += t->n_ch;
+    gcompact_maybe(d);
+    txn_end(t);
+    return 0;
+}
+
+/* ---- names ---- */
+void gtx_change(gtxn *t, gchange c) { GPUSH(t->ch, t->n_ch, t->cap_ch, c); }
+
+static uint32_t intern(gtxn *t, qv_strtab *tab, int kind, const char *name, size_t len) {
+    graph *g = t->g;
+    pthread_rwlock_rdlock(&g->cols_lock);
+    int64_t f = qv_strtab_find(tab, name, len);
+    pthread_rwlock_unlock(&g->cols_lock);
+    if (f >= 0) return (uint32_t)f;
+    pthread_rwlock_wrlock(&g->cols_lock);
+    uint32_t id = qv_strtab_intern(tab, name, len);
+    if (kind == 1) {   /* arrays other modules index by type id grow with the names */
+        uint32_t n = tab->count;
+        g->type_undirected = qv_realloc(g->type_undirected, n * sizeof *g->type_undirected);
+        g->type_inverse = qv_realloc(g->type_inverse, n * sizeof *g->type_inverse);
+        g->type_count = qv_realloc(g->type_count, n * sizeof *g->type_count);
+        g->type_undirected[id] = g->type_inverse[id] = false;
+        g->type_count[id] = 0;
+    }
+    pthread_rwlock_unlock(&g->cols_lock);
+    gtx_change(t, (gchange){.kind = GCH_TOKEN, .aux = (uint8_t)kind, .token = id,
+                            .value = gval_copy(&t->d->vals, qv_str_ref(name, (uint32_t)len))});
+    return id;
+}
+
+uint32_t gtxn_label(gtxn *t, const char *name, size_t len) { return intern(t, &t->g->labels, 0, name, len); }
+uint32_t gtxn_type(gtxn *t, const char *name, size_t len) { return intern(t, &t->g->rel_types, 1, name, len); }
+uint32_t gtxn_key(gtxn *t, const char *name, size_t len) { return intern(t, &t->g->prop_keys, 2, name, len); }
+
+/* ---- schema ---- */
+static bool maintained(const gpindex *ix, uint64_t csn) {
+    return ix->created_csn != GCSN_NEVER && (ix->dropped_csn == GCSN_NEVER || ix->dropped_csn == csn);
+}
+
+static bool visible(const gpindex *ix, uint64_t csn) { return ix->created_csn <= csn && ix->dropped_csn > csn; }
+
+static gpindex *by_name(gtxn *t, const char *name) {
+    for (uint32_t i = 0; i < t->d->n_idx; i++) {
+        gpindex *ix = t->d->idx[i];
+        if (visible(ix, t->csn) && (strcmp(ix->name, name) == 0 || (ix->constraint && strcmp(ix->constraint, name) == 0)))
+            return ix;
+    }
+    return NULL;
+}
+
+static const char *tok_name(gtxn *t, gindex_entity ent, uint32_t tok) {
+    const char *s = ent == GINDEX_NODE ? gview_label_name(&t->view, tok) : gview_type_name(&t->view, tok);
+    return s ? s : "?";
+}
+
+void gtx_fmt_value(qval v, char *buf, size_t n) {
+    switch (v.type) {
+    case QT_INT: snprintf(buf, n, "%lld", (long long)v.i); break;
+    case QT_FLOAT: snprintf(buf, n, "%g", v.f); break;
+    case QT_BOOL: snprintf(buf, n, "%s", v.b ? "true" : "false"); break;
+    case QT_STRING: snprintf(buf, n, "'%.*s'", (int)(v.len > 100 ? 100 : v.len), v.s); break;
+    default: snprintf(buf, n, "(a %s value)", v.type == QT_LIST ? "list" : "temporal"); break;
+    }
+}
+
+static int add_index(gtxn *t, const char *name, gindex_entity ent, uint32_t token, uint32_t key, bool unique,
+                     bool ine, qv_err *err) {
+    gdelta *d = t->d;
+    const char *what = unique ? "constraint" : "index";
+    const char *tn = tok_name(t, ent, token), *kn = gview_key_name(&t->view, key);
+    for (uint32_t i = 0; i < d->n_idx; i++) {
+        gpindex *ix = d->idx[i];
+        if (!visible(ix, t->csn) || ix->entity != ent || ix->token != token || ix->key != key) continue;
+        if (ine && ix->unique == unique) return 0;
+        return qv_err_set(err, QV_EEXISTS, "an %s on %s%s(%s) already exists ('%s'), so this %s cannot be created",
+                          ix->unique ? "index backing a uniqueness constraint" : "index", ent == GINDEX_NODE ? ":" : "[:",
+                          tn, kn ? kn : "?", ix->constraint ? ix->constraint : ix->name, what);
+    }
+    char gen[64];
+    if (!name || !*name) {
+        snprintf(gen, sizeof gen, "%s_%08x", what,
+                 (unsigned)(((uint64_t)ent * 0x9e3779b97f4a7c15ull ^ (uint64_t)token << 20 ^ key) * 0xff51afd7ed558ccdull >> 32));
+        name = gen;
+    }
+    if (by_name(t, name)) {
+        if (ine) return 0;
+        return qv_err_set(err, QV_EEXISTS, "an index or constraint named '%s' already exists", name);
+    }
+    if (d->n_idx >= GMAX_INDEXES)
+        return qv_err_set(err, QV_ETOOBIG, "a graph can have at most %u indexes and constraints", GMAX_INDEXES);
+    gpindex *ix = qv_calloc(1, sizeof *ix);
+    ix->name = qv_strdup(name);
+    if (unique) ix->constraint = qv_strdup(name);
+    ix->entity = ent;
+    ix->token = token;
+    ix->key = key;
+    ix->unique = unique;
+    ix->created_csn = t->csn;
+    ix->dropped_csn = GCSN_NEVER;
+    uint64_t ids[256];
+    uint32_t k;
+    if (ent == GINDEX_NODE) {
+        gnode_iter it;
+        gview_nodes(&t->view, token, &it);
+        while ((k = gnode_iter_next(&it, ids, 256)) > 0)
+            for (uint32_t i = 0; i < k; i++) {
+                qval v;
+                if (!gview_node_prop(&t->view, ids[i], key, &v)) continue;
+                uint64_t other = unique ? gindex_conflict(&t->view, ix, v, ids[i]) : GID_NONE;
+                if (other != GID_NONE) {
+                    char vb[160];
+                    gtx_fmt_value(v, vb, sizeof vb);
+                    gindex_free(ix);
+                    return qv_err_set(err, QV_ECONSTRAINT,
+                                      "cannot create constraint '%s': nodes %llu and %llu both have label %s and "
+                                      "property %s = %s", name, (unsigned long long)other, (unsigned long long)ids[i],
+                                      tn, kn ? kn : "?", vb);
+                }
+                gindex_insert(d, ix, v, ids[i]);
+            }
+    } else {
+        grel_iter it;
+        gview_rels(&t->view, token, &it);
+        while ((k = grel_iter_next(&it, ids, 256)) > 0)
+            for (uint32_t i = 0; i < k; i++) {
+                qval v;
+                if (gview_rel_prop(&t->view, ids[i], key, &v)) gindex_insert(d, ix, v, ids[i]);
+            }
+    }
+    d->idx[d->n_idx] = ix;
+    STORE(&d->n_idx, d->n_idx + 1);
+    gtx_change(t, (gchange){.kind = unique ? GCH_CONSTRAINT_CREATE : GCH_INDEX_CREATE, .aux = (uint8_t)ent,
+                            .token = token, .id = key, .value = qv_str_ref(ix->name, (uint32_t)strlen(ix->name))});
+    return 0;
+}
+
+int gtxn_create_index(gtxn *t, const char *name, gindex_entity ent, uint32_t token, uint32_t key, bool if_not_exists,
+                      qv_err *err) {
+    return add_index(t, name, ent, token, key, false, if_not_exists, err);
+}
+
+int gtxn_create_unique(gtxn *t, const char *name, uint32_t label, uint32_t key, bool if_not_exists, qv_err *err) {
+    return add_index(t, name, GINDEX_NODE, label, key, true, if_not_exists, err);
+}
+
+static int drop(gtxn *t, const char *name, bool constraint, bool if_exists, qv_err *err) {
+    gpindex *ix = name ? by_name(t, name) : NULL;
+    if (ix && constraint != ix->unique)
+        return qv_err_set(err, QV_EINVAL, "'%s' is %s; drop it with DROP %s", name,
+                          ix->unique ? "a constraint" : "an index", ix->unique ? "CONSTRAINT" : "INDEX");
+    if (!ix) {
+        if (if_exists) return 0;
+        return qv_err_set(err, QV_ENOTFOUND, "there is no %s named '%s'", constraint ? "constraint" : "index",
+                          name ? name : "");
+    }
+    STORE(&ix->dropped_csn, t->csn);
+    GPUSH(t->dropped, t->n_dropped, t->cap_dropped, ix);
+    gtx_change(t, (gchange){.kind = constraint ? GCH_CONSTRAINT_DROP : GCH_INDEX_DROP, .aux = (uint8_t)ix->entity,
+                            .token = ix->token, .id = ix->key, .value = qv_str_ref(ix->name, (uint32_t)strlen(ix->name))});
+    return 0;
+}
+
+int gtxn_drop_index(gtxn *t, const char *name, bool if_exists, qv_err *err) { return drop(t, name, false, if_exists, err); }
+int gtxn_drop_constraint(gtxn *t, const char *name, bool if_exists, qv_err *err) {
+    return drop(t, name, true, if_exists, err);
+}
+
+/* Indexes the writer keeps up to date: every index not rolled back and not dropped by an earlier commit. */
+uint32_t gtx_indexes(gtxn *t, gpindex ***out) {
+    *out = t->d->idx;
+    return t->d->n_idx;
+}
+
+bool gtx_maintained(gtxn *t, const gpindex *ix) { return maintained(ix, t->csn); }
+bool gtx_visible(gtxn *t, const gpindex *ix) { return visible(ix, t->csn); }

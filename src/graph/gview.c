@@ -1,0 +1,494 @@
+/* gview.c — reading a graph through a snapshot: visibility, names, counts, nodes, relationships, scans and
+ * adjacency over the base plus the delta (see gview.h, gdelta.h, docs/write-path.md).
+ * Must not: change anything shared (only the view's own arena), take locks on the per-element read path
+ * (names are read under cols_lock, which only interning and PUT_NODE_PROPERTIES hold for writing), or wait for
+ * the writer. A version is visible to a view when its csn <= the view's snapshot csn. */
+#include "graph/gdelta.h"
+#include "util/buf.h"
+#include "util/hash.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void gv_init(gview *v, graph *g, gdelta *d) {
+    memset(v, 0, sizeof *v);
+    v->g = g;
+    v->d = d;
+    qv_arena_init(&v->a);
+}
+
+gview *gview_open(graph *g, qv_err *err) {
+    (void)err;
+    gdelta *d = gdelta_get(g);
+    gview *v = qv_malloc(sizeof *v);
+    gv_init(v, g, d);
+    v->pin = gdelta_pin(d);
+    do {   /* a generation newer than the snapshot would show too much: it was swapped in meanwhile, reload */
+        v->s = LOAD(&d->snap);
+        v->gen = LOAD(&d->gen);
+    } while (v->s->csn < v->gen->csn);
+    v->snap = v->s->csn;
+    return v;
+}
+
+void gview_close(gview *v) {
+    if (!v || v->t) return;   /* a transaction's view lives as long as the transaction */
+    gdelta_unpin(v->d, v->pin);
+    qv_arena_free(&v->a);
+    free(v);
+}
+
+graph *gview_graph(const gview *v) { return v->g; }
+
+uint64_t gv_nodes_end(const gview *v) { return v->t ? v->d->nodes_hwm : v->s->n_nodes; }
+uint64_t gv_rels_end(const gview *v) { return v->t ? v->d->rels_hwm : v->s->n_rels; }
+
+const gnver *gv_node_ver(const gview *v, uint64_t id) {
+    const gnslot *s = gdelta_nslot(v->gen, id);
+    if (!s) return NULL;
+    for (const gnver *x = LOAD(&s->ver); x; x = x->older)
+        if (x->csn <= v->snap) return x;
+    return NULL;
+}
+
+static const grver *rel_ver(const gview *v, uint64_t id) {
+    const grslot *s = gdelta_rslot(v->gen, id);
+    if (!s) return NULL;
+    for (const grver *x = LOAD(&s->ver); x; x = x->older)
+        if (x->csn <= v->snap) return x;
+    return NULL;
+}
+
+bool gv_node_live(const gview *v, uint64_t id) {
+    if (id >= gv_nodes_end(v)) return false;
+    const gnver *x = gv_node_ver(v, id);
+    return x ? !x->deleted : id < v->d->base_nodes;
+}
+
+bool gv_rel_live(const gview *v, uint64_t id) {
+    if (id >= gv_rels_end(v)) return false;
+    const grver *x = rel_ver(v, id);
+    return x ? !x->deleted : id < v->d->base_rels;
+}
+
+/* ---- names ---- */
+static int64_t name_id(gview *v, const qv_strtab *t, const char *s, size_t n) {
+    pthread_rwlock_rdlock(&v->g->cols_lock);
+    int64_t id = qv_strtab_find(t, s, n);
+    pthread_rwlock_unlock(&v->g->cols_lock);
+    return id;
+}
+
+static const char *name_of(gview *v, const qv_strtab *t, uint32_t id) {
+    pthread_rwlock_rdlock(&v->g->cols_lock);
+    const char *s = id < t->count ? t->names[id] : NULL;
+    pthread_rwlock_unlock(&v->g->cols_lock);
+    return s;
+}
+
+static uint32_t name_count(gview *v, const qv_strtab *t) {
+    pthread_rwlock_rdlock(&v->g->cols_lock);
+    uint32_t n = t->count;
+    pthread_rwlock_unlock(&v->g->cols_lock);
+    return n;
+}
+
+int64_t gview_label_id(gview *v, const char *name, size_t len) { return name_id(v, &v->g->labels, name, len); }
+int64_t gview_type_id(gview *v, const char *name, size_t len) { return name_id(v, &v->g->rel_types, name, len); }
+int64_t gview_key_id(gview *v, const char *name, size_t len) { return name_id(v, &v->g->prop_keys, name, len); }
+const char *gview_label_name(gview *v, uint32_t id) { return name_of(v, &v->g->labels, id); }
+const char *gview_type_name(gview *v, uint32_t id) { return name_of(v, &v->g->rel_types, id); }
+const char *gview_key_name(gview *v, uint32_t id) { return name_of(v, &v->g->prop_keys, id); }
+uint32_t gview_n_labels(gview *v) { return name_count(v, &v->g->labels); }
+uint32_t gview_n_types(gview *v) { return name_count(v, &v->g->rel_types); }
+uint32_t gview_n_keys(gview *v) { return name_count(v, &v->g->prop_keys); }
+
+/* ---- counts ---- */
+uint64_t gview_node_count(gview *v) { return v->t ? v->t->node_count : v->s->node_count; }
+uint64_t gview_rel_count(gview *v) { return v->t ? v->t->rel_count : v->s->rel_count; }
+
+uint64_t gview_label_count(gview *v, uint32_t label) {
+    if (v->t) return label < v->t->n_lc ? v->t->label_count[label] : 0;
+    return label < v->s->n_labels ? v->s->label_count[label] : 0;
+}
+
+uint64_t gview_type_count(gview *v, uint32_t type) {
+    if (v->t) return type < v->t->n_tc ? v->t->type_count[type] : 0;
+    return type < v->s->n_types ? v->s->type_count[type] : 0;
+}
+
+/* ---- nodes ---- */
+bool gview_node_exists(gview *v, uint64_t node) { return gv_node_live(v, node); }
+
+static const uint32_t *labels_of(gview *v, uint64_t node, uint32_t *n) {
+    const gnver *x = gv_node_ver(v, node);
+    if (x) {
+        *n = x->n_labels;
+        return x->labels;
+    }
+    if (node < v->d->base_nodes && v->g->node_labelset) return graph_node_labels(v->g, node, n);
+    *n = 0;
+    return NULL;
+}
+
+uint32_t gview_node_labels(gview *v, uint64_t node, uint32_t *out, uint32_t max) {
+    uint32_t n;
+    const uint32_t *ls = labels_of(v, node, &n);
+    for (uint32_t i = 0; i < n && i < max; i++) out[i] = ls[i];
+    return n;
+}
+
+bool gview_node_has_label(gview *v, uint64_t node, uint32_t label) {
+    uint32_t n;
+    const uint32_t *ls = labels_of(v, node, &n);
+    for (uint32_t i = 0; i < n; i++)
+        if (ls[i] == label) return true;
+    return false;
+}
+
+/* Base columns from index `from` on: the one for key. The pair (count, array) is published count last. */
+static bool base_prop(gview *v, uint64_t node, uint32_t from, uint32_t key, qval *out) {
+    int n = __atomic_load_n(&v->g->n_node_cols, __ATOMIC_ACQUIRE);
+    const gcolumn *cols = __atomic_load_n(&v->g->node_cols, __ATOMIC_ACQUIRE);
+    for (int i = (int)from; i < n; i++)
+        if (cols[i].key == key) {
+            if (!gcolumn_has(&cols[i], node)) return false;
+            *out = gcol_value(&cols[i], node, &v->a);
+            return true;
+        }
+    return false;
+}
+
+static const gprop *find_prop(const gprop *p, uint32_t n, uint32_t key) {
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (p[mid].key == key) return &p[mid];
+        if (p[mid].key < key) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+
+bool gview_node_prop(gview *v, uint64_t node, uint32_t key, qval *out) {
+    *out = qv_null();
+    const gnver *x = gv_node_ver(v, node);
+    if (x) {
+        const gprop *p = find_prop(x->props, x->n_props, key);
+        if (p) {
+            *out = p->value;
+            return true;
+        }
+        return node < v->d->base_nodes && base_prop(v, node, x->ncols, key, out);
+    }
+    return node < v->d->base_nodes && base_prop(v, node, 0, key, out);
+}
+
+uint32_t gview_node_props(gview *v, uint64_t node, qv_arena *a, gprop **out) {
+    const gnver *x = gv_node_ver(v, node);
+    uint32_t from = x ? x->ncols : 0, nv = x ? x->n_props : 0;
+    int nc = 0;
+    const gcolumn *cols = NULL;
+    if (node < v->d->base_nodes) {
+        nc = __atomic_load_n(&v->g->n_node_cols, __ATOMIC_ACQUIRE);
+        cols = __atomic_load_n(&v->g->node_cols, __ATOMIC_ACQUIRE);
+    }
+    gprop *r = qv_arena_alloc(a, ((size_t)nv + (size_t)(nc > 0 ? nc : 0) + 1) * sizeof *r);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < nv; i++) r[k++] = x->props[i];
+    for (int i = (int)from; i < nc; i++) {
+        if (!gcolumn_has(&cols[i], node) || (x && find_prop(x->props, x->n_props, cols[i].key))) continue;
+        r[k].key = cols[i].key;
+        r[k++].value = gcol_value(&cols[i], node, a);
+    }
+    if (k > nv) qsort(r, k, sizeof *r, gprop_cmp);
+    *out = r;
+    return k;
+}
+
+qval gview_node_ext_id(gview *v, uint64_t node) {
+    graph *g = v->g;
+    if (node < v->d->base_nodes) {
+        if (g->ext_ids) return qv_int(g->ext_ids[node]);
+        if (g->ext_str_off)
+            return qv_str_ref(g->ext_str + g->ext_str_off[node], (uint32_t)(g->ext_str_off[node + 1] - g->ext_str_off[node]));
+        return qv_int((int64_t)node);
+    }
+    const gnslot *s = gdelta_nslot(v->gen, node);
+    return s && gv_node_ver(v, node) ? s->ext : qv_null();
+}
+
+uint64_t gext_hash(qval x) { return gval_hash(x) ^ (x.type == QT_INT ? 0x5bd1e995ull : 0); }
+
+uint64_t gview_node_by_ext_id(gview *v, qval x) {
+    graph *g = v->g;
+    gdelta *d = v->d;
+    if (x.type != QT_INT && x.type != QT_STRING) return GID_NONE;
+    if (d->base_nodes) {
+        int64_t r = -1;
+        if (x.type == QT_INT && g->id_type == GRAPH_ID_INTEGER && g->ext_ids) r = gidindex_find_int(&g->idx, x.i);
+        else if (x.type == QT_STRING && g->id_type == GRAPH_ID_STRING && g->ext_str_off)
+            r = gidindex_find_str(&g->idx, x.s, x.len);
+        if (r >= 0 && gv_node_live(v, (uint64_t)r)) return (uint64_t)r;
+    }
+    const gxtab *t = LOAD(&d->ext);
+    if (!t) return GID_NONE;
+    uint64_t h = gext_hash(x) | 1;
+    for (uint64_t i = h & t->mask;; i = (i + 1) & t->mask) {
+        uint64_t eh = LOAD(&t->e[i].hash);
+        if (!eh) return GID_NONE;
+        if (eh != h) continue;
+        uint64_t id = t->e[i].id;
+        if (!gv_node_live(v, id)) continue;
+        const gnslot *s = gdelta_nslot(v->gen, id);
+        if (s && s->ext.type == x.type && gval_eq(s->ext, x)) return id;
+    }
+}
+
+/* ---- relationships ---- */
+bool gview_rel_exists(gview *v, uint64_t rel) { return gv_rel_live(v, rel); }
+
+void gview_rel_info(gview *v, uint64_t rel, uint64_t *src, uint64_t *dst, uint32_t *type) {
+    graph *g = v->g;
+    if (rel < v->d->base_rels) {
+        *src = graph_rel_source(g, rel);
+        *dst = g->out_tgt[rel];
+        *type = g->rel_type ? g->rel_type[rel] : 0;
+        return;
+    }
+    const grslot *s = gdelta_rslot(v->gen, rel);
+    if (!s || rel >= gv_rels_end(v)) {
+        *src = *dst = GID_NONE;
+        *type = UINT32_MAX;
+        return;
+    }
+    *src = s->src;
+    *dst = s->dst;
+    *type = s->type;
+}
+
+static uint32_t rel_type_of(gview *v, uint64_t rel) {
+    if (rel < v->d->base_rels) return v->g->rel_type ? v->g->rel_type[rel] : 0;
+    const grslot *s = gdelta_rslot(v->gen, rel);
+    return s ? s->type : UINT32_MAX;
+}
+
+static bool base_rel_prop(gview *v, uint64_t rel, uint32_t key, qval *out) {
+    graph *g = v->g;
+    for (int i = 0; i < g->n_rel_cols; i++)
+        if (g->rel_cols[i].key == key) {
+            if (!gcolumn_has(&g->rel_cols[i], rel)) return false;
+            *out = gcol_value(&g->rel_cols[i], rel, &v->a);
+            return true;
+        }
+    return false;
+}
+
+bool gview_rel_prop(gview *v, uint64_t rel, uint32_t key, qval *out) {
+    *out = qv_null();
+    const grver *x = rel_ver(v, rel);
+    if (x) {
+        const gprop *p = find_prop(x->props, x->n_props, key);
+        if (p) *out = p->value;
+        return p != NULL;
+    }
+    return rel < v->d->base_rels && base_rel_prop(v, rel, key, out);
+}
+
+uint32_t gview_rel_props(gview *v, uint64_t rel, qv_arena *a, gprop **out) {
+    const grver *x = rel_ver(v, rel);
+    graph *g = v->g;
+    if (x) {
+        *out = qv_arena_alloc(a, ((size_t)x->n_props + 1) * sizeof **out);
+        memcpy(*out, x->props, x->n_props * sizeof **out);
+        return x->n_props;
+    }
+    gprop *r = qv_arena_alloc(a, ((size_t)g->n_rel_cols + 1) * sizeof *r);
+    uint32_t k = 0;
+    for (int i = 0; rel < v->d->base_rels && i < g->n_rel_cols; i++)
+        if (gcolumn_has(&g->rel_cols[i], rel)) {
+            r[k].key = g->rel_cols[i].key;
+            r[k++].value = gcol_value(&g->rel_cols[i], rel, a);
+        }
+    if (k > 1) qsort(r, k, sizeof *r, gprop_cmp);
+    *out = r;
+    return k;
+}
+
+qval gview_rel_ext_id(gview *v, uint64_t rel, qv_arena *a) {
+    (void)v;
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "r%llu", (unsigned long long)rel);
+    char *s = qv_arena_dup(a, buf, (size_t)n);
+    return qv_str_ref(s, (uint32_t)n);
+}
+
+/* ---- scans ---- */
+void gview_nodes(gview *v, int64_t label, gnode_iter *it) {
+    memset(it, 0, sizeof *it);
+    it->v = v;
+    it->label = label;
+    if (label < 0) {
+        it->end = gv_nodes_end(v);
+        return;
+    }
+    it->mode = 1;
+    const ggen *gen = v->gen;
+    if ((uint64_t)label < gen->n_blab) {
+        it->list = gen->blab[label];
+        it->list_n = gen->blab_n[label];
+    }
+    it->end = (uint64_t)label < GMAX_NAMES ? gvec_len(LOAD(&gen->lab_delta[label])) : 0;
+}
+
+uint32_t gnode_iter_next(gnode_iter *it, uint64_t *ids, uint32_t max) {
+    gview *v = it->v;
+    uint32_t k = 0;
+    if (it->mode == 0) {
+        while (k < max && it->pos < it->end) {
+            uint64_t id = it->pos++;
+            if (gv_node_live(v, id)) ids[k++] = id;
+        }
+        return k;
+    }
+    if (it->mode == 3) {
+        while (k < max && it->list_pos < it->list_n) ids[k++] = it->list[it->list_pos++];
+        return k;
+    }
+    uint32_t label = (uint32_t)it->label;
+    if (it->mode == 1) {
+        while (k < max && it->list_pos < it->list_n) {
+            uint64_t id = it->list[it->list_pos++];
+            if (!gv_node_live(v, id)) continue;
+            if (gdelta_nslot(v->gen, id) && !gview_node_has_label(v, id, label)) continue;
+            ids[k++] = id;
+        }
+        if (it->list_pos < it->list_n) return k;
+        it->mode = 2;
+    }
+    if (it->pos < it->end) {
+        const gvec *dv = LOAD(&v->gen->lab_delta[label]);
+        while (k < max && it->pos < it->end) {
+            uint64_t id = dv->a[it->pos++];
+            if (gv_node_live(v, id) && gview_node_has_label(v, id, label)) ids[k++] = id;
+        }
+    }
+    return k;
+}
+
+void gview_rels(gview *v, int64_t type, grel_iter *it) {
+    memset(it, 0, sizeof *it);
+    it->v = v;
+    it->type = type;
+    it->end = gv_rels_end(v);
+}
+
+uint32_t grel_iter_next(grel_iter *it, uint64_t *ids, uint32_t max) {
+    uint32_t k = 0;
+    if (it->mode == 3) {
+        while (k < max && it->pos < it->end) ids[k++] = it->list[it->pos++];
+        return k;
+    }
+    while (k < max && it->pos < it->end) {
+        uint64_t id = it->pos++;
+        if (!gv_rel_live(it->v, id)) continue;
+        if (it->type >= 0 && rel_type_of(it->v, id) != (uint32_t)it->type) continue;
+        ids[k++] = id;
+    }
+    return k;
+}
+
+/* ---- adjacency: phases 0 base out, 1 delta out, 2 base in, 3 delta in, 4 done ---- */
+static void adj_phase(gadj_iter *it) {
+    gview *v = it->v;
+    for (;;) {
+        int p = it->phase;
+        if (p >= 4) return;
+        bool want = (p < 2) ? (it->dir & GDIR_OUT) : (it->dir & GDIR_IN);
+        it->pos = it->end = 0;
+        it->delta = NULL;
+        it->delta_n = it->delta_pos = 0;
+        if (want && (p == 0 || p == 2) && it->node < v->gen->n_csr) {
+            const uint64_t *off = p == 0 ? v->gen->out_off : v->gen->in_off;
+            it->pos = off[it->node];
+            it->end = off[it->node + 1];
+        } else if (want && (p == 1 || p == 3)) {
+            const gnslot *s = gdelta_nslot(v->gen, it->node);
+            const gvec *dv = s ? LOAD(p == 1 ? &s->out : &s->in) : NULL;
+            if (dv) {
+                it->delta = dv->a;
+                it->delta_n = p == 1 ? it->out_n : it->in_n;
+            }
+        }
+        if (it->pos < it->end || it->delta_pos < it->delta_n) return;
+        it->phase++;
+    }
+}
+
+void gview_expand(gview *v, uint64_t node, gdir dir, const uint32_t *types, uint32_t n_types, gadj_iter *it) {
+    memset(it, 0, sizeof *it);
+    it->v = v;
+    it->node = node;
+    it->dir = (uint8_t)dir;
+    it->types = n_types ? types : NULL;
+    it->n_types = n_types;
+    const gnslot *s = gdelta_nslot(v->gen, node);
+    if (s) {
+        it->out_n = gvec_len(LOAD(&s->out));
+        it->in_n = gvec_len(LOAD(&s->in));
+    }
+    if (node >= gv_nodes_end(v)) it->phase = 4;
+    adj_phase(it);
+}
+
+static bool type_ok(const gadj_iter *it, uint32_t t) {
+    if (!it->types) return true;
+    for (uint32_t i = 0; i < it->n_types; i++)
+        if (it->types[i] == t) return true;
+    return false;
+}
+
+uint32_t gadj_iter_next(gadj_iter *it, gadj *out, uint32_t max) {
+    gview *v = it->v;
+    graph *g = v->g;
+    gdelta *d = v->d;
+    uint32_t k = 0;
+    while (k < max && it->phase < 4) {
+        int p = it->phase;
+        bool in = p >= 2;
+        uint64_t rel, other;
+        uint32_t type;
+        if (it->pos < it->end) {
+            uint64_t i = it->pos++;
+            const ggen *gen = v->gen;
+            if (!in) rel = gen->out_rel ? gen->out_rel[i] : i, other = gen->out_tgt[i];
+            else rel = gen->in_rel[i], other = gen->in_src[i];
+            type = rel < d->base_rels ? (g->rel_type ? g->rel_type[rel] : 0) : rel_type_of(v, rel);
+        } else if (it->delta_pos < it->delta_n) {
+            rel = it->delta[it->delta_pos++];
+            const grslot *s = gdelta_rslot(v->gen, rel);
+            if (!s) continue;
+            other = in ? s->src : s->dst;
+            type = s->type;
+        } else {
+            it->phase++;
+            adj_phase(it);
+            continue;
+        }
+        if (in && other == it->node && (it->dir & GDIR_OUT)) continue;   /* self-loop: reported as out */
+        if (!type_ok(it, type) || !gv_rel_live(v, rel)) continue;
+        out[k++] = (gadj){.rel = rel, .other = other, .dir = in ? GDIR_IN : GDIR_OUT};
+    }
+    return k;
+}
+
+uint64_t gview_degree(gview *v, uint64_t node, gdir dir, const uint32_t *types, uint32_t n_types) {
+    gadj_iter it;
+    gadj buf[64];
+    uint64_t n = 0;
+    uint32_t k;
+    gview_expand(v, node, dir, types, n_types, &it);
+    while ((k = gadj_iter_next(&it, buf, 64)) > 0) n += k;
+    return n;
+}

@@ -1,0 +1,18 @@
+/* gwrite_int.h — what gtxn.c (transaction, schema) and gwrite.c (entity writes) share (not a public interface).
+ * Must not: be included outside src/graph. */
+#ifndef QV_GWRITE_INT_H
+#define QV_GWRITE_INT_H
+
+#include "graph/gdelta.h"
+
+void gtx_change(gtxn *t, gchange c);
+void gtx_fmt_value(qval v, char *buf, size_t n);
+const char *gtx_type_name(uint8_t t);
+uint32_t gtx_indexes(gtxn *t, gpindex ***out);
+bool gtx_maintained(gtxn *t, const gpindex *ix);   /* the writer keeps it up to date */
+bool gtx_visible(gtxn *t, const gpindex *ix);      /* the transaction's view sees it (unique checks) */
+
+/* Posts base nodes' values of columns from index `from` on to the node indexes on their keys (PUT_NODE_PROPERTIES). */
+void gtx_index_base_columns(gtxn *t, int from);
+
+#endif

@@ -1,0 +1,1 @@
+MATCH (x: Person) WHERE x.last_ingested_at <= $earliest_allowed_time DETACH DELETE x

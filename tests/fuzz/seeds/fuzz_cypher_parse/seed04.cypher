@@ -1,0 +1,1 @@
+MATCH (n)-[r:`OLD`]->(m) CREATE (n)-[r2:`NEW`]->(m) SET r2 += r WITH r DELETE r

@@ -1,0 +1,2 @@
+USING QUERY: PLANCACHE "enabled"
+MATCH (n) RETURN n SKIP $offset LIMIT $limit;

@@ -1,0 +1,1 @@
+RETURN 'a\tb\u00e9\U0001F600', "x\"y", '\uH'

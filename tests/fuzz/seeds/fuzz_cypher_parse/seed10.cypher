@@ -1,0 +1,1 @@
+MATCH (a) RETURN [(a)-->(b:B) WHERE b.x > 0 | b.y], [p = (a)-[:T*]->() | length(p)]

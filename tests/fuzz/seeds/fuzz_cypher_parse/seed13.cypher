@@ -1,0 +1,1 @@
+MATCH (n) RETURN n{.a, .*, b: n.c + 1, x}, {a: 1, `b c`: [], d: {}}, $0

@@ -1,0 +1,1 @@
+MATCH (n) WHERE exists { (n)-[:R]->(m) WHERE m.x = 1 } AND EXISTS { MATCH (n)-->(o) RETURN o } RETURN n

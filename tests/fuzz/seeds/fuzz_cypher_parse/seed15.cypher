@@ -1,0 +1,1 @@
+MATCH p = (a:A:B {x: 1})<-[r:T|:U *2..5 {w: 2}]-(b $props)--(c)<--(d)-->(e) RETURN p

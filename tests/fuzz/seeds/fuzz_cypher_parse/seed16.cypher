@@ -1,0 +1,1 @@
+MATCH q = shortestPath((a)-[*]-(e)), allShortestPaths((a)-[*..3]->(b)) RETURN q

@@ -1,0 +1,1 @@
+UNWIND [1, 2] AS x CREATE (n {v: x}) SET n.a = 1, n = {b: 2}, n += {c: 3}, n:L1:L2 REMOVE n.a, n:L1

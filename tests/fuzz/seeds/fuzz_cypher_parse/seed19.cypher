@@ -1,0 +1,1 @@
+FOREACH (x IN [1, 2] | CREATE (:N {v: x}) FOREACH (y IN [x] | MERGE (:M {v: y})))

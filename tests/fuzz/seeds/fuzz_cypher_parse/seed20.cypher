@@ -1,0 +1,1 @@
+CALL db.labels() YIELD label AS l WHERE l <> 'x' RETURN l

@@ -1,0 +1,1 @@
+MATCH (n) WHERE n:A OR NOT (n)-[:T]->() AND n.name STARTS WITH 'x' RETURN count(DISTINCT n), date.truncate('month', d)
