@@ -171,9 +171,9 @@ static void test_migrations_and_copy(void **state) {
     EXPECT(t, "MATCH (n) RETURN count(n)", "6");
 }
 
-static double now_s(void) {
+static double clock_s(clockid_t id) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -196,7 +196,7 @@ static void test_ingest_rate(void **state) {
         params[b] = tmap(&pa, 1, "params", qv_list_ref(rows, ROWS));
     }
     for (int pass = 0; pass < 2; pass++) {
-        double t0 = now_s();
+        double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
         for (int b = 0; b < batches; b++) {
             cy_query_opts o = {.graph = t->graph, .params = params[b]};
             cy_result *r;
@@ -204,9 +204,9 @@ static void test_ingest_rate(void **state) {
             assert_int_equal(cy_query(t->e, N1, strlen(N1), &o, &r, &err), 0);
             cy_result_free(r);
         }
-        double dt = now_s() - t0;
-        fprintf(stderr, "nodestream N1 %s: %d rows in %.3f s = %.0f rows/s\n", pass ? "update" : "create",
-                batches * ROWS, dt, batches * ROWS / dt);
+        double dt = clock_s(CLOCK_MONOTONIC) - t0, dc = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+        fprintf(stderr, "nodestream N1 %s: %d rows in %.3f s = %.0f rows/s (%.0f rows per second of the querying thread's CPU time)\n",
+                pass ? "update" : "create", batches * ROWS, dt, batches * ROWS / dt, batches * ROWS / dc);
     }
     EXPECT(t, "MATCH (n:Person) RETURN count(n), sum(n.age)", "60000, 1799970000");
     qv_arena_free(&pa);

@@ -50,10 +50,26 @@ static int merge_nulls(cy_x *x, bool merge, qval props, int32_t pos) {
     return 0;
 }
 
-static int create_node(cy_x *x, const cy_cnode *cn, bool merge) {
+/* extra: the map of a fused ON CREATE SET n = / += map (null if none); replace: `=`. */
+static int create_node(cy_x *x, const cy_cnode *cn, bool merge, qval extra, bool replace) {
     qval props = qv_null();
     if (cn->props && cy_eval(x, cn->props, &props)) return -1;
     if (merge_nulls(x, merge, props, (int32_t)cn->pos)) return -1;
+    if (extra.type == QT_MAP) {
+        qmap_b b;
+        qmap_b_init(&b, x->arena, props.len + extra.len);
+        for (uint32_t i = 0; props.type == QT_MAP && i < props.len; i++) {
+            const qmapent *e = &props.ents[i];
+            bool ext = e->klen == 3 && memcmp(e->key, CY_EXT_ID_KEY, 3) == 0;
+            if (ext || !replace) qmap_b_set(&b, e->key, e->klen, e->v);
+        }
+        for (uint32_t i = 0; i < extra.len; i++) {
+            const qmapent *e = &extra.ents[i];
+            if (e->klen == 3 && memcmp(e->key, CY_EXT_ID_KEY, 3) == 0) continue;   /* ~id is not a property */
+            qmap_b_set(&b, e->key, e->klen, e->v);
+        }
+        props = qmap_b_done(&b);
+    }
     gprop *ps;
     uint32_t np;
     qval ext = qv_null();
@@ -105,7 +121,7 @@ int cy_create_paths(cy_x *x, const cy_cpath *paths, uint32_t n) {
                                   "cannot create a relationship with a missing (null) end node");
                 continue;
             }
-            if (create_node(x, cn, p->merge)) return -1;
+            if (create_node(x, cn, p->merge, qv_null(), false)) return -1;
         }
         for (uint32_t j = 0; j < p->n_rels; j++)
             if (create_rel(x, p, &p->rels[j])) return -1;
@@ -116,6 +132,15 @@ int cy_create_paths(cy_x *x, const cy_cpath *paths, uint32_t n) {
             for (uint32_t j = 0; j < p->n_rels; j++) rs[j] = x->row[p->rels[j].slot].id;
             x->row[p->path_slot] = qv_path_make(x->arena, p->n_rels, ns, rs);
         }
+    }
+    return 0;
+}
+
+int cy_create_node_with(cy_x *x, const cy_cpath *p, qval extra, bool replace) {
+    if (create_node(x, &p->nodes[0], p->merge, extra, replace)) return -1;
+    if (p->path_slot >= 0) {
+        uint64_t id = x->row[p->nodes[0].slot].id;
+        x->row[p->path_slot] = qv_path_make(x->arena, 0, &id, NULL);
     }
     return 0;
 }
