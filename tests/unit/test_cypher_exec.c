@@ -116,6 +116,17 @@ static void test_neptune_ids(void **state) {
     EXPECT(t, "MATCH (n:Person {`~id`: 'p1'}) RETURN n.name", "'ann'");
     EXPECT(t, "MATCH (n:Company {`~id`: 'p1'}) RETURN n.name", "");
     EXPECT(t, "MATCH (n {`~id`: 'p1'}) SET n = {age: 3} RETURN n, n.`~id`", "(:Person {age: 3}), 'p1'");
+    /* MERGE with ON CREATE SET n = / += map (created in one write) keeps MERGE's semantics */
+    EXPECT(t, "MERGE (n:Q {`~id`: 'q1', p: 1}) ON CREATE SET n += {q: 2, p: null, `~id`: 'zz'} RETURN n, id(n)",
+           "(:Q {q: 2}), 'q1'");
+    EXPECT(t, "MERGE (n:Q {`~id`: 'q2', p: 1}) ON CREATE SET n += {q: 2} RETURN n", "(:Q {p: 1, q: 2})");
+    EXPECT(t, "MERGE (n:Q {`~id`: 'q3', p: 1}) ON CREATE SET n = {q: 2}, n.r = 3 RETURN n", "(:Q {q: 2, r: 3})");
+    /* p: 1 no longer matches, and a new node cannot take the same ~id */
+    EXPECT(t, "MERGE (n:Q {`~id`: 'q3', p: 1}) ON CREATE SET n = {q: 2} RETURN n", "ERR DuplicateDataException DuplicateId");
+    EXPECT(t, "MERGE (n:Q {`~id`: 'q3'}) ON CREATE SET n = {q: 2} ON MATCH SET n += {s: 4} RETURN n",
+           "(:Q {q: 2, r: 3, s: 4})");
+    EXPECT(t, "MERGE (n:Q {`~id`: 'q4'}) ON CREATE SET n = {bad: {x: 1}}", "ERR TypeError InvalidPropertyType");
+    EXPECT(t, "MATCH (n:Q) RETURN count(*)", "3");
 }
 
 static void test_procedures_and_explain(void **state) {

@@ -55,25 +55,28 @@ static int create_node(cy_x *x, const cy_cnode *cn, bool merge, qval extra, bool
     qval props = qv_null();
     if (cn->props && cy_eval(x, cn->props, &props)) return -1;
     if (merge_nulls(x, merge, props, (int32_t)cn->pos)) return -1;
-    if (extra.type == QT_MAP) {
-        qmap_b b;
-        qmap_b_init(&b, x->arena, props.len + extra.len);
-        for (uint32_t i = 0; props.type == QT_MAP && i < props.len; i++) {
-            const qmapent *e = &props.ents[i];
-            bool ext = e->klen == 3 && memcmp(e->key, CY_EXT_ID_KEY, 3) == 0;
-            if (ext || !replace) qmap_b_set(&b, e->key, e->klen, e->v);
-        }
-        for (uint32_t i = 0; i < extra.len; i++) {
-            const qmapent *e = &extra.ents[i];
-            if (e->klen == 3 && memcmp(e->key, CY_EXT_ID_KEY, 3) == 0) continue;   /* ~id is not a property */
-            qmap_b_set(&b, e->key, e->klen, e->v);
-        }
-        props = qmap_b_done(&b);
-    }
     gprop *ps;
     uint32_t np;
     qval ext = qv_null();
-    if (cy_props_from_map(x, props, &ps, &np, &ext, (int32_t)cn->pos)) return -1;
+    if (extra.type == QT_MAP) {
+        /* the pattern's `~id` (and with += its other properties) plus the map's, without building a map */
+        gprop *eps, *pps;
+        uint32_t ne, npp;
+        if (cy_props_from_map(x, extra, &eps, &ne, NULL, (int32_t)cn->pos) ||
+            cy_props_from_map(x, props, &pps, &npp, &ext, (int32_t)cn->pos))
+            return -1;
+        ps = qv_arena_alloc(x->arena, sizeof(gprop) * (ne + npp + 1));
+        np = 0;
+        for (uint32_t i = 0; !replace && i < npp; i++) {
+            bool over = false;
+            for (uint32_t j = 0; j < extra.len && !over; j++)   /* a key the map sets (or removes with null) */
+                over = strcmp(extra.ents[j].key, gview_key_name(x->v, pps[i].key)) == 0;
+            if (!over) ps[np++] = pps[i];
+        }
+        for (uint32_t i = 0; i < ne; i++) ps[np++] = eps[i];
+    } else if (cy_props_from_map(x, props, &ps, &np, &ext, (int32_t)cn->pos)) {
+        return -1;
+    }
     uint32_t lt[16];
     uint32_t *labels = cn->n_labels <= 16 ? lt : qv_arena_alloc(x->arena, sizeof(uint32_t) * cn->n_labels);
     for (uint32_t i = 0; i < cn->n_labels; i++) labels[i] = gtxn_label(x->t, cn->labels[i], strlen(cn->labels[i]));
