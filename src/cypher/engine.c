@@ -101,6 +101,7 @@ int cy_result_next(cy_result *r, const qval **row, cy_error *err) {
         return 1;
     }
     r->x.err = err;
+    if (r->plan->row_local) qv_arena_reset_to(&r->arena, r->row_mark);   /* the previous row is released */
     int rc = cy_op_next(r->root, &r->x);
     while (rc == 1 && r->ncols == 0) rc = cy_op_next(r->root, &r->x);   /* no RETURN: no rows */
     if (rc == 0 && cy_x_check(&r->x)) rc = -1;
@@ -241,6 +242,7 @@ static int run_read(cy_result *r, const cy_query_opts *o, cy_error *err) {
         runtime_err(r, err);
         return -1;
     }
+    r->row_mark = qv_arena_mark_get(&r->arena);
     return 0;
 }
 

@@ -85,6 +85,8 @@ struct cy_plan {
     int32_t *colslots;
     bool writes;           /* CREATE/MERGE/SET/REMOVE/DELETE/schema: runs in a transaction */
     bool schema;           /* a schema statement (schema fields below) */
+    bool row_local;        /* read-only pipeline whose only values held across rows come from the graph:
+                              the result may release each row's memory before producing the next */
     const struct cy_query *q;  /* the AST (schema statements read it) */
     xop **subs;            /* nested plans of pattern predicates / comprehensions / EXISTS (by index) */
     int32_t *sub_vals;     /* per nested plan: the slot holding its value (shortestPath), or -1 */

@@ -579,6 +579,8 @@ int pl_clauses(pctx *c, xop **in, cy_clause **cls, uint32_t n, bool top, const c
     return 0;
 }
 
+static bool is_row_local(const cy_plan *p);
+
 /* ---------------------------------------------------------------- statements */
 int cy_plan_build(cy_plan *p, const struct cy_query *q, cy_procs *procs, gview *v, cy_error *err) {
     p->q = q;
@@ -624,10 +626,34 @@ int cy_plan_build(cy_plan *p, const struct cy_query *q, cy_procs *procs, gview *
     }
     if (any_distinct) prev = cy_op_distinct(p, prev, pslots, pn);
     p->root = prev;
+    p->row_local = q->n_parts == 1 && is_row_local(p);
     p->ncols = pn;
     p->colnames = pcols;
     p->colslots = pslots;
     return 0;
+}
+
+/* The top projection (with SKIP/LIMIT and filters above it) over operators that keep nothing from the arena
+ * across rows: scans, expansions, external-id seeks, filters. */
+static bool is_row_local(const cy_plan *p) {
+    static const char *top[] = {"Projection", "SkipLimit", "Filter"};
+    static const char *below[] = {"Filter", "AllNodesScan", "NodeByLabelScan", "Expand", "NodeByExtId", "Argument", "SkipLimit"};
+    if (p->writes || p->schema || p->nsubs) return false;
+    const xop *op = p->root;
+    bool seen_project = false;
+    for (; op && !seen_project; op = op->in) {
+        bool ok = false;
+        for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) ok |= strcmp(op->vt->name, top[i]) == 0;
+        if (!ok || op->in2) return false;
+        seen_project = strcmp(op->vt->name, "Projection") == 0;
+    }
+    if (!seen_project) return false;
+    for (; op; op = op->in) {
+        bool ok = false;
+        for (size_t i = 0; i < sizeof below / sizeof below[0]; i++) ok |= strcmp(op->vt->name, below[i]) == 0;
+        if (!ok || op->in2) return false;
+    }
+    return true;
 }
 
 /* ---------------------------------------------------------------- explain */

@@ -183,6 +183,31 @@ static void test_timeout_and_cancel(void **state) {
     assert_string_equal(r, "ERR CancelledByUser -");
 }
 
+/* A long read-only result does not keep every row's values. */
+static void test_streaming_memory(void **state) {
+    tenv *t = *state;
+    EXPECT(t, "UNWIND range(1, 20000) AS i CREATE (:S {i: i})", "");
+    cy_query_opts o = {.graph = "g"};
+    cy_result *r;
+    cy_error err;
+    const char *q = "MATCH (n:S) WHERE n.i % 2 = 0 RETURN toString(n.i) + ' and some text to make it longer' AS s";
+    assert_int_equal(cy_query(t->e, q, strlen(q), &o, &r, &err), 0);
+    const qval *row;
+    uint64_t n = 0;
+    size_t peak = 0;
+    while (cy_result_next(r, &row, &err) == 1) {
+        assert_int_equal(row[0].type, QT_STRING);
+        n++;
+        if (cy_result_arena(r)->total > peak) peak = cy_result_arena(r)->total;
+    }
+    assert_int_equal(n, 10000);
+    assert_true(peak < 64 * 1024);
+    cy_result_free(r);
+    /* a plan that holds values across rows (UNWIND) keeps them: results stay correct */
+    EXPECT(t, "UNWIND [toString(1) + 'x', toString(2) + 'y'] AS s MATCH (n:S) WHERE n.i < 3 RETURN s, n.i ORDER BY s, n.i",
+           "'1x', 1\n'1x', 2\n'2y', 1\n'2y', 2");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_match_return, setup, teardown),
@@ -195,6 +220,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_errors_and_phases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeout_and_cancel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_streaming_memory, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
