@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "cypher/engine_int.h"
 #include "test_cypher_exec_util.h"
 
 static int setup(void **state) {
@@ -208,6 +209,57 @@ static void test_streaming_memory(void **state) {
            "'1x', 1\n'1x', 2\n'2y', 1\n'2y', 2");
 }
 
+/* Plans are cached by text and parameter shape; parameters change results, not plans. */
+static void test_plan_cache_and_params(void **state) {
+    tenv *t = *state;
+    EXPECT(t, "UNWIND range(1, 5) AS i CREATE (:C {i: i})", "");
+    uint64_t h0 = t->e->cache.hits, m0 = t->e->cache.misses;
+    const char *q = "MATCH (n:C) WHERE n.i >= $min RETURN count(*)";
+    assert_string_equal(tqp(t, q, tmap(&t->a, 1, "min", qv_int(2))), "4");
+    assert_string_equal(tqp(t, q, tmap(&t->a, 1, "min", qv_int(4))), "2");
+    assert_string_equal(tqp(t, q, tmap(&t->a, 1, "min", qv_int(5))), "1");
+    assert_int_equal(t->e->cache.misses - m0, 1);
+    assert_int_equal(t->e->cache.hits - h0, 2);
+    /* another parameter kind is another plan (and the same answer rules) */
+    assert_string_equal(tqp(t, q, tmap(&t->a, 1, "min", qv_float(4.5))), "1");
+    assert_int_equal(t->e->cache.misses - m0, 2);
+    assert_string_equal(tqp(t, q, qv_null()), "ERR ParameterMissing MissingParameter");
+    /* lists and maps as parameters */
+    qval l[3] = {qv_int(1), qv_int(3), qv_int(9)};
+    assert_string_equal(tqp(t, "MATCH (n:C) WHERE n.i IN $l RETURN n.i ORDER BY n.i",
+                            tmap(&t->a, 1, "l", qv_list_ref(l, 3))), "1\n3");
+    assert_string_equal(tqp(t, "CREATE (n:P $m) RETURN n", tmap(&t->a, 1, "m", tmap(&t->a, 2, "a", qv_int(1), "b", qv_null()))),
+                        "(:P {a: 1})");
+}
+
+/* Indexes: created, listed, used by the planner, dropped. */
+static void test_schema_and_index_seek(void **state) {
+    tenv *t = *state;
+    EXPECT(t, "UNWIND range(1, 50) AS i CREATE (:I {k: i, s: toString(i)})", "");
+    EXPECT(t, "CREATE INDEX idx_k FOR (n:I) ON (n.k)", "");
+    assert_int_equal(t->last_stats.indexes_added, 1);
+    EXPECT(t, "CREATE INDEX idx_k IF NOT EXISTS FOR (n:I) ON (n.k)", "");
+    assert_non_null(strstr(tq(t, "SHOW INDEXES"), "'idx_k', 'ONLINE', 100.0, 'RANGE', 'NODE', ['I'], ['k']"));
+    cy_query_opts o = {.explain = true};
+    const char *plan = tq_opts(t, "MATCH (n:I {k: 7}) RETURN n.s", qv_null(), &o);
+    assert_non_null(strstr(plan, "NodeIndexSeek"));
+    EXPECT(t, "MATCH (n:I {k: 7}) RETURN n.s", "'7'");
+    EXPECT(t, "MATCH (n:I {k: 7.0}) RETURN n.s", "'7'");
+    EXPECT(t, "MATCH (n:I) WHERE n.k = 8 RETURN n.s", "'8'");
+    EXPECT(t, "CREATE CONSTRAINT c_s FOR (n:I) REQUIRE n.s IS UNIQUE", "");
+    EXPECT(t, "CREATE (:I {s: '3'})", "ERR ConstraintVerificationFailed -");
+    EXPECT(t, "DROP INDEX idx_k", "");
+    EXPECT(t, "DROP CONSTRAINT c_s", "");
+    EXPECT(t, "MATCH (n:I {k: 7}) RETURN n.s", "'7'");
+}
+
+static void test_memory_limit(void **state) {
+    tenv *t = *state;
+    cy_query_opts o = {.memory_limit = 1 << 20};
+    const char *r = tq_opts(t, "UNWIND range(1, 1000000) AS i RETURN collect(toString(i))", qv_null(), &o);
+    assert_string_equal(r, "ERR MemoryLimitExceeded -");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_match_return, setup, teardown),
@@ -221,6 +273,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_atomic_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeout_and_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_streaming_memory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plan_cache_and_params, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_and_index_seek, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
