@@ -462,6 +462,7 @@ static int plan_projection(pctx *c, xop **in, cy_projection *pr, cy_expr *where,
         }
         sc_push(c, it[i].name, it[i].slot, kind);
     }
+    cy_sortkey *keys = NULL, *sort_keys;
     if (pr->n_order) {
         scope items_scope = c->sc;
         c->sc = (aggregating || pr->distinct) ? (scope){0} : sc_copy(c, &old);
@@ -469,7 +470,7 @@ static int plan_projection(pctx *c, xop **in, cy_projection *pr, cy_expr *where,
             sc_push(c, items_scope.v[i].name, items_scope.v[i].slot, items_scope.v[i].kind);
         scope combined = c->sc;
         c->sc = combined;
-        cy_sortkey *keys = qv_arena_alloc(&p->arena, sizeof(cy_sortkey) * pr->n_order);
+        keys = qv_arena_alloc(&p->arena, sizeof(cy_sortkey) * pr->n_order);
         for (uint32_t i = 0; i < pr->n_order; i++) {
             cy_expr *e = subst_items(c, pr->order[i].expr, it, n);
             if (aggregating && has_agg(e)) {
@@ -481,7 +482,6 @@ static int plan_projection(pctx *c, xop **in, cy_projection *pr, cy_expr *where,
             keys[i] = (cy_sortkey){e, pr->order[i].descending};
         }
         c->sc = items_scope;
-        *in = cy_op_sort(p, *in, keys, pr->n_order, NULL, NULL);
     }
     if (pr->skip || pr->limit) {
         scope items_scope = c->sc;
@@ -491,8 +491,10 @@ static int plan_projection(pctx *c, xop **in, cy_projection *pr, cy_expr *where,
             return -1;
         }
         c->sc = items_scope;
-        *in = cy_op_skiplimit(p, *in, pr->skip, pr->limit);
     }
+    sort_keys = keys;
+    if (pr->n_order) *in = cy_op_sort(p, *in, sort_keys, pr->n_order, pr->skip, pr->limit);   /* top-n with LIMIT */
+    else if (pr->skip || pr->limit) *in = cy_op_skiplimit(p, *in, pr->skip, pr->limit);
     if (where) {   /* WITH ... WHERE sees the items over the previous scope */
         scope items_scope = c->sc;
         c->sc = sc_copy(c, &old);

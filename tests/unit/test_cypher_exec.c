@@ -63,6 +63,9 @@ static void test_unwind_with_aggregation(void **state) {
     EXPECT(t, "UNWIND [] AS x RETURN count(x), collect(x), sum(x), avg(x)", "0, [], 0, null");
     EXPECT(t, "UNWIND [1, 2, 3] AS x RETURN count(*) + 1 AS c, collect(x)[0] AS f", "4, 1");
     EXPECT(t, "UNWIND [10, 20, 30] AS x RETURN percentileDisc(x, 0.5), percentileCont(x, 0.25)", "20, 15.0");
+    /* top-n: ORDER BY with LIMIT over more rows than it keeps, ties in input order */
+    EXPECT(t, "UNWIND range(1, 5000) AS x RETURN x % 7 AS k, x ORDER BY k DESC, x SKIP 2 LIMIT 3", "6, 20\n6, 27\n6, 34");
+    EXPECT(t, "UNWIND range(1, 5000) AS x WITH x ORDER BY -x LIMIT 2 RETURN collect(x)", "[5000, 4999]");
     EXPECT(t, "UNWIND [1, 2] AS x RETURN x UNION ALL UNWIND [2, 3] AS x RETURN x", "1\n2\n2\n3");
     EXPECT(t, "UNWIND [1, 2] AS x RETURN x UNION UNWIND [2, 3] AS x RETURN x", "1\n2\n3");
 }
