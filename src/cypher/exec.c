@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cypher/ops/ops.h"
+#include "util/hash.h"
 
 void *cy_op_alloc(cy_plan *p, size_t size, const cy_opvt *vt, xop *in) {
     xop *op = qv_arena_zalloc(&p->arena, size);
@@ -72,6 +73,35 @@ cy_opstate *cy_x_sub(cy_x *x, uint32_t i) {
     return x->subs[i];
 }
 
+static cy_kcache_ent *kc_slot(cy_x *x, const char *name, size_t len) {
+    if (len == 0 || len > CY_KCACHE_LEN) return NULL;
+    return &x->kcache[qv_hash_bytes(name, len) & (CY_KCACHE - 1)];
+}
+
+static bool kc_hit(const cy_kcache_ent *e, const char *name, size_t len) {
+    return e && e->len == len && memcmp(e->name, name, len) == 0;
+}
+
+static void kc_put(cy_kcache_ent *e, const char *name, size_t len, uint32_t id) {
+    if (!e) return;
+    e->len = (uint8_t)len;
+    memcpy(e->name, name, len);
+    e->id = id;
+}
+
 int64_t cy_x_key(cy_x *x, const char *name) {
-    return gview_key_id(x->v, name, strlen(name));
+    size_t len = strlen(name);
+    cy_kcache_ent *e = kc_slot(x, name, len);
+    if (kc_hit(e, name, len)) return e->id;
+    int64_t id = gview_key_id(x->v, name, len);
+    if (id >= 0) kc_put(e, name, len, (uint32_t)id);   /* unknown keys may appear later in a transaction */
+    return id;
+}
+
+uint32_t cy_x_intern_key(cy_x *x, const char *name, size_t len) {
+    cy_kcache_ent *e = kc_slot(x, name, len);
+    if (kc_hit(e, name, len)) return e->id;
+    uint32_t id = gtxn_key(x->t, name, len);
+    kc_put(e, name, len, id);
+    return id;
 }

@@ -98,6 +98,15 @@ struct cy_plan {
     const char *text;      /* query text (arena copy) */
 };
 
+/* A small per-execution cache of property key ids (names copied: map keys may live in released memory). */
+#define CY_KCACHE 64
+#define CY_KCACHE_LEN 31
+typedef struct cy_kcache_ent {
+    uint32_t id;
+    uint8_t len;           /* 0: empty */
+    char name[CY_KCACHE_LEN];
+} cy_kcache_ent;
+
 /* The execution of one query. */
 struct cy_x {
     qv_arena *arena;       /* values of the query (rows, results) */
@@ -122,6 +131,7 @@ struct cy_x {
      * may be deleted later in the same query). */
     uint64_t *pending_deletes;
     uint32_t n_pending, cap_pending;
+    cy_kcache_ent kcache[CY_KCACHE];
 };
 
 /* Checks timeout, cancellation and memory every so often; -1 with x->err set when over. */
@@ -161,7 +171,9 @@ void cy_rowset_init(cy_rowset *s, uint32_t w);
 /* The tuple's index; adds it (the 16-byte values are copied) when new and sets *added. */
 uint32_t cy_rowset_add(cy_rowset *s, qv_arena *a, const qval *key, bool *added);
 
-/* Property key id for name in the query's view, -1 if unknown (reads) */
+/* Property key id for name in the query's view, -1 if unknown (reads). */
 int64_t cy_x_key(cy_x *x, const char *name);
+/* The key's id, interned in the transaction (writes). */
+uint32_t cy_x_intern_key(cy_x *x, const char *name, size_t len);
 
 #endif

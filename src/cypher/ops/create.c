@@ -33,7 +33,7 @@ int cy_props_from_map(cy_x *x, qval map, gprop **out, uint32_t *n, qval *ext_id,
         }
         if (e->v.type == QT_NULL) continue;
         if (cy_check_storable(x, e->v, pos)) return -1;
-        ps[*n].key = gtxn_key(x->t, e->key, e->klen);
+        ps[*n].key = cy_x_intern_key(x, e->key, e->klen);
         ps[*n].value = e->v;
         (*n)++;
     }

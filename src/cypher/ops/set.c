@@ -10,7 +10,7 @@ static int set_one_prop(cy_x *x, qval ent, const char *key, size_t klen, qval v,
     if (klen == 3 && memcmp(key, CY_EXT_ID_KEY, 3) == 0)
         return cy_err(x->err, CYE_UNSUPPORTED, NULL, pos, "`~id` cannot be changed once a node exists");
     if (v.type != QT_NULL && cy_check_storable(x, v, pos)) return -1;
-    uint32_t k = gtxn_key(x->t, key, klen);
+    uint32_t k = cy_x_intern_key(x, key, klen);
     qv_err ge;
     int rc = ent.type == QT_NODE ? gtxn_node_set_prop(x->t, ent.id, k, v, &ge)
                                  : gtxn_rel_set_prop(x->t, ent.id, k, v, &ge);
