@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "cypher/engine_int.h"
 #include "test_cypher_exec_util.h"
@@ -263,6 +264,62 @@ static void test_memory_limit(void **state) {
     assert_string_equal(r, "ERR MemoryLimitExceeded -");
 }
 
+/* A write stopped by its time limit leaves nothing behind. */
+static void test_write_timeout_rolls_back(void **state) {
+    tenv *t = *state;
+    cy_query_opts o = {.timeout_ms = 5};
+    const char *r = tq_opts(t, "UNWIND range(1, 100000000) AS i CREATE (:W {i: i})", qv_null(), &o);
+    assert_string_equal(r, "ERR TimeLimitExceeded -");
+    EXPECT(t, "MATCH (n:W) RETURN count(*)", "0");
+}
+
+/* One engine, several threads: readers and writers share cached plans; every snapshot is consistent. */
+typedef struct cthread {
+    tenv *t;
+    int id;
+    int errors;
+} cthread;
+
+static void *conc_worker(void *arg) {
+    cthread *c = arg;
+    qv_arena a;
+    qv_arena_init(&a);
+    for (int i = 0; i < 200; i++) {
+        cy_query_opts o = {.graph = "g"};
+        cy_result *r;
+        cy_error err;
+        const char *q;
+        if (c->id % 2 == 0) {   /* writer: two counters move together in one transaction */
+            q = "MATCH (a:Ctr {k: 'a'}), (b:Ctr {k: 'b'}) SET a.v = a.v + 1, b.v = b.v + 1 RETURN a.v";
+        } else {                /* reader: they are always equal */
+            q = "MATCH (a:Ctr {k: 'a'}), (b:Ctr {k: 'b'}) RETURN a.v = b.v AS same, a.v";
+        }
+        if (cy_query(c->t->e, q, strlen(q), &o, &r, &err)) { c->errors++; continue; }
+        const qval *row;
+        int rc;
+        while ((rc = cy_result_next(r, &row, &err)) == 1)
+            if (c->id % 2 == 1 && !(row[0].type == QT_BOOL && row[0].b)) c->errors++;
+        if (rc < 0) c->errors++;
+        cy_result_free(r);
+    }
+    qv_arena_free(&a);
+    return NULL;
+}
+
+static void test_concurrent_queries(void **state) {
+    tenv *t = *state;
+    EXPECT(t, "CREATE (:Ctr {k: 'a', v: 0}), (:Ctr {k: 'b', v: 0})", "");
+    pthread_t th[4];
+    cthread c[4];
+    for (int i = 0; i < 4; i++) {
+        c[i] = (cthread){t, i, 0};
+        pthread_create(&th[i], NULL, conc_worker, &c[i]);
+    }
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++) assert_int_equal(c[i].errors, 0);
+    EXPECT(t, "MATCH (a:Ctr) RETURN a.k, a.v ORDER BY a.k", "'a', 400\n'b', 400");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_match_return, setup, teardown),
@@ -279,6 +336,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_plan_cache_and_params, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_and_index_seek, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_timeout_rolls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_queries, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
