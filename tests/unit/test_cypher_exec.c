@@ -132,6 +132,11 @@ static void test_neptune_ids(void **state) {
            "(:Q {q: 2, r: 3, s: 4})");
     EXPECT(t, "MERGE (n:Q {`~id`: 'q4'}) ON CREATE SET n = {bad: {x: 1}}", "ERR TypeError InvalidPropertyType");
     EXPECT(t, "MATCH (n:Q) RETURN count(*)", "3");
+    /* ids are strings to Neptune clients: "42" finds an integer id 42 and back */
+    EXPECT(t, "CREATE (n:Num {`~id`: 42}) RETURN n.`~id`", "'42'");
+    EXPECT(t, "MATCH (n:Num {`~id`: '42'}) RETURN count(*)", "1");
+    EXPECT(t, "MATCH (n:Num {`~id`: 42}) RETURN count(*)", "1");
+    EXPECT(t, "MATCH (n {`~id`: 'p1'}), (m {`~id`: '042'}) RETURN count(*)", "0");
 }
 
 static void test_procedures_and_explain(void **state) {
