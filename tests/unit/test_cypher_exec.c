@@ -50,6 +50,30 @@ static void test_expressions(void **state) {
     EXPECT(t, "RETURN $x + 1", "ERR ParameterMissing MissingParameter");
     EXPECT(t, "WITH {a: {b: 2}} AS m RETURN m.a.b, m['a']", "2, {b: 2}");
     EXPECT(t, "RETURN 1 AS a, 2 AS b ORDER BY b DESC", "1, 2");
+    /* property access, indexing and their errors */
+    EXPECT(t, "WITH null AS n RETURN n.x, n[0], [1][null]", "null, null, null");
+    EXPECT(t, "WITH 1 AS n RETURN n.x", "ERR TypeError InvalidArgumentType");
+    EXPECT(t, "UNWIND [{a: 1}, 1] AS n RETURN n.a", "ERR TypeError InvalidArgumentType");
+    EXPECT(t, "RETURN [1, 2]['a']", "ERR TypeError InvalidArgumentType");
+    EXPECT(t, "RETURN {a: 1}[0]", "ERR TypeError InvalidArgumentType");
+    EXPECT(t, "RETURN [1, 2][5], [1, 2][-5], {a: 1}['b'], [1, 2, 3][-2..]", "null, null, null, [2, 3]");
+    EXPECT(t, "RETURN -9223372036854775807 - 2", "ERR ArithmeticError IntegerOverflow");
+    EXPECT(t, "RETURN 2 IN [1, null], 1 IN [1, null], null IN []", "null, true, false");
+    EXPECT(t, "RETURN NOT 1", "ERR SyntaxError InvalidArgumentType");   /* known at compile time */
+    EXPECT(t, "UNWIND [true, 1] AS b RETURN NOT b", "ERR TypeError InvalidArgumentType");
+}
+
+/* Relationship uniqueness within one MATCH, not across MATCH clauses. */
+static void test_relationship_uniqueness(void **state) {
+    tenv *t = *state;
+    tq(t, "CREATE (a:U)-[:R]->(b:U)");
+    EXPECT(t, "MATCH (a)-[r1]-(b)-[r2]-(c) RETURN count(*)", "0");
+    EXPECT(t, "MATCH (a)-[r1]-(b) MATCH (b)-[r2]-(c) RETURN count(*)", "2");
+    EXPECT(t, "MATCH (a)-[*2]-(c) RETURN count(*)", "0");
+    EXPECT(t, "MATCH (a)-[r]->(b) RETURN count(*)", "1");
+    tq(t, "MATCH (a:U) CREATE (a)-[:S]->(a)");
+    EXPECT(t, "MATCH (a)-[:S]-(b) RETURN count(*)", "2");
+    EXPECT(t, "MATCH (a)-[:S]->(a) RETURN count(*)", "2");
 }
 
 static void test_unwind_with_aggregation(void **state) {
@@ -342,6 +366,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_schema_and_index_seek, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_timeout_rolls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relationship_uniqueness, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_queries, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
