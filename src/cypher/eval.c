@@ -349,6 +349,7 @@ static int eval_list_comp(cy_x *x, const cy_expr *e, qval *out) {
     qlist_b_init(&b, x->arena, l.len);
     qval saved = x->row[e->slot];
     for (uint32_t i = 0; i < l.len; i++) {
+        if (cy_x_tick(x)) return -1;
         x->row[e->slot] = l.items[i];
         if (e->b) {
             bool ok = false;
@@ -372,6 +373,7 @@ static int eval_quant(cy_x *x, const cy_expr *e, qval *out) {
     uint32_t n_true = 0, n_null = 0;
     qval saved = x->row[e->slot];
     for (uint32_t i = 0; i < l.len; i++) {
+        if (cy_x_tick(x)) return -1;
         x->row[e->slot] = l.items[i];
         qval v = qv_bool(true);
         if (e->b && cy_eval(x, e->b, &v)) return -1;
@@ -400,6 +402,7 @@ static int eval_reduce(cy_x *x, const cy_expr *e, qval *out) {
     int32_t vs = e->slot, as = e->slot + 1;
     qval sv = x->row[vs], sa = x->row[as];
     for (uint32_t i = 0; i < l.len; i++) {
+        if (cy_x_tick(x)) return -1;
         x->row[vs] = l.items[i];
         x->row[as] = acc;
         if (cy_eval(x, e->c, &acc)) return -1;

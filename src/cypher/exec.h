@@ -137,6 +137,7 @@ struct cy_x {
 /* Checks timeout, cancellation and memory every so often; -1 with x->err set when over. */
 int cy_x_check(cy_x *x);
 static inline int cy_x_tick(cy_x *x) {
+    if (x->memory_limit && x->arena->total > x->memory_limit) return cy_x_check(x);
     if ((++x->tick & 1023) != 0) return 0;
     return cy_x_check(x);
 }

@@ -291,6 +291,11 @@ static void test_memory_limit(void **state) {
     cy_query_opts o = {.memory_limit = 1 << 20};
     const char *r = tq_opts(t, "UNWIND range(1, 1000000) AS i RETURN collect(toString(i))", qv_null(), &o);
     assert_string_equal(r, "ERR MemoryLimitExceeded -");
+    /* a value doubling inside one expression is stopped too (not an abort on out of memory) */
+    r = tq_opts(t, "RETURN size(reduce(s = 'xxxxxxxx', i IN range(1, 60) | s + s))", qv_null(), &o);
+    assert_string_equal(r, "ERR MemoryLimitExceeded -");
+    r = tq_opts(t, "UNWIND range(1, 10) AS i RETURN size([x IN range(1, 100000) | toString(x)])", qv_null(), &o);
+    assert_string_equal(r, "ERR MemoryLimitExceeded -");
 }
 
 /* A write stopped by its time limit leaves nothing behind. */

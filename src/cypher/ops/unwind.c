@@ -12,6 +12,7 @@ static int u_next(cy_opstate *s, cy_x *x) {
     st *t = (st *)s;
     for (;;) {
         if (t->have && t->i < t->list.len) {
+            if (cy_x_tick(x)) return -1;
             x->row[o->slot] = t->list.items[t->i++];
             return 1;
         }
