@@ -583,6 +583,8 @@ int pl_clauses(pctx *c, xop **in, cy_clause **cls, uint32_t n, bool top, const c
 
 static bool is_row_local(const cy_plan *p);
 
+#define CY_MAX_OPS 5000
+
 /* ---------------------------------------------------------------- statements */
 int cy_plan_build(cy_plan *p, const struct cy_query *q, cy_procs *procs, gview *v, cy_error *err) {
     p->q = q;
@@ -627,6 +629,9 @@ int cy_plan_build(cy_plan *p, const struct cy_query *q, cy_procs *procs, gview *
         if (!q->union_all[i - 1]) any_distinct = true;
     }
     if (any_distinct) prev = cy_op_distinct(p, prev, pslots, pn);
+    if (p->nops > CY_MAX_OPS)   /* operators recurse into their inputs: bound the depth */
+        return cy_err(err, CYE_UNSUPPORTED, NULL, (int32_t)q->pos,
+                      "the query needs %u operators, more than the %d quiver plans", p->nops, CY_MAX_OPS);
     p->root = prev;
     p->row_local = q->n_parts == 1 && is_row_local(p);
     p->ncols = pn;

@@ -191,6 +191,13 @@ static void test_errors_and_phases(void **state) {
     assert_int_equal(cy_result_next(r, &row, &err), -1);
     assert_int_equal(err.phase, CY_PHASE_RUNTIME);
     cy_result_free(r);
+    /* a very long query is refused, not a stack overflow */
+    size_t cap = 20000 * 24 + 64, n = 0;
+    char *big = malloc(cap);
+    for (int i = 0; i < 20000; i++) n += (size_t)snprintf(big + n, cap - n, "WITH 1 AS x%d ", i);
+    n += (size_t)snprintf(big + n, cap - n, "RETURN 1");
+    assert_int_equal(cy_query(t->e, big, n, &o, &r, &err), -1);
+    free(big);
     o.graph = "nope";
     assert_int_equal(cy_query(t->e, "RETURN 1", 8, &o, &r, &err), -1);
     assert_int_equal(err.cls, CYE_NOT_FOUND);
