@@ -176,6 +176,15 @@ static void test_procedures_and_explain(void **state) {
     cy_query_opts o = {.explain = true};
     const char *plan = tq_opts(t, "MATCH (n:A {`~id`: $id}) RETURN n", tmap(&t->a, 1, "id", qv_int(1)), &o);
     assert_non_null(strstr(plan, "NodeByExtId"));
+    /* WHERE id(n) = x and WHERE n.`~id` = x seek too */
+    plan = tq_opts(t, "MATCH (n:A) WHERE id(n) = $id RETURN n", tmap(&t->a, 1, "id", qv_int(1)), &o);
+    assert_non_null(strstr(plan, "NodeByExtId"));
+    plan = tq_opts(t, "MATCH (m)-->(n) WHERE $id = n.`~id` RETURN n", tmap(&t->a, 1, "id", qv_int(1)), &o);
+    assert_non_null(strstr(plan, "NodeByExtId"));
+    EXPECT(t, "CREATE (:X {`~id`: 'x1'})-[:T]->(:X {`~id`: 'x2', v: 2})", "");
+    EXPECT(t, "MATCH (m)-->(n) WHERE n.`~id` = 'x2' RETURN m.`~id`, n.v", "'x1', 2");
+    EXPECT(t, "MATCH (n) WHERE id(n) = 'x2' AND n.v = 2 RETURN n.v", "2");
+    EXPECT(t, "MATCH (n) WHERE id(n) = 'x2' AND n.v = 3 RETURN n.v", "");
 }
 
 static void test_errors_and_phases(void **state) {
