@@ -98,6 +98,15 @@ int64_t cy_x_key(cy_x *x, const char *name) {
     return id;
 }
 
+int64_t cy_x_label(cy_x *x, const char *name) {
+    size_t len = strlen(name);
+    cy_kcache_ent *e = len && len <= CY_KCACHE_LEN ? &x->lcache[qv_hash_bytes(name, len) & (CY_KCACHE / 4 - 1)] : NULL;
+    if (kc_hit(e, name, len)) return e->id;
+    int64_t id = gview_label_id(x->v, name, len);
+    if (id >= 0) kc_put(e, name, len, (uint32_t)id);
+    return id;
+}
+
 uint32_t cy_x_intern_key(cy_x *x, const char *name, size_t len) {
     cy_kcache_ent *e = kc_slot(x, name, len);
     if (kc_hit(e, name, len)) return e->id;

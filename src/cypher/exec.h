@@ -132,6 +132,7 @@ struct cy_x {
     uint64_t *pending_deletes;
     uint32_t n_pending, cap_pending;
     cy_kcache_ent kcache[CY_KCACHE];
+    cy_kcache_ent lcache[CY_KCACHE / 4];   /* label ids */
 };
 
 /* Checks timeout, cancellation and memory every so often; -1 with x->err set when over. */
@@ -174,6 +175,8 @@ uint32_t cy_rowset_add(cy_rowset *s, qv_arena *a, const qval *key, bool *added);
 
 /* Property key id for name in the query's view, -1 if unknown (reads). */
 int64_t cy_x_key(cy_x *x, const char *name);
+/* Label id for name, -1 if unknown. */
+int64_t cy_x_label(cy_x *x, const char *name);
 /* The key's id, interned in the transaction (writes). */
 uint32_t cy_x_intern_key(cy_x *x, const char *name, size_t len);
 
