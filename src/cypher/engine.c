@@ -273,7 +273,10 @@ static cy_plan *compile(cy_engine *e, graph *g, const char *text, size_t len, co
     qv_err ge;
     gview *v = gview_open(g, &ge);
     int rc = cy_plan_build(p, q, e->procs, v, err);
-    if (v) gview_close(v);
+    if (v) {
+        p->stat_nodes = gview_node_count(v);
+        gview_close(v);
+    }
     if (rc) goto fail;
     return p;
 fail:
@@ -281,6 +284,16 @@ fail:
     cy_error_locate(err, text, (uint32_t)len);
     cy_plan_unref(p);
     return NULL;
+}
+
+static bool stale(const cy_plan *p, graph *g) {
+    if (!p->stats_sensitive) return false;
+    qv_err ge;
+    gview *v = gview_open(g, &ge);
+    if (!v) return false;
+    uint64_t n = gview_node_count(v), was = p->stat_nodes;
+    gview_close(v);
+    return n > 4 * was + 1000 || was > 4 * n + 1000;
 }
 
 int cy_query(cy_engine *e, const char *text, size_t len, const cy_query_opts *opts, cy_result **out,
@@ -297,6 +310,10 @@ int cy_query(cy_engine *e, const char *text, size_t len, const cy_query_opts *op
     size_t klen = 0;
     char *key = cy_cache_key(gname, text, len, opts ? opts->params : qv_null(), &klen);
     cy_plan *p = key ? cy_cache_get(&e->cache, key, klen) : NULL;
+    if (p && stale(p, g)) {   /* planned on a much smaller or larger graph: plan again */
+        cy_plan_unref(p);
+        p = NULL;
+    }
     if (!p) {
         p = compile(e, g, text, len, opts, err);
         if (!p) {

@@ -85,6 +85,8 @@ struct cy_plan {
     int32_t *colslots;
     bool writes;           /* CREATE/MERGE/SET/REMOVE/DELETE/schema: runs in a transaction */
     bool schema;           /* a schema statement (schema fields below) */
+    bool stats_sensitive;  /* a start point was chosen from label counts: re-plan when the graph grows */
+    uint64_t stat_nodes;   /* the graph's node count when planned */
     bool row_local;        /* read-only pipeline whose only values held across rows come from the graph:
                               the result may release each row's memory before producing the next */
     const struct cy_query *q;  /* the AST (schema statements read it) */

@@ -173,6 +173,7 @@ static void bind_start(mctx *m, xop **in, int32_t slot) {
     case 2:
         *in = cy_op_scan(p, *in, slot, m->cj[ci].label);
         m->cj[ci].done = true;
+        p->stats_sensitive = true;
         break;
     case 3:
         *in = cy_op_index_seek(p, *in, slot, m->cj[ci].label, m->cj[ci2].key, m->cj[ci2].value);
@@ -181,6 +182,7 @@ static void bind_start(mctx *m, xop **in, int32_t slot) {
         break;
     default:
         *in = cy_op_scan(p, *in, slot, NULL);
+        p->stats_sensitive = true;
     }
     set_bound(m, slot);
     emit_ready(m, in);

@@ -273,6 +273,23 @@ static void test_plan_cache_and_params(void **state) {
     assert_string_equal(tqp(t, q, tmap(&t->a, 1, "min", qv_float(4.5))), "1");
     assert_int_equal(t->e->cache.misses - m0, 2);
     assert_string_equal(tqp(t, q, qv_null()), "ERR ParameterMissing MissingParameter");
+    /* a label-scan plan made on a small graph is made again once the graph has grown a lot */
+    EXPECT(t, "MATCH (n:C) RETURN count(*)", "5");
+    EXPECT(t, "UNWIND range(1, 3000) AS i CREATE (:Big2)", "");
+    cy_plan *before = NULL;
+    for (int i = 0; i < CY_CACHE_SLOTS; i++)
+        if (t->e->cache.ents[i].plan && strstr(t->e->cache.ents[i].key + 2, "MATCH (n:C) RETURN count(*)"))
+            before = t->e->cache.ents[i].plan;
+    assert_non_null(before);
+    EXPECT(t, "MATCH (n:C) RETURN count(*)", "5");
+    int same = 0, entries = 0;
+    for (int i = 0; i < CY_CACHE_SLOTS; i++)
+        if (t->e->cache.ents[i].plan && strstr(t->e->cache.ents[i].key + 2, "MATCH (n:C) RETURN count(*)")) {
+            entries++;
+            same += t->e->cache.ents[i].plan == before;
+        }
+    assert_int_equal(entries, 1);   /* replaced, not added */
+    assert_int_equal(same, 0);
     /* lists and maps as parameters */
     qval l[3] = {qv_int(1), qv_int(3), qv_int(9)};
     assert_string_equal(tqp(t, "MATCH (n:C) WHERE n.i IN $l RETURN n.i ORDER BY n.i",
