@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "cypher/ops/ops.h"
-#include "util/hash.h"
 
 void *cy_op_alloc(cy_plan *p, size_t size, const cy_opvt *vt, xop *in) {
     xop *op = qv_arena_zalloc(&p->arena, size);
@@ -73,9 +72,17 @@ cy_opstate *cy_x_sub(cy_x *x, uint32_t i) {
     return x->subs[i];
 }
 
+/* A cheap spread of short names (a collision only costs a lookup in the graph's name table). */
+static inline uint32_t kc_hash(const char *s, size_t len) {
+    const unsigned char *u = (const unsigned char *)s;
+    return (uint32_t)(len * 0x9E37u) ^ ((uint32_t)u[0] << 3) ^ ((uint32_t)u[len - 1] << 7) ^
+           ((uint32_t)u[len / 2] << 11) ^ ((uint32_t)u[len / 3] << 1) ^ ((uint32_t)u[(2 * len) / 3] << 5);
+}
+
 static cy_kcache_ent *kc_slot(cy_x *x, const char *name, size_t len) {
     if (len == 0 || len > CY_KCACHE_LEN) return NULL;
-    return &x->kcache[qv_hash_bytes(name, len) & (CY_KCACHE - 1)];
+    uint32_t h = kc_hash(name, len);
+    return &x->kcache[(h ^ (h >> 7)) & (CY_KCACHE - 1)];
 }
 
 static bool kc_hit(const cy_kcache_ent *e, const char *name, size_t len) {
@@ -100,7 +107,7 @@ int64_t cy_x_key(cy_x *x, const char *name) {
 
 int64_t cy_x_label(cy_x *x, const char *name) {
     size_t len = strlen(name);
-    cy_kcache_ent *e = len && len <= CY_KCACHE_LEN ? &x->lcache[qv_hash_bytes(name, len) & (CY_KCACHE / 4 - 1)] : NULL;
+    cy_kcache_ent *e = len && len <= CY_KCACHE_LEN ? &x->lcache[kc_hash(name, len) & (CY_KCACHE / 4 - 1)] : NULL;
     if (kc_hit(e, name, len)) return e->id;
     int64_t id = gview_label_id(x->v, name, len);
     if (id >= 0) kc_put(e, name, len, (uint32_t)id);
