@@ -656,7 +656,7 @@ static bool is_row_local(const cy_plan *p) {
     }
     if (!seen_project) return false;
     for (; op; op = op->in) {
-        bool ok = false;
+        bool ok = cy_op_unwind_stable(op);
         for (size_t i = 0; i < sizeof below / sizeof below[0]; i++) ok |= strcmp(op->vt->name, below[i]) == 0;
         if (!ok || op->in2) return false;
     }

@@ -253,6 +253,17 @@ static void test_streaming_memory(void **state) {
     assert_int_equal(n, 10000);
     assert_true(peak < 64 * 1024);
     cy_result_free(r);
+    /* UNWIND $ids is row-local too (the parameters outlive the rows) */
+    qval ids[3] = {qv_int(2), qv_int(4), qv_int(6)};
+    const char *q2 = "UNWIND $ids AS i MATCH (n:S) WHERE n.i = i RETURN toString(n.i) + '!' AS s";
+    qval pm = tmap(&t->a, 1, "ids", qv_list_ref(ids, 3));
+    cy_query_opts o2 = {.graph = "g", .params = pm};
+    assert_int_equal(cy_query(t->e, q2, strlen(q2), &o2, &r, &err), 0);
+    tbuf b = {0};
+    while (cy_result_next(r, &row, &err) == 1) { tb_put(&b, row[0].s, row[0].len); tb_str(&b, " "); }
+    assert_string_equal(b.s, "2! 4! 6! ");
+    free(b.s);
+    cy_result_free(r);
     /* a plan that holds values across rows (UNWIND) keeps them: results stay correct */
     EXPECT(t, "UNWIND [toString(1) + 'x', toString(2) + 'y'] AS s MATCH (n:S) WHERE n.i < 3 RETURN s, n.i ORDER BY s, n.i",
            "'1x', 1\n'1x', 2\n'2y', 1\n'2y', 2");

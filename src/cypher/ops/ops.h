@@ -96,6 +96,7 @@ xop *cy_op_sort(cy_plan *p, xop *in, const cy_sortkey *keys, uint32_t n, const c
                   const cy_expr *limit);
 xop *cy_op_skiplimit(cy_plan *p, xop *in, const cy_expr *skip, const cy_expr *limit);
 xop *cy_op_unwind(cy_plan *p, xop *in, const cy_expr *list, int32_t slot);
+bool cy_op_unwind_stable(const xop *op);   /* UNWIND $param: nothing held in the arena across rows */
 /* UNION ALL: rows of in (with left slots copied to out) then of in2 (right slots copied to out). */
 xop *cy_op_union(cy_plan *p, xop *left, xop *right, const int32_t *lslots, const int32_t *rslots,
                    const int32_t *out, uint32_t n);

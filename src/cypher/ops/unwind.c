@@ -35,3 +35,8 @@ xop *cy_op_unwind(cy_plan *p, xop *in, const cy_expr *list, int32_t slot) {
     o->slot = slot;
     return &o->base;
 }
+
+/* Does the unwound list outlive every row (a parameter: no per-row allocation)? */
+bool cy_op_unwind_stable(const xop *op) {
+    return op->vt == &vt && ((const op_t *)op)->list->kind == CX_PARAM;
+}
