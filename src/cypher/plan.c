@@ -640,11 +640,24 @@ int cy_plan_build(cy_plan *p, const struct cy_query *q, cy_procs *procs, gview *
     return 0;
 }
 
+/* Operators below the top projection that keep nothing from the arena across rows; OPTIONAL MATCH when
+ * its inner plan is made of them too. */
+static bool chain_row_local(const xop *op) {
+    static const char *below[] = {"Filter", "AllNodesScan", "NodeByLabelScan", "Expand", "NodeByExtId", "Argument",
+                                  "SkipLimit", "Optional"};
+    for (; op; op = op->in) {
+        bool ok = cy_op_unwind_stable(op);
+        for (size_t i = 0; i < sizeof below / sizeof below[0]; i++) ok |= strcmp(op->vt->name, below[i]) == 0;
+        if (!ok) return false;
+        if (op->in2 && (strcmp(op->vt->name, "Optional") != 0 || !chain_row_local(op->in2))) return false;
+    }
+    return true;
+}
+
 /* The top projection (with SKIP/LIMIT and filters above it) over operators that keep nothing from the arena
  * across rows: scans, expansions, external-id seeks, filters. */
 static bool is_row_local(const cy_plan *p) {
     static const char *top[] = {"Projection", "SkipLimit", "Filter"};
-    static const char *below[] = {"Filter", "AllNodesScan", "NodeByLabelScan", "Expand", "NodeByExtId", "Argument", "SkipLimit"};
     if (p->writes || p->schema || p->nsubs) return false;
     const xop *op = p->root;
     bool seen_project = false;
@@ -655,12 +668,7 @@ static bool is_row_local(const cy_plan *p) {
         seen_project = strcmp(op->vt->name, "Projection") == 0;
     }
     if (!seen_project) return false;
-    for (; op; op = op->in) {
-        bool ok = cy_op_unwind_stable(op);
-        for (size_t i = 0; i < sizeof below / sizeof below[0]; i++) ok |= strcmp(op->vt->name, below[i]) == 0;
-        if (!ok || op->in2) return false;
-    }
-    return true;
+    return chain_row_local(op);
 }
 
 /* ---------------------------------------------------------------- explain */

@@ -264,6 +264,15 @@ static void test_streaming_memory(void **state) {
     assert_string_equal(b.s, "2! 4! 6! ");
     free(b.s);
     cy_result_free(r);
+    /* and OPTIONAL MATCH over such operators */
+    EXPECT(t, "MATCH (n:S) WHERE n.i < 4 OPTIONAL MATCH (n)-->(m) RETURN toString(n.i) + 'x', m ORDER BY n.i",
+           "'1x', null\n'2x', null\n'3x', null");
+    const char *q3 = "MATCH (n:S) WHERE n.i % 1000 = 0 OPTIONAL MATCH (n)-->(m) RETURN toString(n.i) + 'x' AS s, m";
+    assert_int_equal(cy_query(t->e, q3, strlen(q3), &o, &r, &err), 0);
+    n = 0;
+    while (cy_result_next(r, &row, &err) == 1) n++;
+    assert_int_equal(n, 20);
+    cy_result_free(r);
     /* a plan that holds values across rows (UNWIND) keeps them: results stay correct */
     EXPECT(t, "UNWIND [toString(1) + 'x', toString(2) + 'y'] AS s MATCH (n:S) WHERE n.i < 3 RETURN s, n.i ORDER BY s, n.i",
            "'1x', 1\n'1x', 2\n'2y', 1\n'2y', 2");
