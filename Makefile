@@ -77,7 +77,7 @@ bench: build
 	bash bench/run.sh
 
 tck: build
-	./$(BUILD)/tck_runner
+	./$(BUILD)/tck_runner --areas
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
