@@ -199,6 +199,7 @@ static void child_run(const opts *o, const suite *s, size_t file, int fd) {
     }
     qv_buf_free(&line);
     free(reason);
+    alarm(o->scenario_timeout);   /* shutting the engine down must not hang either */
     cy_engine_free(e);
     qv_pool_free(pool);
     gcatalog_free(cat);
