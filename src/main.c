@@ -33,6 +33,7 @@ typedef struct serve_opts {
     uint64_t export_batch_size;
     const char *default_db;
     uint64_t query_timeout_ms, query_memory;
+    const char *iam_credentials;
 } serve_opts;
 
 static void usage(FILE *f) {
@@ -55,6 +56,7 @@ static void usage(FILE *f) {
             "  --max-http-body SIZE      largest HTTP request body accepted (default 150MiB, Neptune's limit)\n"
             "  --query-timeout DURATION  stop openCypher queries running longer (default: none; e.g. 2m)\n"
             "  --query-memory SIZE       working memory allowed to one openCypher query (default: none)\n"
+            "  --iam-credentials KEY:SECRET  require AWS SigV4 signatures made with this key pair on HTTP requests\n"
             "  --export-batch-size ROWS  rows per exported Arrow record batch (default 10000)\n"
             "  --default-database NAME   the database created at first start (default neo4j)\n"
             "  --log-level LEVEL         debug, info, warn or error (default info)\n"
@@ -79,6 +81,7 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
         {"max-http-body", required_argument, 0, 'b'}, {"log-level", required_argument, 0, 'L'},
         {"default-database", required_argument, 0, 'D'}, {"export-batch-size", required_argument, 0, 'e'},
         {"query-timeout", required_argument, 0, 'Q'}, {"query-memory", required_argument, 0, 'M'},
+        {"iam-credentials", required_argument, 0, 'I'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -127,6 +130,13 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
         case 'D': o->default_db = optarg; break;
         case 'Q':
             if (qv_parse_duration_ms(optarg, &o->query_timeout_ms)) goto bad_value;
+            break;
+        case 'I':
+            if (!strchr(optarg, ':') || optarg[0] == ':' || !strchr(optarg, ':')[1]) {
+                fprintf(stderr, "quiver: --iam-credentials takes ACCESS_KEY:SECRET\n");
+                return 2;
+            }
+            o->iam_credentials = optarg;
             break;
         case 'M':
             if (qv_parse_size(optarg, &o->query_memory)) goto bad_value;
@@ -221,10 +231,13 @@ static int serve(int argc, char **argv) {
         .export_batch_rows = o.export_batch_size,
     };
     flight_service *fs = flight_service_new(&fc, cat, store, pool);
+    char *iam_key = NULL;
+    if (o.iam_credentials) iam_key = strndup(o.iam_credentials, (size_t)(strchr(o.iam_credentials, ':') - o.iam_credentials));
     cy_engine *engine = cy_engine_new(cat, pool);
     neptune_config npc = {.cat = cat, .store = store, .engine = engine, .start_ms = qv_wall_ms(), .version = QUIVER_VERSION,
                           .default_graph = o.default_db, .query_timeout_ms = o.query_timeout_ms,
-                          .query_memory = o.query_memory};
+                          .query_memory = o.query_memory, .iam_access_key = iam_key,
+                          .iam_secret = o.iam_credentials ? strchr(o.iam_credentials, ':') + 1 : NULL};
     neptune_service *ns = neptune_service_new(&npc);
     qv_net_config nc = {
         .listen_addr = o.listen,
@@ -256,6 +269,7 @@ static int serve(int argc, char **argv) {
     store_close(store);
     qv_pool_free(pool);
     free(auth_user);
+    free(iam_key);
     if (!exit_code) QV_INFO("quiver stopped");
     return exit_code;
 }
