@@ -33,6 +33,8 @@ typedef struct serve_opts {
     uint64_t export_batch_size;
     const char *default_db;
     uint64_t query_timeout_ms, query_memory;
+    store_durability durability;
+    uint64_t checkpoint_wal_size;
 } serve_opts;
 
 static void usage(FILE *f) {
@@ -57,6 +59,10 @@ static void usage(FILE *f) {
             "  --query-memory SIZE       working memory allowed to one openCypher query (default: none)\n"
             "  --export-batch-size ROWS  rows per exported Arrow record batch (default 10000)\n"
             "  --default-database NAME   the database created at first start (default neo4j)\n"
+            "  --durability MODE         fsync: a write is acknowledged once its log record is on disk (default);\n"
+            "                            async: the log is synced at most every second (a crash loses at most\n"
+            "                            the last second of acknowledged writes)\n"
+            "  --checkpoint-wal-size SIZE  checkpoint databases after this much write-ahead log (default 256MiB)\n"
             "  --log-level LEVEL         debug, info, warn or error (default info)\n"
             "  -h, --help                this text\n");
 }
@@ -79,6 +85,7 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
         {"max-http-body", required_argument, 0, 'b'}, {"log-level", required_argument, 0, 'L'},
         {"default-database", required_argument, 0, 'D'}, {"export-batch-size", required_argument, 0, 'e'},
         {"query-timeout", required_argument, 0, 'Q'}, {"query-memory", required_argument, 0, 'M'},
+        {"durability", required_argument, 0, 'u'},   {"checkpoint-wal-size", required_argument, 0, 'c'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -131,6 +138,14 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
         case 'M':
             if (qv_parse_size(optarg, &o->query_memory)) goto bad_value;
             break;
+        case 'u':
+            if (strcmp(optarg, "fsync") == 0) o->durability = STORE_DURABILITY_FSYNC;
+            else if (strcmp(optarg, "async") == 0) o->durability = STORE_DURABILITY_ASYNC;
+            else goto bad_value;
+            break;
+        case 'c':
+            if (qv_parse_size(optarg, &o->checkpoint_wal_size)) goto bad_value;
+            break;
         case 'e': {
             char *end;
             long long v = strtoll(optarg, &end, 10);
@@ -169,6 +184,8 @@ static int serve(int argc, char **argv) {
         .max_http_body = NEPTUNE_MAX_REQUEST,
         .default_db = "neo4j",
         .export_batch_size = 10000,
+        .durability = STORE_DURABILITY_FSYNC,
+        .checkpoint_wal_size = STORE_CHECKPOINT_WAL_SIZE_DEFAULT,
     };
     int rc = parse_serve(argc, argv, &o);
     if (rc == 1) {
@@ -197,6 +214,7 @@ static int serve(int argc, char **argv) {
         return 1;
     }
     uint64_t t0 = qv_now_ns();
+    store_configure(store, o.durability, o.checkpoint_wal_size);
     if (store_load_all(store, cat, pool, &err) < 0 || store_ensure_database(store, cat, o.default_db, &err) < 0) {
         QV_ERROR("cannot load the databases in %s: %s", o.data_dir, err.msg);
         store_close(store);
@@ -252,6 +270,7 @@ static int serve(int argc, char **argv) {
     neptune_service_free(ns);
     cy_engine_free(engine);
     flight_service_free(fs);
+    store_shutdown(store, exit_code == 0);   /* a clean stop checkpoints what the log holds */
     gcatalog_free(cat);
     store_close(store);
     qv_pool_free(pool);

@@ -9,6 +9,7 @@
  */
 #include "store/snapshot.h"
 #include "store/store.h"
+#include "store/wal.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -26,8 +27,17 @@
 struct qv_store {
     char *dir;
     char *db_dir;
+    char *wal_dir;
     int lock_fd;
     pthread_mutex_t mu; /* one save or remove at a time: saves of one name share a temporary file */
+    /* the write-ahead log: open from store_load_all on */
+    int durability;
+    uint64_t ckpt_bytes;
+    qv_wal *wal;
+    gcatalog *cat;
+    pthread_mutex_t ckpt_mu; /* one checkpoint round at a time */
+    pthread_t ckpt_thread;
+    bool have_ckpt_thread;
 };
 
 static char *join(const char *a, const char *b, const char *c) {
@@ -113,7 +123,10 @@ qv_store *store_open(const char *data_dir, qv_err *err) {
     while (n > 1 && s->dir[n - 1] == '/')
         s->dir[--n] = 0;
     s->db_dir = join(s->dir, "/databases", "");
+    s->wal_dir = join(s->dir, "/wal", "");
+    s->ckpt_bytes = STORE_CHECKPOINT_WAL_SIZE_DEFAULT;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->ckpt_mu, NULL);
     if (make_dirs(s->dir, err) < 0 || take_lock(s, err) < 0 || make_dir(s->db_dir, err) < 0) {
         store_close(s);
         return NULL;
@@ -123,14 +136,18 @@ qv_store *store_open(const char *data_dir, qv_err *err) {
 
 void store_close(qv_store *s) {
     if (!s) return;
+    store_shutdown(s, false);
+    wal_close(s->wal);
     if (s->lock_fd >= 0) {
         if (ftruncate(s->lock_fd, 0) < 0) { /* a stale pid in an unlocked file is harmless */
         }
         close(s->lock_fd); /* releases the flock */
     }
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->ckpt_mu);
     free(s->dir);
     free(s->db_dir);
+    free(s->wal_dir);
     free(s);
 }
 
@@ -151,21 +168,91 @@ static int write_synced(const graph *g, const char *path, qv_err *err) {
 
 int store_snapshot_write_file(const graph *g, const char *path, qv_err *err) { return write_synced(g, path, err); }
 
-int store_save(qv_store *s, const graph *g, qv_err *err) {
-    if (!g->name || !*g->name) return qv_err_set(err, QV_EINVAL, "cannot save a graph without a name");
+/* The paths of a database's base file and of the temporary file a save writes first. */
+static void base_paths(qv_store *s, const char *name, char **final, char **tmp) {
     char file[STORE_FILE_NAME_MAX];
-    store_file_name(g->name, file);
-    char *final = join(s->db_dir, "/", file), *tmp = join(s->db_dir, "/.", file);
-    tmp = qv_realloc(tmp, strlen(tmp) + 5);
-    strcat(tmp, ".tmp");
+    store_file_name(name, file);
+    *final = join(s->db_dir, "/", file);
+    *tmp = join(s->db_dir, "/.", file);
+    *tmp = qv_realloc(*tmp, strlen(*tmp) + 5);
+    strcat(*tmp, ".tmp");
+}
+
+/* Renames tmp over final and syncs the directory; removes tmp on failure. Under s->mu. */
+static int install_file(qv_store *s, const char *tmp, const char *final, qv_err *err) {
+    if (rename(tmp, final) < 0) {
+        int rc = qv_err_set(err, QV_EIO, "cannot rename %s to %s: %s", tmp, final, strerror(errno));
+        unlink(tmp);
+        return rc;
+    }
+    return sync_dir(s->db_dir, err);
+}
+
+/* Writes the committed state of a database whose writes went through the log as a checkpoint over its base
+ * file. The writer slot is held only while the view is opened, so the view and the log position agree. */
+static int checkpoint_db(qv_store *s, graph *g, wal_db *db, qv_err *err) {
+    uint64_t t0 = qv_now_ns();
+    gtxn *t = gtxn_begin(g, err);
+    if (!t) return -1;
+    wal_lock_dbs(s->wal);
+    ckpt_info info = {.ident = db->ident, .base_seq = db->seq, .node_hwm = db->node_hwm, .rel_hwm = db->rel_hwm};
+    wal_unlock_dbs(s->wal);
+    gview *v = gview_open(g, err);
+    gtxn_rollback(t);
+    if (!v) return -1;
+    char *final, *tmp;
+    base_paths(s, g->name, &final, &tmp);
+    pthread_mutex_lock(&s->mu);
+    int rc = 0, fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) rc = qv_err_set(err, QV_EIO, "cannot create %s: %s", tmp, strerror(errno));
+    if (rc == 0) rc = ckpt_write(v, &info, fd, NULL, tmp, err);
+    if (rc == 0 && fsync(fd) < 0) rc = qv_err_set(err, QV_EIO, "cannot fsync %s: %s", tmp, strerror(errno));
+    if (fd >= 0 && close(fd) < 0 && rc == 0) rc = qv_err_set(err, QV_EIO, "cannot close %s: %s", tmp, strerror(errno));
+    if (rc == 0) rc = install_file(s, tmp, final, err);
+    else if (fd >= 0) unlink(tmp);
+    pthread_mutex_unlock(&s->mu);
+    uint64_t nodes = gview_node_count(v), rels = gview_rel_count(v);
+    gview_close(v);
+    if (rc < 0) {
+        qv_err_prefix(err, "cannot checkpoint database '%s'", g->name);
+    } else {
+        wal_lock_dbs(s->wal);
+        if (info.base_seq > db->base_seq) db->base_seq = info.base_seq;
+        db->from_checkpoint = true;
+        wal_unlock_dbs(s->wal);
+        struct stat st;
+        double mib = stat(final, &st) == 0 ? (double)st.st_size / (1 << 20) : 0;
+        QV_INFO("checkpointed database '%s' to %s: %llu nodes, %llu relationships, log record %llu, %.1f MiB in %.3f s",
+                g->name, final, (unsigned long long)nodes, (unsigned long long)rels,
+                (unsigned long long)info.base_seq, mib, qv_seconds_since(t0));
+    }
+    free(final);
+    free(tmp);
+    return rc;
+}
+
+int store_save(qv_store *s, graph *g, qv_err *err) {
+    if (!g->name || !*g->name) return qv_err_set(err, QV_EINVAL, "cannot save a graph without a name");
+    /* A graph written through the log keeps (part of) its state in its delta, which a snapshot of the base
+     * arrays would miss: it is saved as a checkpoint. */
+    wal_db *db = s->wal ? wal_find(s->wal, g->name) : NULL;
+    if (db && db->g == g) {
+        wal_lock_dbs(s->wal);
+        bool written = db->from_checkpoint || db->seq > 0;
+        wal_unlock_dbs(s->wal);
+        if (written) {
+            pthread_mutex_lock(&s->ckpt_mu);
+            int rc = checkpoint_db(s, g, db, err);
+            pthread_mutex_unlock(&s->ckpt_mu);
+            return rc;
+        }
+    }
+    char *final, *tmp;
+    base_paths(s, g->name, &final, &tmp);
     uint64_t t0 = qv_now_ns();
     pthread_mutex_lock(&s->mu);
     int rc = write_synced(g, tmp, err);
-    if (rc == 0 && rename(tmp, final) < 0) {
-        rc = qv_err_set(err, QV_EIO, "cannot rename %s to %s: %s", tmp, final, strerror(errno));
-        unlink(tmp);
-    }
-    if (rc == 0) rc = sync_dir(s->db_dir, err);
+    if (rc == 0) rc = install_file(s, tmp, final, err);
     pthread_mutex_unlock(&s->mu);
     if (rc < 0) {
         qv_err_prefix(err, "cannot save database '%s'", g->name);
@@ -174,6 +261,8 @@ int store_save(qv_store *s, const graph *g, qv_err *err) {
         double mib = stat(final, &st) == 0 ? (double)st.st_size / (1 << 20) : 0;
         QV_INFO("saved database '%s' to %s: %llu nodes, %llu relationships, %.1f MiB in %.3f s", g->name, final,
                 (unsigned long long)g->n_nodes, (unsigned long long)g->n_rels, mib, qv_seconds_since(t0));
+        /* from now on its writes go through the log (a database of that name before it is retired) */
+        if (s->wal) wal_attach(s->wal, g, g->created_ms, 0, 0, g->n_nodes, g->n_rels, false);
     }
     free(final);
     free(tmp);
@@ -193,6 +282,7 @@ int store_remove(qv_store *s, const char *name, qv_err *err) {
         rc = qv_err_set(err, QV_EIO, "cannot remove %s: %s", final, strerror(errno));
     if (removed) rc = sync_dir(s->db_dir, err);
     pthread_mutex_unlock(&s->mu);
+    if (rc == 0 && s->wal) wal_retire(s->wal, name);
     if (removed && rc == 0) QV_INFO("removed database '%s' (%s)", name, final);
     free(final);
     return rc;
@@ -237,55 +327,231 @@ static int list_snapshots(qv_store *s, char ***out, size_t *count, qv_err *err) 
     return 0;
 }
 
-static int load_one(qv_store *s, const char *file, gcatalog *cat, qv_pool *pool, qv_err *err) {
-    char *path = join(s->db_dir, "/", file);
+/* A database's base file: a snapshot (bulk load) or a checkpoint (written through the log). */
+typedef struct base_file {
+    graph *g;
+    wal_target t;
+    bool from_checkpoint;
+    double seconds;
+    char *path;
+} base_file;
+
+static int read_whole(const char *path, uint8_t **out, size_t *n, qv_err *err) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return qv_err_set(err, QV_EIO, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return qv_err_set(err, QV_EIO, "cannot stat %s: %s", path, strerror(errno));
+    }
+    size_t size = (size_t)st.st_size, got = 0;
+    uint8_t *p = qv_malloc(size ? size : 1);
+    while (got < size) {
+        ssize_t k = read(fd, p + got, size - got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            int e = errno;
+            free(p);
+            close(fd);
+            return qv_err_set(err, QV_EIO, "cannot read %s: %s", path, k < 0 ? strerror(e) : "file shrank");
+        }
+        got += (size_t)k;
+    }
+    close(fd);
+    *out = p;
+    *n = size;
+    return 0;
+}
+
+static int is_checkpoint_file(const char *path, bool *yes, qv_err *err) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return qv_err_set(err, QV_EIO, "cannot open %s: %s", path, strerror(errno));
+    uint8_t h[8] = {0};
+    ssize_t k = pread(fd, h, 8, 0);
+    close(fd);
+    *yes = k == 8 && ckpt_is_checkpoint(h, 8);
+    return 0;
+}
+
+static int read_base(qv_store *s, const char *file, base_file *b, qv_pool *pool, qv_err *err) {
+    b->path = join(s->db_dir, "/", file);
     uint64_t t0 = qv_now_ns();
-    graph *g = NULL;
-    int rc = store_snapshot_read_file(path, pool, &g, err);
+    bool ck = false;
+    int rc = is_checkpoint_file(b->path, &ck, err);
+    if (rc == 0 && ck) {
+        uint8_t *p;
+        size_t n;
+        ckpt_info info;
+        rc = read_whole(b->path, &p, &n, err);
+        if (rc == 0) {
+            rc = ckpt_read(p, n, &b->g, &info, err);
+            free(p);
+        }
+        if (rc == 0) {
+            b->t = (wal_target){.g = b->g, .ident = info.ident, .base_seq = info.base_seq, .node_hwm = info.node_hwm,
+                                .rel_hwm = info.rel_hwm};
+            b->from_checkpoint = true;
+        } else {
+            qv_err_prefix(err, "%s", b->path);
+        }
+    } else if (rc == 0) {
+        rc = store_snapshot_read_file(b->path, pool, &b->g, err);
+        if (rc == 0)
+            b->t = (wal_target){.g = b->g, .ident = b->g->created_ms, .node_hwm = b->g->n_nodes, .rel_hwm = b->g->n_rels};
+    }
     if (rc == 0) {
         char expect[STORE_FILE_NAME_MAX];
-        store_file_name(g->name, expect);
+        store_file_name(b->g->name, expect);
         if (strcmp(expect, file) != 0)
             rc = qv_err_set(err, QV_EINVAL,
                             "%s holds database '%s', whose file name is %s; rename the file back (or remove it) so "
                             "that one database has one file",
-                            path, g->name, expect);
-        else if (gcatalog_reserve(cat, g->name, false, err) < 0)
-            rc = qv_err_prefix(err, "%s: cannot load database '%s'", path, g->name);
+                            b->path, b->g->name, expect);
     }
-    if (rc < 0) {
-        graph_free(g);
-    } else {
-        uint64_t n = g->n_nodes, m = g->n_rels;
-        char *name = qv_strdup(g->name);
-        if (gcatalog_publish(cat, g, err) < 0) {
-            rc = qv_err_prefix(err, "%s: cannot load database '%s'", path, name);
-        } else {
-            QV_INFO("loaded database '%s' from %s: %llu nodes, %llu relationships in %.3f s", name, path,
-                    (unsigned long long)n, (unsigned long long)m, qv_seconds_since(t0));
-        }
-        free(name);
-    }
-    free(path);
+    b->seconds = qv_seconds_since(t0);
     return rc;
+}
+
+static void *checkpointer_main(void *arg) {
+    qv_store *s = arg;
+    while (wal_wait_checkpoint_wanted(s->wal)) {
+        qv_err err;
+        qv_err_clear(&err);
+        if (store_checkpoint(s, &err) < 0) QV_ERROR("checkpoint failed (the write-ahead log is kept): %s", err.msg);
+    }
+    return NULL;
 }
 
 int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
     char **files;
     size_t count;
     if (list_snapshots(s, &files, &count, err) < 0) return -1;
+    uint64_t t0 = qv_now_ns();
+    base_file *b = qv_calloc(count ? count : 1, sizeof *b);
+    wal_target *targets = qv_calloc(count ? count : 1, sizeof *targets);
     int rc = 0;
-    for (size_t i = 0; i < count && rc == 0; i++)
-        rc = load_one(s, files[i], cat, pool, err);
-    for (size_t i = 0; i < count; i++)
-        free(files[i]);
+    size_t loaded = 0;
+    for (size_t i = 0; i < count && rc == 0; i++, loaded++) rc = read_base(s, files[i], &b[i], pool, err);
+    uint64_t last_seg = 0, wal_bytes = 0;
+    if (rc == 0) {
+        for (size_t i = 0; i < count; i++) targets[i] = b[i].t;
+        uint64_t t1 = qv_now_ns();
+        rc = wal_recover(s->wal_dir, targets, count, &last_seg, &wal_bytes, err);
+        uint64_t txns = 0;
+        for (size_t i = 0; i < count && rc == 0; i++) {
+            b[i].t = targets[i];
+            txns += targets[i].replayed;
+            if (targets[i].replayed)
+                QV_INFO("database '%s': replayed %llu transactions (%llu changes) from the write-ahead log, up to "
+                        "record %llu", b[i].g->name, (unsigned long long)targets[i].replayed,
+                        (unsigned long long)targets[i].changes, (unsigned long long)targets[i].seq);
+        }
+        if (rc == 0 && wal_bytes > WAL_SEG_HEADER)
+            QV_INFO("write-ahead log: %.1f MiB read, %llu transactions replayed in %.3f s", (double)wal_bytes / (1 << 20),
+                    (unsigned long long)txns, qv_seconds_since(t1));
+    }
+    if (rc == 0 && !s->wal) {
+        s->wal = wal_open(s->wal_dir, s->durability, s->ckpt_bytes, last_seg, err);
+        if (!s->wal) rc = -1;
+    }
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        graph *g = b[i].g;
+        if (gcatalog_reserve(cat, g->name, false, err) < 0) {
+            rc = qv_err_prefix(err, "%s: cannot load database '%s'", b[i].path, g->name);
+            break;
+        }
+        wal_attach(s->wal, g, b[i].t.ident, b[i].t.seq, b[i].t.base_seq, b[i].t.node_hwm, b[i].t.rel_hwm,
+                   b[i].from_checkpoint);
+        uint64_t n = 0, m = 0;
+        gview *v = gview_open(g, err);
+        if (v) {
+            n = gview_node_count(v);
+            m = gview_rel_count(v);
+            gview_close(v);
+        }
+        char *name = qv_strdup(g->name);
+        b[i].g = NULL;
+        if (gcatalog_publish(cat, g, err) < 0) {
+            rc = qv_err_prefix(err, "%s: cannot load database '%s'", b[i].path, name);
+            wal_retire(s->wal, name);
+        } else {
+            QV_INFO("loaded database '%s' from %s (%s): %llu nodes, %llu relationships in %.3f s", name, b[i].path,
+                    b[i].from_checkpoint ? "checkpoint" : "snapshot", (unsigned long long)n, (unsigned long long)m,
+                    b[i].seconds);
+        }
+        free(name);
+    }
+    for (size_t i = 0; i < loaded; i++) {
+        graph_free(b[i].g);
+        free(b[i].path);
+    }
+    for (size_t i = 0; i < count; i++) free(files[i]);
     free(files);
+    free(b);
+    free(targets);
+    if (rc < 0) return -1;
+    s->cat = cat;
+    if (!s->have_ckpt_thread && pthread_create(&s->ckpt_thread, NULL, checkpointer_main, s) == 0)
+        s->have_ckpt_thread = true;
+    wal_bytes_add(s->wal, wal_bytes > WAL_SEG_HEADER ? wal_bytes : 0);
+    QV_DEBUG("store: loaded %zu databases in %.3f s", count, qv_seconds_since(t0));
+    return 0;
+}
+
+int store_checkpoint(qv_store *s, qv_err *err) {
+    if (!s->wal || !s->cat) return 0;
+    pthread_mutex_lock(&s->ckpt_mu);
+    uint64_t first;
+    int rc = wal_rotate(s->wal, &first, err);
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    if (rc == 0) {
+        wal_lock_dbs(s->wal);
+        for (wal_db *d = wal_dbs(s->wal); d; d = d->next) {
+            if (d->retired || d->seq <= d->base_seq) continue;
+            if (n == cap) names = qv_realloc(names, (cap = cap ? cap * 2 : 8) * sizeof *names);
+            names[n++] = qv_strdup(d->name);
+        }
+        wal_unlock_dbs(s->wal);
+    }
+    for (size_t i = 0; i < n; i++) {
+        graph *g = rc == 0 ? gcatalog_get(s->cat, names[i]) : NULL;
+        wal_db *db = g ? wal_find(s->wal, names[i]) : NULL;
+        if (db && db->g == g) rc = checkpoint_db(s, g, db, err);
+        if (g) gcatalog_release(s->cat, g);
+        free(names[i]);
+    }
+    free(names);
+    if (rc == 0) rc = wal_remove_before(s->wal, first, err);
+    if (rc == 0) wal_bytes_reset(s->wal);
+    pthread_mutex_unlock(&s->ckpt_mu);
     return rc;
+}
+
+void store_shutdown(qv_store *s, bool checkpoint) {
+    if (!s || !s->wal) return;
+    if (s->have_ckpt_thread) {
+        wal_stop_waiters(s->wal);
+        pthread_join(s->ckpt_thread, NULL);
+        s->have_ckpt_thread = false;
+    }
+    if (checkpoint) {
+        qv_err err;
+        qv_err_clear(&err);
+        if (store_checkpoint(s, &err) < 0) QV_ERROR("checkpoint at shutdown failed (the write-ahead log is kept): %s", err.msg);
+    }
+    s->cat = NULL;
+}
+
+void store_configure(qv_store *s, store_durability durability, uint64_t checkpoint_wal_size) {
+    s->durability = durability == STORE_DURABILITY_ASYNC ? 1 : 0;
+    s->ckpt_bytes = checkpoint_wal_size;
 }
 
 int store_ensure_database(qv_store *s, gcatalog *cat, const char *name, qv_err *err) {
     if (gcatalog_exists(cat, name)) return 0;
     graph *g = graph_new(name, name, true, GRAPH_ID_INTEGER, NULL);
+    g->created_ms = qv_wall_ms(); /* the database's identity in the write-ahead log */
     if (gcatalog_reserve(cat, name, false, err) < 0) {
         graph_free(g);
         return -1;

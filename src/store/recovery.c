@@ -1,0 +1,191 @@
+/* recovery.c — replaying the write-ahead log at start-up.
+ *
+ * Owns: reading every segment of <data-dir>/wal in order, handing each transaction record to the database it
+ * names (same name and identity, sequence number after what its base file holds) and applying it through
+ * gtxn, and cutting off a torn or corrupt tail: the segment is truncated at the bad record's offset and the
+ * segments after it are removed, each logged with the reason. A record that fits no loaded database (a
+ * dropped or replaced one) is skipped. A gap in a database's sequence numbers or a record that does not
+ * apply stops start-up with an error naming the segment and offset: quiver does not guess.
+ * Must not: install hooks or publish graphs (store.c does, after this).
+ */
+#include "store/wal.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int read_file(const char *path, uint8_t **out, size_t *n, qv_err *err) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return qv_err_set(err, QV_EIO, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return qv_err_set(err, QV_EIO, "cannot stat %s: %s", path, strerror(errno));
+    }
+    size_t size = (size_t)st.st_size, got = 0;
+    uint8_t *p = qv_malloc(size ? size : 1);
+    while (got < size) {
+        ssize_t k = read(fd, p + got, size - got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            int e = errno;
+            free(p);
+            close(fd);
+            return qv_err_set(err, QV_EIO, "cannot read %s: %s", path, k < 0 ? strerror(e) : "file shrank");
+        }
+        got += (size_t)k;
+    }
+    close(fd);
+    *out = p;
+    *n = size;
+    return 0;
+}
+
+static int cut_tail(const char *dir, const uint64_t *segs, size_t n, size_t i, size_t off, const char *why,
+                    qv_err *err) {
+    char path[4096];
+    wal_segment_path(dir, segs[i], path, sizeof path);
+    if (off <= WAL_SEG_HEADER) {
+        QV_WARN("write-ahead log %s: %s at offset %zu; removing the segment (nothing after it was acknowledged)", path,
+                why, off);
+        if (unlink(path) < 0) return qv_err_set(err, QV_EIO, "cannot remove %s: %s", path, strerror(errno));
+    } else {
+        QV_WARN("write-ahead log %s: torn or corrupt record at offset %zu (%s); cutting the log off there", path, off,
+                why);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || ftruncate(fd, (off_t)off) < 0 || fsync(fd) < 0) {
+            int e = errno;
+            if (fd >= 0) close(fd);
+            return qv_err_set(err, QV_EIO, "cannot truncate %s: %s", path, strerror(e));
+        }
+        close(fd);
+    }
+    for (size_t j = i + 1; j < n; j++) {
+        wal_segment_path(dir, segs[j], path, sizeof path);
+        QV_WARN("write-ahead log %s: removed, it follows the cut", path);
+        if (unlink(path) < 0) return qv_err_set(err, QV_EIO, "cannot remove %s: %s", path, strerror(errno));
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (fsync(fd) < 0) QV_WARN("cannot fsync %s: %s", dir, strerror(errno));
+        close(fd);
+    }
+    return 0;
+}
+
+static wal_target *find_target(wal_target *t, size_t n, const wal_txn *r) {
+    for (size_t i = 0; i < n; i++)
+        if (strlen(t[i].g->name) == r->db_len && memcmp(t[i].g->name, r->db, r->db_len) == 0)
+            return t[i].ident == r->ident ? &t[i] : NULL;
+    return NULL;
+}
+
+static int apply_record(wal_target *t, wal_txn *r, qv_err *err) {
+    qv_arena a;
+    qv_arena_init(&a);
+    gchange *ch;
+    size_t n;
+    int rc = wal_get_changes(&r->changes, &a, &ch, &n, err);
+    gtxn *x = rc == 0 ? gtxn_begin(t->g, err) : NULL;
+    if (!x) rc = -1;
+    if (rc == 0 && wal_apply(x, ch, n, err) < 0) {
+        gtxn_rollback(x);
+        rc = -1;
+    } else if (rc == 0) {
+        rc = gtxn_commit(x, err);
+    }
+    qv_arena_free(&a);
+    if (rc == 0) {
+        for (size_t i = 0; i < n; i++) {
+            if (ch[i].kind == GCH_NODE_CREATE && ch[i].id + 1 > t->node_hwm) t->node_hwm = ch[i].id + 1;
+            if (ch[i].kind == GCH_REL_CREATE && ch[i].id + 1 > t->rel_hwm) t->rel_hwm = ch[i].id + 1;
+        }
+        t->seq = r->seq;
+        t->replayed++;
+        t->changes += n;
+    }
+    return rc;
+}
+
+int wal_recover(const char *dir, wal_target *targets, size_t nt, uint64_t *last_seg, uint64_t *bytes, qv_err *err) {
+    *last_seg = 0;
+    *bytes = 0;
+    qv_err_clear(err);
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return qv_err_set(err, QV_EIO, "cannot create directory %s: %s", dir, strerror(errno));
+    for (size_t i = 0; i < nt; i++) targets[i].seq = targets[i].base_seq;
+    uint64_t *segs;
+    size_t n;
+    if (wal_list_segments(dir, &segs, &n, err) < 0) return -1;
+    int rc = 0;
+    uint64_t skipped = 0;
+    bool cut = false;
+    for (size_t i = 0; i < n && rc == 0 && !cut; i++) {
+        char path[4096];
+        wal_segment_path(dir, segs[i], path, sizeof path);
+        uint8_t *p = NULL;
+        size_t size = 0;
+        if ((rc = read_file(path, &p, &size, err)) < 0) break;
+        if (size == WAL_SEG_HEADER && memcmp(p, WAL_SEG_MAGIC, 8) == 0) { /* empty: a fresh one replaces it */
+            if (unlink(path) < 0) QV_WARN("cannot remove empty write-ahead log segment %s: %s", path, strerror(errno));
+            if (segs[i] > *last_seg) *last_seg = segs[i];
+            free(p);
+            continue;
+        }
+        uint64_t num = 0;
+        if (size >= WAL_SEG_HEADER) memcpy(&num, p + 8, 8);
+        if (size < WAL_SEG_HEADER || memcmp(p, WAL_SEG_MAGIC, 8) != 0 || num != segs[i]) {
+            rc = cut_tail(dir, segs, n, i, 0, "no valid segment header", err);
+            cut = true;
+            free(p);
+            break;
+        }
+        *last_seg = segs[i];
+        size_t off = WAL_SEG_HEADER;
+        for (;;) {
+            const uint8_t *body;
+            size_t blen, at = off;
+            qv_err why;
+            qv_err_clear(&why);
+            int k = wal_frame_next(p, size, &off, &body, &blen, &why);
+            if (k == 0) break;
+            if (k < 0) {
+                rc = cut_tail(dir, segs, n, i, at, why.msg, err);
+                cut = true;
+                size = at;
+                break;
+            }
+            wal_txn r;
+            wal_target *t = NULL;
+            if (wal_decode_txn(body, blen, &r, err) < 0 || !(t = find_target(targets, nt, &r)) || r.seq <= t->seq) {
+                if (err->code) {
+                    rc = qv_err_prefix(err, "write-ahead log %s, offset %zu", path, at);
+                    break;
+                }
+                skipped++;
+                continue;
+            }
+            if (r.seq != t->seq + 1) {
+                rc = qv_err_set(err, QV_EINVAL, "write-ahead log %s, offset %zu: database '%s' jumps from record %llu to "
+                                "%llu (a record is missing); move the wal directory away to start from the last "
+                                "checkpoint", path, at, t->g->name, (unsigned long long)t->seq, (unsigned long long)r.seq);
+                break;
+            }
+            if (apply_record(t, &r, err) < 0) {
+                rc = qv_err_prefix(err, "write-ahead log %s, offset %zu: cannot replay record %llu of database '%s'",
+                                   path, at, (unsigned long long)r.seq, t->g->name);
+                break;
+            }
+        }
+        *bytes += size;
+        free(p);
+    }
+    free(segs);
+    if (skipped) QV_INFO("write-ahead log: skipped %llu records of dropped or replaced databases or already in a checkpoint",
+                         (unsigned long long)skipped);
+    return rc;
+}
