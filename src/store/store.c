@@ -379,9 +379,9 @@ static int read_base(qv_store *s, const char *file, base_file *b, qv_pool *pool,
     bool ck = false;
     int rc = is_checkpoint_file(b->path, &ck, err);
     if (rc == 0 && ck) {
-        uint8_t *p;
-        size_t n;
-        ckpt_info info;
+        uint8_t *p = NULL;
+        size_t n = 0;
+        ckpt_info info = {0};
         rc = read_whole(b->path, &p, &n, err);
         if (rc == 0) {
             rc = ckpt_read(p, n, &b->g, &info, err);
