@@ -49,9 +49,8 @@ static int cut_tail(const char *dir, const uint64_t *segs, size_t n, size_t i, s
                     qv_err *err) {
     char path[4096];
     wal_segment_path(dir, segs[i], path, sizeof path);
-    if (off <= WAL_SEG_HEADER) {
-        QV_WARN("write-ahead log %s: %s at offset %zu; removing the segment (nothing after it was acknowledged)", path,
-                why, off);
+    if (off == 0) {
+        QV_WARN("write-ahead log %s: %s; removing the segment and any after it", path, why);
         if (unlink(path) < 0) return qv_err_set(err, QV_EIO, "cannot remove %s: %s", path, strerror(errno));
     } else {
         QV_WARN("write-ahead log %s: torn or corrupt record at offset %zu (%s); cutting the log off there", path, off,

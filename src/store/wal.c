@@ -57,6 +57,7 @@ struct qv_wal {
     uint64_t seg, off;
     bool dirty;              /* async: written, not yet fdatasync'ed */
     uint64_t last_sync_ns;
+    wal_stats st;            /* under mu */
 };
 
 void wal_segment_path(const char *dir, uint64_t num, char *out, size_t cap) {
@@ -173,6 +174,7 @@ static void flush_batch(qv_wal *w, wal_req *batch) {
         written++;
         pthread_mutex_lock(&w->mu);
         w->bytes += r->len;
+        w->st.records++;
         pthread_mutex_unlock(&w->mu);
     }
     if (!written) return;
@@ -187,6 +189,9 @@ static void flush_batch(qv_wal *w, wal_req *batch) {
             if (r->rc == 0) r->rc = qv_err_set(&r->err, QV_EIO, "%s", w->broken_msg);
     }
     w->last_sync_ns = qv_now_ns();
+    pthread_mutex_lock(&w->mu);
+    w->st.syncs++;
+    pthread_mutex_unlock(&w->mu);
 }
 
 static void async_sync(qv_wal *w) {
@@ -195,6 +200,11 @@ static void async_sync(qv_wal *w) {
         char path[4096];
         wal_segment_path(w->dir, w->seg, path, sizeof path);
         set_broken(w, "cannot fdatasync the write-ahead log %s: %s", path, errno);
+    }
+    if (w->dirty) {
+        pthread_mutex_lock(&w->mu);
+        w->st.syncs++;
+        pthread_mutex_unlock(&w->mu);
     }
     w->dirty = false;
     w->last_sync_ns = qv_now_ns();
@@ -227,6 +237,7 @@ static void *flusher_main(void *arg) {
         wal_req *batch = w->head;
         w->head = w->tail = NULL;
         if (!batch && w->stop) break;
+        w->st.batches++;
         pthread_mutex_unlock(&w->mu);
         pthread_mutex_lock(&w->io_mu);
         flush_batch(w, batch);
@@ -240,6 +251,7 @@ static void *flusher_main(void *arg) {
             } else {
                 r->done = true;
             }
+            w->st.queued--;
         }
         pthread_cond_broadcast(&w->cv_done);
         if (w->ckpt_bytes && w->bytes >= w->ckpt_bytes && !w->ckpt_wanted) {
@@ -289,6 +301,7 @@ static int commit_hook(void *ctx, graph *g, uint64_t csn, const gchange *ch, siz
     if (w->tail) w->tail->next = r;
     else w->head = r;
     w->tail = r;
+    w->st.queued++;
     pthread_cond_signal(&w->cv_work);
     if (r->detached) {
         db->seq = seq;
@@ -491,3 +504,13 @@ bool wal_wait_checkpoint_wanted(qv_wal *w) {
 void wal_lock_dbs(qv_wal *w) { pthread_mutex_lock(&w->mu); }
 void wal_unlock_dbs(qv_wal *w) { pthread_mutex_unlock(&w->mu); }
 wal_db *wal_dbs(qv_wal *w) { return w->dbs; }
+
+wal_stats wal_get_stats(qv_wal *w) {
+    pthread_mutex_lock(&w->mu);
+    wal_stats st = w->st;
+    pthread_mutex_unlock(&w->mu);
+    return st;
+}
+
+void wal_io_pause(qv_wal *w) { pthread_mutex_lock(&w->io_mu); }
+void wal_io_resume(qv_wal *w) { pthread_mutex_unlock(&w->io_mu); }

@@ -119,6 +119,16 @@ void wal_lock_dbs(qv_wal *w);
 void wal_unlock_dbs(qv_wal *w);
 wal_db *wal_dbs(qv_wal *w);   /* under wal_lock_dbs */
 
+/* Counters (tests, logs): batches the flusher took, records written, fdatasyncs, requests not yet done. */
+typedef struct wal_stats {
+    uint64_t batches, records, syncs, queued;
+} wal_stats;
+wal_stats wal_get_stats(qv_wal *w);
+/* Holds the flusher before its next write (commits keep queueing) until wal_io_resume: a consistent
+ * moment to copy the log (backups) and a way for tests to force a batch. */
+void wal_io_pause(qv_wal *w);
+void wal_io_resume(qv_wal *w);
+
 /* Segment file names, sorted by number (recovery.c). */
 int wal_list_segments(const char *dir, uint64_t **nums, size_t *n, qv_err *err);
 void wal_segment_path(const char *dir, uint64_t num, char *out, size_t cap);
