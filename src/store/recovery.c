@@ -97,7 +97,6 @@ static int apply_record(wal_target *t, wal_txn *r, qv_err *err) {
     } else if (rc == 0) {
         rc = gtxn_commit(x, err);
     }
-    qv_arena_free(&a);
     if (rc == 0) {
         for (size_t i = 0; i < n; i++) {
             if (ch[i].kind == GCH_NODE_CREATE && ch[i].id + 1 > t->node_hwm) t->node_hwm = ch[i].id + 1;
@@ -107,6 +106,7 @@ static int apply_record(wal_target *t, wal_txn *r, qv_err *err) {
         t->replayed++;
         t->changes += n;
     }
+    qv_arena_free(&a);
     return rc;
 }
 
