@@ -41,6 +41,7 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: quiver serve [options]\n"
             "       quiver query [options] ['CYPHER']   (see quiver query --help)\n"
+            "       quiver check --data-dir DIR        (verify a data directory; changes nothing)\n"
             "       quiver version\n"
             "\n"
             "Starts the quiver graph server: the Neo4j GDS Arrow Flight protocol (gRPC) and the Neptune HTTP API.\n"
@@ -279,9 +280,41 @@ static int serve(int argc, char **argv) {
     return exit_code;
 }
 
+/* quiver check --data-dir DIR: exit 0 when the directory is sound, 1 on any problem, 2 on a usage error. */
+static int check_main(int argc, char **argv) {
+    const char *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc) {
+            dir = argv[++i];
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            printf("usage: quiver check --data-dir DIR\n\nVerifies every checksum of the databases' base files and "
+                   "write-ahead log, replays the log in memory and checks the graphs' invariants (id index, "
+                   "adjacency both ways, counts, indexes, constraints). Changes nothing. Exit 0: no problems.\n");
+            return 0;
+        } else {
+            fprintf(stderr, "quiver check: unexpected argument '%s' (usage: quiver check --data-dir DIR)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!dir) {
+        fprintf(stderr, "quiver check: give the data directory (--data-dir DIR)\n");
+        return 2;
+    }
+    qv_log_set_level(QV_LOG_ERROR);
+    qv_pool *pool = qv_pool_new(0);
+    qv_buf out;
+    qv_buf_init(&out);
+    int problems = store_check(dir, pool, &out);
+    fwrite(out.data, 1, out.len, stdout);
+    qv_buf_free(&out);
+    qv_pool_free(pool);
+    return problems ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "serve") == 0) return serve(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "query") == 0) return cli_query_main(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "check") == 0) return check_main(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)) {
         printf("quiver %s\n", QUIVER_VERSION);
         return 0;

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int read_file(const char *path, uint8_t **out, size_t *n, qv_err *err) {
+int wal_read_file(const char *path, uint8_t **out, size_t *n, qv_err *err) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return qv_err_set(err, QV_EIO, "cannot open %s: %s", path, strerror(errno));
     struct stat st;
@@ -110,12 +110,30 @@ static int apply_record(wal_target *t, wal_txn *r, qv_err *err) {
     return rc;
 }
 
-int wal_recover(const char *dir, wal_target *targets, size_t nt, uint64_t *last_seg, uint64_t *bytes, qv_err *err) {
+/* Without repair (quiver check): nothing on disk changes; a bad tail is described in *tail instead. */
+static int bad_tail(const char *dir, const uint64_t *segs, size_t n, size_t i, size_t off, const char *why, bool repair,
+                    qv_buf *tail, qv_err *err) {
+    if (repair) return cut_tail(dir, segs, n, i, off, why, err);
+    if (tail) {
+        char path[4096];
+        wal_segment_path(dir, segs[i], path, sizeof path);
+        qv_buf_printf(tail, "write-ahead log %s: torn or corrupt at offset %zu (%s)", path, off, why);
+        if (i + 1 < n) qv_buf_printf(tail, "; %zu later segments would be removed", n - i - 1);
+    }
+    return 0;
+}
+
+int wal_recover(const char *dir, wal_target *targets, size_t nt, bool repair, qv_buf *tail, uint64_t *last_seg,
+                uint64_t *bytes, qv_err *err) {
     *last_seg = 0;
     *bytes = 0;
     qv_err_clear(err);
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+    if (!repair) {
+        struct stat st;
+        if (stat(dir, &st) < 0 && errno == ENOENT) return 0;
+    } else if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
         return qv_err_set(err, QV_EIO, "cannot create directory %s: %s", dir, strerror(errno));
+    }
     for (size_t i = 0; i < nt; i++) targets[i].seq = targets[i].base_seq;
     uint64_t *segs;
     size_t n;
@@ -128,9 +146,9 @@ int wal_recover(const char *dir, wal_target *targets, size_t nt, uint64_t *last_
         wal_segment_path(dir, segs[i], path, sizeof path);
         uint8_t *p = NULL;
         size_t size = 0;
-        if ((rc = read_file(path, &p, &size, err)) < 0) break;
+        if ((rc = wal_read_file(path, &p, &size, err)) < 0) break;
         if (size == WAL_SEG_HEADER && memcmp(p, WAL_SEG_MAGIC, 8) == 0) { /* empty: a fresh one replaces it */
-            if (unlink(path) < 0) QV_WARN("cannot remove empty write-ahead log segment %s: %s", path, strerror(errno));
+            if (repair && unlink(path) < 0) QV_WARN("cannot remove empty write-ahead log segment %s: %s", path, strerror(errno));
             if (segs[i] > *last_seg) *last_seg = segs[i];
             free(p);
             continue;
@@ -138,7 +156,7 @@ int wal_recover(const char *dir, wal_target *targets, size_t nt, uint64_t *last_
         uint64_t num = 0;
         if (size >= WAL_SEG_HEADER) memcpy(&num, p + 8, 8);
         if (size < WAL_SEG_HEADER || memcmp(p, WAL_SEG_MAGIC, 8) != 0 || num != segs[i]) {
-            rc = cut_tail(dir, segs, n, i, 0, "no valid segment header", err);
+            rc = bad_tail(dir, segs, n, i, 0, "no valid segment header", repair, tail, err);
             cut = true;
             free(p);
             break;
@@ -153,7 +171,7 @@ int wal_recover(const char *dir, wal_target *targets, size_t nt, uint64_t *last_
             int k = wal_frame_next(p, size, &off, &body, &blen, &why);
             if (k == 0) break;
             if (k < 0) {
-                rc = cut_tail(dir, segs, n, i, at, why.msg, err);
+                rc = bad_tail(dir, segs, n, i, at, why.msg, repair, tail, err);
                 cut = true;
                 size = at;
                 break;

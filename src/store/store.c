@@ -436,7 +436,7 @@ int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
     if (rc == 0) {
         for (size_t i = 0; i < count; i++) targets[i] = b[i].t;
         uint64_t t1 = qv_now_ns();
-        rc = wal_recover(s->wal_dir, targets, count, &last_seg, &wal_bytes, err);
+        rc = wal_recover(s->wal_dir, targets, count, true, NULL, &last_seg, &wal_bytes, err);
         uint64_t txns = 0;
         for (size_t i = 0; i < count && rc == 0; i++) {
             b[i].t = targets[i];

@@ -55,6 +55,9 @@ int store_ensure_database(qv_store *s, gcatalog *cat, const char *name, qv_err *
 /* Deletes the base file of the named database (its log records are ignored from then on); succeeds when
  * there is none. */
 int store_remove(qv_store *s, const char *name, qv_err *err);
+/* `quiver check`: verifies every base file, the log and the recovered graphs' invariants without changing
+ * anything; appends a report to out and returns the number of problems found. */
+int store_check(const char *data_dir, qv_pool *pool, qv_buf *out);
 /* Snapshot codec on its own, for tests and fuzzing. */
 int store_snapshot_write_file(const graph *g, const char *path, qv_err *err);
 int store_snapshot_read_file(const char *path, qv_pool *pool, graph **out, qv_err *err);

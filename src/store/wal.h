@@ -134,6 +134,7 @@ int wal_list_segments(const char *dir, uint64_t **nums, size_t *n, qv_err *err);
 void wal_segment_path(const char *dir, uint64_t num, char *out, size_t cap);
 
 /* ---- recovery (recovery.c) ---- */
+int wal_read_file(const char *path, uint8_t **out, size_t *n, qv_err *err);   /* whole file, malloc'd */
 typedef struct wal_target {
     graph *g;
     uint64_t ident, base_seq, seq;   /* seq: the last applied (or base_seq) */
@@ -141,8 +142,10 @@ typedef struct wal_target {
     uint64_t replayed, changes;
 } wal_target;
 /* Replays every segment of dir into the targets (by name and identity), cuts a torn or corrupt tail off
- * (logged with its offset), and returns the number of the last segment (0 when none) in *last_seg. */
-int wal_recover(const char *dir, wal_target *targets, size_t n, uint64_t *last_seg, uint64_t *bytes, qv_err *err);
+ * (logged with its offset; without repair nothing on disk changes and tail, if given, describes it), and
+ * returns the number of the last segment (0 when none) in *last_seg and the bytes of log read. */
+int wal_recover(const char *dir, wal_target *targets, size_t n, bool repair, qv_buf *tail, uint64_t *last_seg,
+                uint64_t *bytes, qv_err *err);
 
 /* ---- checkpoints (checkpoint.c) ---- */
 /* Writes the state v sees of its graph as a checkpoint to fd (fd < 0: appended to mem instead); base_seq is

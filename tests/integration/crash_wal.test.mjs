@@ -11,7 +11,7 @@ import { readdirSync, statSync, openSync, readSync, writeSync, closeSync, trunca
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { startServer, makeDataDir, SANITIZED, SLOW, tail } from './lib/server.mjs';
+import { startServer, makeDataDir, runQuiver, SANITIZED, SLOW, tail } from './lib/server.mjs';
 import { sleep, rng } from './lib/harness.mjs';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
@@ -128,7 +128,12 @@ async function crashRounds({ rounds, extraArgs = [], damage = null, seed = 7, mu
       await Promise.all(writers);
       if (damage) {
         const seg = newestSegment(dataDir);
-        if (seg) damage(seg, rand);
+        if (seg) {
+          damage(seg, rand);
+          const chk = await runQuiver(['check', '--data-dir', dataDir], { timeoutMs: 60000 * SLOW });
+          assert.equal(chk.code, 1, `quiver check did not see the damage:\n${chk.stdout}${chk.stderr}`);
+          assert.match(chk.stdout, /torn or corrupt at offset/);
+        }
       }
     }
     server = await startServer({ dataDir, extraArgs });
@@ -142,6 +147,9 @@ async function crashRounds({ rounds, extraArgs = [], damage = null, seed = 7, mu
     assert.equal(await verify(server.httpPort, state), total);
     await server.stop();
     server = null;
+    const chk = await runQuiver(['check', '--data-dir', dataDir], { timeoutMs: 60000 * SLOW });
+    assert.equal(chk.code, 0, `quiver check failed:\n${chk.stdout}${chk.stderr}`);
+    assert.match(chk.stdout, /no problems found/);
     return { total, checkpoints };
   } catch (e) {
     if (server) e.message += `\nserver stderr:\n${tail(server.stderr())}`;

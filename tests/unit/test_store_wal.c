@@ -426,6 +426,12 @@ static void test_restart_from_log_and_checkpoints(void **state) {
     assert_string_equal(before, after);
     free(after);
     stop(e, true); /* clean shutdown checkpoints, then the log is empty */
+    qv_buf rep;
+    qv_buf_init(&rep);
+    int problems = store_check(e->data, e->pool, &rep);
+    qv_buf_append_byte(&rep, 0);
+    if (problems) fail_msg("quiver check:\n%s", (char *)rep.data);
+    qv_buf_free(&rep);
     uint64_t *segs;
     size_t n;
     char wal[200];
@@ -502,8 +508,18 @@ static void test_torn_and_corrupt_tail(void **state) {
     char path[300];
     off_t size;
     last_segment(e, path, sizeof path, &size);
+    qv_buf rep;
+    qv_buf_init(&rep);
+    assert_int_equal(store_check(e->data, e->pool, &rep), 0);
     /* torn: the last record loses its last 3 bytes */
     assert_int_equal(truncate(path, size - 3), 0);
+    qv_buf_reset(&rep);
+    assert_int_equal(store_check(e->data, e->pool, &rep), 1); /* reported, not repaired */
+    qv_buf_append_byte(&rep, 0);
+    assert_non_null(strstr((char *)rep.data, "torn or corrupt at offset"));
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, size - 3);
     start(e);
     assert_int_equal(node_count(e), 9);
     create_nodes(e, 1, 100); /* lands after the cut: survives the next restart */
@@ -525,6 +541,10 @@ static void test_torn_and_corrupt_tail(void **state) {
     create_nodes(e, 2, 200);
     restart(e);
     assert_int_equal(node_count(e), 12);
+    stop(e, false);
+    qv_buf_reset(&rep);
+    assert_int_equal(store_check(e->data, e->pool, &rep), 0);
+    qv_buf_free(&rep);
 }
 
 /* ---- group commit ---- */
@@ -587,7 +607,7 @@ static void test_group_commit(void **state) {
     }
     t[3].ident = 1; /* another incarnation of g3: its record is not for this graph */
     uint64_t last, bytes;
-    assert_int_equal(wal_recover(wal, t, N, &last, &bytes, &err), 0);
+    assert_int_equal(wal_recover(wal, t, N, true, NULL, &last, &bytes, &err), 0);
     for (int i = 0; i < N; i++) {
         gview *v = gview_open(gs[i], &err);
         assert_int_equal(gview_node_count(v), i == 3 ? 0 : 1);
