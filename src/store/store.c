@@ -231,7 +231,8 @@ static int checkpoint_db(qv_store *s, graph *g, wal_db *db, qv_err *err) {
     return rc;
 }
 
-int store_save(qv_store *s, graph *g, qv_err *err) {
+int store_save(qv_store *s, const graph *cg, qv_err *err) {
+    graph *g = (graph *)cg; /* the hook and checkpoints go through the graph's writable side */
     if (!g->name || !*g->name) return qv_err_set(err, QV_EINVAL, "cannot save a graph without a name");
     /* A graph written through the log keeps (part of) its state in its delta, which a snapshot of the base
      * arrays would miss: it is saved as a checkpoint. */

@@ -41,8 +41,9 @@ void store_configure(qv_store *s, store_durability durability, uint64_t checkpoi
 int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err);
 /* Writes g (a database) durably; replaces an older base file of the same name atomically. A graph fresh
  * from a bulk load is written as a snapshot and its writes go through the log from then on (a database of
- * the same name before it is retired); a graph already written through the log is checkpointed. */
-int store_save(qv_store *s, graph *g, qv_err *err);
+ * the same name before it is retired); a graph already written through the log is checkpointed. (g is const
+ * for the callers' sake: installing the commit hook and checkpointing touch only its writable side.) */
+int store_save(qv_store *s, const graph *g, qv_err *err);
 /* A checkpoint round: every database with log records after its base file is checkpointed, then the log
  * segments before the round are removed. Runs by itself after the configured log size. */
 int store_checkpoint(qv_store *s, qv_err *err);
