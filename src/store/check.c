@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define CHECK_MAX_PER_DB 20
 
@@ -239,8 +240,21 @@ int store_check(const char *data_dir, qv_pool *pool, qv_buf *out) {
             continue;
         }
         qv_buf_printf(out, "%s: %s of database '%s', checksums good\n", path, ck ? "checkpoint" : "snapshot", g->name);
-        t[nt++] = ck ? (wal_target){.g = g, .ident = info.ident, .base_seq = info.base_seq}
-                     : (wal_target){.g = g, .ident = g->created_ms};
+        t[nt] = ck ? (wal_target){.g = g, .ident = info.ident, .base_seq = info.base_seq, .seq = info.base_seq}
+                   : (wal_target){.g = g, .ident = g->created_ms};
+        char carry[4096];
+        snprintf(carry, sizeof carry, "%s/databases/%.*s.qvl", data_dir, (int)(strlen(files[i]) - 4), files[i]);
+        struct stat st;
+        if (stat(carry, &st) == 0) {
+            if (wal_replay_carry(carry, &t[nt], &err) < 0) {
+                qv_buf_printf(out, "PROBLEM: %s\n", err.msg);
+                problems++;
+            } else {
+                qv_buf_printf(out, "%s: carried log of database '%s', %llu transactions, checksums good\n", carry,
+                              g->name, (unsigned long long)t[nt].replayed);
+            }
+        }
+        nt++;
     }
     snprintf(path, sizeof path, "%s/wal", data_dir);
     qv_buf tail;

@@ -123,6 +123,116 @@ static int bad_tail(const char *dir, const uint64_t *segs, size_t n, size_t i, s
     return 0;
 }
 
+/* Replays the frames of one file from offset start. Returns 0 at a clean end, 1 at a torn or corrupt frame
+ * (its offset in *bad_at, the reason in *why), -1 when a record cannot be applied (err). */
+static int replay_frames(const char *path, const uint8_t *p, size_t size, size_t start, wal_target *targets, size_t nt,
+                         size_t *bad_at, qv_err *why, uint64_t *skipped, qv_err *err) {
+    size_t off = start;
+    for (;;) {
+        const uint8_t *body;
+        size_t blen, at = off;
+        int k = wal_frame_next(p, size, &off, &body, &blen, why);
+        if (k == 0) return 0;
+        if (k < 0) {
+            *bad_at = at;
+            return 1;
+        }
+        wal_txn r;
+        wal_target *t = NULL;
+        if (wal_decode_txn(body, blen, &r, err) < 0)
+            return qv_err_prefix(err, "write-ahead log %s, offset %zu", path, at);
+        if (!(t = find_target(targets, nt, &r)) || r.seq <= t->seq) {
+            (*skipped)++;
+            continue;
+        }
+        if (r.seq != t->seq + 1)
+            return qv_err_set(err, QV_EINVAL, "write-ahead log %s, offset %zu: database '%s' jumps from record %llu to "
+                              "%llu (a record is missing); move the wal directory away to start from the last "
+                              "checkpoint", path, at, t->g->name, (unsigned long long)t->seq, (unsigned long long)r.seq);
+        if (apply_record(t, &r, err) < 0)
+            return qv_err_prefix(err, "write-ahead log %s, offset %zu: cannot replay record %llu of database '%s'", path,
+                                 at, (unsigned long long)r.seq, t->g->name);
+    }
+}
+
+int wal_replay_carry(const char *path, wal_target *t, qv_err *err) {
+    uint8_t *p = NULL;
+    size_t size = 0;
+    if (wal_read_file(path, &p, &size, err) < 0) return -1;
+    int rc = 0;
+    if (size < WAL_SEG_HEADER || memcmp(p, WAL_CARRY_MAGIC, 8) != 0) {
+        rc = qv_err_set(err, QV_EINVAL, "%s is not a carried write-ahead log (bad header)", path);
+    } else {
+        size_t at = 0;
+        uint64_t skipped = 0;
+        qv_err why;
+        qv_err_clear(&why);
+        int k = replay_frames(path, p, size, WAL_SEG_HEADER, t, 1, &at, &why, &skipped, err);
+        if (k == 1) rc = qv_err_set(err, QV_EINVAL, "%s is corrupt at offset %zu (%s)", path, at, why.msg);
+        else rc = k;
+    }
+    free(p);
+    return rc;
+}
+
+/* Appends the frames of one file whose records are (db, ident) with seq in (*last, upto], in order. */
+static int collect_file(const char *path, size_t start, const char *db, uint64_t ident, uint64_t *last, uint64_t upto,
+                        qv_buf *out, qv_err *err) {
+    uint8_t *p = NULL;
+    size_t size = 0;
+    if (wal_read_file(path, &p, &size, err) < 0) return -1;
+    size_t off = start, dlen = strlen(db);
+    int rc = 0;
+    while (rc == 0) {
+        const uint8_t *body;
+        size_t blen, at = off;
+        qv_err why;
+        qv_err_clear(&why);
+        int k = wal_frame_next(p, size, &off, &body, &blen, &why);
+        if (k == 0) break;
+        if (k < 0) { /* the active segment can end in a record being written: later seqs are not needed */
+            break;
+        }
+        wal_txn r;
+        if (wal_decode_txn(body, blen, &r, err) < 0) {
+            rc = qv_err_prefix(err, "%s, offset %zu", path, at);
+            break;
+        }
+        if (r.db_len != dlen || memcmp(r.db, db, dlen) != 0 || r.ident != ident || r.seq <= *last || r.seq > upto) continue;
+        if (r.seq != *last + 1) {
+            rc = qv_err_set(err, QV_EINVAL, "%s, offset %zu: database '%s' jumps from record %llu to %llu", path, at, db,
+                            (unsigned long long)*last, (unsigned long long)r.seq);
+            break;
+        }
+        qv_buf_append(out, p + at, off - at);
+        *last = r.seq;
+    }
+    free(p);
+    return rc;
+}
+
+int wal_collect(const char *dir, const char *carry, const char *db, uint64_t ident, uint64_t after, uint64_t upto,
+                qv_buf *out, qv_err *err) {
+    uint64_t last = after;
+    struct stat st;
+    if (carry && stat(carry, &st) == 0 && collect_file(carry, WAL_SEG_HEADER, db, ident, &last, upto, out, err) < 0)
+        return -1;
+    uint64_t *segs;
+    size_t n;
+    if (wal_list_segments(dir, &segs, &n, err) < 0) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0 && last < upto; i++) {
+        char path[4096];
+        wal_segment_path(dir, segs[i], path, sizeof path);
+        rc = collect_file(path, WAL_SEG_HEADER, db, ident, &last, upto, out, err);
+    }
+    free(segs);
+    if (rc == 0 && last != upto)
+        rc = qv_err_set(err, QV_EINTERNAL, "database '%s': records %llu..%llu are not in the log", db,
+                        (unsigned long long)last + 1, (unsigned long long)upto);
+    return rc;
+}
+
 int wal_recover(const char *dir, wal_target *targets, size_t nt, bool repair, qv_buf *tail, uint64_t *last_seg,
                 uint64_t *bytes, qv_err *err) {
     *last_seg = 0;
@@ -134,7 +244,6 @@ int wal_recover(const char *dir, wal_target *targets, size_t nt, bool repair, qv
     } else if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
         return qv_err_set(err, QV_EIO, "cannot create directory %s: %s", dir, strerror(errno));
     }
-    for (size_t i = 0; i < nt; i++) targets[i].seq = targets[i].base_seq;
     uint64_t *segs;
     size_t n;
     if (wal_list_segments(dir, &segs, &n, err) < 0) return -1;
@@ -162,41 +271,16 @@ int wal_recover(const char *dir, wal_target *targets, size_t nt, bool repair, qv
             break;
         }
         *last_seg = segs[i];
-        size_t off = WAL_SEG_HEADER;
-        for (;;) {
-            const uint8_t *body;
-            size_t blen, at = off;
-            qv_err why;
-            qv_err_clear(&why);
-            int k = wal_frame_next(p, size, &off, &body, &blen, &why);
-            if (k == 0) break;
-            if (k < 0) {
-                rc = bad_tail(dir, segs, n, i, at, why.msg, repair, tail, err);
-                cut = true;
-                size = at;
-                break;
-            }
-            wal_txn r;
-            wal_target *t = NULL;
-            if (wal_decode_txn(body, blen, &r, err) < 0 || !(t = find_target(targets, nt, &r)) || r.seq <= t->seq) {
-                if (err->code) {
-                    rc = qv_err_prefix(err, "write-ahead log %s, offset %zu", path, at);
-                    break;
-                }
-                skipped++;
-                continue;
-            }
-            if (r.seq != t->seq + 1) {
-                rc = qv_err_set(err, QV_EINVAL, "write-ahead log %s, offset %zu: database '%s' jumps from record %llu to "
-                                "%llu (a record is missing); move the wal directory away to start from the last "
-                                "checkpoint", path, at, t->g->name, (unsigned long long)t->seq, (unsigned long long)r.seq);
-                break;
-            }
-            if (apply_record(t, &r, err) < 0) {
-                rc = qv_err_prefix(err, "write-ahead log %s, offset %zu: cannot replay record %llu of database '%s'",
-                                   path, at, (unsigned long long)r.seq, t->g->name);
-                break;
-            }
+        size_t at = 0;
+        qv_err why;
+        qv_err_clear(&why);
+        int k = replay_frames(path, p, size, WAL_SEG_HEADER, targets, nt, &at, &why, &skipped, err);
+        if (k < 0) {
+            rc = -1;
+        } else if (k == 1) {
+            rc = bad_tail(dir, segs, n, i, at, why.msg, repair, tail, err);
+            cut = true;
+            size = at;
         }
         *bytes += size;
         free(p);

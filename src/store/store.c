@@ -178,6 +178,26 @@ static void base_paths(qv_store *s, const char *name, char **final, char **tmp) 
     strcat(*tmp, ".tmp");
 }
 
+/* databases/<file>.qvl: the carried log of a database whose base is a snapshot. */
+static char *carry_path(qv_store *s, const char *name) {
+    char file[STORE_FILE_NAME_MAX];
+    store_file_name(name, file);
+    memcpy(file + strlen(file) - 4, ".qvl", 4);
+    return join(s->db_dir, "/", file);
+}
+
+/* Removes a database's carried log (a new base holds its records, or replaces them). Under s->mu. */
+static void drop_carry(qv_store *s, const char *name) {
+    char *c = carry_path(s, name);
+    if (unlink(c) == 0) {
+        qv_err e;
+        if (sync_dir(s->db_dir, &e) < 0) QV_WARN("%s", e.msg);
+    } else if (errno != ENOENT) {
+        QV_WARN("cannot remove %s: %s (its records are ignored: they are older than the base file)", c, strerror(errno));
+    }
+    free(c);
+}
+
 /* Renames tmp over final and syncs the directory; removes tmp on failure. Under s->mu. */
 static int install_file(qv_store *s, const char *tmp, const char *final, qv_err *err) {
     if (rename(tmp, final) < 0) {
@@ -210,6 +230,7 @@ static int checkpoint_db(qv_store *s, graph *g, wal_db *db, qv_err *err) {
     if (fd >= 0 && close(fd) < 0 && rc == 0) rc = qv_err_set(err, QV_EIO, "cannot close %s: %s", tmp, strerror(errno));
     if (rc == 0) rc = install_file(s, tmp, final, err);
     else if (fd >= 0) unlink(tmp);
+    if (rc == 0) drop_carry(s, g->name);
     pthread_mutex_unlock(&s->mu);
     uint64_t nodes = gview_node_count(v), rels = gview_rel_count(v);
     gview_close(v);
@@ -219,6 +240,7 @@ static int checkpoint_db(qv_store *s, graph *g, wal_db *db, qv_err *err) {
         wal_lock_dbs(s->wal);
         if (info.base_seq > db->base_seq) db->base_seq = info.base_seq;
         db->from_checkpoint = true;
+        db->carry_seq = 0;
         wal_unlock_dbs(s->wal);
         struct stat st;
         double mib = stat(final, &st) == 0 ? (double)st.st_size / (1 << 20) : 0;
@@ -228,6 +250,71 @@ static int checkpoint_db(qv_store *s, graph *g, wal_db *db, qv_err *err) {
     }
     free(final);
     free(tmp);
+    return rc;
+}
+
+/* A database whose base is a (bulk) snapshot and whose log is small next to it is not rewritten: its records
+ * are copied to its carried log (databases/<file>.qvl, replayed after the snapshot at start-up), so the
+ * segments can go and start-up keeps loading the snapshot. *done is false when a full checkpoint pays off. */
+static int carry_db(qv_store *s, graph *g, wal_db *db, bool *done, qv_err *err) {
+    *done = false;
+    wal_lock_dbs(s->wal);
+    bool snapshot_base = !db->from_checkpoint;
+    uint64_t base_seq = db->base_seq;
+    wal_unlock_dbs(s->wal);
+    if (!snapshot_base) return 0;
+    char *final, *tmp, *carry = carry_path(s, g->name);
+    base_paths(s, g->name, &final, &tmp);
+    struct stat st;
+    uint64_t base_size = stat(final, &st) == 0 ? (uint64_t)st.st_size : 0;
+    uint64_t t0 = qv_now_ns();
+    int rc = 0;
+    gtxn *t = gtxn_begin(g, err);
+    if (!t) rc = -1;
+    wal_lock_dbs(s->wal);
+    uint64_t upto = db->seq;
+    wal_unlock_dbs(s->wal);
+    if (rc == 0) rc = wal_flush(s->wal, err); /* async: what the records up to upto hold is written */
+    if (t) gtxn_rollback(t);
+    qv_buf b;
+    qv_buf_init(&b);
+    uint8_t h[WAL_SEG_HEADER] = {0};
+    memcpy(h, WAL_CARRY_MAGIC, 8);
+    qv_buf_append(&b, h, sizeof h);
+    if (rc == 0) rc = wal_collect(wal_dir(s->wal), carry, g->name, db->ident, base_seq, upto, &b, err);
+    if (rc == 0 && (b.len - WAL_SEG_HEADER) * 2 <= base_size) {
+        char *ctmp = join(s->db_dir, "/.", strrchr(carry, '/') + 1);
+        ctmp = qv_realloc(ctmp, strlen(ctmp) + 5);
+        strcat(ctmp, ".tmp");
+        pthread_mutex_lock(&s->mu);
+        int fd = open(ctmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) rc = qv_err_set(err, QV_EIO, "cannot create %s: %s", ctmp, strerror(errno));
+        for (size_t off = 0; rc == 0 && off < b.len;) {
+            ssize_t k = write(fd, b.data + off, b.len - off);
+            if (k < 0 && errno == EINTR) continue;
+            if (k < 0) rc = qv_err_set(err, QV_EIO, "cannot write %s: %s", ctmp, strerror(errno));
+            else off += (size_t)k;
+        }
+        if (rc == 0 && fsync(fd) < 0) rc = qv_err_set(err, QV_EIO, "cannot fsync %s: %s", ctmp, strerror(errno));
+        if (fd >= 0) close(fd);
+        if (rc == 0) rc = install_file(s, ctmp, carry, err);
+        else if (fd >= 0) unlink(ctmp);
+        pthread_mutex_unlock(&s->mu);
+        free(ctmp);
+        if (rc == 0) {
+            wal_lock_dbs(s->wal);
+            db->carry_seq = upto;
+            wal_unlock_dbs(s->wal);
+            *done = true;
+            QV_INFO("database '%s': %llu log records carried to %s (%.1f KiB; the snapshot stays its base) in %.3f s",
+                    g->name, (unsigned long long)(upto - base_seq), carry, (double)(b.len) / 1024, qv_seconds_since(t0));
+        }
+    }
+    if (rc < 0) qv_err_prefix(err, "cannot carry the log of database '%s'", g->name);
+    qv_buf_free(&b);
+    free(final);
+    free(tmp);
+    free(carry);
     return rc;
 }
 
@@ -254,6 +341,7 @@ int store_save(qv_store *s, const graph *cg, qv_err *err) {
     pthread_mutex_lock(&s->mu);
     int rc = write_synced(g, tmp, err);
     if (rc == 0) rc = install_file(s, tmp, final, err);
+    if (rc == 0) drop_carry(s, g->name);
     pthread_mutex_unlock(&s->mu);
     if (rc < 0) {
         qv_err_prefix(err, "cannot save database '%s'", g->name);
@@ -282,6 +370,7 @@ int store_remove(qv_store *s, const char *name, qv_err *err) {
     else if (errno != ENOENT)
         rc = qv_err_set(err, QV_EIO, "cannot remove %s: %s", final, strerror(errno));
     if (removed) rc = sync_dir(s->db_dir, err);
+    if (rc == 0) drop_carry(s, name);
     pthread_mutex_unlock(&s->mu);
     if (rc == 0 && s->wal) wal_retire(s->wal, name);
     if (removed && rc == 0) QV_INFO("removed database '%s' (%s)", name, final);
@@ -316,6 +405,8 @@ static int list_snapshots(qv_store *s, char ***out, size_t *count, qv_err *err) 
             else
                 QV_WARN("cannot remove %s, left by a save that did not finish: %s", path, strerror(errno));
             free(path);
+        } else if (n[0] != '.' && ends_with(n, ".qvl")) {
+            /* a carried log: read with its base file */
         } else if (n[0] != '.' && ends_with(n, ".qvg")) {
             if (*count == cap) *out = qv_realloc(*out, (cap = cap ? cap * 2 : 8) * sizeof **out);
             (*out)[(*count)++] = qv_strdup(n);
@@ -333,6 +424,7 @@ typedef struct base_file {
     graph *g;
     wal_target t;
     bool from_checkpoint;
+    uint64_t carry_seq;
     double seconds;
     char *path;
 } base_file;
@@ -389,7 +481,8 @@ static int read_base(qv_store *s, const char *file, base_file *b, qv_pool *pool,
             free(p);
         }
         if (rc == 0) {
-            b->t = (wal_target){.g = b->g, .ident = info.ident, .base_seq = info.base_seq, .node_hwm = info.node_hwm,
+            b->t = (wal_target){.g = b->g, .ident = info.ident, .base_seq = info.base_seq, .seq = info.base_seq,
+                                .node_hwm = info.node_hwm,
                                 .rel_hwm = info.rel_hwm};
             b->from_checkpoint = true;
         } else {
@@ -437,7 +530,19 @@ int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
     if (rc == 0) {
         for (size_t i = 0; i < count; i++) targets[i] = b[i].t;
         uint64_t t1 = qv_now_ns();
-        rc = wal_recover(s->wal_dir, targets, count, true, NULL, &last_seg, &wal_bytes, err);
+        for (size_t i = 0; i < count && rc == 0; i++) { /* carried logs first: they precede the segments */
+            char *carry = carry_path(s, b[i].g->name);
+            struct stat st;
+            if (stat(carry, &st) == 0) {
+                rc = wal_replay_carry(carry, &targets[i], err);
+                b[i].carry_seq = targets[i].seq;
+                if (rc == 0 && targets[i].replayed)
+                    QV_INFO("database '%s': replayed %llu transactions carried in %s", b[i].g->name,
+                            (unsigned long long)targets[i].replayed, carry);
+            }
+            free(carry);
+        }
+        if (rc == 0) rc = wal_recover(s->wal_dir, targets, count, true, NULL, &last_seg, &wal_bytes, err);
         uint64_t txns = 0;
         for (size_t i = 0; i < count && rc == 0; i++) {
             b[i].t = targets[i];
@@ -461,8 +566,9 @@ int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
             rc = qv_err_prefix(err, "%s: cannot load database '%s'", b[i].path, g->name);
             break;
         }
-        wal_attach(s->wal, g, b[i].t.ident, b[i].t.seq, b[i].t.base_seq, b[i].t.node_hwm, b[i].t.rel_hwm,
-                   b[i].from_checkpoint);
+        wal_db *db = wal_attach(s->wal, g, b[i].t.ident, b[i].t.seq, b[i].t.base_seq, b[i].t.node_hwm,
+                                b[i].t.rel_hwm, b[i].from_checkpoint);
+        db->carry_seq = b[i].carry_seq;
         uint64_t n = 0, m = 0;
         gview *v = gview_open(g, err);
         if (v) {
@@ -509,7 +615,7 @@ int store_checkpoint(qv_store *s, qv_err *err) {
     if (rc == 0) {
         wal_lock_dbs(s->wal);
         for (wal_db *d = wal_dbs(s->wal); d; d = d->next) {
-            if (d->retired || d->seq <= d->base_seq) continue;
+            if (d->retired || d->seq <= d->base_seq || d->seq <= d->carry_seq) continue;
             if (n == cap) names = qv_realloc(names, (cap = cap ? cap * 2 : 8) * sizeof *names);
             names[n++] = qv_strdup(d->name);
         }
@@ -518,7 +624,9 @@ int store_checkpoint(qv_store *s, qv_err *err) {
     for (size_t i = 0; i < n; i++) {
         graph *g = rc == 0 ? gcatalog_get(s->cat, names[i]) : NULL;
         wal_db *db = g ? wal_find(s->wal, names[i]) : NULL;
-        if (db && db->g == g) rc = checkpoint_db(s, g, db, err);
+        bool carried = false;
+        if (db && db->g == g) rc = carry_db(s, g, db, &carried, err);
+        if (rc == 0 && db && db->g == g && !carried) rc = checkpoint_db(s, g, db, err);
         if (g) gcatalog_release(s->cat, g);
         free(names[i]);
     }

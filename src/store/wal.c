@@ -161,6 +161,7 @@ static void flush_batch(qv_wal *w, wal_req *batch) {
             r->rc = qv_err_set(&r->err, QV_EIO, "%s", w->broken_msg);
             continue;
         }
+        if (!r->len) continue; /* wal_flush's marker */
         if (write_all(w->fd, r->data, r->len) < 0) {
             int e = errno;
             r->rc = qv_err_set(&r->err, QV_EIO, "cannot write the write-ahead log %s: %s; the transaction was not "
@@ -318,6 +319,27 @@ static int commit_hook(void *ctx, graph *g, uint64_t csn, const gchange *ch, siz
     pthread_mutex_unlock(&w->mu);
     if (rc < 0) *err = r->err;
     free(r->data);
+    free(r);
+    return rc;
+}
+
+int wal_flush(qv_wal *w, qv_err *err) {
+    wal_req *r = qv_calloc(1, sizeof *r);
+    pthread_mutex_lock(&w->mu);
+    if (w->stop) {
+        pthread_mutex_unlock(&w->mu);
+        free(r);
+        return 0;
+    }
+    if (w->tail) w->tail->next = r;
+    else w->head = r;
+    w->tail = r;
+    w->st.queued++;
+    pthread_cond_signal(&w->cv_work);
+    while (!r->done) pthread_cond_wait(&w->cv_done, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+    int rc = r->rc;
+    if (rc < 0) *err = r->err;
     free(r);
     return rc;
 }

@@ -26,6 +26,7 @@
 #define WAL_FRAME_HEADER  16u
 #define WAL_FRAME_MAX     (1u << 30)  /* larger bodies are refused on both sides */
 #define WAL_SEG_MAGIC     "QVWALSG1"  /* segment header: magic, u64 segment number */
+#define WAL_CARRY_MAGIC   "QVWALCY1"  /* carried log of one database (databases/<file>.qvl): magic, u64 0 */
 #define WAL_SEG_HEADER    16u
 #define CKPT_MAGIC        "QVCKPT\0\0" /* checkpoint header: magic, u32 version, u32 flags */
 #define CKPT_HEADER       16u
@@ -87,6 +88,7 @@ struct wal_db {
     uint64_t seq, base_seq;
     uint64_t node_hwm, rel_hwm;/* ids below were committed at some point (deleted ones are holes to keep) */
     bool from_checkpoint;      /* the graph's data lives in its delta (loaded from a checkpoint) */
+    uint64_t carry_seq;        /* snapshot bases: the last record copied to the carried log (0: none) */
     bool retired;              /* dropped or replaced: its hook refuses commits */
     wal_db *next;
 };
@@ -97,6 +99,8 @@ struct wal_db {
 qv_wal *wal_open(const char *dir, int durability, uint64_t checkpoint_bytes, uint64_t last_seg, qv_err *err);
 /* Wakes wal_wait_checkpoint_wanted for good (it returns false from now on). */
 void wal_stop_waiters(qv_wal *w);
+/* Returns once everything queued before the call is written (and, with fsync durability, synced). */
+int wal_flush(qv_wal *w, qv_err *err);
 /* Stops the flusher (after writing what is queued) and frees everything. */
 void wal_close(qv_wal *w);
 const char *wal_dir(const qv_wal *w);
@@ -135,9 +139,10 @@ void wal_segment_path(const char *dir, uint64_t num, char *out, size_t cap);
 
 /* ---- recovery (recovery.c) ---- */
 int wal_read_file(const char *path, uint8_t **out, size_t *n, qv_err *err);   /* whole file, malloc'd */
+
 typedef struct wal_target {
     graph *g;
-    uint64_t ident, base_seq, seq;   /* seq: the last applied (or base_seq) */
+    uint64_t ident, base_seq, seq;   /* seq: the last applied; set it to base_seq before replaying */
     uint64_t node_hwm, rel_hwm;      /* raised by replayed creations */
     uint64_t replayed, changes;
 } wal_target;
@@ -146,6 +151,12 @@ typedef struct wal_target {
  * returns the number of the last segment (0 when none) in *last_seg and the bytes of log read. */
 int wal_recover(const char *dir, wal_target *targets, size_t n, bool repair, qv_buf *tail, uint64_t *last_seg,
                 uint64_t *bytes, qv_err *err);
+/* Replays a database's carried log (its records after a snapshot base) into t; any damage is an error. */
+int wal_replay_carry(const char *path, wal_target *t, qv_err *err);
+/* Appends to out the frames of database (db, ident) with sequence numbers after..upto, from the carried log
+ * (if carry is given and exists) and then the segments of dir; fails unless all of them are found. */
+int wal_collect(const char *dir, const char *carry, const char *db, uint64_t ident, uint64_t after, uint64_t upto,
+                qv_buf *out, qv_err *err);
 
 /* ---- checkpoints (checkpoint.c) ---- */
 /* Writes the state v sees of its graph as a checkpoint to fd (fd < 0: appended to mem instead); base_seq is

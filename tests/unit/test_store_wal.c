@@ -652,6 +652,49 @@ static void test_bulk_database_then_writes(void **state) {
     assert_string_equal(before, after);
     free(after);
     OK(store_checkpoint(e->s, &err));
+    /* the log is small next to the snapshot: carried, the snapshot stays the base */
+    char path[300];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/databases/bulk.qvl", e->data);
+    assert_int_equal(stat(path, &st), 0);
+    uint8_t magic[8];
+    int fd = open(path, O_RDONLY);
+    assert_int_equal(read(fd, magic, 8), 8);
+    close(fd);
+    assert_memory_equal(magic, WAL_CARRY_MAGIC, 8);
+    snprintf(path, sizeof path, "%s/databases/bulk.qvg", e->data);
+    fd = open(path, O_RDONLY);
+    assert_int_equal(read(fd, magic, 8), 8);
+    close(fd);
+    assert_memory_equal(magic, "QVGRAPH", 7);
+    restart(e);
+    after = dump_graph(e, "bulk");
+    assert_string_equal(before, after);
+    free(after);
+    /* more writes, then another round: the carried log grows; then a clean stop */
+    t = begin(e, &g, "bulk");
+    OK(gtxn_node_set_prop(t, 11, gtxn_key(t, "age", 3), qv_int(-11), &err));
+    OK(gtxn_node_delete(t, 12, true, &err));
+    commit(e, g, t);
+    free(before);
+    before = dump_graph(e, "bulk");
+    OK(store_checkpoint(e->s, &err));
+    create_nodes(e, 1, 5000); /* a write to neo4j after the round: in the log only */
+    restart(e);
+    after = dump_graph(e, "bulk");
+    assert_string_equal(before, after);
+    free(after);
+    assert_int_equal(node_count(e), 1);
+    /* a bulk save under the same name replaces the database: its carried log goes */
+    b = tg_build(&o, e->pool);
+    OK(gcatalog_reserve(e->cat, "bulk", true, &err));
+    b->created_ms += 1; /* a replacement is another database even within one millisecond */
+    OK(store_save(e->s, b, &err));
+    OK(gcatalog_publish(e->cat, b, &err));
+    snprintf(path, sizeof path, "%s/databases/bulk.qvl", e->data);
+    assert_int_equal(stat(path, &st), -1);
+    free(before);
+    before = dump_graph(e, "bulk");
     restart(e);
     after = dump_graph(e, "bulk");
     assert_string_equal(before, after);
