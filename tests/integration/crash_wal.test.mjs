@@ -13,6 +13,9 @@ import { describe, it } from 'node:test';
 
 import { startServer, makeDataDir, runQuiver, SANITIZED, SLOW, tail } from './lib/server.mjs';
 import { sleep, rng } from './lib/harness.mjs';
+import { FlightClient } from './lib/flight.mjs';
+import { col, table } from './lib/arrow.mjs';
+import { createDatabase } from './lib/gds.mjs';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
 
@@ -105,8 +108,10 @@ function newestSegment(dataDir) {
   return null;
 }
 
-async function crashRounds({ rounds, extraArgs = [], damage = null, seed = 7, mustHaveAcked = true }) {
+async function crashRounds({ rounds, extraArgs = [], damage = null, seed = 7, mustHaveAcked = true, prepare = null,
+  finalCheck = null }) {
   const dataDir = makeDataDir('quiver-crash-');
+  if (prepare) await prepare(dataDir);
   const rand = rng(seed);
   const state = { acked: new Set(), tried: new Set() };
   let server = null;
@@ -123,7 +128,7 @@ async function crashRounds({ rounds, extraArgs = [], damage = null, seed = 7, mu
       for (let w = 0; w < 10; w++) writers.push(writer(server.httpPort, wBase + w, state, stopAt));
       wBase += 10;
       await sleep(runMs);
-      checkpoints += (server.stderr().match(/checkpointed database/g) || []).length;
+      checkpoints += (server.stderr().match(/checkpointed database|log records carried to/g) || []).length;
       await server.kill();
       await Promise.all(writers);
       if (damage) {
@@ -140,11 +145,13 @@ async function crashRounds({ rounds, extraArgs = [], damage = null, seed = 7, mu
     total = await verify(server.httpPort, state, { mustHaveAcked: mustHaveAcked && !damage });
     assert.ok(total > 0, 'nothing was written');
     if (damage) assert.match(server.stderr(), /cutting the log off|removing the segment/, 'the cut was not logged');
+    if (finalCheck) await finalCheck(server);
     // a clean stop checkpoints; the restart comes from the checkpoint and must hold the same
     await server.stop();
     server = await startServer({ dataDir, extraArgs });
-    assert.match(server.stderr(), /\(checkpoint\)/);
+    assert.match(server.stderr(), prepare ? /\(snapshot\)/ : /\(checkpoint\)/);
     assert.equal(await verify(server.httpPort, state), total);
+    if (finalCheck) await finalCheck(server);
     await server.stop();
     server = null;
     const chk = await runQuiver(['check', '--data-dir', dataDir], { timeoutMs: 60000 * SLOW });
@@ -195,6 +202,38 @@ describe('crash: SIGKILL while 10 connections write', { timeout: 300000 * SLOW }
         closeSync(fd);
       },
     });
+  });
+
+  it('keeps them in an Arrow-imported database, whose snapshot stays the base (carried log)', async () => {
+    const N = 20000;
+    const { checkpoints } = await crashRounds({
+      rounds: Math.ceil(ROUNDS / 3), seed: 23,
+      extraArgs: ['--default-database', 'bulkdb', '--checkpoint-wal-size', '32KiB'],
+      prepare: async (dataDir) => {
+        const s = await startServer({ dataDir });
+        const c = new FlightClient(s.flightPort);
+        try {
+          const ids = Array.from({ length: N }, (_, i) => i + 1);
+          await createDatabase(c, {
+            name: 'bulkdb',
+            nodes: [table({ nodeId: col.int64(ids), labels: col.listUtf8(ids.map(() => ['B'])),
+              v: col.int64(ids.map((i) => i * 3)) })],
+            rels: [table({ sourceNodeId: col.int64(ids.slice(1)), targetNodeId: col.int64(ids.slice(0, -1)),
+              relationshipType: col.utf8(ids.slice(1).map(() => 'NEXT')) })],
+          });
+        } finally {
+          c.close();
+          await s.stop();
+        }
+      },
+      finalCheck: async (server) => {
+        const r = await query(server.httpPort, 'MATCH (b:B) WITH count(b) AS n, sum(b.v) AS v ' +
+          'MATCH (:B)-[x:NEXT]->(:B) RETURN n, v, count(x) AS m');
+        assert.deepEqual(r, [{ n: N, v: 3 * N * (N + 1) / 2, m: N - 1 }]);
+        assert.match(server.stderr(), /replayed \d+ transactions carried in/);
+      },
+    });
+    assert.ok(checkpoints > 0, 'no checkpoint ran while writing');
   });
 
   it('--durability async: whole transactions only after a crash, everything after a clean stop', async () => {
