@@ -30,6 +30,8 @@ const cy_fn cy_fns_core[] = {
     {"round", 1, 3, true, cyfn_round},
     {"sign", 1, 1, true, cyfn_sign},
     {"rand", 0, 0, false, cyfn_rand},
+    {"randomUUID", 0, 0, false, cyfn_randomuuid},
+    {"isNaN", 1, 1, true, cyfn_isnan},
     {"sqrt", 1, 1, true, cyfn_sqrt},
     {"exp", 1, 1, true, cyfn_exp},
     {"log", 1, 1, true, cyfn_log},

@@ -3,7 +3,8 @@
  *
  * Owns: reading entities through the query's graph view (ctx->view, graph/gview.h). id() follows Neptune:
  * the element's external id as a string (integer ids rendered in decimal). A runtime value of the wrong
- * kind fails with TypeError InvalidArgumentValue, as the TCK expects of labels() and type().
+ * kind fails with TypeError InvalidArgumentValue, as the TCK expects of labels() and type(); reading the
+ * labels or properties of an element deleted earlier in the query fails with EntityNotFound.
  * Must not: write to the graph, or keep pointers into the view beyond the query (values returned share
  * the view's storage, which lives as long as the query's snapshot).
  */
@@ -18,13 +19,22 @@ static int need_view(cy_fnctx *ctx, cy_error *err, const char *fn) {
     return cyfn_fail(ctx, err, CYE_INTERNAL, NULL, "%s(): no graph is open for this query", fn);
 }
 
+/* labels(), properties() and keys() read data a deletion removed: like property access, they fail on an
+ * element deleted earlier in the query (Return2 [16]). */
+static int need_live(cy_fnctx *ctx, cy_error *err, const char *fn, qval x) {
+    bool live = x.type == QT_NODE ? gview_node_exists(ctx->view, x.id) : gview_rel_exists(ctx->view, x.id);
+    if (live) return 0;
+    return cyfn_fail(ctx, err, CYE_ENTITY_NOT_FOUND, "DeletedEntityAccess", "%s(): the %s was deleted in this query",
+                     fn, x.type == QT_NODE ? "node" : "relationship");
+}
+
 static qval name_str(const char *s) { return qv_str_ref(s ? s : "", s ? (uint32_t)strlen(s) : 0); }
 
 CYFN(cyfn_labels) {
     qval n = args[0];
     if (n.type == QT_NULL) { *out = n; return 0; }
     if (n.type != QT_NODE) return cyfn_value_err(ctx, err, "labels", 0, n, "a Node");
-    if (need_view(ctx, err, "labels")) return -1;
+    if (need_view(ctx, err, "labels") || need_live(ctx, err, "labels", n)) return -1;
     uint32_t buf[16];
     uint32_t *ids = buf;
     uint32_t cnt = gview_node_labels(ctx->view, n.id, buf, 16);
@@ -77,7 +87,7 @@ CYFN(cyfn_properties) {
     if (x.type == QT_NULL || x.type == QT_MAP) { *out = x; return 0; }
     if (x.type != QT_NODE && x.type != QT_REL)
         return cyfn_value_err(ctx, err, "properties", 0, x, "a Node, a Relationship or a Map");
-    if (need_view(ctx, err, "properties")) return -1;
+    if (need_view(ctx, err, "properties") || need_live(ctx, err, "properties", x)) return -1;
     gprop *props = NULL;
     uint32_t n = entity_props(ctx, x, &props);
     qmapent *ents = qv_arena_alloc(ctx->arena, (size_t)n * sizeof *ents);
@@ -102,7 +112,7 @@ CYFN(cyfn_keys) {
     }
     if (x.type != QT_NODE && x.type != QT_REL)
         return cyfn_value_err(ctx, err, "keys", 0, x, "a Node, a Relationship or a Map");
-    if (need_view(ctx, err, "keys")) return -1;
+    if (need_view(ctx, err, "keys") || need_live(ctx, err, "keys", x)) return -1;
     gprop *props = NULL;
     uint32_t n = entity_props(ctx, x, &props);
     qval *items = qv_arena_alloc(ctx->arena, (size_t)n * sizeof(qval));

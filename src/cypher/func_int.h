@@ -43,6 +43,7 @@ CYFN(cyfn_abs); CYFN(cyfn_ceil); CYFN(cyfn_floor); CYFN(cyfn_round); CYFN(cyfn_s
 CYFN(cyfn_sqrt); CYFN(cyfn_exp); CYFN(cyfn_log); CYFN(cyfn_log10); CYFN(cyfn_e); CYFN(cyfn_pi);
 CYFN(cyfn_sin); CYFN(cyfn_cos); CYFN(cyfn_tan); CYFN(cyfn_cot); CYFN(cyfn_asin); CYFN(cyfn_acos);
 CYFN(cyfn_atan); CYFN(cyfn_atan2); CYFN(cyfn_degrees); CYFN(cyfn_radians); CYFN(cyfn_haversin);
+CYFN(cyfn_isnan); CYFN(cyfn_randomuuid);
 /* list */
 CYFN(cyfn_size); CYFN(cyfn_head); CYFN(cyfn_last); CYFN(cyfn_tail); CYFN(cyfn_range); CYFN(cyfn_reverse);
 CYFN(cyfn_coalesce); CYFN(cyfn_isempty);

@@ -1,5 +1,5 @@
 /* func_math.c — numeric functions: abs, ceil, floor, round (with precision and rounding mode), sign,
- * rand, sqrt, exp, log, log10, e, pi, trigonometry, degrees, radians, haversin.
+ * rand, randomUUID, isNaN, sqrt, exp, log, log10, e, pi, trigonometry, degrees, radians, haversin.
  *
  * Owns: Neo4j's result types (abs and sign keep integers, everything else is a float) and round()'s
  * decimal rounding, which works on the shortest decimal form of the value (round(2.675, 2) = 2.68) as
@@ -101,6 +101,43 @@ CYFN(cyfn_rand) {
     *st = x;
     uint64_t r = x * 0x2545F4914F6CDD1Dull;
     *out = qv_float((double)(r >> 11) * (1.0 / 9007199254740992.0));
+    return 0;
+}
+
+CYFN(cyfn_isnan) {
+    qval v = args[0];
+    switch (v.type) {
+    case QT_NULL: *out = v; return 0;
+    case QT_INT: *out = qv_bool(false); return 0;
+    case QT_FLOAT: *out = qv_bool(isnan(v.f)); return 0;
+    default: return cyfn_type_err(ctx, err, "isNaN", 0, v, "a number");
+    }
+}
+
+/* A version 4 (random) UUID from the query's random state, as text. */
+CYFN(cyfn_randomuuid) {
+    uint8_t b[16];
+    for (int i = 0; i < 2; i++) {
+        qval r;
+        uint64_t w = 0;
+        for (int k = 0; k < 2; k++) {   /* 2 x 53 random bits -> 64 */
+            cyfn_rand(ctx, NULL, 0, &r, err);
+            w = (w << 32) ^ (uint64_t)(r.f * 4294967296.0);
+        }
+        memcpy(b + 8 * i, &w, 8);
+    }
+    b[6] = (uint8_t)((b[6] & 0x0F) | 0x40);
+    b[8] = (uint8_t)((b[8] & 0x3F) | 0x80);
+    char *p = qv_arena_alloc(ctx->arena, 37);
+    static const char hex[] = "0123456789abcdef";
+    int o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) p[o++] = '-';
+        p[o++] = hex[b[i] >> 4];
+        p[o++] = hex[b[i] & 15];
+    }
+    p[o] = 0;
+    *out = qv_str_ref(p, 36);
     return 0;
 }
 

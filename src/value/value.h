@@ -141,9 +141,11 @@ static inline qval qv_tri(qtri t) { return t == QTRI_NULL ? qv_null() : qv_bool(
  * and maps where it decides the result; 1 = 1.0 is true; NaN = NaN is false; nodes and relationships
  * by id; paths element-wise. */
 qtri qv_equals(qval a, qval b);
-/* Comparability (<): QTRI_NULL when the values are not comparable (different kinds, null, NaN
- * involved as the spec says). Returns the sign in *cmp when not null. Lists compare lexicographically;
- * temporal values of the same type compare by instant / value; durations are not comparable. */
+/* Comparability (<): QTRI_NULL when the values are not comparable (different kinds, null, maps,
+ * nodes, relationships, paths, durations). QTRI_TRUE with the sign in *cmp when they are ordered.
+ * QTRI_FALSE when they are comparable but unordered: NaN against a number (TCK Comparison2 [5]: every
+ * one of < <= > >= is false), *cmp is then 0 and meaningless. Lists compare lexicographically;
+ * temporal values of the same type compare by instant / value. */
 qtri qv_compare(qval a, qval b, int *cmp);
 /* The operators < <= > >= on top of qv_compare (added by "values"): QTRI_NULL when incomparable,
  * QTRI_FALSE whenever NaN is involved (qv_compare then returns QTRI_FALSE: comparable but unordered,

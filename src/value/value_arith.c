@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "value/value_fmt.h"
-#include "value/value_temporal.h"
+#include "value/temporal.h"
 
 static int rt_fail(cy_error *err) {
     if (err) err->phase = CY_PHASE_RUNTIME;

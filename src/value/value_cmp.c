@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "util/hash.h"
-#include "value/value_temporal.h"
+#include "value/temporal.h"
 
 #define QV_CMP_MAX_DEPTH 2000
 

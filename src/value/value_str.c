@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "value/value_fmt.h"
-#include "value/value_temporal.h"
+#include "value/temporal.h"
 
 size_t qv_fmt_int(char *buf, int64_t i) { return (size_t)snprintf(buf, QV_NUMBUF, "%lld", (long long)i); }
 

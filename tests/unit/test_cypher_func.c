@@ -191,6 +191,17 @@ static void test_math(void **s) {
     is_null(call(cyfn_atan2, 2, I(1), N()));
     fails(CYE_TYPE, "InvalidArgumentType", cyfn_sqrt, 1, S("4"));
     fails(CYE_TYPE, "InvalidArgumentType", cyfn_atan2, 2, I(1), S("4"));
+    is_bool(call(cyfn_isnan, 1, F(NAN)), true);
+    is_bool(call(cyfn_isnan, 1, F(1.0)), false);
+    is_bool(call(cyfn_isnan, 1, I(1)), false);
+    is_null(call(cyfn_isnan, 1, N()));
+    fails(CYE_TYPE, "InvalidArgumentType", cyfn_isnan, 1, S("NaN"));
+    qval u1 = call(cyfn_randomuuid, 0), u2 = call(cyfn_randomuuid, 0);
+    assert_int_equal(u1.len, 36);
+    assert_int_equal(u1.s[8], '-');
+    assert_int_equal(u1.s[14], '4');
+    assert_true(strchr("89ab", u1.s[19]) != NULL);
+    assert_false(qv_equivalent(u1, u2));
     /* rand(): [0, 1), advancing the query's state */
     double prev = -1;
     for (int i = 0; i < 1000; i++) {
