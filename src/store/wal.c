@@ -272,20 +272,61 @@ static void raise_hwm(wal_db *db, const gchange *ch, size_t n) {
     }
 }
 
-static int commit_hook(void *ctx, graph *g, uint64_t csn, const gchange *ch, size_t n, qv_err *err) {
+static void name_counts(graph *g, uint32_t out[3]) {
+    pthread_rwlock_rdlock(&g->cols_lock);
+    out[0] = g->labels.count;
+    out[1] = g->rel_types.count;
+    out[2] = g->prop_keys.count;
+    pthread_rwlock_unlock(&g->cols_lock);
+}
+
+/* Names interned by a transaction that was rolled back stay in the graph (ids are stable) but were never
+ * logged; a later transaction that uses one does not intern it again. So every record first logs the names
+ * the log does not hold yet, in id order (replay re-interns them to the same ids; a name the record interns
+ * itself is then found, not added). Returns the change list to encode (ch itself when nothing is missing). */
+static gchange *with_missing_names(wal_db *db, graph *g, const gchange *ch, size_t n, uint32_t cur[3], size_t *out_n) {
+    name_counts(g, cur);
+    size_t extra = 0;
+    for (int k = 0; k < 3; k++) extra += cur[k] > db->names[k] ? cur[k] - db->names[k] : 0;
+    if (!extra) return NULL;
+    gchange *all = qv_malloc((extra + n) * sizeof *all);
+    size_t m = 0;
+    pthread_rwlock_rdlock(&g->cols_lock);
+    const qv_strtab *tabs[3] = {&g->labels, &g->rel_types, &g->prop_keys};
+    for (int k = 0; k < 3; k++)
+        for (uint32_t id = db->names[k]; id < cur[k]; id++) {
+            const char *name = qv_strtab_name(tabs[k], id);
+            all[m++] = (gchange){.kind = GCH_TOKEN, .aux = (uint8_t)k, .token = id,
+                                 .value = qv_str_ref(name, (uint32_t)strlen(name))};
+        }
+    pthread_rwlock_unlock(&g->cols_lock);
+    memcpy(all + m, ch, n * sizeof *ch);
+    *out_n = m + n;
+    return all;
+}
+
+static int commit_hook(void *ctx, graph *g, uint64_t csn, const gchange *ch0, size_t n0, qv_err *err) {
     wal_db *db = ctx;
     qv_wal *w = db->w;
-    (void)g;
+    uint32_t cur[3];
+    size_t n = n0;
+    gchange *all = with_missing_names(db, g, ch0, n0, cur, &n);
+    const gchange *ch = all ? all : ch0;
     pthread_mutex_lock(&w->mu);
     bool retired = db->retired, broken = w->broken;
     uint64_t seq = db->seq + 1;
     pthread_mutex_unlock(&w->mu);
-    if (retired)
-        return qv_err_set(err, QV_EPHASE, "database '%s' was dropped or replaced; this write was not committed", db->name);
-    if (broken) return qv_err_set(err, QV_EIO, "%s", w->broken_msg);
+    if (retired || broken) {
+        free(all);
+        if (retired)
+            return qv_err_set(err, QV_EPHASE, "database '%s' was dropped or replaced; this write was not committed", db->name);
+        return qv_err_set(err, QV_EIO, "%s", w->broken_msg);
+    }
     qv_buf b;
     qv_buf_init(&b);
-    if (wal_encode_txn(&b, db->name, db->ident, seq, csn, ch, n, err) < 0) {
+    int enc = wal_encode_txn(&b, db->name, db->ident, seq, csn, ch, n, err);
+    free(all);
+    if (enc < 0) {
         qv_buf_free(&b);
         return qv_err_prefix(err, "cannot log the transaction on database '%s'", db->name);
     }
@@ -306,7 +347,8 @@ static int commit_hook(void *ctx, graph *g, uint64_t csn, const gchange *ch, siz
     pthread_cond_signal(&w->cv_work);
     if (r->detached) {
         db->seq = seq;
-        raise_hwm(db, ch, n);
+        memcpy(db->names, cur, sizeof cur);
+        raise_hwm(db, ch0, n0);
         pthread_mutex_unlock(&w->mu);
         return 0;
     }
@@ -314,7 +356,8 @@ static int commit_hook(void *ctx, graph *g, uint64_t csn, const gchange *ch, siz
     int rc = r->rc;
     if (rc == 0) {
         db->seq = seq;
-        raise_hwm(db, ch, n);
+        memcpy(db->names, cur, sizeof cur);
+        raise_hwm(db, ch0, n0);
     }
     pthread_mutex_unlock(&w->mu);
     if (rc < 0) *err = r->err;
@@ -422,6 +465,7 @@ wal_db *wal_attach(qv_wal *w, graph *g, uint64_t ident, uint64_t seq, uint64_t b
     db->node_hwm = node_hwm;
     db->rel_hwm = rel_hwm;
     db->from_checkpoint = from_checkpoint;
+    name_counts(g, db->names);
     pthread_mutex_lock(&w->mu);
     for (wal_db *d = w->dbs; d; d = d->next)
         if (!d->retired && strcmp(d->name, db->name) == 0) d->retired = true;

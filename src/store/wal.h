@@ -89,6 +89,7 @@ struct wal_db {
     uint64_t node_hwm, rel_hwm;/* ids below were committed at some point (deleted ones are holes to keep) */
     bool from_checkpoint;      /* the graph's data lives in its delta (loaded from a checkpoint) */
     uint64_t carry_seq;        /* snapshot bases: the last record copied to the carried log (0: none) */
+    uint32_t names[3];         /* labels, types, keys the log (or the base) holds: ids below are known */
     bool retired;              /* dropped or replaced: its hook refuses commits */
     wal_db *next;
 };

@@ -22,6 +22,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -709,6 +711,65 @@ static void test_bulk_database_then_writes(void **state) {
     qv_buf_free(&rep);
 }
 
+/* A write the disk refuses (here: RLIMIT_FSIZE, as a full disk would) fails that commit only, with a clear
+ * error; nothing half-written stays in the log, and commits work again once there is room. */
+static void test_disk_full_refuses_then_recovers(void **state) {
+    env *e = *state;
+    char wal[200];
+    snprintf(wal, sizeof wal, "%s/wal", e->dir);
+    qv_err err;
+    qv_wal *w = wal_open(wal, 0, 0, 0, &err);
+    assert_non_null(w);
+    graph *g = graph_new("g", "g", true, GRAPH_ID_INTEGER, NULL);
+    wal_attach(w, g, 5, 0, 0, 0, 0, false);
+    committer c = {.g = g};
+    commit_one(&c);
+    assert_int_equal(c.rc, 0);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    char seg[300];
+    wal_segment_path(wal, 1, seg, sizeof seg);
+    struct stat st;
+    assert_int_equal(stat(seg, &st), 0);
+    lim.rlim_cur = (rlim_t)st.st_size + 10; /* room for part of the next record only */
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    gtxn *t = gtxn_begin(g, &err);
+    uint64_t id;
+    gprop p[] = {{gtxn_key(t, "big", 3), qv_str_ref("0123456789012345678901234567890123456789", 40)}};
+    OK(gtxn_node_create(t, NULL, 0, p, 1, qv_int(7), &id, &err));
+    qv_err_clear(&err);
+    assert_int_equal(gtxn_commit(t, &err), -1);
+    assert_int_equal(err.code, QV_EIO);
+    assert_non_null(strstr(err.msg, "cannot write the write-ahead log"));
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_int_equal(stat(seg, &st), 0);
+    off_t after_fail = st.st_size;
+    /* room again: works, right after the last good record, and logs the name the refused one interned */
+    t = gtxn_begin(g, &err);
+    gprop p2[] = {{gtxn_key(t, "big", 3), qv_int(1)}};
+    OK(gtxn_node_create(t, NULL, 0, p2, 1, qv_int(8), &id, &err));
+    OK(gtxn_commit(t, &err));
+    wal_close(w);
+    assert_int_equal(stat(seg, &st), 0);
+    assert_true(st.st_size > after_fail);
+    graph_free(g);
+    g = graph_new("g", "g", true, GRAPH_ID_INTEGER, NULL);
+    wal_target tg = {.g = g, .ident = 5};
+    uint64_t last, bytes;
+    assert_int_equal(wal_recover(wal, &tg, 1, true, NULL, &last, &bytes, &err), 0);
+    assert_int_equal(tg.replayed, 2);
+    gview *v = gview_open(g, &err);
+    assert_int_equal(gview_node_count(v), 2);
+    assert_int_equal(gview_n_keys(v), 1);
+    qval val;
+    assert_true(gview_node_prop(v, 1, 0, &val) && val.type == QT_INT && val.i == 1);
+    assert_string_equal(gview_key_name(v, 0), "big");
+    gview_close(v);
+    graph_free(g);
+}
+
 static void test_dropped_database_refuses_commits(void **state) {
     env *e = *state;
     start(e);
@@ -737,6 +798,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_torn_and_corrupt_tail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_database_then_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disk_full_refuses_then_recovers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dropped_database_refuses_commits, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
