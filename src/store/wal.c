@@ -433,6 +433,9 @@ void wal_close(qv_wal *w) {
     pthread_cond_broadcast(&w->cv_ckpt);
     pthread_mutex_unlock(&w->mu);
     if (w->have_flusher) pthread_join(w->flusher, NULL);
+    if (w->st.records)
+        QV_INFO("write-ahead log: %llu records in %llu fdatasyncs (%.1f per sync)", (unsigned long long)w->st.records,
+                (unsigned long long)w->st.syncs, w->st.syncs ? (double)w->st.records / (double)w->st.syncs : 0.0);
     if (w->fd >= 0) {
         if (fdatasync(w->fd) < 0) QV_WARN("cannot fdatasync the write-ahead log in %s: %s", w->dir, strerror(errno));
         close(w->fd);
