@@ -15,7 +15,48 @@ import { startServer, makeDataDir, runQuiver, SANITIZED, SLOW, tail } from './li
 import { sleep, rng } from './lib/harness.mjs';
 import { FlightClient } from './lib/flight.mjs';
 import { col, table } from './lib/arrow.mjs';
-import { createDatabase } from './lib/gds.mjs';
+import { createDatabase, listGraphs } from './lib/gds.mjs';
+
+const IMPORT_NODES = 30000;
+
+function importTables(round) {
+  const ids = Array.from({ length: IMPORT_NODES }, (_, i) => round * 1000000 + i);
+  return {
+    nodes: [table({ nodeId: col.int64(ids), labels: col.listUtf8(ids.map(() => ['I'])) })],
+    rels: [table({ sourceNodeId: col.int64(ids.slice(1)), targetNodeId: col.int64(ids.slice(0, -1)),
+      relationshipType: col.utf8(ids.slice(1).map(() => 'NEXT')) })],
+  };
+}
+
+// An Arrow CREATE_DATABASE import racing the writers and the kill: acknowledged means whole after restart.
+async function arrowImport(port, round, imports) {
+  const c = new FlightClient(port);
+  const name = `imp${round}`;
+  imports.set(name, false);
+  try {
+    await createDatabase(c, { name, ...importTables(round) });
+    imports.set(name, true);
+  } catch { /* killed mid-way */ } finally {
+    c.close();
+  }
+}
+
+async function verifyImports(port, imports) {
+  const c = new FlightClient(port);
+  try {
+    const graphs = (await listGraphs(c)).graphs;
+    for (const [name, acked] of imports) {
+      const g = graphs.find((x) => x.name === name);
+      if (acked) assert.ok(g, `acknowledged import ${name} is gone`);
+      if (g) {
+        assert.equal(Number(g.node_count), IMPORT_NODES, `import ${name} is partial (nodes)`);
+        assert.equal(Number(g.relationship_count), IMPORT_NODES - 1, `import ${name} is partial (relationships)`);
+      }
+    }
+  } finally {
+    c.close();
+  }
+}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
 
@@ -109,7 +150,8 @@ function newestSegment(dataDir) {
 }
 
 async function crashRounds({ rounds, extraArgs = [], damage = null, seed = 7, mustHaveAcked = true, prepare = null,
-  finalCheck = null }) {
+  finalCheck = null, withImports = false }) {
+  const imports = new Map();
   const dataDir = makeDataDir('quiver-crash-');
   if (prepare) await prepare(dataDir);
   const rand = rng(seed);
@@ -122,10 +164,12 @@ async function crashRounds({ rounds, extraArgs = [], damage = null, seed = 7, mu
     for (let round = 0; round < rounds; round++) {
       server = await startServer({ dataDir, extraArgs });
       if (round > 0) total = await verify(server.httpPort, state, { mustHaveAcked: mustHaveAcked && !damage });
+      if (withImports) await verifyImports(server.flightPort, imports);
       const runMs = (80 + Math.floor(rand() * 250)) * SLOW;
       const stopAt = Date.now() + runMs + 2000 * SLOW;
       const writers = [];
       for (let w = 0; w < 10; w++) writers.push(writer(server.httpPort, wBase + w, state, stopAt));
+      if (withImports) writers.push(arrowImport(server.flightPort, round, imports));
       wBase += 10;
       await sleep(runMs);
       checkpoints += (server.stderr().match(/checkpointed database|log records carried to/g) || []).length;
@@ -146,6 +190,10 @@ async function crashRounds({ rounds, extraArgs = [], damage = null, seed = 7, mu
     assert.ok(total > 0, 'nothing was written');
     if (damage) assert.match(server.stderr(), /cutting the log off|removing the segment/, 'the cut was not logged');
     if (finalCheck) await finalCheck(server);
+    if (withImports) {
+      await verifyImports(server.flightPort, imports);
+      assert.ok([...imports.values()].some((a) => a), 'no import was acknowledged before its kill');
+    }
     // a clean stop checkpoints; the restart comes from the checkpoint and must hold the same
     await server.stop();
     server = await startServer({ dataDir, extraArgs });
@@ -179,6 +227,10 @@ describe('crash: SIGKILL while 10 connections write', { timeout: 300000 * SLOW }
     const { checkpoints } = await crashRounds({ rounds: Math.ceil(ROUNDS / 3), extraArgs: ['--checkpoint-wal-size', '16KiB'],
       seed: 11 });
     assert.ok(checkpoints > 0, 'no checkpoint ran while writing');
+  });
+
+  it('an Arrow import racing the kill is whole or absent, and whole once acknowledged', async () => {
+    await crashRounds({ rounds: Math.ceil(ROUNDS / 3), seed: 29, withImports: true });
   });
 
   it('cuts a torn log tail and keeps whole transactions only', async () => {
