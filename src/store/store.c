@@ -1,11 +1,14 @@
-/* store.c — the data directory: its lock, saving snapshots atomically, and loading them at start-up.
+/* store.c — the data directory: its lock, base files saved atomically, checkpoint rounds, and start-up.
  *
  * Owns: <data-dir>/LOCK (flock held for the life of the qv_store, holding our pid),
- * <data-dir>/databases/<file>.qvg (one snapshot per database, named by store_file_name) and the
- * temporary files of saves in progress (.<file>.qvg.tmp). A save writes the temporary file, fsyncs it,
- * renames it over the old snapshot and fsyncs the directory, so after a crash either the old or the new
- * snapshot is there, whole. Must not know the snapshot format (snapshot_*.c do) and must not decide
- * which graphs are durable (callers do).
+ * <data-dir>/databases/<file>.qvg (one base file per database, named by store_file_name: a snapshot or a
+ * checkpoint), <file>.qvl (a snapshot-based database's carried log) and the temporary files of saves in
+ * progress (.<file>.tmp). A save writes the temporary file, fsyncs it, renames it over the old file and
+ * fsyncs the directory, so after a crash either the old or the new file is there, whole. Start-up: base
+ * files, carried logs, then the write-ahead log (recovery.c), then hooks and publishing. Checkpoint rounds
+ * (background after --checkpoint-wal-size, at clean shutdown) choose per database between carrying its log
+ * and a full checkpoint. Must not know the file formats (snapshot_*.c, checkpoint.c, wal_codec.c do) and
+ * must not decide which graphs are durable (callers do).
  */
 #include "store/snapshot.h"
 #include "store/store.h"
