@@ -289,6 +289,32 @@ describe('crash: SIGKILL while 10 connections write', { timeout: 300000 * SLOW }
     assert.ok(checkpoints > 0, 'no checkpoint ran while writing');
   });
 
+  it('quiver query --data-dir: each run\'s writes are durable for the next run and for quiver serve', async () => {
+    const dataDir = makeDataDir('quiver-cli-');
+    try {
+      for (let i = 0; i < 5; i++) {
+        const r = await runQuiver(['query', '--data-dir', dataDir, '--format', 'json',
+          `CREATE (:Q {i: ${i}})-[:T]->(:Q {i: ${i + 100}})`]);
+        assert.equal(r.code, 0, r.stderr);
+      }
+      const r = await runQuiver(['query', '--data-dir', dataDir, '--format', 'json',
+        'MATCH (a:Q)-[:T]->(b:Q) RETURN sum(a.i) AS s, sum(b.i) AS t, count(*) AS n']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /"s":\s*10/);
+      assert.match(r.stdout, /"t":\s*510/);
+      const server = await startServer({ dataDir });
+      try {
+        assert.deepEqual(await query(server.httpPort, 'MATCH (q:Q) RETURN count(q) AS n'), [{ n: 10 }]);
+      } finally {
+        await server.stop();
+      }
+      const chk = await runQuiver(['check', '--data-dir', dataDir]);
+      assert.equal(chk.code, 0, chk.stdout + chk.stderr);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('--durability async: whole transactions only after a crash, everything after a clean stop', async () => {
     await crashRounds({ rounds: Math.ceil(ROUNDS / 6), extraArgs: ['--durability', 'async'], seed: 19,
       mustHaveAcked: false });

@@ -454,6 +454,7 @@ static void write_mix(env *e, int round) {
     OK(gtxn_create_index(t, ixn, GINDEX_NODE, person, kage, true, &err));
     snprintf(ixn, sizeof ixn, "u%d", round);
     OK(gtxn_create_unique(t, round == 0 ? "uc" : ixn, city, kname, true, &err));
+    if (round == 0) OK(gtxn_create_index(t, "rel_ix", GINDEX_REL, knows, kage, false, &err));
     if (round == 1) OK(gtxn_drop_index(t, "ix0", false, &err));
     commit(e, g, t);
 
