@@ -211,6 +211,15 @@ static int install_file(qv_store *s, const char *tmp, const char *final, qv_err 
     return sync_dir(s->db_dir, err);
 }
 
+/* A checkpoint or carry of db must not land once db was replaced or dropped: the replacement's file would be
+ * overwritten. Checked under s->mu, which the replacing save and the removal hold while they retire db. */
+static int still_current(qv_store *s, wal_db *db, qv_err *err) {
+    wal_lock_dbs(s->wal);
+    bool retired = db->retired;
+    wal_unlock_dbs(s->wal);
+    return retired ? qv_err_set(err, QV_EPHASE, "database '%s' was replaced or dropped meanwhile", db->name) : 0;
+}
+
 /* Writes the committed state of a database whose writes went through the log as a checkpoint over its base
  * file. The writer slot is held only while the view is opened, so the view and the log position agree. */
 static int checkpoint_db(qv_store *s, graph *g, wal_db *db, qv_err *err) {
@@ -231,6 +240,7 @@ static int checkpoint_db(qv_store *s, graph *g, wal_db *db, qv_err *err) {
     if (rc == 0) rc = ckpt_write(v, &info, fd, NULL, tmp, err);
     if (rc == 0 && fsync(fd) < 0) rc = qv_err_set(err, QV_EIO, "cannot fsync %s: %s", tmp, strerror(errno));
     if (fd >= 0 && close(fd) < 0 && rc == 0) rc = qv_err_set(err, QV_EIO, "cannot close %s: %s", tmp, strerror(errno));
+    if (rc == 0) rc = still_current(s, db, err);
     if (rc == 0) rc = install_file(s, tmp, final, err);
     else if (fd >= 0) unlink(tmp);
     if (rc == 0) drop_carry(s, g->name);
@@ -300,6 +310,7 @@ static int carry_db(qv_store *s, graph *g, wal_db *db, bool *done, qv_err *err) 
         }
         if (rc == 0 && fsync(fd) < 0) rc = qv_err_set(err, QV_EIO, "cannot fsync %s: %s", ctmp, strerror(errno));
         if (fd >= 0) close(fd);
+        if (rc == 0) rc = still_current(s, db, err);
         if (rc == 0) rc = install_file(s, ctmp, carry, err);
         else if (fd >= 0) unlink(ctmp);
         pthread_mutex_unlock(&s->mu);
@@ -345,6 +356,9 @@ int store_save(qv_store *s, const graph *cg, qv_err *err) {
     int rc = write_synced(g, tmp, err);
     if (rc == 0) rc = install_file(s, tmp, final, err);
     if (rc == 0) drop_carry(s, g->name);
+    /* from now on its writes go through the log (a database of that name before it is retired, under s->mu
+     * so that a checkpoint of the old one in progress cannot land over this file) */
+    if (rc == 0 && s->wal) wal_attach(s->wal, g, g->created_ms, 0, 0, g->n_nodes, g->n_rels, false);
     pthread_mutex_unlock(&s->mu);
     if (rc < 0) {
         qv_err_prefix(err, "cannot save database '%s'", g->name);
@@ -353,8 +367,6 @@ int store_save(qv_store *s, const graph *cg, qv_err *err) {
         double mib = stat(final, &st) == 0 ? (double)st.st_size / (1 << 20) : 0;
         QV_INFO("saved database '%s' to %s: %llu nodes, %llu relationships, %.1f MiB in %.3f s", g->name, final,
                 (unsigned long long)g->n_nodes, (unsigned long long)g->n_rels, mib, qv_seconds_since(t0));
-        /* from now on its writes go through the log (a database of that name before it is retired) */
-        if (s->wal) wal_attach(s->wal, g, g->created_ms, 0, 0, g->n_nodes, g->n_rels, false);
     }
     free(final);
     free(tmp);
@@ -374,8 +386,8 @@ int store_remove(qv_store *s, const char *name, qv_err *err) {
         rc = qv_err_set(err, QV_EIO, "cannot remove %s: %s", final, strerror(errno));
     if (removed) rc = sync_dir(s->db_dir, err);
     if (rc == 0) drop_carry(s, name);
-    pthread_mutex_unlock(&s->mu);
     if (rc == 0 && s->wal) wal_retire(s->wal, name);
+    pthread_mutex_unlock(&s->mu);
     if (removed && rc == 0) QV_INFO("removed database '%s' (%s)", name, final);
     free(final);
     return rc;
@@ -630,6 +642,11 @@ int store_checkpoint(qv_store *s, qv_err *err) {
         bool carried = false;
         if (db && db->g == g) rc = carry_db(s, g, db, &carried, err);
         if (rc == 0 && db && db->g == g && !carried) rc = checkpoint_db(s, g, db, err);
+        if (rc < 0 && err->code == QV_EPHASE) { /* dropped or replaced meanwhile: its records are not needed */
+            QV_DEBUG("checkpoint of '%s' skipped: %s", names[i], err->msg);
+            qv_err_clear(err);
+            rc = 0;
+        }
         if (g) gcatalog_release(s->cat, g);
         free(names[i]);
     }
