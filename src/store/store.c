@@ -12,6 +12,7 @@
  */
 #include "store/snapshot.h"
 #include "store/store.h"
+#include "store/store_int.h"
 #include "store/wal.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -27,23 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct qv_store {
-    char *dir;
-    char *db_dir;
-    char *wal_dir;
-    int lock_fd;
-    pthread_mutex_t mu; /* one save or remove at a time: saves of one name share a temporary file */
-    /* the write-ahead log: open from store_load_all on */
-    int durability;
-    uint64_t ckpt_bytes;
-    qv_wal *wal;
-    gcatalog *cat;
-    pthread_mutex_t ckpt_mu; /* one checkpoint round at a time */
-    pthread_t ckpt_thread;
-    bool have_ckpt_thread;
-};
 
-static char *join(const char *a, const char *b, const char *c) {
+char *store_join(const char *a, const char *b, const char *c) {
     size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
     char *s = qv_malloc(n);
     snprintf(s, n, "%s%s%s", a, b, c);
@@ -74,7 +60,7 @@ static int make_dirs(const char *path, qv_err *err) {
     return rc;
 }
 
-static int sync_dir(const char *path, qv_err *err) {
+int store_sync_dir(const char *path, qv_err *err) {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return qv_err_set(err, QV_EIO, "cannot open directory %s: %s", path, strerror(errno));
     int rc = fsync(fd) < 0 ? qv_err_set(err, QV_EIO, "cannot fsync directory %s: %s", path, strerror(errno)) : 0;
@@ -83,7 +69,7 @@ static int sync_dir(const char *path, qv_err *err) {
 }
 
 static int take_lock(qv_store *s, qv_err *err) {
-    char *path = join(s->dir, "/LOCK", "");
+    char *path = store_join(s->dir, "/LOCK", "");
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         qv_err_set(err, QV_EIO, "cannot open lock file %s: %s", path, strerror(errno));
@@ -125,8 +111,8 @@ qv_store *store_open(const char *data_dir, qv_err *err) {
     size_t n = strlen(s->dir);
     while (n > 1 && s->dir[n - 1] == '/')
         s->dir[--n] = 0;
-    s->db_dir = join(s->dir, "/databases", "");
-    s->wal_dir = join(s->dir, "/wal", "");
+    s->db_dir = store_join(s->dir, "/databases", "");
+    s->wal_dir = store_join(s->dir, "/wal", "");
     s->ckpt_bytes = STORE_CHECKPOINT_WAL_SIZE_DEFAULT;
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->ckpt_mu, NULL);
@@ -172,29 +158,29 @@ static int write_synced(const graph *g, const char *path, qv_err *err) {
 int store_snapshot_write_file(const graph *g, const char *path, qv_err *err) { return write_synced(g, path, err); }
 
 /* The paths of a database's base file and of the temporary file a save writes first. */
-static void base_paths(qv_store *s, const char *name, char **final, char **tmp) {
+void store_base_paths(qv_store *s, const char *name, char **final, char **tmp) {
     char file[STORE_FILE_NAME_MAX];
     store_file_name(name, file);
-    *final = join(s->db_dir, "/", file);
-    *tmp = join(s->db_dir, "/.", file);
+    *final = store_join(s->db_dir, "/", file);
+    *tmp = store_join(s->db_dir, "/.", file);
     *tmp = qv_realloc(*tmp, strlen(*tmp) + 5);
     strcat(*tmp, ".tmp");
 }
 
 /* databases/<file>.qvl: the carried log of a database whose base is a snapshot. */
-static char *carry_path(qv_store *s, const char *name) {
+char *store_carry_path(qv_store *s, const char *name) {
     char file[STORE_FILE_NAME_MAX];
     store_file_name(name, file);
     memcpy(file + strlen(file) - 4, ".qvl", 4);
-    return join(s->db_dir, "/", file);
+    return store_join(s->db_dir, "/", file);
 }
 
 /* Removes a database's carried log (a new base holds its records, or replaces them). Under s->mu. */
-static void drop_carry(qv_store *s, const char *name) {
-    char *c = carry_path(s, name);
+void store_drop_carry(qv_store *s, const char *name) {
+    char *c = store_carry_path(s, name);
     if (unlink(c) == 0) {
         qv_err e;
-        if (sync_dir(s->db_dir, &e) < 0) QV_WARN("%s", e.msg);
+        if (store_sync_dir(s->db_dir, &e) < 0) QV_WARN("%s", e.msg);
     } else if (errno != ENOENT) {
         QV_WARN("cannot remove %s: %s (its records are ignored: they are older than the base file)", c, strerror(errno));
     }
@@ -202,134 +188,13 @@ static void drop_carry(qv_store *s, const char *name) {
 }
 
 /* Renames tmp over final and syncs the directory; removes tmp on failure. Under s->mu. */
-static int install_file(qv_store *s, const char *tmp, const char *final, qv_err *err) {
+int store_install_file(qv_store *s, const char *tmp, const char *final, qv_err *err) {
     if (rename(tmp, final) < 0) {
         int rc = qv_err_set(err, QV_EIO, "cannot rename %s to %s: %s", tmp, final, strerror(errno));
         unlink(tmp);
         return rc;
     }
-    return sync_dir(s->db_dir, err);
-}
-
-/* A checkpoint or carry of db must not land once db was replaced or dropped: the replacement's file would be
- * overwritten. Checked under s->mu, which the replacing save and the removal hold while they retire db. */
-static int still_current(qv_store *s, wal_db *db, qv_err *err) {
-    wal_lock_dbs(s->wal);
-    bool retired = db->retired;
-    wal_unlock_dbs(s->wal);
-    return retired ? qv_err_set(err, QV_EPHASE, "database '%s' was replaced or dropped meanwhile", db->name) : 0;
-}
-
-/* Writes the committed state of a database whose writes went through the log as a checkpoint over its base
- * file. The writer slot is held only while the view is opened, so the view and the log position agree. */
-static int checkpoint_db(qv_store *s, graph *g, wal_db *db, qv_err *err) {
-    uint64_t t0 = qv_now_ns();
-    gtxn *t = gtxn_begin(g, err);
-    if (!t) return -1;
-    wal_lock_dbs(s->wal);
-    ckpt_info info = {.ident = db->ident, .base_seq = db->seq, .node_hwm = db->node_hwm, .rel_hwm = db->rel_hwm};
-    wal_unlock_dbs(s->wal);
-    gview *v = gview_open(g, err);
-    gtxn_rollback(t);
-    if (!v) return -1;
-    char *final, *tmp;
-    base_paths(s, g->name, &final, &tmp);
-    pthread_mutex_lock(&s->mu);
-    int rc = 0, fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) rc = qv_err_set(err, QV_EIO, "cannot create %s: %s", tmp, strerror(errno));
-    if (rc == 0) rc = ckpt_write(v, &info, fd, NULL, tmp, err);
-    if (rc == 0 && fsync(fd) < 0) rc = qv_err_set(err, QV_EIO, "cannot fsync %s: %s", tmp, strerror(errno));
-    if (fd >= 0 && close(fd) < 0 && rc == 0) rc = qv_err_set(err, QV_EIO, "cannot close %s: %s", tmp, strerror(errno));
-    if (rc == 0) rc = still_current(s, db, err);
-    if (rc == 0) rc = install_file(s, tmp, final, err);
-    else if (fd >= 0) unlink(tmp);
-    if (rc == 0) drop_carry(s, g->name);
-    pthread_mutex_unlock(&s->mu);
-    uint64_t nodes = gview_node_count(v), rels = gview_rel_count(v);
-    gview_close(v);
-    if (rc < 0) {
-        qv_err_prefix(err, "cannot checkpoint database '%s'", g->name);
-    } else {
-        wal_lock_dbs(s->wal);
-        if (info.base_seq > db->base_seq) db->base_seq = info.base_seq;
-        db->from_checkpoint = true;
-        db->carry_seq = 0;
-        wal_unlock_dbs(s->wal);
-        struct stat st;
-        double mib = stat(final, &st) == 0 ? (double)st.st_size / (1 << 20) : 0;
-        QV_INFO("checkpointed database '%s' to %s: %llu nodes, %llu relationships, log record %llu, %.1f MiB in %.3f s",
-                g->name, final, (unsigned long long)nodes, (unsigned long long)rels,
-                (unsigned long long)info.base_seq, mib, qv_seconds_since(t0));
-    }
-    free(final);
-    free(tmp);
-    return rc;
-}
-
-/* A database whose base is a (bulk) snapshot and whose log is small next to it is not rewritten: its records
- * are copied to its carried log (databases/<file>.qvl, replayed after the snapshot at start-up), so the
- * segments can go and start-up keeps loading the snapshot. *done is false when a full checkpoint pays off. */
-static int carry_db(qv_store *s, graph *g, wal_db *db, bool *done, qv_err *err) {
-    *done = false;
-    wal_lock_dbs(s->wal);
-    bool snapshot_base = !db->from_checkpoint;
-    uint64_t base_seq = db->base_seq;
-    wal_unlock_dbs(s->wal);
-    if (!snapshot_base) return 0;
-    char *final, *tmp, *carry = carry_path(s, g->name);
-    base_paths(s, g->name, &final, &tmp);
-    struct stat st;
-    uint64_t base_size = stat(final, &st) == 0 ? (uint64_t)st.st_size : 0;
-    uint64_t t0 = qv_now_ns();
-    int rc = 0;
-    gtxn *t = gtxn_begin(g, err);
-    if (!t) rc = -1;
-    wal_lock_dbs(s->wal);
-    uint64_t upto = db->seq;
-    wal_unlock_dbs(s->wal);
-    if (rc == 0) rc = wal_flush(s->wal, err); /* async: what the records up to upto hold is written */
-    if (t) gtxn_rollback(t);
-    qv_buf b;
-    qv_buf_init(&b);
-    uint8_t h[WAL_SEG_HEADER] = {0};
-    memcpy(h, WAL_CARRY_MAGIC, 8);
-    qv_buf_append(&b, h, sizeof h);
-    if (rc == 0) rc = wal_collect(wal_dir(s->wal), carry, g->name, db->ident, base_seq, upto, &b, err);
-    if (rc == 0 && (b.len - WAL_SEG_HEADER) * 2 <= base_size) {
-        char *ctmp = join(s->db_dir, "/.", strrchr(carry, '/') + 1);
-        ctmp = qv_realloc(ctmp, strlen(ctmp) + 5);
-        strcat(ctmp, ".tmp");
-        pthread_mutex_lock(&s->mu);
-        int fd = open(ctmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0) rc = qv_err_set(err, QV_EIO, "cannot create %s: %s", ctmp, strerror(errno));
-        for (size_t off = 0; rc == 0 && off < b.len;) {
-            ssize_t k = write(fd, b.data + off, b.len - off);
-            if (k < 0 && errno == EINTR) continue;
-            if (k < 0) rc = qv_err_set(err, QV_EIO, "cannot write %s: %s", ctmp, strerror(errno));
-            else off += (size_t)k;
-        }
-        if (rc == 0 && fsync(fd) < 0) rc = qv_err_set(err, QV_EIO, "cannot fsync %s: %s", ctmp, strerror(errno));
-        if (fd >= 0) close(fd);
-        if (rc == 0) rc = still_current(s, db, err);
-        if (rc == 0) rc = install_file(s, ctmp, carry, err);
-        else if (fd >= 0) unlink(ctmp);
-        pthread_mutex_unlock(&s->mu);
-        free(ctmp);
-        if (rc == 0) {
-            wal_lock_dbs(s->wal);
-            db->carry_seq = upto;
-            wal_unlock_dbs(s->wal);
-            *done = true;
-            QV_INFO("database '%s': %llu log records carried to %s (%.1f KiB; the snapshot stays its base) in %.3f s",
-                    g->name, (unsigned long long)(upto - base_seq), carry, (double)(b.len) / 1024, qv_seconds_since(t0));
-        }
-    }
-    if (rc < 0) qv_err_prefix(err, "cannot carry the log of database '%s'", g->name);
-    qv_buf_free(&b);
-    free(final);
-    free(tmp);
-    free(carry);
-    return rc;
+    return store_sync_dir(s->db_dir, err);
 }
 
 int store_save(qv_store *s, const graph *cg, qv_err *err) {
@@ -344,18 +209,18 @@ int store_save(qv_store *s, const graph *cg, qv_err *err) {
         wal_unlock_dbs(s->wal);
         if (written) {
             pthread_mutex_lock(&s->ckpt_mu);
-            int rc = checkpoint_db(s, g, db, err);
+            int rc = store_checkpoint_db(s, g, db, err);
             pthread_mutex_unlock(&s->ckpt_mu);
             return rc;
         }
     }
     char *final, *tmp;
-    base_paths(s, g->name, &final, &tmp);
+    store_base_paths(s, g->name, &final, &tmp);
     uint64_t t0 = qv_now_ns();
     pthread_mutex_lock(&s->mu);
     int rc = write_synced(g, tmp, err);
-    if (rc == 0) rc = install_file(s, tmp, final, err);
-    if (rc == 0) drop_carry(s, g->name);
+    if (rc == 0) rc = store_install_file(s, tmp, final, err);
+    if (rc == 0) store_drop_carry(s, g->name);
     /* from now on its writes go through the log (a database of that name before it is retired, under s->mu
      * so that a checkpoint of the old one in progress cannot land over this file) */
     if (rc == 0 && s->wal) wal_attach(s->wal, g, g->created_ms, 0, 0, g->n_nodes, g->n_rels, false);
@@ -377,15 +242,15 @@ int store_remove(qv_store *s, const char *name, qv_err *err) {
     if (!name || !*name) return qv_err_set(err, QV_EINVAL, "cannot remove a database without a name");
     char file[STORE_FILE_NAME_MAX];
     store_file_name(name, file);
-    char *final = join(s->db_dir, "/", file);
+    char *final = store_join(s->db_dir, "/", file);
     pthread_mutex_lock(&s->mu);
     int rc = 0, removed = 0;
     if (unlink(final) == 0)
         removed = 1;
     else if (errno != ENOENT)
         rc = qv_err_set(err, QV_EIO, "cannot remove %s: %s", final, strerror(errno));
-    if (removed) rc = sync_dir(s->db_dir, err);
-    if (rc == 0) drop_carry(s, name);
+    if (removed) rc = store_sync_dir(s->db_dir, err);
+    if (rc == 0) store_drop_carry(s, name);
     if (rc == 0 && s->wal) wal_retire(s->wal, name);
     pthread_mutex_unlock(&s->mu);
     if (removed && rc == 0) QV_INFO("removed database '%s' (%s)", name, final);
@@ -412,7 +277,7 @@ static int list_snapshots(qv_store *s, char ***out, size_t *count, qv_err *err) 
         const char *n = e->d_name;
         if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0) continue;
         if (n[0] == '.' && ends_with(n, ".tmp")) {
-            char *path = join(s->db_dir, "/", n);
+            char *path = store_join(s->db_dir, "/", n);
             if (unlink(path) == 0)
                 QV_WARN("removed %s, left by a save that did not finish; the snapshot it would have replaced "
                         "is kept",
@@ -444,33 +309,6 @@ typedef struct base_file {
     char *path;
 } base_file;
 
-static int read_whole(const char *path, uint8_t **out, size_t *n, qv_err *err) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return qv_err_set(err, QV_EIO, "cannot open %s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        close(fd);
-        return qv_err_set(err, QV_EIO, "cannot stat %s: %s", path, strerror(errno));
-    }
-    size_t size = (size_t)st.st_size, got = 0;
-    uint8_t *p = qv_malloc(size ? size : 1);
-    while (got < size) {
-        ssize_t k = read(fd, p + got, size - got);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) {
-            int e = errno;
-            free(p);
-            close(fd);
-            return qv_err_set(err, QV_EIO, "cannot read %s: %s", path, k < 0 ? strerror(e) : "file shrank");
-        }
-        got += (size_t)k;
-    }
-    close(fd);
-    *out = p;
-    *n = size;
-    return 0;
-}
-
 static int is_checkpoint_file(const char *path, bool *yes, qv_err *err) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return qv_err_set(err, QV_EIO, "cannot open %s: %s", path, strerror(errno));
@@ -482,7 +320,7 @@ static int is_checkpoint_file(const char *path, bool *yes, qv_err *err) {
 }
 
 static int read_base(qv_store *s, const char *file, base_file *b, qv_pool *pool, qv_err *err) {
-    b->path = join(s->db_dir, "/", file);
+    b->path = store_join(s->db_dir, "/", file);
     uint64_t t0 = qv_now_ns();
     bool ck = false;
     int rc = is_checkpoint_file(b->path, &ck, err);
@@ -490,7 +328,7 @@ static int read_base(qv_store *s, const char *file, base_file *b, qv_pool *pool,
         uint8_t *p = NULL;
         size_t n = 0;
         ckpt_info info = {0};
-        rc = read_whole(b->path, &p, &n, err);
+        rc = wal_read_file(b->path, &p, &n, err);
         if (rc == 0) {
             rc = ckpt_read(p, n, &b->g, &info, err);
             free(p);
@@ -521,16 +359,6 @@ static int read_base(qv_store *s, const char *file, base_file *b, qv_pool *pool,
     return rc;
 }
 
-static void *checkpointer_main(void *arg) {
-    qv_store *s = arg;
-    while (wal_wait_checkpoint_wanted(s->wal)) {
-        qv_err err;
-        qv_err_clear(&err);
-        if (store_checkpoint(s, &err) < 0) QV_ERROR("checkpoint failed (the write-ahead log is kept): %s", err.msg);
-    }
-    return NULL;
-}
-
 int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
     char **files;
     size_t count;
@@ -546,7 +374,7 @@ int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
         for (size_t i = 0; i < count; i++) targets[i] = b[i].t;
         uint64_t t1 = qv_now_ns();
         for (size_t i = 0; i < count && rc == 0; i++) { /* carried logs first: they precede the segments */
-            char *carry = carry_path(s, b[i].g->name);
+            char *carry = store_carry_path(s, b[i].g->name);
             struct stat st;
             if (stat(carry, &st) == 0) {
                 rc = wal_replay_carry(carry, &targets[i], err);
@@ -613,63 +441,11 @@ int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
     free(targets);
     if (rc < 0) return -1;
     s->cat = cat;
-    if (!s->have_ckpt_thread && pthread_create(&s->ckpt_thread, NULL, checkpointer_main, s) == 0)
+    if (!s->have_ckpt_thread && pthread_create(&s->ckpt_thread, NULL, store_checkpointer_main, s) == 0)
         s->have_ckpt_thread = true;
     wal_bytes_add(s->wal, wal_bytes > WAL_SEG_HEADER ? wal_bytes : 0);
     QV_DEBUG("store: loaded %zu databases in %.3f s", count, qv_seconds_since(t0));
     return 0;
-}
-
-int store_checkpoint(qv_store *s, qv_err *err) {
-    if (!s->wal || !s->cat) return 0;
-    pthread_mutex_lock(&s->ckpt_mu);
-    uint64_t first;
-    int rc = wal_rotate(s->wal, &first, err);
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    if (rc == 0) {
-        wal_lock_dbs(s->wal);
-        for (wal_db *d = wal_dbs(s->wal); d; d = d->next) {
-            if (d->retired || d->seq <= d->base_seq || d->seq <= d->carry_seq) continue;
-            if (n == cap) names = qv_realloc(names, (cap = cap ? cap * 2 : 8) * sizeof *names);
-            names[n++] = qv_strdup(d->name);
-        }
-        wal_unlock_dbs(s->wal);
-    }
-    for (size_t i = 0; i < n; i++) {
-        graph *g = rc == 0 ? gcatalog_get(s->cat, names[i]) : NULL;
-        wal_db *db = g ? wal_find(s->wal, names[i]) : NULL;
-        bool carried = false;
-        if (db && db->g == g) rc = carry_db(s, g, db, &carried, err);
-        if (rc == 0 && db && db->g == g && !carried) rc = checkpoint_db(s, g, db, err);
-        if (rc < 0 && err->code == QV_EPHASE) { /* dropped or replaced meanwhile: its records are not needed */
-            QV_DEBUG("checkpoint of '%s' skipped: %s", names[i], err->msg);
-            qv_err_clear(err);
-            rc = 0;
-        }
-        if (g) gcatalog_release(s->cat, g);
-        free(names[i]);
-    }
-    free(names);
-    if (rc == 0) rc = wal_remove_before(s->wal, first, err);
-    if (rc == 0) wal_bytes_reset(s->wal);
-    pthread_mutex_unlock(&s->ckpt_mu);
-    return rc;
-}
-
-void store_shutdown(qv_store *s, bool checkpoint) {
-    if (!s || !s->wal) return;
-    if (s->have_ckpt_thread) {
-        wal_stop_waiters(s->wal);
-        pthread_join(s->ckpt_thread, NULL);
-        s->have_ckpt_thread = false;
-    }
-    if (checkpoint) {
-        qv_err err;
-        qv_err_clear(&err);
-        if (store_checkpoint(s, &err) < 0) QV_ERROR("checkpoint at shutdown failed (the write-ahead log is kept): %s", err.msg);
-    }
-    s->cat = NULL;
 }
 
 void store_configure(qv_store *s, store_durability durability, uint64_t checkpoint_wal_size) {
