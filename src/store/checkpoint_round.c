@@ -101,8 +101,12 @@ static int carry_db(qv_store *s, graph *g, wal_db *db, bool *done, qv_err *err) 
     uint8_t h[WAL_SEG_HEADER] = {0};
     memcpy(h, WAL_CARRY_MAGIC, 8);
     qv_buf_append(&b, h, sizeof h);
-    if (rc == 0) rc = wal_collect(wal_dir(s->wal), carry, g->name, db->ident, base_seq, upto, &b, err);
-    if (rc == 0 && (b.len - WAL_SEG_HEADER) * 2 <= base_size) {
+    /* only worth it up to half the snapshot's size: collecting stops there */
+    int got = rc == 0 ? wal_collect(wal_dir(s->wal), carry, g->name, db->ident, base_seq, upto,
+                                    WAL_SEG_HEADER + base_size / 2, &b, err)
+                      : -1;
+    if (got < 0) rc = -1;
+    if (got == 0) {
         char *ctmp = store_join(s->db_dir, "/.", strrchr(carry, '/') + 1);
         ctmp = qv_realloc(ctmp, strlen(ctmp) + 5);
         strcat(ctmp, ".tmp");
@@ -165,9 +169,17 @@ int store_checkpoint(qv_store *s, qv_err *err) {
         }
         wal_unlock_dbs(s->wal);
     }
+    bool keep = false; /* a database with records here that could not be checkpointed: keep the segments */
     for (size_t i = 0; i < n; i++) {
         graph *g = rc == 0 ? gcatalog_get(s->cat, names[i]) : NULL;
         wal_db *db = g ? wal_find(s->wal, names[i]) : NULL;
+        if (rc == 0 && (!db || db->g != g)) {
+            wal_db *d = wal_find(s->wal, names[i]);
+            if (d) { /* not retired, yet not the catalog's graph of that name: leave its records alone */
+                QV_WARN("database '%s' has log records but is not in the catalog as logged; the log is kept", names[i]);
+                keep = true;
+            }
+        }
         bool carried = false;
         if (db && db->g == g) rc = carry_db(s, g, db, &carried, err);
         if (rc == 0 && db && db->g == g && !carried) rc = store_checkpoint_db(s, g, db, err);
@@ -180,7 +192,7 @@ int store_checkpoint(qv_store *s, qv_err *err) {
         free(names[i]);
     }
     free(names);
-    if (rc == 0) rc = wal_remove_before(s->wal, first, err);
+    if (rc == 0 && !keep) rc = wal_remove_before(s->wal, first, err);
     if (rc == 0) wal_bytes_reset(s->wal);
     pthread_mutex_unlock(&s->ckpt_mu);
     return rc;

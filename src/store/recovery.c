@@ -175,9 +175,10 @@ int wal_replay_carry(const char *path, wal_target *t, qv_err *err) {
     return rc;
 }
 
-/* Appends the frames of one file whose records are (db, ident) with seq in (*last, upto], in order. */
+/* Appends the frames of one file whose records are (db, ident) with seq in (*last, upto], in order; returns 1
+ * as soon as out holds more than cap bytes. */
 static int collect_file(const char *path, size_t start, const char *db, uint64_t ident, uint64_t *last, uint64_t upto,
-                        qv_buf *out, qv_err *err) {
+                        size_t cap, qv_buf *out, qv_err *err) {
     uint8_t *p = NULL;
     size_t size = 0;
     if (wal_read_file(path, &p, &size, err) < 0) return -1;
@@ -206,25 +207,29 @@ static int collect_file(const char *path, size_t start, const char *db, uint64_t
         }
         qv_buf_append(out, p + at, off - at);
         *last = r.seq;
+        if (out->len > cap) {
+            rc = 1;
+            break;
+        }
     }
     free(p);
     return rc;
 }
 
 int wal_collect(const char *dir, const char *carry, const char *db, uint64_t ident, uint64_t after, uint64_t upto,
-                qv_buf *out, qv_err *err) {
+                size_t cap, qv_buf *out, qv_err *err) {
     uint64_t last = after;
     struct stat st;
-    if (carry && stat(carry, &st) == 0 && collect_file(carry, WAL_SEG_HEADER, db, ident, &last, upto, out, err) < 0)
-        return -1;
+    int rc = 0;
+    if (carry && stat(carry, &st) == 0) rc = collect_file(carry, WAL_SEG_HEADER, db, ident, &last, upto, cap, out, err);
+    if (rc != 0) return rc;
     uint64_t *segs;
     size_t n;
     if (wal_list_segments(dir, &segs, &n, err) < 0) return -1;
-    int rc = 0;
     for (size_t i = 0; i < n && rc == 0 && last < upto; i++) {
         char path[4096];
         wal_segment_path(dir, segs[i], path, sizeof path);
-        rc = collect_file(path, WAL_SEG_HEADER, db, ident, &last, upto, out, err);
+        rc = collect_file(path, WAL_SEG_HEADER, db, ident, &last, upto, cap, out, err);
     }
     free(segs);
     if (rc == 0 && last != upto)

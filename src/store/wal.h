@@ -155,9 +155,10 @@ int wal_recover(const char *dir, wal_target *targets, size_t n, bool repair, qv_
 /* Replays a database's carried log (its records after a snapshot base) into t; any damage is an error. */
 int wal_replay_carry(const char *path, wal_target *t, qv_err *err);
 /* Appends to out the frames of database (db, ident) with sequence numbers after..upto, from the carried log
- * (if carry is given and exists) and then the segments of dir; fails unless all of them are found. */
+ * (if carry is given and exists) and then the segments of dir. 0: all found; 1: out grew past cap bytes
+ * (stopped there); -1: error (a record missing, unreadable files). */
 int wal_collect(const char *dir, const char *carry, const char *db, uint64_t ident, uint64_t after, uint64_t upto,
-                qv_buf *out, qv_err *err);
+                size_t cap, qv_buf *out, qv_err *err);
 
 /* ---- checkpoints (checkpoint.c) ---- */
 /* Writes the state v sees of its graph as a checkpoint to fd (fd < 0: appended to mem instead); base_seq is
