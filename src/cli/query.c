@@ -206,6 +206,7 @@ int cli_query_main(int argc, char **argv) {
         }
         cy_engine_free(s.engine);
     }
+    store_shutdown(s.store, false);   /* writes are durable in the write-ahead log already */
     gcatalog_free(cat);
     store_close(s.store);
     qv_pool_free(s.pool);
