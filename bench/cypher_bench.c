@@ -11,6 +11,8 @@
  * before measuring memory); copy the dataset.
  *
  * Usage: qv_bench_cypher --data DIR [--batch 150] [--draws 100] [--seed 42] [--no-reads] [--no-second-load]
+ *        qv_bench_cypher --data DIR --arrow-memory   (only the baseline: the same data built by the bulk
+ *        loader behind the Arrow Flight import, RSS per node and relationship; run it as its own process)
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "cypher/cypher.h"
+#include "cypher_arrow.h"
 #include "cypher_ldbc.h"
 #include "cypher_queries.h"
 
@@ -39,6 +42,12 @@ typedef struct bench {
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double cpu_s(clockid_t c) {
+    struct timespec ts;
+    clock_gettime(c, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -139,6 +148,7 @@ static qval rel_row(bench *b, const ldbc_rels *rs, size_t r) {
 typedef struct phase_total {
     uint64_t rows, created;
     double seconds;
+    double cpu0, thread0;   /* process and calling-thread CPU time at the start of the phase */
 } phase_total;
 
 /* Loads one node label or relationship set in batches; only the queries are timed (building the
@@ -176,12 +186,21 @@ static void load_set(bench *b, bool rels, size_t i, int load, phase_total *tot) 
     tot->seconds += secs;
 }
 
+static void start_phase(phase_total *p) {
+    memset(p, 0, sizeof *p);
+    p->cpu0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
+    p->thread0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);
+}
+
+/* cpu_seconds: the whole process (the background compaction included) over the phase, parameter building
+ * included; query_thread_cpu_seconds: the calling thread's, same span. */
 static void print_phase(bench *b, const char *what, int load, const phase_total *p) {
+    double cpu = cpu_s(CLOCK_PROCESS_CPUTIME_ID) - p->cpu0, th = cpu_s(CLOCK_THREAD_CPUTIME_ID) - p->thread0;
     printf("{\"bench\":\"cypher\",\"system\":\"quiver\",\"dataset\":\"%s\",\"kind\":\"ingest\",\"load\":%d,"
            "\"what\":\"%s\",\"rows\":%llu,\"created\":%llu,\"seconds\":%.4f,\"rows_per_s\":%.0f,\"batch\":%zu,"
-           "\"loadavg\":%.2f}\n",
+           "\"cpu_seconds\":%.3f,\"thread_cpu_seconds\":%.3f,\"loadavg\":%.2f}\n",
            b->dataset, load, what, (unsigned long long)p->rows, (unsigned long long)p->created, p->seconds,
-           p->seconds > 0 ? (double)p->rows / p->seconds : 0.0, b->batch, loadavg());
+           p->seconds > 0 ? (double)p->rows / p->seconds : 0.0, b->batch, cpu, th, loadavg());
     fflush(stdout);
 }
 
@@ -197,11 +216,13 @@ static void compact(bench *b) {
 /* One load of everything: nodes then the timed relationship sets. Returns RSS after each phase in rss[]. */
 static void load_all(bench *b, int load, long rss[2]) {
     b->now_ts = PIPELINE_TS + load - 1;
-    phase_total nodes = {0}, rels = {0};
+    phase_total nodes, rels;
+    start_phase(&nodes);
     for (size_t i = 0; i < b->d.n_nodes; i++) load_set(b, false, i, load, &nodes);
     print_phase(b, "nodes", load, &nodes);
     compact(b);
     rss[0] = rss_bytes();
+    start_phase(&rels);
     for (size_t i = 0; i < b->d.n_rels; i++)
         if (b->d.rels[i].timed) load_set(b, true, i, load, &rels);
     print_phase(b, "rels", load, &rels);
@@ -310,7 +331,7 @@ int main(int argc, char **argv) {
     const char *dir = NULL;
     int draws = 100;
     uint32_t seed = 42;
-    bool do_reads = true, second = true;
+    bool do_reads = true, second = true, arrow = false;
     bench b = {.batch = 150, .dataset = "ldbc-snb-sf0.1"};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--data") && i + 1 < argc) dir = argv[++i];
@@ -319,6 +340,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = (uint32_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--no-reads")) do_reads = false;
         else if (!strcmp(argv[i], "--no-second-load")) second = false;
+        else if (!strcmp(argv[i], "--arrow-memory")) arrow = true;
         else {
             fprintf(stderr, "usage: qv_bench_cypher --data DIR [--batch 150] [--draws 100] [--seed 42] "
                             "[--no-reads] [--no-second-load]\n");
@@ -332,9 +354,22 @@ int main(int argc, char **argv) {
     double t0 = now_s();
     if (ldbc_load(&b.d, dir)) return 1;
     fprintf(stderr, "qv_bench_cypher: read the CSV files in %.2f s\n", now_s() - t0);
+    qv_pool *pool = qv_pool_new(0);
+    if (arrow) {
+        cypher_arrow_mem m;
+        if (cypher_arrow_memory(&b.d, pool, &m)) return 1;
+        printf("{\"bench\":\"cypher\",\"system\":\"quiver-arrow\",\"dataset\":\"%s\",\"kind\":\"memory\","
+               "\"nodes\":%llu,\"rels\":%llu,\"node_bytes\":%ld,\"rel_bytes\":%ld,\"bytes_per_node\":%.1f,"
+               "\"bytes_per_rel\":%.1f,\"graph_memory_bytes\":%llu,\"method\":\"RSS growth, bulk loader (Arrow path)\"}\n",
+               b.dataset, (unsigned long long)m.nodes, (unsigned long long)m.rels, m.node_bytes, m.rel_bytes,
+               m.nodes ? (double)m.node_bytes / (double)m.nodes : 0.0,
+               m.rels ? (double)m.rel_bytes / (double)m.rels : 0.0, (unsigned long long)m.graph_bytes);
+        qv_pool_free(pool);
+        ldbc_free(&b.d);
+        return 0;
+    }
     qv_arena_init(&b.arena);
     b.cat = gcatalog_new();
-    qv_pool *pool = qv_pool_new(0);
     b.e = cy_engine_new(b.cat, pool);
     qv_err qerr;
     if (!b.e || cy_engine_create_graph(b.e, GRAPH, &qerr)) {
@@ -363,7 +398,8 @@ int main(int argc, char **argv) {
         }
     }
     if (do_reads) {
-        phase_total extra = {0};
+        phase_total extra;
+        start_phase(&extra);
         for (size_t i = 0; i < b.d.n_rels; i++)
             if (!b.d.rels[i].timed) load_set(&b, true, i, 1, &extra);
         compact(&b);
