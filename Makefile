@@ -75,6 +75,7 @@ serve: build
 
 bench: build
 	bash bench/run.sh
+	@if [ "$${BENCH_CYPHER:-1}" != 0 ]; then bash bench/cypher.sh; fi
 
 tck: build
 	./$(BUILD)/tck_runner --areas
