@@ -8,6 +8,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cypher/plan_int.h"
 
@@ -56,11 +57,37 @@ static void add_conj(mctx *m, conj cj) {
     m->cj[m->ncj++] = cj;
 }
 
+/* `n.`~id` = x` or `id(n) = x` (either side) on a variable of this pattern: a candidate ext-id seek. */
+static bool ext_id_side(const mctx *m, const cy_expr *e, int32_t *slot) {
+    const cy_expr *v = NULL;
+    if (e->kind == CX_PROP && e->a && e->a->kind == CX_VAR && strcmp(e->name, EXT_ID_KEY) == 0) v = e->a;
+    if (e->kind == CX_CALL && e->n_args == 1 && e->args[0]->kind == CX_VAR && strcasecmp(e->name, "id") == 0)
+        v = e->args[0];
+    if (!v) return false;
+    const sym *s = sc_find(&m->c->sc, v->name);
+    if (!s || s->kind != SYM_NODE) return false;
+    for (uint32_t i = 0; i < m->pat->n_paths; i++)
+        for (uint32_t j = 0; j <= m->pat->paths[i].n_rels; j++)
+            if (m->nslot[i][j] == s->slot) { *slot = s->slot; return true; }
+    return false;
+}
+
 static void split_and(mctx *m, cy_expr *e) {
     if (e->kind == CX_BINARY && e->op == CXO_AND) {
         split_and(m, e->a);
         split_and(m, e->b);
         return;
+    }
+    int32_t slot;
+    if (e->kind == CX_BINARY && e->op == CXO_EQ) {
+        if (ext_id_side(m, e->a, &slot)) {
+            add_conj(m, (conj){.e = e, .kind = K_PROP, .slot = slot, .key = EXT_ID_KEY, .value = e->b});
+            return;
+        }
+        if (ext_id_side(m, e->b, &slot)) {
+            add_conj(m, (conj){.e = e, .kind = K_PROP, .slot = slot, .key = EXT_ID_KEY, .value = e->a});
+            return;
+        }
     }
     add_conj(m, (conj){.e = e, .kind = K_GENERIC, .slot = -1});
 }
@@ -146,6 +173,7 @@ static void bind_start(mctx *m, xop **in, int32_t slot) {
     case 2:
         *in = cy_op_scan(p, *in, slot, m->cj[ci].label);
         m->cj[ci].done = true;
+        p->stats_sensitive = true;
         break;
     case 3:
         *in = cy_op_index_seek(p, *in, slot, m->cj[ci].label, m->cj[ci2].key, m->cj[ci2].value);
@@ -154,6 +182,7 @@ static void bind_start(mctx *m, xop **in, int32_t slot) {
         break;
     default:
         *in = cy_op_scan(p, *in, slot, NULL);
+        p->stats_sensitive = true;
     }
     set_bound(m, slot);
     emit_ready(m, in);
@@ -176,6 +205,7 @@ static void expand(mctx *m, xop **in, cy_rel_pat *rp, int32_t from, int32_t rel,
         s.min_hops = rp->min_hops;
         s.max_hops = rp->max_hops;
         s.rel_props = rp->props;
+        s.reverse_list = reverse;
         *in = cy_op_varexpand(m->c->p, *in, &s);
     } else {
         *in = cy_op_expand(m->c->p, *in, &s);
@@ -294,6 +324,8 @@ int pl_match(pctx *c, xop **in, cy_pattern *pat, cy_expr *where, pl_slots *out) 
         if (pp->var) {
             m.pslot[i] = pl_slot(c);
             sc_push(c, pp->var, m.pslot[i], SYM_PATH);
+        } else if (pp->kind != CY_PATH_PLAIN) {
+            m.pslot[i] = pl_slot(c);   /* shortestPath used as a value */
         }
     }
     m.rels_bound = qv_arena_alloc(&p->arena, sizeof(int32_t) * (total_rels + 1));
