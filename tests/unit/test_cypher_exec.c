@@ -161,6 +161,9 @@ static void test_neptune_ids(void **state) {
     EXPECT(t, "MATCH (n:Num {`~id`: '42'}) RETURN count(*)", "1");
     EXPECT(t, "MATCH (n:Num {`~id`: 42}) RETURN count(*)", "1");
     EXPECT(t, "MATCH (n {`~id`: 'p1'}), (m {`~id`: '042'}) RETURN count(*)", "0");
+    /* relationship ids cannot be chosen (the graph assigns them): an error, not a silently dropped id */
+    EXPECT(t, "MATCH (n {`~id`: 'p1'}) CREATE (n)-[:K {`~id`: 'e1'}]->(n)", "ERR UnsupportedOperation -");
+    EXPECT(t, "MATCH (n {`~id`: 'p1'}) CREATE (n)-[r:K]->(n) RETURN r.`~id` IS NOT NULL", "true");
 }
 
 static void test_procedures_and_explain(void **state) {
