@@ -644,7 +644,7 @@ int cy_plan_build(cy_plan *p, const struct cy_query *q, cy_procs *procs, gview *
  * its inner plan is made of them too. */
 static bool chain_row_local(const xop *op) {
     static const char *below[] = {"Filter", "AllNodesScan", "NodeByLabelScan", "Expand", "NodeByExtId", "Argument",
-                                  "SkipLimit", "Optional"};
+                                  "SkipLimit", "Optional", "RelationshipTypeScan"};
     for (; op; op = op->in) {
         bool ok = cy_op_unwind_stable(op);
         for (size_t i = 0; i < sizeof below / sizeof below[0]; i++) ok |= strcmp(op->vt->name, below[i]) == 0;
