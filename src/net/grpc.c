@@ -54,6 +54,7 @@ static void free_call(qv_grpc_call *c) {
         free(s->data);
         free(s);
     }
+    for (int i = 0; i < c->nspare; i++) free(c->spare[i]);
     qv_grpc_call_drop_msg(c);
     free(c->status_msg);
     free(c);
@@ -65,6 +66,52 @@ void *qv_grpc_call_get_user(const qv_grpc_call *c) { return c->user; }
 void qv_grpc_call_set_user(qv_grpc_call *c, void *user) { c->user = user; }
 bool qv_grpc_call_is_finished(const qv_grpc_call *c) { return c->finished || c->closed; }
 size_t qv_grpc_call_queued(const qv_grpc_call *c) { return c->queued; }
+uint64_t qv_grpc_call_fresh_msg_bufs(const qv_grpc_call *c) { return c->fresh_msg_bufs; }
+
+/* ---- recycled message buffers ---- */
+
+static void spare_remove(qv_grpc_call *c, int i) {
+    c->spare_bytes -= c->spare_cap[i];
+    c->nspare--;
+    c->spare[i] = c->spare[c->nspare];
+    c->spare_cap[i] = c->spare_cap[c->nspare];
+}
+
+/* A consumed segment's buffer: kept for the next message when it is a large message buffer and there
+ * is room, else freed. */
+static void recycle(qv_grpc_call *c, uint8_t *data, size_t cap) {
+    if (cap < QV_GRPC_RECYCLE_MIN || c->closed || c->finished || c->nspare == QV_GRPC_SPARE_BUFS ||
+        c->spare_bytes + cap > QV_GRPC_SPARE_BYTES) {
+        free(data);
+        return;
+    }
+    c->spare[c->nspare] = data;
+    c->spare_cap[c->nspare] = cap;
+    c->nspare++;
+    c->spare_bytes += cap;
+}
+
+void qv_grpc_call_msg_buf(qv_grpc_call *c, qv_buf *b, size_t hint) {
+    qv_buf_init(b);
+    int best = -1; /* the smallest spare that fits */
+    for (int i = 0; i < c->nspare; i++)
+        if (c->spare_cap[i] >= hint && (best < 0 || c->spare_cap[i] < c->spare_cap[best])) best = i;
+    if (best >= 0) {
+        b->data = c->spare[best];
+        b->cap = c->spare_cap[best];
+        c->lent = b->data;
+        spare_remove(c, best);
+        return;
+    }
+    if (c->nspare) { /* every spare is too small for this message: drop the smallest, allocate */
+        int small = 0;
+        for (int i = 1; i < c->nspare; i++)
+            if (c->spare_cap[i] < c->spare_cap[small]) small = i;
+        free(c->spare[small]);
+        spare_remove(c, small);
+    }
+    qv_buf_reserve(b, hint ? hint : 1);
+}
 
 /* ---- response headers ---- */
 
@@ -174,7 +221,7 @@ void qv_grpc_call_consume(qv_grpc_call *c, size_t len) {
         if (s->off == s->len) {
             c->qhead = s->next;
             if (!c->qhead) c->qtail = NULL;
-            free(s->data);
+            recycle(c, s->data, s->cap);
             free(s);
         }
     }
@@ -218,9 +265,9 @@ static void resume(qv_grpc_call *c) {
     }
 }
 
-static void enqueue(qv_grpc_call *c, uint8_t *data, size_t len) {
+static void enqueue(qv_grpc_call *c, uint8_t *data, size_t len, size_t cap) {
     qv_grpc_seg *s = qv_malloc(sizeof *s);
-    *s = (qv_grpc_seg){.next = NULL, .data = data, .len = len, .off = 0};
+    *s = (qv_grpc_seg){.next = NULL, .data = data, .len = len, .off = 0, .cap = cap};
     if (c->qtail)
         c->qtail->next = s;
     else
@@ -252,7 +299,7 @@ void qv_grpc_call_send(qv_grpc_call *c, const void *msg, size_t len) {
     uint8_t *p = qv_malloc(len + 5);
     put_prefix(p, len);
     if (len) memcpy(p + 5, msg, len);
-    enqueue(c, p, len + 5);
+    enqueue(c, p, len + 5, 0);
     if (!c->headers_sent)
         submit_headers(c);
     else
@@ -267,15 +314,19 @@ void qv_grpc_call_send_buf(qv_grpc_call *c, qv_buf *msg) {
     }
     if (len < 4096) { /* small: one segment is cheaper than two */
         qv_grpc_call_send(c, msg->data, len);
-        qv_buf_free(msg);
+        if (msg->data == c->lent) c->lent = NULL;
+        recycle(c, msg->data, msg->cap);
+        qv_buf_init(msg);
         return;
     }
     uint8_t *p = qv_malloc(5);
     put_prefix(p, len);
-    enqueue(c, p, 5);
-    size_t n;
+    enqueue(c, p, 5, 0);
+    size_t n, cap = msg->cap;
+    if (msg->data == c->lent) c->lent = NULL;
+    else if (cap >= QV_GRPC_RECYCLE_MIN) c->fresh_msg_bufs++;
     uint8_t *data = qv_buf_steal(msg, &n);
-    enqueue(c, data, n);
+    enqueue(c, data, n, cap);
     if (!c->headers_sent)
         submit_headers(c);
     else

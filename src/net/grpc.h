@@ -80,6 +80,15 @@ void qv_grpc_call_add_header(qv_grpc_call *call, const char *name, const char *v
 void qv_grpc_call_send(qv_grpc_call *call, const void *msg, size_t len);
 /* Queue one response message taking ownership of msg's storage (msg is left empty). */
 void qv_grpc_call_send_buf(qv_grpc_call *call, qv_buf *msg);
+/* A buffer for the next response message (then given to qv_grpc_call_send_buf): b is set up empty with
+ * room for at least `hint` bytes. Buffers of sent messages come back here once the socket has taken
+ * them, so a long stream of large messages (DoGet) writes into the same, already faulted-in memory
+ * instead of fresh allocations that malloc may serve with new pages (mmap, or a trimmed heap) for every
+ * message. */
+void qv_grpc_call_msg_buf(qv_grpc_call *call, qv_buf *b, size_t hint);
+/* How many large messages (>= 64 KiB) this call queued in a buffer that was not recycled from its
+ * earlier messages, i.e. freshly allocated memory (for tests and stats). */
+uint64_t qv_grpc_call_fresh_msg_bufs(const qv_grpc_call *call);
 /* Bytes queued and not yet written to the socket (for flow control of large outputs). */
 size_t qv_grpc_call_queued(const qv_grpc_call *call);
 /* End the call: trailers with grpc-status (and grpc-message, percent-encoded) follow the queued

@@ -29,7 +29,14 @@ typedef struct qv_grpc_seg {       /* one piece of the response byte stream */
     struct qv_grpc_seg *next;
     uint8_t *data;                 /* owned (free()) */
     size_t len, off;
+    size_t cap;                    /* a message buffer's capacity (recyclable when >= QV_GRPC_RECYCLE_MIN) */
 } qv_grpc_seg;
+
+/* Sent message buffers of at least this size are kept for the call's next messages (qv_grpc_call_msg_buf),
+ * at most QV_GRPC_SPARE_BUFS of them and QV_GRPC_SPARE_BYTES in all. */
+#define QV_GRPC_RECYCLE_MIN ((size_t)64 << 10)
+#define QV_GRPC_SPARE_BUFS 64
+#define QV_GRPC_SPARE_BYTES ((size_t)16 << 20)
 
 typedef struct {
     char *name, *value;            /* owned */
@@ -65,6 +72,12 @@ struct qv_grpc_call {
     int nresp, capresp, ninitial;
     qv_grpc_seg *qhead, *qtail;
     size_t queued;
+    uint8_t *spare[QV_GRPC_SPARE_BUFS]; /* recycled message buffers (owned), for qv_grpc_call_msg_buf */
+    size_t spare_cap[QV_GRPC_SPARE_BUFS];
+    int nspare;
+    size_t spare_bytes;
+    uint8_t *lent;                  /* the recycled buffer qv_grpc_call_msg_buf handed out last */
+    uint64_t fresh_msg_bufs;        /* large messages queued in a buffer that was not recycled */
     bool above_low;                 /* queued reached QV_GRPC_LOW_WATER since the last on_writable */
     qv_grpc_status status;
     char *status_msg;

@@ -20,6 +20,7 @@
 #include "wire/arrow_ipc.h"
 #include "wire/flight_proto.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,9 +33,13 @@ static flight_service *svc(qv_grpc_call *call) { return qv_grpc_call_service_ctx
 
 /* ---- output ------------------------------------------------------------------------------------ */
 
+/* The FlightData goes into a message buffer recycled from this call's earlier batches (see
+ * qv_grpc_call_msg_buf): a fresh multi-MiB buffer per batch made malloc serve new pages for every batch
+ * in some runs (its mmap threshold and heap trimming follow the allocation history), and the export then
+ * spent its time faulting them in. */
 static void send_message(qv_grpc_call *call, get_stream *gs) {
     qv_buf msg;
-    qv_buf_init(&msg);
+    qv_grpc_call_msg_buf(call, &msg, gs->hdr.len + gs->body.len + 64);
     const void *parts[1] = {gs->body.data};
     size_t lens[1] = {gs->body.len};
     fp_encode_flight_data(&msg, gs->hdr.data, gs->hdr.len, parts, lens, gs->body.len ? 1 : 0);
@@ -42,6 +47,7 @@ static void send_message(qv_grpc_call *call, get_stream *gs) {
     qv_buf_free(&msg);
     qv_buf_reset(&gs->hdr);
     qv_buf_reset(&gs->body);
+    gs->messages++;
 }
 
 static void cb_reset(colbuf *cb) {
@@ -620,6 +626,8 @@ static void info_half_close(qv_grpc_call *call) {
 static void get_close(qv_grpc_call *call) {
     get_stream *gs = qv_grpc_call_get_user(call);
     if (!gs) return;
+    atomic_fetch_add(&gs->fs->export_batches, gs->messages);
+    atomic_fetch_add(&gs->fs->export_buf_allocs, qv_grpc_call_fresh_msg_bufs(call));
     gview_close(gs->view);
     if (gs->g) gcatalog_release(gs->fs->cat, gs->g);
     for (int i = 0; i < gs->ncols; i++) {
@@ -661,3 +669,8 @@ const qv_grpc_method flight_info_method = {
     .on_half_close = info_half_close,
     .on_close = get_close,
 };
+
+void flight_service_export_stats(flight_service *fs, uint64_t *messages, uint64_t *buf_allocs) {
+    *messages = atomic_load(&fs->export_batches);
+    *buf_allocs = atomic_load(&fs->export_buf_allocs);
+}

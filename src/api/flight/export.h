@@ -42,6 +42,7 @@ typedef struct get_stream {
     qv_buf hdr, body;
     uint64_t batch_rows;   /* rows per RecordBatch: --export-batch-size */
     uint64_t batches, nrows;
+    uint64_t messages;     /* FlightData messages sent (schema and dictionary included) */
 } get_stream;
 
 /* Resolves a ticket (GET_COMMAND / GET_MESSAGE envelope or bare body) into gs: a catalog reference to the

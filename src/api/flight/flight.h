@@ -30,6 +30,10 @@ typedef struct flight_service flight_service;
  * durability: databases then live in memory only). */
 flight_service *flight_service_new(const flight_config *cfg, gcatalog *cat, qv_store *store, qv_pool *pool);
 const qv_grpc_service *flight_service_grpc(flight_service *fs);
+/* DoGet totals over the calls that have closed: messages sent (schema, dictionary and record batches)
+ * and how many of their message buffers had to be allocated rather than recycled from the call's earlier
+ * messages. A long export allocates only the few buffers its send queue holds at once. */
+void flight_service_export_stats(flight_service *fs, uint64_t *messages, uint64_t *buf_allocs);
 /* Aborts every import in progress and stops the abort-timeout thread. Call after net/ has stopped. */
 void flight_service_free(flight_service *fs);
 

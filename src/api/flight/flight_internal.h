@@ -4,6 +4,7 @@
 #define QV_FLIGHT_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -68,6 +69,8 @@ struct flight_service {
     import_registry *imports;
     flight_auth *auth;
     qv_grpc_service grpc;
+    _Atomic uint64_t export_batches;    /* messages of finished DoGet calls (flight_service_export_stats) */
+    _Atomic uint64_t export_buf_allocs; /* their message buffers that were freshly allocated */
 };
 
 /* auth.c: checks the call's credentials. Returns 0 when allowed (and adds the Bearer response header);
