@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,6 +33,7 @@ int qv_conn_init(qv_conn *c, const qv_conn_ops *ops, qv_worker *w, int fd, const
     c->next = w->conns;
     if (w->conns) w->conns->prev = c;
     w->conns = c;
+    atomic_fetch_add(&w->nconns, 1);
     return 0;
 }
 
@@ -42,6 +44,8 @@ void qv_conn_release(qv_conn *c) {
         close(c->fd);
         c->fd = -1;
     }
+    bool linked = c->prev || w->conns == c;
+    if (linked) atomic_fetch_sub(&w->nconns, 1);
     if (c->prev)
         c->prev->next = c->next;
     else if (w->conns == c)

@@ -1,5 +1,7 @@
 /* conn.h — what every connection shares, and the worker that owns it (internal to src/net).
  *
+ * Threading: a connection lives on one worker; only nconns/npending and the inbox (under inbox_mu) are
+ * touched by another thread (the accepting worker, see server.c).
  * Owns: qv_conn (socket, peer name, output buffer, place in its worker's list) and qv_worker (one
  * thread, one event loop, its listening sockets and connections). A protocol (h2.c for gRPC, http1.c
  * for HTTP/1.1) embeds qv_conn as the FIRST member of its own connection struct and supplies qv_conn_ops.
@@ -40,6 +42,12 @@ struct qv_conn {
     qv_conn *prev, *next;   /* worker->conns */
 };
 
+typedef struct qv_handoff {  /* an accepted socket on its way to the worker that will own it */
+    int fd;
+    bool grpc;
+    char peer[64];
+} qv_handoff;
+
 struct qv_worker {
     qv_net *net;
     const qv_net_config *cfg;
@@ -47,8 +55,14 @@ struct qv_worker {
     qv_loop *loop;
     pthread_t thread;
     bool started;
-    int grpc_fd, http_fd;   /* listening sockets, -1 when absent */
+    int grpc_fd, http_fd;   /* listening sockets (worker 0 only), -1 when absent */
     qv_conn *conns;
+    _Atomic int nconns;     /* connections in `conns` (read by the accepting worker to place new ones) */
+    _Atomic int npending;   /* handed off to this worker and not yet taken from its inbox */
+    pthread_mutex_t inbox_mu;
+    qv_handoff *inbox;      /* guarded by inbox_mu */
+    int ninbox, capinbox;
+    int inbox_fd;           /* eventfd: the inbox has sockets; -1 when absent */
     uint8_t *rbuf;          /* read buffer shared by this worker's HTTP/2 connections */
     size_t rbuf_size;
     qv_bigbuf_cache bigbufs;  /* large message buffers waiting for reuse */

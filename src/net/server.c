@@ -1,8 +1,11 @@
-/* server.c — qv_net: listening sockets, worker threads, accepting connections, stopping.
+/* server.c — qv_net: listening sockets, worker threads, placing connections on workers, stopping.
  *
- * Owns: one SO_REUSEPORT listening socket per port per worker (the kernel spreads new connections over
- * them, and a connection stays on the worker that accepted it), the worker threads and their loops, and
- * the orderly stop (listeners closed, every connection destroyed on its own thread, threads joined).
+ * Owns: one listening socket per port, watched by worker 0, which accepts every connection and places it
+ * on the worker with the fewest connections (its own included; ties go round-robin), handing it over
+ * through that worker's inbox (a mutex-guarded array plus an eventfd). A connection then stays on its
+ * worker for its whole life. (Per-worker SO_REUSEPORT listeners let the kernel's hash put two clients on
+ * one worker while another idled.) Also the worker threads and their loops, and the orderly stop
+ * (listener closed, every connection destroyed on its own thread, inboxes emptied, threads joined).
  * Must not: speak any protocol; connections are handed to h2.c (Flight port) or http1.c (HTTP port).
  */
 #include "net/server.h"
@@ -14,7 +17,9 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "net/conn.h"
@@ -31,6 +36,7 @@ struct qv_net {
     int nworkers;
     qv_worker *workers;
     int flight_port, http_port;
+    int next_worker;            /* round-robin start among equally loaded workers (worker 0's thread) */
 };
 
 typedef struct {
@@ -64,9 +70,9 @@ static int open_listener(const char *host, int *port, const char *what, qv_err *
     if (fd < 0) return qv_err_set(err, QV_EIO, "cannot create %s socket: %s", what, strerror(errno));
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0 ||
-        bind(fd, (struct sockaddr *)&a.ss, a.len) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
-        qv_err_set(err, QV_EIO, "cannot listen for %s on %s port %d: %s", what, host, *port, strerror(errno));
+    if (bind(fd, (struct sockaddr *)&a.ss, a.len) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
+        qv_err_set(err, QV_EIO, "cannot listen for %s on %s port %d: %s%s", what, host, *port, strerror(errno),
+                   errno == EADDRINUSE ? " (is another server running?)" : "");
         close(fd);
         return -1;
     }
@@ -79,33 +85,86 @@ static int open_listener(const char *host, int *port, const char *what, qv_err *
     return fd;
 }
 
-/* SO_REUSEPORT lets a second server of the same user share a port silently (and take half of its
- * connections). A plain bind first, without SO_REUSEPORT, fails with EADDRINUSE in that case; with port 0
- * it also picks a port nobody uses. Probes stay open until every port is chosen (so the two ports
- * differ), and are closed before the workers bind. Returns the probe socket. */
-static int probe_port(const char *host, int *port, const char *what, qv_err *err) {
-    sock_addr a;
-    if (parse_addr(host, *port, &a, err) < 0) return -1;
-    int fd = socket(a.ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return qv_err_set(err, QV_EIO, "cannot create %s socket: %s", what, strerror(errno));
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&a.ss, a.len) < 0) {
-        qv_err_set(err, QV_EIO, "cannot listen for %s on %s port %d: %s%s", what, host, *port, strerror(errno),
-                   errno == EADDRINUSE ? " (is another server running?)" : "");
-        close(fd);
-        return -1;
-    }
-    a.len = sizeof a.ss;
-    getsockname(fd, (struct sockaddr *)&a.ss, &a.len);
-    *port = a.ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&a.ss)->sin_port)
-                                      : ntohs(((struct sockaddr_in6 *)&a.ss)->sin6_port);
-    return fd;
-}
-
 /* ---- accepting ---- */
 
 static void on_accept(qv_loop *loop, int lfd, unsigned events, void *arg);
+
+static void conn_accept(qv_worker *w, const qv_handoff *h) {
+    if (h->grpc)
+        qv_h2_conn_accept(w, h->fd, h->peer);
+    else
+        qv_http1_conn_accept(w, h->fd, h->peer);
+}
+
+static int worker_load(qv_worker *w) { return atomic_load(&w->nconns) + atomic_load(&w->npending); }
+
+/* Puts an accepted socket on the least loaded worker (worker 0's thread). */
+static void place(qv_net *net, const qv_handoff *h) {
+    int best = -1, best_load = 0;
+    for (int k = 0; k < net->nworkers; k++) {
+        int i = (net->next_worker + k) % net->nworkers;
+        int load = worker_load(&net->workers[i]);
+        if (best < 0 || load < best_load) {
+            best = i;
+            best_load = load;
+        }
+    }
+    net->next_worker = (best + 1) % net->nworkers;
+    qv_worker *t = &net->workers[best];
+    if (best == 0) { /* this thread's own loop */
+        conn_accept(t, h);
+        return;
+    }
+    atomic_fetch_add(&t->npending, 1);
+    pthread_mutex_lock(&t->inbox_mu);
+    if (t->ninbox == t->capinbox) {
+        t->capinbox = t->capinbox ? 2 * t->capinbox : 16;
+        t->inbox = qv_realloc(t->inbox, (size_t)t->capinbox * sizeof *t->inbox);
+    }
+    t->inbox[t->ninbox++] = *h;
+    pthread_mutex_unlock(&t->inbox_mu);
+    uint64_t one = 1;
+    ssize_t wr = write(t->inbox_fd, &one, sizeof one);
+    (void)wr; /* EAGAIN: the counter is already non-zero, the worker will look anyway */
+}
+
+/* Takes the inbox's sockets out under the lock; returns them (caller frees) and their count. */
+static qv_handoff *take_inbox(qv_worker *w, int *n) {
+    pthread_mutex_lock(&w->inbox_mu);
+    qv_handoff *got = w->inbox;
+    *n = w->ninbox;
+    w->inbox = NULL;
+    w->ninbox = w->capinbox = 0;
+    pthread_mutex_unlock(&w->inbox_mu);
+    return got;
+}
+
+static void on_inbox(qv_loop *loop, int efd, unsigned events, void *arg) {
+    (void)loop;
+    (void)events;
+    qv_worker *w = arg;
+    uint64_t v;
+    ssize_t r = read(efd, &v, sizeof v);
+    (void)r;
+    int n;
+    qv_handoff *got = take_inbox(w, &n);
+    for (int i = 0; i < n; i++) {
+        conn_accept(w, &got[i]); /* counted in nconns from here (or closed on failure) */
+        atomic_fetch_sub(&w->npending, 1);
+    }
+    free(got);
+}
+
+/* Closes sockets still waiting in the inbox (stopping). */
+static void drop_inbox(qv_worker *w) {
+    int n;
+    qv_handoff *got = take_inbox(w, &n);
+    for (int i = 0; i < n; i++) {
+        close(got[i].fd);
+        atomic_fetch_sub(&w->npending, 1);
+    }
+    free(got);
+}
 
 static void resume_accept(qv_loop *loop, void *arg) {
     qv_worker *w = arg;
@@ -133,12 +192,9 @@ static void on_accept(qv_loop *loop, int lfd, unsigned events, void *arg) {
         }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        char peer[64];
-        qv_net_format_addr((struct sockaddr *)&ss, peer, sizeof peer);
-        if (lfd == w->grpc_fd)
-            qv_h2_conn_accept(w, fd, peer);
-        else
-            qv_http1_conn_accept(w, fd, peer);
+        qv_handoff h = {.fd = fd, .grpc = lfd == w->grpc_fd};
+        qv_net_format_addr((struct sockaddr *)&ss, h.peer, sizeof h.peer);
+        place(w->net, &h);
     }
 }
 
@@ -159,6 +215,8 @@ static void worker_on_stop(qv_loop *loop, void *arg) {
             close(*lfds[i]);
             *lfds[i] = -1;
         }
+    if (w->inbox_fd >= 0) qv_loop_del(loop, w->inbox_fd);
+    drop_inbox(w);
     while (w->conns) w->conns->ops->destroy(w->conns);
     qv_bigbuf_trim(&w->bigbufs, 0, 1);
     qv_loop_exit(loop);
@@ -180,6 +238,9 @@ static void free_net(qv_net *net) {
         if (w->grpc_fd >= 0) close(w->grpc_fd);
         if (w->http_fd >= 0) close(w->http_fd);
         while (w->conns) w->conns->ops->destroy(w->conns);
+        drop_inbox(w);
+        if (w->inbox_fd >= 0) close(w->inbox_fd);
+        pthread_mutex_destroy(&w->inbox_mu);
         qv_bigbuf_trim(&w->bigbufs, 0, 1);
         qv_loop_free(w->loop);
         free(w->rbuf);
@@ -193,6 +254,13 @@ static int setup_worker(qv_net *net, qv_worker *w, qv_err *err) {
     w->loop = qv_loop_new(err);
     if (!w->loop) return -1;
     qv_loop_on_stop(w->loop, worker_on_stop, w);
+    w->inbox_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->inbox_fd < 0) return qv_err_set(err, QV_EIO, "cannot create a worker's inbox: %s", strerror(errno));
+    if (qv_loop_add(w->loop, w->inbox_fd, QV_LOOP_READ, on_inbox, w, err) < 0) return -1;
+    w->rbuf_size = READ_BUF_SIZE;
+    w->rbuf = qv_malloc(w->rbuf_size);
+    qv_loop_timer_add(w->loop, TRIM_EVERY_MS, trim_caches, w);
+    if (w->index != 0) return 0;
     w->grpc_fd = open_listener(cfg->listen_addr, &net->flight_port, "Arrow Flight (gRPC)", err);
     if (w->grpc_fd < 0) return -1;
     if (qv_loop_add(w->loop, w->grpc_fd, QV_LOOP_READ, on_accept, w, err) < 0) return -1;
@@ -201,9 +269,6 @@ static int setup_worker(qv_net *net, qv_worker *w, qv_err *err) {
         if (w->http_fd < 0) return -1;
         if (qv_loop_add(w->loop, w->http_fd, QV_LOOP_READ, on_accept, w, err) < 0) return -1;
     }
-    w->rbuf_size = READ_BUF_SIZE;
-    w->rbuf = qv_malloc(w->rbuf_size);
-    qv_loop_timer_add(w->loop, TRIM_EVERY_MS, trim_caches, w);
     return 0;
 }
 
@@ -225,15 +290,8 @@ qv_net *qv_net_start(const qv_net_config *cfg, qv_err *err) {
         w->net = net;
         w->cfg = &net->cfg;
         w->index = i;
-        w->grpc_fd = w->http_fd = -1;
-    }
-    int probe1 = probe_port(net->cfg.listen_addr, &net->flight_port, "Arrow Flight (gRPC)", err), probe2 = -1;
-    if (probe1 >= 0 && cfg->http_port >= 0) probe2 = probe_port(net->cfg.listen_addr, &net->http_port, "HTTP", err);
-    if (probe1 >= 0) close(probe1);
-    if (probe2 >= 0) close(probe2);
-    if (probe1 < 0 || (cfg->http_port >= 0 && probe2 < 0)) {
-        free_net(net);
-        return NULL;
+        w->grpc_fd = w->http_fd = w->inbox_fd = -1;
+        pthread_mutex_init(&w->inbox_mu, NULL);
     }
     for (int i = 0; i < n; i++)
         if (setup_worker(net, &net->workers[i], err) < 0) {
@@ -264,6 +322,11 @@ qv_net *qv_net_start(const qv_net_config *cfg, qv_err *err) {
 
 int qv_net_flight_port(const qv_net *net) { return net->flight_port; }
 int qv_net_http_port(const qv_net *net) { return net->cfg.http_port < 0 ? -1 : net->http_port; }
+
+int qv_net_worker_conns(const qv_net *net, int *out, int n) {
+    for (int i = 0; i < n && i < net->nworkers; i++) out[i] = worker_load(&net->workers[i]);
+    return net->nworkers;
+}
 
 void qv_net_stop(qv_net *net) {
     if (!net) return;

@@ -1,8 +1,9 @@
 /* server.h — starting and stopping quiver's listeners and worker event loops.
  *
  * Owns: the worker threads (one epoll loop each), the listening sockets of the Flight (gRPC over h2c)
- * and HTTP ports, and the connections. Each worker has its own SO_REUSEPORT listener per port, so the
- * kernel spreads connections and a connection lives on one worker for its whole life.
+ * and HTTP ports, and the connections. One listener per port; each new connection goes to the worker
+ * with the fewest connections (so two clients never share a worker while another idles) and lives on
+ * that worker for its whole life.
  */
 #ifndef QV_SERVER_H
 #define QV_SERVER_H
@@ -32,6 +33,9 @@ typedef struct qv_net qv_net;
 qv_net *qv_net_start(const qv_net_config *cfg, qv_err *err);
 int qv_net_flight_port(const qv_net *net);   /* the bound port (useful when 0 was asked) */
 int qv_net_http_port(const qv_net *net);
+/* Connections per worker (open or being handed over), into out[0 .. min(n, workers)); returns the
+ * number of workers. Any thread; a snapshot. */
+int qv_net_worker_conns(const qv_net *net, int *out, int n);
 /* Stops accepting, ends every connection (in-flight calls get on_close), joins the workers. */
 void qv_net_stop(qv_net *net);
 

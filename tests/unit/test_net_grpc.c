@@ -336,6 +336,65 @@ static void test_server_streaming(void **unused) {
     stop_server(f);
 }
 
+/* Connection placement: every connection goes to the least loaded worker, so two clients never share one
+ * of the two workers while the other idles (per-worker SO_REUSEPORT listeners could do that), and a
+ * worker freed by a closed connection gets the next one. */
+static void echo_once(tclient *c) {
+    tstream *st = tc_start(c, "/test.Echo/Unary");
+    tc_send_msg(c, st, "hi", 2);
+    tc_half_close(c, st);
+    TC_WAIT(c, done(st), 10);
+    assert_int_equal(st->grpc_status, 0);
+    tstream_free(st);
+}
+
+static void wait_conns(fixture *f, int a, int b) {
+    int n[2] = {-1, -1};
+    uint64_t t0 = qv_now_ns();
+    do {
+        assert_int_equal(qv_net_worker_conns(f->net, n, 2), 2);
+        if (n[0] == a && n[1] == b) return;
+        usleep(1000);
+    } while (qv_seconds_since(t0) < 10);
+    fail_msg("connections per worker: %d and %d, expected %d and %d", n[0], n[1], a, b);
+}
+
+static void test_connections_spread_over_workers(void **unused) {
+    (void)unused;
+    fixture *f = start_server(0);
+    for (int round = 0; round < 20; round++) { /* the kernel's choice used to vary: repeat */
+        tclient *a = tc_connect(f->port), *b = tc_connect(f->port);
+        echo_once(a);
+        echo_once(b);
+        wait_conns(f, 1, 1);
+        tclient *c = tc_connect(f->port), *d = tc_connect(f->port);
+        echo_once(c);
+        echo_once(d);
+        wait_conns(f, 2, 2);
+        tc_free(a);
+        tc_free(c); /* b and d remain: on one worker each, or both on one */
+        int n[2];
+        uint64_t t0 = qv_now_ns();
+        do qv_net_worker_conns(f->net, n, 2);
+        while (n[0] + n[1] != 2 && qv_seconds_since(t0) < 10);
+        assert_int_equal(n[0] + n[1], 2);
+        tclient *e = tc_connect(f->port);
+        echo_once(e); /* goes where it leaves no worker idle */
+        if (n[0] == n[1]) {
+            qv_net_worker_conns(f->net, n, 2);
+            assert_int_equal(n[0] + n[1], 3);
+            assert_true(n[0] >= 1 && n[1] >= 1);
+        } else {
+            wait_conns(f, n[0] ? n[0] : 1, n[1] ? n[1] : 1);
+        }
+        tc_free(b);
+        tc_free(d);
+        tc_free(e);
+        wait_conns(f, 0, 0);
+    }
+    stop_server(f);
+}
+
 /* DoPut-style: each reply must arrive before the client half-closes. */
 static void test_bidi_reply_before_half_close(void **unused) {
     (void)unused;
@@ -815,6 +874,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unary_echo),
         cmocka_unit_test(test_server_streaming),
+        cmocka_unit_test(test_connections_spread_over_workers),
         cmocka_unit_test(test_bidi_reply_before_half_close),
         cmocka_unit_test(test_big_message),
         cmocka_unit_test(test_upload_throughput),
