@@ -1465,7 +1465,7 @@ static void usage(void) {
           "         [--types K] [--batch-rows 100000] [--streams 4] [--connections 1]\n"
           "         [--batches-per-stream 10] [--graph NAME] [--database neo4j] [--concurrency N]\n"
           "         [--user U --password P] [--timeout SECONDS] [--label TEXT]\n"
-          "         [--export [--export-streams K]]\n"
+          "         [--export [--export-streams K] [--export-repeat N] [--server-pid PID]]\n"
           "       qv_bench_flight_load (--synthetic NODES RELS | --nodes F --edges F) --write-csv DIR\n"
           "Loads a graph into a GDS Arrow Flight server the way the GDS client does and prints one JSON line\n"
           "of timings; --export then streams the relationships back (gds.graph.relationships.stream, DoGet) and\n"
@@ -1490,10 +1490,39 @@ static int64_t json_i64(json_val *o, const char *key) {
     return v && v->type == JSON_NUMBER ? (int64_t)v->num.d : -1;
 }
 
+/* The server's minor page faults and CPU seconds from /proc/PID/stat (zeros when pid is 0 or unreadable). */
+typedef struct server_stat {
+    int64_t minflt;
+    double cpu_s;
+} server_stat;
+
+static server_stat read_server_stat(int pid) {
+    server_stat st = {0, 0};
+    if (pid <= 0) return st;
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return st;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    if (!p) return st;
+    unsigned long long v[13] = {0};
+    /* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+    if (sscanf(p + 2, "%*c %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+               &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10], &v[11]) != 12)
+        return st;
+    long hz = sysconf(_SC_CLK_TCK);
+    st.minflt = (int64_t)v[6];
+    st.cpu_s = (double)(v[10] + v[11]) / (double)(hz > 0 ? hz : 100);
+    return st;
+}
+
 int main(int argc, char **argv) {
     const char *host = "127.0.0.1", *graph = "bench", *database = "neo4j", *user = NULL, *password = NULL;
     const char *nodes_file = NULL, *edges_file = NULL, *csv_dir = NULL, *label = NULL;
-    int port = 0, streams = 4, nconns = 1, concurrency = 0, export_streams = 1;
+    int port = 0, streams = 4, nconns = 1, concurrency = 0, export_streams = 1, export_repeat = 1, server_pid = 0;
     bool do_export = false;
     int64_t batch_rows = 100000, per_stream = 10;
     double timeout_s = 1800;
@@ -1525,6 +1554,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--label")) label = ARG();
         else if (!strcmp(a, "--export")) do_export = true;
         else if (!strcmp(a, "--export-streams")) export_streams = atoi(ARG());
+        else if (!strcmp(a, "--export-repeat")) export_repeat = atoi(ARG());
+        else if (!strcmp(a, "--server-pid")) server_pid = atoi(ARG());
         else usage();
 #undef ARG
     }
@@ -1533,6 +1564,7 @@ int main(int argc, char **argv) {
     if (src.ntypes < 0 || src.ntypes > 127) die("--types must be 0..127");
     if (batch_rows < 1 || per_stream < 1 || streams < 1 || nconns < 1 || timeout_s <= 0) usage();
     if (export_streams < 1 || export_streams > 1024) die("--export-streams must be 1..1024");
+    if (export_repeat < 1 || export_repeat > 1000) die("--export-repeat must be 1..1000");
     if (nconns > streams) nconns = streams;
 
     double t_read = now_s();
@@ -1628,10 +1660,20 @@ int main(int argc, char **argv) {
     bool counts_ok = node_count == src.nnodes && rel_count == src.nrels;
     export_result ex;
     memset(&ex, 0, sizeof ex);
-    if (do_export && counts_ok) {
-        ex = run_export(conns, nconns, graph, database, export_streams, timeout_s);
-        if (ex.rows != src.nrels)
-            die("export: received %" PRId64 " relationship rows, the graph has %" PRId64, ex.rows, src.nrels);
+    qv_buf reps; /* per export: seconds, and the server's minor faults and CPU seconds (--server-pid) */
+    qv_buf_init(&reps);
+    for (int r = 0; do_export && counts_ok && r < export_repeat; r++) {
+        server_stat s0 = read_server_stat(server_pid);
+        export_result e = run_export(conns, nconns, graph, database, export_streams, timeout_s);
+        server_stat s1 = read_server_stat(server_pid);
+        if (e.rows != src.nrels)
+            die("export: received %" PRId64 " relationship rows, the graph has %" PRId64, e.rows, src.nrels);
+        if (r == 0) ex = e;
+        qv_buf_printf(&reps, "%s{\"seconds\":%.4f", r ? "," : "", e.seconds);
+        if (server_pid > 0)
+            qv_buf_printf(&reps, ",\"server_minor_faults\":%" PRId64 ",\"server_cpu_seconds\":%.3f",
+                          s1.minflt - s0.minflt, s1.cpu_s - s0.cpu_s);
+        qv_buf_append_byte(&reps, '}');
     }
 
     qv_buf out;
@@ -1666,7 +1708,9 @@ int main(int argc, char **argv) {
                       ex.streams, ex.seconds, ex.info_seconds, ex.rows, ex.batches, ex.dicts,
                       (double)ex.rows / ex.seconds, ex.msg_bytes, ex.body_bytes, ex.wire_bytes,
                       (double)ex.msg_bytes / 1e6 / ex.seconds, ex.cpu_s);
+    if (reps.len) qv_buf_printf(&out, ",\"exports\":[%.*s]", (int)reps.len, (const char *)reps.data);
     qv_buf_append_byte(&out, '}');
+    qv_buf_free(&reps);
     printf("%.*s\n", (int)out.len, (const char *)out.data);
     fflush(stdout);
 
