@@ -1,0 +1,159 @@
+/* tls.c — OpenSSL server context and non-blocking TLS record I/O for the HTTP port (see tls.h).
+ *
+ * Owns: the SSL_CTX (TLS 1.2+, no renegotiation, no compression, no session tickets kept across restarts
+ * beyond OpenSSL's defaults), checking the certificate and key at start-up with actionable messages, and
+ * mapping SSL_get_error results to WANT_READ / WANT_WRITE / CLOSED.
+ * Must not: block, touch the event loop or keep state outside the SSL objects (the error queue is
+ * OpenSSL's, per thread, and is cleared before every call).
+ */
+#include "net/tls.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "util/buf.h"
+
+struct qv_tls_ctx {
+    SSL_CTX *ctx;
+};
+
+static void ssl_reason(char *out, size_t cap) {
+    unsigned long e = ERR_peek_last_error();
+    if (!e) {
+        snprintf(out, cap, "unknown error");
+        return;
+    }
+    const char *r = ERR_reason_error_string(e);
+    if (r)
+        snprintf(out, cap, "%s", r);
+    else
+        ERR_error_string_n(e, out, cap);
+}
+
+/* Checks that path names a readable file, so the common mistakes get the OS's own words. */
+static int check_readable(const char *path, const char *what, const char *flag, qv_err *err) {
+    if (!path || !*path) return qv_err_set(err, QV_EINVAL, "%s needs a file name", flag);
+    FILE *f = fopen(path, "rb");
+    if (!f) return qv_err_set(err, QV_EINVAL, "cannot read the TLS %s '%s' (%s): %s", what, path, flag, strerror(errno));
+    fclose(f);
+    return 0;
+}
+
+qv_tls_ctx *qv_tls_ctx_new(const char *cert_file, const char *key_file, qv_err *err) {
+    if (check_readable(cert_file, "certificate", "--tls-cert", err) < 0) return NULL;
+    if (check_readable(key_file, "private key", "--tls-key", err) < 0) return NULL;
+    ERR_clear_error();
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    char why[256];
+    if (!ctx) {
+        ssl_reason(why, sizeof why);
+        qv_err_set(err, QV_ENOMEM, "cannot create a TLS context: %s", why);
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                 SSL_OP_IGNORE_UNEXPECTED_EOF);
+    /* Output buffers grow and move between retries; writes return after each record. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                              SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+    static const unsigned char sid[] = "quiver-https";
+    SSL_CTX_set_session_id_context(ctx, sid, sizeof sid - 1);
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
+        ssl_reason(why, sizeof why);
+        qv_err_set(err, QV_EINVAL, "cannot load the TLS certificate '%s' (--tls-cert; PEM expected): %s", cert_file,
+                   why);
+        goto fail;
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) {
+        ssl_reason(why, sizeof why);
+        qv_err_set(err, QV_EINVAL, "cannot load the TLS private key '%s' (--tls-key; unencrypted PEM expected): %s",
+                   key_file, why);
+        goto fail;
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+        ssl_reason(why, sizeof why);
+        qv_err_set(err, QV_EINVAL, "the TLS private key '%s' does not match the certificate '%s': %s", key_file,
+                   cert_file, why);
+        goto fail;
+    }
+    ERR_clear_error();
+    qv_tls_ctx *t = qv_calloc(1, sizeof *t);
+    t->ctx = ctx;
+    return t;
+fail:
+    ERR_clear_error();
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+void qv_tls_ctx_free(qv_tls_ctx *ctx) {
+    if (!ctx) return;
+    SSL_CTX_free(ctx->ctx);
+    free(ctx);
+}
+
+qv_tls *qv_tls_new(qv_tls_ctx *ctx, int fd, qv_err *err) {
+    ERR_clear_error();
+    SSL *s = SSL_new(ctx->ctx);
+    char why[256];
+    if (!s || SSL_set_fd(s, fd) != 1) {
+        ssl_reason(why, sizeof why);
+        SSL_free(s);
+        ERR_clear_error();
+        qv_err_set(err, QV_ENOMEM, "cannot start a TLS session: %s", why);
+        return NULL;
+    }
+    SSL_set_accept_state(s);
+    return s;
+}
+
+void qv_tls_free(qv_tls *t) { SSL_free(t); }
+
+static ssize_t result(SSL *s, int rc) {
+    switch (SSL_get_error(s, rc)) {
+    case SSL_ERROR_WANT_READ: return QV_TLS_WANT_READ;
+    case SSL_ERROR_WANT_WRITE: return QV_TLS_WANT_WRITE;
+    case SSL_ERROR_SYSCALL:
+        if (errno == EINTR || errno == EAGAIN) return QV_TLS_WANT_READ;   /* not expected with OpenSSL 3 */
+        return QV_TLS_CLOSED;
+    default: return QV_TLS_CLOSED;   /* ZERO_RETURN (close_notify), SSL (protocol error or unexpected EOF) */
+    }
+}
+
+ssize_t qv_tls_read(qv_tls *t, void *buf, size_t cap) {
+    ERR_clear_error();
+    int n = SSL_read(t, buf, cap > INT_MAX ? INT_MAX : (int)cap);
+    return n > 0 ? n : result(t, n);
+}
+
+ssize_t qv_tls_write(qv_tls *t, const void *buf, size_t len) {
+    if (len == 0) return 0;
+    ERR_clear_error();
+    int n = SSL_write(t, buf, len > INT_MAX ? INT_MAX : (int)len);
+    return n > 0 ? n : result(t, n);
+}
+
+size_t qv_tls_pending(const qv_tls *t) {
+    int n = SSL_pending(t);
+    return n > 0 ? (size_t)n : 0;
+}
+
+void qv_tls_close_notify(qv_tls *t) {
+    ERR_clear_error();
+    if (SSL_is_init_finished(t)) SSL_shutdown(t);
+    ERR_clear_error();
+}
+
+void qv_tls_last_error(char *out, size_t cap) {
+    if (ERR_peek_last_error())
+        ssl_reason(out, cap);
+    else if (cap)
+        out[0] = 0;
+}
