@@ -16,6 +16,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "util/buf.h"
 
@@ -73,6 +74,11 @@ qv_tls_ctx *qv_tls_ctx_new(const char *cert_file, const char *key_file, qv_err *
     }
     if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) {
         ssl_reason(why, sizeof why);
+        if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+            qv_err_set(err, QV_EINVAL, "the TLS private key '%s' does not match the certificate '%s'", key_file,
+                       cert_file);
+            goto fail;
+        }
         qv_err_set(err, QV_EINVAL, "cannot load the TLS private key '%s' (--tls-key; unencrypted PEM expected): %s",
                    key_file, why);
         goto fail;
