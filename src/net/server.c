@@ -277,7 +277,7 @@ qv_net *qv_net_start(const qv_net_config *cfg, qv_err *err) {
     QV_INFO("listening for Arrow Flight (gRPC) on %s", where);
     if (cfg->http_port >= 0) {
         snprintf(where, sizeof where, fmt, host, net->http_port);
-        QV_INFO("listening for %s on %s", net->tls ? "HTTPS (TLS 1.2+)" : "HTTP", where);
+        QV_INFO("listening for HTTP on %s%s", where, net->tls ? " (HTTPS only, TLS 1.2+)" : "");
     }
     return net;
 }
