@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 
 import { NeptunedataClient } from '@aws-sdk/client-neptunedata';
+import { NodeHttpHandler } from '@smithy/node-http-handler';   // the SDK's own handler (its dependency)
 
 import { startServer, runQuiver, makeDataDir, SLOW } from './lib/server.mjs';
 import { serverTest, sleep } from './lib/harness.mjs';
@@ -39,7 +40,7 @@ function makeCerts(dir) {
 function tlsClient(port, ca) {
   const httpsAgent = new https.Agent({ keepAlive: true, ca, maxSockets: 4 });
   return new NeptunedataClient({ endpoint: `https://127.0.0.1:${port}`, region: 'us-east-1', credentials,
-    maxAttempts: 1, requestHandler: { httpsAgent } });
+    maxAttempts: 1, requestHandler: new NodeHttpHandler({ httpsAgent }) });
 }
 
 async function waitFor(fn, what, ms = 5000 * SLOW) {
