@@ -25,6 +25,7 @@
 #define OUT_HIGH (1u << 20)        /* stop reading/serving pipelined requests above this much output */
 #define LINGER_MS 2000
 #define DEFAULT_MAX_BODY ((uint64_t)64 << 20)
+#define DEFAULT_HANDSHAKE_MS 10000
 
 
 /* ---- http.h helpers ---- */
@@ -262,7 +263,8 @@ void http1_free_mem(http1_conn *c) {
 static void http1_destroy(qv_conn *base) {
     http1_conn *c = (http1_conn *)base;
     if (c->linger_timer) qv_loop_timer_cancel(base->worker->loop, c->linger_timer);
-    c->linger_timer = 0;
+    if (c->handshake_timer) qv_loop_timer_cancel(base->worker->loop, c->handshake_timer);
+    c->linger_timer = c->handshake_timer = 0;
     if (c->stream) {
         http1_stream_conn_gone(c);   /* frees c now or when the producer lets go */
         return;
@@ -276,6 +278,16 @@ static void linger_expired(qv_loop *loop, void *arg) {
     http1_conn *c = arg;
     c->linger_timer = 0;
     http1_destroy(&c->base);
+}
+
+static void handshake_expired(qv_loop *loop, void *arg) {
+    (void)loop;
+    http1_conn *c = arg;
+    c->handshake_timer = 0;
+    if (c->base.tls && !qv_tls_handshake_done(c->base.tls)) {
+        QV_DEBUG("http %s: TLS handshake not finished in time: closing", c->base.peer);
+        http1_destroy(&c->base);
+    }
 }
 
 #define DEFERRED_IN_MAX (1u << 20)   /* pipelined input buffered while a deferred answer is pending */
@@ -358,6 +370,10 @@ void qv_http1_conn_accept(qv_worker *w, int fd, const char *peer) {
         qv_conn_release(&c->base);   /* closes fd */
         free(c);
         return;
+    }
+    if (c->base.tls) {
+        uint64_t ms = w->cfg->tls_handshake_ms ? w->cfg->tls_handshake_ms : DEFAULT_HANDSHAKE_MS;
+        c->handshake_timer = qv_loop_timer_add(w->loop, ms, handshake_expired, c);
     }
     uint64_t max_body = w->cfg->max_http_body ? w->cfg->max_http_body : DEFAULT_MAX_BODY;
     qv_http1_reader_init(&c->rd, max_body);

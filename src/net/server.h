@@ -26,6 +26,8 @@ typedef struct qv_net_config {
     void *http_ctx;
     const char *tls_cert;           /* PEM certificate chain: the HTTP port then speaks HTTPS only (TLS 1.2+) */
     const char *tls_key;            /* PEM private key matching tls_cert; both or neither */
+    uint64_t tls_handshake_ms;      /* a client that has not finished its TLS handshake by then is dropped
+                                       (0: 10 s) */
 } qv_net_config;
 
 typedef struct qv_net qv_net;

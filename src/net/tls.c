@@ -151,6 +151,8 @@ size_t qv_tls_pending(const qv_tls *t) {
     return n > 0 ? (size_t)n : 0;
 }
 
+bool qv_tls_handshake_done(const qv_tls *t) { return SSL_is_init_finished(t); }
+
 void qv_tls_close_notify(qv_tls *t) {
     ERR_clear_error();
     if (SSL_is_init_finished(t)) SSL_shutdown(t);

@@ -40,6 +40,8 @@ ssize_t qv_tls_read(qv_tls *t, void *buf, size_t cap);
 ssize_t qv_tls_write(qv_tls *t, const void *buf, size_t len);
 /* Decrypted bytes already buffered inside the session (read them before waiting on the socket). */
 size_t qv_tls_pending(const qv_tls *t);
+/* Whether the handshake has completed. */
+bool qv_tls_handshake_done(const qv_tls *t);
 /* Sends close_notify, best effort (the socket's write side is shut down by the caller afterwards). */
 void qv_tls_close_notify(qv_tls *t);
 /* Why the last qv_tls_read/write on this thread failed, for logs ("" when it is unknown). */

@@ -3,7 +3,7 @@
  * (TLS 1.2+, our certificate), keep-alive and pipelined requests, a large streamed response read slowly
  * (the producer stalls on backpressure, then everything arrives intact), a client hanging up mid-stream
  * (sends fail, cancel flag set), a plaintext client (a plaintext 400, then a clean close), a TLS 1.1-only
- * client refused, and start-up errors for missing, non-PEM and mismatched certificate/key files.
+ * client refused, clients that stall before finishing the handshake dropped, and start-up errors for missing, non-PEM and mismatched certificate/key files.
  * Must not: reach into net/ internals. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -162,7 +162,7 @@ static void handler(void *ctx, const qv_http_request *req, qv_http_response *res
 static qv_net *start_net(fixture *f, const char *cert, const char *key, qv_err *err) {
     qv_net_config cfg = {.listen_addr = "127.0.0.1", .flight_port = 0, .http_port = 0, .threads = 2,
                          .max_message_size = 1 << 20, .max_http_body = 1 << 20, .http_handler = handler,
-                         .http_ctx = f, .tls_cert = cert, .tls_key = key};
+                         .http_ctx = f, .tls_cert = cert, .tls_key = key, .tls_handshake_ms = 400};
     return qv_net_start(&cfg, err);
 }
 
@@ -503,6 +503,34 @@ static void test_plaintext_client_refused(void **unused) {
     stop(f);
 }
 
+static void test_stalled_handshake_dropped(void **unused) {
+    (void)unused;
+    fixture *f = start();
+    hc *silent = hc_plain(f->port);   /* connects, says nothing */
+    hc *partial = hc_plain(f->port);  /* starts a TLS record, never finishes it */
+    hc_sends(partial, "\x16\x03\x01");
+    struct timeval t0, t1;
+    gettimeofday(&t0, NULL);
+    assert_int_equal(hc_recv(silent), 0);
+    assert_int_equal(hc_recv(partial), 0);
+    gettimeofday(&t1, NULL);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_usec - t0.tv_usec) / 1000;
+    assert_true(ms >= 300 && ms < 8000);
+    hc_close(silent);
+    hc_close(partial);
+    /* a connection that completed its handshake is not dropped by that timer */
+    hc *c = hc_tls(f->port, 0, 0);
+    assert_non_null(c);
+    usleep(700000);
+    hc_sends(c, "GET /late HTTP/1.1\r\nHost: x\r\n\r\n");
+    hresp r;
+    hc_read(c, &r);
+    assert_memory_equal(r.body.data, "echo /late 0", 12);
+    qv_buf_free(&r.body);
+    hc_close(c);
+    stop(f);
+}
+
 static void test_old_tls_refused(void **unused) {
     (void)unused;
     fixture *f = start();
@@ -539,6 +567,7 @@ int main(void) {
         cmocka_unit_test(test_large_stream_slow_reader),
         cmocka_unit_test(test_hangup_mid_stream),
         cmocka_unit_test(test_plaintext_client_refused),
+        cmocka_unit_test(test_stalled_handshake_dropped),
         cmocka_unit_test(test_old_tls_refused),
         cmocka_unit_test(test_bad_files),
     };
