@@ -20,6 +20,10 @@
 
 #include "util/buf.h"
 
+#ifndef SSL_OP_IGNORE_UNEXPECTED_EOF   /* OpenSSL < 3: EOF without close_notify is SSL_ERROR_SYSCALL */
+#define SSL_OP_IGNORE_UNEXPECTED_EOF 0
+#endif
+
 struct qv_tls_ctx {
     SSL_CTX *ctx;
 };
@@ -126,10 +130,9 @@ static ssize_t result(SSL *s, int rc) {
     switch (SSL_get_error(s, rc)) {
     case SSL_ERROR_WANT_READ: return QV_TLS_WANT_READ;
     case SSL_ERROR_WANT_WRITE: return QV_TLS_WANT_WRITE;
-    case SSL_ERROR_SYSCALL:
-        if (errno == EINTR || errno == EAGAIN) return QV_TLS_WANT_READ;   /* not expected with OpenSSL 3 */
-        return QV_TLS_CLOSED;
-    default: return QV_TLS_CLOSED;   /* ZERO_RETURN (close_notify), SSL (protocol error or unexpected EOF) */
+    /* ZERO_RETURN (close_notify or EOF), SYSCALL (reset), SSL (protocol error). Never retried: with a
+     * level-triggered loop, a socket at EOF mistaken for "try again" would spin. */
+    default: return QV_TLS_CLOSED;
     }
 }
 
