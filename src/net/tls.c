@@ -10,9 +10,11 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -26,7 +28,61 @@
 
 struct qv_tls_ctx {
     SSL_CTX *ctx;
+    BIO_METHOD *bio;   /* socket I/O without SIGPIPE (see below) */
 };
+
+/* ---- a socket BIO that never raises SIGPIPE ----
+ * OpenSSL's socket BIO writes with write(2): a peer that reset the connection would kill a process that
+ * has not ignored SIGPIPE. This one sends with MSG_NOSIGNAL; the fd is the BIO's data. */
+
+static int bio_write(BIO *b, const char *buf, int len) {
+    int fd = (int)(intptr_t)BIO_get_data(b);
+    BIO_clear_retry_flags(b);
+    ssize_t n;
+    do n = send(fd, buf, (size_t)len, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) BIO_set_retry_write(b);
+    return (int)n;
+}
+
+static int bio_read(BIO *b, char *buf, int len) {
+    int fd = (int)(intptr_t)BIO_get_data(b);
+    BIO_clear_retry_flags(b);
+    ssize_t n;
+    do n = recv(fd, buf, (size_t)len, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) BIO_set_retry_read(b);
+    if (n == 0) BIO_set_flags(b, BIO_FLAGS_IN_EOF);
+    return (int)n;
+}
+
+static int bio_puts(BIO *b, const char *s) { return bio_write(b, s, (int)strlen(s)); }
+
+static long bio_ctrl(BIO *b, int cmd, long num, void *ptr) {
+    (void)num;
+    (void)ptr;
+    switch (cmd) {
+    case BIO_CTRL_FLUSH: return 1;
+    case BIO_CTRL_EOF: return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
+    default: return 0;
+    }
+}
+
+static int bio_create(BIO *b) {
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+static BIO_METHOD *bio_method(void) {
+    BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "quiver socket");
+    if (!m) return NULL;
+    BIO_meth_set_write(m, bio_write);
+    BIO_meth_set_read(m, bio_read);
+    BIO_meth_set_puts(m, bio_puts);
+    BIO_meth_set_ctrl(m, bio_ctrl);
+    BIO_meth_set_create(m, bio_create);
+    return m;
+}
 
 static void ssl_reason(char *out, size_t cap) {
     unsigned long e = ERR_peek_last_error();
@@ -94,8 +150,14 @@ qv_tls_ctx *qv_tls_ctx_new(const char *cert_file, const char *key_file, qv_err *
         goto fail;
     }
     ERR_clear_error();
+    BIO_METHOD *bm = bio_method();
+    if (!bm) {
+        qv_err_set(err, QV_ENOMEM, "cannot create a TLS socket method");
+        goto fail;
+    }
     qv_tls_ctx *t = qv_calloc(1, sizeof *t);
     t->ctx = ctx;
+    t->bio = bm;
     return t;
 fail:
     ERR_clear_error();
@@ -106,20 +168,24 @@ fail:
 void qv_tls_ctx_free(qv_tls_ctx *ctx) {
     if (!ctx) return;
     SSL_CTX_free(ctx->ctx);
+    BIO_meth_free(ctx->bio);
     free(ctx);
 }
 
 qv_tls *qv_tls_new(qv_tls_ctx *ctx, int fd, qv_err *err) {
     ERR_clear_error();
     SSL *s = SSL_new(ctx->ctx);
+    BIO *bio = s ? BIO_new(ctx->bio) : NULL;
     char why[256];
-    if (!s || SSL_set_fd(s, fd) != 1) {
+    if (!bio) {
         ssl_reason(why, sizeof why);
         SSL_free(s);
         ERR_clear_error();
         qv_err_set(err, QV_ENOMEM, "cannot start a TLS session: %s", why);
         return NULL;
     }
+    BIO_set_data(bio, (void *)(intptr_t)fd);
+    SSL_set_bio(s, bio, bio);   /* s owns bio */
     SSL_set_accept_state(s);
     return s;
 }

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -170,7 +171,14 @@ static fixture *start(void) {
     fixture *f = qv_calloc(1, sizeof *f);
     pthread_mutex_init(&f->mu, NULL);
     qv_err err;
+    /* The workers start with SIGPIPE unblocked (and not ignored): a server write to a reset connection
+     * that raised it would kill the test. The client threads (this one) block it for their own writes. */
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_UNBLOCK, &pipe, NULL);
     f->net = start_net(f, g_cert, g_key, &err);
+    pthread_sigmask(SIG_BLOCK, &pipe, NULL);
     if (!f->net) fail_msg("qv_net_start: %s", err.msg);
     f->port = qv_net_http_port(f->net);
     return f;
