@@ -303,7 +303,12 @@ int cy_query(cy_engine *e, const char *text, size_t len, const cy_query_opts *op
     const char *gname = opts && opts->graph ? opts->graph : DEFAULT_GRAPH;
     graph *g = gcatalog_get(e->cat, gname);
     if (!g) {
-        cy_err(err, CYE_NOT_FOUND, "GraphNotFound", -1, "there is no graph named %s", gname);
+        if (gcatalog_reserved(e->cat, gname))
+            cy_err(err, CYE_PHASE, "GraphBeingBuilt", -1,
+                   "graph %s is still being built by an Arrow import: query it once its load is done "
+                   "(RELATIONSHIP_LOAD_DONE), or abort the import (v1/ABORT)", gname);
+        else
+            cy_err(err, CYE_NOT_FOUND, "GraphNotFound", -1, "there is no graph named %s", gname);
         err->phase = CY_PHASE_RUNTIME;
         return -1;
     }
