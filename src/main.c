@@ -33,12 +33,16 @@ typedef struct serve_opts {
     uint64_t export_batch_size;
     const char *default_db;
     uint64_t query_timeout_ms, query_memory;
+    const char *iam_credentials;
+    store_durability durability;
+    uint64_t checkpoint_wal_size;
 } serve_opts;
 
 static void usage(FILE *f) {
     fprintf(f,
             "usage: quiver serve [options]\n"
             "       quiver query [options] ['CYPHER']   (see quiver query --help)\n"
+            "       quiver check --data-dir DIR        (verify a data directory; changes nothing)\n"
             "       quiver version\n"
             "\n"
             "Starts the quiver graph server: the Neo4j GDS Arrow Flight protocol (gRPC) and the Neptune HTTP API.\n"
@@ -55,8 +59,13 @@ static void usage(FILE *f) {
             "  --max-http-body SIZE      largest HTTP request body accepted (default 150MiB, Neptune's limit)\n"
             "  --query-timeout DURATION  stop openCypher queries running longer (default: none; e.g. 2m)\n"
             "  --query-memory SIZE       working memory allowed to one openCypher query (default: none)\n"
+            "  --iam-credentials KEY:SECRET  require AWS SigV4 signatures made with this key pair on HTTP requests\n"
             "  --export-batch-size ROWS  rows per exported Arrow record batch (default 10000)\n"
             "  --default-database NAME   the database created at first start (default neo4j)\n"
+            "  --durability MODE         fsync: a write is acknowledged once its log record is on disk (default);\n"
+            "                            async: the log is synced at most every second (a crash loses at most\n"
+            "                            the last second of acknowledged writes)\n"
+            "  --checkpoint-wal-size SIZE  checkpoint databases after this much write-ahead log (default 256MiB)\n"
             "  --log-level LEVEL         debug, info, warn or error (default info)\n"
             "  -h, --help                this text\n");
 }
@@ -79,6 +88,8 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
         {"max-http-body", required_argument, 0, 'b'}, {"log-level", required_argument, 0, 'L'},
         {"default-database", required_argument, 0, 'D'}, {"export-batch-size", required_argument, 0, 'e'},
         {"query-timeout", required_argument, 0, 'Q'}, {"query-memory", required_argument, 0, 'M'},
+        {"iam-credentials", required_argument, 0, 'I'},
+        {"durability", required_argument, 0, 'u'},   {"checkpoint-wal-size", required_argument, 0, 'c'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -128,8 +139,23 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
         case 'Q':
             if (qv_parse_duration_ms(optarg, &o->query_timeout_ms)) goto bad_value;
             break;
+        case 'I':
+            if (!strchr(optarg, ':') || optarg[0] == ':' || !strchr(optarg, ':')[1]) {
+                fprintf(stderr, "quiver: --iam-credentials takes ACCESS_KEY:SECRET\n");
+                return 2;
+            }
+            o->iam_credentials = optarg;
+            break;
         case 'M':
             if (qv_parse_size(optarg, &o->query_memory)) goto bad_value;
+            break;
+        case 'u':
+            if (strcmp(optarg, "fsync") == 0) o->durability = STORE_DURABILITY_FSYNC;
+            else if (strcmp(optarg, "async") == 0) o->durability = STORE_DURABILITY_ASYNC;
+            else goto bad_value;
+            break;
+        case 'c':
+            if (qv_parse_size(optarg, &o->checkpoint_wal_size)) goto bad_value;
             break;
         case 'e': {
             char *end;
@@ -169,6 +195,8 @@ static int serve(int argc, char **argv) {
         .max_http_body = NEPTUNE_MAX_REQUEST,
         .default_db = "neo4j",
         .export_batch_size = 10000,
+        .durability = STORE_DURABILITY_FSYNC,
+        .checkpoint_wal_size = STORE_CHECKPOINT_WAL_SIZE_DEFAULT,
     };
     int rc = parse_serve(argc, argv, &o);
     if (rc == 1) {
@@ -197,6 +225,7 @@ static int serve(int argc, char **argv) {
         return 1;
     }
     uint64_t t0 = qv_now_ns();
+    store_configure(store, o.durability, o.checkpoint_wal_size);
     if (store_load_all(store, cat, pool, &err) < 0 || store_ensure_database(store, cat, o.default_db, &err) < 0) {
         QV_ERROR("cannot load the databases in %s: %s", o.data_dir, err.msg);
         store_close(store);
@@ -221,10 +250,13 @@ static int serve(int argc, char **argv) {
         .export_batch_rows = o.export_batch_size,
     };
     flight_service *fs = flight_service_new(&fc, cat, store, pool);
+    char *iam_key = NULL;
+    if (o.iam_credentials) iam_key = strndup(o.iam_credentials, (size_t)(strchr(o.iam_credentials, ':') - o.iam_credentials));
     cy_engine *engine = cy_engine_new(cat, pool);
     neptune_config npc = {.cat = cat, .store = store, .engine = engine, .start_ms = qv_wall_ms(), .version = QUIVER_VERSION,
                           .default_graph = o.default_db, .query_timeout_ms = o.query_timeout_ms,
-                          .query_memory = o.query_memory};
+                          .query_memory = o.query_memory, .iam_access_key = iam_key,
+                          .iam_secret = o.iam_credentials ? strchr(o.iam_credentials, ':') + 1 : NULL};
     neptune_service *ns = neptune_service_new(&npc);
     qv_net_config nc = {
         .listen_addr = o.listen,
@@ -252,17 +284,51 @@ static int serve(int argc, char **argv) {
     neptune_service_free(ns);
     cy_engine_free(engine);
     flight_service_free(fs);
+    store_shutdown(store, exit_code == 0);   /* a clean stop checkpoints what the log holds */
     gcatalog_free(cat);
     store_close(store);
     qv_pool_free(pool);
     free(auth_user);
+    free(iam_key);
     if (!exit_code) QV_INFO("quiver stopped");
     return exit_code;
+}
+
+/* quiver check --data-dir DIR: exit 0 when the directory is sound, 1 on any problem, 2 on a usage error. */
+static int check_main(int argc, char **argv) {
+    const char *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc) {
+            dir = argv[++i];
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            printf("usage: quiver check --data-dir DIR\n\nVerifies every checksum of the databases' base files and "
+                   "write-ahead log, replays the log in memory and checks the graphs' invariants (id index, "
+                   "adjacency both ways, counts, indexes, constraints). Changes nothing. Exit 0: no problems.\n");
+            return 0;
+        } else {
+            fprintf(stderr, "quiver check: unexpected argument '%s' (usage: quiver check --data-dir DIR)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!dir) {
+        fprintf(stderr, "quiver check: give the data directory (--data-dir DIR)\n");
+        return 2;
+    }
+    qv_log_set_level(QV_LOG_ERROR);
+    qv_pool *pool = qv_pool_new(0);
+    qv_buf out;
+    qv_buf_init(&out);
+    int problems = store_check(dir, pool, &out);
+    fwrite(out.data, 1, out.len, stdout);
+    qv_buf_free(&out);
+    qv_pool_free(pool);
+    return problems ? 1 : 0;
 }
 
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "serve") == 0) return serve(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "query") == 0) return cli_query_main(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "check") == 0) return check_main(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)) {
         printf("quiver %s\n", QUIVER_VERSION);
         return 0;

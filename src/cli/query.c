@@ -25,6 +25,8 @@ static void usage(FILE *f) {
             "\n"
             "options:\n"
             "  --data-dir DIR          the data directory (default ./quiver-data)\n"
+            "  --server URL            send statements to a running server instead (http://HOST:PORT, its\n"
+            "                          POST /opencypher on the default database)\n"
             "  --graph NAME            the graph to query (default neo4j)\n"
             "  --param NAME=VALUE      a parameter; VALUE is JSON if it parses as JSON, else a string (repeatable)\n"
             "  --params JSON           parameters as a JSON object\n"
@@ -68,6 +70,7 @@ static void print_error(const cy_error *e, const char *text, size_t len) {
 }
 
 int cli_session_run(cli_session *s, const char *text, size_t len) {
+    if (s->remote) return cli_remote_run(s, text, len);
     cy_query_opts o = {.graph = s->graph, .params = s->params};
     cy_result *r = NULL;
     cy_error e;
@@ -106,11 +109,13 @@ int cli_query_main(int argc, char **argv) {
         {"data-dir", required_argument, 0, 'd'}, {"graph", required_argument, 0, 'g'},
         {"param", required_argument, 0, 'p'},    {"params", required_argument, 0, 'P'},
         {"format", required_argument, 0, 'f'},   {"timing", no_argument, 0, 't'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
+        {"server", required_argument, 0, 's'},   {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     cli_session s = {.graph = "neo4j", .format = CLI_FMT_TABLE};
     qv_arena_init(&s.param_arena);
     const char *data_dir = "./quiver-data";
+    const char *server = NULL;
     const char *params_json = NULL;
     const char *param_list[256];
     int n_params = 0;
@@ -120,6 +125,7 @@ int cli_query_main(int argc, char **argv) {
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': data_dir = optarg; break;
+        case 's': server = optarg; break;
         case 'g': s.graph = optarg; break;
         case 'p':
             if (n_params == 256) {
@@ -160,11 +166,26 @@ int cli_query_main(int argc, char **argv) {
             return 2;
         }
 
+    if (server) {
+        if (cli_remote_parse_url(server, s.host, sizeof s.host, s.port, sizeof s.port, &err) < 0) {
+            fprintf(stderr, "quiver query: %s\n", err.msg);
+            qv_arena_free(&s.param_arena);
+            return 2;
+        }
+        s.remote = true;
+        if (optind < argc) exit_code = cli_session_run(&s, argv[optind], strlen(argv[optind])) < 0 ? 1 : 0;
+        else {
+            if (isatty(STDIN_FILENO)) s.timing = true;
+            exit_code = cli_shell(&s);
+        }
+        qv_arena_free(&s.param_arena);
+        return exit_code;
+    }
     qv_log_set_level(QV_LOG_WARN);
     s.store = store_open(data_dir, &err);
     if (!s.store) {
         if (err.code == QV_EPHASE)
-            fprintf(stderr, "quiver query: %s; query that server over HTTP instead (POST /openCypher)\n", err.msg);
+            fprintf(stderr, "quiver query: %s; query that server instead: quiver query --server http://HOST:PORT\n", err.msg);
         else
             fprintf(stderr, "quiver query: cannot open the data directory: %s\n", err.msg);
         qv_arena_free(&s.param_arena);
@@ -185,6 +206,7 @@ int cli_query_main(int argc, char **argv) {
         }
         cy_engine_free(s.engine);
     }
+    store_shutdown(s.store, false);   /* writes are durable in the write-ahead log already */
     gcatalog_free(cat);
     store_close(s.store);
     qv_pool_free(s.pool);

@@ -174,6 +174,7 @@ int cli_shell(cli_session *s) {
             }
             memmove(stmt.data, stmt.data + end, stmt.len - (size_t)end);
             stmt.len -= (size_t)end;
+            if (blank((const char *)stmt.data, stmt.len)) stmt.len = 0;   /* the rest of the line was empty */
             sp = (splitter){0};
             scanned = 0;
         }

@@ -10,12 +10,13 @@
 #include "cypher/cypher.h"
 #include "cypher/engine_int.h"
 
-/* From ast.h, which cannot be included beside cypher.h (both declare cy_query). */
-struct cy_query *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err);
+/* From ast.h (the statement type is cy_ast; cypher.h names the function cy_query). */
+struct cy_ast *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err);
 
 _Static_assert(sizeof(cy_stats) == sizeof(cy_xstats), "cy_xstats mirrors cy_stats");
 
-/* Semantic analysis (cy_sema_check, sema.h) is wired in once it lands on main. */
+/* engine_sema.c: cy_sema_check with the engine's procedures. */
+int cy_engine_sema(cy_procs *procs, qv_arena *a, const struct cy_ast *q, qval params, cy_error *err);
 
 #define DEFAULT_GRAPH "neo4j"
 
@@ -100,7 +101,9 @@ int cy_result_next(cy_result *r, const qval **row, cy_error *err) {
         return 1;
     }
     r->x.err = err;
+    if (r->plan->row_local) qv_arena_reset_to(&r->arena, r->row_mark);   /* the previous row is released */
     int rc = cy_op_next(r->root, &r->x);
+    while (rc == 1 && r->ncols == 0) rc = cy_op_next(r->root, &r->x);   /* no RETURN: no rows */
     if (rc == 0 && cy_x_check(&r->x)) rc = -1;
     if (rc < 0) {
         r->failed = true;
@@ -186,6 +189,7 @@ static int run_write(cy_result *r, const cy_query_opts *o, cy_error *err) {
             int n = cy_op_next(r->root, &r->x);
             if (n < 0) { rc = -1; break; }
             if (n == 0) break;
+            if (r->ncols == 0) continue;   /* no RETURN: no rows */
             for (uint32_t i = 0; i < r->ncols; i++) vals[i] = r->x.row[r->plan->colslots[i]];
             materialise_push(r, &cap, vals);
         }
@@ -238,6 +242,7 @@ static int run_read(cy_result *r, const cy_query_opts *o, cy_error *err) {
         runtime_err(r, err);
         return -1;
     }
+    r->row_mark = qv_arena_mark_get(&r->arena);
     return 0;
 }
 
@@ -262,12 +267,16 @@ static cy_plan *compile(cy_engine *e, graph *g, const char *text, size_t len, co
         return NULL;
     }
     p->text = qv_arena_strndup(&p->arena, text, len);
-    struct cy_query *q = cy_parse(&p->arena, p->text, (uint32_t)len, err);
+    struct cy_ast *q = cy_parse(&p->arena, p->text, (uint32_t)len, err);
     if (!q) goto fail;
+    if (cy_engine_sema(e->procs, &p->arena, q, o ? o->params : qv_null(), err)) goto fail;
     qv_err ge;
     gview *v = gview_open(g, &ge);
     int rc = cy_plan_build(p, q, e->procs, v, err);
-    if (v) gview_close(v);
+    if (v) {
+        p->stat_nodes = gview_node_count(v);
+        gview_close(v);
+    }
     if (rc) goto fail;
     return p;
 fail:
@@ -275,6 +284,16 @@ fail:
     cy_error_locate(err, text, (uint32_t)len);
     cy_plan_unref(p);
     return NULL;
+}
+
+static bool stale(const cy_plan *p, graph *g) {
+    if (!p->stats_sensitive) return false;
+    qv_err ge;
+    gview *v = gview_open(g, &ge);
+    if (!v) return false;
+    uint64_t n = gview_node_count(v), was = p->stat_nodes;
+    gview_close(v);
+    return n > 4 * was + 1000 || was > 4 * n + 1000;
 }
 
 int cy_query(cy_engine *e, const char *text, size_t len, const cy_query_opts *opts, cy_result **out,
@@ -291,6 +310,10 @@ int cy_query(cy_engine *e, const char *text, size_t len, const cy_query_opts *op
     size_t klen = 0;
     char *key = cy_cache_key(gname, text, len, opts ? opts->params : qv_null(), &klen);
     cy_plan *p = key ? cy_cache_get(&e->cache, key, klen) : NULL;
+    if (p && stale(p, g)) {   /* planned on a much smaller or larger graph: plan again */
+        cy_plan_unref(p);
+        p = NULL;
+    }
     if (!p) {
         p = compile(e, g, text, len, opts, err);
         if (!p) {

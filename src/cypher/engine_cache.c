@@ -73,11 +73,16 @@ cy_plan *cy_cache_get(cy_cache *c, const char *key, size_t klen) {
 void cy_cache_put(cy_cache *c, char *key, size_t klen, cy_plan *plan) {
     uint64_t h = qv_hash_bytes(key, klen);
     pthread_mutex_lock(&c->mu);
-    int victim = 0;
-    for (int i = 0; i < CY_CACHE_SLOTS; i++) {
-        cy_cache_ent *e = &c->ents[i];
-        if (!e->plan) { victim = i; break; }
-        if (e->used < c->ents[victim].used) victim = i;
+    int victim = -1;
+    for (int i = 0; i < CY_CACHE_SLOTS && victim < 0; i++)   /* the same key (a plan made again) */
+        if (c->ents[i].plan && c->ents[i].hash == h && c->ents[i].klen == klen && memcmp(c->ents[i].key, key, klen) == 0)
+            victim = i;
+    for (int i = 0; i < CY_CACHE_SLOTS && victim < 0; i++)
+        if (!c->ents[i].plan) victim = i;
+    if (victim < 0) {
+        victim = 0;
+        for (int i = 1; i < CY_CACHE_SLOTS; i++)
+            if (c->ents[i].used < c->ents[victim].used) victim = i;
     }
     cy_cache_ent *e = &c->ents[victim];
     if (e->plan) cy_plan_unref(e->plan);

@@ -54,6 +54,7 @@ struct cy_result {
     qval *rows;
     uint64_t nrows, pos;
     bool done, failed;
+    qv_arena_mark row_mark;  /* plan->row_local: the arena before the current row */
     cy_xstats stats;
 };
 

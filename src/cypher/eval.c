@@ -9,6 +9,7 @@
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #if __has_include("value/temporal.h")
 #include "value/temporal.h"
@@ -39,7 +40,8 @@ int cy_eval_entity_prop(cy_x *x, qval ent, const char *key, qval *out, int32_t p
             return 0;
         }
         int64_t k = cy_x_key(x, key);
-        if (k >= 0 && gview_node_prop(x->v, ent.id, (uint32_t)k, out)) return 0;
+        if (k >= 0 && gview_node_prop(x->v, ent.id, (uint32_t)k, out) && (!x->t || gview_node_exists(x->v, ent.id)))
+            return 0;
         *out = qv_null();
         if (!gview_node_exists(x->v, ent.id))
             return cy_err(x->err, CYE_ENTITY_NOT_FOUND, "DeletedEntityAccess", pos,
@@ -52,7 +54,8 @@ int cy_eval_entity_prop(cy_x *x, qval ent, const char *key, qval *out, int32_t p
             return 0;
         }
         int64_t k = cy_x_key(x, key);
-        if (k >= 0 && gview_rel_prop(x->v, ent.id, (uint32_t)k, out)) return 0;
+        if (k >= 0 && gview_rel_prop(x->v, ent.id, (uint32_t)k, out) && (!x->t || gview_rel_exists(x->v, ent.id)))
+            return 0;
         *out = qv_null();
         if (!gview_rel_exists(x->v, ent.id))
             return cy_err(x->err, CYE_ENTITY_NOT_FOUND, "DeletedEntityAccess", pos,
@@ -236,6 +239,10 @@ static int eval_binary(cy_x *x, const cy_expr *e, qval *out) {
     }
     case CXO_LT: case CXO_GT: case CXO_LE: case CXO_GE: {
         int c = 0;
+        if ((a.type == QT_FLOAT && a.f != a.f && qv_is_number(b)) || (b.type == QT_FLOAT && b.f != b.f && qv_is_number(a))) {
+            *out = qv_bool(false);   /* NaN is not ordered against any number */
+            return 0;
+        }
         if (qv_compare(a, b, &c) == QTRI_NULL) { *out = qv_null(); return 0; }
         bool r = e->op == CXO_LT ? c < 0 : e->op == CXO_GT ? c > 0 : e->op == CXO_LE ? c <= 0 : c >= 0;
         *out = qv_bool(r);
@@ -275,7 +282,7 @@ static int eval_labels(cy_x *x, const cy_expr *e, qval *out) {
     }
     if (n.type != QT_NODE) return type_err(x, e->a, "label predicates need a node", n);
     for (uint32_t i = 0; i < e->n_labels; i++) {
-        int64_t l = gview_label_id(x->v, e->labels[i], strlen(e->labels[i]));
+        int64_t l = cy_x_label(x, e->labels[i]);
         if (l < 0 || !gview_node_has_label(x->v, n.id, (uint32_t)l)) { *out = qv_bool(false); return 0; }
     }
     *out = qv_bool(true);
@@ -299,6 +306,13 @@ static int eval_call(cy_x *x, const cy_expr *e, qval *out) {
     qval *args = e->n_args <= 8 ? stack : qv_arena_alloc(x->arena, sizeof(qval) * e->n_args);
     for (uint32_t i = 0; i < e->n_args; i++)
         if (cy_eval(x, e->args[i], &args[i])) return -1;
+    if (x->t && e->n_args == 1 && (args[0].type == QT_NODE || args[0].type == QT_REL)) {
+        bool alive = args[0].type == QT_NODE ? gview_node_exists(x->v, args[0].id) : gview_rel_exists(x->v, args[0].id);
+        if (!alive && (strcasecmp(f->name, "labels") == 0 || strcasecmp(f->name, "keys") == 0 ||
+                       strcasecmp(f->name, "properties") == 0))
+            return cy_err(x->err, CYE_ENTITY_NOT_FOUND, "DeletedEntityAccess", (int32_t)e->pos,
+                          "%s() of an entity deleted in this query", f->name);
+    }
     x->fc.pos = (int32_t)e->pos;
     if (f->impl(&x->fc, args, e->n_args, out, x->err)) {
         if (x->err->offset < 0) x->err->offset = (int32_t)e->pos;
@@ -335,9 +349,10 @@ static int eval_list_comp(cy_x *x, const cy_expr *e, qval *out) {
     qlist_b_init(&b, x->arena, l.len);
     qval saved = x->row[e->slot];
     for (uint32_t i = 0; i < l.len; i++) {
+        if (cy_x_tick(x)) return -1;
         x->row[e->slot] = l.items[i];
         if (e->b) {
-            bool ok;
+            bool ok = false;
             if (cy_eval_pred(x, e->b, &ok)) return -1;
             if (!ok) continue;
         }
@@ -358,6 +373,7 @@ static int eval_quant(cy_x *x, const cy_expr *e, qval *out) {
     uint32_t n_true = 0, n_null = 0;
     qval saved = x->row[e->slot];
     for (uint32_t i = 0; i < l.len; i++) {
+        if (cy_x_tick(x)) return -1;
         x->row[e->slot] = l.items[i];
         qval v = qv_bool(true);
         if (e->b && cy_eval(x, e->b, &v)) return -1;
@@ -386,6 +402,7 @@ static int eval_reduce(cy_x *x, const cy_expr *e, qval *out) {
     int32_t vs = e->slot, as = e->slot + 1;
     qval sv = x->row[vs], sa = x->row[as];
     for (uint32_t i = 0; i < l.len; i++) {
+        if (cy_x_tick(x)) return -1;
         x->row[vs] = l.items[i];
         x->row[as] = acc;
         if (cy_eval(x, e->c, &acc)) return -1;
@@ -405,9 +422,11 @@ static int eval_sub_exists(cy_x *x, const cy_expr *e, qval *out) {
     cy_row_save(x, saved);
     if (cy_op_open(s, x)) return -1;
     int r = cy_op_next(s, x);
+    int32_t vs = x->plan->sub_vals[e->slot];
+    qval val = r == 1 && vs >= 0 ? x->row[vs] : qv_null();
     cy_row_load(x, saved);
     if (r < 0) return -1;
-    *out = qv_bool(r == 1);
+    *out = vs >= 0 ? val : qv_bool(r == 1);
     return 0;
 }
 
@@ -424,7 +443,7 @@ static int eval_pattern_comp(cy_x *x, const cy_expr *e, qval *out) {
         if (r < 0) return -1;
         if (r == 0) break;
         if (e->b) {
-            bool ok;
+            bool ok = false;
             if (cy_eval_pred(x, e->b, &ok)) return -1;
             if (!ok) continue;
         }

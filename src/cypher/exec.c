@@ -72,6 +72,52 @@ cy_opstate *cy_x_sub(cy_x *x, uint32_t i) {
     return x->subs[i];
 }
 
+/* A cheap spread of short names (a collision only costs a lookup in the graph's name table). */
+static inline uint32_t kc_hash(const char *s, size_t len) {
+    const unsigned char *u = (const unsigned char *)s;
+    return (uint32_t)(len * 0x9E37u) ^ ((uint32_t)u[0] << 3) ^ ((uint32_t)u[len - 1] << 7) ^
+           ((uint32_t)u[len / 2] << 11) ^ ((uint32_t)u[len / 3] << 1) ^ ((uint32_t)u[(2 * len) / 3] << 5);
+}
+
+static cy_kcache_ent *kc_slot(cy_x *x, const char *name, size_t len) {
+    if (len == 0 || len > CY_KCACHE_LEN) return NULL;
+    uint32_t h = kc_hash(name, len);
+    return &x->kcache[(h ^ (h >> 7)) & (CY_KCACHE - 1)];
+}
+
+static bool kc_hit(const cy_kcache_ent *e, const char *name, size_t len) {
+    return e && e->len == len && memcmp(e->name, name, len) == 0;
+}
+
+static void kc_put(cy_kcache_ent *e, const char *name, size_t len, uint32_t id) {
+    if (!e) return;
+    e->len = (uint8_t)len;
+    memcpy(e->name, name, len);
+    e->id = id;
+}
+
 int64_t cy_x_key(cy_x *x, const char *name) {
-    return gview_key_id(x->v, name, strlen(name));
+    size_t len = strlen(name);
+    cy_kcache_ent *e = kc_slot(x, name, len);
+    if (kc_hit(e, name, len)) return e->id;
+    int64_t id = gview_key_id(x->v, name, len);
+    if (id >= 0) kc_put(e, name, len, (uint32_t)id);   /* unknown keys may appear later in a transaction */
+    return id;
+}
+
+int64_t cy_x_label(cy_x *x, const char *name) {
+    size_t len = strlen(name);
+    cy_kcache_ent *e = len && len <= CY_KCACHE_LEN ? &x->lcache[kc_hash(name, len) & (CY_KCACHE / 4 - 1)] : NULL;
+    if (kc_hit(e, name, len)) return e->id;
+    int64_t id = gview_label_id(x->v, name, len);
+    if (id >= 0) kc_put(e, name, len, (uint32_t)id);
+    return id;
+}
+
+uint32_t cy_x_intern_key(cy_x *x, const char *name, size_t len) {
+    cy_kcache_ent *e = kc_slot(x, name, len);
+    if (kc_hit(e, name, len)) return e->id;
+    uint32_t id = gtxn_key(x->t, name, len);
+    kc_put(e, name, len, id);
+    return id;
 }

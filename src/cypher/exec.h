@@ -32,10 +32,10 @@ typedef struct cy_plan cy_plan;
 typedef struct cy_proc cy_proc;
 typedef struct cy_engine cy_engine;
 typedef struct cy_expr cy_expr;
-struct cy_query;
+struct cy_ast;
 
-/* Write statistics; the same layout as cy_stats of cypher.h. (cypher.h cannot be included together with
- * ast.h: both declare the name cy_query, a struct typedef there and a function here.) */
+/* Write statistics; the same layout as cy_stats of cypher.h (kept separate so that the operators need not
+ * see the embedded API). */
 typedef struct cy_xstats {
     uint64_t nodes_created, nodes_deleted;
     uint64_t rels_created, rels_deleted;
@@ -85,8 +85,13 @@ struct cy_plan {
     int32_t *colslots;
     bool writes;           /* CREATE/MERGE/SET/REMOVE/DELETE/schema: runs in a transaction */
     bool schema;           /* a schema statement (schema fields below) */
-    const struct cy_query *q;  /* the AST (schema statements read it) */
-    xop **subs;          /* nested plans of pattern predicates / comprehensions / EXISTS (by index) */
+    bool stats_sensitive;  /* a start point was chosen from label counts: re-plan when the graph grows */
+    uint64_t stat_nodes;   /* the graph's node count when planned */
+    bool row_local;        /* read-only pipeline whose only values held across rows come from the graph:
+                              the result may release each row's memory before producing the next */
+    const struct cy_ast *q;  /* the AST (schema statements read it) */
+    xop **subs;            /* nested plans of pattern predicates / comprehensions / EXISTS (by index) */
+    int32_t *sub_vals;     /* per nested plan: the slot holding its value (shortestPath), or -1 */
     uint32_t nsubs, capsubs;
     const cy_fn **fns;     /* scalar functions of CX_CALL nodes (by index in expr->slot) */
     uint32_t nfns, capfns;
@@ -94,6 +99,15 @@ struct cy_plan {
     _Atomic int refs;
     const char *text;      /* query text (arena copy) */
 };
+
+/* A small per-execution cache of property key ids (names copied: map keys may live in released memory). */
+#define CY_KCACHE 64
+#define CY_KCACHE_LEN 31
+typedef struct cy_kcache_ent {
+    uint32_t id;
+    uint8_t len;           /* 0: empty */
+    char name[CY_KCACHE_LEN];
+} cy_kcache_ent;
 
 /* The execution of one query. */
 struct cy_x {
@@ -119,11 +133,14 @@ struct cy_x {
      * may be deleted later in the same query). */
     uint64_t *pending_deletes;
     uint32_t n_pending, cap_pending;
+    cy_kcache_ent kcache[CY_KCACHE];
+    cy_kcache_ent lcache[CY_KCACHE / 4];   /* label ids */
 };
 
 /* Checks timeout, cancellation and memory every so often; -1 with x->err set when over. */
 int cy_x_check(cy_x *x);
 static inline int cy_x_tick(cy_x *x) {
+    if (x->memory_limit && x->arena->total > x->memory_limit) return cy_x_check(x);
     if ((++x->tick & 1023) != 0) return 0;
     return cy_x_check(x);
 }
@@ -158,7 +175,11 @@ void cy_rowset_init(cy_rowset *s, uint32_t w);
 /* The tuple's index; adds it (the 16-byte values are copied) when new and sets *added. */
 uint32_t cy_rowset_add(cy_rowset *s, qv_arena *a, const qval *key, bool *added);
 
-/* Property key id for name in the query's view, -1 if unknown (reads) */
+/* Property key id for name in the query's view, -1 if unknown (reads). */
 int64_t cy_x_key(cy_x *x, const char *name);
+/* Label id for name, -1 if unknown. */
+int64_t cy_x_label(cy_x *x, const char *name);
+/* The key's id, interned in the transaction (writes). */
+uint32_t cy_x_intern_key(cy_x *x, const char *name, size_t len);
 
 #endif

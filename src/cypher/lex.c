@@ -2,11 +2,11 @@
  *
  * Owns: character classes (ASCII and the Unicode ranges openCypher treats as whitespace or rejects as
  * symbols), literal decoding, comment and query-hint skipping.
- * Must not: know the grammar; fail on a malformed literal (that becomes a CT_ERROR token).
+ * Must not: know the grammar; fail on a malformed literal (that becomes a CT_ERROR token). Float literals go
+ * through strtod, which assumes the "C" LC_NUMERIC locale (quiver never calls setlocale).
  */
 #include "cypher/lex.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +88,25 @@ static uint32_t ident_char(const lexer *L, uint32_t i, bool start) {
 
 /* ---------------------------------------------------------------- tokens */
 
+/* openCypher's reserved words: never a variable unless backticked (labels and keys may use them). */
+static const char *const reserved_words[] = {
+    "ALL", "ASC", "ASCENDING", "BY", "CREATE", "DELETE", "DESC", "DESCENDING", "DETACH", "EXISTS",
+    "LIMIT", "MATCH", "MERGE", "ON", "OPTIONAL", "ORDER", "REMOVE", "RETURN", "SET", "SKIP", "WHERE",
+    "WITH", "UNION", "UNWIND", "AND", "AS", "CONTAINS", "DISTINCT", "ENDS", "IN", "IS", "NOT", "OR",
+    "STARTS", "XOR", "CASE", "ELSE", "END", "THEN", "WHEN", "NULL", "TRUE", "FALSE", "CONSTRAINT",
+    "DO", "FOR", "REQUIRE", "UNIQUE", "MANDATORY", "SCALAR", "OF", "ADD", "DROP", "CALL", "YIELD",
+    "FOREACH",
+};
+
+static bool is_reserved(const char *s, uint32_t n) {
+    if (n < 2 || n > 10) return false;
+    for (size_t k = 0; k < sizeof reserved_words / sizeof *reserved_words; k++) {
+        const char *w = reserved_words[k];
+        if (((w[0] ^ s[0]) & ~0x20) == 0 && strlen(w) == n && strncasecmp(w, s, n) == 0) return true;
+    }
+    return false;
+}
+
 static cy_tok *push(lexer *L, cy_toktype t, uint32_t pos, uint32_t end) {
     if (L->out->n == L->cap) {
         L->cap = L->cap ? L->cap * 2 : 64;
@@ -141,16 +160,42 @@ static int skip_space(lexer *L) {
     return 0;
 }
 
-/* Neptune query hints: lines "USING QUERY: ..." before the query are skipped whole. */
+/* Whether a clause keyword starts at s[i] (a whole word): where the query begins after a hint. */
+static bool clause_word_at(const lexer *L, uint32_t i) {
+    static const char *const kws[] = {"MATCH", "OPTIONAL", "CREATE", "MERGE", "UNWIND", "WITH", "RETURN", "CALL",
+                                      "FOREACH", "USING"};
+    for (size_t k = 0; k < sizeof kws / sizeof *kws; k++) {
+        uint32_t n = (uint32_t)strlen(kws[k]);
+        if (L->len - i >= n && strncasecmp(L->s + i, kws[k], n) == 0 && ident_char(L, i + n, false) == 0) return true;
+    }
+    return false;
+}
+
+/* Neptune query hints before the query: "USING QUERY: PLANCACHE \"enabled\"" on a line of its own or as a
+ * prefix of the query's first line ("USING QUERY: assumeConsistentDataTypes=true MATCH ..."). A hint runs to
+ * the end of its line or to the first clause keyword outside quotes. */
 static int skip_hints(lexer *L) {
     for (;;) {
         if (skip_space(L) < 0) return -1;
         if (L->len - L->i < 5 || strncasecmp(L->s + L->i, "USING", 5) != 0) return 0;
-        uint32_t j = L->i + 5, k;
+        uint32_t j = L->i + 5;
         while (j < L->len && (L->s[j] == ' ' || L->s[j] == '\t')) j++;
         if (L->len - j < 6 || strncasecmp(L->s + j, "QUERY:", 6) != 0 || j == L->i + 5) return 0;
-        for (k = j + 6; k < L->len && L->s[k] != '\n'; k++) {}
-        L->i = k;
+        j += 6;
+        for (;;) {
+            while (j < L->len && (L->s[j] == ' ' || L->s[j] == '\t' || L->s[j] == ',' || L->s[j] == '\r')) j++;
+            if (j >= L->len || L->s[j] == '\n' || clause_word_at(L, j)) break;
+            if (L->s[j] == '"' || L->s[j] == '\'') {   /* a quoted value */
+                char q = L->s[j++];
+                while (j < L->len && L->s[j] != q && L->s[j] != '\n') j++;
+                if (j < L->len && L->s[j] == q) j++;
+            } else {
+                while (j < L->len && L->s[j] != ' ' && L->s[j] != '\t' && L->s[j] != '\n' && L->s[j] != ',' &&
+                       L->s[j] != '"' && L->s[j] != '\'')
+                    j++;
+            }
+        }
+        L->i = j;
     }
 }
 
@@ -349,8 +394,7 @@ static void lex_number(lexer *L) {
     uint32_t n = L->i - start;
     if (is_float) {
         char *tmp = qv_arena_strndup(L->a, s + start, n);
-        errno = 0;
-        double f = strtod(tmp, NULL);
+        double f = strtod(tmp, NULL);   /* underflow to 0 or a subnormal is fine; overflow is an error */
         if (isinf(f)) {
             push_error(L, start, L->i, "FloatingPointOverflow", "Floating point number is too large: '%s'",
                        n > 60 ? "..." : tmp);
@@ -462,6 +506,7 @@ int cy_lex(qv_arena *a, const char *text, uint32_t len, cy_toks *out, cy_error *
             cy_tok *k = push(&L, CT_IDENT, start, L.i);
             k->text = qv_arena_strndup(a, text + start, L.i - start);
             k->tlen = L.i - start;
+            k->reserved = is_reserved(k->text, k->tlen);
         } else if (c >= 0x80) {
             int32_t cp = utf8_dec(text, len, L.i, &n);
             L.i += n;
@@ -486,10 +531,6 @@ void cy_lex_free(cy_toks *t) {
     free(t->v);
     t->v = NULL;
     t->n = 0;
-}
-
-bool cy_tok_is_kw(const cy_tok *t, const char *kw) {
-    return t->type == CT_IDENT && strcasecmp(t->text, kw) == 0;
 }
 
 void cy_tok_quote(const char *text, uint32_t len, const cy_tok *t, char *out, uint32_t outsz) {

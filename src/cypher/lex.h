@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <strings.h>
 
 #include "util/arena.h"
 #include "value/cyerr.h"
@@ -37,6 +38,7 @@ typedef struct cy_tok {
     const char *text;
     uint32_t tlen;
     bool overflow;             /* CT_INT */
+    bool reserved;             /* CT_IDENT: one of openCypher's reserved words (never a bare variable) */
     const char *detail;        /* CT_ERROR */
     union {
         uint64_t mag;          /* CT_INT */
@@ -55,8 +57,12 @@ typedef struct cy_toks {
 int cy_lex(qv_arena *a, const char *text, uint32_t len, cy_toks *out, cy_error *err);
 void cy_lex_free(cy_toks *t);
 
-/* Case-insensitive keyword test of an unquoted name token. */
-bool cy_tok_is_kw(const cy_tok *t, const char *kw);
+/* Case-insensitive keyword test of an unquoted name token (kw is upper case). The first-letter test
+ * settles most mismatches without a call. */
+static inline bool cy_tok_is_kw(const cy_tok *t, const char *kw) {
+    if (t->type != CT_IDENT || ((t->text[0] ^ kw[0]) & ~0x20)) return false;
+    return strcasecmp(t->text, kw) == 0;
+}
 
 /* A short quote of the token for messages ("Invalid input 'X'"): at most ~40 bytes. */
 void cy_tok_quote(const char *text, uint32_t len, const cy_tok *t, char *out, uint32_t outsz);

@@ -82,22 +82,7 @@ bool cyp_enter(cy_parser *p) {
     return true;
 }
 
-/* openCypher's reserved words: never a variable unless backticked (labels and keys may use them). */
-static const char *const reserved[] = {
-    "ALL", "ASC", "ASCENDING", "BY", "CREATE", "DELETE", "DESC", "DESCENDING", "DETACH", "EXISTS",
-    "LIMIT", "MATCH", "MERGE", "ON", "OPTIONAL", "ORDER", "REMOVE", "RETURN", "SET", "SKIP", "WHERE",
-    "WITH", "UNION", "UNWIND", "AND", "AS", "CONTAINS", "DISTINCT", "ENDS", "IN", "IS", "NOT", "OR",
-    "STARTS", "XOR", "CASE", "ELSE", "END", "THEN", "WHEN", "NULL", "TRUE", "FALSE", "CONSTRAINT",
-    "DO", "FOR", "REQUIRE", "UNIQUE", "MANDATORY", "SCALAR", "OF", "ADD", "DROP", "CALL", "YIELD",
-    "FOREACH",
-};
-
-bool cyp_is_reserved(const cy_tok *t) {
-    if (t->type != CT_IDENT) return false;
-    for (size_t k = 0; k < sizeof reserved / sizeof *reserved; k++)
-        if (strcasecmp(t->text, reserved[k]) == 0) return true;
-    return false;
-}
+bool cyp_is_reserved(const cy_tok *t) { return t->type == CT_IDENT && t->reserved; }
 
 bool cyp_at_var(const cy_parser *p, uint32_t k) {
     const cy_tok *t = cyp_tok(p, k);
@@ -165,16 +150,17 @@ static void match_braces(cy_parser *p) {
     free(stack);
 }
 
-cy_query *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err) {
+cy_ast *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err) {
     if (err) cy_error_clear(err);
     cy_toks toks;
     if (cy_lex(a, text, len, &toks, err) < 0) {
         if (err) err->phase = CY_PHASE_COMPILE;
+        cy_error_locate(err, text, len);
         return NULL;
     }
     cy_parser p = {.a = a, .src = text, .len = len, .t = toks.v, .n = toks.n, .err = err};
     match_braces(&p);
-    cy_query *q = NULL;
+    cy_ast *q = NULL;
     if (cyp_is(&p, 0, CT_EOF)) {
         cyp_fail_at(&p, len, "UnexpectedSyntax", "Invalid input: the query is empty");
     } else {
@@ -192,6 +178,7 @@ cy_query *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err) {
     free(p.brace_end);
     if (p.failed || !q) {
         if (!p.failed) cyp_fail_at(&p, 0, "UnexpectedSyntax", "Invalid input");
+        cy_error_locate(err, text, len);
         return NULL;
     }
     return q;

@@ -180,7 +180,10 @@ static cy_clause *foreach_clause(cy_parser *p) {
     while (!cyp_is(p, 0, CT_RPAREN)) {
         uint32_t pos = cyp_pos(p);
         cy_clause *b = clause(p);
-        if (!b) return NULL;
+        if (!b) {
+            cyp_fail_expected(p, "an updating clause or ')'");
+            return NULL;
+        }
         if (!is_update(b)) {
             cyp_fail_at(p, pos, "InvalidClauseComposition",
                         "Invalid input: FOREACH may only contain updating clauses (CREATE, MERGE, SET, REMOVE, "
@@ -291,13 +294,14 @@ static const char *clause_name(const cy_clause *c) {
 }
 
 static bool single_query(cy_parser *p, cy_single_query *sq, bool in_exists) {
-    uint32_t cap = 0;
+    uint32_t cap = 0, star_pos = UINT32_MAX;
     const cy_clause *last_update = NULL;
     for (;;) {
         uint32_t pos = cyp_pos(p);
         cy_clause *c = clause(p);
         if (p->failed) return false;
         if (!c) break;
+        if (c->kind == CC_CALL && c->yield_star) star_pos = p->t[p->i - 1].pos;   /* the '*' just consumed */
         bool reading = c->kind == CC_MATCH || c->kind == CC_UNWIND || c->kind == CC_CALL;
         if (reading && last_update) {
             cyp_fail_at(p, pos, "InvalidClauseComposition",
@@ -320,13 +324,10 @@ static bool single_query(cy_parser *p, cy_single_query *sq, bool in_exists) {
         return false;
     }
     const cy_clause *last = sq->clauses[sq->n_clauses - 1];
-    for (uint32_t k = 0; k < sq->n_clauses; k++) {
-        const cy_clause *c = sq->clauses[k];
-        if (c->kind == CC_CALL && c->yield_star && sq->n_clauses > 1) {
-            cyp_fail_at(p, c->pos, "UnexpectedSyntax",
-                        "Invalid input: YIELD * is only allowed in a standalone procedure call");
-            return false;
-        }
+    if (star_pos != UINT32_MAX && sq->n_clauses > 1) {
+        cyp_fail_at(p, star_pos, "UnexpectedSyntax",
+                    "Invalid input '*': YIELD * is only allowed in a standalone procedure call (name the outputs)");
+        return false;
     }
     bool ends_ok = last->kind == CC_RETURN || is_update(last) || last->kind == CC_CALL || in_exists;
     if (!ends_ok) {
@@ -342,8 +343,8 @@ static bool single_query(cy_parser *p, cy_single_query *sq, bool in_exists) {
     return true;
 }
 
-cy_query *cyp_union_query(cy_parser *p, bool in_exists) {
-    cy_query *q = qv_arena_zalloc(p->a, sizeof *q);
+cy_ast *cyp_union_query(cy_parser *p, bool in_exists) {
+    cy_ast *q = qv_arena_zalloc(p->a, sizeof *q);
     q->kind = CY_STMT_QUERY;
     q->pos = cyp_pos(p);
     uint32_t cap = 0, fcap = 0, nflags = 0;

@@ -68,8 +68,10 @@ cy_expr *cyp_new_expr(cy_parser *p, cy_expr_kind k, uint32_t pos);
 
 /* ---- entry points between the files ---- */
 cy_expr *cyp_expr(cy_parser *p);                 /* parse_expr.c */
-cy_expr *cyp_map_literal(cy_parser *p);          /* at '{' */
 cy_expr *cyp_postfix_expr(cy_parser *p);         /* atom with .prop / [i] / :Label (SET and REMOVE targets) */
+cy_expr *cyp_int_literal(cy_parser *p, uint32_t pos, bool negative);   /* at a CT_INT token */
+cy_expr *cyp_atom(cy_parser *p);                 /* parse_atom.c */
+cy_expr *cyp_map_literal(cy_parser *p);          /* at '{' */
 /* parse_pattern.c */
 cy_pattern *cyp_pattern(cy_parser *p);           /* path (',' path)* */
 bool cyp_path(cy_parser *p, cy_path_pat *out);   /* [var =] [shortestPath(] node (rel node)* [)] */
@@ -77,11 +79,11 @@ bool cyp_path_chain(cy_parser *p, cy_path_pat *out, bool need_rel);
 /* Whether tokens at offset k start a node pattern followed by a relationship: "(a:L {..})-" / ")<-". */
 bool cyp_looks_like_rel_pattern(const cy_parser *p, uint32_t k);
 /* parse_clause.c */
-cy_query *cyp_union_query(cy_parser *p, bool in_exists);
+cy_ast *cyp_union_query(cy_parser *p, bool in_exists);
 /* parse_check.c: pattern expressions only as predicates */
-bool cyp_check_pattern_predicates(cy_parser *p, const cy_query *q);
+bool cyp_check_pattern_predicates(cy_parser *p, const cy_ast *q);
 /* parse_schema.c */
 bool cyp_at_schema(const cy_parser *p);
-cy_query *cyp_schema(cy_parser *p);
+cy_ast *cyp_schema(cy_parser *p);
 
 #endif

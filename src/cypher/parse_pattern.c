@@ -26,11 +26,12 @@ bool cyp_looks_like_rel_pattern(const cy_parser *p, uint32_t k) {
     }
     if (!cyp_is(p, k, CT_RPAREN)) return false;
     k++;
-    if (cyp_is(p, k, CT_MINUS)) {
-        cy_toktype n = cyp_tok(p, k + 1)->type;
-        return n == CT_LBRACK || n == CT_MINUS || n == CT_GT;
-    }
-    return cyp_is(p, k, CT_LT) && cyp_is(p, k + 1, CT_MINUS);
+    /* "-[", "--(", "-->", "<-[", "<--": arithmetic such as "(a) - -1" or "(a) < -1" stays an expression */
+    if (cyp_is(p, k, CT_LT)) k++;
+    else if (!cyp_is(p, k, CT_MINUS)) return false;
+    if (!cyp_is(p, k, CT_MINUS)) return false;
+    cy_toktype n1 = cyp_tok(p, k + 1)->type, n2 = cyp_tok(p, k + 2)->type;
+    return n1 == CT_LBRACK || (n1 == CT_MINUS && (n2 == CT_LPAREN || n2 == CT_GT));
 }
 
 static bool props(cy_parser *p, cy_expr **out) {

@@ -109,15 +109,21 @@ static int add_fn(pctx *c, const cy_fn *f) {
     return (int)p->nfns++;
 }
 
-static int add_sub(pctx *c, xop *op) {
+static int add_sub(pctx *c, xop *op, int32_t val) {
     cy_plan *p = c->p;
     if (p->nsubs == p->capsubs) {
         uint32_t nc = p->capsubs ? p->capsubs * 2 : 8;
         xop **ns = qv_arena_alloc(&p->arena, sizeof(xop *) * nc);
-        if (p->nsubs) memcpy(ns, p->subs, sizeof(xop *) * p->nsubs);
+        int32_t *nv = qv_arena_alloc(&p->arena, sizeof(int32_t) * nc);
+        if (p->nsubs) {
+            memcpy(ns, p->subs, sizeof(xop *) * p->nsubs);
+            memcpy(nv, p->sub_vals, sizeof(int32_t) * p->nsubs);
+        }
         p->subs = ns;
+        p->sub_vals = nv;
         p->capsubs = nc;
     }
+    p->sub_vals[p->nsubs] = val;
     p->subs[p->nsubs] = op;
     return (int)p->nsubs++;
 }
@@ -125,18 +131,20 @@ static int add_sub(pctx *c, xop *op) {
 /* A nested plan for a pattern expression: runs over the current row (Argument), own scope copy. */
 static int plan_sub(pctx *c, cy_expr *e) {
     scope saved = c->sc;
-    bool wrote = c->wrote;
+    bool wrote = c->wrote, read = c->read;
     c->sc = sc_copy(c, &saved);
     xop *op = cy_op_argument(c->p);
     int rc = 0;
+    int32_t val = -1;
     if (e->kind == CX_EXISTS && e->subquery) {
-        const cy_query *q = e->subquery;
+        const cy_ast *q = e->subquery;
         if (q->kind != CY_STMT_QUERY || q->n_parts != 1) {
             rc = cy_err(c->err, CYE_UNSUPPORTED, NULL, (int32_t)e->pos, "EXISTS with UNION is not supported");
         } else {
             rc = pl_clauses(c, &op, q->parts[0].clauses, q->parts[0].n_clauses, false, NULL, NULL, NULL);
         }
     } else if (e->kind == CX_PATTERN_COMP) {
+        if (e->name && e->pattern->n_paths == 1 && !e->pattern->paths[0].var) e->pattern->paths[0].var = e->name;
         rc = pl_match(c, &op, e->pattern, NULL, NULL);
         if (!rc && e->name) {
             /* [p = (a)-->(b) | p]: the path variable is bound by the pattern's only path */
@@ -146,12 +154,16 @@ static int plan_sub(pctx *c, cy_expr *e) {
         if (!rc && e->b) rc = pl_expr(c, e->b);
         if (!rc && e->c) rc = pl_expr(c, e->c);
     } else {
-        rc = pl_match(c, &op, e->pattern, e->kind == CX_EXISTS ? e->b : NULL, NULL);
+        pl_slots sl;
+        rc = pl_match(c, &op, e->pattern, e->kind == CX_EXISTS ? e->b : NULL, &sl);
+        if (!rc && e->kind == CX_PATTERN && e->pattern->n_paths == 1 && e->pattern->paths[0].kind != CY_PATH_PLAIN)
+            val = sl.p[0];   /* shortestPath(...) as a value: the path */
     }
     c->sc = saved;
     c->wrote = wrote;
+    c->read = read;
     if (rc) return -1;
-    e->slot = add_sub(c, op);
+    e->slot = add_sub(c, op, val);
     return 0;
 }
 
@@ -284,9 +296,10 @@ static int find_aggs(pctx *c, cy_expr *e, aggs_b *ab) {
             return 0;
         }
     }
-    if (e->kind == CX_LIST_COMP || e->kind == CX_QUANT || e->kind == CX_REDUCE || e->kind == CX_PATTERN ||
-        e->kind == CX_EXISTS || e->kind == CX_PATTERN_COMP)
-        return 0;   /* aggregates cannot hide in there (sema rejects them) */
+    if (e->kind == CX_LIST_COMP || e->kind == CX_QUANT)
+        return find_aggs(c, e->a, ab);   /* only the list may aggregate: [x IN collect(y) | ...] */
+    if (e->kind == CX_REDUCE) return find_aggs(c, e->a, ab) || find_aggs(c, e->b, ab) ? -1 : 0;
+    if (e->kind == CX_PATTERN || e->kind == CX_EXISTS || e->kind == CX_PATTERN_COMP) return 0;
     if (find_aggs(c, e->a, ab) || find_aggs(c, e->b, ab) || find_aggs(c, e->c, ab)) return -1;
     for (uint32_t i = 0; i < e->n_args; i++)
         if (find_aggs(c, e->args[i], ab)) return -1;
@@ -299,9 +312,9 @@ static int find_aggs(pctx *c, cy_expr *e, aggs_b *ab) {
 static bool has_agg(const cy_expr *e) {
     if (!e) return false;
     if (e->kind == CX_CALL && cy_agg_kind(e->name, e->star)) return true;
-    if (e->kind == CX_LIST_COMP || e->kind == CX_QUANT || e->kind == CX_REDUCE || e->kind == CX_PATTERN ||
-        e->kind == CX_EXISTS || e->kind == CX_PATTERN_COMP)
-        return false;
+    if (e->kind == CX_LIST_COMP || e->kind == CX_QUANT) return has_agg(e->a);
+    if (e->kind == CX_REDUCE) return has_agg(e->a) || has_agg(e->b);
+    if (e->kind == CX_PATTERN || e->kind == CX_EXISTS || e->kind == CX_PATTERN_COMP) return false;
     if (has_agg(e->a) || has_agg(e->b) || has_agg(e->c)) return true;
     for (uint32_t i = 0; i < e->n_args; i++)
         if (has_agg(e->args[i])) return true;
@@ -332,6 +345,23 @@ typedef struct item {
     int32_t slot;
     const char *text;
 } item;
+
+/* Replaces the parts of e that repeat a projected item (by source text) with that item's column:
+ * ORDER BY count(*), ORDER BY a.name + 'C' where a.name is a grouping key. */
+static cy_expr *subst_items(pctx *c, cy_expr *e, const item *it, uint32_t n) {
+    if (!e) return NULL;
+    const char *t = norm_text(c, e);
+    for (uint32_t j = 0; j < n && t; j++)
+        if (it[j].text && strcmp(it[j].text, t) == 0 && e->kind != CX_VAR) return pl_mk_var(c, it[j].name, it[j].slot, e->pos);
+    if (e->kind == CX_LIST_COMP || e->kind == CX_QUANT || e->kind == CX_REDUCE || e->kind == CX_PATTERN ||
+        e->kind == CX_EXISTS || e->kind == CX_PATTERN_COMP || e->kind == CX_MAP_PROJECTION)
+        return e;
+    e->a = subst_items(c, e->a, it, n);
+    e->b = subst_items(c, e->b, it, n);
+    e->c = subst_items(c, e->c, it, n);
+    for (uint32_t i = 0; i < e->n_args; i++) e->args[i] = subst_items(c, e->args[i], it, n);
+    return e;
+}
 
 static int plan_projection(pctx *c, xop **in, cy_projection *pr, cy_expr *where, bool is_return,
                            const char ***cols, int32_t **colslots, uint32_t *ncols) {
@@ -371,6 +401,10 @@ static int plan_projection(pctx *c, xop **in, cy_projection *pr, cy_expr *where,
 
     bool aggregating = false;
     for (uint32_t i = 0; i < n; i++) if (has_agg(it[i].expr)) aggregating = true;
+    if (c->wrote && (pr->skip || pr->limit)) {   /* every row's writes happen, whatever LIMIT keeps */
+        *in = cy_op_eager(p, *in);
+        c->wrote = false;
+    }
 
     scope old = c->sc;
     if (aggregating) {
@@ -428,6 +462,7 @@ static int plan_projection(pctx *c, xop **in, cy_projection *pr, cy_expr *where,
         }
         sc_push(c, it[i].name, it[i].slot, kind);
     }
+    cy_sortkey *keys = NULL, *sort_keys;
     if (pr->n_order) {
         scope items_scope = c->sc;
         c->sc = (aggregating || pr->distinct) ? (scope){0} : sc_copy(c, &old);
@@ -435,26 +470,18 @@ static int plan_projection(pctx *c, xop **in, cy_projection *pr, cy_expr *where,
             sc_push(c, items_scope.v[i].name, items_scope.v[i].slot, items_scope.v[i].kind);
         scope combined = c->sc;
         c->sc = combined;
-        cy_sortkey *keys = qv_arena_alloc(&p->arena, sizeof(cy_sortkey) * pr->n_order);
+        keys = qv_arena_alloc(&p->arena, sizeof(cy_sortkey) * pr->n_order);
         for (uint32_t i = 0; i < pr->n_order; i++) {
-            cy_expr *e = pr->order[i].expr;
-            const char *t = norm_text(c, e);
-            cy_expr *repl = NULL;
-            for (uint32_t j = 0; j < n && t; j++)
-                if (it[j].text && strcmp(it[j].text, t) == 0) repl = pl_mk_var(c, it[j].name, it[j].slot, e->pos);
-            if (!repl) {
-                if (aggregating && has_agg(e)) {
-                    c->sc = items_scope;
-                    return cy_err(c->err, CYE_SYNTAX, "InvalidAggregation", (int32_t)e->pos,
-                                  "ORDER BY may only aggregate what the projection returns");
-                }
-                if (pl_expr(c, e)) { c->sc = items_scope; return -1; }
-                repl = e;
+            cy_expr *e = subst_items(c, pr->order[i].expr, it, n);
+            if (aggregating && has_agg(e)) {
+                c->sc = items_scope;
+                return cy_err(c->err, CYE_SYNTAX, "InvalidAggregation", (int32_t)e->pos,
+                              "ORDER BY may only aggregate what the projection returns");
             }
-            keys[i] = (cy_sortkey){repl, pr->order[i].descending};
+            if (pl_expr(c, e)) { c->sc = items_scope; return -1; }
+            keys[i] = (cy_sortkey){e, pr->order[i].descending};
         }
         c->sc = items_scope;
-        *in = cy_op_sort(p, *in, keys, pr->n_order, NULL, NULL);
     }
     if (pr->skip || pr->limit) {
         scope items_scope = c->sc;
@@ -464,10 +491,18 @@ static int plan_projection(pctx *c, xop **in, cy_projection *pr, cy_expr *where,
             return -1;
         }
         c->sc = items_scope;
-        *in = cy_op_skiplimit(p, *in, pr->skip, pr->limit);
     }
-    if (where) {
-        if (pl_expr(c, where)) return -1;
+    sort_keys = keys;
+    if (pr->n_order) *in = cy_op_sort(p, *in, sort_keys, pr->n_order, pr->skip, pr->limit);   /* top-n with LIMIT */
+    else if (pr->skip || pr->limit) *in = cy_op_skiplimit(p, *in, pr->skip, pr->limit);
+    if (where) {   /* WITH ... WHERE sees the items over the previous scope */
+        scope items_scope = c->sc;
+        c->sc = sc_copy(c, &old);
+        for (uint32_t i = 0; i < items_scope.n; i++)
+            sc_push(c, items_scope.v[i].name, items_scope.v[i].slot, items_scope.v[i].kind);
+        int rc = pl_expr(c, subst_items(c, where, it, n));
+        c->sc = items_scope;
+        if (rc) return -1;
         *in = cy_op_filter(p, *in, where);
     }
     if (is_return && cols) {
@@ -492,9 +527,11 @@ int pl_clauses(pctx *c, xop **in, cy_clause **cls, uint32_t n, bool top, const c
     for (uint32_t i = 0; i < n; i++) {
         cy_clause *cl = cls[i];
         bool reads = cl->kind == CC_MATCH || cl->kind == CC_MERGE || cl->kind == CC_CALL || cl->kind == CC_DELETE;
-        if (reads && c->wrote) {
+        if ((reads && c->wrote) || (clause_writes(cl) && c->read)) {
+            /* clause-at-a-time: what a clause reads is not changed by a later clause's writes */
             *in = cy_op_eager(c->p, *in);
             c->wrote = false;
+            c->read = false;
         }
         int rc = 0;
         switch (cl->kind) {
@@ -539,12 +576,17 @@ int pl_clauses(pctx *c, xop **in, cy_clause **cls, uint32_t n, bool top, const c
             c->wrote = true;
             c->p->writes = true;
         }
+        if (cl->kind == CC_MATCH || cl->kind == CC_CALL) c->read = true;
     }
     return 0;
 }
 
+static bool is_row_local(const cy_plan *p);
+
+#define CY_MAX_OPS 5000
+
 /* ---------------------------------------------------------------- statements */
-int cy_plan_build(cy_plan *p, const struct cy_query *q, cy_procs *procs, gview *v, cy_error *err) {
+int cy_plan_build(cy_plan *p, const struct cy_ast *q, cy_procs *procs, gview *v, cy_error *err) {
     p->q = q;
     if (q->kind != CY_STMT_QUERY) {
         p->schema = true;
@@ -560,6 +602,7 @@ int cy_plan_build(cy_plan *p, const struct cy_query *q, cy_procs *procs, gview *
     for (uint32_t i = 0; i < q->n_parts; i++) {
         c.sc = (scope){0};
         c.wrote = false;
+        c.read = false;
         xop *op = cy_op_argument(p);
         const char **cols = NULL;
         int32_t *slots = NULL;
@@ -586,11 +629,46 @@ int cy_plan_build(cy_plan *p, const struct cy_query *q, cy_procs *procs, gview *
         if (!q->union_all[i - 1]) any_distinct = true;
     }
     if (any_distinct) prev = cy_op_distinct(p, prev, pslots, pn);
+    if (p->nops > CY_MAX_OPS)   /* operators recurse into their inputs: bound the depth */
+        return cy_err(err, CYE_UNSUPPORTED, NULL, (int32_t)q->pos,
+                      "the query needs %u operators, more than the %d quiver plans", p->nops, CY_MAX_OPS);
     p->root = prev;
+    p->row_local = q->n_parts == 1 && is_row_local(p);
     p->ncols = pn;
     p->colnames = pcols;
     p->colslots = pslots;
     return 0;
+}
+
+/* Operators below the top projection that keep nothing from the arena across rows; OPTIONAL MATCH when
+ * its inner plan is made of them too. */
+static bool chain_row_local(const xop *op) {
+    static const char *below[] = {"Filter", "AllNodesScan", "NodeByLabelScan", "Expand", "NodeByExtId", "Argument",
+                                  "SkipLimit", "Optional", "RelationshipTypeScan"};
+    for (; op; op = op->in) {
+        bool ok = cy_op_unwind_stable(op);
+        for (size_t i = 0; i < sizeof below / sizeof below[0]; i++) ok |= strcmp(op->vt->name, below[i]) == 0;
+        if (!ok) return false;
+        if (op->in2 && (strcmp(op->vt->name, "Optional") != 0 || !chain_row_local(op->in2))) return false;
+    }
+    return true;
+}
+
+/* The top projection (with SKIP/LIMIT and filters above it) over operators that keep nothing from the arena
+ * across rows: scans, expansions, external-id seeks, filters. */
+static bool is_row_local(const cy_plan *p) {
+    static const char *top[] = {"Projection", "SkipLimit", "Filter"};
+    if (p->writes || p->schema || p->nsubs) return false;
+    const xop *op = p->root;
+    bool seen_project = false;
+    for (; op && !seen_project; op = op->in) {
+        bool ok = false;
+        for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) ok |= strcmp(op->vt->name, top[i]) == 0;
+        if (!ok || op->in2) return false;
+        seen_project = strcmp(op->vt->name, "Projection") == 0;
+    }
+    if (!seen_project) return false;
+    return chain_row_local(op);
 }
 
 /* ---------------------------------------------------------------- explain */

@@ -25,7 +25,8 @@ typedef struct pctx {
     gview *v;
     cy_error *err;
     scope sc;
-    bool wrote;        /* an earlier clause of this query part writes */
+    bool wrote;        /* an earlier clause of this query part writes (since the last eager) */
+    bool read;         /* an earlier clause reads the graph (since the last eager) */
     uint32_t depth;
 } pctx;
 

@@ -8,6 +8,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cypher/plan_int.h"
 
@@ -56,11 +57,37 @@ static void add_conj(mctx *m, conj cj) {
     m->cj[m->ncj++] = cj;
 }
 
+/* `n.`~id` = x` or `id(n) = x` (either side) on a variable of this pattern: a candidate ext-id seek. */
+static bool ext_id_side(const mctx *m, const cy_expr *e, int32_t *slot) {
+    const cy_expr *v = NULL;
+    if (e->kind == CX_PROP && e->a && e->a->kind == CX_VAR && strcmp(e->name, EXT_ID_KEY) == 0) v = e->a;
+    if (e->kind == CX_CALL && e->n_args == 1 && e->args[0]->kind == CX_VAR && strcasecmp(e->name, "id") == 0)
+        v = e->args[0];
+    if (!v) return false;
+    const sym *s = sc_find(&m->c->sc, v->name);
+    if (!s || s->kind != SYM_NODE) return false;
+    for (uint32_t i = 0; i < m->pat->n_paths; i++)
+        for (uint32_t j = 0; j <= m->pat->paths[i].n_rels; j++)
+            if (m->nslot[i][j] == s->slot) { *slot = s->slot; return true; }
+    return false;
+}
+
 static void split_and(mctx *m, cy_expr *e) {
     if (e->kind == CX_BINARY && e->op == CXO_AND) {
         split_and(m, e->a);
         split_and(m, e->b);
         return;
+    }
+    int32_t slot;
+    if (e->kind == CX_BINARY && e->op == CXO_EQ) {
+        if (ext_id_side(m, e->a, &slot)) {
+            add_conj(m, (conj){.e = e, .kind = K_PROP, .slot = slot, .key = EXT_ID_KEY, .value = e->b});
+            return;
+        }
+        if (ext_id_side(m, e->b, &slot)) {
+            add_conj(m, (conj){.e = e, .kind = K_PROP, .slot = slot, .key = EXT_ID_KEY, .value = e->a});
+            return;
+        }
     }
     add_conj(m, (conj){.e = e, .kind = K_GENERIC, .slot = -1});
 }
@@ -146,6 +173,7 @@ static void bind_start(mctx *m, xop **in, int32_t slot) {
     case 2:
         *in = cy_op_scan(p, *in, slot, m->cj[ci].label);
         m->cj[ci].done = true;
+        p->stats_sensitive = true;
         break;
     case 3:
         *in = cy_op_index_seek(p, *in, slot, m->cj[ci].label, m->cj[ci2].key, m->cj[ci2].value);
@@ -154,6 +182,7 @@ static void bind_start(mctx *m, xop **in, int32_t slot) {
         break;
     default:
         *in = cy_op_scan(p, *in, slot, NULL);
+        p->stats_sensitive = true;
     }
     set_bound(m, slot);
     emit_ready(m, in);
@@ -176,6 +205,7 @@ static void expand(mctx *m, xop **in, cy_rel_pat *rp, int32_t from, int32_t rel,
         s.min_hops = rp->min_hops;
         s.max_hops = rp->max_hops;
         s.rel_props = rp->props;
+        s.reverse_list = reverse;
         *in = cy_op_varexpand(m->c->p, *in, &s);
     } else {
         *in = cy_op_expand(m->c->p, *in, &s);
@@ -217,6 +247,7 @@ static int plan_path(mctx *m, xop **in, uint32_t pi) {
     uint32_t start = UINT32_MAX;
     for (uint32_t j = 0; j <= pp->n_rels && start == UINT32_MAX; j++)
         if (is_bound(m, ns[j])) start = j;
+    uint32_t right_from, left_from;   /* expand right from node right_from, left from node left_from */
     if (start == UINT32_MAX) {
         double best = INFINITY;
         for (uint32_t j = 0; j <= pp->n_rels; j++) {
@@ -225,10 +256,47 @@ static int plan_path(mctx *m, xop **in, uint32_t pi) {
             double cost = start_cost(m, ns[j], &how, &a, &b);
             if (cost < best) { best = cost; start = j; }
         }
-        bind_start(m, in, ns[start]);
+        /* a relationship type rarer than every start node: scan the relationships */
+        uint32_t rel_start = UINT32_MAX;
+        double rbest = best;
+        for (uint32_t j = 0; m->c->v && j < pp->n_rels; j++) {
+            cy_rel_pat *rp = &pp->rels[j];
+            if (rp->varlen || rp->n_types == 0 || is_bound(m, rs[j])) continue;
+            double cost = 0;
+            for (uint32_t k = 0; k < rp->n_types; k++) {
+                int64_t ty = gview_type_id(m->c->v, rp->types[k], strlen(rp->types[k]));
+                if (ty >= 0) cost += (double)gview_type_count(m->c->v, (uint32_t)ty);
+            }
+            if (rp->dir == CY_DIR_BOTH) cost *= 2;
+            if (cost * 2 + 16 < rbest) { rbest = cost * 2 + 16; rel_start = j; }
+        }
+        if (rel_start != UINT32_MAX) {
+            cy_rel_pat *rp = &pp->rels[rel_start];
+            cy_expand_spec s = {0};
+            s.from = ns[rel_start];
+            s.rel = rs[rel_start];
+            s.to = ns[rel_start + 1];
+            s.types = rp->types;
+            s.n_types = rp->n_types;
+            s.dir = rp->dir;
+            *in = cy_op_relscan(m->c->p, *in, &s);
+            m->c->p->stats_sensitive = true;
+            m->rels_bound[m->n_rels_bound++] = rs[rel_start];
+            set_bound(m, rs[rel_start]);
+            set_bound(m, ns[rel_start]);
+            set_bound(m, ns[rel_start + 1]);
+            emit_ready(m, in);
+            right_from = rel_start + 1;
+            left_from = rel_start;
+        } else {
+            bind_start(m, in, ns[start]);
+            right_from = left_from = start;
+        }
+    } else {
+        right_from = left_from = start;
     }
-    for (uint32_t j = start; j < pp->n_rels; j++) expand(m, in, &pp->rels[j], ns[j], rs[j], ns[j + 1], false);
-    for (uint32_t j = start; j-- > 0;) expand(m, in, &pp->rels[j], ns[j + 1], rs[j], ns[j], true);
+    for (uint32_t j = right_from; j < pp->n_rels; j++) expand(m, in, &pp->rels[j], ns[j], rs[j], ns[j + 1], false);
+    for (uint32_t j = left_from; j-- > 0;) expand(m, in, &pp->rels[j], ns[j + 1], rs[j], ns[j], true);
     if (m->pslot[pi] >= 0) {
         *in = cy_op_path(m->c->p, *in, m->pslot[pi], ns, rs, pp->n_rels);
         set_bound(m, m->pslot[pi]);
@@ -294,6 +362,8 @@ int pl_match(pctx *c, xop **in, cy_pattern *pat, cy_expr *where, pl_slots *out) 
         if (pp->var) {
             m.pslot[i] = pl_slot(c);
             sc_push(c, pp->var, m.pslot[i], SYM_PATH);
+        } else if (pp->kind != CY_PATH_PLAIN) {
+            m.pslot[i] = pl_slot(c);   /* shortestPath used as a value */
         }
     }
     m.rels_bound = qv_arena_alloc(&p->arena, sizeof(int32_t) * (total_rels + 1));

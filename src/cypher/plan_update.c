@@ -138,6 +138,13 @@ int pl_merge(pctx *c, xop **in, cy_clause *cl) {
     if (pl_setops(c, cl->on_create, cl->n_on_create, &oc) || pl_setops(c, cl->on_match, cl->n_on_match, &om))
         return -1;
     *in = cy_op_merge(c->p, *in, match, cp, oc, cl->n_on_create, om, cl->n_on_match);
+    if (cp->n_nodes == 1 && !cp->nodes[0].bound && cl->n_on_create > 0 &&
+        (oc[0].kind == CY_SET_ALL || oc[0].kind == CY_SET_MERGE) && oc[0].var_slot == cp->nodes[0].slot) {
+        uint8_t *set = qv_arena_zalloc(&c->p->arena, c->p->nslots + 1);
+        bool opaque = false;
+        pl_expr_slots(oc[0].value, set, c->p->nslots, &opaque);
+        if (!opaque && !set[cp->nodes[0].slot] && (cp->path_slot < 0 || !set[cp->path_slot])) cy_op_merge_fuse(*in);
+    }
     return 0;
 }
 
@@ -159,7 +166,7 @@ int pl_delete(pctx *c, xop **in, cy_clause *cl) {
 int pl_foreach(pctx *c, xop **in, cy_clause *cl) {
     if (pl_expr(c, cl->expr)) return -1;
     scope saved = c->sc;
-    bool wrote = c->wrote;
+    bool wrote = c->wrote, read = c->read;
     c->sc = sc_copy(c, &saved);
     int32_t slot = pl_slot(c);
     sc_push(c, cl->var, slot, SYM_VALUE);
@@ -167,6 +174,7 @@ int pl_foreach(pctx *c, xop **in, cy_clause *cl) {
     int rc = pl_clauses(c, &body, cl->body, cl->n_body, false, NULL, NULL, NULL);
     c->sc = saved;
     c->wrote = wrote;
+    c->read = read;
     if (rc) return -1;
     *in = cy_op_foreach(c->p, *in, cl->expr, slot, body);
     return 0;

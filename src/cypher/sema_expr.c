@@ -416,7 +416,7 @@ static int check_pattern_comp(sctx *c, sscope *s, const cy_expr *e, unsigned fl,
 static int check_exists(sctx *c, sscope *s, const cy_expr *e, unsigned fl, stype *t) {
     *t = st_make(ST_BOOL);
     if (e->subquery) {
-        const cy_query *q = e->subquery;
+        const cy_ast *q = e->subquery;
         for (uint32_t i = 0; i < q->n_parts; i++) {
             if (sema_single(c, &q->parts[i], s, true, NULL, NULL) < 0) return -1;
         }
@@ -444,6 +444,11 @@ static const char *lone_var(const cy_pattern *p) {
 
 static int check_var(sctx *c, sscope *s, const char *name, uint32_t pos, stype *t) {
     svar *v = sema_lookup(s, name);
+    if (!v && c->match_items)
+        return sema_fail(c, CYE_SYNTAX, "UndefinedVariable", pos,
+                         "variable '%s' is not defined: after DISTINCT or aggregation, ORDER BY sees only the "
+                         "projected columns",
+                         name);
     if (!v) return sema_fail(c, CYE_SYNTAX, "UndefinedVariable", pos, "variable '%s' is not defined", name);
     *t = v->t;
     return 0;
@@ -459,10 +464,10 @@ static int check_prop_base(sctx *c, const cy_expr *e, stype bt) {
     return 0;
 }
 
-static int note_param(sctx *c, const cy_expr *e) {
-    if (!e->name) return 0;
+void sema_note_param(sctx *c, const char *name, uint32_t pos) {
+    if (!name) return;
     for (uint32_t i = 0; i < c->n_params; i++)
-        if (strcmp(c->params[i], e->name) == 0) return 0;
+        if (strcmp(c->params[i], name) == 0) return;
     if (c->n_params == c->cap_params) {
         uint32_t cap = c->cap_params ? c->cap_params * 2 : 8;
         const char **np = qv_arena_alloc(c->a, cap * sizeof *np);
@@ -475,9 +480,8 @@ static int note_param(sctx *c, const cy_expr *e) {
         c->param_pos = pp;
         c->cap_params = cap;
     }
-    c->params[c->n_params] = e->name;
-    c->param_pos[c->n_params++] = e->pos;
-    return 0;
+    c->params[c->n_params] = name;
+    c->param_pos[c->n_params++] = pos;
 }
 
 /* ORDER BY of an aggregating / DISTINCT projection: an expression equal to a projected one is that column. */
@@ -503,7 +507,7 @@ static int expr_inner(sctx *c, sscope *s, const cy_expr *e, unsigned fl, stype *
     case CX_INT: *t = st_make(ST_INT); return 0;
     case CX_FLOAT: *t = st_make(ST_FLOAT); return 0;
     case CX_STRING: *t = st_make(ST_STRING); return 0;
-    case CX_PARAM: return note_param(c, e);
+    case CX_PARAM: sema_note_param(c, e->name, e->pos); return 0;
     case CX_VAR: return check_var(c, s, e->name, e->pos, t);
     case CX_PROP:
         if (sema_expr(c, s, e->a, fl & ~EF_PRED, &x) < 0) return -1;

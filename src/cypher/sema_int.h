@@ -36,6 +36,8 @@ typedef struct sscope {
     struct sscope *parent;
     svar *v;
     uint32_t n, cap;
+    uint32_t *slots;     /* once a scope grows past a few variables: open addressing, var index + 1 (0 = free) */
+    uint32_t nslots;     /* power of two, or 0 while lookups scan */
 } sscope;
 
 /* Projection items as ORDER BY sees them (aggregating / DISTINCT projections resolve sort expressions that
@@ -86,6 +88,7 @@ int sema_expr(sctx *c, sscope *s, const cy_expr *e, unsigned fl, stype *t);
 bool sema_has_agg(const cy_expr *e);
 bool sema_expr_eq(const cy_expr *x, const cy_expr *y);
 bool sema_is_agg_name(const char *name);
+void sema_note_param(sctx *c, const char *name, uint32_t pos);   /* $name is used: checked at the end */
 
 /* sema_pattern.c */
 typedef enum { PM_MATCH = 1, PM_CREATE, PM_MERGE, PM_PRED, PM_LOCAL } sema_pmode;

@@ -42,15 +42,6 @@ static bool assignable(stype t, cy_ptype want) {
     }
 }
 
-static bool param_given(const sctx *c, const char *name) {
-    qval p = c->o ? c->o->params : qv_null();
-    if (p.type != QT_MAP) return false;
-    size_t n = strlen(name);
-    for (uint32_t i = 0; i < p.len; i++)
-        if (p.ents[i].klen == n && memcmp(p.ents[i].key, name, n) == 0) return true;
-    return false;
-}
-
 static int bind_yields(sctx *c, sscope *s, const cy_clause *cl, const cy_proc_sig *sig) {
     for (uint32_t i = 0; i < cl->n_yields; i++) {
         const cy_yield_item *y = &cl->yields[i];
@@ -96,15 +87,8 @@ int sema_call(sctx *c, sscope *s, const cy_clause *cl, bool standalone) {
                              "procedure %s takes arguments: inside a query they must be passed explicitly, "
                              "as %s(...)",
                              name, name);
-        if (!(c->o && c->o->no_param_check)) {
-            for (uint32_t i = 0; i < sig.n_in; i++) {
-                if (!sig.in[i].name || !param_given(c, sig.in[i].name))
-                    return sema_fail(c, CYE_PARAMETER_MISSING, "MissingParameter", cl->pos,
-                                     "procedure %s called without arguments takes them from parameters, and "
-                                     "parameter $%s is missing",
-                                     name, sig.in[i].name ? sig.in[i].name : "?");
-            }
-        }
+        /* standalone CALL p: the arguments are the parameters named like the inputs */
+        for (uint32_t i = 0; i < sig.n_in; i++) sema_note_param(c, sig.in[i].name, cl->pos);
     }
     if (cl->yield_star && !standalone)
         return sema_fail(c, CYE_SYNTAX, "UnexpectedSyntax", cl->pos,

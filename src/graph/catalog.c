@@ -65,7 +65,7 @@ static void remove_entry(gcatalog *c, gentry *e) {
 /* Unnames g. Returns g if nobody reads it (the caller frees it after unlocking), else NULL: the last
  * gcatalog_release frees it. Caller holds the lock. */
 static graph *retire(graph *g) {
-    g->dropped = true;
+    __atomic_store_n(&g->dropped, true, __ATOMIC_RELEASE);   /* gtxn_begin reads it without the lock */
     return g->refs == 0 ? g : NULL;
 }
 
@@ -107,7 +107,7 @@ int gcatalog_publish(gcatalog *c, graph *g, qv_err *err) {
         e->g = g;
         e->reserved = false;
         g->refs = 0;
-        g->dropped = false;
+        __atomic_store_n(&g->dropped, false, __ATOMIC_RELEASE);
         if (old) dead = retire(old);
     }
     pthread_mutex_unlock(&c->mu);

@@ -2,19 +2,20 @@
  * an explicit relationship-id array, since ids are not in source order any more), label lists over every node,
  * version chains collapsed to one version each; swapped in with one release store, the old generation retired
  * until its readers close. Also the background trigger that runs it off the writer's path.
- * Must not: change an id, change what any snapshot reads (the new generation shows exactly the last commit),
- * or free the old generation directly. Runs holding the writer slot, so commits wait while it folds. */
+ * The build reads a snapshot (csn C) like any view, while writers go on; then, holding the writer slot, it
+ * carries over what was committed after C (newer versions, relationships created since, labels gained since)
+ * and swaps. Must not: change an id, change what any snapshot reads, or free the old generation directly. */
 #include "graph/gdelta.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static gnver *copy_nver(const gnver *x) {
+static gnver *copy_nver(const gnver *x, qv_arena *a) {
     gnver *c = qv_malloc(sizeof *c + x->n_props * sizeof(gprop) + x->n_labels * sizeof(uint32_t));
     *c = *x;
     c->props = (gprop *)(c + 1);
     c->labels = (uint32_t *)(c->props + x->n_props);
-    memcpy(c->props, x->props, x->n_props * sizeof(gprop));
+    for (uint32_t i = 0; i < x->n_props; i++) c->props[i] = (gprop){x->props[i].key, gval_copy(a, x->props[i].value)};
     memcpy(c->labels, x->labels, x->n_labels * sizeof(uint32_t));
     c->cap_props = c->n_props;
     c->cap_labels = c->n_labels;
@@ -24,11 +25,11 @@ static gnver *copy_nver(const gnver *x) {
     return c;
 }
 
-static grver *copy_rver(const grver *x) {
+static grver *copy_rver(const grver *x, qv_arena *a) {
     grver *c = qv_malloc(sizeof *c + x->n_props * sizeof(gprop));
     *c = *x;
     c->props = (gprop *)(c + 1);
-    memcpy(c->props, x->props, x->n_props * sizeof(gprop));
+    for (uint32_t i = 0; i < x->n_props; i++) c->props[i] = (gprop){x->props[i].key, gval_copy(a, x->props[i].value)};
     c->cap_props = c->n_props;
     c->own_props = false;
     c->csn = 0;
@@ -82,28 +83,28 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
 
     /* one version per written node and relationship (the newest, which is all v sees: nothing is newer) */
     for (uint64_t c = 0; c < GDIR_SIZE; c++) {
-        const gnslot *ns = old->ndir[c];
+        const gnslot *ns = LOAD(&old->ndir[c]);
         for (uint64_t i = 0; ns && i < GCHUNK_SIZE; i++) {
             uint64_t id = (c << GCHUNK_BITS) | i;
             if (id >= n) break;
             const gnver *x = gv_node_ver(v, id);
             if (!x) continue;
             gnslot *s = gdelta_nslot_make(ng, id);
-            s->ext = ns[i].ext;
-            s->ver = copy_nver(x);
+            s->ext = gval_copy(&ng->vals, ns[i].ext);
+            s->ver = copy_nver(x, &ng->vals);
         }
-        const grslot *rs = old->rdir[c];
+        const grslot *rs = LOAD(&old->rdir[c]);
         for (uint64_t i = 0; rs && i < GCHUNK_SIZE; i++) {
             uint64_t id = (c << GCHUNK_BITS) | i;
             if (id >= m) break;
-            const grver *x = rs[i].ver;
+            const grver *x = LOAD(&rs[i].ver);   /* the writer may be stamping a newer one */
             while (x && x->csn > v->snap) x = x->older;
             if (!x) continue;
             grslot *s = gdelta_rslot_make(ng, id);
             s->src = rs[i].src;
             s->dst = rs[i].dst;
             s->type = rs[i].type;
-            s->ver = copy_rver(x);
+            s->ver = copy_rver(x, &ng->vals);
         }
     }
 
@@ -129,24 +130,93 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
             }
         }
     }
+    ng->blab_built = true;
     (void)d;
     return ng;
 }
 
-int graph_compact(graph *g, qv_err *err) {
-    gtxn *t = gtxn_begin(g, err);
-    if (!t) return -1;
-    gdelta *d = gdelta_get(g);
-    gview *v = gtxn_view(t);   /* it has written nothing: it sees the last commit */
-    if (d->gen->csn != d->snap->csn) {
-        ggen *ng = build(v, d->nodes_hwm, d->rels_hwm, d->snap->csn);
-        ggen *old = d->gen;
-        STORE(&d->gen, ng);
-        gdelta_retire(d, old, ggen_free);
+/* Holding the writer slot: carries what was committed after the build's snapshot c (in old) into ng. Views
+ * that open on ng have snapshots at or after the swap (ng->csn is the last commit), so only the newest version
+ * of each entity matters: it replaces the collapsed one. */
+static void catch_up(gdelta *d, const ggen *old, ggen *ng, uint64_t c, uint64_t m_c) {
+    for (uint64_t k = 0; k < GDIR_SIZE; k++) {
+        const gnslot *ns = old->ndir[k];
+        for (uint64_t i = 0; ns && i < GCHUNK_SIZE; i++) {
+            uint64_t id = (k << GCHUNK_BITS) | i;
+            if (id >= d->nodes_hwm) break;
+            const gnver *x = ns[i].ver;
+            if (!x || x->csn <= c) continue;
+            gnslot *s = gdelta_nslot_make(ng, id);
+            s->ext = gval_copy(&ng->vals, ns[i].ext);
+            gnver *was = s->ver;   /* collapsed at c, or NULL: created after c */
+            s->ver = copy_nver(x, &ng->vals);
+            uint32_t nb = 0;   /* labels at c: the collapsed version's, or the loader's for a node unwritten then */
+            const uint32_t *bl = was ? was->labels : NULL;
+            if (was) nb = was->n_labels;
+            else if (id < d->base_nodes && d->g->node_labelset) bl = graph_node_labels(d->g, id, &nb);
+            for (uint32_t l = 0; l < x->n_labels; l++) {   /* labels gained since c */
+                bool had = false;
+                for (uint32_t j = 0; j < nb && !had; j++) had = bl[j] == x->labels[l];
+                if (!had) gvec_push(d, &ng->lab_delta[x->labels[l]], id);
+            }
+            gnver_free(was);
+        }
+        const grslot *rs = old->rdir[k];
+        for (uint64_t i = 0; rs && i < GCHUNK_SIZE; i++) {
+            uint64_t id = (k << GCHUNK_BITS) | i;
+            if (id >= d->rels_hwm) break;
+            const grver *x = rs[i].ver;
+            if (!x || x->csn <= c) continue;
+            grslot *s = gdelta_rslot_make(ng, id);
+            s->src = rs[i].src;
+            s->dst = rs[i].dst;
+            s->type = rs[i].type;
+            grver_free(s->ver);
+            s->ver = copy_rver(x, &ng->vals);
+            if (id >= m_c) {   /* created after c: not in the CSR */
+                gvec_push(d, &gdelta_nslot_make(ng, s->src)->out, id);
+                gvec_push(d, &gdelta_nslot_make(ng, s->dst)->in, id);
+            }
+        }
     }
-    gtxn_rollback(t);   /* nothing to undo: frees the writer slot */
-    return 0;
 }
+
+struct gcompaction {
+    graph *g;
+    gview *v;      /* the snapshot the build read */
+    ggen *ng;      /* NULL: nothing to fold */
+};
+
+gcompaction *gcompact_begin(graph *g, qv_err *err) {
+    gcompaction *c = qv_calloc(1, sizeof *c);
+    c->g = g;
+    c->v = gview_open(g, err);
+    if (c->v->gen->csn != c->v->snap) c->ng = build(c->v, c->v->s->n_nodes, c->v->s->n_rels, c->v->snap);
+    return c;
+}
+
+int gcompact_finish(gcompaction *c, qv_err *err) {
+    gdelta *d = gdelta_get(c->g);
+    int rc = 0;
+    gtxn *t = c->ng ? gtxn_begin(c->g, err) : NULL;
+    if (c->ng && !t) rc = -1;
+    if (t && d->gen == c->v->gen) {   /* else another compaction swapped first: drop ours */
+        catch_up(d, c->v->gen, c->ng, c->v->snap, c->v->s->n_rels);
+        c->ng->csn = d->snap->csn;
+        ggen *old = d->gen;
+        STORE(&d->gen, c->ng);
+        gdelta_retire(d, old, ggen_free);
+        c->ng = NULL;
+        __atomic_fetch_add(&d->compactions, 1, __ATOMIC_RELEASE);
+    }
+    ggen_free(c->ng);
+    gview_close(c->v);
+    if (t) gtxn_rollback(t);   /* nothing to undo: frees the writer slot */
+    free(c);
+    return rc;
+}
+
+int graph_compact(graph *g, qv_err *err) { return gcompact_finish(gcompact_begin(g, err), err); }
 
 /* ---- background trigger ---- */
 static void *compactor_main(void *arg) {
@@ -158,8 +228,8 @@ static void *compactor_main(void *arg) {
 }
 
 void gcompact_maybe(gdelta *d) {
-    uint64_t size = d->nodes_hwm + d->rels_hwm, want = size / 10 > 4096 ? size / 10 : 4096;
-    if (d->changes < want || d->no_auto_compact) return;
+    uint64_t tenth = d->rels_hwm / 10, min = d->compact_min ? d->compact_min : 65536;
+    if (d->compact_off || d->changes < (tenth > min ? tenth : min)) return;
     if (d->compacting) {   /* one at a time: reap the last one if it is done */
         if (!__atomic_load_n(&d->compact_done, __ATOMIC_ACQUIRE)) return;
         pthread_join(d->compactor, NULL);
@@ -171,9 +241,10 @@ void gcompact_maybe(gdelta *d) {
     if (pthread_create(&d->compactor, NULL, compactor_main, d->g) != 0) d->compacting = false;
 }
 
-void graph_set_auto_compact(graph *g, bool on) {
+void graph_set_compact_trigger(graph *g, bool on, uint64_t min_changes) {
     gdelta *d = gdelta_get(g);
     pthread_mutex_lock(&d->wmu);
-    d->no_auto_compact = !on;
+    d->compact_off = !on;
+    d->compact_min = min_changes;
     pthread_mutex_unlock(&d->wmu);
 }

@@ -24,6 +24,7 @@ ggen *ggen_new(void) {
     gen->ndir = qv_calloc(GDIR_SIZE, sizeof *gen->ndir);
     gen->rdir = qv_calloc(GDIR_SIZE, sizeof *gen->rdir);
     gen->lab_delta = qv_calloc(GMAX_NAMES, sizeof *gen->lab_delta);
+    qv_arena_init(&gen->vals);
     return gen;
 }
 
@@ -50,9 +51,10 @@ void ggen_free(void *p) {
     free(gen->rdir);
     for (uint32_t l = 0; l < GMAX_NAMES; l++) free(gen->lab_delta[l]);
     free(gen->lab_delta);
-    for (uint32_t l = 0; l < gen->n_blab; l++) free(gen->blab[l]);
+    for (uint32_t l = 0; gen->blab && l < gen->n_blab; l++) free(gen->blab[l]);
     free(gen->blab);
     free(gen->blab_n);
+    qv_arena_free(&gen->vals);
     if (gen->owned) {
         free((void *)gen->out_off);
         free((void *)gen->in_off);
@@ -64,25 +66,40 @@ void ggen_free(void *p) {
     free(gen);
 }
 
-static void build_label_index(ggen *gen, graph *g) {
+/* Label counts of the loader's nodes (cheap: per label set, then per label); the lists come on first need. */
+static void count_labels(ggen *gen, graph *g) {
     uint32_t nl = g->labels.count;
     gen->n_blab = nl;
-    gen->blab = qv_calloc(nl + 1, sizeof *gen->blab);
     gen->blab_n = qv_calloc(nl + 1, sizeof *gen->blab_n);
     if (!g->node_labelset || !nl) return;
-    for (uint64_t v = 0; v < g->n_nodes; v++) {
-        uint32_t n;
-        const uint32_t *ls = graph_node_labels(g, v, &n);
-        for (uint32_t i = 0; i < n; i++) gen->blab_n[ls[i]]++;
+    uint64_t *per_set = qv_calloc((size_t)g->n_labelsets + 1, sizeof *per_set);
+    for (uint64_t v = 0; v < g->n_nodes; v++) per_set[g->node_labelset[v]]++;
+    for (uint32_t s = 0; s < g->n_labelsets; s++)
+        for (uint32_t i = g->labelset_off[s]; i < g->labelset_off[s + 1]; i++) gen->blab_n[g->labelset_labels[i]] += per_set[s];
+    free(per_set);
+}
+
+/* The generation's label lists (ascending ids), built from the loader's label sets on first need: a graph
+ * that is only written or only read by id never pays 8 bytes per node label. Any thread. */
+uint64_t *const *ggen_label_lists(gdelta *d, ggen *gen) {
+    if (LOAD(&gen->blab_built)) return gen->blab;
+    graph *g = d->g;
+    pthread_mutex_lock(&g->delta_mu);
+    if (!gen->blab_built) {
+        uint32_t nl = gen->n_blab;
+        uint64_t **lists = qv_calloc(nl + 1, sizeof *lists), *fill = qv_calloc(nl + 1, sizeof *fill);
+        for (uint32_t l = 0; l < nl; l++) lists[l] = qv_malloc((gen->blab_n[l] ? gen->blab_n[l] : 1) * sizeof(uint64_t));
+        for (uint64_t v = 0; v < g->n_nodes && g->node_labelset; v++) {
+            uint32_t n;
+            const uint32_t *ls = graph_node_labels(g, v, &n);
+            for (uint32_t i = 0; i < n; i++) lists[ls[i]][fill[ls[i]]++] = v;
+        }
+        free(fill);
+        gen->blab = lists;
+        STORE(&gen->blab_built, true);
     }
-    uint64_t *fill = qv_calloc(nl, sizeof *fill);
-    for (uint32_t l = 0; l < nl; l++) gen->blab[l] = qv_malloc((gen->blab_n[l] ? gen->blab_n[l] : 1) * sizeof(uint64_t));
-    for (uint64_t v = 0; v < g->n_nodes; v++) {
-        uint32_t n;
-        const uint32_t *ls = graph_node_labels(g, v, &n);
-        for (uint32_t i = 0; i < n; i++) gen->blab[ls[i]][fill[ls[i]]++] = v;
-    }
-    free(fill);
+    pthread_mutex_unlock(&g->delta_mu);
+    return gen->blab;
 }
 
 static gdelta *gdelta_new(graph *g) {
@@ -100,7 +117,7 @@ static gdelta *gdelta_new(graph *g) {
     gen->out_tgt = g->out_tgt;
     gen->in_rel = g->in_rel;
     gen->in_src = g->in_src;
-    build_label_index(gen, g);
+    count_labels(gen, g);
     d->gen = gen;
     uint32_t nt = g->rel_types.count;
     gsnap *s = snap_new(gen->n_blab, nt);
@@ -112,6 +129,12 @@ static gdelta *gdelta_new(graph *g) {
         for (uint64_t r = 0; r < g->n_rels && g->rel_type; r++)
             if (g->rel_type[r] < nt) s->type_count[g->rel_type[r]]++;
     d->snap = s;
+    uint32_t counts[3] = {g->labels.count, g->rel_types.count, g->prop_keys.count};
+    for (int k = 0; k < 3; k++) {   /* the loaded names are durable with the graph */
+        d->tok_cap[k] = counts[k] + 64;
+        d->tok_state[k] = qv_calloc(d->tok_cap[k], 1);
+        memset(d->tok_state[k], 1, counts[k]);
+    }
     return d;
 }
 
@@ -152,6 +175,8 @@ void gdelta_free(gdelta *d) {
         free(d->garbage[e]);
     }
     free(d->snap);
+    free(d->base_src);
+    for (int k = 0; k < 3; k++) free(d->tok_state[k]);
     qv_arena_free(&d->vals);
     pthread_mutex_destroy(&d->wmu);
     pthread_cond_destroy(&d->wcv);
@@ -242,7 +267,7 @@ uint64_t gvec_push(gdelta *d, gvec **holder, uint64_t x) {
         gdelta_retire(d, v, free);
         v = nv;
     }
-    v->a[n] = x;
+    __atomic_store_n(&v->a[n], x, __ATOMIC_RELAXED);   /* a reader may still scan a slot a rollback gave back */
     STORE(&v->n, n + 1);
     return n;
 }
@@ -272,4 +297,40 @@ void gext_insert(gdelta *d, uint64_t hash, uint64_t node) {
         t = nt;
     }
     ext_place(t, hash, node);
+}
+
+/* Heap held by the delta, roughly (versions are counted per slot chunk, not one by one): for /status. */
+uint64_t gdelta_memory_bytes(gdelta *d) {
+    uint32_t pin = gdelta_pin(d);
+    const ggen *gen = LOAD(&d->gen);
+    uint64_t b = sizeof *d + sizeof *gen + 2 * GDIR_SIZE * sizeof(void *) + GMAX_NAMES * sizeof(gvec *);
+    b += __atomic_load_n(&d->vals.total, __ATOMIC_RELAXED) + __atomic_load_n(&gen->vals.total, __ATOMIC_RELAXED);
+    uint64_t nodes = LOAD(&d->snap)->n_nodes, rels = LOAD(&d->snap)->n_rels;
+    for (uint64_t c = 0; c <= (nodes >> GCHUNK_BITS) && c < GDIR_SIZE; c++)
+        if (LOAD(&gen->ndir[c])) b += GCHUNK_SIZE * sizeof(gnslot);
+    for (uint64_t c = 0; c <= (rels >> GCHUNK_BITS) && c < GDIR_SIZE; c++)
+        if (LOAD(&gen->rdir[c])) b += GCHUNK_SIZE * sizeof(grslot);
+    for (uint32_t l = 0; LOAD(&gen->blab_built) && l < gen->n_blab; l++) b += gen->blab_n[l] * sizeof(uint64_t);
+    if (gen->owned) b += (gen->n_csr + 1) * 16 + (gen->out_off[gen->n_csr]) * 16;
+    const gxtab *x = LOAD(&d->ext);
+    if (x) b += (x->mask + 1) * sizeof(gxent);
+    if (LOAD(&d->base_src)) b += d->base_rels * sizeof(uint32_t);
+    gdelta_unpin(d, pin);
+    return b;
+}
+
+const uint32_t *gdelta_base_src(gdelta *d) {
+    const uint32_t *s = LOAD(&d->base_src);
+    if (s) return s;
+    graph *g = d->g;
+    pthread_mutex_lock(&g->delta_mu);
+    uint32_t *b = d->base_src;
+    if (!b) {
+        b = qv_malloc((d->base_rels + 1) * sizeof *b);
+        for (uint64_t v = 0; v < d->base_nodes; v++)
+            for (uint64_t r = g->out_off[v]; r < g->out_off[v + 1]; r++) b[r] = (uint32_t)v;
+        STORE(&d->base_src, b);
+    }
+    pthread_mutex_unlock(&g->delta_mu);
+    return b;
 }

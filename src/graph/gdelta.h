@@ -93,11 +93,14 @@ typedef struct ggen {
     bool owned;                     /* the CSR arrays are the generation's (compacted), not the graph's */
     gnslot **ndir;                  /* GDIR_SIZE chunk pointers */
     grslot **rdir;
-    /* label index: lists built with the generation and per-label vectors of nodes labelled since */
+    /* label index: lists of the nodes labelled when the generation was made (for the first generation built
+     * on first need: ggen_label_lists) and per-label vectors of nodes labelled since */
     uint32_t n_blab;
-    uint64_t **blab;
-    uint64_t *blab_n;
+    uint64_t **blab;                /* valid once blab_built */
+    uint64_t *blab_n;               /* always valid: the lists' lengths */
+    bool blab_built;
     gvec **lab_delta;               /* GMAX_NAMES holders */
+    qv_arena vals;                  /* payloads of property values and ids written in this generation (writer) */
 } ggen;
 
 /* Property index: distinct values -> posting vectors of entity ids (verified on read). */
@@ -147,11 +150,18 @@ typedef struct gdelta {
     ggen *gen;                      /* published: the current generation */
     uint64_t nodes_hwm, rels_hwm;   /* writer's high-water marks (pending ids included) */
     uint64_t base_nodes, base_rels; /* ids below are the loader's (graph columns, ext ids, relationship arrays) */
-    qv_arena vals;                  /* value payloads of written properties and ids (writer only) */
-    uint64_t changes;               /* since the last compaction (the background trigger) */
+    qv_arena vals;                  /* index keys and token names (writer only; property values: ggen.vals) */
+    uint32_t *base_src;             /* source of each loader relationship, built on first need (published) */
+    /* per name kind (label, type, key) and id: 0 not in any commit (interned by a rolled-back transaction),
+     * 1 durable (loaded, or in a committed GCH_TOKEN), 2 recorded by the running transaction (writer only) */
+    uint8_t *tok_state[3];
+    uint32_t tok_cap[3];
+    uint64_t changes;               /* relationships created or deleted since the last compaction */
+    uint64_t compact_min;           /* trigger at max(this (0: 65536), 10% of relationships) changes */
+    bool compact_off;
+    uint64_t compactions;           /* generations swapped in (atomic) */
     bool compacting;                /* a background compaction thread was started (and not joined yet) */
     bool compact_done;              /* it has finished (atomic) */
-    bool no_auto_compact;           /* tests: no background trigger */
     pthread_t compactor;
 
     gxtab *ext;
@@ -199,6 +209,7 @@ struct gtxn {
     uint64_t nodes_hwm0, rels_hwm0; /* at begin */
     uint32_t n_idx0;
     uint64_t node_count, rel_count; /* live, as the transaction sees them */
+    uint64_t rel_changes;           /* relationships created or deleted (the compaction trigger) */
     uint64_t *label_count, *type_count;
     uint32_t n_lc, n_tc;
     uint64_t *cow_n, *cow_r;        /* nodes / relationships whose newest version is this transaction's */
@@ -217,6 +228,8 @@ struct gtxn {
 gdelta *gdelta_get(graph *g);                         /* creates it on first use */
 gsnap *gdelta_snap_new(uint32_t n_labels, uint32_t n_types);   /* zeroed counts; free() frees it */
 void gdelta_free(gdelta *d);
+uint64_t gdelta_memory_bytes(gdelta *d);              /* any thread */
+const uint32_t *gdelta_base_src(gdelta *d);           /* any thread: built once, O(relationships) */
 uint32_t gdelta_pin(gdelta *d);
 void gdelta_unpin(gdelta *d, uint32_t slot);
 void gdelta_retire(gdelta *d, void *p, void (*fn)(void *));   /* writer only */
@@ -229,16 +242,21 @@ grslot *gdelta_rslot(const ggen *gen, uint64_t id);
 gnslot *gdelta_nslot_make(ggen *gen, uint64_t id);
 grslot *gdelta_rslot_make(ggen *gen, uint64_t id);
 ggen *ggen_new(void);                                         /* empty slots and label lists, no CSR */
+uint64_t *const *ggen_label_lists(gdelta *d, ggen *gen);
 void ggen_free(void *gen);
 void gnver_free(void *p);
 void grver_free(void *p);
 /* Appends x to *holder (writer only); returns the length before. */
 uint64_t gvec_push(gdelta *d, gvec **holder, uint64_t x);
 static inline uint64_t gvec_len(const gvec *v) { return v ? LOAD(&v->n) : 0; }
+/* Entry i (< a length the reader loaded); relaxed: entries past a rollback may be rewritten meanwhile, and
+ * such entries are never visible to the reader anyway. */
+static inline uint64_t gvec_at(const uint64_t *a, uint64_t i) { return __atomic_load_n(&a[i], __ATOMIC_RELAXED); }
 void gext_insert(gdelta *d, uint64_t hash, uint64_t node);
 
 /* gval.c */
 bool gval_eq(qval a, qval b);                  /* openCypher '=' is true (storable values) */
+bool gval_same(qval a, qval b);                /* the very same value: type and every field (SET can be skipped) */
 uint64_t gval_hash(qval v);                    /* consistent with gval_eq (1 and 1.0 hash alike) */
 qval gval_copy(qv_arena *a, qval v);           /* deep copy of a storable value */
 qval gcol_value(const gcolumn *c, uint64_t row, qv_arena *a);   /* a base column cell (caller checked presence) */
@@ -255,8 +273,13 @@ uint64_t gext_hash(qval x);                    /* external ids: an int and a str
 
 /* gcompact.c */
 void gcompact_maybe(gdelta *d);                /* writer, after a commit: starts a background compaction */
-/* Turns the background trigger off (tests that count versions or generations) or back on. */
-void graph_set_auto_compact(graph *g, bool on);
+/* graph_compact in its two steps (tests interleave commits): the build from a snapshot, without the writer
+ * slot; then, holding it, the catch-up with what was committed meanwhile and the swap. */
+typedef struct gcompaction gcompaction;
+gcompaction *gcompact_begin(graph *g, qv_err *err);
+int gcompact_finish(gcompaction *c, qv_err *err);
+/* The background trigger: on/off, and its minimum (tests). */
+void graph_set_compact_trigger(graph *g, bool on, uint64_t min_changes);
 
 /* gindex.c */
 gpindex *gindex_find(const gview *v, gindex_entity ent, uint32_t token, uint32_t key);

@@ -30,7 +30,11 @@ void gindex_free(gpindex *ix) {
     free(ix);
 }
 
-static bool indexable(qval v) { return !qv_is_null(v) && !(v.type == QT_FLOAT && v.f != v.f); }
+/* Null and NaN equal nothing; a value that cannot be stored (a map, a nested list) equals no stored value, and
+ * is refused before gval_hash / gval_eq could recurse into it. */
+static bool indexable(qval v) {
+    return !qv_is_null(v) && !(v.type == QT_FLOAT && v.f != v.f) && gvalue_storable(v);
+}
 
 static gpbucket *bucket_find(const gptab *t, qval value, uint64_t h) {
     if (!t) return NULL;
@@ -96,7 +100,7 @@ static uint64_t seek(gview *v, gpindex *ix, qval value, uint64_t **out) {
     if (!n) return 0;
     uint64_t *ids = qv_arena_alloc(&v->a, n * sizeof *ids);
     for (uint64_t i = 0; i < n; i++)
-        if (gindex_matches(v, ix, p->a[i], value)) ids[k++] = p->a[i];
+        if (gindex_matches(v, ix, gvec_at(p->a, i), value)) ids[k++] = gvec_at(p->a, i);
     if (k > 1) {
         for (uint64_t i = 1; i < k; i++)   /* postings are nearly sorted: insertion sort is cheap */
             for (uint64_t j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
@@ -119,7 +123,7 @@ uint64_t gindex_conflict(gview *v, gpindex *ix, qval value, uint64_t self) {
     const gvec *p = b ? LOAD(&b->post) : NULL;
     uint64_t n = gvec_len(p);
     for (uint64_t i = 0; i < n; i++)
-        if (p->a[i] != self && gindex_matches(v, ix, p->a[i], value)) return p->a[i];
+        if (gvec_at(p->a, i) != self && gindex_matches(v, ix, gvec_at(p->a, i), value)) return gvec_at(p->a, i);
     return GID_NONE;
 }
 

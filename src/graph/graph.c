@@ -145,5 +145,7 @@ uint64_t graph_memory_bytes(const graph *g) {
     for (int i = 0; i < g->n_rel_cols; i++) b += sizeof(gcolumn) + gcol_bytes(&g->rel_cols[i], g->n_rels);
     b += graph_topology_bytes(g);
     b += (uint64_t)g->rel_types.count * (2 * sizeof(bool) + sizeof(uint64_t));
+    gdelta *d = __atomic_load_n(&g->delta, __ATOMIC_ACQUIRE);
+    if (d) b += gdelta_memory_bytes(d);
     return b;
 }

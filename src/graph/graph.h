@@ -118,6 +118,11 @@ const gcolumn *graph_node_col(const graph *g, const char *key);
 const gcolumn *graph_rel_col(const graph *g, const char *key);
 /* Bytes of heap the graph uses, and the topology part of it (CSR both ways + type array). */
 uint64_t graph_memory_bytes(const graph *g);
+/* Whether transactions have committed anything (then only a gview shows the graph as it is). */
+bool graph_has_writes(graph *g);
+/* Live nodes and relationships as of the last commit (n_nodes / n_rels for a graph never written): for
+ * listings and /status. Any thread, no lock. */
+void graph_live_counts(graph *g, uint64_t *nodes, uint64_t *rels);
 uint64_t graph_topology_bytes(const graph *g);
 
 #endif

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void tokens_settle(gtxn *t, uint8_t to);
+
 gtxn *gtxn_begin(graph *g, qv_err *err) {
     gdelta *d = gdelta_get(g);
     if (__atomic_load_n(&g->dropped, __ATOMIC_ACQUIRE))
@@ -18,6 +20,12 @@ gtxn *gtxn_begin(graph *g, qv_err *err) {
     pthread_mutex_lock(&d->wmu);
     uint64_t me = d->ticket_next++;
     while (d->ticket_serving != me) pthread_cond_wait(&d->wcv, &d->wmu);
+    if (__atomic_load_n(&g->dropped, __ATOMIC_ACQUIRE)) {   /* dropped or replaced while we queued */
+        d->ticket_serving++;
+        pthread_cond_broadcast(&d->wcv);
+        pthread_mutex_unlock(&d->wmu);
+        return qv_err_set(err, QV_EPHASE, "graph '%s' was dropped or replaced; it cannot be written", g->name), NULL;
+    }
     pthread_mutex_unlock(&d->wmu);
     gtxn *t = qv_calloc(1, sizeof *t);
     t->g = g;
@@ -104,6 +112,7 @@ void gtxn_rollback(gtxn *t) {
     for (uint32_t i = 0; i < t->n_dropped; i++) STORE(&t->dropped[i]->dropped_csn, GCSN_NEVER);
     d->nodes_hwm = t->nodes_hwm0;
     d->rels_hwm = t->rels_hwm0;
+    tokens_settle(t, 0);
     txn_end(t);
 }
 
@@ -125,24 +134,44 @@ int gtxn_commit(gtxn *t, qv_err *err) {
     s->rel_count = t->rel_count;
     memcpy(s->label_count, t->label_count, t->n_lc * sizeof *s->label_count);
     memcpy(s->type_count, t->type_count, t->n_tc * sizeof *s->type_count);
+    tokens_settle(t, 1);
     gsnap *old = d->snap;
     STORE(&d->snap, s);
     gdelta_retire(d, old, free);
-    d->changes += t->n_ch;
+    d->changes += t->rel_changes;
     gcompact_maybe(d);
     txn_end(t);
     return 0;
 }
 
 /* ---- names ---- */
-void gtx_change(gtxn *t, gchange c) { GPUSH(t->ch, t->n_ch, t->cap_ch, c); }
+/* Fields are stored one by one: a compound literal passed by value costs a store-forwarding stall per change. */
+void gtx_change(gtxn *t, uint8_t kind, uint8_t aux, uint32_t token, uint64_t id, uint64_t src, uint64_t dst, qval value) {
+    if (t->n_ch == t->cap_ch) {
+        t->cap_ch = t->cap_ch ? t->cap_ch * 2 : 64;
+        t->ch = qv_realloc(t->ch, t->cap_ch * sizeof *t->ch);
+    }
+    gchange *c = &t->ch[t->n_ch++];
+    c->kind = kind;
+    c->aux = aux;
+    c->token = token;
+    c->id = id;
+    c->src = src;
+    c->dst = dst;
+    c->value = value;
+}
+
+static const qv_strtab *tab_of(graph *g, int kind) {
+    return kind == 0 ? &g->labels : kind == 1 ? &g->rel_types : &g->prop_keys;
+}
 
 static uint32_t intern(gtxn *t, qv_strtab *tab, int kind, const char *name, size_t len) {
     graph *g = t->g;
-    pthread_rwlock_rdlock(&g->cols_lock);
-    int64_t f = qv_strtab_find(tab, name, len);
-    pthread_rwlock_unlock(&g->cols_lock);
-    if (f >= 0) return (uint32_t)f;
+    int64_t f = qv_strtab_find(tab, name, len);   /* no lock: only the writer (this thread) changes names */
+    if (f >= 0) {
+        gtx_token(t, kind, (uint32_t)f);
+        return (uint32_t)f;
+    }
     pthread_rwlock_wrlock(&g->cols_lock);
     uint32_t id = qv_strtab_intern(tab, name, len);
     if (kind == 1) {   /* arrays other modules index by type id grow with the names */
@@ -154,9 +183,44 @@ static uint32_t intern(gtxn *t, qv_strtab *tab, int kind, const char *name, size
         g->type_count[id] = 0;
     }
     pthread_rwlock_unlock(&g->cols_lock);
-    gtx_change(t, (gchange){.kind = GCH_TOKEN, .aux = (uint8_t)kind, .token = id,
-                            .value = gval_copy(&t->d->vals, qv_str_ref(name, (uint32_t)len))});
+    gtx_token(t, kind, id);
     return id;
+}
+
+
+/* The durability state of name id (NULL if it is not a name), the array grown as names are added. */
+static uint8_t *tok_slot(gtxn *t, int kind, uint32_t id) {
+    gdelta *d = t->d;
+    if (id >= tab_of(t->g, kind)->count) return NULL;
+    if (id >= d->tok_cap[kind]) {
+        uint32_t cap = id + 64 > d->tok_cap[kind] * 2 ? id + 64 : d->tok_cap[kind] * 2;
+        d->tok_state[kind] = qv_realloc(d->tok_state[kind], cap);
+        memset(d->tok_state[kind] + d->tok_cap[kind], 0, cap - d->tok_cap[kind]);
+        d->tok_cap[kind] = cap;
+    }
+    return &d->tok_state[kind][id];
+}
+
+/* Every name a committed change uses is in a committed GCH_TOKEN first (the WAL replays names before their
+ * uses): a name first interned by a transaction that rolled back is recorded again by the next one using it. */
+void gtx_token(gtxn *t, int kind, uint32_t id) {
+    uint8_t *st = tok_slot(t, kind, id);
+    if (!st || *st) return;
+    *st = 2;
+    const qv_strtab *tab = tab_of(t->g, kind);
+    gtx_change(t, GCH_TOKEN, (uint8_t)kind, id, 0, 0, 0, qv_str_ref(tab->names[id], tab->lens[id]));
+}
+
+void gtx_token_durable(gtxn *t, int kind, uint32_t id) {
+    uint8_t *st = tok_slot(t, kind, id);
+    if (st) *st = 1;
+}
+
+/* At the end of a transaction: its names become durable (commit) or not (rollback). */
+static void tokens_settle(gtxn *t, uint8_t to) {
+    for (size_t i = 0; i < t->n_ch; i++)
+        if (t->ch[i].kind == GCH_TOKEN && t->d->tok_state[t->ch[i].aux][t->ch[i].token] == 2)
+            t->d->tok_state[t->ch[i].aux][t->ch[i].token] = to;
 }
 
 uint32_t gtxn_label(gtxn *t, const char *name, size_t len) { return intern(t, &t->g->labels, 0, name, len); }
@@ -197,6 +261,8 @@ void gtx_fmt_value(qval v, char *buf, size_t n) {
 static int add_index(gtxn *t, const char *name, gindex_entity ent, uint32_t token, uint32_t key, bool unique,
                      bool ine, qv_err *err) {
     gdelta *d = t->d;
+    gtx_token(t, ent == GINDEX_NODE ? 0 : 1, token);
+    gtx_token(t, 2, key);
     const char *what = unique ? "constraint" : "index";
     const char *tn = tok_name(t, ent, token), *kn = gview_key_name(&t->view, key);
     for (uint32_t i = 0; i < d->n_idx; i++) {
@@ -260,8 +326,7 @@ static int add_index(gtxn *t, const char *name, gindex_entity ent, uint32_t toke
     }
     d->idx[d->n_idx] = ix;
     STORE(&d->n_idx, d->n_idx + 1);
-    gtx_change(t, (gchange){.kind = unique ? GCH_CONSTRAINT_CREATE : GCH_INDEX_CREATE, .aux = (uint8_t)ent,
-                            .token = token, .id = key, .value = qv_str_ref(ix->name, (uint32_t)strlen(ix->name))});
+    gtx_change(t, unique ? GCH_CONSTRAINT_CREATE : GCH_INDEX_CREATE, (uint8_t)ent, token, key, 0, 0, qv_str_ref(ix->name, (uint32_t)strlen(ix->name)));
     return 0;
 }
 
@@ -286,8 +351,7 @@ static int drop(gtxn *t, const char *name, bool constraint, bool if_exists, qv_e
     }
     STORE(&ix->dropped_csn, t->csn);
     GPUSH(t->dropped, t->n_dropped, t->cap_dropped, ix);
-    gtx_change(t, (gchange){.kind = constraint ? GCH_CONSTRAINT_DROP : GCH_INDEX_DROP, .aux = (uint8_t)ix->entity,
-                            .token = ix->token, .id = ix->key, .value = qv_str_ref(ix->name, (uint32_t)strlen(ix->name))});
+    gtx_change(t, constraint ? GCH_CONSTRAINT_DROP : GCH_INDEX_DROP, (uint8_t)ix->entity, ix->token, ix->key, 0, 0, qv_str_ref(ix->name, (uint32_t)strlen(ix->name)));
     return 0;
 }
 

@@ -1,8 +1,9 @@
 /* gval.c — the values a graph stores: which are storable, copying them into graph memory, equality and hashing
  * for indexes, and reading a base column cell as a qval.
  * Must not: allocate with malloc per value (payloads go to an arena the caller owns), or know about versions.
- * Equality here is openCypher '=' restricted to storable values (numbers compare by value, 1 = 1.0; NaN is
- * equal to nothing; temporal values of one type compare by instant); gval_hash agrees with it. */
+ * Equality here is openCypher '=' restricted to storable values, as value/ defines it (numbers compare by
+ * value, 1 = 1.0; NaN is equal to nothing; temporal values field by field: date, time, offset and zone);
+ * gval_hash agrees with it. */
 #include "graph/gdelta.h"
 #include "util/hash.h"
 
@@ -19,9 +20,7 @@ bool gvalue_storable(qval v) {
     for (uint32_t i = 0; i < v.len; i++) {
         uint8_t t = v.items[i].type;
         if (!scalar_storable(t)) return false;
-        uint8_t t0 = v.items[0].type;
-        bool num = (t == QT_INT || t == QT_FLOAT) && (t0 == QT_INT || t0 == QT_FLOAT);
-        if (t != t0 && !num) return false;
+        if (t != v.items[0].type) return false;   /* homogeneous: [1, 2.5] is not storable either */
     }
     return true;
 }
@@ -53,16 +52,7 @@ qval gval_copy(qv_arena *a, qval v) {
     return r;
 }
 
-/* The instant of a TIME / DATETIME (nanoseconds, as a pair to avoid overflow), the value otherwise. */
-static void temporal_key(qval v, int64_t *hi, int64_t *lo) {
-    int64_t days = v.tm->days, nanos = v.tm->nanos;
-    if (v.type == QT_TIME || v.type == QT_DATETIME) nanos -= (int64_t)v.tm->offset * 1000000000ll;
-    while (nanos < 0) nanos += 86400000000000ll, days--;
-    while (nanos >= 86400000000000ll) nanos -= 86400000000000ll, days++;
-    if (v.type == QT_TIME || v.type == QT_LOCALTIME) days = 0;
-    *hi = days;
-    *lo = nanos;
-}
+static bool zone_eq(const char *a, const char *b) { return a == b || (a && b && strcmp(a, b) == 0); }
 
 bool gval_eq(qval a, qval b) {
     if (qv_is_number(a) && qv_is_number(b)) {
@@ -81,12 +71,32 @@ bool gval_eq(qval a, qval b) {
         for (uint32_t i = 0; i < a.len; i++)
             if (!gval_eq(a.items[i], b.items[i])) return false;
         return true;
-    case QT_DATE: case QT_LOCALTIME: case QT_TIME: case QT_LOCALDATETIME: case QT_DATETIME: {
-        int64_t h1, l1, h2, l2;
-        temporal_key(a, &h1, &l1);
-        temporal_key(b, &h2, &l2);
-        return h1 == h2 && l1 == l2;
+    case QT_DATE: case QT_LOCALTIME: case QT_TIME: case QT_LOCALDATETIME: case QT_DATETIME:   /* as value/ '=' does */
+        return a.tm->days == b.tm->days && a.tm->nanos == b.tm->nanos && a.tm->offset == b.tm->offset &&
+               zone_eq(a.tm->zone, b.tm->zone);
+    case QT_DURATION:
+        return a.dur->months == b.dur->months && a.dur->days == b.dur->days && a.dur->seconds == b.dur->seconds &&
+               a.dur->nanos == b.dur->nanos;
+    default:
+        return false;
     }
+}
+
+bool gval_same(qval a, qval b) {
+    if (a.type != b.type) return false;
+    switch (a.type) {
+    case QT_NULL: return true;
+    case QT_BOOL: return a.b == b.b;
+    case QT_INT: return a.i == b.i;
+    case QT_FLOAT: return memcmp(&a.f, &b.f, sizeof a.f) == 0;
+    case QT_STRING: return a.len == b.len && (a.len == 0 || memcmp(a.s, b.s, a.len) == 0);
+    case QT_LIST:
+        if (a.len != b.len) return false;
+        for (uint32_t i = 0; i < a.len; i++)
+            if (!gval_same(a.items[i], b.items[i])) return false;
+        return true;
+    case QT_DATE: case QT_LOCALTIME: case QT_TIME: case QT_LOCALDATETIME: case QT_DATETIME:
+        return gval_eq(a, b);
     case QT_DURATION:
         return a.dur->months == b.dur->months && a.dur->days == b.dur->days && a.dur->seconds == b.dur->seconds &&
                a.dur->nanos == b.dur->nanos;
@@ -114,11 +124,9 @@ uint64_t gval_hash(qval v) {
         for (uint32_t i = 0; i < v.len; i++) h = qv_hash_u64(h ^ gval_hash(v.items[i]));
         return h;
     }
-    case QT_DATE: case QT_LOCALTIME: case QT_TIME: case QT_LOCALDATETIME: case QT_DATETIME: {
-        int64_t hi, lo;
-        temporal_key(v, &hi, &lo);
-        return qv_hash_u64(qv_hash_u64((uint64_t)hi + v.type) ^ (uint64_t)lo);
-    }
+    case QT_DATE: case QT_LOCALTIME: case QT_TIME: case QT_LOCALDATETIME: case QT_DATETIME:
+        return qv_hash_u64(qv_hash_u64(qv_hash_u64((uint64_t)v.tm->days + v.type) ^ (uint64_t)v.tm->nanos) ^
+                           (uint64_t)(uint32_t)v.tm->offset);   /* the zone only in gval_eq: rarely decides */
     case QT_DURATION:
         return qv_hash_u64(qv_hash_u64(qv_hash_u64((uint64_t)v.dur->months) ^ (uint64_t)v.dur->days) ^
                            (uint64_t)v.dur->seconds * 1000000007ull ^ (uint64_t)v.dur->nanos);

@@ -43,6 +43,27 @@ graph *gview_graph(const gview *v) { return v->g; }
 
 uint64_t gv_nodes_end(const gview *v) { return v->t ? v->d->nodes_hwm : v->s->n_nodes; }
 uint64_t gv_rels_end(const gview *v) { return v->t ? v->d->rels_hwm : v->s->n_rels; }
+uint64_t gview_node_id_end(gview *v) { return gv_nodes_end(v); }
+uint64_t gview_rel_id_end(gview *v) { return gv_rels_end(v); }
+
+void graph_live_counts(graph *g, uint64_t *nodes, uint64_t *rels) {
+    gdelta *d = LOAD(&g->delta);
+    if (!d) {
+        *nodes = g->n_nodes;
+        *rels = g->n_rels;
+        return;
+    }
+    uint32_t pin = gdelta_pin(d);
+    const gsnap *s = LOAD(&d->snap);
+    *nodes = s->node_count;
+    *rels = s->rel_count;
+    gdelta_unpin(d, pin);
+}
+
+bool graph_has_writes(graph *g) {
+    const gdelta *d = LOAD(&g->delta);
+    return d && LOAD(&d->snap)->csn > 0;
+}
 
 const gnver *gv_node_ver(const gview *v, uint64_t id) {
     const gnslot *s = gdelta_nslot(v->gen, id);
@@ -73,7 +94,10 @@ bool gv_rel_live(const gview *v, uint64_t id) {
 }
 
 /* ---- names ---- */
+/* Names are interned only by the writer, under cols_lock held for writing: other views read them under the
+ * lock, the transaction's own view (the writer's thread) needs none. */
 static int64_t name_id(gview *v, const qv_strtab *t, const char *s, size_t n) {
+    if (v->t) return qv_strtab_find(t, s, n);
     pthread_rwlock_rdlock(&v->g->cols_lock);
     int64_t id = qv_strtab_find(t, s, n);
     pthread_rwlock_unlock(&v->g->cols_lock);
@@ -81,6 +105,7 @@ static int64_t name_id(gview *v, const qv_strtab *t, const char *s, size_t n) {
 }
 
 static const char *name_of(gview *v, const qv_strtab *t, uint32_t id) {
+    if (v->t) return id < t->count ? t->names[id] : NULL;
     pthread_rwlock_rdlock(&v->g->cols_lock);
     const char *s = id < t->count ? t->names[id] : NULL;
     pthread_rwlock_unlock(&v->g->cols_lock);
@@ -88,6 +113,7 @@ static const char *name_of(gview *v, const qv_strtab *t, uint32_t id) {
 }
 
 static uint32_t name_count(gview *v, const qv_strtab *t) {
+    if (v->t) return t->count;
     pthread_rwlock_rdlock(&v->g->cols_lock);
     uint32_t n = t->count;
     pthread_rwlock_unlock(&v->g->cols_lock);
@@ -252,7 +278,7 @@ bool gview_rel_exists(gview *v, uint64_t rel) { return gv_rel_live(v, rel); }
 void gview_rel_info(gview *v, uint64_t rel, uint64_t *src, uint64_t *dst, uint32_t *type) {
     graph *g = v->g;
     if (rel < v->d->base_rels) {
-        *src = graph_rel_source(g, rel);
+        *src = gdelta_base_src(v->d)[rel];   /* O(1) after the first call, instead of a binary search */
         *dst = g->out_tgt[rel];
         *type = g->rel_type ? g->rel_type[rel] : 0;
         return;
@@ -334,9 +360,9 @@ void gview_nodes(gview *v, int64_t label, gnode_iter *it) {
         return;
     }
     it->mode = 1;
-    const ggen *gen = v->gen;
+    ggen *gen = v->gen;
     if ((uint64_t)label < gen->n_blab) {
-        it->list = gen->blab[label];
+        it->list = ggen_label_lists(v->d, gen)[label];
         it->list_n = gen->blab_n[label];
     }
     it->end = (uint64_t)label < GMAX_NAMES ? gvec_len(LOAD(&gen->lab_delta[label])) : 0;
@@ -370,7 +396,7 @@ uint32_t gnode_iter_next(gnode_iter *it, uint64_t *ids, uint32_t max) {
     if (it->pos < it->end) {
         const gvec *dv = LOAD(&v->gen->lab_delta[label]);
         while (k < max && it->pos < it->end) {
-            uint64_t id = dv->a[it->pos++];
+            uint64_t id = gvec_at(dv->a, it->pos++);
             if (gv_node_live(v, id) && gview_node_has_label(v, id, label)) ids[k++] = id;
         }
     }
@@ -466,9 +492,9 @@ uint32_t gadj_iter_next(gadj_iter *it, gadj *out, uint32_t max) {
             else rel = gen->in_rel[i], other = gen->in_src[i];
             type = rel < d->base_rels ? (g->rel_type ? g->rel_type[rel] : 0) : rel_type_of(v, rel);
         } else if (it->delta_pos < it->delta_n) {
-            rel = it->delta[it->delta_pos++];
+            rel = gvec_at(it->delta, it->delta_pos++);
             const grslot *s = gdelta_rslot(v->gen, rel);
-            if (!s) continue;
+            if (!s || !gv_rel_live(v, rel)) continue;   /* before reading it: a rolled-back id may be reused */
             other = in ? s->src : s->dst;
             type = s->type;
         } else {

@@ -68,6 +68,11 @@ uint32_t gview_n_labels(gview *v);      /* names known (ids 0..n-1), used or not
 uint32_t gview_n_types(gview *v);
 uint32_t gview_n_keys(gview *v);
 
+/* Node / relationship ids the view can see are below these (deleted ones included): scans by id range,
+ * export partitions. (Added by graph/.) */
+uint64_t gview_node_id_end(gview *v);
+uint64_t gview_rel_id_end(gview *v);
+
 /* ---- counts (planner statistics; exact for the view) ---- */
 uint64_t gview_node_count(gview *v);
 uint64_t gview_rel_count(gview *v);

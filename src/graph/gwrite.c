@@ -58,7 +58,8 @@ static void props_set(gprop **props, uint32_t *n, uint32_t *cap, bool *own, uint
         *own = true;
     }
     memmove(&p[lo + 1], &p[lo], (*n - lo) * sizeof *p);
-    p[lo] = (gprop){key, value};
+    p[lo].key = key;
+    p[lo].value = value;
     (*n)++;
 }
 
@@ -129,7 +130,7 @@ static gnver *node_cow(gtxn *t, uint64_t id) {
         bool have = false;
         for (uint32_t j = 0; j < np && !have; j++) have = h->props[j].key == c->key;
         if (have || !gcolumn_has(c, id)) continue;
-        x->props[x->n_props++] = (gprop){c->key, gcol_value(c, id, &d->vals)};
+        x->props[x->n_props++] = (gprop){c->key, gcol_value(c, id, &d->gen->vals)};
     }
     if (x->n_props > np) qsort(x->props, x->n_props, sizeof *x->props, gprop_cmp);
     x->ncols = nc > (int)from ? (uint32_t)nc : from;
@@ -155,7 +156,7 @@ static grver *rel_cow(gtxn *t, uint64_t id) {
     x->n_props = np;
     for (int i = 0; base && i < g->n_rel_cols; i++)
         if (gcolumn_has(&g->rel_cols[i], id))
-            x->props[x->n_props++] = (gprop){g->rel_cols[i].key, gcol_value(&g->rel_cols[i], id, &d->vals)};
+            x->props[x->n_props++] = (gprop){g->rel_cols[i].key, gcol_value(&g->rel_cols[i], id, &d->gen->vals)};
     if (base && x->n_props > 1) qsort(x->props, x->n_props, sizeof *x->props, gprop_cmp);
     x->deleted = h ? h->deleted : false;
     x->csn = t->csn;
@@ -211,9 +212,9 @@ static bool lset_has_add(gtxn *t, uint64_t key) {
 }
 
 static void label_list_add(gtxn *t, uint64_t node, uint32_t label, const gnver *older) {
-    const ggen *gen = t->d->gen;
-    if (label < gen->n_blab) {   /* the generation's list (ascending ids) */
-        const uint64_t *l = gen->blab[label];
+    ggen *gen = t->d->gen;
+    if (label < gen->n_blab && gen->blab_n[label]) {   /* the generation's list (ascending ids) */
+        const uint64_t *l = ggen_label_lists(t->d, gen)[label];
         uint64_t lo = 0, hi = gen->blab_n[label];
         while (lo < hi) {
             uint64_t mid = (lo + hi) / 2;
@@ -233,7 +234,7 @@ static const char *name_or(const char *s) { return s ? s : "?"; }
 
 /* Would giving node `node` (labels ls, property key = value) break a uniqueness constraint? */
 static int unique_check(gtxn *t, uint64_t node, const uint32_t *ls, uint32_t nl, uint32_t key, qval value, qv_err *err) {
-    if (qv_is_null(value)) return 0;
+    if (qv_is_null(value) || !t->d->n_idx) return 0;
     gpindex **ix;
     uint32_t n = gtx_indexes(t, &ix);
     for (uint32_t i = 0; i < n; i++) {
@@ -254,6 +255,7 @@ static int unique_check(gtxn *t, uint64_t node, const uint32_t *ls, uint32_t nl,
 
 /* Posts (node, value) to the maintained indexes on (label in ls, key). */
 static void index_node(gtxn *t, uint64_t node, const uint32_t *ls, uint32_t nl, uint32_t key, qval value) {
+    if (!t->d->n_idx) return;
     gpindex **ix;
     uint32_t n = gtx_indexes(t, &ix);
     for (uint32_t i = 0; i < n; i++) {
@@ -267,6 +269,7 @@ static void index_node(gtxn *t, uint64_t node, const uint32_t *ls, uint32_t nl, 
 }
 
 static void index_rel(gtxn *t, uint64_t rel, uint32_t type, uint32_t key, qval value) {
+    if (!t->d->n_idx) return;
     gpindex **ix;
     uint32_t n = gtx_indexes(t, &ix);
     for (uint32_t i = 0; i < n; i++)
@@ -284,8 +287,9 @@ const char *gtx_type_name(uint8_t t) {
 static int check_props(const gprop *props, uint32_t n, qv_err *err) {
     for (uint32_t i = 0; i < n; i++) {
         if (!gvalue_storable(props[i].value))
-            return qv_err_set(err, QV_EINVAL, "property values must be null, booleans, numbers, strings, temporal "
-                              "values, durations, or lists of one of those (got a %s)", gtx_type_name(props[i].value.type));
+            return qv_err_set(err, QV_EINVAL, "InvalidPropertyType: property values must be null, booleans, numbers, "
+                              "strings, temporal values, durations, or lists of one of those with no nulls (got a %s)",
+                              gtx_type_name(props[i].value.type));
         if (props[i].key >= GMAX_NAMES) return qv_err_set(err, QV_EINVAL, "property key id %u is unknown", props[i].key);
     }
     return 0;
@@ -322,6 +326,8 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
         if (labels[i] >= GMAX_NAMES) return qv_err_set(err, QV_EINVAL, "label id %u is unknown", labels[i]);
     if (d->nodes_hwm >= (1ull << (GCHUNK_BITS + 18)) - 1)
         return qv_err_set(err, QV_ETOOBIG, "the graph has reached its node limit (2^32 ids)");
+    for (uint32_t i = 0; i < n_labels; i++) gtx_token(t, 0, labels[i]);
+    for (uint32_t i = 0; i < n_props; i++) gtx_token(t, 2, props[i].key);
     char uuid[36];
     if (qv_is_null(ext_id)) {
         do {
@@ -336,7 +342,7 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
         return qv_err_set(err, QV_EEXISTS, "a node with id %s already exists", vb);
     }
     uint64_t id = d->nodes_hwm;
-    gnver *x = nver_alloc(n_labels + 2, n_props + 4);
+    gnver *x = nver_alloc(n_labels + 1, n_props + 1);   /* little slack: most nodes are written once */
     for (uint32_t i = 0; i < n_labels; i++) labels_set(x, labels[i], true);
     for (uint32_t i = 0; i < n_props; i++) {
         if (unique_check(t, id, x->labels, x->n_labels, props[i].key, props[i].value, err)) {
@@ -347,9 +353,9 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
     for (uint32_t i = 0; i < n_props; i++)
         if (!qv_is_null(props[i].value))
             props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, props[i].key,
-                      gval_copy(&d->vals, props[i].value));
+                      gval_copy(&d->gen->vals, props[i].value));
     gnslot *s = gdelta_nslot_make(d->gen, id);
-    s->ext = gval_copy(&d->vals, ext_id);
+    s->ext = gval_copy(&d->gen->vals, ext_id);
     x->csn = t->csn;
     x->older = NULL;
     STORE(&s->ver, x);
@@ -357,15 +363,15 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
     GPUSH(t->cow_n, t->n_cow_n, t->cap_cow_n, id);
     gext_insert(d, gext_hash(s->ext), id);
     t->node_count++;
-    gtx_change(t, (gchange){.kind = GCH_NODE_CREATE, .id = id, .value = s->ext});
+    gtx_change(t, GCH_NODE_CREATE, 0, 0, id, 0, 0, s->ext);
     for (uint32_t i = 0; i < x->n_labels; i++) {
         label_count_add(t, x->labels[i], 1);
         label_list_add(t, id, x->labels[i], NULL);
-        gtx_change(t, (gchange){.kind = GCH_LABEL_ADD, .id = id, .token = x->labels[i]});
+        gtx_change(t, GCH_LABEL_ADD, 0, x->labels[i], id, 0, 0, qv_null());
     }
     for (uint32_t i = 0; i < x->n_props; i++) {
         index_node(t, id, x->labels, x->n_labels, x->props[i].key, x->props[i].value);
-        gtx_change(t, (gchange){.kind = GCH_NODE_SET, .id = id, .token = x->props[i].key, .value = x->props[i].value});
+        gtx_change(t, GCH_NODE_SET, 0, x->props[i].key, id, 0, 0, x->props[i].value);
     }
     *out = id;
     return 0;
@@ -381,9 +387,10 @@ int gtxn_rel_delete(gtxn *t, uint64_t rel, qv_err *err) {
     gview_rel_info(&t->view, rel, &s, &dd, &type);
     grver *x = rel_cow(t, rel);
     x->deleted = true;
+    t->rel_changes++;
     t->rel_count--;
     type_count_add(t, type, -1);
-    gtx_change(t, (gchange){.kind = GCH_REL_DELETE, .id = rel, .src = s, .dst = dd, .token = type});
+    gtx_change(t, GCH_REL_DELETE, 0, type, rel, s, dd, qv_null());
     return 0;
 }
 
@@ -408,7 +415,7 @@ int gtxn_node_delete(gtxn *t, uint64_t node, bool detach, qv_err *err) {
     x->deleted = true;
     t->node_count--;
     for (uint32_t i = 0; i < x->n_labels; i++) label_count_add(t, x->labels[i], -1);
-    gtx_change(t, (gchange){.kind = GCH_NODE_DELETE, .id = node, .value = gview_node_ext_id(&t->view, node)});
+    gtx_change(t, GCH_NODE_DELETE, 0, 0, node, 0, 0, gview_node_ext_id(&t->view, node));
     return 0;
 }
 
@@ -416,9 +423,14 @@ int gtxn_node_set_prop(gtxn *t, uint64_t node, uint32_t key, qval value, qv_err 
     gprop p = {key, value};
     if (check_props(&p, 1, err)) return -1;
     if (!gv_node_live(&t->view, node)) return node_missing(t, node, err);
+    gtx_token(t, 2, key);
     qval old;
     bool had = gview_node_prop(&t->view, node, key, &old);
     if (!had && qv_is_null(value)) return 0;
+    if (had && gval_same(old, value)) {   /* nothing changes: no version, no copy (MERGE ... SET of the same data) */
+        gtx_change(t, GCH_NODE_SET, 0, key, node, 0, 0, old);
+        return 0;
+    }
     uint32_t ls[64], nl = gview_node_labels(&t->view, node, ls, 64);
     if (nl > 64) {   /* rare: read them from the version itself */
         gnver *x = node_cow(t, node);
@@ -427,11 +439,11 @@ int gtxn_node_set_prop(gtxn *t, uint64_t node, uint32_t key, qval value, qv_err 
         return -1;
     }
     gnver *x = node_cow(t, node);
-    qval kept = qv_is_null(value) ? value : gval_copy(&t->d->vals, value);
+    qval kept = qv_is_null(value) ? value : gval_copy(&t->d->gen->vals, value);
     props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, key, kept);
     if (!qv_is_null(kept) && !(had && old.type == kept.type && gval_eq(old, kept)))
         index_node(t, node, x->labels, x->n_labels, key, kept);
-    gtx_change(t, (gchange){.kind = GCH_NODE_SET, .id = node, .token = key, .value = kept});
+    gtx_change(t, GCH_NODE_SET, 0, key, node, 0, 0, kept);
     return 0;
 }
 
@@ -439,7 +451,7 @@ int gtxn_node_clear_props(gtxn *t, uint64_t node, qv_err *err) {
     if (!gv_node_live(&t->view, node)) return node_missing(t, node, err);
     gnver *x = node_cow(t, node);
     x->n_props = 0;
-    gtx_change(t, (gchange){.kind = GCH_NODE_CLEAR, .id = node});
+    gtx_change(t, GCH_NODE_CLEAR, 0, 0, node, 0, 0, qv_null());
     return 0;
 }
 
@@ -447,6 +459,7 @@ int gtxn_node_add_label(gtxn *t, uint64_t node, uint32_t label, qv_err *err) {
     if (label >= GMAX_NAMES) return qv_err_set(err, QV_EINVAL, "label id %u is unknown", label);
     if (!gv_node_live(&t->view, node)) return node_missing(t, node, err);
     if (gview_node_has_label(&t->view, node, label)) return 0;
+    gtx_token(t, 0, label);
     gprop *props;
     qv_arena_mark m = qv_arena_mark_get(&t->view.a);
     uint32_t np = gview_node_props(&t->view, node, &t->view.a, &props);
@@ -461,17 +474,18 @@ int gtxn_node_add_label(gtxn *t, uint64_t node, uint32_t label, qv_err *err) {
     label_count_add(t, label, 1);
     label_list_add(t, node, label, x->older);
     for (uint32_t i = 0; i < x->n_props; i++) index_node(t, node, &label, 1, x->props[i].key, x->props[i].value);
-    gtx_change(t, (gchange){.kind = GCH_LABEL_ADD, .id = node, .token = label});
+    gtx_change(t, GCH_LABEL_ADD, 0, label, node, 0, 0, qv_null());
     return 0;
 }
 
 int gtxn_node_remove_label(gtxn *t, uint64_t node, uint32_t label, qv_err *err) {
     if (!gv_node_live(&t->view, node)) return node_missing(t, node, err);
     if (!gview_node_has_label(&t->view, node, label)) return 0;
+    gtx_token(t, 0, label);
     gnver *x = node_cow(t, node);
     labels_set(x, label, false);
     label_count_add(t, label, -1);
-    gtx_change(t, (gchange){.kind = GCH_LABEL_REMOVE, .id = node, .token = label});
+    gtx_change(t, GCH_LABEL_REMOVE, 0, label, node, 0, 0, qv_null());
     return 0;
 }
 
@@ -486,11 +500,13 @@ int gtxn_rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gp
     if (d->rels_hwm >= (1ull << (GCHUNK_BITS + 18)) - 1)
         return qv_err_set(err, QV_ETOOBIG, "the graph has reached its relationship limit (2^32 ids)");
     uint64_t id = d->rels_hwm;
+    gtx_token(t, 1, type);
+    for (uint32_t i = 0; i < n_props; i++) gtx_token(t, 2, props[i].key);
     grver *x = rver_alloc(n_props + 2);
     for (uint32_t i = 0; i < n_props; i++)
         if (!qv_is_null(props[i].value))
             props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, props[i].key,
-                      gval_copy(&d->vals, props[i].value));
+                      gval_copy(&d->gen->vals, props[i].value));
     grslot *s = gdelta_rslot_make(d->gen, id);
     s->src = src;
     s->dst = dst;
@@ -503,11 +519,12 @@ int gtxn_rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gp
     push_undo(t, &gdelta_nslot_make(d->gen, src)->out, id);
     push_undo(t, &gdelta_nslot_make(d->gen, dst)->in, id);
     t->rel_count++;
+    t->rel_changes++;
     type_count_add(t, type, 1);
-    gtx_change(t, (gchange){.kind = GCH_REL_CREATE, .id = id, .src = src, .dst = dst, .token = type});
+    gtx_change(t, GCH_REL_CREATE, 0, type, id, src, dst, qv_null());
     for (uint32_t i = 0; i < x->n_props; i++) {
         index_rel(t, id, type, x->props[i].key, x->props[i].value);
-        gtx_change(t, (gchange){.kind = GCH_REL_SET, .id = id, .token = x->props[i].key, .value = x->props[i].value});
+        gtx_change(t, GCH_REL_SET, 0, x->props[i].key, id, 0, 0, x->props[i].value);
     }
     *out = id;
     return 0;
@@ -523,17 +540,22 @@ int gtxn_rel_set_prop(gtxn *t, uint64_t rel, uint32_t key, qval value, qv_err *e
     gprop p = {key, value};
     if (check_props(&p, 1, err)) return -1;
     if (!gv_rel_live(&t->view, rel)) return rel_missing(t, rel, err);
+    gtx_token(t, 2, key);
     qval old;
     bool had = gview_rel_prop(&t->view, rel, key, &old);
     if (!had && qv_is_null(value)) return 0;
+    if (had && gval_same(old, value)) {
+        gtx_change(t, GCH_REL_SET, 0, key, rel, 0, 0, old);
+        return 0;
+    }
     uint64_t s, dd;
     uint32_t type;
     gview_rel_info(&t->view, rel, &s, &dd, &type);
     grver *x = rel_cow(t, rel);
-    qval kept = qv_is_null(value) ? value : gval_copy(&t->d->vals, value);
+    qval kept = qv_is_null(value) ? value : gval_copy(&t->d->gen->vals, value);
     props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, key, kept);
     if (!qv_is_null(kept) && !(had && old.type == kept.type && gval_eq(old, kept))) index_rel(t, rel, type, key, kept);
-    gtx_change(t, (gchange){.kind = GCH_REL_SET, .id = rel, .token = key, .value = kept});
+    gtx_change(t, GCH_REL_SET, 0, key, rel, 0, 0, kept);
     return 0;
 }
 
@@ -541,7 +563,7 @@ int gtxn_rel_clear_props(gtxn *t, uint64_t rel, qv_err *err) {
     if (!gv_rel_live(&t->view, rel)) return rel_missing(t, rel, err);
     grver *x = rel_cow(t, rel);
     x->n_props = 0;
-    gtx_change(t, (gchange){.kind = GCH_REL_CLEAR, .id = rel});
+    gtx_change(t, GCH_REL_CLEAR, 0, 0, rel, 0, 0, qv_null());
     return 0;
 }
 

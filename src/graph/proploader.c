@@ -376,6 +376,7 @@ int gproploader_done(gproploader *p, uint64_t *node_count, qv_err *err) {
             for (int k = 0; k < p->nkeys; k++) {
                 cols[k].key = qv_strtab_intern(&g->prop_keys, p->names[k], strlen(p->names[k]));
                 nc[n0 + k] = cols[k];
+                gtx_token_durable(t, 2, cols[k].key);   /* saved with the graph's snapshot, not the WAL */
             }
             gcolumn *old = g->node_cols;
             __atomic_store_n(&g->node_cols, nc, __ATOMIC_RELEASE);

@@ -65,8 +65,10 @@ void qv_http_response_header(qv_http_response *resp, const char *name, const cha
  *   - qv_http_stream_send appends body bytes: the first call sends the head with Transfer-Encoding:
  *     chunked, each call becomes one chunk. It blocks while QV_HTTP_STREAM_HIGH bytes or more wait for
  *     the socket (backpressure) and returns -1 once the client is gone (stop producing then);
- *   - qv_http_stream_end finishes: the last chunk, or — when nothing was sent — the whole response with
- *     Content-Length and the body in qv_http_stream_response(s)->body. s is freed.
+ *   - qv_http_stream_end finishes: the last chunk (with the trailers set by qv_http_stream_trailer), or —
+ *     when nothing was sent — the whole response with Content-Length and the body in
+ *     qv_http_stream_response(s)->body (trailers are then dropped). s is freed.
+ * qv_http_stream_send(s, NULL, 0) commits the head as chunked without sending body bytes.
  * *qv_http_stream_cancelled(s) turns true when the client hangs up (or the server stops), whether or not
  * the producer is sending: pass it as a query's cancel flag. */
 typedef struct qv_http_stream qv_http_stream;
@@ -79,6 +81,8 @@ qv_http_stream *qv_http_defer(const qv_http_request *req);
 const qv_http_request *qv_http_stream_request(qv_http_stream *s);
 qv_http_response *qv_http_stream_response(qv_http_stream *s);
 int qv_http_stream_send(qv_http_stream *s, const void *data, size_t len);
+/* A trailer field for the end of a chunked response (the producer declares it with a "Trailer" header). */
+void qv_http_stream_trailer(qv_http_stream *s, const char *name, const char *value);
 void qv_http_stream_end(qv_http_stream *s);
 atomic_bool *qv_http_stream_cancelled(qv_http_stream *s);
 

@@ -28,6 +28,7 @@ struct qv_http_stream {
     qv_http_request req;      /* a copy of the handler's; its strings live in the connection's reader */
     qv_http_response resp;    /* head, and the body when nothing was sent; producer-owned until sent */
     qv_buf pending;           /* produced, not yet taken by the worker (guarded) */
+    qv_buf trailers;          /* "Name: value\r\n" lines; producer-owned until ended */
     size_t queued;            /* bytes the worker still has for the socket, as of its last flush (guarded) */
     bool started;             /* the producer sent: the head is fixed (guarded) */
     bool ended;               /* qv_http_stream_end was called (guarded) */
@@ -44,6 +45,7 @@ static void stream_unref(qv_http_stream *s) {
     if (s->c) http1_free_mem(s->c);   /* set only once the worker let go of the connection */
     close(s->efd);
     qv_buf_free(&s->pending);
+    qv_buf_free(&s->trailers);
     qv_buf_free(&s->resp.body);
     qv_buf_free(&s->resp.arena);
     pthread_cond_destroy(&s->cv);
@@ -94,7 +96,9 @@ static void on_event(qv_loop *loop, int fd, unsigned events, void *arg) {
             if (!s->head_only && st >= 200 && st != 204 && st != 304 && s->resp.body.len)
                 qv_buf_append(o, s->resp.body.data, s->resp.body.len);
         } else if (!s->head_only) {
-            qv_buf_append(o, "0\r\n\r\n", 5);
+            qv_buf_append(o, "0\r\n", 3);
+            qv_buf_append(o, s->trailers.data, s->trailers.len);
+            qv_buf_append(o, "\r\n", 2);
         }
         bool keep = s->keep_alive;
         qv_loop_del(c->base.worker->loop, s->efd);
@@ -155,6 +159,7 @@ qv_http_stream *qv_http_defer(const qv_http_request *req) {
     qv_buf_init(&s->resp.body);
     qv_buf_init(&s->resp.arena);
     qv_buf_init(&s->pending);
+    qv_buf_init(&s->trailers);
     atomic_init(&s->cancel, false);
     c->stream = s;
     return s;
@@ -181,6 +186,11 @@ int qv_http_stream_send(qv_http_stream *s, const void *data, size_t len) {
     pthread_mutex_unlock(&s->mu);
     if (notify) wake(s);
     return 0;
+}
+
+void qv_http_stream_trailer(qv_http_stream *s, const char *name, const char *value) {
+    if (!name || !value || !*name || strpbrk(name, "\r\n:") || strpbrk(value, "\r\n")) return;   /* no injection */
+    qv_buf_printf(&s->trailers, "%s: %s\r\n", name, value);
 }
 
 void qv_http_stream_end(qv_http_stream *s) {

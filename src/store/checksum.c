@@ -5,6 +5,7 @@
  */
 #include "store/checksum.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define P1 0x9E3779B185EBCA87ull
@@ -126,4 +127,34 @@ uint64_t store_checksum64(const void *p, size_t n, uint64_t seed) {
     if (n == 0) return finish(h.acc, seed, 0, NULL, 0); /* p may be NULL then */
     size_t used = stripes(h.acc, p, n);
     return finish(h.acc, seed, n, (const uint8_t *)p + used, n - used);
+}
+
+/* ---- CRC32C (Castagnoli, reflected polynomial 0x82F63B78), slice-by-8 over tables built on first use ---- */
+
+static uint32_t crc_tab[8][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void crc_init(void) {
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+        crc_tab[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; i++)
+        for (int t = 1; t < 8; t++) crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xFF];
+}
+
+uint32_t store_crc32c(uint32_t crc, const void *data, size_t n) {
+    pthread_once(&crc_once, crc_init);
+    const uint8_t *p = data;
+    uint32_t c = ~crc;
+    while (n >= 8) {
+        uint32_t lo = ld32(p) ^ c, hi = ld32(p + 4);
+        c = crc_tab[7][lo & 0xFF] ^ crc_tab[6][(lo >> 8) & 0xFF] ^ crc_tab[5][(lo >> 16) & 0xFF] ^ crc_tab[4][lo >> 24] ^
+            crc_tab[3][hi & 0xFF] ^ crc_tab[2][(hi >> 8) & 0xFF] ^ crc_tab[1][(hi >> 16) & 0xFF] ^ crc_tab[0][hi >> 24];
+        p += 8;
+        n -= 8;
+    }
+    while (n--) c = (c >> 8) ^ crc_tab[0][(c ^ *p++) & 0xFF];
+    return ~c;
 }

@@ -1,7 +1,8 @@
-/* checksum.h — the 64-bit checksum of snapshot sections (internal to store/).
+/* checksum.h — the checksums of store/ (internal to store/): XXH64 for snapshot sections, CRC32C for
+ * write-ahead log records and checkpoint blocks.
  *
  * Owns: store_checksum64, the XXH64 algorithm (xxHash, 64-bit variant) written here from its published
- * description, one-shot and streaming. It detects accidental corruption (torn writes, bit rot, truncation);
+ * description, one-shot and streaming; store_crc32c (Castagnoli polynomial, reflected, as iSCSI / ext4 use). It detects accidental corruption (torn writes, bit rot, truncation);
  * it is not a cryptographic hash and must not be used to authenticate anything.
  */
 #ifndef QV_STORE_CHECKSUM_H
@@ -24,5 +25,8 @@ typedef struct store_hasher {
 void store_hasher_init(store_hasher *h, uint64_t seed);
 void store_hasher_update(store_hasher *h, const void *p, size_t n);
 uint64_t store_hasher_final(const store_hasher *h);
+
+/* CRC32C of p[0..n), continuing from crc (start with 0): store_crc32c(0, "123456789", 9) == 0xE3069283. */
+uint32_t store_crc32c(uint32_t crc, const void *p, size_t n);
 
 #endif

@@ -1,14 +1,19 @@
-/* store.c — the data directory: its lock, saving snapshots atomically, and loading them at start-up.
+/* store.c — the data directory: its lock, base files saved atomically, checkpoint rounds, and start-up.
  *
  * Owns: <data-dir>/LOCK (flock held for the life of the qv_store, holding our pid),
- * <data-dir>/databases/<file>.qvg (one snapshot per database, named by store_file_name) and the
- * temporary files of saves in progress (.<file>.qvg.tmp). A save writes the temporary file, fsyncs it,
- * renames it over the old snapshot and fsyncs the directory, so after a crash either the old or the new
- * snapshot is there, whole. Must not know the snapshot format (snapshot_*.c do) and must not decide
- * which graphs are durable (callers do).
+ * <data-dir>/databases/<file>.qvg (one base file per database, named by store_file_name: a snapshot or a
+ * checkpoint), <file>.qvl (a snapshot-based database's carried log) and the temporary files of saves in
+ * progress (.<file>.tmp). A save writes the temporary file, fsyncs it, renames it over the old file and
+ * fsyncs the directory, so after a crash either the old or the new file is there, whole. Start-up: base
+ * files, carried logs, then the write-ahead log (recovery.c), then hooks and publishing. Checkpoint rounds
+ * (background after --checkpoint-wal-size, at clean shutdown) choose per database between carrying its log
+ * and a full checkpoint. Must not know the file formats (snapshot_*.c, checkpoint.c, wal_codec.c do) and
+ * must not decide which graphs are durable (callers do).
  */
 #include "store/snapshot.h"
 #include "store/store.h"
+#include "store/store_int.h"
+#include "store/wal.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -23,14 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct qv_store {
-    char *dir;
-    char *db_dir;
-    int lock_fd;
-    pthread_mutex_t mu; /* one save or remove at a time: saves of one name share a temporary file */
-};
 
-static char *join(const char *a, const char *b, const char *c) {
+char *store_join(const char *a, const char *b, const char *c) {
     size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
     char *s = qv_malloc(n);
     snprintf(s, n, "%s%s%s", a, b, c);
@@ -61,7 +60,7 @@ static int make_dirs(const char *path, qv_err *err) {
     return rc;
 }
 
-static int sync_dir(const char *path, qv_err *err) {
+int store_sync_dir(const char *path, qv_err *err) {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return qv_err_set(err, QV_EIO, "cannot open directory %s: %s", path, strerror(errno));
     int rc = fsync(fd) < 0 ? qv_err_set(err, QV_EIO, "cannot fsync directory %s: %s", path, strerror(errno)) : 0;
@@ -70,7 +69,7 @@ static int sync_dir(const char *path, qv_err *err) {
 }
 
 static int take_lock(qv_store *s, qv_err *err) {
-    char *path = join(s->dir, "/LOCK", "");
+    char *path = store_join(s->dir, "/LOCK", "");
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         qv_err_set(err, QV_EIO, "cannot open lock file %s: %s", path, strerror(errno));
@@ -112,8 +111,11 @@ qv_store *store_open(const char *data_dir, qv_err *err) {
     size_t n = strlen(s->dir);
     while (n > 1 && s->dir[n - 1] == '/')
         s->dir[--n] = 0;
-    s->db_dir = join(s->dir, "/databases", "");
+    s->db_dir = store_join(s->dir, "/databases", "");
+    s->wal_dir = store_join(s->dir, "/wal", "");
+    s->ckpt_bytes = STORE_CHECKPOINT_WAL_SIZE_DEFAULT;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->ckpt_mu, NULL);
     if (make_dirs(s->dir, err) < 0 || take_lock(s, err) < 0 || make_dir(s->db_dir, err) < 0) {
         store_close(s);
         return NULL;
@@ -123,14 +125,18 @@ qv_store *store_open(const char *data_dir, qv_err *err) {
 
 void store_close(qv_store *s) {
     if (!s) return;
+    store_shutdown(s, false);
+    wal_close(s->wal);
     if (s->lock_fd >= 0) {
         if (ftruncate(s->lock_fd, 0) < 0) { /* a stale pid in an unlocked file is harmless */
         }
         close(s->lock_fd); /* releases the flock */
     }
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->ckpt_mu);
     free(s->dir);
     free(s->db_dir);
+    free(s->wal_dir);
     free(s);
 }
 
@@ -151,21 +157,73 @@ static int write_synced(const graph *g, const char *path, qv_err *err) {
 
 int store_snapshot_write_file(const graph *g, const char *path, qv_err *err) { return write_synced(g, path, err); }
 
-int store_save(qv_store *s, const graph *g, qv_err *err) {
-    if (!g->name || !*g->name) return qv_err_set(err, QV_EINVAL, "cannot save a graph without a name");
+/* The paths of a database's base file and of the temporary file a save writes first. */
+void store_base_paths(qv_store *s, const char *name, char **final, char **tmp) {
     char file[STORE_FILE_NAME_MAX];
-    store_file_name(g->name, file);
-    char *final = join(s->db_dir, "/", file), *tmp = join(s->db_dir, "/.", file);
-    tmp = qv_realloc(tmp, strlen(tmp) + 5);
-    strcat(tmp, ".tmp");
+    store_file_name(name, file);
+    *final = store_join(s->db_dir, "/", file);
+    *tmp = store_join(s->db_dir, "/.", file);
+    *tmp = qv_realloc(*tmp, strlen(*tmp) + 5);
+    strcat(*tmp, ".tmp");
+}
+
+/* databases/<file>.qvl: the carried log of a database whose base is a snapshot. */
+char *store_carry_path(qv_store *s, const char *name) {
+    char file[STORE_FILE_NAME_MAX];
+    store_file_name(name, file);
+    memcpy(file + strlen(file) - 4, ".qvl", 4);
+    return store_join(s->db_dir, "/", file);
+}
+
+/* Removes a database's carried log (a new base holds its records, or replaces them). Under s->mu. */
+void store_drop_carry(qv_store *s, const char *name) {
+    char *c = store_carry_path(s, name);
+    if (unlink(c) == 0) {
+        qv_err e;
+        if (store_sync_dir(s->db_dir, &e) < 0) QV_WARN("%s", e.msg);
+    } else if (errno != ENOENT) {
+        QV_WARN("cannot remove %s: %s (its records are ignored: they are older than the base file)", c, strerror(errno));
+    }
+    free(c);
+}
+
+/* Renames tmp over final and syncs the directory; removes tmp on failure. Under s->mu. */
+int store_install_file(qv_store *s, const char *tmp, const char *final, qv_err *err) {
+    if (rename(tmp, final) < 0) {
+        int rc = qv_err_set(err, QV_EIO, "cannot rename %s to %s: %s", tmp, final, strerror(errno));
+        unlink(tmp);
+        return rc;
+    }
+    return store_sync_dir(s->db_dir, err);
+}
+
+int store_save(qv_store *s, const graph *cg, qv_err *err) {
+    graph *g = (graph *)cg; /* the hook and checkpoints go through the graph's writable side */
+    if (!g->name || !*g->name) return qv_err_set(err, QV_EINVAL, "cannot save a graph without a name");
+    /* A graph written through the log keeps (part of) its state in its delta, which a snapshot of the base
+     * arrays would miss: it is saved as a checkpoint. */
+    wal_db *db = s->wal ? wal_find(s->wal, g->name) : NULL;
+    if (db && db->g == g) {
+        wal_lock_dbs(s->wal);
+        bool written = db->from_checkpoint || db->seq > 0;
+        wal_unlock_dbs(s->wal);
+        if (written) {
+            pthread_mutex_lock(&s->ckpt_mu);
+            int rc = store_checkpoint_db(s, g, db, err);
+            pthread_mutex_unlock(&s->ckpt_mu);
+            return rc;
+        }
+    }
+    char *final, *tmp;
+    store_base_paths(s, g->name, &final, &tmp);
     uint64_t t0 = qv_now_ns();
     pthread_mutex_lock(&s->mu);
     int rc = write_synced(g, tmp, err);
-    if (rc == 0 && rename(tmp, final) < 0) {
-        rc = qv_err_set(err, QV_EIO, "cannot rename %s to %s: %s", tmp, final, strerror(errno));
-        unlink(tmp);
-    }
-    if (rc == 0) rc = sync_dir(s->db_dir, err);
+    if (rc == 0) rc = store_install_file(s, tmp, final, err);
+    if (rc == 0) store_drop_carry(s, g->name);
+    /* from now on its writes go through the log (a database of that name before it is retired, under s->mu
+     * so that a checkpoint of the old one in progress cannot land over this file) */
+    if (rc == 0 && s->wal) wal_attach(s->wal, g, g->created_ms, 0, 0, g->n_nodes, g->n_rels, false);
     pthread_mutex_unlock(&s->mu);
     if (rc < 0) {
         qv_err_prefix(err, "cannot save database '%s'", g->name);
@@ -184,14 +242,16 @@ int store_remove(qv_store *s, const char *name, qv_err *err) {
     if (!name || !*name) return qv_err_set(err, QV_EINVAL, "cannot remove a database without a name");
     char file[STORE_FILE_NAME_MAX];
     store_file_name(name, file);
-    char *final = join(s->db_dir, "/", file);
+    char *final = store_join(s->db_dir, "/", file);
     pthread_mutex_lock(&s->mu);
     int rc = 0, removed = 0;
     if (unlink(final) == 0)
         removed = 1;
     else if (errno != ENOENT)
         rc = qv_err_set(err, QV_EIO, "cannot remove %s: %s", final, strerror(errno));
-    if (removed) rc = sync_dir(s->db_dir, err);
+    if (removed) rc = store_sync_dir(s->db_dir, err);
+    if (rc == 0) store_drop_carry(s, name);
+    if (rc == 0 && s->wal) wal_retire(s->wal, name);
     pthread_mutex_unlock(&s->mu);
     if (removed && rc == 0) QV_INFO("removed database '%s' (%s)", name, final);
     free(final);
@@ -217,7 +277,7 @@ static int list_snapshots(qv_store *s, char ***out, size_t *count, qv_err *err) 
         const char *n = e->d_name;
         if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0) continue;
         if (n[0] == '.' && ends_with(n, ".tmp")) {
-            char *path = join(s->db_dir, "/", n);
+            char *path = store_join(s->db_dir, "/", n);
             if (unlink(path) == 0)
                 QV_WARN("removed %s, left by a save that did not finish; the snapshot it would have replaced "
                         "is kept",
@@ -225,6 +285,8 @@ static int list_snapshots(qv_store *s, char ***out, size_t *count, qv_err *err) 
             else
                 QV_WARN("cannot remove %s, left by a save that did not finish: %s", path, strerror(errno));
             free(path);
+        } else if (n[0] != '.' && ends_with(n, ".qvl")) {
+            /* a carried log: read with its base file */
         } else if (n[0] != '.' && ends_with(n, ".qvg")) {
             if (*count == cap) *out = qv_realloc(*out, (cap = cap ? cap * 2 : 8) * sizeof **out);
             (*out)[(*count)++] = qv_strdup(n);
@@ -237,36 +299,63 @@ static int list_snapshots(qv_store *s, char ***out, size_t *count, qv_err *err) 
     return 0;
 }
 
-static int load_one(qv_store *s, const char *file, gcatalog *cat, qv_pool *pool, qv_err *err) {
-    char *path = join(s->db_dir, "/", file);
+/* A database's base file: a snapshot (bulk load) or a checkpoint (written through the log). */
+typedef struct base_file {
+    graph *g;
+    wal_target t;
+    bool from_checkpoint;
+    uint64_t carry_seq;
+    double seconds;
+    char *path;
+} base_file;
+
+static int is_checkpoint_file(const char *path, bool *yes, qv_err *err) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return qv_err_set(err, QV_EIO, "cannot open %s: %s", path, strerror(errno));
+    uint8_t h[8] = {0};
+    ssize_t k = pread(fd, h, 8, 0);
+    close(fd);
+    *yes = k == 8 && ckpt_is_checkpoint(h, 8);
+    return 0;
+}
+
+static int read_base(qv_store *s, const char *file, base_file *b, qv_pool *pool, qv_err *err) {
+    b->path = store_join(s->db_dir, "/", file);
     uint64_t t0 = qv_now_ns();
-    graph *g = NULL;
-    int rc = store_snapshot_read_file(path, pool, &g, err);
+    bool ck = false;
+    int rc = is_checkpoint_file(b->path, &ck, err);
+    if (rc == 0 && ck) {
+        uint8_t *p = NULL;
+        size_t n = 0;
+        ckpt_info info = {0};
+        rc = wal_read_file(b->path, &p, &n, err);
+        if (rc == 0) {
+            rc = ckpt_read(p, n, &b->g, &info, err);
+            free(p);
+        }
+        if (rc == 0) {
+            b->t = (wal_target){.g = b->g, .ident = info.ident, .base_seq = info.base_seq, .seq = info.base_seq,
+                                .node_hwm = info.node_hwm,
+                                .rel_hwm = info.rel_hwm};
+            b->from_checkpoint = true;
+        } else {
+            qv_err_prefix(err, "%s", b->path);
+        }
+    } else if (rc == 0) {
+        rc = store_snapshot_read_file(b->path, pool, &b->g, err);
+        if (rc == 0)
+            b->t = (wal_target){.g = b->g, .ident = b->g->created_ms, .node_hwm = b->g->n_nodes, .rel_hwm = b->g->n_rels};
+    }
     if (rc == 0) {
         char expect[STORE_FILE_NAME_MAX];
-        store_file_name(g->name, expect);
+        store_file_name(b->g->name, expect);
         if (strcmp(expect, file) != 0)
             rc = qv_err_set(err, QV_EINVAL,
                             "%s holds database '%s', whose file name is %s; rename the file back (or remove it) so "
                             "that one database has one file",
-                            path, g->name, expect);
-        else if (gcatalog_reserve(cat, g->name, false, err) < 0)
-            rc = qv_err_prefix(err, "%s: cannot load database '%s'", path, g->name);
+                            b->path, b->g->name, expect);
     }
-    if (rc < 0) {
-        graph_free(g);
-    } else {
-        uint64_t n = g->n_nodes, m = g->n_rels;
-        char *name = qv_strdup(g->name);
-        if (gcatalog_publish(cat, g, err) < 0) {
-            rc = qv_err_prefix(err, "%s: cannot load database '%s'", path, name);
-        } else {
-            QV_INFO("loaded database '%s' from %s: %llu nodes, %llu relationships in %.3f s", name, path,
-                    (unsigned long long)n, (unsigned long long)m, qv_seconds_since(t0));
-        }
-        free(name);
-    }
-    free(path);
+    b->seconds = qv_seconds_since(t0);
     return rc;
 }
 
@@ -274,18 +363,100 @@ int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
     char **files;
     size_t count;
     if (list_snapshots(s, &files, &count, err) < 0) return -1;
+    uint64_t t0 = qv_now_ns();
+    base_file *b = qv_calloc(count ? count : 1, sizeof *b);
+    wal_target *targets = qv_calloc(count ? count : 1, sizeof *targets);
     int rc = 0;
-    for (size_t i = 0; i < count && rc == 0; i++)
-        rc = load_one(s, files[i], cat, pool, err);
-    for (size_t i = 0; i < count; i++)
-        free(files[i]);
+    size_t loaded = 0;
+    for (size_t i = 0; i < count && rc == 0; i++, loaded++) rc = read_base(s, files[i], &b[i], pool, err);
+    uint64_t last_seg = 0, wal_bytes = 0;
+    if (rc == 0) {
+        for (size_t i = 0; i < count; i++) targets[i] = b[i].t;
+        uint64_t t1 = qv_now_ns();
+        for (size_t i = 0; i < count && rc == 0; i++) { /* carried logs first: they precede the segments */
+            char *carry = store_carry_path(s, b[i].g->name);
+            struct stat st;
+            if (stat(carry, &st) == 0) {
+                rc = wal_replay_carry(carry, &targets[i], err);
+                b[i].carry_seq = targets[i].seq;
+                if (rc == 0 && targets[i].replayed)
+                    QV_INFO("database '%s': replayed %llu transactions carried in %s", b[i].g->name,
+                            (unsigned long long)targets[i].replayed, carry);
+            }
+            free(carry);
+        }
+        if (rc == 0) rc = wal_recover(s->wal_dir, targets, count, true, NULL, &last_seg, &wal_bytes, err);
+        uint64_t txns = 0;
+        for (size_t i = 0; i < count && rc == 0; i++) {
+            b[i].t = targets[i];
+            txns += targets[i].replayed;
+            if (targets[i].replayed)
+                QV_INFO("database '%s': replayed %llu transactions (%llu changes) from the write-ahead log, up to "
+                        "record %llu", b[i].g->name, (unsigned long long)targets[i].replayed,
+                        (unsigned long long)targets[i].changes, (unsigned long long)targets[i].seq);
+        }
+        if (rc == 0 && wal_bytes > WAL_SEG_HEADER)
+            QV_INFO("write-ahead log: %.1f MiB read, %llu transactions replayed in %.3f s", (double)wal_bytes / (1 << 20),
+                    (unsigned long long)txns, qv_seconds_since(t1));
+    }
+    if (rc == 0 && !s->wal) {
+        s->wal = wal_open(s->wal_dir, s->durability, s->ckpt_bytes, last_seg, err);
+        if (!s->wal) rc = -1;
+    }
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        graph *g = b[i].g;
+        if (gcatalog_reserve(cat, g->name, false, err) < 0) {
+            rc = qv_err_prefix(err, "%s: cannot load database '%s'", b[i].path, g->name);
+            break;
+        }
+        wal_db *db = wal_attach(s->wal, g, b[i].t.ident, b[i].t.seq, b[i].t.base_seq, b[i].t.node_hwm,
+                                b[i].t.rel_hwm, b[i].from_checkpoint);
+        db->carry_seq = b[i].carry_seq;
+        uint64_t n = 0, m = 0;
+        gview *v = gview_open(g, err);
+        if (v) {
+            n = gview_node_count(v);
+            m = gview_rel_count(v);
+            gview_close(v);
+        }
+        char *name = qv_strdup(g->name);
+        b[i].g = NULL;
+        if (gcatalog_publish(cat, g, err) < 0) {
+            rc = qv_err_prefix(err, "%s: cannot load database '%s'", b[i].path, name);
+            wal_retire(s->wal, name);
+        } else {
+            QV_INFO("loaded database '%s' from %s (%s): %llu nodes, %llu relationships in %.3f s", name, b[i].path,
+                    b[i].from_checkpoint ? "checkpoint" : "snapshot", (unsigned long long)n, (unsigned long long)m,
+                    b[i].seconds);
+        }
+        free(name);
+    }
+    for (size_t i = 0; i < loaded; i++) {
+        graph_free(b[i].g);
+        free(b[i].path);
+    }
+    for (size_t i = 0; i < count; i++) free(files[i]);
     free(files);
-    return rc;
+    free(b);
+    free(targets);
+    if (rc < 0) return -1;
+    s->cat = cat;
+    if (!s->have_ckpt_thread && pthread_create(&s->ckpt_thread, NULL, store_checkpointer_main, s) == 0)
+        s->have_ckpt_thread = true;
+    wal_bytes_add(s->wal, wal_bytes > WAL_SEG_HEADER ? wal_bytes : 0);
+    QV_DEBUG("store: loaded %zu databases in %.3f s", count, qv_seconds_since(t0));
+    return 0;
+}
+
+void store_configure(qv_store *s, store_durability durability, uint64_t checkpoint_wal_size) {
+    s->durability = durability == STORE_DURABILITY_ASYNC ? 1 : 0;
+    s->ckpt_bytes = checkpoint_wal_size;
 }
 
 int store_ensure_database(qv_store *s, gcatalog *cat, const char *name, qv_err *err) {
     if (gcatalog_exists(cat, name)) return 0;
     graph *g = graph_new(name, name, true, GRAPH_ID_INTEGER, NULL);
+    g->created_ms = qv_wall_ms(); /* the database's identity in the write-ahead log */
     if (gcatalog_reserve(cat, name, false, err) < 0) {
         graph_free(g);
         return -1;

@@ -13,12 +13,12 @@ import {
   dataClient, graphClient, cypher, executeQuery, expectSdkError, curl,
   ExecuteOpenCypherQueryCommand, ExecuteOpenCypherExplainQueryCommand, GetEngineStatusCommand,
   ListOpenCypherQueriesCommand, GetOpenCypherQueryStatusCommand, CancelOpenCypherQueryCommand,
-  ExecuteFastResetCommand, ListQueriesCommand, CancelQueryCommand,
+  ExecuteFastResetCommand, ListQueriesCommand, CancelQueryCommand, GetQueryCommand,
   CreateGraphCommand, ListGraphsCommand, GetGraphCommand, DeleteGraphCommand, GetGraphSummaryCommand,
 } from './lib/neptune.mjs';
 
 // Long enough to be cancelled or timed out, whatever the engine's speed.
-const LONG = 'UNWIND range(1, 50000) AS i UNWIND range(1, 50000) AS j RETURN count(*)';
+const LONG = 'UNWIND range(1, 100000) AS a UNWIND range(1, 100000) AS b RETURN count(*)';
 
 async function waitFor(fn, what, ms = 5000 * SLOW) {
   const end = Date.now() + ms;
@@ -98,6 +98,17 @@ describe('Neptune HTTP API', () => {
     await cypher(db, 'MATCH (n) WHERE n:CvA OR n:CvB DETACH DELETE n');
   });
 
+  it('an update without RETURN answers no rows; an existing ~id is DuplicateDataException; PUT is 405', async () => {
+    assert.deepEqual(await cypher(db, 'UNWIND [1, 2] AS i CREATE ({`~id`: "dup-" + toString(i)})'), []);
+    await expectSdkError(cypher(db, 'CREATE ({`~id`: "dup-1"})'), 'DuplicateDataException', { status: 400 });
+    await expectSdkError(cypher(db, 'RETURN range(1, 2000000000) AS r'), 'InvalidArgumentException', { status: 400 });
+    const r = await curl(s.httpPort, '/openCypher', ['-X', 'PUT', '-d', 'query=RETURN 1']);
+    assert.equal(r.status, 405);
+    assert.equal(r.json.code, 'MethodNotAllowedException');
+    await cypher(db, 'MATCH (n) WHERE n.`~id` STARTS WITH "dup-" DELETE n');
+    await cypher(db, 'MATCH (n) DETACH DELETE n');
+  });
+
   it('nodes, relationships and paths are written as Neptune writes them', async () => {
     await cypher(db, 'CREATE (:Airport {`~id`: "22", code: "SEA", runways: 3})-[:route {dist: 956}]->(:Airport {`~id`: "151", code: "ANC"})');
     const [row] = await cypher(db, 'MATCH p = (a {`~id`: "22"})-[r]->(b) RETURN a, r, p');
@@ -134,6 +145,33 @@ describe('Neptune HTTP API', () => {
     for (let i = 0; i < n; i += 997) assert.equal(rows[i].i, i + 1);
   });
 
+  it('with TE: trailers, results are chunked and end with X-Neptune-Status (and the error, mid-stream)', async () => {
+    const get = (query) => new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: s.httpPort, path: '/openCypher', method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', te: 'trailers' } }, (rsp) => {
+        const chunks = [];
+        rsp.on('data', (c) => chunks.push(c));
+        rsp.on('end', () => resolve({ status: rsp.statusCode, headers: rsp.headers, trailers: rsp.trailers,
+          text: Buffer.concat(chunks).toString() }));
+      });
+      req.on('error', reject);
+      req.end(`query=${encodeURIComponent(query)}`);
+    });
+    let r = await get('RETURN 1 AS x');
+    assert.equal(r.headers['transfer-encoding'], 'chunked');
+    assert.deepEqual(JSON.parse(r.text), { results: [{ x: 1 }] });
+    assert.equal(r.trailers['x-neptune-status'], '200 OK');
+    r = await get('UNWIND range(1, 30000) AS i RETURN 10 / (i - 20000) AS x');
+    assert.equal(r.status, 200);
+    assert.match(r.trailers['x-neptune-status'], /^400 /);
+    const detail = JSON.parse(decodeURIComponent(r.trailers['x-neptune-detail']));
+    assert.equal(detail.code, r.trailers['x-neptune-status'].slice(4));
+    assert.ok(r.text.endsWith(JSON.stringify(detail)), 'the error document also ends the body');
+    r = await get('RETURN (');   /* an error before any row: a plain error response */
+    assert.equal(r.status, 400);
+    assert.equal(JSON.parse(r.text).code, 'MalformedQueryException');
+  });
+
   it('a client that hangs up mid-result stops the query', async () => {
     await new Promise((resolve, reject) => {
       const req = http.request({ host: '127.0.0.1', port: s.httpPort, path: '/openCypher', method: 'POST',
@@ -141,7 +179,7 @@ describe('Neptune HTTP API', () => {
         rsp.once('data', () => { req.destroy(); resolve(); });
       });
       req.on('error', () => {});
-      req.end(`query=${encodeURIComponent('UNWIND range(1, 50000) AS i UNWIND range(1, 50000) AS j RETURN i')}`);
+      req.end(`query=${encodeURIComponent('UNWIND range(1, 100000) AS a UNWIND range(1, 100000) AS b RETURN b')}`);
       setTimeout(() => reject(new Error('no data')), 10000 * SLOW);
     });
     await waitFor(async () => (await db.send(new ListOpenCypherQueriesCommand({}))).runningQueryCount === 0,
@@ -162,6 +200,23 @@ describe('Neptune HTTP API', () => {
     assert.ok(e, 'the cancelled query succeeded');
     assert.equal(e.name, 'CancelledByUserException');
     await expectSdkError(db.send(new GetOpenCypherQueryStatusCommand({ queryId: q.queryId })), 'InvalidParameterException');
+  });
+
+  it('graph-notebook forms: explain=, POST /openCypher/status with cancelQuery, form-encoded /queries', async () => {
+    let r = await curl(s.httpPort, '/openCypher', ['-d', 'query=MATCH (n) RETURN n', '-d', 'explain=static']);
+    assert.equal(r.status, 200);
+    assert.match(r.headers['content-type'], /^text\/plain/);
+    assert.ok(r.body.length > 0);
+    r = await curl(s.httpPort, '/queries', ['-H', 'graphIdentifier: neo4j', '-d', 'query=RETURN 5 AS five', '-d', 'language=opencypher']);
+    assert.deepEqual(r.json, { results: [{ five: 5 }] });
+    const running = cypher(db, LONG).then(() => null, (e) => e);
+    const q = await waitFor(async () => (await curl(s.httpPort, '/openCypher/status', ['-d', 'includeWaiting=true'])).json?.queries?.[0],
+      'the query to be listed by the form endpoint');
+    r = await curl(s.httpPort, '/openCypher/status', ['-d', `queryId=${q.queryId}`]);
+    assert.equal(r.json.queryId, q.queryId);
+    r = await curl(s.httpPort, '/openCypher/status', ['-d', `queryId=${q.queryId}`, '-d', 'cancelQuery=true']);
+    assert.equal(r.status, 200, r.body);
+    assert.equal((await running)?.name, 'CancelledByUserException');
   });
 
   it('GetEngineStatus has a numeric dbEngineVersion; explain answers text; fast reset empties the database', async () => {
@@ -199,9 +254,14 @@ describe('Neptune HTTP API', () => {
     const q = await waitFor(async () => (await na.send(new ListQueriesCommand({ graphIdentifier: 'neo4j', maxResults: 10 }))).queries?.[0],
       'the analytics query to be listed');
     assert.equal(q.queryString, LONG);
+    const g = await na.send(new GetQueryCommand({ graphIdentifier: 'neo4j', queryId: q.id }));
+    assert.equal(g.id, q.id);
+    assert.equal(g.state, 'RUNNING');
+    assert.equal(typeof g.elapsed, 'number');
     await na.send(new CancelQueryCommand({ graphIdentifier: 'neo4j', queryId: q.id }));
     const x = await running;
     assert.ok(x && x.name === 'ValidationException' && x.reason === 'QUERY_CANCELLED', `got ${x && x.name}`);
+    await expectSdkError(na.send(new GetQueryCommand({ graphIdentifier: 'neo4j', queryId: q.id })), 'ResourceNotFoundException', { status: 404 });
   });
 
   it('the control plane creates, lists, gets and deletes graphs that ExecuteQuery then names', async () => {
@@ -240,7 +300,55 @@ describe('Neptune HTTP API with --query-timeout', () => {
   it('a query past the limit is TimeLimitExceededException (500) and writes nothing', async () => {
     const db = dataClient(s.httpPort);
     await expectSdkError(cypher(db, LONG), 'TimeLimitExceededException', { status: 500 });
-    await expectSdkError(cypher(db, 'UNWIND range(1, 50000) AS i UNWIND range(1, 50000) AS j CREATE (:T {i: i})'), 'TimeLimitExceededException');
+    await expectSdkError(cypher(db, 'UNWIND range(1, 100000) AS a UNWIND range(1, 100000) AS b CREATE (:T {i: b})'), 'TimeLimitExceededException');
     assert.deepEqual(await cypher(db, 'MATCH (n:T) RETURN count(n) AS c'), [{ c: 0 }]);
+  });
+});
+
+describe('Neptune HTTP API with --query-memory', () => {
+  let s;
+  before(async () => { s = await startServer({ threads: 2, extraArgs: ['--query-memory', '1MiB'] }); });
+  after(async () => { if (s) await s.stop(); });
+  const it = serverTest(() => s);
+
+  it('a query over its memory budget is MemoryLimitExceededException and the server keeps serving', async () => {
+    const db = dataClient(s.httpPort);
+    await expectSdkError(cypher(db, 'UNWIND range(1, 1000000) AS i RETURN collect(i) AS c'), 'MemoryLimitExceededException', { status: 500 });
+    const e = await expectSdkError(executeQuery(graphClient(s.httpPort), { graphIdentifier: 'neo4j',
+      queryString: 'UNWIND range(1, 1000000) AS i RETURN collect(i) AS c' }), 'UnprocessableException', { status: 422 });
+    assert.equal(e.reason, 'MEMORY_LIMIT_EXCEEDED');
+    assert.deepEqual(await cypher(db, 'RETURN 1 AS one'), [{ one: 1 }]);
+  });
+});
+
+describe('Neptune HTTP API with --iam-credentials (SigV4)', () => {
+  let s;
+  const good = { accessKeyId: 'AKIDQUIVER', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+  before(async () => { s = await startServer({ threads: 2, extraArgs: ['--iam-credentials', `${good.accessKeyId}:${good.secretAccessKey}`] }); });
+  after(async () => { if (s) await s.stop(); });
+  const it = serverTest(() => s);
+
+  it('signed SDK calls pass, in any region, with query strings, path ids and host prefixes', async () => {
+    const db = dataClient(s.httpPort, { credentials: good, region: 'eu-west-3' });
+    assert.deepEqual(await cypher(db, 'RETURN $p AS p', { p: 'a b&c=d/é' }), [{ p: 'a b&c=d/é' }]);
+    assert.equal((await db.send(new GetEngineStatusCommand({}))).features.IAMAuthentication, 'enabled');
+    assert.equal((await db.send(new ListOpenCypherQueriesCommand({ includeWaiting: true }))).runningQueryCount, 0);
+    await expectSdkError(db.send(new GetOpenCypherQueryStatusCommand({ queryId: 'no such/id' })), 'InvalidParameterException');
+    const na = graphClient(s.httpPort, { credentials: good, hostPrefix: true });
+    const r = await executeQuery(na, { graphIdentifier: 'neo4j', queryString: 'RETURN 1 AS one' });
+    assert.deepEqual(r.json, { results: [{ one: 1 }] });
+    assert.ok((await na.send(new ListQueriesCommand({ graphIdentifier: 'neo4j', maxResults: 5, state: 'ALL' }))).queries);
+  });
+
+  it('unsigned, wrongly signed and foreign-key requests are AccessDeniedException 403', async () => {
+    const r = await curl(s.httpPort, '/openCypher', ['-d', 'query=RETURN 1']);
+    assert.equal(r.status, 403);
+    assert.equal(r.json.code, 'AccessDeniedException');
+    await expectSdkError(cypher(dataClient(s.httpPort, { credentials: { ...good, secretAccessKey: 'wrong' } }), 'RETURN 1'),
+      'AccessDeniedException', { status: 403 });
+    await expectSdkError(cypher(dataClient(s.httpPort, { credentials: { accessKeyId: 'AKIDOTHER', secretAccessKey: good.secretAccessKey } }), 'RETURN 1'),
+      'AccessDeniedException', { status: 403 });
+    await expectSdkError(executeQuery(graphClient(s.httpPort, { credentials: { ...good, secretAccessKey: 'x' } }),
+      { graphIdentifier: 'neo4j', queryString: 'RETURN 1' }), 'AccessDeniedException', { status: 403 });
   });
 });

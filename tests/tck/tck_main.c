@@ -7,8 +7,9 @@
  * Must not: interpret steps (tck_run.c) or special-case any scenario.
  *
  *   tck_runner [FEATURES_DIR] [--results FILE] [--check FILE | --update FILE] [--jobs N] [--filter TEXT]
- *              [--scenario-timeout SECONDS] [--verbose] [--lint]
+ *              [--scenario-timeout SECONDS] [--verbose] [--lint] [--areas]
  * --lint runs nothing: it checks that every step and expected value of the suite can be interpreted.
+ * --areas prints passed/total per feature folder (clauses/match, expressions/temporal, ...).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -43,7 +44,7 @@ typedef struct opts {
     const char *features, *results, *check, *update, *filter;
     int jobs;
     unsigned scenario_timeout;
-    bool verbose, lint;
+    bool verbose, lint, areas;
 } opts;
 
 typedef struct scen_ref {
@@ -198,6 +199,7 @@ static void child_run(const opts *o, const suite *s, size_t file, int fd) {
     }
     qv_buf_free(&line);
     free(reason);
+    alarm(o->scenario_timeout);   /* shutting the engine down must not hang either */
     cy_engine_free(e);
     qv_pool_free(pool);
     gcatalog_free(cat);
@@ -457,10 +459,34 @@ static int update_list(const opts *o, const suite *s) {
     return 0;
 }
 
+/* passed / selected per folder of the feature files, in suite order (files are sorted, so folders are
+ * contiguous). */
+static void print_areas(const suite *s) {
+    size_t i = 0;
+    while (i < s->n_features) {
+        const char *f = s->features[i].file;
+        const char *slash = strrchr(f, '/');
+        size_t dl = slash ? (size_t)(slash - f) : 0;
+        size_t pass = 0, total = 0, j = i;
+        for (; j < s->n_features; j++) {
+            const char *g = s->features[j].file;
+            const char *gs = strrchr(g, '/');
+            if ((gs ? (size_t)(gs - g) : 0) != dl || strncmp(f, g, dl) != 0) break;
+            for (size_t k = s->first[j]; k < s->first[j + 1]; k++) {
+                if (!s->scen[k].selected) continue;
+                total++;
+                pass += s->scen[k].status == TCK_PASS;
+            }
+        }
+        if (total) printf("  %-42.*s %5zu / %zu\n", (int)dl, dl ? f : ".", pass, total);
+        i = j;
+    }
+}
+
 static void usage(void) {
     fprintf(stderr,
             "usage: tck_runner [FEATURES_DIR] [--results FILE] [--check FILE | --update FILE] [--jobs N]\n"
-            "                  [--filter TEXT] [--scenario-timeout SECONDS] [--verbose] [--lint]\n"
+            "                  [--filter TEXT] [--scenario-timeout SECONDS] [--verbose] [--lint] [--areas]\n"
             "  FEATURES_DIR  the TCK's features folder (default %s)\n",
             QV_TCK_DEFAULT_FEATURES);
 }
@@ -479,6 +505,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--scenario-timeout") && has_next) o.scenario_timeout = (unsigned)atoi(argv[++i]);
         else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) o.verbose = true;
         else if (!strcmp(a, "--lint")) o.lint = true;
+        else if (!strcmp(a, "--areas")) o.areas = true;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(); return 0; }
         else if (a[0] != '-') o.features = a;
         else { usage(); return 2; }
@@ -526,6 +553,7 @@ int main(int argc, char **argv) {
             printf("%s %s — %s\n", status_names[st], scen_id(&s, i),
                    s.scen[i].status < 0 ? "not run" : s.scen[i].reason);
     }
+    if (o.areas) print_areas(&s);
     int rc = 0;
     if (write_results(&o, &s)) rc = 2;
     else printf("tck: results in %s\n", o.results);

@@ -26,7 +26,7 @@ static void check_cases(const pcase *c, size_t n) {
         qv_arena a;
         qv_arena_init(&a);
         cy_error err;
-        cy_query *q = cy_parse(&a, c[i].q, (uint32_t)strlen(c[i].q), &err);
+        cy_ast *q = cy_parse(&a, c[i].q, (uint32_t)strlen(c[i].q), &err);
         if (!q) fail_msg("query %zu does not parse: %s\n  at %d: %s", i, c[i].q, err.offset, err.msg);
         const char *got = cy_ast_debug(&a, q);
         if (strcmp(got, c[i].want) != 0) fail_msg("query %zu: %s\n  got:  %s\n  want: %s", i, c[i].q, got, c[i].want);
@@ -46,7 +46,7 @@ static void check_errors(const ecase *c, size_t n) {
         qv_arena a;
         qv_arena_init(&a);
         cy_error err;
-        cy_query *q = cy_parse(&a, c[i].q, (uint32_t)strlen(c[i].q), &err);
+        cy_ast *q = cy_parse(&a, c[i].q, (uint32_t)strlen(c[i].q), &err);
         if (q) fail_msg("query %zu parses but must fail: %s -> %s", i, c[i].q, cy_ast_debug(&a, q));
         if (err.cls != CYE_SYNTAX || err.phase != CY_PHASE_COMPILE)
             fail_msg("query %zu: class %d phase %d", i, err.cls, err.phase);
@@ -58,6 +58,7 @@ static void check_errors(const ecase *c, size_t n) {
         if (c[i].msg_part && !strstr(err.msg, c[i].msg_part))
             fail_msg("query %zu: message '%s' lacks '%s'", i, err.msg, c[i].msg_part);
         assert_true(strlen(err.msg) > 0);
+        assert_true(err.line >= 1 && err.column >= 1);
         qv_arena_free(&a);
     }
 }
@@ -146,6 +147,10 @@ static void test_nodestream_ttl_migrations_copy(void **state) {
         /* Neptune query hints and a trailing ';' */
         {"USING QUERY: PLANCACHE \"enabled\"\nMATCH (n) RETURN n;", "MATCH (n) RETURN n"},
         {"  using   query: PLANCACHE \"disabled\"\n USING QUERY: X\nRETURN 1", "RETURN 1"},
+        {"USING QUERY: assumeConsistentDataTypes \"true\" MATCH (n) RETURN n", "MATCH (n) RETURN n"},
+        {"USING QUERY: assumeConsistentDataTypes=true, PLANCACHE 'x MATCH' RETURN 1", "RETURN 1"},
+        {"USING QUERY: PLANCACHE \"enabled\"\r\nUSING QUERY:TIMEOUTMILLISECONDS 100 WITH 1 AS x RETURN x",
+         "WITH 1 AS x RETURN x"},
     };
     CHECK(c);
 }
@@ -164,6 +169,8 @@ static void test_precedence(void **state) {
          "RETURN (in (+ a b) l), (= (is_null x) false), (is_not_null y), (is_null (in a l))"},
         {"RETURN n.s STARTS WITH 'A' AND n.s ENDS WITH 'z' OR n.s CONTAINS 'q', s =~ 'a.*'",
          "RETURN (or (and (starts_with n.s 'A') (ends_with n.s 'z')) (contains n.s 'q')), (=~ s 'a.*')"},
+        {"RETURN a OR b OR c, a AND b AND c AND d, a XOR b XOR c XOR d XOR e",
+         "RETURN (or (or a b) c), (and (and a b) (and c d)), (xor (xor (xor a b) c) (xor d e))"},
         {"RETURN NOT a = b, NOT NOT x, a OR b XOR c AND NOT d, NOT false >= false",
          "RETURN (not (= a b)), (not (not x)), (or a (xor b (and c (not d)))), (not (>= false false))"},
         {"RETURN false = true IN [true, false], NOT true IN [true]",
@@ -199,7 +206,7 @@ static void test_literals(void **state) {
     qv_arena a;
     qv_arena_init(&a);
     const char *q = "RETURN -9223372036854775808, '\\u0000x', 1.5";
-    cy_query *r = cy_parse(&a, q, (uint32_t)strlen(q), NULL);
+    cy_ast *r = cy_parse(&a, q, (uint32_t)strlen(q), NULL);
     assert_non_null(r);
     cy_proj_item *it = r->parts[0].clauses[0]->proj.items;
     assert_int_equal(it[0].expr->kind, CX_INT);
@@ -238,7 +245,7 @@ static void test_atoms(void **state) {
         {"MATCH (a) WHERE NOT (a)-[:T]->() AND ((a)<--() OR (a)--()) RETURN a",
          "MATCH (a) WHERE (and (not (a)-[:T]->()) (or (a)<-[]-() (a)-[]-())) RETURN a"},
         {"MATCH (a), (b) RETURN shortestPath((a)-[*]-(b))", "MATCH (a), (b) RETURN shortestPath((a)-[*1..]-(b))"},
-        {"RETURN (1), ((a)), (a) - (b), (a)-1", "RETURN 1, a, (- a b), (- a 1)"},
+        {"RETURN (1), ((a)), (a) - (b), (a)-1, (a)--1, (a)<-1, (a)<--1", "RETURN 1, a, (- a b), (- a 1), (- a -1), (< a -1), (< a (neg -1))"},
     };
     CHECK(c);
 }
@@ -262,7 +269,7 @@ static void test_patterns(void **state) {
     qv_arena a;
     qv_arena_init(&a);
     const char *q = "MATCH (a)<-[r:T*2..]-(b)-[*]->(c)--(d) RETURN a";
-    cy_query *r = cy_parse(&a, q, (uint32_t)strlen(q), NULL);
+    cy_ast *r = cy_parse(&a, q, (uint32_t)strlen(q), NULL);
     assert_non_null(r);
     const cy_path_pat *pp = &r->parts[0].clauses[0]->pattern->paths[0];
     assert_int_equal(pp->n_rels, 3);
@@ -313,7 +320,7 @@ static void test_clauses(void **state) {
     qv_arena a;
     qv_arena_init(&a);
     const char *q1 = "CALL p.q", *q2 = "CALL p.q()", *q3 = "RETURN 1 AS a UNION ALL RETURN 2 AS a UNION ALL RETURN 3 AS a";
-    cy_query *r = cy_parse(&a, q1, (uint32_t)strlen(q1), NULL);
+    cy_ast *r = cy_parse(&a, q1, (uint32_t)strlen(q1), NULL);
     assert_non_null(r);
     assert_false(r->parts[0].clauses[0]->has_arg_list);
     assert_string_equal(r->parts[0].clauses[0]->proc_name, "p.q");
@@ -347,7 +354,7 @@ static void test_schema(void **state) {
     qv_arena a;
     qv_arena_init(&a);
     const char *q = "CREATE INDEX i FOR ()-[r:T]-() ON (r.p)";
-    cy_query *r = cy_parse(&a, q, (uint32_t)strlen(q), NULL);
+    cy_ast *r = cy_parse(&a, q, (uint32_t)strlen(q), NULL);
     assert_non_null(r);
     assert_int_equal(r->kind, CY_STMT_CREATE_INDEX);
     assert_true(r->schema_rel);
@@ -373,7 +380,7 @@ static void test_column_text(void **state) {
     qv_arena a;
     qv_arena_init(&a);
     cy_error err;
-    cy_query *r = cy_parse(&a, q, (uint32_t)strlen(q), &err);
+    cy_ast *r = cy_parse(&a, q, (uint32_t)strlen(q), &err);
     if (!r) fail_msg("%s", err.msg);
     const cy_projection *pr = &r->parts[0].clauses[1]->proj;
     assert_int_equal(pr->n_items, sizeof want / sizeof *want);
@@ -466,7 +473,10 @@ static void test_errors_structure(void **state) {
         {"MATCH (n)", "InvalidClauseComposition", 9, "cannot conclude"},
         {"CREATE (n) MATCH (m) RETURN m", "InvalidClauseComposition", 11, "WITH is required"},
         {"FOREACH (x IN [1] | MATCH (n))", "InvalidClauseComposition", 20, NULL},
-        {"CALL test.my.proc('Stefan', 1) YIELD *\nRETURN city, country_code", "UnexpectedSyntax", 0, "YIELD *"},
+        {"FOREACH (x IN [1] | CREATE (n) foo)", "UnexpectedSyntax", 31, "updating clause or ')'"},
+        {"FOREACH (x IN [1] | )", "UnexpectedSyntax", 20, NULL},
+        {"CALL test.my.proc('Stefan', 1) YIELD *\nRETURN city, country_code", "UnexpectedSyntax", 37, "YIELD *"},
+        {"MATCH (n) CALL test.my.proc(n) YIELD * RETURN 1", "UnexpectedSyntax", 37, "YIELD *"},
         {"MATCH (n) RETURN (n)-[]->()", "UnexpectedSyntax", 17, "predicate"},
         {"MATCH (n) WITH (n)-[]->() AS x RETURN x", "UnexpectedSyntax", 15, NULL},
         {"MATCH (n) SET n.prop = head(nodes(head((n)-[:REL]->()))).foo", "UnexpectedSyntax", 39, NULL},
@@ -503,7 +513,7 @@ static void expect_depth(char *q, bool ok) {
     qv_arena_init(&a);
     cy_error err;
     clock_t t0 = clock();
-    cy_query *r = cy_parse(&a, q, (uint32_t)strlen(q), &err);
+    cy_ast *r = cy_parse(&a, q, (uint32_t)strlen(q), &err);
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     char head[64];
     snprintf(head, sizeof head, "%.60s", q);
@@ -520,6 +530,40 @@ static void expect_depth(char *q, bool ok) {
     if (secs > 2.0) fail_msg("%s... took %.1f s", head, secs);
 }
 
+static void test_error_line_column(void **state) {
+    (void)state;
+    const char *q = "MATCH (n)\nWHERE n.x = 1\n  RETURN n.x +";
+    cy_error err;
+    qv_arena a;
+    qv_arena_init(&a);
+    assert_null(cy_parse(&a, q, (uint32_t)strlen(q), &err));
+    assert_int_equal(err.offset, (int32_t)strlen(q));
+    assert_int_equal(err.line, 3);
+    assert_int_equal(err.column, 15);
+    assert_null(cy_parse(&a, "RETURN 1 +", 10, NULL));   /* no error struct: still fails cleanly */
+    qv_arena_free(&a);
+}
+
+/* The text is bounded by len, never by a NUL: the lexer must not read past it. */
+static void test_length_bounded(void **state) {
+    (void)state;
+    qv_arena a;
+    qv_arena_init(&a);
+    const char *q = "RETURN 'abc' + 1 garbage";
+    cy_ast *r = cy_parse(&a, q, 16, NULL);
+    assert_non_null(r);
+    assert_string_equal(cy_ast_debug(&a, r), "RETURN (+ 'abc' 1)");
+    cy_error err;
+    assert_null(cy_parse(&a, q, 10, &err));   /* the string is cut: unterminated */
+    assert_int_equal(err.offset, 7);
+    char nul[] = {'R', 'E', 'T', 'U', 'R', 'N', ' ', '1', 0, '2'};
+    assert_null(cy_parse(&a, nul, sizeof nul, &err));   /* a NUL inside the text is an error, not an end */
+    assert_int_equal(err.offset, 8);
+    assert_null(cy_parse(&a, NULL, 0, &err));
+    assert_string_equal(err.detail, "UnexpectedSyntax");
+    qv_arena_free(&a);
+}
+
 static void test_deep_nesting(void **state) {
     (void)state;
     const size_t big = 100000;
@@ -532,7 +576,9 @@ static void test_deep_nesting(void **state) {
     expect_depth(repeat3("RETURN ", "- ", big, "x", "", 0, ""), false);
     expect_depth(repeat3("RETURN ", "NOT ", big, "x", "", 0, ""), false);
     expect_depth(repeat3("RETURN 1", " + 1", big, "", "", 0, ""), false);
-    expect_depth(repeat3("RETURN 1", " OR 1", big, "", "", 0, ""), false);
+    expect_depth(repeat3("RETURN 1", " OR 1", big, "", "", 0, ""), true);   /* balanced: shallow */
+    expect_depth(repeat3("RETURN x = 1", " OR x = 1", big, "", "", 0, ""), true);
+    expect_depth(repeat3("RETURN ", "(1 OR ", big, "1", ")", big, ""), false);
     expect_depth(repeat3("RETURN 1", " < 1", big, "", "", 0, ""), false);
     expect_depth(repeat3("RETURN 1", " IS NULL", big, "", "", 0, ""), false);
     expect_depth(repeat3("RETURN x", ".a", big, "", "", 0, ""), false);
@@ -559,6 +605,8 @@ int main(void) {
         cmocka_unit_test(test_column_text),
         cmocka_unit_test(test_errors_literals),
         cmocka_unit_test(test_errors_structure),
+        cmocka_unit_test(test_error_line_column),
+        cmocka_unit_test(test_length_bounded),
         cmocka_unit_test(test_deep_nesting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,14 +36,49 @@ static cy_expr *ex(cy_expr_kind k) {
     e->slot = -1;
     return e;
 }
-static cy_expr *var(const char *n) { cy_expr *e = ex(CX_VAR); e->name = n; return e; }
-static cy_expr *lint(int64_t v) { cy_expr *e = ex(CX_INT); e->lit = qv_int(v); return e; }
-static cy_expr *lfloat(double v) { cy_expr *e = ex(CX_FLOAT); e->lit = qv_float(v); return e; }
-static cy_expr *lbool(bool v) { cy_expr *e = ex(CX_BOOL); e->lit = qv_bool(v); return e; }
-static cy_expr *lstr(const char *s) { cy_expr *e = ex(CX_STRING); e->lit = qv_str_ref(s, (uint32_t)strlen(s)); return e; }
-static cy_expr *param(const char *n) { cy_expr *e = ex(CX_PARAM); e->name = n; return e; }
-static cy_expr *prop(cy_expr *a, const char *k) { cy_expr *e = ex(CX_PROP); e->a = a; e->name = k; return e; }
-static cy_expr *bin(cy_op op, cy_expr *a, cy_expr *b) { cy_expr *e = ex(CX_BINARY); e->op = op; e->a = a; e->b = b; return e; }
+static cy_expr *var(const char *n) {
+    cy_expr *e = ex(CX_VAR);
+    e->name = n;
+    return e;
+}
+static cy_expr *lint(int64_t v) {
+    cy_expr *e = ex(CX_INT);
+    e->lit = qv_int(v);
+    return e;
+}
+static cy_expr *lfloat(double v) {
+    cy_expr *e = ex(CX_FLOAT);
+    e->lit = qv_float(v);
+    return e;
+}
+static cy_expr *lbool(bool v) {
+    cy_expr *e = ex(CX_BOOL);
+    e->lit = qv_bool(v);
+    return e;
+}
+static cy_expr *lstr(const char *s) {
+    cy_expr *e = ex(CX_STRING);
+    e->lit = qv_str_ref(s, (uint32_t)strlen(s));
+    return e;
+}
+static cy_expr *param(const char *n) {
+    cy_expr *e = ex(CX_PARAM);
+    e->name = n;
+    return e;
+}
+static cy_expr *prop(cy_expr *a, const char *k) {
+    cy_expr *e = ex(CX_PROP);
+    e->a = a;
+    e->name = k;
+    return e;
+}
+static cy_expr *bin(cy_op op, cy_expr *a, cy_expr *b) {
+    cy_expr *e = ex(CX_BINARY);
+    e->op = op;
+    e->a = a;
+    e->b = b;
+    return e;
+}
 static cy_expr *call(const char *f, cy_expr *arg) {
     cy_expr *e = ex(CX_CALL);
     e->name = f;
@@ -54,10 +89,24 @@ static cy_expr *call(const char *f, cy_expr *arg) {
     }
     return e;
 }
-static cy_expr *count_star(void) { cy_expr *e = call("count", NULL); e->star = true; return e; }
-static cy_expr *list1(cy_expr *x) { cy_expr *e = ex(CX_LIST); e->args = qv_arena_alloc(&A, sizeof *e->args); e->args[0] = x; e->n_args = 1; return e; }
+static cy_expr *count_star(void) {
+    cy_expr *e = call("count", NULL);
+    e->star = true;
+    return e;
+}
+static cy_expr *list1(cy_expr *x) {
+    cy_expr *e = ex(CX_LIST);
+    e->args = qv_arena_alloc(&A, sizeof *e->args);
+    e->args[0] = x;
+    e->n_args = 1;
+    return e;
+}
 static cy_expr *list_comp(const char *v, cy_expr *in, cy_expr *proj) {
-    cy_expr *e = ex(CX_LIST_COMP); e->name = v; e->a = in; e->c = proj; return e;
+    cy_expr *e = ex(CX_LIST_COMP);
+    e->name = v;
+    e->a = in;
+    e->c = proj;
+    return e;
 }
 
 /* A path from a compact description: node vars separated by rels, e.g. path("a", "r", "b"); NULL = anonymous.
@@ -85,14 +134,16 @@ static cy_path_pat *path_n(int n, const char **names) {
     }
     return p;
 }
-#define PATH(...) path_n((int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)), (const char *[]){__VA_ARGS__})
+#define PATH(...)                                                                                                      \
+    path_n((int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)), (const char *[]){__VA_ARGS__})
 
 static cy_pattern *pat(cy_path_pat *p1, cy_path_pat *p2) {
     cy_pattern *p = qv_arena_zalloc(&A, sizeof *p);
     p->n_paths = p2 ? 2 : 1;
     p->paths = qv_arena_zalloc(&A, p->n_paths * sizeof *p->paths);
     p->paths[0] = *p1;
-    if (p2) p->paths[1] = *p2;
+    if (p2)
+        p->paths[1] = *p2;
     return p;
 }
 
@@ -102,10 +153,28 @@ static cy_clause *clause(cy_clause_kind k) {
     c->pos = next_pos++;
     return c;
 }
-static cy_clause *match(cy_pattern *p, cy_expr *where) { cy_clause *c = clause(CC_MATCH); c->pattern = p; c->where = where; return c; }
-static cy_clause *create(cy_pattern *p) { cy_clause *c = clause(CC_CREATE); c->pattern = p; return c; }
-static cy_clause *merge(cy_pattern *p) { cy_clause *c = clause(CC_MERGE); c->pattern = p; return c; }
-static cy_clause *unwind(cy_expr *e, const char *v) { cy_clause *c = clause(CC_UNWIND); c->expr = e; c->var = v; return c; }
+static cy_clause *match(cy_pattern *p, cy_expr *where) {
+    cy_clause *c = clause(CC_MATCH);
+    c->pattern = p;
+    c->where = where;
+    return c;
+}
+static cy_clause *create(cy_pattern *p) {
+    cy_clause *c = clause(CC_CREATE);
+    c->pattern = p;
+    return c;
+}
+static cy_clause *merge(cy_pattern *p) {
+    cy_clause *c = clause(CC_MERGE);
+    c->pattern = p;
+    return c;
+}
+static cy_clause *unwind(cy_expr *e, const char *v) {
+    cy_clause *c = clause(CC_UNWIND);
+    c->expr = e;
+    c->var = v;
+    return c;
+}
 
 /* proj(kind, n, expr1, alias1, expr2, alias2, ...) */
 static cy_clause *proj(cy_clause_kind k, int n, ...) {
@@ -128,8 +197,8 @@ static void order_by(cy_clause *c, cy_expr *e) {
     c->proj.n_order = 1;
 }
 
-static cy_query *query_n(int n, cy_clause **cl) {
-    cy_query *q = qv_arena_zalloc(&A, sizeof *q);
+static cy_ast *query_n(int n, cy_clause **cl) {
+    cy_ast *q = qv_arena_zalloc(&A, sizeof *q);
     q->kind = CY_STMT_QUERY;
     q->n_parts = 1;
     q->parts = qv_arena_zalloc(&A, sizeof *q->parts);
@@ -138,20 +207,24 @@ static cy_query *query_n(int n, cy_clause **cl) {
     q->parts[0].n_clauses = (uint32_t)n;
     return q;
 }
-#define QUERY(...) query_n((int)(sizeof((cy_clause *[]){__VA_ARGS__}) / sizeof(cy_clause *)), (cy_clause *[]){__VA_ARGS__})
+#define QUERY(...)                                                                                                     \
+    query_n((int)(sizeof((cy_clause *[]){__VA_ARGS__}) / sizeof(cy_clause *)), (cy_clause *[]){__VA_ARGS__})
 
 /* ---------------------------------------------------------------- checking */
 static cy_error E;
 
-static int check_opts(const cy_query *q, const cy_sema_opts *o) {
+static int check_opts(const cy_ast *q, const cy_sema_opts *o) {
     cy_error_clear(&E);
     return cy_sema_check(&A, q, o, &E);
 }
-static int check(const cy_query *q) { return check_opts(q, NULL); }
+static int check(const cy_ast *q) {
+    return check_opts(q, NULL);
+}
 
-static void expect_err(const cy_query *q, cy_errclass cls, const char *detail) {
+static void expect_err(const cy_ast *q, cy_errclass cls, const char *detail) {
     int rc = check(q);
-    if (rc == 0) fail_msg("expected %s, the check passed", detail);
+    if (rc == 0)
+        fail_msg("expected %s, the check passed", detail);
     if (E.cls != cls || !E.detail || strcmp(E.detail, detail) != 0)
         fail_msg("expected %s/%s, got %s/%s: %s", cy_errclass_name(cls), detail, cy_errclass_name(E.cls),
                  E.detail ? E.detail : "-", E.msg);
@@ -159,8 +232,9 @@ static void expect_err(const cy_query *q, cy_errclass cls, const char *detail) {
     assert_true(E.offset >= 0);
     assert_true(E.msg[0] != 0);
 }
-static void expect_ok(const cy_query *q) {
-    if (check(q) != 0) fail_msg("expected OK, got %s/%s: %s", cy_errclass_name(E.cls), E.detail ? E.detail : "-", E.msg);
+static void expect_ok(const cy_ast *q) {
+    if (check(q) != 0)
+        fail_msg("expected OK, got %s/%s: %s", cy_errclass_name(E.cls), E.detail ? E.detail : "-", E.msg);
 }
 
 /* ---------------------------------------------------------------- tests */
@@ -172,7 +246,7 @@ static void test_scoping(void **state) {
     expect_err(QUERY(match(pat(PATH(NULL), NULL), NULL), proj(CC_RETURN, 1, var("foo"), NULL)), CYE_SYNTAX,
                "UndefinedVariable");
     /* MATCH (a), (b) WITH a RETURN b: only projected variables survive WITH */
-    cy_query *q = QUERY(match(pat(PATH("a"), PATH("b")), NULL), proj(CC_WITH, 1, var("a"), NULL),
+    cy_ast *q = QUERY(match(pat(PATH("a"), PATH("b")), NULL), proj(CC_WITH, 1, var("a"), NULL),
                         proj(CC_RETURN, 1, var("b"), NULL));
     expect_err(q, CYE_SYNTAX, "UndefinedVariable");
     /* the position is the undefined variable's */
@@ -183,11 +257,13 @@ static void test_scoping(void **state) {
     /* ... | z] is undefined, and y does not leak out of the comprehension */
     expect_err(QUERY(unwind(list1(lint(1)), "x"), proj(CC_RETURN, 1, list_comp("y", list1(var("x")), var("z")), "l")),
                CYE_SYNTAX, "UndefinedVariable");
-    expect_err(QUERY(unwind(list1(lint(1)), "x"), proj(CC_RETURN, 2, list_comp("y", list1(var("x")), var("y")), "l", var("y"), NULL)),
+    expect_err(QUERY(unwind(list1(lint(1)), "x"),
+                     proj(CC_RETURN, 2, list_comp("y", list1(var("x")), var("y")), "l", var("y"), NULL)),
                CYE_SYNTAX, "UndefinedVariable");
     /* UNWIND ... AS x when x is bound */
-    expect_err(QUERY(match(pat(PATH("x"), NULL), NULL), unwind(list1(lint(1)), "x"), proj(CC_RETURN, 1, var("x"), NULL)),
-               CYE_SYNTAX, "VariableAlreadyBound");
+    expect_err(
+        QUERY(match(pat(PATH("x"), NULL), NULL), unwind(list1(lint(1)), "x"), proj(CC_RETURN, 1, var("x"), NULL)),
+        CYE_SYNTAX, "VariableAlreadyBound");
 }
 
 static void test_match_binding(void **state) {
@@ -208,17 +284,21 @@ static void test_match_binding(void **state) {
     expect_err(QUERY(match(pat(pp, NULL), NULL), proj(CC_RETURN, 1, var("p"), NULL)), CYE_SYNTAX,
                "VariableAlreadyBound");
     /* WITH 123 AS n MATCH (n): a known non-node */
-    expect_err(QUERY(proj(CC_WITH, 1, lint(123), "n"), match(pat(PATH("n"), NULL), NULL), proj(CC_RETURN, 1, var("n"), NULL)),
-               CYE_SYNTAX, "VariableTypeConflict");
+    expect_err(
+        QUERY(proj(CC_WITH, 1, lint(123), "n"), match(pat(PATH("n"), NULL), NULL), proj(CC_RETURN, 1, var("n"), NULL)),
+        CYE_SYNTAX, "VariableTypeConflict");
     /* WITH $x AS n MATCH (n): unknown, so fine */
     static const qmapent ents[] = {{"x", 1, {0}}};
     cy_sema_opts o = {.params = qv_map_ref(ents, 1)};
     assert_int_equal(check_opts(QUERY(proj(CC_WITH, 1, param("x"), "n"), match(pat(PATH("n"), NULL), NULL),
-                                      proj(CC_RETURN, 1, var("n"), NULL)), &o), 0);
+                                      proj(CC_RETURN, 1, var("n"), NULL)),
+                                &o),
+                     0);
     /* MATCH (n {k: $p}) : a parameter cannot be a pattern's property map in MATCH */
     cy_path_pat *np = PATH("n");
     np->nodes[0].props = param("p");
-    expect_err(QUERY(match(pat(np, NULL), NULL), proj(CC_RETURN, 1, var("n"), NULL)), CYE_SYNTAX, "InvalidParameterUse");
+    expect_err(QUERY(match(pat(np, NULL), NULL), proj(CC_RETURN, 1, var("n"), NULL)), CYE_SYNTAX,
+               "InvalidParameterUse");
     /* MATCH (b {id: a.bid})-->(a): property maps see every variable of the pattern */
     cy_path_pat *bp = PATH("b", NULL, "a");
     cy_expr *m = ex(CX_MAP);
@@ -242,7 +322,8 @@ static void test_match_binding(void **state) {
     /* a pattern predicate cannot introduce variables: MATCH (n) WHERE (n)-->(a) */
     cy_expr *pe = ex(CX_PATTERN);
     pe->pattern = pat(PATH("n", NULL, "a"), NULL);
-    expect_err(QUERY(match(pat(PATH("n"), NULL), pe), proj(CC_RETURN, 1, var("n"), NULL)), CYE_SYNTAX, "UndefinedVariable");
+    expect_err(QUERY(match(pat(PATH("n"), NULL), pe), proj(CC_RETURN, 1, var("n"), NULL)), CYE_SYNTAX,
+               "UndefinedVariable");
     /* ... and is not a value: RETURN (n)-->() */
     cy_expr *pv = ex(CX_PATTERN);
     pv->pattern = pat(PATH("n", NULL, NULL), NULL);
@@ -252,7 +333,8 @@ static void test_match_binding(void **state) {
 static void test_create_merge(void **state) {
     (void)state;
     /* MATCH (a) CREATE (a) */
-    expect_err(QUERY(match(pat(PATH("a"), NULL), NULL), create(pat(PATH("a"), NULL))), CYE_SYNTAX, "VariableAlreadyBound");
+    expect_err(QUERY(match(pat(PATH("a"), NULL), NULL), create(pat(PATH("a"), NULL))), CYE_SYNTAX,
+               "VariableAlreadyBound");
     /* MATCH (a) CREATE (a)-[:T]->(b): a bound endpoint is fine */
     expect_ok(QUERY(match(pat(PATH("a"), NULL), NULL), create(pat(PATH("a", NULL, "b"), NULL))));
     /* MATCH (a) CREATE (a:L)-[:T]->(b): but not with labels */
@@ -275,8 +357,8 @@ static void test_create_merge(void **state) {
     p->rels[0].varlen = true;
     expect_err(QUERY(create(pat(p, NULL))), CYE_SYNTAX, "CreatingVarLength");
     /* MATCH ()-[r]->() MERGE ()-[r]->() */
-    expect_err(QUERY(match(pat(PATH(NULL, "r", NULL), NULL), NULL), merge(pat(PATH(NULL, "r", NULL), NULL))), CYE_SYNTAX,
-               "VariableAlreadyBound");
+    expect_err(QUERY(match(pat(PATH(NULL, "r", NULL), NULL), NULL), merge(pat(PATH(NULL, "r", NULL), NULL))),
+               CYE_SYNTAX, "VariableAlreadyBound");
 }
 
 static void test_aggregation(void **state) {
@@ -288,16 +370,18 @@ static void test_aggregation(void **state) {
     /* RETURN count(count(*)) */
     expect_err(QUERY(proj(CC_RETURN, 1, call("count", count_star()), NULL)), CYE_SYNTAX, "NestedAggregation");
     /* MATCH (me)--(you) RETURN me.age + count(you.age) */
-    expect_err(QUERY(match(pat(PATH("me", NULL, "you"), NULL), NULL),
-                     proj(CC_RETURN, 1, bin(CXO_ADD, prop(var("me"), "age"), call("count", prop(var("you"), "age"))), NULL)),
-               CYE_SYNTAX, "AmbiguousAggregationExpression");
+    expect_err(
+        QUERY(match(pat(PATH("me", NULL, "you"), NULL), NULL),
+              proj(CC_RETURN, 1, bin(CXO_ADD, prop(var("me"), "age"), call("count", prop(var("you"), "age"))), NULL)),
+        CYE_SYNTAX, "AmbiguousAggregationExpression");
     /* RETURN me.age, me.age + count(*): the property is a grouping key */
-    expect_ok(QUERY(match(pat(PATH("me", NULL, "you"), NULL), NULL),
-                    proj(CC_RETURN, 2, prop(var("me"), "age"), NULL,
-                         bin(CXO_ADD, prop(var("me"), "age"), count_star()), "c")));
+    expect_ok(QUERY(
+        match(pat(PATH("me", NULL, "you"), NULL), NULL),
+        proj(CC_RETURN, 2, prop(var("me"), "age"), NULL, bin(CXO_ADD, prop(var("me"), "age"), count_star()), "c")));
     /* RETURN [x IN [1] | count(*)] */
-    expect_err(QUERY(match(pat(PATH("n"), NULL), NULL), proj(CC_RETURN, 1, list_comp("x", list1(lint(1)), count_star()), "l")),
-               CYE_SYNTAX, "InvalidAggregation");
+    expect_err(
+        QUERY(match(pat(PATH("n"), NULL), NULL), proj(CC_RETURN, 1, list_comp("x", list1(lint(1)), count_star()), "l")),
+        CYE_SYNTAX, "InvalidAggregation");
     /* WITH n.a AS foo ORDER BY max(n.b): aggregation in ORDER BY of a non-aggregating WITH */
     cy_clause *w = proj(CC_WITH, 1, prop(var("n"), "a"), "foo");
     order_by(w, call("max", prop(var("n"), "b")));
@@ -350,7 +434,8 @@ static void test_projection_rules(void **state) {
 
 static void test_types(void **state) {
     (void)state;
-    expect_err(QUERY(proj(CC_RETURN, 1, bin(CXO_AND, lint(123), lbool(true)), NULL)), CYE_SYNTAX, "InvalidArgumentType");
+    expect_err(QUERY(proj(CC_RETURN, 1, bin(CXO_AND, lint(123), lbool(true)), NULL)), CYE_SYNTAX,
+               "InvalidArgumentType");
     expect_err(QUERY(proj(CC_RETURN, 1, bin(CXO_IN, lint(1), lstr("foo")), NULL)), CYE_SYNTAX, "InvalidArgumentType");
     /* WITH 123 AS x RETURN x.num is a TypeError */
     expect_err(QUERY(proj(CC_WITH, 1, lint(123), "x"), proj(CC_RETURN, 1, prop(var("x"), "num"), NULL)), CYE_TYPE,
@@ -361,8 +446,8 @@ static void test_types(void **state) {
     /* RETURN foo(1) */
     expect_err(QUERY(proj(CC_RETURN, 1, call("foo", lint(1)), NULL)), CYE_SYNTAX, "UnknownFunction");
     /* WITH 'a' AS s RETURN s + 1, [1] + 2: + concatenates, no error */
-    expect_ok(QUERY(proj(CC_WITH, 1, lstr("a"), "s"),
-                    proj(CC_RETURN, 2, bin(CXO_ADD, var("s"), lint(1)), "x", bin(CXO_ADD, list1(lint(1)), lint(2)), "y")));
+    expect_ok(QUERY(proj(CC_WITH, 1, lstr("a"), "s"), proj(CC_RETURN, 2, bin(CXO_ADD, var("s"), lint(1)), "x",
+                                                           bin(CXO_ADD, list1(lint(1)), lint(2)), "y")));
     /* MATCH (n) DELETE 1 + 1 */
     cy_clause *d = clause(CC_DELETE);
     d->exprs = qv_arena_alloc(&A, sizeof *d->exprs);
@@ -381,7 +466,7 @@ static void test_types(void **state) {
 
 static void test_union(void **state) {
     (void)state;
-    cy_query *q = QUERY(proj(CC_RETURN, 1, lint(1), "a"));
+    cy_ast *q = QUERY(proj(CC_RETURN, 1, lint(1), "a"));
     q->n_parts = 3;
     cy_single_query *parts = qv_arena_zalloc(&A, 3 * sizeof *parts);
     const char *names[] = {"a", "a", "b"};
@@ -403,7 +488,8 @@ static void test_union(void **state) {
 
 static bool lookup(void *ctx, const char *name, cy_proc_sig *sig) {
     cy_proc_sig *known = ctx;
-    if (strcmp(name, known->name) != 0) return false;
+    if (strcmp(name, known->name) != 0)
+        return false;
     *sig = *known;
     return true;
 }
@@ -432,6 +518,13 @@ static void test_call(void **state) {
     assert_int_equal(check_opts(QUERY(c), &o), -1);
     assert_int_equal(E.cls, CYE_PARAMETER_MISSING);
     assert_string_equal(E.detail, "MissingParameter");
+    /* ... the same check alone, for plans cached across parameters */
+    static const qmapent both[] = {{"name", 4, {0}}, {"in", 2, {0}}};
+    assert_int_equal(cy_sema_check_params(&A, QUERY(c), &o, &E), -1);
+    o.params = qv_map_ref(both, 2);
+    assert_int_equal(cy_sema_check_params(&A, QUERY(c), &o, &E), 0);
+    assert_int_equal(check_opts(QUERY(c), &o), 0);
+    o.params = qv_map_ref(ents, 1);
     /* explicit, one argument short */
     c->has_arg_list = true;
     c->args = qv_arena_alloc(&A, 2 * sizeof *c->args);
@@ -460,16 +553,16 @@ static void test_call(void **state) {
 
 static void test_parameters(void **state) {
     (void)state;
-    cy_query *q = QUERY(proj(CC_RETURN, 1, param("x"), "x"));
-    assert_int_equal(check(q), -1);   /* no parameters given */
+    cy_ast *q = QUERY(proj(CC_RETURN, 1, param("x"), "x"));
+    assert_int_equal(check(q), -1); /* no parameters given */
     assert_int_equal(E.cls, CYE_PARAMETER_MISSING);
     assert_string_equal(E.detail, "MissingParameter");
     static const qmapent ents[] = {{"x", 1, {0}}};
     cy_sema_opts o = {.params = qv_map_ref(ents, 1)};
     assert_int_equal(check_opts(q, &o), 0);
     cy_error_clear(&E);
-    assert_int_equal(cy_sema_check_params(&A, q, qv_map_ref(ents, 1), &E), 0);
-    assert_int_equal(cy_sema_check_params(&A, q, qv_null(), &E), -1);
+    assert_int_equal(cy_sema_check_params(&A, q, &o, &E), 0);
+    assert_int_equal(cy_sema_check_params(&A, q, NULL, &E), -1);
     assert_string_equal(E.detail, "MissingParameter");
 }
 
@@ -477,21 +570,45 @@ static void test_deep_expression(void **state) {
     (void)state;
     /* long left-deep operator chains (generated queries) are fine at any length */
     cy_expr *e = lint(0);
-    for (int i = 0; i < 20000; i++) e = bin(CXO_ADD, e, lint(i));
+    for (int i = 0; i < 20000; i++)
+        e = bin(CXO_ADD, e, lint(i));
     expect_ok(QUERY(proj(CC_RETURN, 1, e, "x")));
     e = bin(CXO_EQ, lint(0), lint(1));
-    for (int i = 0; i < 20000; i++) e = bin(CXO_OR, e, bin(CXO_EQ, lint(i), lint(i)));
+    for (int i = 0; i < 20000; i++)
+        e = bin(CXO_OR, e, bin(CXO_EQ, lint(i), lint(i)));
     expect_ok(QUERY(proj(CC_RETURN, 1, e, "x")));
     /* ... and still checked: the last operand is a string */
     e = bin(CXO_OR, e, lstr("no"));
     expect_err(QUERY(proj(CC_RETURN, 1, e, "x")), CYE_SYNTAX, "InvalidArgumentType");
     /* other nesting deeper than the checker's bound fails cleanly instead of overflowing the stack */
     e = var("m");
-    for (int i = 0; i < 5000; i++) e = prop(e, "k");
+    for (int i = 0; i < 5000; i++)
+        e = prop(e, "k");
     expect_err(QUERY(proj(CC_WITH, 1, lint(1), "m"), proj(CC_RETURN, 1, e, "x")), CYE_SYNTAX, "UnexpectedSyntax");
     e = var("m");
-    for (int i = 0; i < 300; i++) e = prop(e, "k");
+    for (int i = 0; i < 300; i++)
+        e = prop(e, "k");
     expect_ok(QUERY(proj(CC_WITH, 1, ex(CX_NULL), "m"), proj(CC_RETURN, 1, e, "x")));
+}
+
+static void test_many_variables(void **state) {
+    (void)state;
+    /* 300 variables in one scope (hashed lookups): all visible, rebinding any of them is caught */
+    enum { N = 300 };
+    cy_clause *cl[N + 2];
+    char **names = qv_arena_alloc(&A, N * sizeof *names);
+    for (int i = 0; i < N; i++) {
+        names[i] = qv_arena_alloc(&A, 16);
+        snprintf(names[i], 16, "v%d", i);
+        cl[i] = match(pat(PATH(names[i]), NULL), NULL);
+    }
+    cl[N] = proj(CC_RETURN, 3, var("v0"), NULL, var("v150"), NULL, var("v299"), NULL);
+    expect_ok(query_n(N + 1, cl));
+    cl[N] = unwind(list1(lint(1)), "v77");
+    cl[N + 1] = proj(CC_RETURN, 1, var("v0"), NULL);
+    expect_err(query_n(N + 2, cl), CYE_SYNTAX, "VariableAlreadyBound");
+    cl[N] = proj(CC_RETURN, 1, var("v300"), NULL);
+    expect_err(query_n(N + 1, cl), CYE_SYNTAX, "UndefinedVariable");
 }
 
 int main(void) {
@@ -506,6 +623,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_call, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parameters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deep_expression, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_variables, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "graph/catalog.h"
 #include "graph/gdelta.h"
 #include "graph/gview.h"
 #include "graph/loader.h"
@@ -113,8 +116,9 @@ static uint64_t expand_mask(gview *v, uint64_t node, gdir dir, const char *type)
     gview_expand(v, node, dir, type ? &ty : NULL, type ? 1 : 0, &it);
     while ((k = gadj_iter_next(&it, buf, 4)) > 0)
         for (uint32_t i = 0; i < k; i++) {
-            if (m & (1ull << buf[i].rel)) fail_msg("relationship %llu reported twice", (unsigned long long)buf[i].rel);
-            m |= 1ull << buf[i].rel;
+            if (buf[i].rel < 64 && (m & (1ull << buf[i].rel)))
+                fail_msg("relationship %llu reported twice", (unsigned long long)buf[i].rel);
+            m = buf[i].rel < 64 ? m | 1ull << buf[i].rel : m + (buf[i].rel * 0x9e3779b97f4a7c15ull | 1);
             n++;
         }
     assert_int_equal(gview_degree(v, node, dir, type ? &ty : NULL, type ? 1 : 0), n);
@@ -127,7 +131,7 @@ static uint64_t scan_mask(gview *v, const char *label) {
     uint32_t k;
     gview_nodes(v, label ? gview_label_id(v, label, strlen(label)) : -1, &it);
     while ((k = gnode_iter_next(&it, ids, 3)) > 0)
-        for (uint32_t i = 0; i < k; i++) m |= 1ull << ids[i];
+        for (uint32_t i = 0; i < k; i++) m = ids[i] < 64 ? m | 1ull << ids[i] : m + (ids[i] * 0x9e3779b97f4a7c15ull | 1);
     return m;
 }
 
@@ -139,6 +143,7 @@ static void test_empty_graph(void **state) {
     qv_err err;
     gview *v0 = gview_open(g, &err);
     assert_int_equal(gview_node_count(v0), 0);
+    uint64_t mem0 = graph_memory_bytes(g);
     gtxn *t = gtxn_begin(g, &err);
     uint64_t a = create(t, "Person", "name", S("ann"), qv_int(7));
     uint64_t b = create(t, "Person", "name", S("bob"), qv_null());
@@ -148,6 +153,7 @@ static void test_empty_graph(void **state) {
     assert_int_equal(gview_node_count(tv), 2);
     assert_int_equal(gview_node_by_ext_id(tv, qv_int(7)), a);
     commit(t);
+    assert_true(graph_memory_bytes(g) > mem0 + 16384 * 40);   /* a slot chunk at least */
     assert_int_equal(gview_node_count(v0), 0);
     assert_false(gview_node_exists(v0, a));
     gview_close(v0);
@@ -191,6 +197,11 @@ static void test_empty_graph(void **state) {
     commit(t);
     v = gview_open(g, &err);
     assert_int_equal(gview_node_by_ext_id(v, qv_int(7)), id);
+    uint64_t ln, lr;
+    graph_live_counts(g, &ln, &lr);
+    assert_int_equal(ln, 2);
+    assert_int_equal(lr, 0);
+    assert_true(graph_has_writes(g));
     assert_false(gview_rel_exists(v, r));
     assert_int_equal(gview_rel_count(v), 0);
     assert_int_equal(gview_label_count(v, person), 1);
@@ -384,8 +395,8 @@ static uint64_t seek_mask(gview *v, uint32_t label, uint32_t key, qval value) {
     if (!gview_node_index_seek(v, label, key, value, &it)) return UINT64_MAX;
     while ((k = gnode_iter_next(&it, ids, 2)) > 0)
         for (uint32_t i = 0; i < k; i++) {
-            if (m & (1ull << ids[i])) fail_msg("node %llu twice", (unsigned long long)ids[i]);
-            m |= 1ull << ids[i];
+            if (ids[i] < 64 && (m & (1ull << ids[i]))) fail_msg("node %llu twice", (unsigned long long)ids[i]);
+            m = ids[i] < 64 ? m | 1ull << ids[i] : m + (ids[i] * 0x9e3779b97f4a7c15ull | 1);
         }
     return m;
 }
@@ -412,6 +423,9 @@ static void test_index_seek(void **state) {
     assert_int_equal(seek_mask(v, person, age, qv_float(33.5)), 0);
     assert_int_equal(seek_mask(v, person, age, S("33")), 0);
     assert_int_equal(seek_mask(v, person, age, qv_null()), 0);
+    qmapent me = {.key = "a", .klen = 1, .v = qv_int(33)};
+    assert_int_equal(seek_mask(v, person, age, qv_map_ref(&me, 1)), 0);   /* never stored, never equal */
+    assert_int_equal(seek_mask(v, person, age, qv_float(0.0 / 0.0)), 0);
     grel_iter ri;
     uint64_t ids[4];
     assert_true(gview_rel_index_seek(v, knows, w, qv_int(2), &ri));
@@ -453,7 +467,7 @@ static char *fingerprint(graph *g, gview *v) {
         fprintf(f, "label %s %llu scan %llx\n", gview_label_name(v, l), (unsigned long long)gview_label_count(v, l),
                 (unsigned long long)scan_mask(v, gview_label_name(v, l)));
     for (uint32_t ty = 0; ty < nt; ty++) fprintf(f, "type %u %llu\n", ty, (unsigned long long)gview_type_count(v, ty));
-    for (uint64_t id = 0; id < 64; id++) {
+    for (uint64_t id = 0; id < 1024; id++) {
         if (!gview_node_exists(v, id)) continue;
         uint32_t ls[16], n = gview_node_labels(v, id, ls, 16);
         fprintf(f, "node %llu labels", (unsigned long long)id);
@@ -474,7 +488,7 @@ static char *fingerprint(graph *g, gview *v) {
                 (unsigned long long)expand_mask(v, id, GDIR_IN, NULL));
     }
     for (int64_t x = 0; x < 60; x++) fprintf(f, "ext %lld -> %lld\n", (long long)x, (long long)gview_node_by_ext_id(v, qv_int(x)));
-    for (uint64_t r = 0; r < 64; r++) {
+    for (uint64_t r = 0; r < 1024; r++) {
         if (!gview_rel_exists(v, r)) continue;
         uint64_t s, d;
         uint32_t ty;
@@ -505,7 +519,7 @@ static void random_writes(gtxn *t, unsigned *seed, int n) {
     uint32_t ty = gtxn_type(t, "KNOWS", 5);
     gview *tv = gtxn_view(t);
     for (int i = 0; i < n; i++) {
-        uint64_t nodes = 60, node = (uint64_t)rand_r(seed) % 12;
+        uint64_t nodes = 60, node = (uint64_t)rand_r(seed) % 48;
         int op = rand_r(seed) % 10;
         qval val = qv_int(rand_r(seed) % 8);
         uint64_t id;
@@ -524,10 +538,10 @@ static void random_writes(gtxn *t, unsigned *seed, int n) {
         case 4: gtxn_node_add_label(t, node, lab[rand_r(seed) % 3], &err); break;
         case 5: gtxn_node_remove_label(t, node, lab[rand_r(seed) % 3], &err); break;
         case 6:
-            if (gview_rel_count(tv) < 40) gtxn_rel_create(t, node, (uint64_t)rand_r(seed) % 12, ty, NULL, 0, &id, &err);
+            if (gview_rel_count(tv) < 40) gtxn_rel_create(t, node, (uint64_t)rand_r(seed) % 48, ty, NULL, 0, &id, &err);
             break;
-        case 7: gtxn_rel_delete(t, (uint64_t)rand_r(seed) % 20, &err); break;
-        case 8: gtxn_rel_set_prop(t, (uint64_t)rand_r(seed) % 20, key[1], val, &err); break;
+        case 7: gtxn_rel_delete(t, (uint64_t)rand_r(seed) % 80, &err); break;
+        case 8: gtxn_rel_set_prop(t, (uint64_t)rand_r(seed) % 80, key[1], val, &err); break;
         default: gtxn_node_clear_props(t, node % nodes, &err); break;
         }
     }
@@ -631,6 +645,55 @@ static void test_commit_hook(void **state) {
     graph_free(g);
 }
 
+/* ---------- every name a commit uses is in a committed GCH_TOKEN (the WAL can replay it) ---------- */
+
+static size_t count_kind(gtxn *t, uint8_t kind) {
+    size_t n, k = 0;
+    const gchange *ch = gtxn_changes(t, &n);
+    for (size_t i = 0; i < n; i++) k += ch[i].kind == kind;
+    return k;
+}
+
+static void test_tokens(void **state) {
+    (void)state;
+    graph *g = base_graph();   /* loaded names (Person, age, KNOWS, ...) need no GCH_TOKEN */
+    qv_err err;
+    gtxn *t = gtxn_begin(g, &err);
+    uint32_t person = gtxn_label(t, "Person", 6), age = gtxn_key(t, "age", 3);
+    assert_int_equal(count_kind(t, GCH_TOKEN), 0);
+    uint32_t foo = gtxn_label(t, "Foo", 3);
+    assert_int_equal(count_kind(t, GCH_TOKEN), 1);
+    gtxn_rollback(t);   /* Foo stays interned, but no commit recorded it */
+
+    t = gtxn_begin(g, &err);
+    assert_int_equal(gtxn_label(t, "Foo", 3), foo);
+    assert_int_equal(count_kind(t, GCH_TOKEN), 1);   /* recorded again */
+    assert_int_equal(gtxn_label(t, "Foo", 3), foo);
+    assert_int_equal(count_kind(t, GCH_TOKEN), 1);   /* once */
+    commit(t);
+
+    t = gtxn_begin(g, &err);
+    assert_int_equal(gtxn_label(t, "Foo", 3), foo);
+    uint32_t bar = gtxn_key(t, "bar", 3);
+    gtxn_rollback(t);
+    t = gtxn_begin(g, &err);   /* a name id from anywhere, used by a write, is recorded before the write */
+    assert_int_equal(gtxn_node_set_prop(t, 0, bar, qv_int(1), &err), 0);
+    size_t n;
+    const gchange *ch = gtxn_changes(t, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(ch[0].kind, GCH_TOKEN);
+    assert_int_equal(ch[0].aux, 2);
+    assert_int_equal(ch[0].token, bar);
+    assert_int_equal(ch[0].value.len, 3);
+    assert_memory_equal(ch[0].value.s, "bar", 3);
+    assert_int_equal(ch[1].kind, GCH_NODE_SET);
+    assert_int_equal(gtxn_node_set_prop(t, 1, age, qv_int(2), &err), 0);
+    assert_int_equal(gtxn_node_add_label(t, 3, person, &err), 0);
+    assert_int_equal(count_kind(t, GCH_TOKEN), 1);
+    commit(t);
+    graph_free(g);
+}
+
 /* ---------- a scan's range is fixed when it starts ---------- */
 
 static void test_scan_fixed_range(void **state) {
@@ -727,13 +790,30 @@ static void test_version_trimming(void **state) {
         commit(t);
     }
     assert_true(chain_len(g, 0) <= 3);
+    int len = chain_len(g, 0);
+    uint64_t head = gdelta_nslot(g->delta->gen, 0)->ver->csn;
+    gtxn *t = gtxn_begin(g, &err);   /* the very same value again: recorded, but no new version */
+    assert_int_equal(gtxn_node_set_prop(t, 0, age, qv_int(4), &err), 0);
+    size_t nch;
+    const gchange *ch = gtxn_changes(t, &nch);
+    assert_int_equal(nch, 1);
+    assert_int_equal(ch[0].kind, GCH_NODE_SET);
+    assert_int_equal(ch[0].value.i, 4);
+    commit(t);
+    assert_int_equal(chain_len(g, 0), len);
+    assert_int_equal(gdelta_nslot(g->delta->gen, 0)->ver->csn, head);
+    t = gtxn_begin(g, &err);   /* 4.0 is equal, not the same: a new version */
+    assert_int_equal(gtxn_node_set_prop(t, 0, age, qv_float(4.0), &err), 0);
+    commit(t);
+    assert_true(gdelta_nslot(g->delta->gen, 0)->ver->csn > head);
     gview *v = gview_open(g, &err);
     assert_int_equal(iprop(v, 0, "age"), 4);
+    qval x;
+    assert_true(gview_node_prop(v, 0, age, &x));
+    assert_int_equal(x.type, QT_FLOAT);
     gview_close(v);
     graph_free(g);
 }
-
-/* ---------- compaction keeps everything and every id ---------- */
 
 static void same(const char *a, const char *b, int line) {
     if (strcmp(a, b) == 0) return;
@@ -742,10 +822,250 @@ static void same(const char *a, const char *b, int line) {
     fail_msg("fingerprints differ (line %d)", line);
 }
 
+/* ---------- writers queue FIFO; a dropped graph refuses them ---------- */
+
+typedef struct queued {
+    graph *g;
+    int rc;
+    qv_code code;
+} queued;
+
+static void *queue_writer(void *arg) {
+    queued *q = arg;
+    qv_err err;
+    gtxn *t = gtxn_begin(q->g, &err);
+    q->rc = t ? 0 : -1;
+    q->code = t ? QV_OK : err.code;
+    if (t) gtxn_rollback(t);
+    return NULL;
+}
+
+static void test_writer_queue_and_drop(void **state) {
+    (void)state;
+    gcatalog *cat = gcatalog_new();
+    qv_err err;
+    assert_int_equal(gcatalog_reserve(cat, "q", false, &err), 0);
+    assert_int_equal(gcatalog_publish(cat, graph_new("q", "q", false, GRAPH_ID_INTEGER, NULL), &err), 0);
+    graph *g = gcatalog_get(cat, "q");
+    gtxn *t = gtxn_begin(g, &err);
+    queued q = {.g = g, .rc = 1};
+    pthread_t th;
+    pthread_create(&th, NULL, queue_writer, &q);
+    usleep(20000);
+    assert_int_equal(__atomic_load_n(&q.rc, __ATOMIC_SEQ_CST), 1);   /* waiting for the slot, not failed */
+    create(t, "A", NULL, qv_null(), qv_null());
+    assert_int_equal(gcatalog_drop(cat, "q", &err), 0);
+    commit(t);   /* a transaction already running still commits */
+    pthread_join(th, NULL);
+    assert_int_equal(q.rc, -1);
+    assert_int_equal(q.code, QV_EPHASE);
+    assert_null(gtxn_begin(g, &err));
+    assert_int_equal(err.code, QV_EPHASE);
+    gcatalog_release(cat, g);   /* the last reference frees it */
+    gcatalog_free(cat);
+}
+
+/* ---------- ids, labels and keys that do not exist: answers, never crashes ---------- */
+
+static void probe_all(gview *v, uint64_t id, uint32_t tok) {
+    uint32_t ls[4];
+    qval x;
+    gprop *p;
+    qv_arena a;
+    qv_arena_init(&a);
+    (void)gview_node_exists(v, id);
+    (void)gview_node_labels(v, id, ls, 4);
+    (void)gview_node_labels(v, id, NULL, 0);
+    (void)gview_node_has_label(v, id, tok);
+    (void)gview_node_prop(v, id, tok, &x);
+    (void)gview_node_props(v, id, &a, &p);
+    (void)gview_node_ext_id(v, id);
+    (void)gview_rel_exists(v, id);
+    uint64_t s, d;
+    uint32_t t;
+    gview_rel_info(v, id, &s, &d, &t);
+    (void)gview_rel_prop(v, id, tok, &x);
+    (void)gview_rel_props(v, id, &a, &p);
+    (void)gview_degree(v, id, GDIR_BOTH, &tok, 1);
+    (void)gview_label_name(v, tok);
+    (void)gview_type_name(v, tok);
+    (void)gview_key_name(v, tok);
+    (void)gview_label_count(v, tok);
+    (void)gview_type_count(v, tok);
+    gnode_iter it;
+    uint64_t ids[4];
+    gview_nodes(v, tok, &it);
+    while (gnode_iter_next(&it, ids, 4)) {}
+    if (gview_node_index_seek(v, tok, tok, qv_int(1), &it))
+        while (gnode_iter_next(&it, ids, 4)) {}
+    grel_iter ri;
+    gview_rels(v, tok, &ri);
+    while (grel_iter_next(&ri, ids, 4)) {}
+    (void)gview_rel_index_seek(v, tok, tok, qv_int(1), &ri);
+    (void)gview_has_node_index(v, tok, tok);
+    qv_arena_free(&a);
+}
+
+static void test_bad_ids(void **state) {
+    (void)state;
+    graph *g = base_graph();
+    qv_err err;
+    gtxn *t = gtxn_begin(g, &err);
+    create(t, "Person", "age", qv_int(1), qv_null());
+    const uint64_t ids[] = {0, 3, 4, 5, 6, 1000, 1ull << 31, (1ull << 32) - 1, 1ull << 32, 1ull << 40, GID_NONE};
+    const uint32_t toks[] = {0, 1, 2, 5, 65535, 65536, 1u << 20, UINT32_MAX};
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
+        for (size_t j = 0; j < sizeof toks / sizeof *toks; j++) {
+            probe_all(gtxn_view(t), ids[i], toks[j]);
+            uint64_t out;
+            (void)gtxn_node_set_prop(t, ids[i], toks[j], qv_int(1), &err);
+            (void)gtxn_node_add_label(t, ids[i], toks[j], &err);
+            (void)gtxn_node_remove_label(t, ids[i], toks[j], &err);
+            (void)gtxn_rel_create(t, ids[i], 0, toks[j], NULL, 0, &out, &err);
+            (void)gtxn_rel_set_prop(t, ids[i], toks[j], qv_int(1), &err);
+            (void)gtxn_rel_delete(t, ids[i] > 100 ? ids[i] : 100, &err);
+            (void)gtxn_node_delete(t, ids[i] > 100 ? ids[i] : 100, true, &err);
+        }
+    commit(t);
+    gview *v = gview_open(g, &err);
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
+        for (size_t j = 0; j < sizeof toks / sizeof *toks; j++) probe_all(v, ids[i], toks[j]);
+    assert_int_equal(gview_node_by_ext_id(v, qv_float(1.0)), GID_NONE);
+    assert_int_equal(gview_node_by_ext_id(v, qv_null()), GID_NONE);
+    gview_close(v);
+    graph_free(g);
+}
+
+/* ---------- commits during a compaction's build are carried over ---------- */
+
+static void test_compaction_catch_up(void **state) {
+    (void)state;
+    graph *g = base_graph();
+    graph_set_compact_trigger(g, false, 0);
+    qv_err err;
+    unsigned seed = 99;
+    gtxn *t = gtxn_begin(g, &err);
+    uint32_t person = gtxn_label(t, "Person", 6), age = gtxn_key(t, "age", 3);
+    assert_int_equal(gtxn_create_index(t, "by_age", GINDEX_NODE, person, age, false, &err), 0);
+    random_writes(t, &seed, 200);
+    commit(t);
+    for (int round = 0; round < 3; round++) {
+        gview *before_v = gview_open(g, &err);
+        char *before = fingerprint(g, before_v);
+        gcompaction *c = gcompact_begin(g, &err);
+        for (int i = 0; i < 3; i++) {   /* commits while it builds */
+            t = gtxn_begin(g, &err);
+            random_writes(t, &seed, 120);
+            commit(t);
+        }
+        t = gtxn_begin(g, &err);
+        random_writes(t, &seed, 100);
+        gtxn_rollback(t);
+        gview *mid_v = gview_open(g, &err);
+        char *mid = fingerprint(g, mid_v);
+        assert_int_equal(gcompact_finish(c, &err), 0);
+        char *again = fingerprint(g, mid_v);   /* views from before the swap are unchanged */
+        same(mid, again, __LINE__);
+        free(again);
+        again = fingerprint(g, before_v);
+        same(before, again, __LINE__);
+        free(again);
+        gview_close(before_v);
+        gview_close(mid_v);
+        gview *v = gview_open(g, &err);
+        char *after = fingerprint(g, v);
+        same(mid, after, __LINE__);
+        gview_close(v);
+        /* and writes on the new generation */
+        t = gtxn_begin(g, &err);
+        random_writes(t, &seed, 150);
+        char *w = fingerprint(g, gtxn_view(t));
+        commit(t);
+        v = gview_open(g, &err);
+        char *w2 = fingerprint(g, v);
+        same(w, w2, __LINE__);
+        gview_close(v);
+        free(w);
+        free(w2);
+        free(after);
+        free(mid);
+        free(before);
+    }
+    graph_free(g);
+}
+
+/* ---------- storable values are copied; the others are refused ---------- */
+
+static void test_values(void **state) {
+    (void)state;
+    graph *g = graph_new("v", "v", false, GRAPH_ID_STRING, "id");
+    qv_err err;
+    gtxn *t = gtxn_begin(g, &err);
+    uint32_t k = gtxn_key(t, "k", 1), lab = gtxn_label(t, "L", 1);
+    uint64_t n;
+    assert_int_equal(gtxn_node_create(t, &lab, 1, NULL, 0, S("n1"), &n, &err), 0);
+    qmapent me = {.key = "num", .klen = 3, .v = qv_int(1)};
+    qval map = qv_map_ref(&me, 1);
+    qval maplist = qv_list_ref(&map, 1);
+    qval mixed = qv_list_ref((qval[]){qv_int(1), qv_float(2.5)}, 2);
+    qval withnull = qv_list_ref((qval[]){qv_int(1), qv_null()}, 2);
+    assert_int_equal(gtxn_node_set_prop(t, n, k, maplist, &err), -1);
+    assert_int_equal(err.code, QV_EINVAL);
+    assert_non_null(strstr(err.msg, "InvalidPropertyType"));
+    assert_int_equal(gtxn_node_set_prop(t, n, k, map, &err), -1);
+    assert_int_equal(gtxn_node_set_prop(t, n, k, mixed, &err), -1);
+    assert_int_equal(gtxn_node_set_prop(t, n, k, withnull, &err), -1);
+    assert_int_equal(gtxn_node_set_prop(t, n, k, qv_node(n), &err), -1);
+    char buf[8] = "abc", buf2[8] = "xyz";
+    qval strs[2] = {qv_str_ref(buf, 3), qv_str_ref(buf2, 3)};
+    assert_int_equal(gtxn_node_set_prop(t, n, k, qv_list_ref(strs, 2), &err), 0);
+    qtemporal tm = {.days = 19000, .nanos = 5, .offset = 3600, .zone = "Europe/Paris"};
+    qval dt = {.type = QT_DATETIME};
+    dt.tm = &tm;
+    uint32_t k2 = gtxn_key(t, "when", 4);
+    assert_int_equal(gtxn_node_set_prop(t, n, k2, dt, &err), 0);
+    commit(t);
+    memcpy(buf, "ZZZ", 3);   /* the graph kept its own copies */
+    tm.days = 1;
+    gview *v = gview_open(g, &err);
+    qval x;
+    assert_true(gview_node_prop(v, n, k, &x));
+    assert_int_equal(x.type, QT_LIST);
+    assert_int_equal(x.len, 2);
+    assert_memory_equal(x.items[0].s, "abc", 3);
+    assert_true(gview_node_prop(v, n, k2, &x));
+    assert_int_equal(x.tm->days, 19000);
+    assert_string_equal(x.tm->zone, "Europe/Paris");
+    assert_int_equal(gview_node_by_ext_id(v, S("n1")), n);
+    assert_int_equal(gview_node_ext_id(v, n).type, QT_STRING);
+    gview_close(v);
+    /* an index over temporal values: equal as value/ '=' says (every field), not merely the same instant */
+    t = gtxn_begin(g, &err);
+    assert_int_equal(gtxn_create_index(t, NULL, GINDEX_NODE, lab, k2, false, &err), 0);
+    commit(t);
+    v = gview_open(g, &err);
+    qtemporal same = {.days = 19000, .nanos = 5, .offset = 3600, .zone = "Europe/Paris"};
+    qtemporal other = {.days = 19000, .nanos = 5 - 3600000000000ll, .offset = 0, .zone = NULL};
+    qval q = {.type = QT_DATETIME};
+    q.tm = &same;
+    gnode_iter it;
+    uint64_t ids[2];
+    assert_true(gview_node_index_seek(v, lab, k2, q, &it));
+    assert_int_equal(gnode_iter_next(&it, ids, 2), 1);
+    q.tm = &other;
+    assert_true(gview_node_index_seek(v, lab, k2, q, &it));
+    assert_int_equal(gnode_iter_next(&it, ids, 2), 0);
+    gview_close(v);
+    graph_free(g);
+}
+
+/* ---------- compaction keeps everything and every id ---------- */
+
+
 static void test_compaction(void **state) {
     (void)state;
     graph *g = base_graph();
-    graph_set_auto_compact(g, false);
+    graph_set_compact_trigger(g, false, 0);
     qv_err err;
     gtxn *t = gtxn_begin(g, &err);
     uint32_t person = gtxn_label(t, "Person", 6), age = gtxn_key(t, "age", 3);
@@ -807,9 +1127,14 @@ int main(void) {
         cmocka_unit_test(test_rollback_1000),
         cmocka_unit_test(test_commit_hook),
         cmocka_unit_test(test_scan_fixed_range),
+        cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_proploader_after_writes),
         cmocka_unit_test(test_version_trimming),
         cmocka_unit_test(test_compaction),
+        cmocka_unit_test(test_values),
+        cmocka_unit_test(test_compaction_catch_up),
+        cmocka_unit_test(test_bad_ids),
+        cmocka_unit_test(test_writer_queue_and_drop),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,6 +7,10 @@
  * produced incrementally: batches until the call's send queue passes EXPORT_QUEUE_HIGH bytes, then more
  * from on_writable, so a huge export never buffers more than a few MiB. The call holds a catalog
  * reference to the graph until on_close (also when the client disconnects mid-stream).
+ * A graph written by transactions (graph_has_writes) is exported from one snapshot (gs->view): live nodes and
+ * relationships only, labels and values as committed; the columns are still the loader's (a value of another
+ * type, or a key set only by openCypher, is not exported), and a node whose external id does not fit the
+ * column (a UUID string in an integer graph) gets -1.
  * GetFlightInfo takes the same ticket as a CMD descriptor and answers the schema, the row count and one
  * endpoint per partition (the ticket's `concurrency`, default 4), each a bare ticket body with
  * partition_offset / partition_size (a range of node or relationship ids) that DoGet serves.
@@ -60,9 +64,41 @@ static void cb_free(colbuf *cb) {
 
 static void put_i32(qv_buf *b, int32_t v) { qv_buf_append(b, &v, 4); }
 
+typedef struct gview_value_ctx {
+    gview *v;
+    bool rel;
+    gprop_type type;
+    uint32_t key;
+} gview_value_ctx;
+
 /* Node ids of rows as int64 (external or internal) or utf8 (STRING databases). */
+static void build_ids_view(get_stream *gs, colbuf *cb, const arw_field *f, const uint64_t *rows, int64_t n) {
+    if (f->kind == ARW_UTF8) {
+        put_i32(&cb->off, 0);
+        for (int64_t i = 0; i < n; i++) {
+            qval x = gview_node_ext_id(gs->view, rows[i]);
+            if (x.type == QT_STRING) qv_buf_append(&cb->val, x.s, x.len);
+            else if (x.type == QT_INT) qv_buf_printf(&cb->val, "%lld", (long long)x.i);
+            put_i32(&cb->off, (int32_t)cb->val.len);
+        }
+        cb->arr.offsets = cb->off.data;
+    } else {
+        int64_t *d = (int64_t *)qv_buf_extend(&cb->val, (size_t)n * 8);
+        for (int64_t i = 0; i < n; i++) {
+            qval x = gs->consecutive ? qv_int((int64_t)rows[i]) : gview_node_ext_id(gs->view, rows[i]);
+            d[i] = x.type == QT_INT ? x.i : -1;
+        }
+    }
+    cb->arr.values = cb->val.data;
+    cb->arr.values_len = cb->val.len;
+}
+
 static void build_ids(get_stream *gs, colbuf *cb, const arw_field *f, const uint64_t *rows, int64_t n) {
     const graph *g = gs->g;
+    if (gs->view) {
+        build_ids_view(gs, cb, f, rows, n);
+        return;
+    }
     if (f->kind == ARW_UTF8) {
         put_i32(&cb->off, 0);
         for (int64_t i = 0; i < n; i++) {
@@ -130,16 +166,99 @@ static void build_prop(colbuf *cb, const arw_field *f, const gcolumn *c, const u
     }
 }
 
+/* A value read through the view as column type t: false (null) when it is absent or of another type. */
+static bool view_value(const gview_value_ctx *c, uint64_t row, qval *x) {
+    bool has = c->rel ? gview_rel_prop(c->v, row, c->key, x) : gview_node_prop(c->v, row, c->key, x);
+    if (!has) return false;
+    switch (c->type) {
+    case GPROP_INT64: return x->type == QT_INT;
+    case GPROP_DOUBLE:
+        if (x->type == QT_INT) *x = qv_float((double)x->i);
+        return x->type == QT_FLOAT;
+    case GPROP_BOOL: return x->type == QT_BOOL;
+    case GPROP_STRING: return x->type == QT_STRING;
+    case GPROP_INT64_LIST:
+        return x->type == QT_LIST && (x->len == 0 || x->items[0].type == QT_INT);
+    default:
+        return x->type == QT_LIST && (x->len == 0 || x->items[0].type == QT_FLOAT || x->items[0].type == QT_INT);
+    }
+}
+
+static void build_prop_view(get_stream *gs, colbuf *cb, const arw_field *f, gprop_type type, const char *key,
+                            const uint64_t *rows, int64_t n) {
+    int64_t k = gview_key_id(gs->view, key, strlen(key));
+    gview_value_ctx c = {.v = gs->view, .rel = gs->is_rel, .type = type, .key = k < 0 ? UINT32_MAX : (uint32_t)k};
+    uint8_t *valid = qv_buf_extend(&cb->valid, (size_t)(n + 7) / 8);
+    memset(valid, 0, (size_t)(n + 7) / 8);
+    int64_t nulls = 0;
+    bool list = type == GPROP_INT64_LIST || type == GPROP_DOUBLE_LIST || type == GPROP_FLOAT_LIST;
+    if (type == GPROP_STRING || list) put_i32(&cb->off, 0);
+    if (type == GPROP_BOOL) memset(qv_buf_extend(&cb->val, (size_t)(n + 7) / 8), 0, (size_t)(n + 7) / 8);
+    else if (type == GPROP_INT64 || type == GPROP_DOUBLE) memset(qv_buf_extend(&cb->val, (size_t)n * 8), 0, (size_t)n * 8);
+    size_t ew = type == GPROP_FLOAT_LIST ? 4 : 8;
+    for (int64_t i = 0; i < n; i++) {
+        qval x;
+        bool has = k >= 0 && view_value(&c, rows[i], &x);
+        if (has) valid[i >> 3] |= (uint8_t)(1u << (i & 7));
+        else nulls++;
+        switch (type) {
+        case GPROP_INT64: if (has) memcpy(cb->val.data + i * 8, &x.i, 8); break;
+        case GPROP_DOUBLE: if (has) memcpy(cb->val.data + i * 8, &x.f, 8); break;
+        case GPROP_BOOL: if (has && x.b) cb->val.data[i >> 3] |= (uint8_t)(1u << (i & 7)); break;
+        case GPROP_STRING:
+            if (has) qv_buf_append(&cb->val, x.s, x.len);
+            put_i32(&cb->off, (int32_t)cb->val.len);
+            break;
+        default:
+            for (uint32_t j = 0; has && j < x.len; j++) {
+                qval e = x.items[j];
+                if (type == GPROP_INT64_LIST) qv_buf_append(&cb->cval, &e.i, 8);
+                else {
+                    double dv = e.type == QT_INT ? (double)e.i : e.f;
+                    float fv = (float)dv;
+                    if (type == GPROP_FLOAT_LIST) qv_buf_append(&cb->cval, &fv, 4);
+                    else qv_buf_append(&cb->cval, &dv, 8);
+                }
+            }
+            put_i32(&cb->off, (int32_t)(cb->cval.len / ew));
+            break;
+        }
+    }
+    cb->arr.null_count = nulls;
+    cb->arr.validity = nulls ? cb->valid.data : NULL;
+    if (type == GPROP_STRING || list) cb->arr.offsets = cb->off.data;
+    if (list) {
+        cb->child.field = &f->children[0];
+        cb->child.length = (int64_t)(cb->cval.len / ew);
+        cb->child.values = cb->cval.data;
+        cb->child.values_len = cb->cval.len;
+        cb->arr.nchildren = 1;
+        cb->arr.children = &cb->child;
+    } else {
+        cb->arr.values = cb->val.data;
+        cb->arr.values_len = cb->val.len;
+    }
+}
+
 static void build_labels(get_stream *gs, colbuf *cb, const arw_field *f, const uint64_t *rows, int64_t n) {
     const graph *g = gs->g;
     put_i32(&cb->off, 0);
     put_i32(&cb->coff, 0);
     int32_t items = 0;
+    uint32_t buf[64];
     for (int64_t i = 0; i < n; i++) {
         uint32_t nl;
-        const uint32_t *ls = graph_node_labels(g, rows[i], &nl);
+        const uint32_t *ls;
+        if (gs->view) {
+            nl = gview_node_labels(gs->view, rows[i], buf, 64);
+            if (nl > 64) nl = 64;
+            ls = buf;
+        } else {
+            ls = graph_node_labels(g, rows[i], &nl);
+        }
         for (uint32_t j = 0; j < nl; j++) {
-            qv_buf_append(&cb->cval, g->labels.names[ls[j]], g->labels.lens[ls[j]]);
+            const char *name = gs->view ? gview_label_name(gs->view, ls[j]) : g->labels.names[ls[j]];
+            qv_buf_append(&cb->cval, name, gs->view ? strlen(name) : g->labels.lens[ls[j]]);
             put_i32(&cb->coff, (int32_t)cb->cval.len);
         }
         items += (int32_t)nl;
@@ -157,9 +276,45 @@ static void build_labels(get_stream *gs, colbuf *cb, const arw_field *f, const u
 
 /* Collects the next batch's rows; returns the count (0 at the end). Node exports: caller holds cols_lock
  * and has set gs->pcols. */
+static int64_t next_rows_view(get_stream *gs) {
+    int64_t n = 0;
+    uint32_t ls[64];
+    uint64_t bytes = 0;
+    while (gs->pos < gs->end && (uint64_t)n < gs->batch_rows && bytes < EXPORT_BATCH_MAX_BYTES) {
+        uint64_t id = gs->pos++;
+        if (gs->is_rel) {
+            if (!gview_rel_exists(gs->view, id)) continue;
+            uint64_t s, t;
+            uint32_t ty;
+            gview_rel_info(gs->view, id, &s, &t, &ty);
+            if (gs->type_sel && (ty >= gs->g->rel_types.count || !gs->type_sel[ty])) continue;
+            gs->rows[n] = id;
+            gs->srcs[n++] = s;
+            continue;
+        }
+        if (!gview_node_exists(gs->view, id)) continue;
+        uint32_t nl = gview_node_labels(gs->view, id, ls, 64);
+        if (gs->label_sel) {
+            bool ok = false;
+            for (uint32_t j = 0; j < nl && j < 64 && !ok; j++) ok = ls[j] < gs->g->labels.count && gs->label_sel[ls[j]];
+            if (!ok) continue;
+        }
+        gs->rows[n++] = id;
+        bytes += 8 * (uint64_t)gs->ncols + 16 * (uint64_t)nl;
+        for (int i = 0; i < gs->ncols; i++) {   /* strings and lists: their size */
+            qval x;
+            if (gs->roles[i] == C_PROP && gs->pcols[i] && gs->pcols[i]->offsets &&
+                gview_node_prop(gs->view, id, gs->pcols[i]->key, &x))
+                bytes += x.type == QT_STRING ? x.len : x.type == QT_LIST ? 8ull * x.len : 8;
+        }
+    }
+    return n;
+}
+
 static int64_t next_rows(get_stream *gs) {
     const graph *g = gs->g;
     int64_t n = 0;
+    if (gs->view) return next_rows_view(gs);
     if (gs->is_rel) {
         while (gs->pos < gs->end && (uint64_t)n < gs->batch_rows) {
             uint64_t r = gs->pos++;
@@ -229,18 +384,31 @@ static int write_batch(qv_grpc_call *call, get_stream *gs) {
         case C_NODE: build_ids(gs, cb, f, gs->rows, n); break;
         case C_TGT: {
             uint64_t *t = (uint64_t *)qv_buf_extend(&cb->coff, (size_t)n * 8);
-            for (int64_t j = 0; j < n; j++) t[j] = g->out_tgt[gs->rows[j]];
+            for (int64_t j = 0; j < n; j++) {
+                uint64_t s;
+                uint32_t ty;
+                if (gs->view) gview_rel_info(gs->view, gs->rows[j], &s, &t[j], &ty);
+                else t[j] = g->out_tgt[gs->rows[j]];
+            }
             build_ids(gs, cb, f, t, n);
             break;
         }
         case C_TYPE: {
             int32_t *d = (int32_t *)qv_buf_extend(&cb->val, (size_t)n * 4);
-            for (int64_t j = 0; j < n; j++) d[j] = g->rel_type[gs->rows[j]];
+            for (int64_t j = 0; j < n; j++) {
+                uint64_t s, t;
+                uint32_t ty = 0;
+                if (gs->view) gview_rel_info(gs->view, gs->rows[j], &s, &t, &ty);
+                d[j] = gs->view ? (int32_t)ty : g->rel_type[gs->rows[j]];
+            }
             cb->arr.values = cb->val.data;
             cb->arr.values_len = cb->val.len;
             break;
         }
-        case C_PROP: build_prop(cb, f, gs->pcols[i], gs->rows, n); break;
+        case C_PROP:
+            if (gs->view) build_prop_view(gs, cb, f, gs->ptypes[i], gs->keys[i], gs->rows, n);
+            else build_prop(cb, f, gs->pcols[i], gs->rows, n);
+            break;
         case C_LABELS: build_labels(gs, cb, f, gs->rows, n); break;
         }
     }
@@ -367,6 +535,14 @@ static void info_message(qv_grpc_call *call, const uint8_t *msg, size_t len) {
 /* Rows the export will have, or -1 when a label filter makes it unknown without a scan. */
 static int64_t total_records(const get_stream *gs) {
     const graph *g = gs->g;
+    if (gs->view) {
+        if (!gs->is_rel) return gs->label_sel ? -1 : (int64_t)gview_node_count(gs->view);
+        if (!gs->type_sel) return (int64_t)gview_rel_count(gs->view);
+        uint64_t n = 0;
+        for (uint32_t t = 0; t < g->rel_types.count; t++)
+            if (gs->type_sel[t]) n += gview_type_count(gs->view, t);
+        return (int64_t)n;
+    }
     if (!gs->is_rel) return gs->label_sel ? -1 : (int64_t)g->n_nodes;
     if (!gs->type_sel) return (int64_t)g->n_rels;
     uint64_t n = 0;
@@ -444,6 +620,7 @@ static void info_half_close(qv_grpc_call *call) {
 static void get_close(qv_grpc_call *call) {
     get_stream *gs = qv_grpc_call_get_user(call);
     if (!gs) return;
+    gview_close(gs->view);
     if (gs->g) gcatalog_release(gs->fs->cat, gs->g);
     for (int i = 0; i < gs->ncols; i++) {
         free(gs->fields[i].name);

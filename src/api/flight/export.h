@@ -4,6 +4,7 @@
 #define QV_FLIGHT_EXPORT_H
 
 #include "api/flight/flight_internal.h"
+#include "graph/gview.h"
 #include "wire/arrow_ipc.h"
 
 
@@ -22,6 +23,7 @@ typedef struct get_stream {
     bool have_ticket;
     flight_service *fs;
     graph *g;
+    gview *view;           /* a graph written by transactions: rows and values come from this snapshot */
     proc_kind kind;
     bool consecutive, list_labels, is_rel;
     bool *type_sel;   /* per type id; NULL = every type */

@@ -225,6 +225,7 @@ int export_open(get_stream *gs, const uint8_t *p, size_t n, json_doc **keep, jso
         if (imp) imports_put(fs->imports, imp);
         goto out;
     }
+    if (graph_has_writes(g) && !(gs->view = gview_open(g, err))) goto out;
     gs->consecutive = get_bool(cfg, "consecutive_ids");
     gs->list_labels = get_bool(cfg, "list_node_labels");
     if (gs->kind == P_NODE_PROPS || gs->kind == P_NODE_PROP) {
@@ -282,8 +283,9 @@ int export_open(get_stream *gs, const uint8_t *p, size_t n, json_doc **keep, jso
             set_prop_field(gs, k, gs->kind == P_REL_PROP ? "propertyValue" : names[i], c->type);
         }
         gs->src = 0;
-        if (parse_partition(body, g->n_rels, &gs->pos, &gs->end, err) < 0) goto out;
-        if (gs->pos < gs->end) gs->src = graph_rel_source(g, gs->pos);
+        if (parse_partition(body, gs->view ? gview_rel_id_end(gs->view) : g->n_rels, &gs->pos, &gs->end, err) < 0)
+            goto out;
+        if (!gs->view && gs->pos < gs->end) gs->src = graph_rel_source(g, gs->pos);
     } else {
         set_id_field(gs, &gs->fields[add_col(gs, C_NODE)], "nodeId");
         pthread_rwlock_rdlock(&g->cols_lock);
@@ -301,7 +303,8 @@ int export_open(get_stream *gs, const uint8_t *p, size_t n, json_doc **keep, jso
         }
         pthread_rwlock_unlock(&g->cols_lock);
         if (gs->kind == P_NODE_LABELS || gs->list_labels) set_labels_field(gs, add_col(gs, C_LABELS));
-        if (parse_partition(body, g->n_nodes, &gs->pos, &gs->end, err) < 0) goto out;
+        if (parse_partition(body, gs->view ? gview_node_id_end(gs->view) : g->n_nodes, &gs->pos, &gs->end, err) < 0)
+            goto out;
     }
     gs->batch_rows = fs->cfg.export_batch_rows ? fs->cfg.export_batch_rows : 10000;
     gs->rows = qv_malloc(gs->batch_rows * sizeof *gs->rows);

@@ -108,3 +108,9 @@ void neptune_http_error(void *ctx, int status, const char *message, qv_http_resp
     }
     np_error_resp(resp, NP_API_DB, status == 431 ? 431 : 400, "BadRequestException", NULL, message, NULL);
 }
+
+void np_refuse_deferred(qv_http_stream *s, np_api api) {
+    np_error_resp(qv_http_stream_response(s), api, api == NP_API_ANALYTICS ? 429 : 500, "ThrottlingException", NULL,
+                  "No query thread is available; retry", NULL);
+    qv_http_stream_end(s);
+}

@@ -24,6 +24,8 @@ typedef struct neptune_config {
     uint64_t query_timeout_ms;  /* --query-timeout; 0 = none */
     uint64_t query_memory;      /* --query-memory bytes per query; 0 = none */
     int query_threads;          /* most queries running at once (<= 0: 64); more wait in a queue */
+    const char *iam_access_key; /* --iam-credentials: verify SigV4 with this key pair; NULL: ignore signatures */
+    const char *iam_secret;
 } neptune_config;
 
 typedef struct neptune_service neptune_service;

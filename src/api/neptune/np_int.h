@@ -50,8 +50,11 @@ const char *np_skip_hints(const char *q, size_t *len);
 typedef struct np_runner np_runner;
 typedef void (*np_task_fn)(void *arg);
 np_runner *np_runner_new(int max_threads);
-/* Runs fn(arg) on a query thread (started on demand up to max_threads; beyond, tasks queue). */
-void np_runner_submit(np_runner *r, np_task_fn fn, void *arg);
+/* Runs fn(arg) on a query thread (started on demand up to max_threads; beyond, tasks queue). -1 when no
+ * query thread exists or can be started (fn is then not called). */
+int np_runner_submit(np_runner *r, np_task_fn fn, void *arg);
+/* Ends a deferred request the runner refused with ThrottlingException (Database 500, Analytics 429). */
+void np_refuse_deferred(qv_http_stream *s, np_api api);
 /* Waits for the queued and running tasks, then joins the threads. */
 void np_runner_free(np_runner *r);
 
@@ -104,6 +107,8 @@ void np_summary(neptune_service *ns, const qv_http_request *req, qv_http_respons
 char *np_analytics_graph(const qv_http_request *req);
 /* controlplane.c: /graphs[/{id}] (CreateGraph, ListGraphs, GetGraph, DeleteGraph); id "" for none. */
 void np_control_plane(neptune_service *ns, const qv_http_request *req, qv_http_response *resp, const char *id);
+/* sigv4.c: true when IAM auth is off or the request's SigV4 signature is valid; else resp is a 403. */
+bool np_sigv4_check(neptune_service *ns, const qv_http_request *req, qv_http_response *resp, np_api api);
 /* system.c: POST /system */
 void np_system(neptune_service *ns, const qv_http_request *req, qv_http_response *resp);
 

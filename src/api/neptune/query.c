@@ -28,6 +28,7 @@ typedef struct np_job {
     qv_http_stream *s;
     np_api api;
     bool explain;
+    bool trailers;        /* the client sent "TE: trailers": end chunked results with X-Neptune-Status */
     char *graph;          /* Analytics: the graph identifier */
     np_running run;       /* run.id is the request id */
 } np_job;
@@ -111,7 +112,8 @@ static int decode_json(const qv_http_request *req, qv_arena *a, np_api api, np_f
     }
     if (rc) goto done;
     const char *lang = json_get_str(root, "language");
-    if (api == NP_API_ANALYTICS && lang && strcasecmp(lang, "OPEN_CYPHER") != 0 && strcasecmp(lang, "opencypher") != 0) {
+    if (api == NP_API_ANALYTICS && lang && strcasecmp(lang, "OPEN_CYPHER") != 0 &&
+        strcasecmp(lang, "opencypher") != 0) {
         rc = bad_request(f, "Unsupported query language: quiver runs OPEN_CYPHER");
         goto done;
     }
@@ -186,6 +188,38 @@ static void ok_head(np_job *j, const char *content_type) {
     resp->status = 200;
     resp->content_type = content_type;
     qv_http_response_header(resp, "x-amzn-RequestId", j->run.id);
+    if (j->trailers) qv_http_response_header(resp, "Trailer", "X-Neptune-Status, X-Neptune-Detail");
+}
+
+/* Neptune's trailers (engine 1.4.5+, when asked with "TE: trailers"): the outcome of a streamed result. */
+static void status_trailers(np_job *j, const cy_error *e) {
+    if (!e) {
+        qv_http_stream_trailer(j->s, "X-Neptune-Status", "200 OK");
+        return;
+    }
+    const np_errinfo *ei = np_error_for(e->cls);
+    bool na = j->api == NP_API_ANALYTICS;
+    char st[96];
+    snprintf(st, sizeof st, "%d %s", na ? ei->na_status : ei->status, na ? ei->na_code : ei->code);
+    qv_http_stream_trailer(j->s, "X-Neptune-Status", st);
+    qv_buf doc, enc;
+    qv_buf_init(&doc);
+    qv_buf_init(&enc);
+    np_error_body(&doc, j->api, na ? ei->na_code : ei->code, na ? ei->na_reason : NULL, e->msg, j->run.id);
+    static const char hx[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < doc.len; i++) {
+        unsigned char c = doc.data[i];
+        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            qv_buf_append_byte(&enc, c);
+        } else {
+            char x[3] = {'%', hx[c >> 4], hx[c & 15]};
+            qv_buf_append(&enc, x, 3);
+        }
+    }
+    qv_buf_append_byte(&enc, 0);
+    qv_http_stream_trailer(j->s, "X-Neptune-Detail", (const char *)enc.data);
+    qv_buf_free(&doc);
+    qv_buf_free(&enc);
 }
 
 /* Writes the rows as {"results":[...]}; returns 0, or -1 when the client went away. */
@@ -204,6 +238,7 @@ static int stream_rows(np_job *j, cy_result *r) {
     gview *view = cy_result_view(r);
     qv_arena scratch;
     qv_arena_init(&scratch);
+    (void)qv_arena_alloc(&scratch, 16);   /* the first chunk outlives the per-row resets: no malloc per row */
     qv_arena_mark mark = qv_arena_mark_get(&scratch);
     qv_buf out;
     qv_buf_init(&out);
@@ -215,6 +250,7 @@ static int stream_rows(np_job *j, cy_result *r) {
     cy_error_clear(&err);
     int rc;
     while ((rc = cy_result_next(r, &row, &err)) == 1) {
+        if (nc == 0) continue;   /* an update without RETURN: Neptune answers {"results":[]} */
         if (nrows++) qv_buf_append_byte(&out, ',');
         qv_buf_append_byte(&out, '{');
         for (uint32_t c = 0; c < nc; c++) {
@@ -238,13 +274,17 @@ static int stream_rows(np_job *j, cy_result *r) {
         if (rc < 0 && !sent) {
             cy_fail(j, &err);
         } else {
-            if (rc < 0) {   /* mid-stream: Neptune appends the error document to the broken body */
+            if (rc < 0) {   /* mid-stream: Neptune appends the error document to the broken (unclosed) body */
                 const np_errinfo *ei = np_error_for(err.cls);
-                qv_buf_append_str(&out, "]}");
                 np_error_body(&out, j->api, j->api == NP_API_ANALYTICS ? ei->na_code : ei->code,
                               j->api == NP_API_ANALYTICS ? ei->na_reason : NULL, err.msg, j->run.id);
             } else {
                 qv_buf_append_str(&out, "]}");
+            }
+            if (j->trailers) {   /* trailers need a chunked body, however short */
+                if (!sent) ok_head(j, "application/json;charset=UTF-8");
+                sent = true;
+                status_trailers(j, rc < 0 ? &err : NULL);
             }
             if (sent) {
                 if (qv_http_stream_send(j->s, out.data, out.len) < 0) gone = true;
@@ -302,10 +342,12 @@ static void run_job(void *arg) {
     }
     size_t qlen = fl.query_len;
     const char *text = np_skip_hints(fl.query, &qlen);
+    uint64_t limit = ns->cfg.query_timeout_ms;   /* a request may ask for less time than --query-timeout, not more */
+    if (fl.timeout_ms && (!limit || fl.timeout_ms < limit)) limit = fl.timeout_ms;
     cy_query_opts opts = {
         .graph = j->api == NP_API_ANALYTICS ? j->graph : ns->cfg.default_graph,
         .params = fl.params,
-        .timeout_ms = fl.timeout_ms ? fl.timeout_ms : ns->cfg.query_timeout_ms,
+        .timeout_ms = limit,
         .memory_limit = ns->cfg.query_memory,
         .cancel = qv_http_stream_cancelled(j->s),
         .explain = j->explain || fl.explain,
@@ -379,6 +421,12 @@ void np_query_start(neptune_service *ns, const qv_http_request *req, qv_http_res
     j->api = api;
     j->explain = explain;
     j->graph = graph;
+    const char *te = qv_http_header_get(req, "te");
+    j->trailers = te && strcasestr(te, "trailers") != NULL;
     np_request_id(j->run.id);
-    np_runner_submit(ns->runner, run_job, j);
+    if (np_runner_submit(ns->runner, run_job, j) < 0) {
+        np_refuse_deferred(s, api);
+        free(j->graph);
+        free(j);
+    }
 }

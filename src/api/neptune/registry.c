@@ -74,7 +74,8 @@ static void db_entry(qv_buf *b, const np_running *q, uint64_t now) {
     qv_buf_append_str(b, ",\"queryString\":");
     json_write_cstr(b, q->text);
     qv_buf_printf(b, ",\"queryEvalStats\":{\"waited\":0,\"elapsed\":%llu,\"cancelled\":%s}}",
-                  (unsigned long long)(now > q->start_ms ? now - q->start_ms : 0), q->user_cancelled ? "true" : "false");
+                  (unsigned long long)(now > q->start_ms ? now - q->start_ms : 0),
+                  q->user_cancelled ? "true" : "false");
 }
 
 void np_registry_list_db(np_registry *r, qv_buf *b) {

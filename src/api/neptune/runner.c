@@ -52,34 +52,28 @@ np_runner *np_runner_new(int max_threads) {
     return r;
 }
 
-void np_runner_submit(np_runner *r, np_task_fn fn, void *arg) {
+int np_runner_submit(np_runner *r, np_task_fn fn, void *arg) {
     np_task *t = qv_malloc(sizeof *t);
     t->fn = fn;
     t->arg = arg;
     t->next = NULL;
     pthread_mutex_lock(&r->mu);
+    if (r->idle == 0 && r->nthreads < r->max &&
+        pthread_create(&r->threads[r->nthreads], NULL, thread_main, r) == 0)
+        r->nthreads++;
+    if (r->nthreads == 0) {   /* no thread at all could start: refuse rather than run it on the caller */
+        pthread_mutex_unlock(&r->mu);
+        free(t);
+        return -1;
+    }
     if (r->tail)
         r->tail->next = t;
     else
         r->head = t;
     r->tail = t;
-    if (r->idle == 0 && r->nthreads < r->max &&
-        pthread_create(&r->threads[r->nthreads], NULL, thread_main, r) == 0)
-        r->nthreads++;
     pthread_cond_signal(&r->cv);
-    bool none = r->nthreads == 0;
     pthread_mutex_unlock(&r->mu);
-    if (none) {   /* could not start any thread: run it here rather than never */
-        pthread_mutex_lock(&r->mu);
-        np_task *h = r->head;
-        r->head = h ? h->next : NULL;
-        if (!r->head) r->tail = NULL;
-        pthread_mutex_unlock(&r->mu);
-        if (h) {
-            h->fn(h->arg);
-            free(h);
-        }
-    }
+    return 0;
 }
 
 void np_runner_free(np_runner *r) {

@@ -49,7 +49,9 @@ static void status_doc(neptune_service *ns, qv_http_response *resp) {
     json_write_cstr(b, ns->cfg.version);
     qv_buf_append_str(b, ",\"role\":\"writer\",\"dfeQueryEngine\":\"viaQueryHint\","
                          "\"opencypher\":{\"version\":\"Neptune-9.0.20190305-1.0\"},"
-                         "\"labMode\":{},\"features\":{\"IAMAuthentication\":\"disabled\"},\"settings\":{");
+                         "\"labMode\":{},\"features\":{\"IAMAuthentication\":");
+    qv_buf_append_str(b, ns->cfg.iam_access_key ? "\"enabled\"" : "\"disabled\"");
+    qv_buf_append_str(b, "},\"settings\":{");
     if (ns->cfg.query_timeout_ms)
         qv_buf_printf(b, "\"clusterQueryTimeoutInMs\":\"%llu\"", (unsigned long long)ns->cfg.query_timeout_ms);
     qv_buf_append_str(b, "},\"graphs\":[");
@@ -154,6 +156,10 @@ void neptune_handle(void *ctx, const qv_http_request *req, qv_http_response *res
     neptune_service *ns = ctx;
     resp->content_type = "application/json";
     const char *p = req->path, *id;
+    if (ns->cfg.iam_access_key) {
+        bool na = route(p, "/queries") || route(p, "/graphs") || strcasecmp(p, "/summary") == 0;
+        if (!np_sigv4_check(ns, req, resp, na ? NP_API_ANALYTICS : NP_API_DB)) return;
+    }
     if (strcasecmp(p, "/status") == 0) {
         if (!is(req->method, "GET") && !is(req->method, "POST")) {
             method_not_allowed(resp, NP_API_DB, "/status accepts GET");
@@ -202,7 +208,8 @@ void neptune_handle(void *ctx, const qv_http_request *req, qv_http_response *res
     if (strcasecmp(p, "/summary") == 0) {
         char *g = np_analytics_graph(req);
         if (!g)
-            np_error_resp(resp, NP_API_ANALYTICS, 400, "ValidationException", "BAD_REQUEST", "Missing graphIdentifier", NULL);
+            np_error_resp(resp, NP_API_ANALYTICS, 400, "ValidationException", "BAD_REQUEST", "Missing graphIdentifier",
+                          NULL);
         else
             np_summary(ns, req, resp, NP_API_ANALYTICS, g);
         free(g);

@@ -176,8 +176,11 @@ static void run_summary(void *arg) {
 void np_summary(neptune_service *ns, const qv_http_request *req, qv_http_response *resp, np_api api,
                 const char *graph_name) {
     if (strcasecmp(req->method, "GET") != 0) {
-        np_error_resp(resp, api, api == NP_API_DB ? 405 : 400, api == NP_API_DB ? "MethodNotAllowedException" : "ValidationException",
-                      api == NP_API_DB ? NULL : "UNSUPPORTED_OPERATION", "The summary accepts GET", NULL);
+        if (api == NP_API_DB)
+            np_error_resp(resp, api, 405, "MethodNotAllowedException", NULL, "The summary accepts GET", NULL);
+        else
+            np_error_resp(resp, api, 400, "ValidationException", "UNSUPPORTED_OPERATION", "The summary accepts GET",
+                          NULL);
         return;
     }
     qv_http_stream *s = qv_http_defer(req);
@@ -191,5 +194,9 @@ void np_summary(neptune_service *ns, const qv_http_request *req, qv_http_respons
     j->api = api;
     j->graph = strdup(graph_name);
     np_request_id(j->rid);
-    np_runner_submit(ns->runner, run_summary, j);
+    if (np_runner_submit(ns->runner, run_summary, j) < 0) {
+        np_refuse_deferred(s, api);
+        free(j->graph);
+        free(j);
+    }
 }

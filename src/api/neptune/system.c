@@ -92,13 +92,17 @@ void np_system(neptune_service *ns, const qv_http_request *req, qv_http_response
         } else {
             qv_http_stream *s = qv_http_defer(req);
             if (!s) {
-                np_error_resp(resp, NP_API_DB, 500, "ThrottlingException", NULL, "The server cannot reset now; retry", rid);
+                np_error_resp(resp, NP_API_DB, 500, "ThrottlingException", NULL, "The server cannot reset now; retry",
+                              rid);
             } else {
                 reset_job *j = qv_calloc(1, sizeof *j);
                 j->ns = ns;
                 j->s = s;
                 memcpy(j->rid, rid, sizeof rid);
-                np_runner_submit(ns->runner, run_reset, j);
+                if (np_runner_submit(ns->runner, run_reset, j) < 0) {
+                    np_refuse_deferred(s, NP_API_DB);
+                    free(j);
+                }
             }
         }
     } else {

@@ -105,10 +105,10 @@ static const cy_opvt vt = {"Aggregate", sizeof(st), ag_open, ag_next, NULL};
 xop *cy_op_aggregate(cy_plan *p, xop *in, const cy_expr *const *keys, const int32_t *key_slots,
                        uint32_t n_keys, const cy_aggdef *aggs, uint32_t n_aggs) {
     op_t *o = cy_op_alloc(p, sizeof(op_t), &vt, in);
-    o->keys = qv_arena_dup(&p->arena, keys, sizeof(*keys) * (n_keys ? n_keys : 1));
-    o->key_slots = qv_arena_dup(&p->arena, key_slots, sizeof(int32_t) * (n_keys ? n_keys : 1));
+    o->keys = cy_pdup(p, keys, sizeof(*keys) * n_keys);
+    o->key_slots = cy_pdup(p, key_slots, sizeof(int32_t) * n_keys);
     o->nk = n_keys;
-    o->aggs = qv_arena_dup(&p->arena, aggs, sizeof(cy_aggdef) * (n_aggs ? n_aggs : 1));
+    o->aggs = cy_pdup(p, aggs, sizeof(cy_aggdef) * n_aggs);
     o->na = n_aggs;
     return &o->base;
 }

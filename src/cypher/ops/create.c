@@ -33,7 +33,7 @@ int cy_props_from_map(cy_x *x, qval map, gprop **out, uint32_t *n, qval *ext_id,
         }
         if (e->v.type == QT_NULL) continue;
         if (cy_check_storable(x, e->v, pos)) return -1;
-        ps[*n].key = gtxn_key(x->t, e->key, e->klen);
+        ps[*n].key = cy_x_intern_key(x, e->key, e->klen);
         ps[*n].value = e->v;
         (*n)++;
     }
@@ -50,14 +50,33 @@ static int merge_nulls(cy_x *x, bool merge, qval props, int32_t pos) {
     return 0;
 }
 
-static int create_node(cy_x *x, const cy_cnode *cn, bool merge) {
+/* extra: the map of a fused ON CREATE SET n = / += map (null if none); replace: `=`. */
+static int create_node(cy_x *x, const cy_cnode *cn, bool merge, qval extra, bool replace) {
     qval props = qv_null();
     if (cn->props && cy_eval(x, cn->props, &props)) return -1;
     if (merge_nulls(x, merge, props, (int32_t)cn->pos)) return -1;
     gprop *ps;
     uint32_t np;
     qval ext = qv_null();
-    if (cy_props_from_map(x, props, &ps, &np, &ext, (int32_t)cn->pos)) return -1;
+    if (extra.type == QT_MAP) {
+        /* the pattern's `~id` (and with += its other properties) plus the map's, without building a map */
+        gprop *eps, *pps;
+        uint32_t ne, npp;
+        if (cy_props_from_map(x, extra, &eps, &ne, NULL, (int32_t)cn->pos) ||
+            cy_props_from_map(x, props, &pps, &npp, &ext, (int32_t)cn->pos))
+            return -1;
+        ps = qv_arena_alloc(x->arena, sizeof(gprop) * (ne + npp + 1));
+        np = 0;
+        for (uint32_t i = 0; !replace && i < npp; i++) {
+            bool over = false;
+            for (uint32_t j = 0; j < extra.len && !over; j++)   /* a key the map sets (or removes with null) */
+                over = strcmp(extra.ents[j].key, gview_key_name(x->v, pps[i].key)) == 0;
+            if (!over) ps[np++] = pps[i];
+        }
+        for (uint32_t i = 0; i < ne; i++) ps[np++] = eps[i];
+    } else if (cy_props_from_map(x, props, &ps, &np, &ext, (int32_t)cn->pos)) {
+        return -1;
+    }
     uint32_t lt[16];
     uint32_t *labels = cn->n_labels <= 16 ? lt : qv_arena_alloc(x->arena, sizeof(uint32_t) * cn->n_labels);
     for (uint32_t i = 0; i < cn->n_labels; i++) labels[i] = gtxn_label(x->t, cn->labels[i], strlen(cn->labels[i]));
@@ -80,6 +99,9 @@ static int create_rel(cy_x *x, const cy_cpath *p, const cy_crel *cr) {
     qval props = qv_null();
     if (cr->props && cy_eval(x, cr->props, &props)) return -1;
     if (merge_nulls(x, p->merge, props, (int32_t)cr->pos)) return -1;
+    if (props.type == QT_MAP && qv_map_get(props, CY_EXT_ID_KEY, 3))
+        return cy_err(x->err, CYE_UNSUPPORTED, NULL, (int32_t)cr->pos,
+                      "relationships get their `~id` from quiver; remove `~id` from the relationship's properties");
     gprop *ps;
     uint32_t np;
     if (cy_props_from_map(x, props, &ps, &np, NULL, (int32_t)cr->pos)) return -1;
@@ -105,7 +127,7 @@ int cy_create_paths(cy_x *x, const cy_cpath *paths, uint32_t n) {
                                   "cannot create a relationship with a missing (null) end node");
                 continue;
             }
-            if (create_node(x, cn, p->merge)) return -1;
+            if (create_node(x, cn, p->merge, qv_null(), false)) return -1;
         }
         for (uint32_t j = 0; j < p->n_rels; j++)
             if (create_rel(x, p, &p->rels[j])) return -1;
@@ -116,6 +138,15 @@ int cy_create_paths(cy_x *x, const cy_cpath *paths, uint32_t n) {
             for (uint32_t j = 0; j < p->n_rels; j++) rs[j] = x->row[p->rels[j].slot].id;
             x->row[p->path_slot] = qv_path_make(x->arena, p->n_rels, ns, rs);
         }
+    }
+    return 0;
+}
+
+int cy_create_node_with(cy_x *x, const cy_cpath *p, qval extra, bool replace) {
+    if (create_node(x, &p->nodes[0], p->merge, extra, replace)) return -1;
+    if (p->path_slot >= 0) {
+        uint64_t id = x->row[p->nodes[0].slot].id;
+        x->row[p->path_slot] = qv_path_make(x->arena, 0, &id, NULL);
     }
     return 0;
 }

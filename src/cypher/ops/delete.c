@@ -94,7 +94,7 @@ static int del_next(cy_opstate *s, cy_x *x) {
 static const cy_opvt vt = {"Delete", sizeof(cy_opstate), NULL, del_next, NULL};
 xop *cy_op_delete(cy_plan *p, xop *in, const cy_expr *const *exprs, uint32_t n, bool detach) {
     op_t *o = cy_op_alloc(p, sizeof(op_t), &vt, in);
-    o->exprs = qv_arena_dup(&p->arena, exprs, sizeof(*exprs) * (n ? n : 1));
+    o->exprs = cy_pdup(p, exprs, sizeof(*exprs) * n);
     o->n = n;
     o->detach = detach;
     return &o->base;

@@ -27,7 +27,7 @@ static int d_next(cy_opstate *s, cy_x *x) {
 static const cy_opvt vt = {"Distinct", sizeof(st), d_open, d_next, NULL};
 xop *cy_op_distinct(cy_plan *p, xop *in, const int32_t *slots, uint32_t n) {
     op_t *o = cy_op_alloc(p, sizeof(op_t), &vt, in);
-    o->slots = qv_arena_dup(&p->arena, slots, sizeof(int32_t) * (n ? n : 1));
+    o->slots = cy_pdup(p, slots, sizeof(int32_t) * n);
     o->n = n;
     return &o->base;
 }

@@ -6,15 +6,10 @@
 
 typedef struct { cy_opstate base; qval *rows; uint64_t n, cap, pos; bool filled; } st;
 
-static int e_open(cy_opstate *s, cy_x *x) {
+/* Fills at open: the writes below happen even if nothing above pulls a row (LIMIT 0). */
+static int e_fill(cy_opstate *s, cy_x *x) {
     st *t = (st *)s;
-    t->n = t->pos = 0;
-    t->filled = false;
-    return 0;
-}
-static int e_next(cy_opstate *s, cy_x *x) {
-    st *t = (st *)s;
-    if (!t->filled) {
+    {
         for (;;) {
             int r = cy_op_next(s->in, x);
             if (r < 0) return -1;
@@ -32,6 +27,16 @@ static int e_next(cy_opstate *s, cy_x *x) {
         }
         t->filled = true;
     }
+    return 0;
+}
+static int e_open(cy_opstate *s, cy_x *x) {
+    st *t = (st *)s;
+    t->n = t->pos = 0;
+    t->filled = false;
+    return e_fill(s, x);
+}
+static int e_next(cy_opstate *s, cy_x *x) {
+    st *t = (st *)s;
     if (t->pos >= t->n) return 0;
     cy_row_load(x, t->rows + t->pos * x->nslots);
     t->pos++;

@@ -1,5 +1,5 @@
 /* filter.c — keeps the input rows on which a predicate is true (WHERE, pattern property checks).
- * Must not: keep values the predicate allocated (its temporaries are released after each row). */
+ * Must not: release arena memory (nested plans of pattern predicates keep state there). */
 #include "cypher/eval.h"
 #include "cypher/ops/ops.h"
 
@@ -12,10 +12,8 @@ static int f_next(cy_opstate *s, cy_x *x) {
     for (;;) {
         int r = cy_op_next(s->in, x);
         if (r <= 0) return r;
-        qv_arena_mark m = qv_arena_mark_get(x->arena);
-        bool ok;
+        bool ok = false;
         if (cy_eval_pred(x, o->pred, &ok)) return -1;
-        qv_arena_reset_to(x->arena, m);
         if (ok) return 1;
         if (cy_x_tick(x)) return -1;
     }

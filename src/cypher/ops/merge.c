@@ -2,13 +2,14 @@
  * writes of earlier rows) with ON MATCH applied, or — when there is none — the pattern created once with
  * ON CREATE applied. Must not: create when a match exists. */
 #include "cypher/eval.h"
-#include "cypher/ops/ops.h"
+#include "cypher/ops/write_common.h"
 
 typedef struct {
     xop base;
     const cy_cpath *path;
     const cy_setop *on_create, *on_match;
     uint32_t n_on_create, n_on_match;
+    bool fuse;
 } op_t;
 typedef struct { cy_opstate base; bool active; } st;
 
@@ -36,6 +37,18 @@ static int m_next(cy_opstate *s, cy_x *x) {
         if (cy_apply_sets(x, o->on_match, o->n_on_match)) return -1;
         return 1;
     }
+    if (o->fuse) {
+        qval v;
+        if (cy_eval(x, o->on_create[0].value, &v)) return -1;
+        if (v.type == QT_MAP) {
+            for (uint32_t i = 0; i < v.len; i++)
+                if (v.ents[i].v.type != QT_NULL && cy_check_storable(x, v.ents[i].v, (int32_t)o->on_create[0].pos))
+                    return -1;
+            if (cy_create_node_with(x, o->path, v, o->on_create[0].kind == CY_SET_ALL)) return -1;
+            if (cy_apply_sets(x, o->on_create + 1, o->n_on_create - 1)) return -1;
+            return 1;
+        }
+    }
     if (cy_create_paths(x, o->path, 1)) return -1;
     if (cy_apply_sets(x, o->on_create, o->n_on_create)) return -1;
     return 1;
@@ -52,3 +65,5 @@ xop *cy_op_merge(cy_plan *p, xop *in, xop *match, const cy_cpath *path, const cy
     o->n_on_match = n_on_match;
     return &o->base;
 }
+
+void cy_op_merge_fuse(xop *merge) { ((op_t *)merge)->fuse = true; }

@@ -5,7 +5,28 @@
 #include "cypher/eval.h"
 #include "cypher/ops/ops.h"
 
+#include <stdio.h>
+
 typedef struct { xop base; int32_t slot; const cy_expr *id; } op_t;
+
+/* Neptune reports every id as a string: "42" also finds the node of an integer-id graph (Arrow loads) whose
+ * id is 42, and 42 the node whose id is "42". Null when there is no other form. */
+static qval cy_extid_other_form(cy_x *x, qval id) {
+    if (id.type == QT_INT) {
+        char b[24];
+        int n = snprintf(b, sizeof b, "%lld", (long long)id.i);
+        return qv_str_copy(x->arena, b, (size_t)n);
+    }
+    if (id.len == 0 || id.len > 18) return qv_null();   /* fits int64 without overflow */
+    int64_t v = 0;
+    uint32_t i = id.s[0] == '-' ? 1 : 0;
+    if (i == id.len || (id.s[i] == '0' && id.len > i + 1)) return qv_null();
+    for (; i < id.len; i++) {
+        if (id.s[i] < '0' || id.s[i] > '9') return qv_null();
+        v = v * 10 + (id.s[i] - '0');
+    }
+    return qv_int(id.s[0] == '-' ? -v : v);
+}
 
 static int ne_next(cy_opstate *s, cy_x *x) {
     const op_t *o = (const op_t *)s->op;
@@ -16,6 +37,7 @@ static int ne_next(cy_opstate *s, cy_x *x) {
         if (cy_eval(x, o->id, &id)) return -1;
         if (id.type != QT_STRING && id.type != QT_INT) continue;
         uint64_t n = gview_node_by_ext_id(x->v, id);
+        if (n == GID_NONE) n = gview_node_by_ext_id(x->v, cy_extid_other_form(x, id));
         if (n == GID_NONE || !gview_node_exists(x->v, n)) continue;
         x->row[o->slot] = qv_node(n);
         return 1;

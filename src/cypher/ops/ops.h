@@ -7,11 +7,19 @@
 #ifndef QV_CYPHER_OPS_H
 #define QV_CYPHER_OPS_H
 
+#include <string.h>
+
 #include "cypher/ast.h"
 #include "cypher/exec.h"
 
 /* Common helper: allocate an operator of `size` bytes (>= sizeof(xop)) with vt and input. */
 void *cy_op_alloc(cy_plan *p, size_t size, const cy_opvt *vt, xop *in);
+/* Copies n bytes of src (which may be NULL when n would be 0) into the plan's arena. */
+static inline void *cy_pdup(cy_plan *p, const void *src, size_t n) {
+    void *d = qv_arena_zalloc(&p->arena, n ? n : 1);
+    if (src && n) memcpy(d, src, n);
+    return d;
+}
 
 /* Leaves. Argument yields the current row once per open (Once is an Argument at the top of a plan). */
 xop *cy_op_argument(cy_plan *p);
@@ -43,9 +51,13 @@ typedef struct cy_expand_spec {
     bool varlen;
     int64_t min_hops, max_hops;
     const cy_expr *rel_props;  /* var-length: a CX_MAP every relationship must match, or NULL */
+    bool reverse_list;         /* var-length planned against the written direction: list the hops backwards */
 } cy_expand_spec;
 xop *cy_op_expand(cy_plan *p, xop *in, const cy_expand_spec *s);
 xop *cy_op_varexpand(cy_plan *p, xop *in, const cy_expand_spec *s);
+/* Relationships of the spec's types (all if none) for each input row, binding rel, from (the pattern's left
+ * node) and to (its right node) as the direction says. */
+xop *cy_op_relscan(cy_plan *p, xop *in, const cy_expand_spec *s);
 /* shortestPath / allShortestPaths between two bound nodes: binds rel (a list) and path. */
 xop *cy_op_shortest(cy_plan *p, xop *in, const cy_expand_spec *s, int32_t path_slot, bool all);
 
@@ -87,6 +99,7 @@ xop *cy_op_sort(cy_plan *p, xop *in, const cy_sortkey *keys, uint32_t n, const c
                   const cy_expr *limit);
 xop *cy_op_skiplimit(cy_plan *p, xop *in, const cy_expr *skip, const cy_expr *limit);
 xop *cy_op_unwind(cy_plan *p, xop *in, const cy_expr *list, int32_t slot);
+bool cy_op_unwind_stable(const xop *op);   /* UNWIND $param: nothing held in the arena across rows */
 /* UNION ALL: rows of in (with left slots copied to out) then of in2 (right slots copied to out). */
 xop *cy_op_union(cy_plan *p, xop *left, xop *right, const int32_t *lslots, const int32_t *rslots,
                    const int32_t *out, uint32_t n);
@@ -119,6 +132,8 @@ typedef struct cy_cpath {
 } cy_cpath;
 /* Creates the pattern for the current row (shared by CREATE and MERGE). */
 int cy_create_paths(cy_x *x, const cy_cpath *paths, uint32_t n);
+/* A one-node path created with the properties of a fused `ON CREATE SET n = map` (replace) or `+= map`. */
+int cy_create_node_with(cy_x *x, const cy_cpath *p, qval extra, bool replace);
 xop *cy_op_create(cy_plan *p, xop *in, const cy_cpath *paths, uint32_t n);
 
 /* SET / REMOVE items with their variables resolved. */
@@ -137,6 +152,10 @@ xop *cy_op_set(cy_plan *p, xop *in, const cy_setop *items, uint32_t n);
 /* MERGE: match (a plan over an Argument), or create; then ON MATCH / ON CREATE. */
 xop *cy_op_merge(cy_plan *p, xop *in, xop *match, const cy_cpath *path, const cy_setop *on_create,
                    uint32_t n_on_create, const cy_setop *on_match, uint32_t n_on_match);
+/* MERGE of one new node whose first ON CREATE item is `SET n = map` / `SET n += map` not reading n: the
+ * map's properties go into the node as it is created (one write instead of a create, a clear and a set per
+ * property). */
+void cy_op_merge_fuse(xop *merge);
 xop *cy_op_delete(cy_plan *p, xop *in, const cy_expr *const *exprs, uint32_t n, bool detach);
 /* FOREACH: for each element (bound to slot) runs body (a plan over an Argument) to its end. */
 xop *cy_op_foreach(cy_plan *p, xop *in, const cy_expr *list, int32_t slot, xop *body);

@@ -32,7 +32,7 @@ static const cy_opvt vt = {"Optional", sizeof(st), o_open, o_next, NULL};
 xop *cy_op_optional(cy_plan *p, xop *in, xop *inner, const int32_t *null_slots, uint32_t n_null) {
     op_t *o = cy_op_alloc(p, sizeof(op_t), &vt, in);
     o->base.in2 = inner;
-    o->nulls = qv_arena_dup(&p->arena, null_slots, sizeof(int32_t) * (n_null ? n_null : 1));
+    o->nulls = cy_pdup(p, null_slots, sizeof(int32_t) * n_null);
     o->n = n_null;
     return &o->base;
 }

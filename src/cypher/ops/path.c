@@ -44,8 +44,8 @@ xop *cy_op_path(cy_plan *p, xop *in, int32_t path_slot, const int32_t *nodes, co
                   uint32_t n_rels) {
     op_t *o = cy_op_alloc(p, sizeof(op_t), &vt, in);
     o->path = path_slot;
-    o->nodes = qv_arena_dup(&p->arena, nodes, sizeof(int32_t) * (n_rels + 1));
-    o->rels = qv_arena_dup(&p->arena, rels, sizeof(int32_t) * (n_rels ? n_rels : 1));
+    o->nodes = cy_pdup(p, nodes, sizeof(int32_t) * (n_rels + 1));
+    o->rels = cy_pdup(p, rels, sizeof(int32_t) * n_rels);
     o->n = n_rels;
     return &o->base;
 }

@@ -45,10 +45,10 @@ xop *cy_op_proccall(cy_plan *p, xop *in, const cy_proc *proc, const cy_expr *con
                       const uint32_t *out_cols, const int32_t *out_slots, uint32_t nout) {
     op_t *o = cy_op_alloc(p, sizeof(op_t), &vt, in);
     o->proc = proc;
-    o->args = qv_arena_dup(&p->arena, args, sizeof(*args) * (nargs ? nargs : 1));
+    o->args = cy_pdup(p, args, sizeof(*args) * nargs);
     o->nargs = nargs;
-    o->cols = qv_arena_dup(&p->arena, out_cols, sizeof(uint32_t) * (nout ? nout : 1));
-    o->slots = qv_arena_dup(&p->arena, out_slots, sizeof(int32_t) * (nout ? nout : 1));
+    o->cols = cy_pdup(p, out_cols, sizeof(uint32_t) * nout);
+    o->slots = cy_pdup(p, out_slots, sizeof(int32_t) * nout);
     o->nout = nout;
     return &o->base;
 }

@@ -17,13 +17,13 @@ static int p_next(cy_opstate *s, cy_x *x) {
     for (uint32_t i = 0; i < o->n; i++)
         if (cy_eval(x, o->exprs[i], &vals[i])) return -1;
     for (uint32_t i = 0; i < o->n; i++) x->row[o->slots[i]] = vals[i];
-    return 1;
+    return cy_x_tick(x) ? -1 : 1;
 }
 static const cy_opvt vt = {"Projection", sizeof(cy_opstate), NULL, p_next, NULL};
 xop *cy_op_project(cy_plan *p, xop *in, const cy_expr *const *exprs, const int32_t *slots, uint32_t n) {
     op_t *o = cy_op_alloc(p, sizeof(op_t), &vt, in);
-    o->exprs = qv_arena_dup(&p->arena, exprs, sizeof(*exprs) * (n ? n : 1));
-    o->slots = qv_arena_dup(&p->arena, slots, sizeof(*slots) * (n ? n : 1));
+    o->exprs = cy_pdup(p, exprs, sizeof(*exprs) * n);
+    o->slots = cy_pdup(p, slots, sizeof(*slots) * n);
     o->n = n;
     return &o->base;
 }

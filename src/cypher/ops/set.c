@@ -6,11 +6,29 @@
 #include "cypher/eval.h"
 #include "cypher/ops/write_common.h"
 
+/* Does the entity already hold exactly v (same type, same scalar value)? */
+static bool same_scalar(cy_x *x, qval ent, uint32_t key, qval v) {
+    if (v.type != QT_BOOL && v.type != QT_INT && v.type != QT_FLOAT && v.type != QT_STRING) return false;
+    qval old;
+    bool has = ent.type == QT_NODE ? gview_node_prop(x->v, ent.id, key, &old) : gview_rel_prop(x->v, ent.id, key, &old);
+    if (!has || old.type != v.type) return false;
+    switch (v.type) {
+    case QT_BOOL: return old.b == v.b;
+    case QT_INT: return old.i == v.i;
+    case QT_FLOAT: return memcmp(&old.f, &v.f, sizeof v.f) == 0;   /* bitwise: -0.0 and NaN payloads differ */
+    default: return old.len == v.len && memcmp(old.s, v.s, v.len) == 0;
+    }
+}
+
 static int set_one_prop(cy_x *x, qval ent, const char *key, size_t klen, qval v, int32_t pos) {
     if (klen == 3 && memcmp(key, CY_EXT_ID_KEY, 3) == 0)
         return cy_err(x->err, CYE_UNSUPPORTED, NULL, pos, "`~id` cannot be changed once a node exists");
     if (v.type != QT_NULL && cy_check_storable(x, v, pos)) return -1;
-    uint32_t k = gtxn_key(x->t, key, klen);
+    uint32_t k = cy_x_intern_key(x, key, klen);
+    if (same_scalar(x, ent, k, v)) {   /* re-ingesting an unchanged value writes nothing */
+        x->stats.props_set++;
+        return 0;
+    }
     qv_err ge;
     int rc = ent.type == QT_NODE ? gtxn_node_set_prop(x->t, ent.id, k, v, &ge)
                                  : gtxn_rel_set_prop(x->t, ent.id, k, v, &ge);

@@ -1,14 +1,17 @@
 /* sort.c — ORDER BY: materialises the rows with their sort keys and orders them by openCypher's
- * orderability (ascending or descending per key; ties keep input order). Must not: evaluate keys more than
- * once per row. */
+ * orderability (ascending or descending per key; ties keep input order). With a LIMIT above (top-n) it
+ * keeps at most 2 * (skip + limit) rows, sorting and truncating whenever the buffer fills.
+ * Must not: evaluate keys more than once per row. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cypher/eval.h"
 #include "cypher/ops/ops.h"
 
-typedef struct { xop base; const cy_sortkey *keys; uint32_t n; } op_t;
-typedef struct { cy_opstate base; qval *rows; uint64_t n, cap, pos; bool filled; } st;
+typedef struct { xop base; const cy_sortkey *keys; uint32_t n; const cy_expr *skip, *limit; } op_t;
+typedef struct { cy_opstate base; qval *rows; uint64_t n, cap, pos, keep, seq; bool filled; } st;
+
+int cy_eval_count(cy_x *x, const cy_expr *e, const char *what, int64_t *out);
 
 typedef struct { const op_t *o; uint32_t w; } sctx;
 
@@ -25,9 +28,20 @@ static int cmp_rows(const void *pa, const void *pb, void *c) {
 }
 
 static int so_open(cy_opstate *s, cy_x *x) {
+    const op_t *o = (const op_t *)s->op;
     st *t = (st *)s;
-    t->n = t->pos = 0;
+    t->n = t->pos = t->seq = 0;
     t->filled = false;
+    t->keep = UINT64_MAX;
+    if (o->limit) {   /* errors surface in SkipLimit above with the same expressions */
+        int64_t sk = 0, li = 0;
+        cy_error e, *saved = x->err;
+        x->err = &e;
+        if ((!o->skip || cy_eval_count(x, o->skip, "SKIP", &sk) == 0) && cy_eval_count(x, o->limit, "LIMIT", &li) == 0 &&
+            sk < (int64_t)1 << 40 && li < (int64_t)1 << 40)
+            t->keep = (uint64_t)(sk + li);
+        x->err = saved;
+    }
     return 0;
 }
 static int so_next(cy_opstate *s, cy_x *x) {
@@ -39,6 +53,11 @@ static int so_next(cy_opstate *s, cy_x *x) {
             int r = cy_op_next(s->in, x);
             if (r < 0) return -1;
             if (r == 0) break;
+            if (t->keep != UINT64_MAX && t->n >= 2 * t->keep + 64) {   /* top-n: drop what cannot make it */
+                sctx c = {o, w};
+                qsort_r(t->rows, t->n, sizeof(qval) * w, cmp_rows, &c);
+                t->n = t->keep;
+            }
             if (t->n == t->cap) {
                 uint64_t nc = t->cap ? t->cap * 2 : 64;
                 qval *nr = qv_arena_alloc(x->arena, sizeof(qval) * w * nc);
@@ -49,13 +68,14 @@ static int so_next(cy_opstate *s, cy_x *x) {
             qval *row = t->rows + t->n * w;
             for (uint32_t i = 0; i < o->n; i++)
                 if (cy_eval(x, o->keys[i].expr, &row[i])) return -1;
-            row[o->n] = qv_int((int64_t)t->n);
+            row[o->n] = qv_int((int64_t)t->seq++);
             cy_row_save(x, row + o->n + 1);
             t->n++;
             if (cy_x_tick(x)) return -1;
         }
         sctx c = {o, w};
-        qsort_r(t->rows, t->n, sizeof(qval) * w, cmp_rows, &c);
+        if (t->n > 1) qsort_r(t->rows, t->n, sizeof(qval) * w, cmp_rows, &c);
+        if (t->n > t->keep) t->n = t->keep;
         t->filled = true;
     }
     if (t->pos >= t->n) return 0;
@@ -67,8 +87,10 @@ static const cy_opvt vt = {"Sort", sizeof(st), so_open, so_next, NULL};
 xop *cy_op_sort(cy_plan *p, xop *in, const cy_sortkey *keys, uint32_t n, const cy_expr *skip,
                   const cy_expr *limit) {
     op_t *o = cy_op_alloc(p, sizeof(op_t), &vt, in);
-    o->keys = qv_arena_dup(&p->arena, keys, sizeof(cy_sortkey) * (n ? n : 1));
+    o->keys = cy_pdup(p, keys, sizeof(cy_sortkey) * n);
     o->n = n;
+    o->skip = skip;
+    o->limit = limit;
     if (skip || limit) return cy_op_skiplimit(p, &o->base, skip, limit);
     return &o->base;
 }

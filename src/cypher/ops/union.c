@@ -37,10 +37,9 @@ xop *cy_op_union(cy_plan *p, xop *left, xop *right, const int32_t *lslots, const
                    const int32_t *out, uint32_t n) {
     op_t *o = cy_op_alloc(p, sizeof(op_t), &vt, left);
     o->base.in2 = right;
-    size_t b = sizeof(int32_t) * (n ? n : 1);
-    o->l = qv_arena_dup(&p->arena, lslots, b);
-    o->r = qv_arena_dup(&p->arena, rslots, b);
-    o->out = qv_arena_dup(&p->arena, out, b);
+    o->l = cy_pdup(p, lslots, sizeof(int32_t) * n);
+    o->r = cy_pdup(p, rslots, sizeof(int32_t) * n);
+    o->out = cy_pdup(p, out, sizeof(int32_t) * n);
     o->n = n;
     return &o->base;
 }

@@ -12,6 +12,7 @@ static int u_next(cy_opstate *s, cy_x *x) {
     st *t = (st *)s;
     for (;;) {
         if (t->have && t->i < t->list.len) {
+            if (cy_x_tick(x)) return -1;
             x->row[o->slot] = t->list.items[t->i++];
             return 1;
         }
@@ -33,4 +34,9 @@ xop *cy_op_unwind(cy_plan *p, xop *in, const cy_expr *list, int32_t slot) {
     o->list = list;
     o->slot = slot;
     return &o->base;
+}
+
+/* Does the unwound list outlive every row (a parameter: no per-row allocation)? */
+bool cy_op_unwind_stable(const xop *op) {
+    return op->vt == &vt && ((const op_t *)op)->list->kind == CX_PARAM;
 }

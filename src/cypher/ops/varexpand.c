@@ -51,7 +51,7 @@ static int rel_matches(cy_x *x, const st *t, uint64_t rel, bool *ok) {
 
 static void emit(cy_x *x, const op_t *o, const st *t, uint32_t nrels, uint64_t end) {
     qval *items = qv_arena_alloc(x->arena, sizeof(qval) * (nrels ? nrels : 1));
-    for (uint32_t i = 0; i < nrels; i++) items[i] = qv_rel(t->rels[i]);
+    for (uint32_t i = 0; i < nrels; i++) items[o->s.reverse_list ? nrels - 1 - i : i] = qv_rel(t->rels[i]);
     x->row[o->s.rel] = qv_list_ref(items, nrels);
     if (!o->s.into) x->row[o->s.to] = qv_node(end);
 }
@@ -81,7 +81,7 @@ static int ve_next(cy_opstate *s, cy_x *x) {
                 bool dup = false;
                 for (uint32_t i = 0; i < d; i++) if (t->rels[i] == a.rel) { dup = true; break; }
                 if (dup || !cy_rel_unique(x, &o->s.uniq, a.rel)) continue;
-                bool ok;
+                bool ok = false;
                 if (rel_matches(x, t, a.rel, &ok)) return -1;
                 if (!ok) continue;
                 t->rels[d] = a.rel;

@@ -11,28 +11,29 @@ import {
   CancelOpenCypherQueryCommand, ExecuteFastResetCommand,
 } from '@aws-sdk/client-neptunedata';
 import {
-  NeptuneGraphClient, ExecuteQueryCommand, ListQueriesCommand, CancelQueryCommand,
+  NeptuneGraphClient, ExecuteQueryCommand, ListQueriesCommand, CancelQueryCommand, GetQueryCommand,
   CreateGraphCommand, ListGraphsCommand, GetGraphCommand, DeleteGraphCommand, GetGraphSummaryCommand,
 } from '@aws-sdk/client-neptune-graph';
 
 export {
   ExecuteOpenCypherQueryCommand, ExecuteOpenCypherExplainQueryCommand, GetEngineStatusCommand,
   ListOpenCypherQueriesCommand, GetOpenCypherQueryStatusCommand, CancelOpenCypherQueryCommand,
-  ExecuteFastResetCommand, ExecuteQueryCommand, ListQueriesCommand, CancelQueryCommand,
+  ExecuteFastResetCommand, ExecuteQueryCommand, ListQueriesCommand, CancelQueryCommand, GetQueryCommand,
   CreateGraphCommand, ListGraphsCommand, GetGraphCommand, DeleteGraphCommand, GetGraphSummaryCommand,
 };
 
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+const defaultCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 
 // Neptune Database client (SigV4-signed with dummy keys, which quiver ignores without --iam-credentials).
-export function dataClient(port, { maxAttempts = 1 } = {}) {
-  return new NeptunedataClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials, maxAttempts });
+export function dataClient(port, { maxAttempts = 1, credentials = defaultCredentials, region = 'us-east-1' } = {}) {
+  return new NeptunedataClient({ endpoint: `http://127.0.0.1:${port}`, region, credentials, maxAttempts });
 }
 
 // Neptune Analytics client. With hostPrefix, the SDK prepends the graph id to the host as it does against
 // AWS ("neo4j.localhost"); an agent that resolves every name to 127.0.0.1 stands in for DNS.
-export function graphClient(port, { hostPrefix = false, maxAttempts = 1 } = {}) {
-  const opts = { endpoint: `http://localhost:${port}`, region: 'us-east-1', credentials, maxAttempts,
+export function graphClient(port, { hostPrefix = false, maxAttempts = 1, credentials = defaultCredentials,
+  region = 'us-east-1' } = {}) {
+  const opts = { endpoint: `http://localhost:${port}`, region, credentials, maxAttempts,
     disableHostPrefix: !hostPrefix };
   if (hostPrefix) {
     const agent = new http.Agent({ keepAlive: true,
@@ -111,6 +112,11 @@ export const NODESTREAM = {
     `(to_node: ${to} {\`~id\` : param.__to_node_id}) MERGE (from_node)-[rel: ${type} {${key} : param.${key}}]->(to_node) ` +
     'ON CREATE SET rel = removeKeyFromMap(removeKeyFromMap(param, "__from_node_id"), "__to_node_id") ' +
     'ON MATCH SET rel += removeKeyFromMap(removeKeyFromMap(param, "__from_node_id"), "__to_node_id")',
+  // R1 without a relationship key
+  relUpsertNoKey: (from, to, type) => `\nUNWIND $params as param\nMATCH (from_node: ${from} {\`~id\` : param.__from_node_id}) , ` +
+    `(to_node: ${to} {\`~id\` : param.__to_node_id}) MERGE (from_node)-[rel: ${type}]->(to_node) ` +
+    'ON CREATE SET rel = removeKeyFromMap(removeKeyFromMap(param, "__from_node_id"), "__to_node_id") ' +
+    'ON MATCH SET rel += removeKeyFromMap(removeKeyFromMap(param, "__from_node_id"), "__to_node_id")',
   // R2, relationship CREATE
   relCreate: (from, to, type, key) => `\nUNWIND $params as param\nMATCH (from_node: ${from} {\`~id\` : param.__from_node_id}) , ` +
     `(to_node: ${to} {\`~id\` : param.__to_node_id}) CREATE (from_node)-[rel: ${type} {${key} : param.${key}}]->(to_node) ` +
@@ -125,6 +131,7 @@ export const NODESTREAM = {
 export function pyJsonDumps(v) {
   if (v === null) return 'null';
   if (Array.isArray(v)) return '[' + v.map(pyJsonDumps).join(', ') + ']';
+  if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'object') return '{' + Object.entries(v).map(([k, x]) => JSON.stringify(k) + ': ' + pyJsonDumps(x)).join(', ') + '}';
   return JSON.stringify(v);
 }

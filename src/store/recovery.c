@@ -1,0 +1,297 @@
+/* recovery.c — replaying the write-ahead log at start-up.
+ *
+ * Owns: reading every segment of <data-dir>/wal in order, handing each transaction record to the database it
+ * names (same name and identity, sequence number after what its base file holds) and applying it through
+ * gtxn, and cutting off a torn or corrupt tail: the segment is truncated at the bad record's offset and the
+ * segments after it are removed, each logged with the reason. A record that fits no loaded database (a
+ * dropped or replaced one) is skipped. A gap in a database's sequence numbers or a record that does not
+ * apply stops start-up with an error naming the segment and offset: quiver does not guess.
+ * Must not: install hooks or publish graphs (store.c does, after this).
+ */
+#include "store/wal.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int wal_read_file(const char *path, uint8_t **out, size_t *n, qv_err *err) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return qv_err_set(err, QV_EIO, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return qv_err_set(err, QV_EIO, "cannot stat %s: %s", path, strerror(errno));
+    }
+    size_t size = (size_t)st.st_size, got = 0;
+    uint8_t *p = qv_malloc(size ? size : 1);
+    while (got < size) {
+        ssize_t k = read(fd, p + got, size - got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            int e = errno;
+            free(p);
+            close(fd);
+            return qv_err_set(err, QV_EIO, "cannot read %s: %s", path, k < 0 ? strerror(e) : "file shrank");
+        }
+        got += (size_t)k;
+    }
+    close(fd);
+    *out = p;
+    *n = size;
+    return 0;
+}
+
+static int cut_tail(const char *dir, const uint64_t *segs, size_t n, size_t i, size_t off, const char *why,
+                    qv_err *err) {
+    char path[4096];
+    wal_segment_path(dir, segs[i], path, sizeof path);
+    if (off == 0) {
+        QV_WARN("write-ahead log %s: %s; removing the segment and any after it", path, why);
+        if (unlink(path) < 0) return qv_err_set(err, QV_EIO, "cannot remove %s: %s", path, strerror(errno));
+    } else {
+        QV_WARN("write-ahead log %s: torn or corrupt record at offset %zu (%s); cutting the log off there", path, off,
+                why);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || ftruncate(fd, (off_t)off) < 0 || fsync(fd) < 0) {
+            int e = errno;
+            if (fd >= 0) close(fd);
+            return qv_err_set(err, QV_EIO, "cannot truncate %s: %s", path, strerror(e));
+        }
+        close(fd);
+    }
+    for (size_t j = i + 1; j < n; j++) {
+        wal_segment_path(dir, segs[j], path, sizeof path);
+        QV_WARN("write-ahead log %s: removed, it follows the cut", path);
+        if (unlink(path) < 0) return qv_err_set(err, QV_EIO, "cannot remove %s: %s", path, strerror(errno));
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (fsync(fd) < 0) QV_WARN("cannot fsync %s: %s", dir, strerror(errno));
+        close(fd);
+    }
+    return 0;
+}
+
+static wal_target *find_target(wal_target *t, size_t n, const wal_txn *r) {
+    for (size_t i = 0; i < n; i++)
+        if (strlen(t[i].g->name) == r->db_len && memcmp(t[i].g->name, r->db, r->db_len) == 0)
+            return t[i].ident == r->ident ? &t[i] : NULL;
+    return NULL;
+}
+
+static int apply_record(wal_target *t, wal_txn *r, qv_err *err) {
+    qv_arena a;
+    qv_arena_init(&a);
+    gchange *ch;
+    size_t n;
+    int rc = wal_get_changes(&r->changes, &a, &ch, &n, err);
+    gtxn *x = rc == 0 ? gtxn_begin(t->g, err) : NULL;
+    if (!x) rc = -1;
+    if (rc == 0 && wal_apply(x, ch, n, err) < 0) {
+        gtxn_rollback(x);
+        rc = -1;
+    } else if (rc == 0) {
+        rc = gtxn_commit(x, err);
+    }
+    if (rc == 0) {
+        for (size_t i = 0; i < n; i++) {
+            if (ch[i].kind == GCH_NODE_CREATE && ch[i].id + 1 > t->node_hwm) t->node_hwm = ch[i].id + 1;
+            if (ch[i].kind == GCH_REL_CREATE && ch[i].id + 1 > t->rel_hwm) t->rel_hwm = ch[i].id + 1;
+        }
+        t->seq = r->seq;
+        t->replayed++;
+        t->changes += n;
+    }
+    qv_arena_free(&a);
+    return rc;
+}
+
+/* Without repair (quiver check): nothing on disk changes; a bad tail is described in *tail instead. */
+static int bad_tail(const char *dir, const uint64_t *segs, size_t n, size_t i, size_t off, const char *why, bool repair,
+                    qv_buf *tail, qv_err *err) {
+    if (repair) return cut_tail(dir, segs, n, i, off, why, err);
+    if (tail) {
+        char path[4096];
+        wal_segment_path(dir, segs[i], path, sizeof path);
+        qv_buf_printf(tail, "write-ahead log %s: torn or corrupt at offset %zu (%s)", path, off, why);
+        if (i + 1 < n) qv_buf_printf(tail, "; %zu later segments would be removed", n - i - 1);
+    }
+    return 0;
+}
+
+/* Replays the frames of one file from offset start. Returns 0 at a clean end, 1 at a torn or corrupt frame
+ * (its offset in *bad_at, the reason in *why), -1 when a record cannot be applied (err). */
+static int replay_frames(const char *path, const uint8_t *p, size_t size, size_t start, wal_target *targets, size_t nt,
+                         size_t *bad_at, qv_err *why, uint64_t *skipped, qv_err *err) {
+    size_t off = start;
+    for (;;) {
+        const uint8_t *body;
+        size_t blen, at = off;
+        int k = wal_frame_next(p, size, &off, &body, &blen, why);
+        if (k == 0) return 0;
+        if (k < 0) {
+            *bad_at = at;
+            return 1;
+        }
+        wal_txn r;
+        wal_target *t = NULL;
+        if (wal_decode_txn(body, blen, &r, err) < 0)
+            return qv_err_prefix(err, "write-ahead log %s, offset %zu", path, at);
+        if (!(t = find_target(targets, nt, &r)) || r.seq <= t->seq) {
+            (*skipped)++;
+            continue;
+        }
+        if (r.seq != t->seq + 1)
+            return qv_err_set(err, QV_EINVAL, "write-ahead log %s, offset %zu: database '%s' jumps from record %llu to "
+                              "%llu (a record is missing); move the wal directory away to start from the last "
+                              "checkpoint", path, at, t->g->name, (unsigned long long)t->seq, (unsigned long long)r.seq);
+        if (apply_record(t, &r, err) < 0)
+            return qv_err_prefix(err, "write-ahead log %s, offset %zu: cannot replay record %llu of database '%s'", path,
+                                 at, (unsigned long long)r.seq, t->g->name);
+    }
+}
+
+int wal_replay_carry(const char *path, wal_target *t, qv_err *err) {
+    uint8_t *p = NULL;
+    size_t size = 0;
+    if (wal_read_file(path, &p, &size, err) < 0) return -1;
+    int rc = 0;
+    if (size < WAL_SEG_HEADER || memcmp(p, WAL_CARRY_MAGIC, 8) != 0) {
+        rc = qv_err_set(err, QV_EINVAL, "%s is not a carried write-ahead log (bad header)", path);
+    } else {
+        size_t at = 0;
+        uint64_t skipped = 0;
+        qv_err why;
+        qv_err_clear(&why);
+        int k = replay_frames(path, p, size, WAL_SEG_HEADER, t, 1, &at, &why, &skipped, err);
+        if (k == 1) rc = qv_err_set(err, QV_EINVAL, "%s is corrupt at offset %zu (%s)", path, at, why.msg);
+        else rc = k;
+    }
+    free(p);
+    return rc;
+}
+
+/* Appends the frames of one file whose records are (db, ident) with seq in (*last, upto], in order; returns 1
+ * as soon as out holds more than cap bytes. */
+static int collect_file(const char *path, size_t start, const char *db, uint64_t ident, uint64_t *last, uint64_t upto,
+                        size_t cap, qv_buf *out, qv_err *err) {
+    uint8_t *p = NULL;
+    size_t size = 0;
+    if (wal_read_file(path, &p, &size, err) < 0) return -1;
+    size_t off = start, dlen = strlen(db);
+    int rc = 0;
+    while (rc == 0) {
+        const uint8_t *body;
+        size_t blen, at = off;
+        qv_err why;
+        qv_err_clear(&why);
+        int k = wal_frame_next(p, size, &off, &body, &blen, &why);
+        if (k == 0) break;
+        if (k < 0) { /* the active segment can end in a record being written: later seqs are not needed */
+            break;
+        }
+        wal_txn r;
+        if (wal_decode_txn(body, blen, &r, err) < 0) {
+            rc = qv_err_prefix(err, "%s, offset %zu", path, at);
+            break;
+        }
+        if (r.db_len != dlen || memcmp(r.db, db, dlen) != 0 || r.ident != ident || r.seq <= *last || r.seq > upto) continue;
+        if (r.seq != *last + 1) {
+            rc = qv_err_set(err, QV_EINVAL, "%s, offset %zu: database '%s' jumps from record %llu to %llu", path, at, db,
+                            (unsigned long long)*last, (unsigned long long)r.seq);
+            break;
+        }
+        qv_buf_append(out, p + at, off - at);
+        *last = r.seq;
+        if (out->len > cap) {
+            rc = 1;
+            break;
+        }
+    }
+    free(p);
+    return rc;
+}
+
+int wal_collect(const char *dir, const char *carry, const char *db, uint64_t ident, uint64_t after, uint64_t upto,
+                size_t cap, qv_buf *out, qv_err *err) {
+    uint64_t last = after;
+    struct stat st;
+    int rc = 0;
+    if (carry && stat(carry, &st) == 0) rc = collect_file(carry, WAL_SEG_HEADER, db, ident, &last, upto, cap, out, err);
+    if (rc != 0) return rc;
+    uint64_t *segs;
+    size_t n;
+    if (wal_list_segments(dir, &segs, &n, err) < 0) return -1;
+    for (size_t i = 0; i < n && rc == 0 && last < upto; i++) {
+        char path[4096];
+        wal_segment_path(dir, segs[i], path, sizeof path);
+        rc = collect_file(path, WAL_SEG_HEADER, db, ident, &last, upto, cap, out, err);
+    }
+    free(segs);
+    if (rc == 0 && last != upto)
+        rc = qv_err_set(err, QV_EINTERNAL, "database '%s': records %llu..%llu are not in the log", db,
+                        (unsigned long long)last + 1, (unsigned long long)upto);
+    return rc;
+}
+
+int wal_recover(const char *dir, wal_target *targets, size_t nt, bool repair, qv_buf *tail, uint64_t *last_seg,
+                uint64_t *bytes, qv_err *err) {
+    *last_seg = 0;
+    *bytes = 0;
+    qv_err_clear(err);
+    if (!repair) {
+        struct stat st;
+        if (stat(dir, &st) < 0 && errno == ENOENT) return 0;
+    } else if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        return qv_err_set(err, QV_EIO, "cannot create directory %s: %s", dir, strerror(errno));
+    }
+    uint64_t *segs;
+    size_t n;
+    if (wal_list_segments(dir, &segs, &n, err) < 0) return -1;
+    int rc = 0;
+    uint64_t skipped = 0;
+    bool cut = false;
+    for (size_t i = 0; i < n && rc == 0 && !cut; i++) {
+        char path[4096];
+        wal_segment_path(dir, segs[i], path, sizeof path);
+        uint8_t *p = NULL;
+        size_t size = 0;
+        if ((rc = wal_read_file(path, &p, &size, err)) < 0) break;
+        if (size == WAL_SEG_HEADER && memcmp(p, WAL_SEG_MAGIC, 8) == 0) { /* empty: a fresh one replaces it */
+            if (repair && unlink(path) < 0) QV_WARN("cannot remove empty write-ahead log segment %s: %s", path, strerror(errno));
+            if (segs[i] > *last_seg) *last_seg = segs[i];
+            free(p);
+            continue;
+        }
+        uint64_t num = 0;
+        if (size >= WAL_SEG_HEADER) memcpy(&num, p + 8, 8);
+        if (size < WAL_SEG_HEADER || memcmp(p, WAL_SEG_MAGIC, 8) != 0 || num != segs[i]) {
+            rc = bad_tail(dir, segs, n, i, 0, "no valid segment header", repair, tail, err);
+            cut = true;
+            free(p);
+            break;
+        }
+        *last_seg = segs[i];
+        size_t at = 0;
+        qv_err why;
+        qv_err_clear(&why);
+        int k = replay_frames(path, p, size, WAL_SEG_HEADER, targets, nt, &at, &why, &skipped, err);
+        if (k < 0) {
+            rc = -1;
+        } else if (k == 1) {
+            rc = bad_tail(dir, segs, n, i, at, why.msg, repair, tail, err);
+            cut = true;
+            size = at;
+        }
+        *bytes += size;
+        free(p);
+    }
+    free(segs);
+    if (skipped) QV_INFO("write-ahead log: skipped %llu records of dropped or replaced databases or already in a checkpoint",
+                         (unsigned long long)skipped);
+    return rc;
+}

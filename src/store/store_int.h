@@ -1,0 +1,45 @@
+/* store_int.h — what store.c and checkpoint_round.c share (internal to store/).
+ *
+ * Owns: the qv_store struct and the data-directory helpers both files use (paths, atomic install, directory
+ * fsync, carried-log removal). Must not be included outside src/store.
+ */
+#ifndef QV_STORE_INT_H
+#define QV_STORE_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "store/wal.h"
+
+struct qv_store {
+    char *dir;
+    char *db_dir;
+    char *wal_dir;
+    int lock_fd;
+    pthread_mutex_t mu; /* one save or remove at a time: saves of one name share a temporary file */
+    /* the write-ahead log: open from store_load_all on */
+    int durability;
+    uint64_t ckpt_bytes;
+    qv_wal *wal;
+    gcatalog *cat;
+    pthread_mutex_t ckpt_mu; /* one checkpoint round at a time */
+    pthread_t ckpt_thread;
+    bool have_ckpt_thread;
+};
+
+char *store_join(const char *a, const char *b, const char *c);   /* malloc'd a + b + c */
+int store_sync_dir(const char *path, qv_err *err);
+/* databases/<file>.qvg of a database and the temporary file a save writes first (both malloc'd). */
+void store_base_paths(qv_store *s, const char *name, char **final, char **tmp);
+char *store_carry_path(qv_store *s, const char *name);           /* databases/<file>.qvl */
+/* Renames tmp over final and syncs the directory; removes tmp on failure. Under s->mu. */
+int store_install_file(qv_store *s, const char *tmp, const char *final, qv_err *err);
+/* Removes a database's carried log. Under s->mu. */
+void store_drop_carry(qv_store *s, const char *name);
+/* Writes a checkpoint of db over its base file (checkpoint_round.c). */
+int store_checkpoint_db(qv_store *s, graph *g, wal_db *db, qv_err *err);
+void *store_checkpointer_main(void *arg);
+
+#endif

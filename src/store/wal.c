@@ -1,0 +1,585 @@
+/* wal.c — the write-ahead log of a data directory: segment files, the commit hook, and group commit.
+ *
+ * Owns: <data-dir>/wal/<16 hex digits>.wal segments (one shared log for every durable database, so that
+ * concurrent commits of different graphs share one fdatasync), the flusher thread, and the registry of
+ * durable databases (wal_db) whose graphs carry the hook. A commit's hook encodes the transaction, queues
+ * it and (with --durability fsync) waits until the flusher has written and fdatasync'ed the batch it
+ * landed in: everything that arrived while the previous fdatasync ran goes out with the next one. With
+ * --durability async the hook returns once queued, and the flusher fdatasyncs at most a second later.
+ * A failed write is cut back off the segment (ftruncate) and refused to its committer, so the log never
+ * holds a half record followed by good ones; a failed fdatasync makes the log refuse every later commit
+ * (the kernel may have dropped the pages), until a restart recovers from what is on disk.
+ * Must not: decode records (recovery.c), know the catalog, or decide when to checkpoint (store.c does,
+ * when the flusher says enough log was written).
+ */
+#include "store/wal.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct wal_req {
+    uint8_t *data;
+    size_t len;
+    bool done;
+    int rc;
+    qv_err err;
+    bool detached;           /* async: nobody waits; the flusher frees it */
+    struct wal_req *next;
+} wal_req;
+
+struct qv_wal {
+    char *dir;
+    int durability;          /* 0 fsync, 1 async */
+    uint64_t ckpt_bytes;
+    pthread_mutex_t mu;      /* queue, dbs, flags, counters */
+    pthread_cond_t cv_work, cv_done, cv_ckpt;
+    wal_req *head, *tail;
+    bool stop, ckpt_wanted, ckpt_stop;
+    pthread_t flusher;
+    bool have_flusher;
+    wal_db *dbs;
+    uint64_t bytes;          /* since the last checkpoint round */
+    bool broken;
+    char broken_msg[QV_ERR_MSG_MAX];
+    /* I/O state: the flusher's, and wal_rotate's under io_mu */
+    pthread_mutex_t io_mu;
+    int fd;
+    uint64_t seg, off;
+    bool dirty;              /* async: written, not yet fdatasync'ed */
+    uint64_t last_sync_ns;
+    wal_stats st;            /* under mu */
+};
+
+void wal_segment_path(const char *dir, uint64_t num, char *out, size_t cap) {
+    snprintf(out, cap, "%s/%016" PRIx64 ".wal", dir, num);
+}
+
+static int sync_dir(const char *path, qv_err *err) {
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return qv_err_set(err, QV_EIO, "cannot open directory %s: %s", path, strerror(errno));
+    int rc = fsync(fd) < 0 ? qv_err_set(err, QV_EIO, "cannot fsync directory %s: %s", path, strerror(errno)) : 0;
+    close(fd);
+    return rc;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int wal_list_segments(const char *dir, uint64_t **nums, size_t *n, qv_err *err) {
+    *nums = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) return qv_err_set(err, QV_EIO, "cannot read directory %s: %s", dir, strerror(errno));
+    size_t cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *s = e->d_name;
+        if (strlen(s) != 20 || strcmp(s + 16, ".wal") != 0) {
+            if (s[0] != '.') QV_WARN("ignoring %s/%s: not a write-ahead log segment", dir, s);
+            continue;
+        }
+        uint64_t v = 0;
+        bool ok = true;
+        for (int i = 0; i < 16 && ok; i++) {
+            char c = s[i];
+            int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+            if (x < 0) ok = false;
+            v = v << 4 | (uint64_t)(x < 0 ? 0 : x);
+        }
+        if (!ok) continue;
+        if (*n == cap) *nums = qv_realloc(*nums, (cap = cap ? cap * 2 : 16) * sizeof **nums);
+        (*nums)[(*n)++] = v;
+    }
+    closedir(d);
+    if (*n) qsort(*nums, *n, sizeof **nums, cmp_u64);
+    return 0;
+}
+
+/* Creates segment num (header written and synced, directory synced); returns its fd. */
+static int segment_create(qv_wal *w, uint64_t num, qv_err *err) {
+    char path[4096];
+    wal_segment_path(w->dir, num, path, sizeof path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return qv_err_set(err, QV_EIO, "cannot create write-ahead log segment %s: %s", path, strerror(errno));
+    uint8_t h[WAL_SEG_HEADER];
+    memcpy(h, WAL_SEG_MAGIC, 8);
+    memcpy(h + 8, &num, 8);
+    if (write(fd, h, sizeof h) != (ssize_t)sizeof h || fdatasync(fd) < 0 || sync_dir(w->dir, err) < 0) {
+        int e = errno;
+        close(fd);
+        unlink(path);
+        return err->code ? -1 : qv_err_set(err, QV_EIO, "cannot write write-ahead log segment %s: %s", path, strerror(e));
+    }
+    return fd;
+}
+
+static void set_broken(qv_wal *w, const char *fmt, const char *path, int e) {
+    pthread_mutex_lock(&w->mu);
+    if (!w->broken) {
+        w->broken = true;
+        snprintf(w->broken_msg, sizeof w->broken_msg, fmt, path, strerror(e));
+        QV_ERROR("%s; openCypher writes to databases are refused until the server is restarted", w->broken_msg);
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n) {
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Writes a batch; fdatasyncs it unless async. Called with io_mu held. */
+static void flush_batch(qv_wal *w, wal_req *batch) {
+    char path[4096];
+    wal_segment_path(w->dir, w->seg, path, sizeof path);
+    size_t written = 0;
+    for (wal_req *r = batch; r; r = r->next) {
+        pthread_mutex_lock(&w->mu);
+        bool broken = w->broken;
+        pthread_mutex_unlock(&w->mu);
+        if (broken) {
+            r->rc = qv_err_set(&r->err, QV_EIO, "%s", w->broken_msg);
+            continue;
+        }
+        if (!r->len) continue; /* wal_flush's marker */
+        if (write_all(w->fd, r->data, r->len) < 0) {
+            int e = errno;
+            r->rc = qv_err_set(&r->err, QV_EIO, "cannot write the write-ahead log %s: %s; the transaction was not "
+                               "committed", path, strerror(e));
+            if (ftruncate(w->fd, (off_t)w->off) < 0 || lseek(w->fd, (off_t)w->off, SEEK_SET) < 0)
+                set_broken(w, "cannot cut a failed write off the write-ahead log %s: %s", path, errno);
+            if (w->durability == 1) set_broken(w, "cannot write the write-ahead log %s: %s", path, e);
+            continue;
+        }
+        w->off += r->len;
+        written++;
+        pthread_mutex_lock(&w->mu);
+        w->bytes += r->len;
+        w->st.records++;
+        pthread_mutex_unlock(&w->mu);
+    }
+    if (!written) return;
+    if (w->durability == 1) {
+        w->dirty = true;
+        return;
+    }
+    if (fdatasync(w->fd) < 0) {
+        int e = errno;
+        set_broken(w, "cannot fdatasync the write-ahead log %s: %s", path, e);
+        for (wal_req *r = batch; r; r = r->next)
+            if (r->rc == 0) r->rc = qv_err_set(&r->err, QV_EIO, "%s", w->broken_msg);
+    }
+    w->last_sync_ns = qv_now_ns();
+    pthread_mutex_lock(&w->mu);
+    w->st.syncs++;
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void async_sync(qv_wal *w) {
+    pthread_mutex_lock(&w->io_mu);
+    if (w->dirty && fdatasync(w->fd) < 0) {
+        char path[4096];
+        wal_segment_path(w->dir, w->seg, path, sizeof path);
+        set_broken(w, "cannot fdatasync the write-ahead log %s: %s", path, errno);
+    }
+    if (w->dirty) {
+        pthread_mutex_lock(&w->mu);
+        w->st.syncs++;
+        pthread_mutex_unlock(&w->mu);
+    }
+    w->dirty = false;
+    w->last_sync_ns = qv_now_ns();
+    pthread_mutex_unlock(&w->io_mu);
+}
+
+static void *flusher_main(void *arg) {
+    qv_wal *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->head && !w->stop) {
+            if (w->durability == 1 && w->dirty) {
+                uint64_t due = w->last_sync_ns + 1000000000ull, now = qv_now_ns();
+                if (now >= due) {
+                    pthread_mutex_unlock(&w->mu);
+                    async_sync(w);
+                    pthread_mutex_lock(&w->mu);
+                    continue;
+                }
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                uint64_t ns = (uint64_t)ts.tv_nsec + (due - now);
+                ts.tv_sec += (time_t)(ns / 1000000000ull);
+                ts.tv_nsec = (long)(ns % 1000000000ull);
+                pthread_cond_timedwait(&w->cv_work, &w->mu, &ts);
+            } else {
+                pthread_cond_wait(&w->cv_work, &w->mu);
+            }
+        }
+        wal_req *batch = w->head;
+        w->head = w->tail = NULL;
+        if (!batch && w->stop) break;
+        w->st.batches++;
+        pthread_mutex_unlock(&w->mu);
+        pthread_mutex_lock(&w->io_mu);
+        flush_batch(w, batch);
+        pthread_mutex_unlock(&w->io_mu);
+        pthread_mutex_lock(&w->mu);
+        for (wal_req *r = batch, *next; r; r = next) {
+            next = r->next;
+            if (r->detached) {
+                free(r->data);
+                free(r);
+            } else {
+                r->done = true;
+            }
+            w->st.queued--;
+        }
+        pthread_cond_broadcast(&w->cv_done);
+        if (w->ckpt_bytes && w->bytes >= w->ckpt_bytes && !w->ckpt_wanted) {
+            w->ckpt_wanted = true;
+            pthread_cond_broadcast(&w->cv_ckpt);
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (w->durability == 1) async_sync(w);
+    return NULL;
+}
+
+static void raise_hwm(wal_db *db, const gchange *ch, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (ch[i].kind == GCH_NODE_CREATE && ch[i].id + 1 > db->node_hwm) db->node_hwm = ch[i].id + 1;
+        if (ch[i].kind == GCH_REL_CREATE && ch[i].id + 1 > db->rel_hwm) db->rel_hwm = ch[i].id + 1;
+    }
+}
+
+static void name_counts(graph *g, uint32_t out[3]) {
+    pthread_rwlock_rdlock(&g->cols_lock);
+    out[0] = g->labels.count;
+    out[1] = g->rel_types.count;
+    out[2] = g->prop_keys.count;
+    pthread_rwlock_unlock(&g->cols_lock);
+}
+
+/* Names interned by a transaction that was rolled back stay in the graph (ids are stable) but were never
+ * logged; a later transaction that uses one does not intern it again. So every record first logs the names
+ * the log does not hold yet, in id order (replay re-interns them to the same ids; a name the record interns
+ * itself is then found, not added). Returns the change list to encode (ch itself when nothing is missing). */
+static gchange *with_missing_names(wal_db *db, graph *g, const gchange *ch, size_t n, uint32_t cur[3], size_t *out_n) {
+    name_counts(g, cur);
+    size_t extra = 0;
+    for (int k = 0; k < 3; k++) extra += cur[k] > db->names[k] ? cur[k] - db->names[k] : 0;
+    if (!extra) return NULL;
+    gchange *all = qv_malloc((extra + n) * sizeof *all);
+    size_t m = 0;
+    pthread_rwlock_rdlock(&g->cols_lock);
+    const qv_strtab *tabs[3] = {&g->labels, &g->rel_types, &g->prop_keys};
+    for (int k = 0; k < 3; k++)
+        for (uint32_t id = db->names[k]; id < cur[k]; id++) {
+            const char *name = qv_strtab_name(tabs[k], id);
+            all[m++] = (gchange){.kind = GCH_TOKEN, .aux = (uint8_t)k, .token = id,
+                                 .value = qv_str_ref(name, (uint32_t)strlen(name))};
+        }
+    pthread_rwlock_unlock(&g->cols_lock);
+    memcpy(all + m, ch, n * sizeof *ch);
+    *out_n = m + n;
+    return all;
+}
+
+static int commit_hook(void *ctx, graph *g, uint64_t csn, const gchange *ch0, size_t n0, qv_err *err) {
+    wal_db *db = ctx;
+    qv_wal *w = db->w;
+    uint32_t cur[3];
+    size_t n = n0;
+    gchange *all = with_missing_names(db, g, ch0, n0, cur, &n);
+    const gchange *ch = all ? all : ch0;
+    pthread_mutex_lock(&w->mu);
+    bool retired = db->retired, broken = w->broken;
+    uint64_t seq = db->seq + 1;
+    pthread_mutex_unlock(&w->mu);
+    if (retired || broken) {
+        free(all);
+        if (retired)
+            return qv_err_set(err, QV_EPHASE, "database '%s' was dropped or replaced; this write was not committed", db->name);
+        return qv_err_set(err, QV_EIO, "%s", w->broken_msg);
+    }
+    qv_buf b;
+    qv_buf_init(&b);
+    int enc = wal_encode_txn(&b, db->name, db->ident, seq, csn, ch, n, err);
+    free(all);
+    if (enc < 0) {
+        qv_buf_free(&b);
+        return qv_err_prefix(err, "cannot log the transaction on database '%s'", db->name);
+    }
+    wal_req *r = qv_calloc(1, sizeof *r);
+    r->data = qv_buf_steal(&b, &r->len);
+    r->detached = w->durability == 1;
+    pthread_mutex_lock(&w->mu);
+    if (w->stop) {
+        pthread_mutex_unlock(&w->mu);
+        free(r->data);
+        free(r);
+        return qv_err_set(err, QV_EPHASE, "the server is shutting down; this write was not committed");
+    }
+    if (w->tail) w->tail->next = r;
+    else w->head = r;
+    w->tail = r;
+    w->st.queued++;
+    pthread_cond_signal(&w->cv_work);
+    if (r->detached) {
+        db->seq = seq;
+        memcpy(db->names, cur, sizeof cur);
+        raise_hwm(db, ch0, n0);
+        pthread_mutex_unlock(&w->mu);
+        return 0;
+    }
+    while (!r->done) pthread_cond_wait(&w->cv_done, &w->mu);
+    int rc = r->rc;
+    if (rc == 0) {
+        db->seq = seq;
+        memcpy(db->names, cur, sizeof cur);
+        raise_hwm(db, ch0, n0);
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (rc < 0) *err = r->err;
+    free(r->data);
+    free(r);
+    return rc;
+}
+
+int wal_flush(qv_wal *w, qv_err *err) {
+    wal_req *r = qv_calloc(1, sizeof *r);
+    pthread_mutex_lock(&w->mu);
+    if (w->stop) {
+        pthread_mutex_unlock(&w->mu);
+        free(r);
+        return 0;
+    }
+    if (w->tail) w->tail->next = r;
+    else w->head = r;
+    w->tail = r;
+    w->st.queued++;
+    pthread_cond_signal(&w->cv_work);
+    while (!r->done) pthread_cond_wait(&w->cv_done, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+    int rc = r->rc;
+    if (rc < 0) *err = r->err;
+    free(r);
+    return rc;
+}
+
+qv_wal *wal_open(const char *dir, int durability, uint64_t checkpoint_bytes, uint64_t last_seg, qv_err *err) {
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        qv_err_set(err, QV_EIO, "cannot create directory %s: %s", dir, strerror(errno));
+        return NULL;
+    }
+    qv_wal *w = qv_calloc(1, sizeof *w);
+    w->dir = qv_strdup(dir);
+    w->durability = durability;
+    w->ckpt_bytes = checkpoint_bytes;
+    w->fd = -1;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_mutex_init(&w->io_mu, NULL);
+    pthread_cond_init(&w->cv_work, NULL);
+    pthread_cond_init(&w->cv_done, NULL);
+    pthread_cond_init(&w->cv_ckpt, NULL);
+    w->seg = last_seg;
+    uint64_t first;
+    if (wal_rotate(w, &first, err) < 0) {
+        wal_close(w);
+        return NULL;
+    }
+    w->last_sync_ns = qv_now_ns();
+    if (pthread_create(&w->flusher, NULL, flusher_main, w) != 0) {
+        qv_err_set(err, QV_EINTERNAL, "cannot start the write-ahead log thread");
+        wal_close(w);
+        return NULL;
+    }
+    w->have_flusher = true;
+    return w;
+}
+
+void wal_stop_waiters(qv_wal *w) {
+    pthread_mutex_lock(&w->mu);
+    w->ckpt_stop = true;
+    pthread_cond_broadcast(&w->cv_ckpt);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void wal_close(qv_wal *w) {
+    if (!w) return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = w->ckpt_stop = true;
+    pthread_cond_broadcast(&w->cv_work);
+    pthread_cond_broadcast(&w->cv_ckpt);
+    pthread_mutex_unlock(&w->mu);
+    if (w->have_flusher) pthread_join(w->flusher, NULL);
+    if (w->st.records)
+        QV_INFO("write-ahead log: %llu records in %llu fdatasyncs (%.1f per sync)", (unsigned long long)w->st.records,
+                (unsigned long long)w->st.syncs, w->st.syncs ? (double)w->st.records / (double)w->st.syncs : 0.0);
+    if (w->fd >= 0) {
+        if (fdatasync(w->fd) < 0) QV_WARN("cannot fdatasync the write-ahead log in %s: %s", w->dir, strerror(errno));
+        close(w->fd);
+    }
+    for (wal_db *d = w->dbs, *next; d; d = next) {
+        next = d->next;
+        free(d->name);
+        free(d);
+    }
+    pthread_mutex_destroy(&w->mu);
+    pthread_mutex_destroy(&w->io_mu);
+    pthread_cond_destroy(&w->cv_work);
+    pthread_cond_destroy(&w->cv_done);
+    pthread_cond_destroy(&w->cv_ckpt);
+    free(w->dir);
+    free(w);
+}
+
+const char *wal_dir(const qv_wal *w) { return w->dir; }
+
+wal_db *wal_attach(qv_wal *w, graph *g, uint64_t ident, uint64_t seq, uint64_t base_seq, uint64_t node_hwm,
+                   uint64_t rel_hwm, bool from_checkpoint) {
+    wal_db *db = qv_calloc(1, sizeof *db);
+    db->w = w;
+    db->name = qv_strdup(g->name);
+    db->g = g;
+    db->ident = ident;
+    db->seq = seq;
+    db->base_seq = base_seq;
+    db->node_hwm = node_hwm;
+    db->rel_hwm = rel_hwm;
+    db->from_checkpoint = from_checkpoint;
+    name_counts(g, db->names);
+    pthread_mutex_lock(&w->mu);
+    for (wal_db *d = w->dbs; d; d = d->next)
+        if (!d->retired && strcmp(d->name, db->name) == 0) d->retired = true;
+    db->next = w->dbs;
+    w->dbs = db;
+    pthread_mutex_unlock(&w->mu);
+    graph_set_commit_hook(g, commit_hook, db);
+    return db;
+}
+
+void wal_retire(qv_wal *w, const char *name) {
+    pthread_mutex_lock(&w->mu);
+    for (wal_db *d = w->dbs; d; d = d->next)
+        if (!d->retired && strcmp(d->name, name) == 0) d->retired = true;
+    pthread_mutex_unlock(&w->mu);
+}
+
+wal_db *wal_find(qv_wal *w, const char *name) {
+    pthread_mutex_lock(&w->mu);
+    wal_db *r = NULL;
+    for (wal_db *d = w->dbs; d && !r; d = d->next)
+        if (!d->retired && strcmp(d->name, name) == 0) r = d;
+    pthread_mutex_unlock(&w->mu);
+    return r;
+}
+
+int wal_rotate(qv_wal *w, uint64_t *first, qv_err *err) {
+    pthread_mutex_lock(&w->io_mu);
+    int fd = segment_create(w, w->seg + 1, err);
+    if (fd < 0) {
+        pthread_mutex_unlock(&w->io_mu);
+        return -1;
+    }
+    if (w->fd >= 0) {
+        if (fdatasync(w->fd) < 0) {
+            char path[4096];
+            wal_segment_path(w->dir, w->seg, path, sizeof path);
+            set_broken(w, "cannot fdatasync the write-ahead log %s: %s", path, errno);
+        }
+        close(w->fd);
+    }
+    w->fd = fd;
+    w->seg++;
+    w->off = WAL_SEG_HEADER;
+    w->dirty = false;
+    *first = w->seg;
+    pthread_mutex_unlock(&w->io_mu);
+    return 0;
+}
+
+int wal_remove_before(qv_wal *w, uint64_t seg, qv_err *err) {
+    uint64_t *nums;
+    size_t n;
+    if (wal_list_segments(w->dir, &nums, &n, err) < 0) return -1;
+    int rc = 0, removed = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (nums[i] >= seg) break;
+        char path[4096];
+        wal_segment_path(w->dir, nums[i], path, sizeof path);
+        if (unlink(path) < 0 && errno != ENOENT)
+            rc = qv_err_set(err, QV_EIO, "cannot remove write-ahead log segment %s: %s", path, strerror(errno));
+        else
+            removed++;
+    }
+    free(nums);
+    if (removed && rc == 0) rc = sync_dir(w->dir, err);
+    return rc;
+}
+
+uint64_t wal_bytes(qv_wal *w) {
+    pthread_mutex_lock(&w->mu);
+    uint64_t b = w->bytes;
+    pthread_mutex_unlock(&w->mu);
+    return b;
+}
+
+void wal_bytes_add(qv_wal *w, uint64_t n) {
+    pthread_mutex_lock(&w->mu);
+    w->bytes += n;
+    if (w->ckpt_bytes && w->bytes >= w->ckpt_bytes && !w->ckpt_wanted) {
+        w->ckpt_wanted = true;
+        pthread_cond_broadcast(&w->cv_ckpt);
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
+void wal_bytes_reset(qv_wal *w) {
+    pthread_mutex_lock(&w->mu);
+    w->bytes = 0;
+    pthread_mutex_unlock(&w->mu);
+}
+
+bool wal_wait_checkpoint_wanted(qv_wal *w) {
+    pthread_mutex_lock(&w->mu);
+    while (!w->ckpt_wanted && !w->ckpt_stop) pthread_cond_wait(&w->cv_ckpt, &w->mu);
+    bool r = !w->ckpt_stop;
+    w->ckpt_wanted = false;
+    pthread_mutex_unlock(&w->mu);
+    return r;
+}
+
+void wal_lock_dbs(qv_wal *w) { pthread_mutex_lock(&w->mu); }
+void wal_unlock_dbs(qv_wal *w) { pthread_mutex_unlock(&w->mu); }
+wal_db *wal_dbs(qv_wal *w) { return w->dbs; }
+
+wal_stats wal_get_stats(qv_wal *w) {
+    pthread_mutex_lock(&w->mu);
+    wal_stats st = w->st;
+    pthread_mutex_unlock(&w->mu);
+    return st;
+}
+
+void wal_io_pause(qv_wal *w) { pthread_mutex_lock(&w->io_mu); }
+void wal_io_resume(qv_wal *w) { pthread_mutex_unlock(&w->io_mu); }

@@ -1,0 +1,424 @@
+/* wal_codec.c — the bytes of the write-ahead log and of checkpoints: CRC32C frames, varints, storable values,
+ * change lists, transaction records, and replaying a change list through a graph transaction.
+ *
+ * Owns: encoding and decoding only (no files, no threads). Everything decoded is untrusted: every read is
+ * bounds-checked, recursion is one level (lists hold scalars), and replay checks that the graph assigns the
+ * ids the record names, so a log that does not fit its graph is an error, never silent divergence.
+ * Must not: know about segments, fsync or the catalog (wal.c, recovery.c).
+ */
+#include "store/checksum.h"
+#include "store/wal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static uint32_t get_u32(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* ---- frames ---- */
+size_t wal_frame_begin(qv_buf *b) {
+    size_t start = b->len;
+    memset(qv_buf_extend(b, WAL_FRAME_HEADER), 0, WAL_FRAME_HEADER);
+    return start;
+}
+
+int wal_frame_end(qv_buf *b, size_t start, qv_err *err) {
+    size_t body = b->len - start - WAL_FRAME_HEADER;
+    if (body > WAL_FRAME_MAX) {
+        b->len = start;
+        return qv_err_set(err, QV_ETOOBIG, "a write-ahead log record of %zu bytes is over the %u-byte limit; split the "
+                          "transaction", body, WAL_FRAME_MAX);
+    }
+    uint8_t *h = b->data + start;
+    put_u32(h, WAL_FRAME_MAGIC);
+    put_u32(h + 4, (uint32_t)body);
+    put_u32(h + 8, store_crc32c(0, h + WAL_FRAME_HEADER, body));
+    put_u32(h + 12, store_crc32c(0, h, 12));
+    return 0;
+}
+
+int wal_frame_next(const uint8_t *p, size_t n, size_t *off, const uint8_t **body, size_t *body_len, qv_err *why) {
+    size_t o = *off;
+    if (o == n) return 0;
+    if (n - o < WAL_FRAME_HEADER)
+        return qv_err_set(why, QV_EINVAL, "%zu stray bytes where a record header (16 bytes) should start", n - o);
+    const uint8_t *h = p + o;
+    if (get_u32(h) != WAL_FRAME_MAGIC) return qv_err_set(why, QV_EINVAL, "no record magic");
+    if (store_crc32c(0, h, 12) != get_u32(h + 12)) return qv_err_set(why, QV_EINVAL, "record header checksum mismatch");
+    uint32_t len = get_u32(h + 4);
+    if (len > WAL_FRAME_MAX || len > n - o - WAL_FRAME_HEADER)
+        return qv_err_set(why, QV_EINVAL, "record of %u bytes runs past the end (%zu bytes left)", len,
+                          n - o - WAL_FRAME_HEADER);
+    if (store_crc32c(0, h + WAL_FRAME_HEADER, len) != get_u32(h + 8))
+        return qv_err_set(why, QV_EINVAL, "record checksum mismatch (%u-byte record)", len);
+    *body = h + WAL_FRAME_HEADER;
+    *body_len = len;
+    *off = o + WAL_FRAME_HEADER + len;
+    return 1;
+}
+
+/* ---- scalars ---- */
+void wal_put_varint(qv_buf *b, uint64_t v) {
+    uint8_t t[10];
+    int k = 0;
+    while (v >= 0x80) {
+        t[k++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    t[k++] = (uint8_t)v;
+    qv_buf_append(b, t, (size_t)k);
+}
+
+static uint64_t zz(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static int64_t unzz(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+void wal_put_u64(qv_buf *b, uint64_t v) { qv_buf_append(b, &v, 8); }
+
+void wal_put_str(qv_buf *b, const char *s, size_t n) {
+    wal_put_varint(b, n);
+    qv_buf_append(b, s, n);
+}
+
+static int cur_fail(wal_cur *c) {
+    c->bad = true;
+    c->p = c->end;
+    return -1;
+}
+
+int wal_get_varint(wal_cur *c, uint64_t *v) {
+    uint64_t r = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (c->p >= c->end) return cur_fail(c);
+        uint8_t x = *c->p++;
+        if (shift == 63 && x > 1) return cur_fail(c);
+        r |= (uint64_t)(x & 0x7F) << shift;
+        if (!(x & 0x80)) {
+            *v = r;
+            return 0;
+        }
+    }
+    return cur_fail(c);
+}
+
+int wal_get_u64(wal_cur *c, uint64_t *v) {
+    if (c->end - c->p < 8) return cur_fail(c);
+    memcpy(v, c->p, 8);
+    c->p += 8;
+    return 0;
+}
+
+int wal_get_str(wal_cur *c, const char **s, size_t *n) {
+    uint64_t len;
+    if (wal_get_varint(c, &len) < 0 || len > (uint64_t)(c->end - c->p)) return cur_fail(c);
+    *s = (const char *)c->p;
+    *n = (size_t)len;
+    c->p += len;
+    return 0;
+}
+
+static int get_i64(wal_cur *c, int64_t *v) {
+    uint64_t u;
+    if (wal_get_varint(c, &u) < 0) return -1;
+    *v = unzz(u);
+    return 0;
+}
+
+/* ---- values: u8 qtype, then the payload ---- */
+int wal_put_value(qv_buf *b, qval v, qv_err *err) {
+    qv_buf_append_byte(b, v.type);
+    switch (v.type) {
+    case QT_NULL: return 0;
+    case QT_BOOL: qv_buf_append_byte(b, v.b ? 1 : 0); return 0;
+    case QT_INT: wal_put_varint(b, zz(v.i)); return 0;
+    case QT_FLOAT: qv_buf_append(b, &v.f, 8); return 0;
+    case QT_STRING: wal_put_str(b, v.s, v.len); return 0;
+    case QT_DATE: case QT_LOCALTIME: case QT_TIME: case QT_LOCALDATETIME: case QT_DATETIME:
+        wal_put_varint(b, zz(v.tm->days));
+        wal_put_varint(b, zz(v.tm->nanos));
+        wal_put_varint(b, zz(v.tm->offset));
+        if (v.tm->zone) {
+            qv_buf_append_byte(b, 1);
+            wal_put_str(b, v.tm->zone, strlen(v.tm->zone));
+        } else {
+            qv_buf_append_byte(b, 0);
+        }
+        return 0;
+    case QT_DURATION:
+        wal_put_varint(b, zz(v.dur->months));
+        wal_put_varint(b, zz(v.dur->days));
+        wal_put_varint(b, zz(v.dur->seconds));
+        wal_put_varint(b, zz(v.dur->nanos));
+        return 0;
+    case QT_LIST:
+        wal_put_varint(b, v.len);
+        for (uint32_t i = 0; i < v.len; i++) {
+            if (v.items[i].type == QT_LIST || v.items[i].type == QT_NULL)
+                return qv_err_set(err, QV_EINVAL, "cannot log a list holding a %s (not storable)",
+                                  v.items[i].type == QT_LIST ? "list" : "null");
+            if (wal_put_value(b, v.items[i], err) < 0) return -1;
+        }
+        return 0;
+    default: return qv_err_set(err, QV_EINVAL, "cannot log a value of type %s (not storable)", qv_type_name(v.type));
+    }
+}
+
+int wal_get_value(wal_cur *c, qv_arena *a, qval *out, int depth) {
+    if (c->p >= c->end) return cur_fail(c);
+    uint8_t t = *c->p++;
+    qval v = qv_null();
+    v.type = t;
+    switch (t) {
+    case QT_NULL: break;
+    case QT_BOOL:
+        if (c->p >= c->end || *c->p > 1) return cur_fail(c);
+        v.b = *c->p++ == 1;
+        break;
+    case QT_INT:
+        if (get_i64(c, &v.i) < 0) return -1;
+        break;
+    case QT_FLOAT:
+        if (c->end - c->p < 8) return cur_fail(c);
+        memcpy(&v.f, c->p, 8);
+        c->p += 8;
+        break;
+    case QT_STRING: {
+        const char *s;
+        size_t n;
+        if (wal_get_str(c, &s, &n) < 0 || n > UINT32_MAX) return cur_fail(c);
+        v.s = qv_arena_strndup(a, s, n);
+        v.len = (uint32_t)n;
+        break;
+    }
+    case QT_DATE: case QT_LOCALTIME: case QT_TIME: case QT_LOCALDATETIME: case QT_DATETIME: {
+        qtemporal *tm = qv_arena_zalloc(a, sizeof *tm);
+        int64_t off;
+        if (get_i64(c, &tm->days) < 0 || get_i64(c, &tm->nanos) < 0 || get_i64(c, &off) < 0) return -1;
+        if (off < INT32_MIN || off > INT32_MAX || c->p >= c->end || *c->p > 1) return cur_fail(c);
+        tm->offset = (int32_t)off;
+        if (*c->p++ == 1) {
+            const char *s;
+            size_t n;
+            if (wal_get_str(c, &s, &n) < 0) return -1;
+            tm->zone = qv_arena_strndup(a, s, n);
+        }
+        v.tm = tm;
+        break;
+    }
+    case QT_DURATION: {
+        qduration *d = qv_arena_zalloc(a, sizeof *d);
+        if (get_i64(c, &d->months) < 0 || get_i64(c, &d->days) < 0 || get_i64(c, &d->seconds) < 0 ||
+            get_i64(c, &d->nanos) < 0)
+            return -1;
+        v.dur = d;
+        break;
+    }
+    case QT_LIST: {
+        uint64_t n;
+        if (depth > 0 || wal_get_varint(c, &n) < 0 || n > (uint64_t)(c->end - c->p) / 2) return cur_fail(c);
+        qval *items = qv_arena_alloc(a, (n ? n : 1) * sizeof *items);
+        for (uint64_t i = 0; i < n; i++) {
+            if (wal_get_value(c, a, &items[i], depth + 1) < 0) return -1;
+            if (items[i].type == QT_NULL) return cur_fail(c);
+        }
+        v.items = items;
+        v.len = (uint32_t)n;
+        break;
+    }
+    default: return cur_fail(c);
+    }
+    *out = v;
+    return 0;
+}
+
+/* ---- change lists ---- */
+int wal_put_changes(qv_buf *b, const gchange *ch, size_t n, qv_err *err) {
+    wal_put_varint(b, n);
+    for (size_t i = 0; i < n; i++) {
+        const gchange *c = &ch[i];
+        qv_buf_append_byte(b, c->kind);
+        qv_buf_append_byte(b, c->aux);
+        wal_put_varint(b, c->token);
+        wal_put_varint(b, c->id);
+        if (c->kind == GCH_REL_CREATE || c->kind == GCH_REL_DELETE) {
+            wal_put_varint(b, c->src);
+            wal_put_varint(b, c->dst);
+        }
+        if (wal_put_value(b, c->value, err) < 0) return -1;
+    }
+    return 0;
+}
+
+int wal_get_changes(wal_cur *c, qv_arena *a, gchange **out, size_t *n, qv_err *err) {
+    uint64_t count;
+    if (wal_get_varint(c, &count) < 0 || count > (uint64_t)(c->end - c->p) / 5)
+        return qv_err_set(err, QV_EINVAL, "bad change count");
+    gchange *ch = qv_arena_zalloc(a, (count ? count : 1) * sizeof *ch);
+    for (uint64_t i = 0; i < count; i++) {
+        gchange *x = &ch[i];
+        uint64_t tok, id;
+        if (c->end - c->p < 2) return qv_err_set(err, QV_EINVAL, "change %llu is cut short", (unsigned long long)i);
+        x->kind = *c->p++;
+        x->aux = *c->p++;
+        if (x->kind < GCH_NODE_CREATE || x->kind > GCH_CONSTRAINT_DROP)
+            return qv_err_set(err, QV_EINVAL, "change %llu has unknown kind %u", (unsigned long long)i, x->kind);
+        if (wal_get_varint(c, &tok) < 0 || tok > UINT32_MAX || wal_get_varint(c, &id) < 0)
+            return qv_err_set(err, QV_EINVAL, "change %llu is malformed", (unsigned long long)i);
+        x->token = (uint32_t)tok;
+        x->id = id;
+        if ((x->kind == GCH_REL_CREATE || x->kind == GCH_REL_DELETE) &&
+            (wal_get_varint(c, &x->src) < 0 || wal_get_varint(c, &x->dst) < 0))
+            return qv_err_set(err, QV_EINVAL, "change %llu is malformed", (unsigned long long)i);
+        if (wal_get_value(c, a, &x->value, 0) < 0)
+            return qv_err_set(err, QV_EINVAL, "change %llu has a malformed value", (unsigned long long)i);
+    }
+    *out = ch;
+    *n = (size_t)count;
+    return 0;
+}
+
+/* ---- transaction records ---- */
+int wal_encode_txn(qv_buf *b, const char *db, uint64_t ident, uint64_t seq, uint64_t csn, const gchange *ch, size_t n,
+                   qv_err *err) {
+    size_t start = wal_frame_begin(b);
+    qv_buf_append_byte(b, WAL_BODY_TXN);
+    wal_put_str(b, db, strlen(db));
+    wal_put_u64(b, ident);
+    wal_put_varint(b, seq);
+    wal_put_varint(b, csn);
+    if (wal_put_changes(b, ch, n, err) < 0) {
+        b->len = start;
+        return -1;
+    }
+    return wal_frame_end(b, start, err);
+}
+
+int wal_decode_txn(const uint8_t *body, size_t n, wal_txn *out, qv_err *err) {
+    wal_cur c = {body, body + n, false};
+    if (n < 1 || *c.p++ != WAL_BODY_TXN) return qv_err_set(err, QV_EINVAL, "not a transaction record");
+    if (wal_get_str(&c, &out->db, &out->db_len) < 0 || wal_get_u64(&c, &out->ident) < 0 ||
+        wal_get_varint(&c, &out->seq) < 0 || wal_get_varint(&c, &out->csn) < 0)
+        return qv_err_set(err, QV_EINVAL, "transaction record header is malformed");
+    out->changes = c;
+    return 0;
+}
+
+/* ---- replay ---- */
+static const char *kind_name(uint8_t k) {
+    static const char *const names[] = {"?", "node create", "node delete", "relationship create",
+                                        "relationship delete", "node property", "relationship property", "node clear",
+                                        "relationship clear", "label add", "label remove", "name", "index create",
+                                        "index drop", "constraint create", "constraint drop"};
+    return k < sizeof names / sizeof *names ? names[k] : "?";
+}
+
+static int diverged(qv_err *err, size_t i, const gchange *c, const char *what, uint64_t want, uint64_t got) {
+    return qv_err_set(err, QV_EINTERNAL, "replay diverged at change %zu (%s): %s %llu was recorded, the graph gave %llu",
+                      i, kind_name(c->kind), what, (unsigned long long)want, (unsigned long long)got);
+}
+
+static char *name_of(const gchange *c) {
+    return c->value.type == QT_STRING ? qv_strndup(c->value.s, c->value.len) : qv_strdup("");
+}
+
+/* A node creation followed by the labels and properties of the same node: one gtxn_node_create. */
+static int apply_node_create(gtxn *t, const gchange *ch, size_t n, size_t *i, qv_err *err) {
+    const gchange *c = &ch[*i];
+    /* what gtxn_node_create records: labels in increasing id order, then non-null properties by key */
+    size_t j = *i + 1, nl = 0, np = 0;
+    while (j < n && ch[j].id == c->id && ch[j].kind == GCH_LABEL_ADD && (!nl || ch[j].token > ch[j - 1].token)) {
+        nl++;
+        j++;
+    }
+    while (j < n && ch[j].id == c->id && ch[j].kind == GCH_NODE_SET && !qv_is_null(ch[j].value) &&
+           (!np || ch[j].token > ch[j - 1].token)) {
+        np++;
+        j++;
+    }
+    uint32_t *labels = nl ? malloc(nl * sizeof *labels) : NULL;
+    gprop *props = np ? malloc(np * sizeof *props) : NULL;
+    nl = np = 0;
+    for (size_t k = *i + 1; k < j; k++) {
+        if (ch[k].kind == GCH_LABEL_ADD) labels[nl++] = ch[k].token;
+        else props[np++] = (gprop){ch[k].token, ch[k].value};
+    }
+    uint64_t id = 0;
+    int rc = gtxn_node_create(t, labels, (uint32_t)nl, props, (uint32_t)np, c->value, &id, err);
+    free(labels);
+    free(props);
+    if (rc < 0) return qv_err_prefix(err, "replay failed at change %zu (node create)", *i);
+    if (id != c->id) return diverged(err, *i, c, "node id", c->id, id);
+    *i = j - 1;
+    return 0;
+}
+
+static int apply_rel_create(gtxn *t, const gchange *ch, size_t n, size_t *i, qv_err *err) {
+    const gchange *c = &ch[*i];
+    size_t j = *i + 1;
+    while (j < n && ch[j].id == c->id && ch[j].kind == GCH_REL_SET && !qv_is_null(ch[j].value) &&
+           (j == *i + 1 || ch[j].token > ch[j - 1].token))
+        j++;
+    size_t np = j - *i - 1;
+    gprop *props = np ? malloc(np * sizeof *props) : NULL;
+    for (size_t k = 0; k < np; k++) props[k] = (gprop){ch[*i + 1 + k].token, ch[*i + 1 + k].value};
+    uint64_t id = 0;
+    int rc = gtxn_rel_create(t, c->src, c->dst, c->token, props, (uint32_t)np, &id, err);
+    free(props);
+    if (rc < 0) return qv_err_prefix(err, "replay failed at change %zu (relationship create)", *i);
+    if (id != c->id) return diverged(err, *i, c, "relationship id", c->id, id);
+    *i = j - 1;
+    return 0;
+}
+
+int wal_apply(gtxn *t, const gchange *ch, size_t n, qv_err *err) {
+    for (size_t i = 0; i < n; i++) {
+        const gchange *c = &ch[i];
+        int rc = 0;
+        switch (c->kind) {
+        case GCH_NODE_CREATE:
+            if (apply_node_create(t, ch, n, &i, err) < 0) return -1;
+            continue;
+        case GCH_REL_CREATE:
+            if (apply_rel_create(t, ch, n, &i, err) < 0) return -1;
+            continue;
+        case GCH_NODE_DELETE: rc = gtxn_node_delete(t, c->id, true, err); break;
+        case GCH_REL_DELETE: rc = gtxn_rel_delete(t, c->id, err); break;
+        case GCH_NODE_SET: rc = gtxn_node_set_prop(t, c->id, c->token, c->value, err); break;
+        case GCH_REL_SET: rc = gtxn_rel_set_prop(t, c->id, c->token, c->value, err); break;
+        case GCH_NODE_CLEAR: rc = gtxn_node_clear_props(t, c->id, err); break;
+        case GCH_REL_CLEAR: rc = gtxn_rel_clear_props(t, c->id, err); break;
+        case GCH_LABEL_ADD: rc = gtxn_node_add_label(t, c->id, c->token, err); break;
+        case GCH_LABEL_REMOVE: rc = gtxn_node_remove_label(t, c->id, c->token, err); break;
+        case GCH_TOKEN: {
+            if (c->value.type != QT_STRING || c->aux > 2)
+                return qv_err_set(err, QV_EINVAL, "change %zu: a name record without a name", i);
+            uint32_t id = c->aux == 0   ? gtxn_label(t, c->value.s, c->value.len)
+                          : c->aux == 1 ? gtxn_type(t, c->value.s, c->value.len)
+                                        : gtxn_key(t, c->value.s, c->value.len);
+            if (id != c->token) return diverged(err, i, c, "name id", c->token, id);
+            break;
+        }
+        case GCH_INDEX_CREATE: case GCH_CONSTRAINT_CREATE: case GCH_INDEX_DROP: case GCH_CONSTRAINT_DROP: {
+            if (c->id > UINT32_MAX || c->aux > GINDEX_REL) return qv_err_set(err, QV_EINVAL, "change %zu: bad schema change", i);
+            char *name = name_of(c);
+            if (c->kind == GCH_INDEX_CREATE)
+                rc = gtxn_create_index(t, name, (gindex_entity)c->aux, c->token, (uint32_t)c->id, false, err);
+            else if (c->kind == GCH_CONSTRAINT_CREATE)
+                rc = gtxn_create_unique(t, name, c->token, (uint32_t)c->id, false, err);
+            else if (c->kind == GCH_INDEX_DROP)
+                rc = gtxn_drop_index(t, name, false, err);
+            else
+                rc = gtxn_drop_constraint(t, name, false, err);
+            free(name);
+            break;
+        }
+        default: return qv_err_set(err, QV_EINVAL, "change %zu has unknown kind %u", i, c->kind);
+        }
+        if (rc < 0) return qv_err_prefix(err, "replay failed at change %zu (%s)", i, kind_name(c->kind));
+    }
+    return 0;
+}

@@ -1,0 +1,3 @@
+MERGE (a)
+MERGE (b)
+MERGE (a)-[:FOO*2]->(b)

@@ -1,0 +1,2 @@
+MATCH ()-[r:T]-()
+DELETE r:T

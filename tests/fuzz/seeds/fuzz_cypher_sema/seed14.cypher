@@ -1,0 +1,2 @@
+MATCH (n $param)
+RETURN n

@@ -1,0 +1,3 @@
+MATCH (a)
+WITH a, count(*)
+RETURN a

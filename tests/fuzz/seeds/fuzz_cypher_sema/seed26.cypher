@@ -1,0 +1,2 @@
+MATCH (a)-[r]->()-[r]->(a)
+RETURN r

@@ -1,0 +1,2 @@
+MATCH (a), (b), (c)
+RETURN size(()--(a))

@@ -1,0 +1,3 @@
+MATCH (a)
+CREATE (a {name: 'foo'})
+RETURN a

@@ -1,0 +1,3 @@
+WITH 'foo' AS n
+MATCH (n)
+RETURN n

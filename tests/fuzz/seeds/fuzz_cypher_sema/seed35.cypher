@@ -1,0 +1,1 @@
+RETURN any(x IN [3, 2, 3] WHERE x = 2) AS result

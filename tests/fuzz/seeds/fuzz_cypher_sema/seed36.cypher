@@ -1,0 +1,3 @@
+MATCH (a)-->(b)
+RETURN DISTINCT b
+  ORDER BY b.name

@@ -1,0 +1,1 @@
+RETURN any(x IN [1, 3] WHERE x = 2) AS result

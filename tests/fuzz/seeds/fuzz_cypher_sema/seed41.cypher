@@ -1,0 +1,2 @@
+MATCH (n:X)
+RETURN n, n.prop iS NuLl AS b

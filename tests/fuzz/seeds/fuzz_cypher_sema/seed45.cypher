@@ -1,0 +1,1 @@
+RETURN none(x IN ['ef', 'abc', 'ef'] WHERE size(x) = 3) AS result

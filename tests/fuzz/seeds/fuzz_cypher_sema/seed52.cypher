@@ -1,0 +1,1 @@
+RETURN single(x IN [] WHERE size(x) = 3) AS result

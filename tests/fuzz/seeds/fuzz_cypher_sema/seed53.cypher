@@ -1,0 +1,3 @@
+MATCH ()-[r:KNOWS]-()
+UNWIND keys(r) AS x
+RETURN DISTINCT x AS theProps

@@ -1,0 +1,3 @@
+MATCH (a)
+WHERE a.name CONTAINS 'CD'
+RETURN a

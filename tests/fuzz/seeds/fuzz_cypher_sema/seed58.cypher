@@ -1,0 +1,3 @@
+MATCH (a), (b)
+WHERE a <> b
+RETURN a, b

@@ -1,0 +1,2 @@
+MATCH (node)-[r:KNOWS {name: 'monkey'}]->(a)
+RETURN a

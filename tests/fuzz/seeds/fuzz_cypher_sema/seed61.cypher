@@ -1,0 +1,1 @@
+MATCH (n) WHERE EXISTS { MATCH (n)-->(m) WHERE m.x = $p RETURN m } RETURN n.name AS name, count(*) AS c ORDER BY c DESC SKIP 1 LIMIT 2

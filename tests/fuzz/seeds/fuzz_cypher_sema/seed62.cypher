@@ -1,0 +1,1 @@
+MATCH (a)-[r*1..3]->(b) WITH a, collect(b) AS bs UNWIND bs AS b RETURN a, [x IN bs WHERE x <> b | x.name] AS others

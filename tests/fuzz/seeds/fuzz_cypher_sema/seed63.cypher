@@ -1,0 +1,1 @@
+CALL test.xy(1, 'a') YIELD out RETURN out

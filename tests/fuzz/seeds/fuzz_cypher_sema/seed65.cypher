@@ -1,0 +1,1 @@
+MERGE (a:A {x: 1})-[:R]->(b) ON CREATE SET b.y = reduce(s = 0, i IN range(1, 3) | s + i)

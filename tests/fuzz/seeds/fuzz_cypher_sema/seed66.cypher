@@ -1,0 +1,1 @@
+MATCH p = shortestPath((a)-[*]-(b)) FOREACH (n IN nodes(p) | SET n.seen = true) RETURN length(p) UNION RETURN 1 AS x
