@@ -7,6 +7,7 @@
  */
 #include "api/flight/flight.h"
 #include "api/neptune/neptune.h"
+#include "cli/backup.h"
 #include "cli/cli.h"
 #include "graph/catalog.h"
 #include "net/server.h"
@@ -43,6 +44,7 @@ static void usage(FILE *f) {
             "usage: quiver serve [options]\n"
             "       quiver query [options] ['CYPHER']   (see quiver query --help)\n"
             "       quiver check --data-dir DIR        (verify a data directory; changes nothing)\n"
+            "       quiver backup (--data-dir DIR | --server URL) --to DIR2   (a consistent copy)\n"
             "       quiver version\n"
             "\n"
             "Starts the quiver graph server: the Neo4j GDS Arrow Flight protocol (gRPC) and the Neptune HTTP API.\n"
@@ -329,6 +331,7 @@ int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "serve") == 0) return serve(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "query") == 0) return cli_query_main(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "check") == 0) return check_main(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "backup") == 0) return cli_backup_main(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)) {
         printf("quiver %s\n", QUIVER_VERSION);
         return 0;

@@ -7,6 +7,7 @@
  */
 #include "api/common/graph_json.h"
 #include "api/neptune/np_int.h"
+#include "store/store.h"
 #include "wire/json.h"
 
 #include <stdio.h>
@@ -152,6 +153,44 @@ static void na_status(neptune_service *ns, const qv_http_request *req, qv_http_r
     }
 }
 
+/* POST /quiver/backup {"to": "DIR"}: an online backup of the data directory to DIR (a path on the server's
+ * machine), for `quiver backup --server URL`. Runs on the network worker: it copies files, it runs no query. */
+static void backup(neptune_service *ns, const qv_http_request *req, qv_http_response *resp) {
+    if (!is(req->method, "POST")) {
+        method_not_allowed(resp, NP_API_DB, "/quiver/backup accepts POST");
+        return;
+    }
+    if (!ns->cfg.store) {
+        np_error_resp(resp, NP_API_DB, 400, "BadRequestException", NULL, "This server has no data directory to back up",
+                      NULL);
+        return;
+    }
+    qv_err err;
+    qv_err_clear(&err);
+    json_doc *doc = json_parse((const char *)req->body, req->body_len, &err);
+    const char *to = doc ? json_get_str(json_doc_root(doc), "to") : NULL;
+    if (!to || !*to) {
+        np_error_resp(resp, NP_API_DB, 400, "MissingParameterException", NULL,
+                      "The body must be a JSON object {\"to\": \"DIRECTORY\"} naming a new directory on the server", NULL);
+        json_doc_free(doc);
+        return;
+    }
+    store_backup_info info;
+    if (store_backup(ns->cfg.store, to, &info, &err) < 0) {
+        bool client = err.code == QV_EEXISTS || err.code == QV_EINVAL;
+        np_error_resp(resp, NP_API_DB, client ? 400 : 500, client ? "InvalidParameterException" : "InternalFailureException",
+                      NULL, err.msg, NULL);
+    } else {
+        ok_json(resp);
+        qv_buf *b = &resp->body;
+        qv_buf_append_str(b, "{\"status\":\"200 OK\",\"payload\":{\"to\":");
+        json_write_cstr(b, to);
+        qv_buf_printf(b, ",\"files\":%llu,\"bytes\":%llu,\"seconds\":%.3f}}", (unsigned long long)info.files,
+                      (unsigned long long)info.bytes, info.seconds);
+    }
+    json_doc_free(doc);
+}
+
 void neptune_handle(void *ctx, const qv_http_request *req, qv_http_response *resp) {
     neptune_service *ns = ctx;
     resp->content_type = "application/json";
@@ -217,6 +256,10 @@ void neptune_handle(void *ctx, const qv_http_request *req, qv_http_response *res
     }
     if ((id = route(p, "/graphs"))) {
         np_control_plane(ns, req, resp, id);
+        return;
+    }
+    if (strcasecmp(p, "/quiver/backup") == 0) {
+        backup(ns, req, resp);
         return;
     }
     if (strcasecmp(p, "/system") == 0) {
