@@ -17,6 +17,7 @@
 #include "util/pool.h"
 
 #include <getopt.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +187,29 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
     return 0;
 }
 
+/* Start-up recovery gate. The listeners start before the databases are loaded and the write-ahead log is
+ * replayed, so that GET /status can say "recovery" meanwhile; until then every other request is refused with a
+ * retryable error (Flight: UNAVAILABLE). This one-shot latch (set before the listeners start, cleared once when
+ * recovery ends) is the process's only global state: gRPC handlers get no context of their own to carry it. */
+static atomic_bool serve_recovering;
+
+static void gate_http(void *ctx, const qv_http_request *req, qv_http_response *resp) {
+    if (atomic_load(&serve_recovering)) neptune_handle_recovering(ctx, req, resp);
+    else neptune_handle(ctx, req, resp);
+}
+
+static void gate_grpc_start(qv_grpc_call *call) {
+    if (atomic_load(&serve_recovering)) {
+        qv_grpc_call_finish(call, GRPC_UNAVAILABLE, "quiver is recovering its databases from the write-ahead log; "
+                                                    "retry once GET /status on its HTTP port says \"healthy\"");
+        return;
+    }
+    const qv_grpc_service *inner = flight_service_grpc(qv_grpc_call_service_ctx(call));
+    const char *path = qv_grpc_call_path(call);
+    for (int i = 0; i < inner->nmethods; i++)
+        if (strcmp(inner->methods[i].path, path) == 0 && inner->methods[i].on_start) inner->methods[i].on_start(call);
+}
+
 static int serve(int argc, char **argv) {
     serve_opts o = {
         .data_dir = "./quiver-data",
@@ -226,16 +250,7 @@ static int serve(int argc, char **argv) {
         qv_pool_free(pool);
         return 1;
     }
-    uint64_t t0 = qv_now_ns();
     store_configure(store, o.durability, o.checkpoint_wal_size);
-    if (store_load_all(store, cat, pool, &err) < 0 || store_ensure_database(store, cat, o.default_db, &err) < 0) {
-        QV_ERROR("cannot load the databases in %s: %s", o.data_dir, err.msg);
-        store_close(store);
-        gcatalog_free(cat);
-        qv_pool_free(pool);
-        return 1;
-    }
-    QV_INFO("quiver %s: data directory %s loaded in %.2f s", QUIVER_VERSION, o.data_dir, qv_seconds_since(t0));
 
     char *auth_user = NULL;
     const char *auth_pass = NULL;
@@ -260,6 +275,14 @@ static int serve(int argc, char **argv) {
                           .query_memory = o.query_memory, .iam_access_key = iam_key,
                           .iam_secret = o.iam_credentials ? strchr(o.iam_credentials, ':') + 1 : NULL};
     neptune_service *ns = neptune_service_new(&npc);
+    /* Flight through the recovery gate: the same methods and context, each call's start checked first */
+    const qv_grpc_service *fsvc = flight_service_grpc(fs);
+    qv_grpc_method *gated = qv_calloc((size_t)fsvc->nmethods + 1, sizeof *gated);
+    for (int i = 0; i < fsvc->nmethods; i++) {
+        gated[i] = fsvc->methods[i];
+        gated[i].on_start = gate_grpc_start;
+    }
+    qv_grpc_service gated_svc = {.methods = gated, .nmethods = fsvc->nmethods, .ctx = fsvc->ctx};
     qv_net_config nc = {
         .listen_addr = o.listen,
         .flight_port = o.flight_port,
@@ -267,17 +290,35 @@ static int serve(int argc, char **argv) {
         .threads = o.threads,
         .max_message_size = o.max_message_size,
         .max_http_body = o.max_http_body,
-        .grpc = flight_service_grpc(fs),
-        .http_handler = neptune_handle,
+        .grpc = &gated_svc,
+        .http_handler = gate_http,
         .http_error = neptune_http_error,
         .http_ctx = ns,
     };
+    atomic_store(&serve_recovering, true);
     qv_net *net = qv_net_start(&nc, &err);
     int exit_code = 0;
+    bool loaded = false;
     if (!net) {
         QV_ERROR("cannot start listening: %s", err.msg);
         exit_code = 1;
     } else {
+        uint64_t t0 = qv_now_ns();
+        QV_INFO("recovering the databases in %s (GET /status says \"recovery\" until done)", o.data_dir);
+        if (store_load_all(store, cat, pool, &err) < 0 || store_ensure_database(store, cat, o.default_db, &err) < 0) {
+            QV_ERROR("cannot load the databases in %s: %s", o.data_dir, err.msg);
+            exit_code = 1;
+        } else {
+            loaded = true;
+            atomic_store(&serve_recovering, false);
+            QV_INFO("quiver %s: data directory %s loaded in %.2f s", QUIVER_VERSION, o.data_dir, qv_seconds_since(t0));
+        }
+    }
+    if (net && !loaded) {
+        qv_net_stop(net);
+        net = NULL;
+    }
+    if (net) {
         int sig = 0;
         sigwait(&sigs, &sig);
         QV_INFO("received %s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -286,7 +327,8 @@ static int serve(int argc, char **argv) {
     neptune_service_free(ns);
     cy_engine_free(engine);
     flight_service_free(fs);
-    store_shutdown(store, exit_code == 0);   /* a clean stop checkpoints what the log holds */
+    free(gated);
+    store_shutdown(store, loaded);   /* a clean stop checkpoints what the log holds */
     gcatalog_free(cat);
     store_close(store);
     qv_pool_free(pool);

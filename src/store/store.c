@@ -396,8 +396,9 @@ int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
                         (unsigned long long)targets[i].changes, (unsigned long long)targets[i].seq);
         }
         if (rc == 0 && wal_bytes > WAL_SEG_HEADER)
-            QV_INFO("write-ahead log: %.1f MiB read, %llu transactions replayed in %.3f s", (double)wal_bytes / (1 << 20),
-                    (unsigned long long)txns, qv_seconds_since(t1));
+            QV_INFO("write-ahead log: %.1f MiB read, %llu transactions replayed in %.3f s (%.1f MiB/s)",
+                    (double)wal_bytes / (1 << 20), (unsigned long long)txns, qv_seconds_since(t1),
+                    (double)wal_bytes / (1 << 20) / (qv_seconds_since(t1) > 1e-9 ? qv_seconds_since(t1) : 1e-9));
     }
     if (rc == 0 && !s->wal) {
         s->wal = wal_open(s->wal_dir, s->durability, s->ckpt_bytes, last_seg, err);

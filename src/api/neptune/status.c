@@ -37,14 +37,19 @@ void neptune_service_free(neptune_service *ns) {
     free(ns);
 }
 
-static void status_doc(neptune_service *ns, qv_http_response *resp) {
+static void status_doc_as(neptune_service *ns, qv_http_response *resp, const char *state);
+static void status_doc(neptune_service *ns, qv_http_response *resp) { status_doc_as(ns, resp, "healthy"); }
+
+static void status_doc_as(neptune_service *ns, qv_http_response *resp, const char *state) {
     char start[64];
     time_t t = (time_t)(ns->cfg.start_ms / 1000);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(start, sizeof start, "%a %b %d %H:%M:%S UTC %Y", &tm);
     qv_buf *b = &resp->body;
-    qv_buf_append_str(b, "{\"status\":\"healthy\",\"startTime\":");
+    qv_buf_append_str(b, "{\"status\":");
+    json_write_cstr(b, state);
+    qv_buf_append_str(b, ",\"startTime\":");
     json_write_cstr(b, start);
     qv_buf_append_str(b, ",\"dbEngineVersion\":\"" NP_ENGINE_VERSION "\",\"quiverVersion\":");
     json_write_cstr(b, ns->cfg.version);
@@ -189,6 +194,19 @@ static void backup(neptune_service *ns, const qv_http_request *req, qv_http_resp
                       (unsigned long long)info.bytes, info.seconds);
     }
     json_doc_free(doc);
+}
+
+void neptune_handle_recovering(neptune_service *ns, const qv_http_request *req, qv_http_response *resp) {
+    resp->content_type = "application/json";
+    if (strcasecmp(req->path, "/status") == 0) {
+        ok_json(resp);
+        status_doc_as(ns, resp, "recovery");
+        return;
+    }
+    bool na = route(req->path, "/queries") || route(req->path, "/graphs") || strcasecmp(req->path, "/summary") == 0;
+    np_error_resp(resp, na ? NP_API_ANALYTICS : NP_API_DB, na ? 429 : 500, "ThrottlingException", NULL,
+                  "The server is recovering its databases from the write-ahead log; retry once GET /status says "
+                  "\"healthy\"", NULL);
 }
 
 void neptune_handle(void *ctx, const qv_http_request *req, qv_http_response *resp) {
