@@ -48,8 +48,17 @@ int store_checkpoint_db(qv_store *s, graph *g, wal_db *db, qv_err *err) {
     if (rc == 0 && fsync(fd) < 0) rc = qv_err_set(err, QV_EIO, "cannot fsync %s: %s", tmp, strerror(errno));
     if (fd >= 0 && close(fd) < 0 && rc == 0) rc = qv_err_set(err, QV_EIO, "cannot close %s: %s", tmp, strerror(errno));
     if (rc == 0) rc = still_current(s, db, err);
-    if (rc == 0) rc = store_install_file(s, tmp, final, err);
-    else if (fd >= 0) unlink(tmp);
+    if (rc == 0) {
+        /* the checkpoint being replaced stays as <file>.qvg.prev: with the segments since the previous round
+         * (kept, see store_checkpoint) it stands in for this one should this one be found damaged */
+        wal_lock_dbs(s->wal);
+        bool old_is_checkpoint = db->from_checkpoint;
+        wal_unlock_dbs(s->wal);
+        store_keep_prev(s, final, old_is_checkpoint);
+        rc = store_install_file(s, tmp, final, err);
+    } else if (fd >= 0) {
+        unlink(tmp);
+    }
     if (rc == 0) store_drop_carry(s, g->name);
     pthread_mutex_unlock(&s->mu);
     uint64_t nodes = gview_node_count(v), rels = gview_rel_count(v);
@@ -192,7 +201,12 @@ int store_checkpoint(qv_store *s, qv_err *err) {
         free(names[i]);
     }
     free(names);
-    if (rc == 0 && !keep) rc = wal_remove_before(s->wal, first, err);
+    /* Retention: the segments since the previous round stay until this round's checkpoints are complete (they
+     * are: rc == 0), so the previous checkpoint plus those segments can replace a damaged newest one. */
+    if (rc == 0 && !keep) {
+        if (s->keep_from) rc = wal_remove_before(s->wal, s->keep_from, err);
+        s->keep_from = first;
+    }
     if (rc == 0) wal_bytes_reset(s->wal);
     pthread_mutex_unlock(&s->ckpt_mu);
     return rc;

@@ -171,5 +171,7 @@ int ckpt_write(gview *v, const ckpt_info *info, int fd, qv_buf *mem, const char 
 /* Reads a checkpoint image into a new graph (not published, no hook). */
 int ckpt_read(const uint8_t *p, size_t n, graph **out, ckpt_info *info, qv_err *err);
 bool ckpt_is_checkpoint(const uint8_t *p, size_t n);
+/* Only the meta block (name, identity, base_seq) of a checkpoint whose later blocks may be damaged. */
+int ckpt_read_meta(const uint8_t *p, size_t n, char **name, ckpt_info *info, qv_err *err);
 
 #endif
