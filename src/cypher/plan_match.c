@@ -247,6 +247,7 @@ static int plan_path(mctx *m, xop **in, uint32_t pi) {
     uint32_t start = UINT32_MAX;
     for (uint32_t j = 0; j <= pp->n_rels && start == UINT32_MAX; j++)
         if (is_bound(m, ns[j])) start = j;
+    uint32_t right_from, left_from;   /* expand right from node right_from, left from node left_from */
     if (start == UINT32_MAX) {
         double best = INFINITY;
         for (uint32_t j = 0; j <= pp->n_rels; j++) {
@@ -255,10 +256,47 @@ static int plan_path(mctx *m, xop **in, uint32_t pi) {
             double cost = start_cost(m, ns[j], &how, &a, &b);
             if (cost < best) { best = cost; start = j; }
         }
-        bind_start(m, in, ns[start]);
+        /* a relationship type rarer than every start node: scan the relationships */
+        uint32_t rel_start = UINT32_MAX;
+        double rbest = best;
+        for (uint32_t j = 0; m->c->v && j < pp->n_rels; j++) {
+            cy_rel_pat *rp = &pp->rels[j];
+            if (rp->varlen || rp->n_types == 0 || is_bound(m, rs[j])) continue;
+            double cost = 0;
+            for (uint32_t k = 0; k < rp->n_types; k++) {
+                int64_t ty = gview_type_id(m->c->v, rp->types[k], strlen(rp->types[k]));
+                if (ty >= 0) cost += (double)gview_type_count(m->c->v, (uint32_t)ty);
+            }
+            if (rp->dir == CY_DIR_BOTH) cost *= 2;
+            if (cost * 2 + 16 < rbest) { rbest = cost * 2 + 16; rel_start = j; }
+        }
+        if (rel_start != UINT32_MAX) {
+            cy_rel_pat *rp = &pp->rels[rel_start];
+            cy_expand_spec s = {0};
+            s.from = ns[rel_start];
+            s.rel = rs[rel_start];
+            s.to = ns[rel_start + 1];
+            s.types = rp->types;
+            s.n_types = rp->n_types;
+            s.dir = rp->dir;
+            *in = cy_op_relscan(m->c->p, *in, &s);
+            m->c->p->stats_sensitive = true;
+            m->rels_bound[m->n_rels_bound++] = rs[rel_start];
+            set_bound(m, rs[rel_start]);
+            set_bound(m, ns[rel_start]);
+            set_bound(m, ns[rel_start + 1]);
+            emit_ready(m, in);
+            right_from = rel_start + 1;
+            left_from = rel_start;
+        } else {
+            bind_start(m, in, ns[start]);
+            right_from = left_from = start;
+        }
+    } else {
+        right_from = left_from = start;
     }
-    for (uint32_t j = start; j < pp->n_rels; j++) expand(m, in, &pp->rels[j], ns[j], rs[j], ns[j + 1], false);
-    for (uint32_t j = start; j-- > 0;) expand(m, in, &pp->rels[j], ns[j + 1], rs[j], ns[j], true);
+    for (uint32_t j = right_from; j < pp->n_rels; j++) expand(m, in, &pp->rels[j], ns[j], rs[j], ns[j + 1], false);
+    for (uint32_t j = left_from; j-- > 0;) expand(m, in, &pp->rels[j], ns[j + 1], rs[j], ns[j], true);
     if (m->pslot[pi] >= 0) {
         *in = cy_op_path(m->c->p, *in, m->pslot[pi], ns, rs, pp->n_rels);
         set_bound(m, m->pslot[pi]);

@@ -130,6 +130,7 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
             }
         }
     }
+    ng->blab_built = true;
     (void)d;
     return ng;
 }

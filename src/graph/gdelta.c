@@ -51,7 +51,7 @@ void ggen_free(void *p) {
     free(gen->rdir);
     for (uint32_t l = 0; l < GMAX_NAMES; l++) free(gen->lab_delta[l]);
     free(gen->lab_delta);
-    for (uint32_t l = 0; l < gen->n_blab; l++) free(gen->blab[l]);
+    for (uint32_t l = 0; gen->blab && l < gen->n_blab; l++) free(gen->blab[l]);
     free(gen->blab);
     free(gen->blab_n);
     qv_arena_free(&gen->vals);
@@ -66,25 +66,40 @@ void ggen_free(void *p) {
     free(gen);
 }
 
-static void build_label_index(ggen *gen, graph *g) {
+/* Label counts of the loader's nodes (cheap: per label set, then per label); the lists come on first need. */
+static void count_labels(ggen *gen, graph *g) {
     uint32_t nl = g->labels.count;
     gen->n_blab = nl;
-    gen->blab = qv_calloc(nl + 1, sizeof *gen->blab);
     gen->blab_n = qv_calloc(nl + 1, sizeof *gen->blab_n);
     if (!g->node_labelset || !nl) return;
-    for (uint64_t v = 0; v < g->n_nodes; v++) {
-        uint32_t n;
-        const uint32_t *ls = graph_node_labels(g, v, &n);
-        for (uint32_t i = 0; i < n; i++) gen->blab_n[ls[i]]++;
+    uint64_t *per_set = qv_calloc((size_t)g->n_labelsets + 1, sizeof *per_set);
+    for (uint64_t v = 0; v < g->n_nodes; v++) per_set[g->node_labelset[v]]++;
+    for (uint32_t s = 0; s < g->n_labelsets; s++)
+        for (uint32_t i = g->labelset_off[s]; i < g->labelset_off[s + 1]; i++) gen->blab_n[g->labelset_labels[i]] += per_set[s];
+    free(per_set);
+}
+
+/* The generation's label lists (ascending ids), built from the loader's label sets on first need: a graph
+ * that is only written or only read by id never pays 8 bytes per node label. Any thread. */
+uint64_t *const *ggen_label_lists(gdelta *d, ggen *gen) {
+    if (LOAD(&gen->blab_built)) return gen->blab;
+    graph *g = d->g;
+    pthread_mutex_lock(&g->delta_mu);
+    if (!gen->blab_built) {
+        uint32_t nl = gen->n_blab;
+        uint64_t **lists = qv_calloc(nl + 1, sizeof *lists), *fill = qv_calloc(nl + 1, sizeof *fill);
+        for (uint32_t l = 0; l < nl; l++) lists[l] = qv_malloc((gen->blab_n[l] ? gen->blab_n[l] : 1) * sizeof(uint64_t));
+        for (uint64_t v = 0; v < g->n_nodes && g->node_labelset; v++) {
+            uint32_t n;
+            const uint32_t *ls = graph_node_labels(g, v, &n);
+            for (uint32_t i = 0; i < n; i++) lists[ls[i]][fill[ls[i]]++] = v;
+        }
+        free(fill);
+        gen->blab = lists;
+        STORE(&gen->blab_built, true);
     }
-    uint64_t *fill = qv_calloc(nl, sizeof *fill);
-    for (uint32_t l = 0; l < nl; l++) gen->blab[l] = qv_malloc((gen->blab_n[l] ? gen->blab_n[l] : 1) * sizeof(uint64_t));
-    for (uint64_t v = 0; v < g->n_nodes; v++) {
-        uint32_t n;
-        const uint32_t *ls = graph_node_labels(g, v, &n);
-        for (uint32_t i = 0; i < n; i++) gen->blab[ls[i]][fill[ls[i]]++] = v;
-    }
-    free(fill);
+    pthread_mutex_unlock(&g->delta_mu);
+    return gen->blab;
 }
 
 static gdelta *gdelta_new(graph *g) {
@@ -102,7 +117,7 @@ static gdelta *gdelta_new(graph *g) {
     gen->out_tgt = g->out_tgt;
     gen->in_rel = g->in_rel;
     gen->in_src = g->in_src;
-    build_label_index(gen, g);
+    count_labels(gen, g);
     d->gen = gen;
     uint32_t nt = g->rel_types.count;
     gsnap *s = snap_new(gen->n_blab, nt);
@@ -295,7 +310,7 @@ uint64_t gdelta_memory_bytes(gdelta *d) {
         if (LOAD(&gen->ndir[c])) b += GCHUNK_SIZE * sizeof(gnslot);
     for (uint64_t c = 0; c <= (rels >> GCHUNK_BITS) && c < GDIR_SIZE; c++)
         if (LOAD(&gen->rdir[c])) b += GCHUNK_SIZE * sizeof(grslot);
-    for (uint32_t l = 0; l < gen->n_blab; l++) b += gen->blab_n[l] * sizeof(uint64_t);
+    for (uint32_t l = 0; LOAD(&gen->blab_built) && l < gen->n_blab; l++) b += gen->blab_n[l] * sizeof(uint64_t);
     if (gen->owned) b += (gen->n_csr + 1) * 16 + (gen->out_off[gen->n_csr]) * 16;
     const gxtab *x = LOAD(&d->ext);
     if (x) b += (x->mask + 1) * sizeof(gxent);

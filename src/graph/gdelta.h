@@ -93,10 +93,12 @@ typedef struct ggen {
     bool owned;                     /* the CSR arrays are the generation's (compacted), not the graph's */
     gnslot **ndir;                  /* GDIR_SIZE chunk pointers */
     grslot **rdir;
-    /* label index: lists built with the generation and per-label vectors of nodes labelled since */
+    /* label index: lists of the nodes labelled when the generation was made (for the first generation built
+     * on first need: ggen_label_lists) and per-label vectors of nodes labelled since */
     uint32_t n_blab;
-    uint64_t **blab;
-    uint64_t *blab_n;
+    uint64_t **blab;                /* valid once blab_built */
+    uint64_t *blab_n;               /* always valid: the lists' lengths */
+    bool blab_built;
     gvec **lab_delta;               /* GMAX_NAMES holders */
     qv_arena vals;                  /* payloads of property values and ids written in this generation (writer) */
 } ggen;
@@ -240,6 +242,7 @@ grslot *gdelta_rslot(const ggen *gen, uint64_t id);
 gnslot *gdelta_nslot_make(ggen *gen, uint64_t id);
 grslot *gdelta_rslot_make(ggen *gen, uint64_t id);
 ggen *ggen_new(void);                                         /* empty slots and label lists, no CSR */
+uint64_t *const *ggen_label_lists(gdelta *d, ggen *gen);
 void ggen_free(void *gen);
 void gnver_free(void *p);
 void grver_free(void *p);

@@ -360,9 +360,9 @@ void gview_nodes(gview *v, int64_t label, gnode_iter *it) {
         return;
     }
     it->mode = 1;
-    const ggen *gen = v->gen;
+    ggen *gen = v->gen;
     if ((uint64_t)label < gen->n_blab) {
-        it->list = gen->blab[label];
+        it->list = ggen_label_lists(v->d, gen)[label];
         it->list_n = gen->blab_n[label];
     }
     it->end = (uint64_t)label < GMAX_NAMES ? gvec_len(LOAD(&gen->lab_delta[label])) : 0;

@@ -212,9 +212,9 @@ static bool lset_has_add(gtxn *t, uint64_t key) {
 }
 
 static void label_list_add(gtxn *t, uint64_t node, uint32_t label, const gnver *older) {
-    const ggen *gen = t->d->gen;
-    if (label < gen->n_blab) {   /* the generation's list (ascending ids) */
-        const uint64_t *l = gen->blab[label];
+    ggen *gen = t->d->gen;
+    if (label < gen->n_blab && gen->blab_n[label]) {   /* the generation's list (ascending ids) */
+        const uint64_t *l = ggen_label_lists(t->d, gen)[label];
         uint64_t lo = 0, hi = gen->blab_n[label];
         while (lo < hi) {
             uint64_t mid = (lo + hi) / 2;

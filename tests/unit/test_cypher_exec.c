@@ -24,6 +24,23 @@ static int teardown(void **state) {
     return 0;
 }
 
+/* A graph whose Arrow import is still running cannot be queried: a phase error that says why, not "no such
+ * graph"; an unknown name is GraphNotFound. */
+static void test_graph_being_built(void **state) {
+    tenv *t = *state;
+    qv_err ge;
+    assert_int_equal(gcatalog_reserve(t->cat, "loading", false, &ge), 0);
+    cy_query_opts o = {.graph = "loading"};
+    cy_result *r = NULL;
+    cy_error err;
+    assert_int_equal(cy_query(t->e, "MATCH (n) RETURN n", 18, &o, &r, &err), -1);
+    assert_int_equal(err.cls, CYE_PHASE);
+    assert_non_null(strstr(err.msg, "being built"));
+    gcatalog_unreserve(t->cat, "loading");
+    assert_int_equal(cy_query(t->e, "MATCH (n) RETURN n", 18, &o, &r, &err), -1);
+    assert_int_equal(err.cls, CYE_NOT_FOUND);
+}
+
 static void test_create_match_return(void **state) {
     tenv *t = *state;
     EXPECT(t, "CREATE (a:A {name: 'x', n: 1})-[:R {w: 2}]->(b:B {name: 'y'}) RETURN a.name, b.name", "'x', 'y'");
@@ -161,6 +178,9 @@ static void test_neptune_ids(void **state) {
     EXPECT(t, "MATCH (n:Num {`~id`: '42'}) RETURN count(*)", "1");
     EXPECT(t, "MATCH (n:Num {`~id`: 42}) RETURN count(*)", "1");
     EXPECT(t, "MATCH (n {`~id`: 'p1'}), (m {`~id`: '042'}) RETURN count(*)", "0");
+    /* relationship ids cannot be chosen (the graph assigns them): an error, not a silently dropped id */
+    EXPECT(t, "MATCH (n {`~id`: 'p1'}) CREATE (n)-[:K {`~id`: 'e1'}]->(n)", "ERR UnsupportedOperation -");
+    EXPECT(t, "MATCH (n {`~id`: 'p1'}) CREATE (n)-[r:K]->(n) RETURN r.`~id` IS NOT NULL", "true");
 }
 
 static void test_procedures_and_explain(void **state) {
@@ -407,6 +427,28 @@ static void test_concurrent_queries(void **state) {
     EXPECT(t, "MATCH (a:Ctr) RETURN a.k, a.v ORDER BY a.k", "'a', 400\n'b', 400");
 }
 
+/* Patterns that start at a rare relationship type (many nodes, few relationships). */
+static void test_relationship_scan_start(void **state) {
+    tenv *t = *state;
+    EXPECT(t, "UNWIND range(1, 400) AS i CREATE ({i: i})", "");
+    EXPECT(t, "CREATE (a:A {n: 'a'})-[:T {w: 1}]->(b:B {n: 'b'})-[:T {w: 2}]->(c:C {n: 'c'}), (c)-[:T {w: 3}]->(c), "
+              "(a)-[:U]->(c)", "");
+    cy_query_opts o = {.explain = true};
+    assert_non_null(strstr(tq_opts(t, "MATCH ()-[r:T]->() RETURN r.w", qv_null(), &o), "RelationshipTypeScan"));
+    EXPECT(t, "MATCH ()-[r:T]->() RETURN r.w ORDER BY r.w", "1\n2\n3");
+    EXPECT(t, "MATCH (x)-[r:T]->(y) RETURN x.n, r.w, y.n ORDER BY r.w", "'a', 1, 'b'\n'b', 2, 'c'\n'c', 3, 'c'");
+    EXPECT(t, "MATCH (x)<-[r:T]-(y) RETURN x.n, r.w, y.n ORDER BY r.w", "'b', 1, 'a'\n'c', 2, 'b'\n'c', 3, 'c'");
+    EXPECT(t, "MATCH (x)-[r:T]-(y) RETURN x.n, r.w, y.n ORDER BY r.w, x.n",
+           "'a', 1, 'b'\n'b', 1, 'a'\n'b', 2, 'c'\n'c', 2, 'b'\n'c', 3, 'c'");
+    EXPECT(t, "MATCH (x)-[r:T]->(x) RETURN x.n, r.w", "'c', 3");
+    EXPECT(t, "MATCH (x)-[:T]->(y)-[:T]->(z) RETURN x.n, y.n, z.n ORDER BY x.n, z.n",
+           "'a', 'b', 'c'\n'b', 'c', 'c'");
+    EXPECT(t, "MATCH (x:A)-[:U]->(z)<-[r:T]-(y) RETURN y.n, r.w ORDER BY r.w", "'b', 2\n'c', 3");
+    EXPECT(t, "MATCH ()-[r:T|U]->() RETURN count(r)", "4");
+    EXPECT(t, "MATCH ()-[r:T]->() WHERE r.w > 1 DELETE r", "");
+    EXPECT(t, "MATCH ()-[r:T]->() RETURN count(r)", "1");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_match_return, setup, teardown),
@@ -425,7 +467,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_timeout_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relationship_uniqueness, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relationship_scan_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_queries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_graph_being_built, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,6 +99,9 @@ static int create_rel(cy_x *x, const cy_cpath *p, const cy_crel *cr) {
     qval props = qv_null();
     if (cr->props && cy_eval(x, cr->props, &props)) return -1;
     if (merge_nulls(x, p->merge, props, (int32_t)cr->pos)) return -1;
+    if (props.type == QT_MAP && qv_map_get(props, CY_EXT_ID_KEY, 3))
+        return cy_err(x->err, CYE_UNSUPPORTED, NULL, (int32_t)cr->pos,
+                      "relationships get their `~id` from quiver; remove `~id` from the relationship's properties");
     gprop *ps;
     uint32_t np;
     if (cy_props_from_map(x, props, &ps, &np, NULL, (int32_t)cr->pos)) return -1;

@@ -55,6 +55,9 @@ typedef struct cy_expand_spec {
 } cy_expand_spec;
 xop *cy_op_expand(cy_plan *p, xop *in, const cy_expand_spec *s);
 xop *cy_op_varexpand(cy_plan *p, xop *in, const cy_expand_spec *s);
+/* Relationships of the spec's types (all if none) for each input row, binding rel, from (the pattern's left
+ * node) and to (its right node) as the direction says. */
+xop *cy_op_relscan(cy_plan *p, xop *in, const cy_expand_spec *s);
 /* shortestPath / allShortestPaths between two bound nodes: binds rel (a list) and path. */
 xop *cy_op_shortest(cy_plan *p, xop *in, const cy_expand_spec *s, int32_t path_slot, bool all);
 

@@ -1,0 +1,84 @@
+/* relscan.c — relationships of some types, for each input row: the start of a pattern whose cheapest
+ * entry is a relationship type (`MATCH ()-[r:T]->() ...`), binding r and both end nodes in the pattern's
+ * orientation (an undirected pattern yields each relationship both ways, a self-loop once).
+ * Must not: allocate per row. */
+#include "cypher/ops/expand_common.h"
+
+#define RS_BATCH 256
+
+typedef struct { xop base; cy_expand_spec s; } op_t;   /* from = the left node, to = the right node */
+typedef struct {
+    cy_opstate base;
+    grel_iter it;
+    uint64_t ids[RS_BATCH];
+    uint32_t n, i;
+    uint32_t types[CY_MAX_TYPES];
+    uint32_t nt, ti;
+    bool active, flip_pending;
+    uint64_t cur_rel, cur_src, cur_dst;
+} st;
+
+static bool next_type(cy_x *x, st *t, const op_t *o) {
+    if (t->ti >= (t->nt ? t->nt : 1)) return false;
+    gview_rels(x->v, t->nt ? (int64_t)t->types[t->ti] : -1, &t->it);
+    t->ti++;
+    t->n = t->i = 0;
+    return true;
+}
+
+static bool bind(cy_x *x, const op_t *o, uint64_t rel, uint64_t left, uint64_t right) {
+    if (o->s.from == o->s.to && left != right) return false;   /* (a)-[r]->(a) */
+    x->row[o->s.rel] = qv_rel(rel);
+    x->row[o->s.from] = qv_node(left);
+    x->row[o->s.to] = qv_node(right);
+    return true;
+}
+
+static int rs_open(cy_opstate *s, cy_x *x) { ((st *)s)->active = false; return 0; }
+static int rs_next(cy_opstate *s, cy_x *x) {
+    const op_t *o = (const op_t *)s->op;
+    st *t = (st *)s;
+    for (;;) {
+        if (t->active) {
+            if (t->flip_pending) {
+                t->flip_pending = false;
+                if (bind(x, o, t->cur_rel, t->cur_dst, t->cur_src)) return 1;
+            }
+            while (t->i < t->n) {
+                uint64_t rel = t->ids[t->i++];
+                uint64_t src, dst;
+                uint32_t ty;
+                gview_rel_info(x->v, rel, &src, &dst, &ty);
+                t->cur_rel = rel;
+                t->cur_src = src;
+                t->cur_dst = dst;
+                bool ok = o->s.dir == CY_DIR_LEFT ? bind(x, o, rel, dst, src) : bind(x, o, rel, src, dst);
+                if (o->s.dir == CY_DIR_BOTH && src != dst) {
+                    if (ok) { t->flip_pending = true; return 1; }
+                    if (bind(x, o, rel, dst, src)) return 1;
+                    continue;
+                }
+                if (ok) return 1;
+            }
+            if (cy_x_tick(x)) return -1;
+            t->n = grel_iter_next(&t->it, t->ids, RS_BATCH);
+            t->i = 0;
+            if (t->n) continue;
+            if (next_type(x, t, o)) continue;
+            t->active = false;
+        }
+        int r = cy_op_next(s->in, x);
+        if (r <= 0) return r;
+        if (!cy_resolve_types(x, &o->s, t->types, &t->nt)) continue;
+        t->ti = 0;
+        t->flip_pending = false;
+        next_type(x, t, o);
+        t->active = true;
+    }
+}
+static const cy_opvt vt = {"RelationshipTypeScan", sizeof(st), rs_open, rs_next, NULL};
+xop *cy_op_relscan(cy_plan *p, xop *in, const cy_expand_spec *s) {
+    op_t *o = cy_op_alloc(p, sizeof(op_t), &vt, in);
+    o->s = *s;
+    return &o->base;
+}

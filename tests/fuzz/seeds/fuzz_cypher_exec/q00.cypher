@@ -1,0 +1,1 @@
+MATCH (n) RETURN n, labels(n), properties(n)

@@ -1,0 +1,1 @@
+MATCH (a:A)-[r:R]->(b) WHERE r.w > 0 RETURN a.name, type(r), b.name ORDER BY a.name

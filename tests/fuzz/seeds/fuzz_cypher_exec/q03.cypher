@@ -1,0 +1,1 @@
+MATCH (n) WITH n.num AS x, count(*) AS c ORDER BY x DESC SKIP 1 LIMIT 2 RETURN x, c

@@ -1,0 +1,1 @@
+UNWIND [1, 2, 3, null] AS x RETURN collect(x), sum(x), avg(x), min(x), max(x), stDev(x), percentileCont(x, 0.5)

@@ -1,0 +1,1 @@
+MATCH (a:A) CREATE (a)-[:R {w: 9}]->(:C {name: 'new'}) RETURN a

@@ -1,0 +1,1 @@
+MERGE (n:A {name: 'z'}) ON CREATE SET n.num = 10 ON MATCH SET n.num = n.num + 1 RETURN n

@@ -1,0 +1,1 @@
+MATCH (n:B) SET n += {x: 1, y: 'two'}, n:C REMOVE n.s RETURN n

@@ -1,0 +1,1 @@
+MATCH (n) WHERE n.num > 3 DETACH DELETE n

@@ -1,0 +1,1 @@
+MATCH (c:C) CREATE (:C {name: c.name})

@@ -1,0 +1,1 @@
+RETURN [x IN range(1, 10) WHERE x % 2 = 0 | x * x] AS l, all(x IN [1, 2] WHERE x > 0), any(x IN [] WHERE true)

@@ -1,0 +1,1 @@
+RETURN CASE WHEN 1 > 2 THEN 'a' WHEN null THEN 'b' ELSE 'c' END, {a: 1, b: [1, {c: 2}]}.b[1].c

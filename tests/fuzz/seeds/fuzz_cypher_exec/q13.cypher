@@ -1,0 +1,1 @@
+MATCH (n) RETURN n{.name, .num, extra: size(keys(n))}, [(n)-->(m) | m.name] AS out

@@ -1,0 +1,1 @@
+MATCH (n) WHERE exists((n)-[:S]->()) AND EXISTS { MATCH (n)<-[:R]-() } RETURN n.name

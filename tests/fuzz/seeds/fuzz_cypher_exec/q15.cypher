@@ -1,0 +1,1 @@
+RETURN date('2020-02-29') + duration('P1Y'), datetime('2015-07-21T21:40:32.142[Europe/London]').epochMillis, duration.between(date('1984-10-11'), localdatetime('2015-07-21T21:40:32.142'))

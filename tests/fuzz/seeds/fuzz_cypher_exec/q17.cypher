@@ -1,0 +1,1 @@
+RETURN toInteger('12'), toFloat('1e3'), toString(1.0), toBoolean('true'), reverse([1, 2]), split('a,b', ','), substring('hello', 1, 3)

@@ -1,0 +1,1 @@
+MATCH (n {`~id`: 'e1'}) RETURN id(n), n

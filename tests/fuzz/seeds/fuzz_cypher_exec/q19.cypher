@@ -1,0 +1,1 @@
+MATCH (a:A) RETURN a.num AS x UNION MATCH (b:B) RETURN b.num AS x

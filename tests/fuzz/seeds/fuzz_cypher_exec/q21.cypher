@@ -1,0 +1,1 @@
+UNWIND range(1, 1000) AS i UNWIND range(1, 1000) AS j UNWIND range(1, 1000) AS k RETURN count(*)

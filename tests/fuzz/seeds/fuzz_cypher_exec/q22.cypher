@@ -1,0 +1,1 @@
+UNWIND range(1, 100) AS i CREATE (:D {i: i}) WITH i WHERE i = 50 RETURN 1 / 0

@@ -1,0 +1,1 @@
+CREATE (:C {name: 'a'}), (:C {name: 'a'})

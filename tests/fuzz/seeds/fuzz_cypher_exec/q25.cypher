@@ -1,0 +1,1 @@
+WITH [1, 2, 3] AS l RETURN l[0..-1], l[-1], l[5], size(l), head(l), last(l), tail(l)

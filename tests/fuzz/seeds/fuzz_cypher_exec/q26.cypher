@@ -1,0 +1,1 @@
+MATCH (n) OPTIONAL MATCH (n)-[r:T]->(m) RETURN n, r, m

@@ -1,0 +1,1 @@
+MATCH (n:A) SET n = {name: 'reset'} RETURN n

@@ -1,0 +1,1 @@
+RETURN reduce(s = 0, x IN [1, 2, 3] | s + x), coalesce(null, 1), removeKeyFromMap({a: 1, b: 2}, 'a'), join(['a', 'b'], '-')

@@ -1,0 +1,1 @@
+MATCH (n) WITH n ORDER BY n.num LIMIT $i RETURN collect(n.name), $s, $l, $missing
