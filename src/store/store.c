@@ -508,6 +508,14 @@ int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
                     (double)wal_bytes / (1 << 20), (unsigned long long)txns, qv_seconds_since(t1),
                     (double)wal_bytes / (1 << 20) / (qv_seconds_since(t1) > 1e-9 ? qv_seconds_since(t1) : 1e-9));
     }
+    uint64_t oldest_seg = last_seg + 1; /* the segments found at start-up begin here (or the log does) */
+    if (rc == 0) {
+        uint64_t *nums;
+        size_t nn;
+        qv_err e2;
+        if (wal_list_segments(s->wal_dir, &nums, &nn, &e2) == 0 && nn) oldest_seg = nums[0];
+        if (nn) free(nums);
+    }
     if (rc == 0 && !s->wal) {
         s->wal = wal_open(s->wal_dir, s->durability, s->ckpt_bytes, last_seg, err);
         if (!s->wal) rc = -1;
@@ -521,6 +529,9 @@ int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
         wal_db *db = wal_attach(s->wal, g, b[i].t.ident, b[i].t.seq, b[i].t.base_seq, b[i].t.node_hwm,
                                 b[i].t.rel_hwm, b[i].from_checkpoint);
         db->carry_seq = b[i].carry_seq;
+        /* retention: a checkpoint base may have a previous checkpoint whose log is among the segments found at
+         * start-up; keep them all (the oldest on) until its later rounds say otherwise */
+        if (b[i].from_checkpoint) db->base_first = db->prev_need = oldest_seg;
         uint64_t n = 0, m = 0;
         gview *v = gview_open(g, err);
         if (v) {

@@ -27,9 +27,9 @@ struct qv_store {
     pthread_mutex_t ckpt_mu; /* one checkpoint round at a time */
     pthread_t ckpt_thread;
     bool have_ckpt_thread;
-    /* segments below this are removed by the next round: those since the previous round stay, so that the
-     * previous checkpoint (<file>.qvg.prev) plus the log after it can replace a damaged newest one */
-    uint64_t keep_from;   /* under ckpt_mu; 0: remove nothing (the first round after start-up) */
+    /* the segment the last checkpoint round started (under ckpt_mu; 0 before the first round): the log after a
+     * checkpoint written then starts at or after it */
+    uint64_t round_first;
 };
 
 char *store_join(const char *a, const char *b, const char *c);   /* malloc'd a + b + c */

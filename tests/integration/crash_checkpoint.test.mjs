@@ -105,6 +105,14 @@ async function round(kill) {
     assert.doesNotMatch(server.stderr(), /falling back/);
     const again = await present(server.httpPort);
     assert.equal(again.size, got.size + 1);
+    await post(server.httpPort, TXN, { w: 99, k: 1 });
+    await server.stop();
+    server = null;
+    // the restarted server kept a previous checkpoint again: a second damage falls back again
+    flipMiddle(base);
+    server = await startServer({ dataDir, extraArgs: ARGS });
+    assert.match(server.stderr(), /is damaged .* falling back to the previous checkpoint/);
+    assert.equal((await present(server.httpPort)).size, got.size + 2);
     await server.stop();
     server = null;
     const chk2 = await runQuiver(['check', '--data-dir', dataDir], { timeoutMs: 60000 * SLOW });
