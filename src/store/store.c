@@ -447,7 +447,9 @@ static int settle_fallback(qv_store *s, base_file *b, const wal_target *t, qv_er
                           "short of the %llu it held (the log after the previous checkpoint is gone): restore a backup",
                           b->path, (unsigned long long)t->seq, (unsigned long long)b->need_seq);
     char *prev = store_prev_path(b->path), *damaged = store_join(b->path, ".damaged", ""),
-         *tmp = store_join(b->path, ".fallback", "");
+         *tmp = store_join(s->db_dir, "/.", strrchr(b->path, '/') + 1); /* a dot name ending in .tmp: */
+    tmp = qv_realloc(tmp, strlen(tmp) + 14);                            /* removed at start-up if left */
+    strcat(tmp, ".fallback.tmp");
     unlink(damaged);
     unlink(tmp);
     int rc = 0;
