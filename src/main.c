@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "graph/catalog.h"
 #include "net/server.h"
+#include "net/tls.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -38,6 +39,7 @@ typedef struct serve_opts {
     const char *iam_credentials;
     store_durability durability;
     uint64_t checkpoint_wal_size;
+    const char *tls_cert, *tls_key;
 } serve_opts;
 
 static void usage(FILE *f) {
@@ -63,6 +65,9 @@ static void usage(FILE *f) {
             "  --query-timeout DURATION  stop openCypher queries running longer (default: none; e.g. 2m)\n"
             "  --query-memory SIZE       working memory allowed to one openCypher query (default: none)\n"
             "  --iam-credentials KEY:SECRET  require AWS SigV4 signatures made with this key pair on HTTP requests\n"
+            "  --tls-cert FILE           PEM certificate (chain): the HTTP port then speaks HTTPS only, TLS 1.2+\n"
+            "                            (the Flight port stays plaintext gRPC)\n"
+            "  --tls-key FILE            PEM private key of --tls-cert (unencrypted)\n"
             "  --export-batch-size ROWS  rows per exported Arrow record batch (default 10000)\n"
             "  --default-database NAME   the database created at first start (default neo4j)\n"
             "  --durability MODE         fsync: a write is acknowledged once its log record is on disk (default);\n"
@@ -92,6 +97,7 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
         {"default-database", required_argument, 0, 'D'}, {"export-batch-size", required_argument, 0, 'e'},
         {"query-timeout", required_argument, 0, 'Q'}, {"query-memory", required_argument, 0, 'M'},
         {"iam-credentials", required_argument, 0, 'I'},
+        {"tls-cert", required_argument, 0, 'C'},     {"tls-key", required_argument, 0, 'K'},
         {"durability", required_argument, 0, 'u'},   {"checkpoint-wal-size", required_argument, 0, 'c'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -149,6 +155,8 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
             }
             o->iam_credentials = optarg;
             break;
+        case 'C': o->tls_cert = optarg; break;
+        case 'K': o->tls_key = optarg; break;
         case 'M':
             if (qv_parse_size(optarg, &o->query_memory)) goto bad_value;
             break;
@@ -182,6 +190,10 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
     }
     if (optind < argc) {
         fprintf(stderr, "quiver: unexpected argument '%s' (see quiver serve --help)\n", argv[optind]);
+        return 2;
+    }
+    if (!o->tls_cert != !o->tls_key) {
+        fprintf(stderr, "quiver: --tls-cert and --tls-key go together (see quiver serve --help)\n");
         return 2;
     }
     return 0;
@@ -241,6 +253,14 @@ static int serve(int argc, char **argv) {
 
     qv_err err;
     qv_err_clear(&err);
+    if (o.tls_cert) {   /* check the certificate and key before loading any data */
+        qv_tls_ctx *tls = qv_tls_ctx_new(o.tls_cert, o.tls_key, &err);
+        if (!tls) {
+            QV_ERROR("%s", err.msg);
+            return 1;
+        }
+        qv_tls_ctx_free(tls);
+    }
     qv_pool *pool = qv_pool_new(o.threads);
     gcatalog *cat = gcatalog_new();
     qv_store *store = store_open(o.data_dir, &err);
@@ -294,6 +314,8 @@ static int serve(int argc, char **argv) {
         .http_handler = gate_http,
         .http_error = neptune_http_error,
         .http_ctx = ns,
+        .tls_cert = o.tls_cert,
+        .tls_key = o.tls_key,
     };
     atomic_store(&serve_recovering, true);
     qv_net *net = qv_net_start(&nc, &err);

@@ -28,7 +28,9 @@ static const char usage_text[] =
 
 static int post_backup(const char *url, const char *to, qv_buf *reply, int *status, qv_err *err) {
     char host[256], port[32];
-    if (cli_remote_parse_url(url, host, sizeof host, port, sizeof port, err) < 0) return -1;
+    bool tls = false;
+    if (cli_remote_parse_url(url, host, sizeof host, port, sizeof port, &tls, err) < 0) return -1;
+    if (tls) return qv_err_set(err, QV_EINVAL, "quiver backup --server takes http://HOST:PORT (not HTTPS yet)");
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
     int g = getaddrinfo(host, port, &hints, &res);
     if (g) return qv_err_set(err, QV_EIO, "cannot resolve %s: %s", host, gai_strerror(g));

@@ -81,6 +81,7 @@ static const char *const cg_aggs[] = {"count", "sum", "avg", "min", "max", "coll
                                       "percentileCont", "percentileDisc"};
 
 static void cg_expr(cygen *g);
+static void cg_pred(cygen *g);
 
 static inline void cg_literal(cygen *g) {
     switch (cg_pick(g, 7)) {
@@ -161,8 +162,14 @@ static inline void cg_chain(cygen *g) {
 }
 
 static void cg_expr(cygen *g) {
-    if (g->depth >= CYGEN_MAX_DEPTH) {
-        const char *v = cg_pick(g, 2) ? cg_var_of(g, GV_VALUE) : NULL;
+    if (g->depth >= CYGEN_MAX_DEPTH || (g->depth >= 2 && cg_pick(g, 3) != 0)) {
+        const char *v = NULL;
+        unsigned k = cg_pick(g, 4);
+        if (k == 1) v = cg_var_of(g, GV_VALUE);
+        if (k >= 2 && (v = cg_var_of(g, GV_NODE))) {
+            qv_buf_printf(g->out, "%s.%s", v, cg_keys[cg_pick(g, sizeof cg_keys / sizeof *cg_keys)]);
+            return;
+        }
         if (v) cg_s(g, v);
         else cg_literal(g);
         return;
@@ -345,6 +352,43 @@ static void cg_expr(cygen *g) {
     g->depth--;
 }
 
+/* A predicate: mostly comparisons of properties with literals (so rows get through to later clauses), sometimes
+ * boolean combinations, pattern predicates or any expression. */
+static void cg_pred(cygen *g) {
+    static const char *const cmps[] = {" = ", " <> ", " < ", " <= ", " > ", " >= "};
+    const char *v;
+    switch (cg_pick(g, 6)) {
+    case 0: case 1:
+        if ((v = cg_var_of(g, cg_pick(g, 4) ? GV_NODE : GV_REL)))
+            qv_buf_printf(g->out, "%s.%s", v, cg_keys[cg_pick(g, sizeof cg_keys / sizeof *cg_keys)]);
+        else
+            cg_expr(g);
+        cg_s(g, cmps[cg_pick(g, 6)]);
+        cg_literal(g);
+        break;
+    case 2:
+        if (g->depth < CYGEN_MAX_DEPTH) {
+            g->depth++;
+            cg_s(g, "(");
+            cg_pred(g);
+            cg_s(g, cg_pick(g, 2) ? " AND " : cg_pick(g, 2) ? " OR " : " XOR ");
+            cg_pred(g);
+            cg_s(g, ")");
+            g->depth--;
+            break;
+        }
+        /* fall through */
+    case 3:
+        if ((v = cg_var_of(g, GV_NODE))) {
+            qv_buf_printf(g->out, cg_pick(g, 2) ? "%s:%s" : "NOT %s:%s", v,
+                          cg_labels[cg_pick(g, sizeof cg_labels / sizeof *cg_labels)]);
+            break;
+        }
+        /* fall through */
+    default: cg_expr(g); break;
+    }
+}
+
 /* (v:L {k: e}): bind_new binds a fresh node variable; may_reuse may name a bound node instead. */
 static inline void cg_pattern_node(cygen *g, bool bind_new, bool may_reuse) {
     const char *v = NULL;
@@ -420,7 +464,7 @@ static inline void cg_pattern(cygen *g, bool create) {
 static inline void cg_set_item(cygen *g) {
     const char *v = cg_var_of(g, cg_pick(g, 4) ? GV_NODE : GV_REL);
     if (!v) v = cg_var_of(g, GV_NODE);
-    if (!v) {
+    if (!v) {   /* scope was replaced by a WITH: update a fresh node instead */
         cg_s(g, "x.num = 1");
         return;
     }
@@ -487,19 +531,34 @@ static inline void cg_projection(cygen *g, bool is_with) {
     }
     if (is_with && cg_pick(g, 3) == 0) {
         cg_s(g, " WHERE ");
-        cg_expr(g);
+        cg_pred(g);
     }
 }
 
 static inline void cg_clause(cygen *g) {
     const char *v;
-    switch (cg_pick(g, 14)) {
+    unsigned c = cg_pick(g, 14);
+    if (c >= 8 && c <= 11 && !cg_var_of(g, GV_NODE)) {   /* updates need something to update */
+        cg_s(g, "MATCH (");
+        cg_s(g, cg_var_new(g, GV_NODE));
+        cg_s(g, cg_pick(g, 2) ? ")-[" : ") OPTIONAL MATCH (");
+        if (g->out->data[g->out->len - 1] == '[') {
+            cg_s(g, cg_var_new(g, GV_REL));
+            cg_s(g, "]->() ");
+        } else {
+            cg_s(g, g->vars[g->nvars - 1].name);
+            cg_s(g, ")-[");
+            cg_s(g, cg_var_new(g, GV_REL));
+            cg_s(g, "]-() ");
+        }
+    }
+    switch (c) {
     case 0: case 1: case 2:
         cg_s(g, cg_pick(g, 4) ? "MATCH " : "OPTIONAL MATCH ");
         cg_pattern(g, false);
         if (cg_pick(g, 2)) {
             cg_s(g, " WHERE ");
-            cg_expr(g);
+            cg_pred(g);
         }
         break;
     case 3:
@@ -562,14 +621,19 @@ static inline void cg_clause(cygen *g) {
     }
 }
 
-/* One single query: clauses, then RETURN (or none after an updating clause). */
-static inline void cg_single(cygen *g) {
-    unsigned n = 1 + cg_pick(g, 5);
+/* One single query: clauses, then RETURN (or none after an updating clause). In a UNION every part
+ * returns one column named u. */
+static inline void cg_single(cygen *g, bool union_part) {
+    unsigned n = 1 + cg_pick(g, 4);
     for (unsigned i = 0; i < n; i++) {
         cg_clause(g);
         cg_s(g, " ");
     }
-    if (cg_pick(g, 6)) {
+    if (union_part) {
+        cg_s(g, "RETURN ");
+        cg_expr(g);
+        cg_s(g, " AS u");
+    } else if (cg_pick(g, 6)) {
         cg_s(g, "RETURN ");
         cg_projection(g, false);
     }
@@ -582,11 +646,12 @@ static inline void cygen_query(qv_buf *out, const uint8_t *data, size_t n) {
     g.d = data;
     g.n = n;
     g.out = out;
-    cg_single(&g);
-    if (cg_pick(&g, 8) == 0) {
+    bool un = cg_pick(&g, 8) == 0;
+    cg_single(&g, un);
+    if (un) {
         cg_s(&g, cg_pick(&g, 2) ? " UNION " : " UNION ALL ");
         g.nvars = 0;
-        cg_single(&g);
+        cg_single(&g, true);
     }
 }
 

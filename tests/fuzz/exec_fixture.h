@@ -11,13 +11,13 @@
 static const char *const exec_fixture[] = {
     "CREATE INDEX ia FOR (n:A) ON (n.num)",
     "CREATE CONSTRAINT uc FOR (n:C) REQUIRE n.name IS UNIQUE",
-    "CREATE (a:A {name: 'a', num: 1, f: 1.5, l: [1, 2, 3], s: 'alpha'}),"
-    " (b:B {name: 'b', num: 2, f: -0.5, l: ['x', 'y'], s: 'beta', t: true}),"
-    " (c:C {name: 'c', num: 3, d: date('2020-02-29'), s: 'gamma'}),"
-    " (d:A:B {name: 'd', num: 4, dt: datetime('2015-07-21T21:40:32.142+01:00')}),"
-    " (e {`~id`: 'e1', num: 5, dur: duration('P1Y2M3DT4H')}),"
-    " (a)-[:R {w: 1, name: 'ab'}]->(b), (b)-[:S {w: 2}]->(c), (c)-[:R {w: 3}]->(a),"
-    " (a)-[:S {w: 0}]->(a), (d)-[:R {w: 4}]->(b), (e)-[:S]->(d), (c)-[:S {w: 5}]->(e)",
+    ("CREATE (a:A {name: 'a', num: 1, f: 1.5, l: [1, 2, 3], s: 'alpha'}),"
+     " (b:B {name: 'b', num: 2, f: -0.5, l: ['x', 'y'], s: 'beta', t: true}),"
+     " (c:C {name: 'c', num: 3, d: date('2020-02-29'), s: 'gamma'}),"
+     " (d:A:B {name: 'd', num: 4, dt: datetime('2015-07-21T21:40:32.142+01:00')}),"
+     " (e {`~id`: 'e1', num: 5, dur: duration('P1Y2M3DT4H')}),"
+     " (a)-[:R {w: 1, name: 'ab'}]->(b), (b)-[:S {w: 2}]->(c), (c)-[:R {w: 3}]->(a),"
+     " (a)-[:S {w: 0}]->(a), (d)-[:R {w: 4}]->(b), (e)-[:S]->(d), (c)-[:S {w: 5}]->(e)"),
 };
 
 #endif

@@ -134,15 +134,15 @@ static void test_fails_on_1000th_row(void **state) {
         /* fails inside the writes: the 1,000th SET divides by zero after 999 nodes were created */
         "UNWIND range(1, 2000) AS i CREATE (n:N {i: i}) SET n.x = 1 / (1000 - i)",
         /* every kind of write before the failure: properties, labels, relationships, deletes, ~id */
-        "MATCH (a:A) SET a.num = a.num + 1, a:Z, a.s = null REMOVE a:A WITH count(*) AS c"
-        " MATCH ()-[r:R]->() DELETE r WITH count(*) AS c2"
-        " UNWIND range(1, 2000) AS i MERGE (m:M {`~id`: 'm' + toString(i)}) ON CREATE SET m.i = i"
-        " CREATE (m)-[:T {i: i}]->(m) WITH m, i WHERE i = 1000 RETURN m.i / 0",
-        "MATCH (n) DETACH DELETE n WITH count(*) AS c UNWIND range(1, 2000) AS i"
-        " CREATE (:U {k: i, v: i}) WITH i WHERE i = 1000 RETURN 1 / 0 + toInteger('x') + [1][5]",
+        ("MATCH (a:A) SET a.num = a.num + 1, a:Z, a.s = null REMOVE a:A WITH count(*) AS c"
+         " MATCH ()-[r:R]->() DELETE r WITH count(*) AS c2"
+         " UNWIND range(1, 2000) AS i MERGE (m:M {`~id`: 'm' + toString(i)}) ON CREATE SET m.i = i"
+         " CREATE (m)-[:T {i: i}]->(m) WITH m, i WHERE i = 1000 RETURN m.i / 0"),
+        ("MATCH (n) DETACH DELETE n WITH count(*) AS c UNWIND range(1, 2000) AS i"
+         " CREATE (:U {k: i, v: i}) WITH i WHERE i = 1000 RETURN 1 / 0 + toInteger('x') + [1][5]"),
         /* an error in the RETURN of a query whose writes all succeeded */
-        "UNWIND range(1, 2000) AS i CREATE (:N {`~id`: 'n' + toString(i)}) RETURN CASE WHEN i = 1000 THEN 1 / 0"
-        " ELSE i END",
+        ("UNWIND range(1, 2000) AS i CREATE (:N {`~id`: 'n' + toString(i)}) RETURN CASE WHEN i = 1000 THEN 1 / 0"
+         " ELSE i END"),
     };
     for (size_t k = 0; k < sizeof failing / sizeof *failing; k++) {
         outcome o = q(f->e, failing[k]);
@@ -188,8 +188,8 @@ static void test_unique_violation_midway(void **state) {
         "UNWIND range(1, 500) AS i CREATE (:U {k: CASE WHEN i = 250 THEN 0 ELSE i END, v: i})",
         "UNWIND range(1, 500) AS i CREATE (:U {k: i % 300, v: i})",
         "MATCH (u:U) SET u.v = 99 WITH u UNWIND range(1, 400) AS i CREATE (n:X {v: i}) SET n:U, n.k = i % 399",
-        "UNWIND range(1, 500) AS i MERGE (n:U {k: i}) ON CREATE SET n.v = i WITH n, i WHERE i = 300"
-        " MATCH (x:U {k: 0}) SET x.k = 7",
+        ("UNWIND range(1, 500) AS i MERGE (n:U {k: i}) ON CREATE SET n.v = i WITH n, i WHERE i = 300"
+         " MATCH (x:U {k: 0}) SET x.k = 7"),
     };
     for (size_t k = 0; k < sizeof failing / sizeof *failing; k++) {
         outcome o = q(f->e, failing[k]);

@@ -1,0 +1,1 @@
+UNWIND [true, false] AS bools WITH bools ORDER BY bools LIMIT 1 RETURN bools

@@ -1,0 +1,1 @@
+MATCH (a) RETURN DISTINCT a.color, count(*)

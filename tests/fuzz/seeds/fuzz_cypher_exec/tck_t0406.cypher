@@ -1,0 +1,1 @@
+CREATE (a:A), (b:B) CREATE (a)-[:TYPE {name: 'r1'}]->(b)

@@ -1,0 +1,1 @@
+RETURN [-.1e-5] AS literal

@@ -1,0 +1,1 @@
+CREATE (:A {name: 'Michael', age: 35})

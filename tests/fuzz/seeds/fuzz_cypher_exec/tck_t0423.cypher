@@ -1,0 +1,1 @@
+RETURN {a: 1, b: 'foo'}

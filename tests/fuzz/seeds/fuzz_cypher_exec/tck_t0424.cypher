@@ -1,0 +1,1 @@
+MATCH (:User)-[r]->(:User) WITH {key: r} AS rels DELETE rels.key

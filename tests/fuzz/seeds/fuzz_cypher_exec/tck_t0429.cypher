@@ -1,0 +1,1 @@
+MATCH (n:N) SET n:Foo RETURN n SKIP 1

@@ -1,0 +1,1 @@
+MATCH ()-[r]->() RETURN r.missing, r.missingToo, r.existing

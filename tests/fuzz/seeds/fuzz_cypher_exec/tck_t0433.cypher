@@ -1,0 +1,1 @@
+MATCH (a)-[r]->() WITH [r, 1] AS list RETURN type(list[0])

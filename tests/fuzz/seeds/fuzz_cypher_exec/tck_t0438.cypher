@@ -1,0 +1,1 @@
+MATCH (row) WITH collect(row) AS rows UNWIND rows AS node RETURN node.id

@@ -1,0 +1,1 @@
+CREATE (a:A), (b:B) CREATE (a)-[:T1]->(b), (b)-[:T2]->(a)
