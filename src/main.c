@@ -37,6 +37,7 @@ typedef struct serve_opts {
     const char *default_db;
     uint64_t query_timeout_ms, query_memory;
     const char *iam_credentials;
+    const char *backup_dir;
     store_durability durability;
     uint64_t checkpoint_wal_size;
     const char *tls_cert, *tls_key;
@@ -74,6 +75,8 @@ static void usage(FILE *f) {
             "                            async: the log is synced at most every second (a crash loses at most\n"
             "                            the last second of acknowledged writes)\n"
             "  --checkpoint-wal-size SIZE  checkpoint databases after this much write-ahead log (default 256MiB)\n"
+            "  --backup-dir DIR          allow online backups (quiver backup --server), written under DIR only\n"
+            "                            (default: online backups are refused)\n"
             "  --log-level LEVEL         debug, info, warn or error (default info)\n"
             "  -h, --help                this text\n");
 }
@@ -96,7 +99,7 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
         {"max-http-body", required_argument, 0, 'b'}, {"log-level", required_argument, 0, 'L'},
         {"default-database", required_argument, 0, 'D'}, {"export-batch-size", required_argument, 0, 'e'},
         {"query-timeout", required_argument, 0, 'Q'}, {"query-memory", required_argument, 0, 'M'},
-        {"iam-credentials", required_argument, 0, 'I'},
+        {"iam-credentials", required_argument, 0, 'I'},   {"backup-dir", required_argument, 0, 'B'},
         {"tls-cert", required_argument, 0, 'C'},     {"tls-key", required_argument, 0, 'K'},
         {"durability", required_argument, 0, 'u'},   {"checkpoint-wal-size", required_argument, 0, 'c'},
         {"help", no_argument, 0, 'h'},
@@ -155,6 +158,7 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
             }
             o->iam_credentials = optarg;
             break;
+        case 'B': o->backup_dir = optarg; break;
         case 'C': o->tls_cert = optarg; break;
         case 'K': o->tls_key = optarg; break;
         case 'M':
@@ -293,7 +297,8 @@ static int serve(int argc, char **argv) {
     neptune_config npc = {.cat = cat, .store = store, .engine = engine, .start_ms = qv_wall_ms(), .version = QUIVER_VERSION,
                           .default_graph = o.default_db, .query_timeout_ms = o.query_timeout_ms,
                           .query_memory = o.query_memory, .iam_access_key = iam_key,
-                          .iam_secret = o.iam_credentials ? strchr(o.iam_credentials, ':') + 1 : NULL};
+                          .iam_secret = o.iam_credentials ? strchr(o.iam_credentials, ':') + 1 : NULL,
+                          .backup_root = o.backup_dir};
     neptune_service *ns = neptune_service_new(&npc);
     /* Flight through the recovery gate: the same methods and context, each call's start checked first */
     const qv_grpc_service *fsvc = flight_service_grpc(fs);

@@ -23,7 +23,8 @@
 static const char usage_text[] =
     "usage: quiver backup --data-dir DIR --to DIR2      copy a stopped server's data directory\n"
     "       quiver backup --server URL --to DIR2        ask the running server at URL (http://HOST:PORT) for an\n"
-    "                                                   online copy; DIR2 is a path on the server's machine\n"
+    "                                                   online copy; DIR2 is a new directory on the server's\n"
+    "                                                   machine under its --backup-dir (or a name within it)\n"
     "DIR2 must not exist (or be empty). The copy is consistent: start a server on it, or run quiver check.\n";
 
 static int post_backup(const char *url, const char *to, qv_buf *reply, int *status, qv_err *err) {

@@ -76,10 +76,23 @@ async function check(dir) {
 }
 
 describe('quiver backup', () => {
+  it('is refused by a server started without --backup-dir', async () => {
+    const server = await startServer();
+    try {
+      const to = join(makeDataDir('quiver-backup-refused-'), 'copy');
+      const r = await runQuiver(['backup', '--server', `http://127.0.0.1:${server.httpPort}`, '--to', to]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /--backup-dir/);
+      assert.ok(!existsSync(to));
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('copies a running server consistently while it writes and checkpoints', async () => {
     const base = makeDataDir('quiver-backup-');
     const dataDir = join(base, 'data');
-    let server = await startServer({ dataDir, extraArgs: ['--checkpoint-wal-size', '64KiB'] });
+    let server = await startServer({ dataDir, extraArgs: ['--checkpoint-wal-size', '64KiB', '--backup-dir', base] });
     let copy = null;
     try {
       const acked = [];
@@ -106,6 +119,14 @@ describe('quiver backup', () => {
       const again = await runQuiver(['backup', '--server', `http://127.0.0.1:${server.httpPort}`, '--to', backups[0].to]);
       assert.equal(again.code, 1);
       assert.match(again.stderr, /already exists/);
+      // the server writes only below its --backup-dir
+      const outside = makeDataDir('quiver-backup-outside-');
+      const escape = await runQuiver(['backup', '--server', `http://127.0.0.1:${server.httpPort}`, '--to', join(outside, 'x')]);
+      assert.equal(escape.code, 1);
+      assert.match(escape.stderr, /AccessDenied|only be written under/);
+      assert.ok(!existsSync(join(outside, 'x')));
+      const dotdot = await runQuiver(['backup', '--server', `http://127.0.0.1:${server.httpPort}`, '--to', `${base}/../escaped`]);
+      assert.equal(dotdot.code, 1);
       // a running server's directory cannot be copied behind its back
       const off = await runQuiver(['backup', '--data-dir', dataDir, '--to', join(base, 'nope')]);
       assert.equal(off.code, 1);

@@ -26,6 +26,7 @@ typedef struct neptune_config {
     int query_threads;          /* most queries running at once (<= 0: 64); more wait in a queue */
     const char *iam_access_key; /* --iam-credentials: verify SigV4 with this key pair; NULL: ignore signatures */
     const char *iam_secret;
+    const char *backup_root;    /* --backup-dir: POST /quiver/backup writes only below it; NULL: refused */
 } neptune_config;
 
 typedef struct neptune_service neptune_service;

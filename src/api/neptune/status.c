@@ -11,6 +11,7 @@
 #include "wire/json.h"
 
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -158,6 +159,35 @@ static void na_status(neptune_service *ns, const qv_http_request *req, qv_http_r
     }
 }
 
+/* The directory a backup request may write: `to` is a plain name (placed in root) or a path whose parent is
+ * root or below it. Refused without --backup-dir. */
+static int backup_target(const char *root, const char *to, char out[PATH_MAX], qv_err *err) {
+    if (!root)
+        return qv_err_set(err, QV_EAUTH, "online backups are disabled on this server: start it with --backup-dir DIR "
+                                         "to allow them (they are written under DIR)");
+    char rroot[PATH_MAX], parent[PATH_MAX], rparent[PATH_MAX];
+    if (!realpath(root, rroot)) return qv_err_set(err, QV_EAUTH, "the backup directory %s is not usable", root);
+    const char *slash = strrchr(to, '/');
+    const char *name = slash ? slash + 1 : to;
+    if (!*name || name[0] == '.' || strlen(to) >= PATH_MAX - 1)
+        return qv_err_set(err, QV_EAUTH, "'%s' is not a backup name: give a new directory name under the backup "
+                                         "directory", to);
+    if (!slash) {
+        snprintf(out, PATH_MAX, "%s/%s", rroot, name);
+        return 0;
+    }
+    size_t pl = (size_t)(slash - to);
+    memcpy(parent, to, pl ? pl : 1);
+    parent[pl ? pl : 1] = 0;
+    size_t rl = strlen(rroot);
+    if (!realpath(parent, rparent) || strncmp(rparent, rroot, rl) != 0 || (rparent[rl] != 0 && rparent[rl] != '/'))
+        return qv_err_set(err, QV_EAUTH, "backups may only be written under %s (the server's --backup-dir), not to %s",
+                          rroot, to);
+    if (snprintf(out, PATH_MAX, "%s/%s", rparent, name) >= PATH_MAX)
+        return qv_err_set(err, QV_EAUTH, "the backup path is too long");
+    return 0;
+}
+
 /* POST /quiver/backup {"to": "DIR"}: an online backup of the data directory to DIR (a path on the server's
  * machine), for `quiver backup --server URL`. Runs on the network worker: it copies files, it runs no query. */
 static void backup(neptune_service *ns, const qv_http_request *req, qv_http_response *resp) {
@@ -180,8 +210,15 @@ static void backup(neptune_service *ns, const qv_http_request *req, qv_http_resp
         json_doc_free(doc);
         return;
     }
+    /* The server writes where the request says: only below the directory its operator chose. */
+    char target[PATH_MAX];
+    if (backup_target(ns->cfg.backup_root, to, target, &err) < 0) {
+        np_error_resp(resp, NP_API_DB, 403, "AccessDeniedException", NULL, err.msg, NULL);
+        json_doc_free(doc);
+        return;
+    }
     store_backup_info info;
-    if (store_backup(ns->cfg.store, to, &info, &err) < 0) {
+    if (store_backup(ns->cfg.store, target, &info, &err) < 0) {
         bool client = err.code == QV_EEXISTS || err.code == QV_EINVAL;
         np_error_resp(resp, NP_API_DB, client ? 400 : 500, client ? "InvalidParameterException" : "InternalFailureException",
                       NULL, err.msg, NULL);
