@@ -76,6 +76,7 @@ serve: build
 bench: build
 	bash bench/run.sh
 	@if [ "$${BENCH_CYPHER:-1}" != 0 ]; then bash bench/cypher.sh; fi
+	@if [ "$${BENCH_DURABILITY:-1}" != 0 ]; then bash bench/durability.sh; fi
 
 tck: build
 	./$(BUILD)/tck_runner --areas

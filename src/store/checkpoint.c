@@ -266,6 +266,21 @@ done:
     return rc;
 }
 
+int ckpt_read_meta(const uint8_t *p, size_t n, char **name, ckpt_info *info, qv_err *err) {
+    *name = NULL;
+    if (!ckpt_is_checkpoint(p, n) || n < CKPT_HEADER) return qv_err_set(err, QV_EINVAL, "not a quiver checkpoint");
+    size_t off = CKPT_HEADER;
+    const uint8_t *body;
+    size_t blen;
+    int k = wal_frame_next(p, n, &off, &body, &blen, err);
+    if (k <= 0) return k == 0 ? qv_err_set(err, QV_EINVAL, "the checkpoint has no meta block") : -1;
+    graph *g = NULL;
+    if (read_meta(body, blen, &g, info, err) < 0) return -1;
+    *name = qv_strdup(g->name);
+    graph_free(g);
+    return 0;
+}
+
 static int apply_block(graph *g, wal_cur *c, uint64_t *changes, qv_err *err) {
     qv_arena a;
     qv_arena_init(&a);
