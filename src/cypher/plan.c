@@ -522,6 +522,21 @@ static bool clause_writes(const cy_clause *cl) {
     }
 }
 
+/* May MATCH cl expand its variable-length relationship without enumerating paths? Only a single-path,
+ * single-relationship pattern with no path or relationship variable (nothing can read the hops, and no
+ * other relationship of the pattern needs to differ from them), 0 or 1 minimum hops, directly followed by
+ * a DISTINCT projection without * (rows' multiplicity cannot be observed). */
+static bool prune_ok(const cy_clause *cl, const cy_clause *next) {
+    if (!next || (next->kind != CC_WITH && next->kind != CC_RETURN)) return false;
+    if (!next->proj.distinct || next->proj.star) return false;
+    const cy_pattern *pat = cl->pattern;
+    if (!pat || pat->n_paths != 1) return false;
+    const cy_path_pat *pp = &pat->paths[0];
+    if (pp->kind != CY_PATH_PLAIN || pp->var || pp->n_rels != 1) return false;
+    const cy_rel_pat *rp = &pp->rels[0];
+    return rp->varlen && !rp->var && rp->min_hops <= 1;
+}
+
 int pl_clauses(pctx *c, xop **in, cy_clause **cls, uint32_t n, bool top, const char ***cols, int32_t **colslots,
                uint32_t *ncols) {
     for (uint32_t i = 0; i < n; i++) {
@@ -546,7 +561,9 @@ int pl_clauses(pctx *c, xop **in, cy_clause **cls, uint32_t n, bool top, const c
                 for (uint32_t j = mark; j < c->sc.n; j++) nulls[nn++] = c->sc.v[j].slot;
                 *in = cy_op_optional(c->p, *in, inner, nulls, nn);
             } else {
+                c->prune_varlen = prune_ok(cl, i + 1 < n ? cls[i + 1] : NULL);
                 rc = pl_match(c, in, cl->pattern, cl->where, NULL);
+                c->prune_varlen = false;
             }
             break;
         case CC_UNWIND: {

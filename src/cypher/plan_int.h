@@ -28,6 +28,7 @@ typedef struct pctx {
     bool wrote;        /* an earlier clause of this query part writes (since the last eager) */
     bool read;         /* an earlier clause reads the graph (since the last eager) */
     uint32_t depth;
+    bool prune_varlen; /* the MATCH being planned may use the pruning var-length expand (plan.c decides) */
 } pctx;
 
 int32_t pl_slot(pctx *c);

@@ -1,0 +1,11 @@
+/* varexpand_prune.h — the pruning variable-length expand (see varexpand_prune.c): one row per reachable
+ * end node instead of one per path; only where the planner proves the difference unobservable. */
+#ifndef QV_CYPHER_OPS_VAREXPAND_PRUNE_H
+#define QV_CYPHER_OPS_VAREXPAND_PRUNE_H
+
+#include "cypher/ops/ops.h"
+
+/* s->varlen with s->min_hops 0 or 1; s->rel is set to null on every row. */
+xop *cy_op_varexpand_prune(cy_plan *p, xop *in, const cy_expand_spec *s);
+
+#endif
