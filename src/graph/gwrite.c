@@ -363,7 +363,7 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
     uint64_t id = d->nodes_hwm;
     gnver *x = nver_alloc(n_labels + 1, n_props + 1);   /* little slack: most nodes are written once */
     for (uint32_t i = 0; i < n_labels; i++) labels_set(x, labels[i], true);
-    for (uint32_t i = 0; i < n_props; i++) {
+    for (uint32_t i = 0; d->n_idx && i < n_props; i++) {   /* no index: nothing to check (the common case) */
         if (unique_check(t, id, x->labels, x->n_labels, props[i].key, props[i].value, err)) {
             gnver_free(x);
             return -1;
@@ -386,7 +386,7 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
         gtx_change(t, GCH_LABEL_ADD, 0, x->labels[i], id, 0, 0, qv_null());
     }
     for (uint32_t i = 0; i < x->n_props; i++) {
-        index_node(t, id, x->labels, x->n_labels, x->props[i].key, x->props[i].value);
+        if (d->n_idx) index_node(t, id, x->labels, x->n_labels, x->props[i].key, x->props[i].value);
         gtx_change(t, GCH_NODE_SET, 0, x->props[i].key, id, 0, 0, x->props[i].value);
     }
     *out = id;
