@@ -26,7 +26,6 @@
 
 #define FUZZ_GRAPH "g"
 
-
 static void check(int ok, const char *what, const char *q, size_t n) {
     if (!ok) {
         fprintf(stderr, "fuzz_cypher_exec: %s\nquery: %.*s\n", what, (int)(n > 4000 ? 4000 : n), q);
@@ -43,9 +42,11 @@ static void check_error(const cy_error *err, const char *q, size_t n) {
 }
 
 /* Runs one query with the fuzzing limits; renders every value. Returns 0 when it gave all its rows, else
- * the error class. must_work: only a timeout or the memory limit may stop it. */
+ * the error class. must_work (the fixture, the re-read): only a timeout or the memory limit may stop it, and
+ * the timeout is generous (a loaded CI machine must not fail it). */
 static int run(cy_engine *e, const char *q, size_t n, qval params, bool must_work) {
-    cy_query_opts o = {.graph = FUZZ_GRAPH, .params = params, .timeout_ms = 300, .memory_limit = 64u << 20};
+    cy_query_opts o = {.graph = FUZZ_GRAPH, .params = params, .timeout_ms = must_work ? 20000 : 300,
+                       .memory_limit = 64u << 20};
     cy_result *r = NULL;
     cy_error err;
     memset(&err, 0, sizeof err);
