@@ -18,7 +18,7 @@ SERVE_ARGS ?=
 
 APT_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
                 libnghttp2-dev liblz4-dev libzstd-dev libcmocka-dev zlib1g-dev \
-                libedit-dev tzdata
+                libedit-dev libssl-dev openssl tzdata
 
 .PHONY: deps build build-asan build-fuzz test test-unit test-asan test-fuzz serve bench tck clean
 
@@ -76,6 +76,7 @@ serve: build
 bench: build
 	bash bench/run.sh
 	@if [ "$${BENCH_CYPHER:-1}" != 0 ]; then bash bench/cypher.sh; fi
+	@if [ "$${BENCH_DURABILITY:-1}" != 0 ]; then bash bench/durability.sh; fi
 
 tck: build
 	./$(BUILD)/tck_runner --areas

@@ -11,6 +11,7 @@
  * before measuring memory); copy the dataset.
  *
  * Usage: qv_bench_cypher --data DIR [--batch 150] [--draws 100] [--seed 42] [--no-reads] [--no-second-load]
+ *                        [--only IS1,IC9]   (only these reads)
  *        qv_bench_cypher --data DIR --arrow-memory   (only the baseline: the same data built by the bulk
  *        loader behind the Arrow Flight import, RSS per node and relationship; run it as its own process)
  */
@@ -295,11 +296,12 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-static void reads(bench *b, int draws, uint32_t seed) {
+static void reads(bench *b, int draws, uint32_t seed, const char *only) {
     double *lat = calloc((size_t)draws, sizeof *lat);
     if (!lat) exit(1);
     for (size_t qi = 0; qi < sizeof QB_READS / sizeof QB_READS[0]; qi++) {
         const qb_read *q = &QB_READS[qi];
+        if (only && !strstr(only, q->name)) continue;
         uint32_t rng = seed + (uint32_t)qi;
         uint64_t rows = 0, rows10 = 0;
         for (int d = -1; d < draws; d++) {   /* d = -1: the warm-up (plan cache), same parameters as draw 0 */
@@ -333,6 +335,7 @@ int main(int argc, char **argv) {
     int draws = 100;
     uint32_t seed = 42;
     bool do_reads = true, second = true, arrow = false;
+    const char *only = NULL;
     bench b = {.batch = 150, .dataset = "ldbc-snb-sf0.1"};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--data") && i + 1 < argc) dir = argv[++i];
@@ -342,9 +345,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--no-reads")) do_reads = false;
         else if (!strcmp(argv[i], "--no-second-load")) second = false;
         else if (!strcmp(argv[i], "--arrow-memory")) arrow = true;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else {
             fprintf(stderr, "usage: qv_bench_cypher --data DIR [--batch 150] [--draws 100] [--seed 42] "
-                            "[--no-reads] [--no-second-load]\n");
+                            "[--no-reads] [--no-second-load] [--only IS1,IC9] | --arrow-memory\n");
             return 2;
         }
     }
@@ -404,7 +408,7 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < b.d.n_rels; i++)
             if (!b.d.rels[i].timed) load_set(&b, true, i, 1, &extra);
         compact(&b);
-        reads(&b, draws, seed);
+        reads(&b, draws, seed, only);
     }
     cy_engine_free(b.e);
     qv_pool_free(pool);

@@ -40,18 +40,20 @@ out.push('');
 out.push('**Nodestream-shaped ingest** (N1 node upsert, R1 relationship upsert, 150-row `UNWIND $params` batches, ' +
   'LDBC SNB SF0.1; query time only; load 2 = the same rows again, all MERGE hits):');
 out.push('');
-out.push('| phase | load | rows | quiver s | quiver rows/s | Kuzu s | Kuzu rows/s | quiver / Kuzu | quiver CPU s (all threads) |');
-out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+out.push('| phase | load | rows | quiver s | quiver rows/s | Kuzu s | Kuzu rows/s | quiver / Kuzu | quiver CPU s: process / query thread | quiver rows per process CPU s |');
+out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const load of [1, 2]) {
   for (const what of ['nodes', 'rels']) {
     const pred = (r) => r.kind === 'ingest' && r.load === load && r.what === what;
     const q = find('quiver', pred), k = find('kuzu', pred);
     if (!q && !k) continue;
     const name = what === 'nodes' ? 'nodes (N1)' : 'relationships (R1)';
-    const krows = k && q && k.rows !== q.rows ? ` (${k.rows} rows)` : '';
+    const krows = k && q && k.rows !== q.rows ? ` (${k.rows} rows, sample ${k.sample})` : '';
     out.push(`| ${name} | ${load} | ${(q || k).rows} | ${q ? q.seconds.toFixed(2) : '–'} | ${q ? K(q.rows_per_s) : '–'} | ` +
       `${k ? k.seconds.toFixed(2) + krows : '–'} | ${k ? K(k.rows_per_s) : '–'} | ` +
-      `${q && k ? ratio(q.rows_per_s, k.rows_per_s) : '–'} | ${q && q.cpu_seconds !== undefined ? q.cpu_seconds.toFixed(1) : '–'} |`);
+      `${q && k ? ratio(q.rows_per_s, k.rows_per_s) : '–'} | ` +
+      `${q && q.cpu_seconds !== undefined ? `${q.cpu_seconds.toFixed(1)} / ${q.thread_cpu_seconds.toFixed(1)}` : '–'} | ` +
+      `${q && q.cpu_seconds ? K(q.rows / q.cpu_seconds) : '–'} |`);
   }
 }
 out.push('');

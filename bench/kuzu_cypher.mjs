@@ -206,7 +206,8 @@ async function bulkLoad(conn, dir, nodes, rels) {
   }
 }
 
-const cellValue = (col, s) => (s === '' || s === undefined ? null : col.isInt ? Number(s) : s);
+// Integers as BigInt: LDBC dates (20110817142659961) are beyond 2^53, a Number would round them.
+const cellValue = (col, s) => (s === '' || s === undefined ? null : col.isInt ? BigInt(s) : s);
 const nodeId = (label, id) => `${label}_id:${id}`;
 
 // mulberry32, as ldbc_rand in bench/cypher_ldbc.h: advances the state, returns a uint32.
@@ -350,7 +351,7 @@ function drawParams(kinds, next, persons, posts, comments, cols) {
       const isPost = i < posts.rows.length;
       const row = isPost ? posts.rows[i] : comments.rows[i - posts.rows.length];
       if (k === 'message') p.messageId = nodeId(isPost ? 'Post' : 'Comment', row[0]);
-      else p.maxDate = Number(row[isPost ? cols.postDate : cols.commentDate]);
+      else p.maxDate = BigInt(row[isPost ? cols.postDate : cols.commentDate]);
     }
   }
   return p;

@@ -7,15 +7,18 @@
  */
 #include "api/flight/flight.h"
 #include "api/neptune/neptune.h"
+#include "cli/backup.h"
 #include "cli/cli.h"
 #include "graph/catalog.h"
 #include "net/server.h"
+#include "net/tls.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/pool.h"
 
 #include <getopt.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +37,10 @@ typedef struct serve_opts {
     const char *default_db;
     uint64_t query_timeout_ms, query_memory;
     const char *iam_credentials;
+    const char *backup_dir;
     store_durability durability;
     uint64_t checkpoint_wal_size;
+    const char *tls_cert, *tls_key;
 } serve_opts;
 
 static void usage(FILE *f) {
@@ -43,6 +48,7 @@ static void usage(FILE *f) {
             "usage: quiver serve [options]\n"
             "       quiver query [options] ['CYPHER']   (see quiver query --help)\n"
             "       quiver check --data-dir DIR        (verify a data directory; changes nothing)\n"
+            "       quiver backup (--data-dir DIR | --server URL) --to DIR2   (a consistent copy)\n"
             "       quiver version\n"
             "\n"
             "Starts the quiver graph server: the Neo4j GDS Arrow Flight protocol (gRPC) and the Neptune HTTP API.\n"
@@ -60,12 +66,17 @@ static void usage(FILE *f) {
             "  --query-timeout DURATION  stop openCypher queries running longer (default: none; e.g. 2m)\n"
             "  --query-memory SIZE       working memory allowed to one openCypher query (default: none)\n"
             "  --iam-credentials KEY:SECRET  require AWS SigV4 signatures made with this key pair on HTTP requests\n"
+            "  --tls-cert FILE           PEM certificate (chain): the HTTP port then speaks HTTPS only, TLS 1.2+\n"
+            "                            (the Flight port stays plaintext gRPC)\n"
+            "  --tls-key FILE            PEM private key of --tls-cert (unencrypted)\n"
             "  --export-batch-size ROWS  rows per exported Arrow record batch (default 10000)\n"
             "  --default-database NAME   the database created at first start (default neo4j)\n"
             "  --durability MODE         fsync: a write is acknowledged once its log record is on disk (default);\n"
             "                            async: the log is synced at most every second (a crash loses at most\n"
             "                            the last second of acknowledged writes)\n"
             "  --checkpoint-wal-size SIZE  checkpoint databases after this much write-ahead log (default 256MiB)\n"
+            "  --backup-dir DIR          allow online backups (quiver backup --server), written under DIR only\n"
+            "                            (default: online backups are refused)\n"
             "  --log-level LEVEL         debug, info, warn or error (default info)\n"
             "  -h, --help                this text\n");
 }
@@ -88,7 +99,8 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
         {"max-http-body", required_argument, 0, 'b'}, {"log-level", required_argument, 0, 'L'},
         {"default-database", required_argument, 0, 'D'}, {"export-batch-size", required_argument, 0, 'e'},
         {"query-timeout", required_argument, 0, 'Q'}, {"query-memory", required_argument, 0, 'M'},
-        {"iam-credentials", required_argument, 0, 'I'},
+        {"iam-credentials", required_argument, 0, 'I'},   {"backup-dir", required_argument, 0, 'B'},
+        {"tls-cert", required_argument, 0, 'C'},     {"tls-key", required_argument, 0, 'K'},
         {"durability", required_argument, 0, 'u'},   {"checkpoint-wal-size", required_argument, 0, 'c'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -146,6 +158,9 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
             }
             o->iam_credentials = optarg;
             break;
+        case 'B': o->backup_dir = optarg; break;
+        case 'C': o->tls_cert = optarg; break;
+        case 'K': o->tls_key = optarg; break;
         case 'M':
             if (qv_parse_size(optarg, &o->query_memory)) goto bad_value;
             break;
@@ -181,7 +196,34 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
         fprintf(stderr, "quiver: unexpected argument '%s' (see quiver serve --help)\n", argv[optind]);
         return 2;
     }
+    if (!o->tls_cert != !o->tls_key) {
+        fprintf(stderr, "quiver: --tls-cert and --tls-key go together (see quiver serve --help)\n");
+        return 2;
+    }
     return 0;
+}
+
+/* Start-up recovery gate. The listeners start before the databases are loaded and the write-ahead log is
+ * replayed, so that GET /status can say "recovery" meanwhile; until then every other request is refused with a
+ * retryable error (Flight: UNAVAILABLE). This one-shot latch (set before the listeners start, cleared once when
+ * recovery ends) is the process's only global state: gRPC handlers get no context of their own to carry it. */
+static atomic_bool serve_recovering;
+
+static void gate_http(void *ctx, const qv_http_request *req, qv_http_response *resp) {
+    if (atomic_load(&serve_recovering)) neptune_handle_recovering(ctx, req, resp);
+    else neptune_handle(ctx, req, resp);
+}
+
+static void gate_grpc_start(qv_grpc_call *call) {
+    if (atomic_load(&serve_recovering)) {
+        qv_grpc_call_finish(call, GRPC_UNAVAILABLE, "quiver is recovering its databases from the write-ahead log; "
+                                                    "retry once GET /status on its HTTP port says \"healthy\"");
+        return;
+    }
+    const qv_grpc_service *inner = flight_service_grpc(qv_grpc_call_service_ctx(call));
+    const char *path = qv_grpc_call_path(call);
+    for (int i = 0; i < inner->nmethods; i++)
+        if (strcmp(inner->methods[i].path, path) == 0 && inner->methods[i].on_start) inner->methods[i].on_start(call);
 }
 
 static int serve(int argc, char **argv) {
@@ -215,6 +257,14 @@ static int serve(int argc, char **argv) {
 
     qv_err err;
     qv_err_clear(&err);
+    if (o.tls_cert) {   /* check the certificate and key before loading any data */
+        qv_tls_ctx *tls = qv_tls_ctx_new(o.tls_cert, o.tls_key, &err);
+        if (!tls) {
+            QV_ERROR("%s", err.msg);
+            return 1;
+        }
+        qv_tls_ctx_free(tls);
+    }
     qv_pool *pool = qv_pool_new(o.threads);
     gcatalog *cat = gcatalog_new();
     qv_store *store = store_open(o.data_dir, &err);
@@ -224,16 +274,7 @@ static int serve(int argc, char **argv) {
         qv_pool_free(pool);
         return 1;
     }
-    uint64_t t0 = qv_now_ns();
     store_configure(store, o.durability, o.checkpoint_wal_size);
-    if (store_load_all(store, cat, pool, &err) < 0 || store_ensure_database(store, cat, o.default_db, &err) < 0) {
-        QV_ERROR("cannot load the databases in %s: %s", o.data_dir, err.msg);
-        store_close(store);
-        gcatalog_free(cat);
-        qv_pool_free(pool);
-        return 1;
-    }
-    QV_INFO("quiver %s: data directory %s loaded in %.2f s", QUIVER_VERSION, o.data_dir, qv_seconds_since(t0));
 
     char *auth_user = NULL;
     const char *auth_pass = NULL;
@@ -256,8 +297,17 @@ static int serve(int argc, char **argv) {
     neptune_config npc = {.cat = cat, .store = store, .engine = engine, .start_ms = qv_wall_ms(), .version = QUIVER_VERSION,
                           .default_graph = o.default_db, .query_timeout_ms = o.query_timeout_ms,
                           .query_memory = o.query_memory, .iam_access_key = iam_key,
-                          .iam_secret = o.iam_credentials ? strchr(o.iam_credentials, ':') + 1 : NULL};
+                          .iam_secret = o.iam_credentials ? strchr(o.iam_credentials, ':') + 1 : NULL,
+                          .backup_root = o.backup_dir};
     neptune_service *ns = neptune_service_new(&npc);
+    /* Flight through the recovery gate: the same methods and context, each call's start checked first */
+    const qv_grpc_service *fsvc = flight_service_grpc(fs);
+    qv_grpc_method *gated = qv_calloc((size_t)fsvc->nmethods + 1, sizeof *gated);
+    for (int i = 0; i < fsvc->nmethods; i++) {
+        gated[i] = fsvc->methods[i];
+        gated[i].on_start = gate_grpc_start;
+    }
+    qv_grpc_service gated_svc = {.methods = gated, .nmethods = fsvc->nmethods, .ctx = fsvc->ctx};
     qv_net_config nc = {
         .listen_addr = o.listen,
         .flight_port = o.flight_port,
@@ -265,17 +315,37 @@ static int serve(int argc, char **argv) {
         .threads = o.threads,
         .max_message_size = o.max_message_size,
         .max_http_body = o.max_http_body,
-        .grpc = flight_service_grpc(fs),
-        .http_handler = neptune_handle,
+        .grpc = &gated_svc,
+        .http_handler = gate_http,
         .http_error = neptune_http_error,
         .http_ctx = ns,
+        .tls_cert = o.tls_cert,
+        .tls_key = o.tls_key,
     };
+    atomic_store(&serve_recovering, true);
     qv_net *net = qv_net_start(&nc, &err);
     int exit_code = 0;
+    bool loaded = false;
     if (!net) {
         QV_ERROR("cannot start listening: %s", err.msg);
         exit_code = 1;
     } else {
+        uint64_t t0 = qv_now_ns();
+        QV_INFO("recovering the databases in %s (GET /status says \"recovery\" until done)", o.data_dir);
+        if (store_load_all(store, cat, pool, &err) < 0 || store_ensure_database(store, cat, o.default_db, &err) < 0) {
+            QV_ERROR("cannot load the databases in %s: %s", o.data_dir, err.msg);
+            exit_code = 1;
+        } else {
+            loaded = true;
+            atomic_store(&serve_recovering, false);
+            QV_INFO("quiver %s: data directory %s loaded in %.2f s", QUIVER_VERSION, o.data_dir, qv_seconds_since(t0));
+        }
+    }
+    if (net && !loaded) {
+        qv_net_stop(net);
+        net = NULL;
+    }
+    if (net) {
         int sig = 0;
         sigwait(&sigs, &sig);
         QV_INFO("received %s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -284,7 +354,8 @@ static int serve(int argc, char **argv) {
     neptune_service_free(ns);
     cy_engine_free(engine);
     flight_service_free(fs);
-    store_shutdown(store, exit_code == 0);   /* a clean stop checkpoints what the log holds */
+    free(gated);
+    store_shutdown(store, loaded);   /* a clean stop checkpoints what the log holds */
     gcatalog_free(cat);
     store_close(store);
     qv_pool_free(pool);
@@ -329,6 +400,7 @@ int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "serve") == 0) return serve(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "query") == 0) return cli_query_main(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "check") == 0) return check_main(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "backup") == 0) return cli_backup_main(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)) {
         printf("quiver %s\n", QUIVER_VERSION);
         return 0;

@@ -25,8 +25,9 @@ static void usage(FILE *f) {
             "\n"
             "options:\n"
             "  --data-dir DIR          the data directory (default ./quiver-data)\n"
-            "  --server URL            send statements to a running server instead (http://HOST:PORT, its\n"
-            "                          POST /opencypher on the default database)\n"
+            "  --server URL            send statements to a running server instead (http://HOST:PORT or\n"
+            "                          https://HOST:PORT: its POST /opencypher; other graphs: POST /queries)\n"
+            "  --ca FILE               certificate authorities (PEM) to trust for https, e.g. a self-signed cert\n"
             "  --graph NAME            the graph to query (default neo4j)\n"
             "  --param NAME=VALUE      a parameter; VALUE is JSON if it parses as JSON, else a string (repeatable)\n"
             "  --params JSON           parameters as a JSON object\n"
@@ -109,7 +110,8 @@ int cli_query_main(int argc, char **argv) {
         {"data-dir", required_argument, 0, 'd'}, {"graph", required_argument, 0, 'g'},
         {"param", required_argument, 0, 'p'},    {"params", required_argument, 0, 'P'},
         {"format", required_argument, 0, 'f'},   {"timing", no_argument, 0, 't'},
-        {"server", required_argument, 0, 's'},   {"help", no_argument, 0, 'h'},
+        {"server", required_argument, 0, 's'},   {"ca", required_argument, 0, 'C'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     cli_session s = {.graph = "neo4j", .format = CLI_FMT_TABLE};
@@ -126,6 +128,7 @@ int cli_query_main(int argc, char **argv) {
         switch (c) {
         case 'd': data_dir = optarg; break;
         case 's': server = optarg; break;
+        case 'C': s.ca_file = optarg; break;
         case 'g': s.graph = optarg; break;
         case 'p':
             if (n_params == 256) {
@@ -167,7 +170,7 @@ int cli_query_main(int argc, char **argv) {
         }
 
     if (server) {
-        if (cli_remote_parse_url(server, s.host, sizeof s.host, s.port, sizeof s.port, &err) < 0) {
+        if (cli_remote_parse_url(server, s.host, sizeof s.host, s.port, sizeof s.port, &s.tls, &err) < 0) {
             fprintf(stderr, "quiver query: %s\n", err.msg);
             qv_arena_free(&s.param_arena);
             return 2;

@@ -7,6 +7,8 @@
 #include "cli/session.h"
 
 #include <errno.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +20,15 @@
 #include "util/clock.h"
 #include "wire/json.h"
 
-int cli_remote_parse_url(const char *url, char *host, size_t hostcap, char *port, size_t portcap, qv_err *err) {
+int cli_remote_parse_url(const char *url, char *host, size_t hostcap, char *port, size_t portcap, bool *tls,
+                         qv_err *err) {
     const char *p = url;
+    *tls = false;
     if (strncasecmp(p, "http://", 7) == 0) p += 7;
-    else if (strstr(p, "://")) return qv_err_set(err, QV_EINVAL, "--server takes http://HOST:PORT (TLS is not supported by the shell yet), not '%s'", url);
+    else if (strncasecmp(p, "https://", 8) == 0) {
+        p += 8;
+        *tls = true;
+    } else if (strstr(p, "://")) return qv_err_set(err, QV_EINVAL, "--server takes http://HOST:PORT or https://HOST:PORT, not '%s'", url);
     const char *end = p + strcspn(p, "/");
     const char *colon = memchr(p, ':', (size_t)(end - p));
     size_t hl = (size_t)((colon ? colon : end) - p);
@@ -56,16 +63,63 @@ static int connect_to(const char *host, const char *port, qv_err *err) {
     return fd;
 }
 
-static int send_all(int fd, const void *p, size_t n) {
-    const char *c = p;
+/* One connection: a socket, with a TLS session on it for https. */
+typedef struct rconn {
+    int fd;
+    SSL_CTX *ctx;
+    SSL *ssl;
+} rconn;
+
+static int tls_start(rconn *c, const char *host, const char *ca_file, qv_err *err) {
+    c->ctx = SSL_CTX_new(TLS_client_method());
+    if (!c->ctx) return qv_err_set(err, QV_EIO, "TLS: cannot create a context");
+    SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+    if (ca_file ? SSL_CTX_load_verify_locations(c->ctx, ca_file, NULL) != 1 : SSL_CTX_set_default_verify_paths(c->ctx) != 1)
+        return qv_err_set(err, QV_EINVAL, "TLS: cannot load the certificate authorities%s%s", ca_file ? " from " : "",
+                          ca_file ? ca_file : "");
+    c->ssl = SSL_new(c->ctx);
+    SSL_set_fd(c->ssl, c->fd);
+    SSL_set_tlsext_host_name(c->ssl, host);
+    SSL_set1_host(c->ssl, host);
+    if (SSL_connect(c->ssl) != 1) {
+        char why[256];
+        ERR_error_string_n(ERR_get_error(), why, sizeof why);
+        long v = SSL_get_verify_result(c->ssl);
+        return qv_err_set(err, QV_EIO, "TLS handshake with %s failed: %s%s%s", host,
+                          v != X509_V_OK ? X509_verify_cert_error_string(v) : why,
+                          v != X509_V_OK ? " (give the server's CA with --ca FILE)" : "", "");
+    }
+    return 0;
+}
+
+static void rconn_close(rconn *c) {
+    if (c->ssl) {
+        SSL_shutdown(c->ssl);
+        SSL_free(c->ssl);
+    }
+    if (c->ctx) SSL_CTX_free(c->ctx);
+    if (c->fd >= 0) close(c->fd);
+}
+
+static int send_all(rconn *c, const void *p, size_t n) {
+    const char *b = p;
     while (n) {
-        ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR) continue;
+        ssize_t w = c->ssl ? SSL_write(c->ssl, b, (int)(n > (1u << 30) ? 1u << 30 : n)) : send(c->fd, b, n, MSG_NOSIGNAL);
+        if (w < 0 && !c->ssl && errno == EINTR) continue;
         if (w <= 0) return -1;
-        c += w;
+        b += w;
         n -= (size_t)w;
     }
     return 0;
+}
+
+static ssize_t recv_some(rconn *c, void *p, size_t n) {
+    for (;;) {
+        ssize_t r = c->ssl ? SSL_read(c->ssl, p, (int)(n > (1u << 30) ? 1u << 30 : n)) : recv(c->fd, p, n, 0);
+        if (r < 0 && !c->ssl && errno == EINTR) continue;
+        return r;
+    }
 }
 
 /* Decodes a chunked body in place; returns its length or -1. */
@@ -89,10 +143,15 @@ static long dechunk(uint8_t *b, size_t n) {
 
 /* POST /opencypher (graph NULL: the default database) or Neptune Analytics' POST /queries on graph; fills
  * *status and body (decoded). */
-static int http_post(const char *host, const char *port, const char *graph, const qv_buf *json, int *status,
-                     qv_buf *body, qv_err *err) {
-    int fd = connect_to(host, port, err);
-    if (fd < 0) return -1;
+static int http_post(const cli_session *s, const char *graph, const qv_buf *json, int *status, qv_buf *body,
+                     qv_err *err) {
+    const char *host = s->host, *port = s->port;
+    rconn c = {.fd = connect_to(host, port, err)};
+    if (c.fd < 0) return -1;
+    if (s->tls && tls_start(&c, host, s->ca_file, err) < 0) {
+        rconn_close(&c);
+        return -1;
+    }
     char head[1024];
     int hl = snprintf(head, sizeof head,
                       "POST %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\n%s%s%s"
@@ -100,23 +159,22 @@ static int http_post(const char *host, const char *port, const char *graph, cons
                       graph ? "/queries" : "/opencypher", host, port, graph ? "graphIdentifier: " : "",
                       graph ? graph : "", graph ? "\r\n" : "", json->len);
     if (hl < 0 || (size_t)hl >= sizeof head) {
-        close(fd);
+        rconn_close(&c);
         return qv_err_set(err, QV_EINVAL, "the graph name is too long");
     }
-    if (send_all(fd, head, (size_t)hl) < 0 || send_all(fd, json->data, json->len) < 0) {
-        close(fd);
+    if (send_all(&c, head, (size_t)hl) < 0 || send_all(&c, json->data, json->len) < 0) {
+        rconn_close(&c);
         return qv_err_set(err, QV_EIO, "sending the request to %s:%s failed: %s", host, port, strerror(errno));
     }
     qv_buf r;
     qv_buf_init(&r);
     for (;;) {
         qv_buf_reserve(&r, 65536);
-        ssize_t n = recv(fd, r.data + r.len, r.cap - r.len, 0);
-        if (n < 0 && errno == EINTR) continue;
+        ssize_t n = recv_some(&c, r.data + r.len, r.cap - r.len);
         if (n <= 0) break;
         r.len += (size_t)n;
     }
-    close(fd);
+    rconn_close(&c);
     qv_buf_append_byte(&r, 0);
     r.len--;
     const char *text = (const char *)r.data;
@@ -284,7 +342,7 @@ int cli_remote_run(cli_session *s, const char *text, size_t len) {
     qv_err_clear(&err);
     int status = 0, rc = -1;
     uint64_t t0 = qv_now_ns();
-    if (http_post(s->host, s->port, graph, &req, &status, &body, &err) < 0) {
+    if (http_post(s, graph, &req, &status, &body, &err) < 0) {
         fprintf(stderr, "quiver query: %s\n", err.msg);
         goto out;
     }

@@ -17,13 +17,16 @@ struct cli_session {
     qval params;             /* a map, or null */
     bool remote;             /* --server: statements go to a running server over HTTP */
     char host[256], port[16];
+    bool tls;                /* https:// */
+    const char *ca_file;     /* --ca: certificate authorities to trust for https (default: the system's) */
     qv_arena param_arena;
 };
 
 /* Runs one statement and prints its result (errors to stderr). Returns 0 or -1. */
 int cli_session_run(cli_session *s, const char *text, size_t len);
 /* --server mode (remote.c). */
-int cli_remote_parse_url(const char *url, char *host, size_t hostcap, char *port, size_t portcap, qv_err *err);
+int cli_remote_parse_url(const char *url, char *host, size_t hostcap, char *port, size_t portcap, bool *tls,
+                         qv_err *err);
 int cli_remote_run(cli_session *s, const char *text, size_t len);
 int cli_session_set_param(cli_session *s, const char *assign, qv_err *err);     /* NAME=VALUE */
 int cli_session_set_params_json(cli_session *s, const char *json, qv_err *err);

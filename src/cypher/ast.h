@@ -15,7 +15,7 @@
 
 typedef struct cy_expr cy_expr;
 typedef struct cy_pattern cy_pattern;
-typedef struct cy_query cy_query;
+typedef struct cy_ast cy_ast;
 
 /* ---------------------------------------------------------------- expressions */
 typedef enum cy_expr_kind {
@@ -83,7 +83,7 @@ struct cy_expr {
     bool star;             /* CX_CALL: count(*) */
     cy_quant quant;        /* CX_QUANT */
     cy_pattern *pattern;   /* CX_PATTERN, CX_PATTERN_COMP, CX_EXISTS (pattern form) */
-    cy_query *subquery;    /* CX_EXISTS { full query } */
+    cy_ast *subquery;    /* CX_EXISTS { full query } */
     cy_mapproj_item *proj_items;  /* CX_MAP_PROJECTION */
     uint32_t n_proj_items;
     int32_t slot;          /* filled by semantic analysis / planning (variable slot), -1 before */
@@ -236,7 +236,7 @@ typedef enum {
     CY_STMT_SHOW_CONSTRAINTS,
 } cy_stmt_kind;
 
-struct cy_query {
+struct cy_ast {
     cy_stmt_kind kind;
     uint32_t pos;
     cy_single_query *parts;   /* CY_STMT_QUERY: n_parts >= 1, joined by UNION [ALL] */
@@ -257,9 +257,9 @@ struct cy_query {
  * specific TCK detail: InvalidNumberLiteral, InvalidUnicodeLiteral, IntegerOverflow, ...) and the offset of
  * the offending token. Nesting deeper than CY_MAX_DEPTH fails cleanly (no stack overflow). */
 #define CY_MAX_DEPTH 500
-cy_query *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err);
+cy_ast *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err);
 
 /* Debug rendering of an AST (parser tests). */
-const char *cy_ast_debug(qv_arena *a, const cy_query *q);
+const char *cy_ast_debug(qv_arena *a, const cy_ast *q);
 
 #endif

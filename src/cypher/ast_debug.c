@@ -15,7 +15,7 @@
 #include "util/buf.h"
 
 static void expr(qv_buf *b, const cy_expr *e);
-static void query(qv_buf *b, const cy_query *q);
+static void query(qv_buf *b, const cy_ast *q);
 
 static const char *op_name(cy_op op) {
     switch (op) {
@@ -318,12 +318,12 @@ static void clause(qv_buf *b, const cy_clause *c) {
     if (c->where) { qv_buf_append_str(b, " WHERE "); expr(b, c->where); }
 }
 
-static void schema_keys(qv_buf *b, const cy_query *q) {
+static void schema_keys(qv_buf *b, const cy_ast *q) {
     for (uint32_t i = 0; i < q->n_schema_keys; i++)
         qv_buf_printf(b, "%s%s.%s", i ? ", " : "", q->schema_var ? q->schema_var : "", q->schema_keys[i]);
 }
 
-static void schema_head(qv_buf *b, const cy_query *q, const char *what) {
+static void schema_head(qv_buf *b, const cy_ast *q, const char *what) {
     qv_buf_printf(b, "CREATE %s", what);
     if (q->schema_name) qv_buf_printf(b, " %s", q->schema_name);
     if (q->if_not_exists) qv_buf_append_str(b, " IF NOT EXISTS");
@@ -331,7 +331,7 @@ static void schema_head(qv_buf *b, const cy_query *q, const char *what) {
     else qv_buf_printf(b, " FOR (%s:%s)", q->schema_var ? q->schema_var : "", q->schema_token);
 }
 
-static void query(qv_buf *b, const cy_query *q) {
+static void query(qv_buf *b, const cy_ast *q) {
     switch (q->kind) {
     case CY_STMT_QUERY:
         for (uint32_t i = 0; i < q->n_parts; i++) {
@@ -364,7 +364,7 @@ static void query(qv_buf *b, const cy_query *q) {
     }
 }
 
-const char *cy_ast_debug(qv_arena *a, const cy_query *q) {
+const char *cy_ast_debug(qv_arena *a, const cy_ast *q) {
     qv_buf b;
     qv_buf_init(&b);
     if (q) query(&b, q);

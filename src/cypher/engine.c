@@ -10,13 +10,13 @@
 #include "cypher/cypher.h"
 #include "cypher/engine_int.h"
 
-/* From ast.h, which cannot be included beside cypher.h (both declare cy_query). */
-struct cy_query *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err);
+/* From ast.h (the statement type is cy_ast; cypher.h names the function cy_query). */
+struct cy_ast *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err);
 
 _Static_assert(sizeof(cy_stats) == sizeof(cy_xstats), "cy_xstats mirrors cy_stats");
 
 /* engine_sema.c: cy_sema_check with the engine's procedures. */
-int cy_engine_sema(cy_procs *procs, qv_arena *a, const struct cy_query *q, qval params, cy_error *err);
+int cy_engine_sema(cy_procs *procs, qv_arena *a, const struct cy_ast *q, qval params, cy_error *err);
 
 #define DEFAULT_GRAPH "neo4j"
 
@@ -267,7 +267,7 @@ static cy_plan *compile(cy_engine *e, graph *g, const char *text, size_t len, co
         return NULL;
     }
     p->text = qv_arena_strndup(&p->arena, text, len);
-    struct cy_query *q = cy_parse(&p->arena, p->text, (uint32_t)len, err);
+    struct cy_ast *q = cy_parse(&p->arena, p->text, (uint32_t)len, err);
     if (!q) goto fail;
     if (cy_engine_sema(e->procs, &p->arena, q, o ? o->params : qv_null(), err)) goto fail;
     qv_err ge;
@@ -303,7 +303,12 @@ int cy_query(cy_engine *e, const char *text, size_t len, const cy_query_opts *op
     const char *gname = opts && opts->graph ? opts->graph : DEFAULT_GRAPH;
     graph *g = gcatalog_get(e->cat, gname);
     if (!g) {
-        cy_err(err, CYE_NOT_FOUND, "GraphNotFound", -1, "there is no graph named %s", gname);
+        if (gcatalog_reserved(e->cat, gname))
+            cy_err(err, CYE_PHASE, "GraphBeingBuilt", -1,
+                   "graph %s is still being built by an Arrow import: query it once its load is done "
+                   "(RELATIONSHIP_LOAD_DONE), or abort the import (v1/ABORT)", gname);
+        else
+            cy_err(err, CYE_NOT_FOUND, "GraphNotFound", -1, "there is no graph named %s", gname);
         err->phase = CY_PHASE_RUNTIME;
         return -1;
     }

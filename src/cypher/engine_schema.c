@@ -13,7 +13,7 @@ static int schema_err(cy_error *err, const qv_err *ge) {
     return cy_err(err, c, NULL, -1, "%s", ge->msg);
 }
 
-static const char *gen_name(cy_result *r, const cy_query *q, const char *prefix) {
+static const char *gen_name(cy_result *r, const cy_ast *q, const char *prefix) {
     char b[64];
     uint64_t h = qv_hash_bytes(q->schema_token, strlen(q->schema_token));
     for (uint32_t i = 0; i < q->n_schema_keys; i++) h ^= qv_hash_bytes(q->schema_keys[i], strlen(q->schema_keys[i])) + i;
@@ -77,7 +77,7 @@ static int show(cy_result *r, gview *v, bool constraints) {
 }
 
 int cy_schema_run(cy_result *r, gtxn *t, gview *v, cy_error *err) {
-    const cy_query *q = r->plan->q;
+    const cy_ast *q = r->plan->q;
     qv_err ge;
     r->ncols = 0;
     r->nrows = 0;

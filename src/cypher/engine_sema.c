@@ -1,6 +1,6 @@
 /* engine_sema.c — the engine's bridge to semantic analysis (sema.h): runs cy_sema_check with the
  * engine's procedures as the lookup. A separate file because sema.h brings ast.h, which cannot share a
- * translation unit with cypher.h (both declare the name cy_query).
+ * translation unit with cypher.h (both declare the name cy_ast).
  * Must not: plan or run anything.
  */
 #include <string.h>
@@ -9,7 +9,7 @@
 #include "cypher/ast.h"
 #include "cypher/proc.h"
 
-int cy_engine_sema(cy_procs *procs, qv_arena *a, const struct cy_query *q, qval params, cy_error *err);
+int cy_engine_sema(cy_procs *procs, qv_arena *a, const struct cy_ast *q, qval params, cy_error *err);
 
 #if __has_include("cypher/sema.h")
 #include "cypher/sema.h"
@@ -45,13 +45,13 @@ static bool lookup(void *ctx, const char *name, struct cy_proc_sig *sig) {
     return true;
 }
 
-int cy_engine_sema(cy_procs *procs, qv_arena *a, const struct cy_query *q, qval params, cy_error *err) {
+int cy_engine_sema(cy_procs *procs, qv_arena *a, const struct cy_ast *q, qval params, cy_error *err) {
     lookup_ctx c = {procs, a};
     cy_sema_opts o = {.params = params, .proc_lookup = lookup, .proc_ctx = &c};
     return cy_sema_check(a, q, &o, err);
 }
 #else
-int cy_engine_sema(cy_procs *procs, qv_arena *a, const struct cy_query *q, qval params, cy_error *err) {
+int cy_engine_sema(cy_procs *procs, qv_arena *a, const struct cy_ast *q, qval params, cy_error *err) {
     (void)procs; (void)a; (void)q; (void)params; (void)err;
     return 0;
 }

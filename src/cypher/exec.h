@@ -32,10 +32,10 @@ typedef struct cy_plan cy_plan;
 typedef struct cy_proc cy_proc;
 typedef struct cy_engine cy_engine;
 typedef struct cy_expr cy_expr;
-struct cy_query;
+struct cy_ast;
 
-/* Write statistics; the same layout as cy_stats of cypher.h. (cypher.h cannot be included together with
- * ast.h: both declare the name cy_query, a struct typedef there and a function here.) */
+/* Write statistics; the same layout as cy_stats of cypher.h (kept separate so that the operators need not
+ * see the embedded API). */
 typedef struct cy_xstats {
     uint64_t nodes_created, nodes_deleted;
     uint64_t rels_created, rels_deleted;
@@ -89,7 +89,7 @@ struct cy_plan {
     uint64_t stat_nodes;   /* the graph's node count when planned */
     bool row_local;        /* read-only pipeline whose only values held across rows come from the graph:
                               the result may release each row's memory before producing the next */
-    const struct cy_query *q;  /* the AST (schema statements read it) */
+    const struct cy_ast *q;  /* the AST (schema statements read it) */
     xop **subs;            /* nested plans of pattern predicates / comprehensions / EXISTS (by index) */
     int32_t *sub_vals;     /* per nested plan: the slot holding its value (shortestPath), or -1 */
     uint32_t nsubs, capsubs;

@@ -150,7 +150,7 @@ static void match_braces(cy_parser *p) {
     free(stack);
 }
 
-cy_query *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err) {
+cy_ast *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err) {
     if (err) cy_error_clear(err);
     cy_toks toks;
     if (cy_lex(a, text, len, &toks, err) < 0) {
@@ -160,7 +160,7 @@ cy_query *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err) {
     }
     cy_parser p = {.a = a, .src = text, .len = len, .t = toks.v, .n = toks.n, .err = err};
     match_braces(&p);
-    cy_query *q = NULL;
+    cy_ast *q = NULL;
     if (cyp_is(&p, 0, CT_EOF)) {
         cyp_fail_at(&p, len, "UnexpectedSyntax", "Invalid input: the query is empty");
     } else {

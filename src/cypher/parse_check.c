@@ -9,7 +9,7 @@
 #include "cypher/parse_int.h"
 
 static void check_expr(cy_parser *p, const cy_expr *e, bool pred);
-static void check_query(cy_parser *p, const cy_query *q);
+static void check_query(cy_parser *p, const cy_ast *q);
 
 static void check_pattern(cy_parser *p, const cy_pattern *pat) {
     for (uint32_t i = 0; pat && i < pat->n_paths; i++) {
@@ -88,12 +88,12 @@ static void check_clause(cy_parser *p, const cy_clause *c) {
     for (uint32_t i = 0; i < c->n_body; i++) check_clause(p, c->body[i]);
 }
 
-static void check_query(cy_parser *p, const cy_query *q) {
+static void check_query(cy_parser *p, const cy_ast *q) {
     for (uint32_t i = 0; i < q->n_parts; i++)
         for (uint32_t k = 0; k < q->parts[i].n_clauses; k++) check_clause(p, q->parts[i].clauses[k]);
 }
 
-bool cyp_check_pattern_predicates(cy_parser *p, const cy_query *q) {
+bool cyp_check_pattern_predicates(cy_parser *p, const cy_ast *q) {
     if (q->kind == CY_STMT_QUERY) check_query(p, q);
     return !p->failed;
 }

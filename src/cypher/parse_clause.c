@@ -343,8 +343,8 @@ static bool single_query(cy_parser *p, cy_single_query *sq, bool in_exists) {
     return true;
 }
 
-cy_query *cyp_union_query(cy_parser *p, bool in_exists) {
-    cy_query *q = qv_arena_zalloc(p->a, sizeof *q);
+cy_ast *cyp_union_query(cy_parser *p, bool in_exists) {
+    cy_ast *q = qv_arena_zalloc(p->a, sizeof *q);
     q->kind = CY_STMT_QUERY;
     q->pos = cyp_pos(p);
     uint32_t cap = 0, fcap = 0, nflags = 0;

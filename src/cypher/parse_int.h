@@ -79,11 +79,11 @@ bool cyp_path_chain(cy_parser *p, cy_path_pat *out, bool need_rel);
 /* Whether tokens at offset k start a node pattern followed by a relationship: "(a:L {..})-" / ")<-". */
 bool cyp_looks_like_rel_pattern(const cy_parser *p, uint32_t k);
 /* parse_clause.c */
-cy_query *cyp_union_query(cy_parser *p, bool in_exists);
+cy_ast *cyp_union_query(cy_parser *p, bool in_exists);
 /* parse_check.c: pattern expressions only as predicates */
-bool cyp_check_pattern_predicates(cy_parser *p, const cy_query *q);
+bool cyp_check_pattern_predicates(cy_parser *p, const cy_ast *q);
 /* parse_schema.c */
 bool cyp_at_schema(const cy_parser *p);
-cy_query *cyp_schema(cy_parser *p);
+cy_ast *cyp_schema(cy_parser *p);
 
 #endif

@@ -17,13 +17,13 @@ bool cyp_at_schema(const cy_parser *p) {
     return cyp_kw(p, 0, "SHOW");
 }
 
-static bool push_key(cy_parser *p, cy_query *q, uint32_t *cap, const char *k) {
+static bool push_key(cy_parser *p, cy_ast *q, uint32_t *cap, const char *k) {
     cyp_push(p, &q->schema_keys, &q->n_schema_keys, cap, &k, sizeof k);
     return true;
 }
 
 /* var.key — the variable must be the one of the FOR pattern. */
-static bool var_key(cy_parser *p, cy_query *q, uint32_t *cap) {
+static bool var_key(cy_parser *p, cy_ast *q, uint32_t *cap) {
     uint32_t pos = cyp_pos(p);
     const char *v = cyp_var(p, "a variable");
     if (!v || !cyp_expect(p, CT_DOT, "'.'")) return false;
@@ -38,7 +38,7 @@ static bool var_key(cy_parser *p, cy_query *q, uint32_t *cap) {
 }
 
 /* FOR (n:L) or FOR ()-[r:T]-() (any arrow direction) */
-static bool for_pattern(cy_parser *p, cy_query *q, bool allow_rel) {
+static bool for_pattern(cy_parser *p, cy_ast *q, bool allow_rel) {
     if (!cyp_expect(p, CT_LPAREN, "'('")) return false;
     if (allow_rel && cyp_is(p, 0, CT_RPAREN)) {
         cyp_next(p);
@@ -57,7 +57,7 @@ static bool for_pattern(cy_parser *p, cy_query *q, bool allow_rel) {
 }
 
 /* [name] [IF NOT EXISTS] */
-static bool name_and_if(cy_parser *p, cy_query *q) {
+static bool name_and_if(cy_parser *p, cy_ast *q) {
     bool if_next = cyp_kw(p, 0, "IF") && cyp_kw(p, 1, "NOT");
     bool keyword_next = cyp_kw(p, 0, "FOR") || cyp_kw(p, 0, "ON");
     if (cyp_at_name(p, 0) && !if_next && !keyword_next) q->schema_name = cyp_name(p, "a name");
@@ -69,7 +69,7 @@ static bool name_and_if(cy_parser *p, cy_query *q) {
     return !p->failed;
 }
 
-static bool create_index(cy_parser *p, cy_query *q) {
+static bool create_index(cy_parser *p, cy_ast *q) {
     q->kind = CY_STMT_CREATE_INDEX;
     if (!name_and_if(p, q)) return false;
     uint32_t cap = 0;
@@ -93,7 +93,7 @@ static bool create_index(cy_parser *p, cy_query *q) {
     return cyp_expect(p, CT_RPAREN, "')'");
 }
 
-static bool create_constraint(cy_parser *p, cy_query *q) {
+static bool create_constraint(cy_parser *p, cy_ast *q) {
     q->kind = CY_STMT_CREATE_CONSTRAINT;
     if (!name_and_if(p, q)) return false;
     bool old = cyp_kw(p, 0, "ON");
@@ -115,8 +115,8 @@ static bool create_constraint(cy_parser *p, cy_query *q) {
     return cyp_expect_kw(p, "IS") && cyp_expect_kw(p, "UNIQUE");
 }
 
-cy_query *cyp_schema(cy_parser *p) {
-    cy_query *q = qv_arena_zalloc(p->a, sizeof *q);
+cy_ast *cyp_schema(cy_parser *p) {
+    cy_ast *q = qv_arena_zalloc(p->a, sizeof *q);
     q->pos = cyp_pos(p);
     bool ok;
     if (cyp_accept_kw(p, "SHOW")) {

@@ -137,7 +137,7 @@ static int plan_sub(pctx *c, cy_expr *e) {
     int rc = 0;
     int32_t val = -1;
     if (e->kind == CX_EXISTS && e->subquery) {
-        const cy_query *q = e->subquery;
+        const cy_ast *q = e->subquery;
         if (q->kind != CY_STMT_QUERY || q->n_parts != 1) {
             rc = cy_err(c->err, CYE_UNSUPPORTED, NULL, (int32_t)e->pos, "EXISTS with UNION is not supported");
         } else {
@@ -586,7 +586,7 @@ static bool is_row_local(const cy_plan *p);
 #define CY_MAX_OPS 5000
 
 /* ---------------------------------------------------------------- statements */
-int cy_plan_build(cy_plan *p, const struct cy_query *q, cy_procs *procs, gview *v, cy_error *err) {
+int cy_plan_build(cy_plan *p, const struct cy_ast *q, cy_procs *procs, gview *v, cy_error *err) {
     p->q = q;
     if (q->kind != CY_STMT_QUERY) {
         p->schema = true;

@@ -19,7 +19,7 @@ void cy_plan_ref(cy_plan *p);
 void cy_plan_unref(cy_plan *p);
 
 /* Plans q (parsed in p->arena). v gives statistics (may be NULL). Compile-time errors only. */
-int cy_plan_build(cy_plan *p, const struct cy_query *q, cy_procs *procs, gview *v, cy_error *err);
+int cy_plan_build(cy_plan *p, const struct cy_ast *q, cy_procs *procs, gview *v, cy_error *err);
 
 /* The plan as text lines, one per operator (EXPLAIN). */
 uint32_t cy_plan_explain(const cy_plan *p, qv_arena *a, const char ***lines);

@@ -545,7 +545,7 @@ static bool col_in(const char **cols, uint32_t n, const char *name) {
     return false;
 }
 
-static int check_query(sctx *c, const cy_query *q) {
+static int check_query(sctx *c, const cy_ast *q) {
     if (q->kind != CY_STMT_QUERY) return 0;   /* schema statements have nothing to check here */
     if (q->n_parts == 0 || !q->parts) return sema_fail(c, CYE_SYNTAX, "UnexpectedSyntax", q->pos, "empty query");
     for (uint32_t i = 1; i + 1 < q->n_parts; i++)
@@ -595,7 +595,7 @@ static int check_params(sctx *c, qval params) {
     return 0;
 }
 
-int cy_sema_check(qv_arena *a, const cy_query *q, const cy_sema_opts *o, cy_error *err) {
+int cy_sema_check(qv_arena *a, const cy_ast *q, const cy_sema_opts *o, cy_error *err) {
     static const cy_sema_opts none;
     sctx c;
     memset(&c, 0, sizeof c);
@@ -608,7 +608,7 @@ int cy_sema_check(qv_arena *a, const cy_query *q, const cy_sema_opts *o, cy_erro
     return 0;
 }
 
-int cy_sema_check_params(qv_arena *a, const cy_query *q, const cy_sema_opts *o, cy_error *err) {
+int cy_sema_check_params(qv_arena *a, const cy_ast *q, const cy_sema_opts *o, cy_error *err) {
     cy_sema_opts oo;
     memset(&oo, 0, sizeof oo);
     if (o) oo = *o;

@@ -51,12 +51,12 @@ typedef struct cy_sema_opts {
 
 /* Checks q. Returns 0, or -1 with *err set (phase CY_PHASE_COMPILE). o may be NULL (no parameters, no
  * procedures). Scratch memory comes from a. */
-int cy_sema_check(qv_arena *a, const cy_query *q, const cy_sema_opts *o, cy_error *err);
+int cy_sema_check(qv_arena *a, const cy_ast *q, const cy_sema_opts *o, cy_error *err);
 
 /* Only the parameter check: every $name used in q (and the inputs of a standalone CALL without arguments)
  * must be a key of o->params. For callers that cache checked plans (cy_sema_check with no_param_check) and
  * run them with other parameters. o->no_param_check is ignored. */
-int cy_sema_check_params(qv_arena *a, const cy_query *q, const cy_sema_opts *o, cy_error *err);
+int cy_sema_check_params(qv_arena *a, const cy_ast *q, const cy_sema_opts *o, cy_error *err);
 
 /* Parses a signature as the TCK writes it: "test.my.proc(in :: INTEGER?, x :: STRING?) :: (out :: NODE?)"
  * ("() :: ()" or ":: VOID" is void). Strings are copied into a. */

@@ -416,7 +416,7 @@ static int check_pattern_comp(sctx *c, sscope *s, const cy_expr *e, unsigned fl,
 static int check_exists(sctx *c, sscope *s, const cy_expr *e, unsigned fl, stype *t) {
     *t = st_make(ST_BOOL);
     if (e->subquery) {
-        const cy_query *q = e->subquery;
+        const cy_ast *q = e->subquery;
         for (uint32_t i = 0; i < q->n_parts; i++) {
             if (sema_single(c, &q->parts[i], s, true, NULL, NULL) < 0) return -1;
         }

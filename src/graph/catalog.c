@@ -140,6 +140,14 @@ bool gcatalog_exists(gcatalog *c, const char *name) {
     return r;
 }
 
+bool gcatalog_reserved(gcatalog *c, const char *name) {
+    pthread_mutex_lock(&c->mu);
+    gentry *e = find(c, name);
+    bool r = e && !e->g;
+    pthread_mutex_unlock(&c->mu);
+    return r;
+}
+
 int gcatalog_drop(gcatalog *c, const char *name, qv_err *err) {
     pthread_mutex_lock(&c->mu);
     gentry *e = find(c, name);

@@ -31,6 +31,7 @@ int gcatalog_publish(gcatalog *c, graph *g, qv_err *err);
 graph *gcatalog_get(gcatalog *c, const char *name);
 void gcatalog_release(gcatalog *c, graph *g);
 bool gcatalog_exists(gcatalog *c, const char *name);   /* a graph (not a reservation) */
+bool gcatalog_reserved(gcatalog *c, const char *name); /* a name held by an import still running */
 /* Removes the name; the graph is freed when its last reference is released. QV_ENOTFOUND if absent. */
 int gcatalog_drop(gcatalog *c, const char *name, qv_err *err);
 /* References to every graph, sorted by name; release each, then free(*out). */

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/log.h"
+
 static void on_io(qv_loop *loop, int fd, unsigned events, void *arg) {
     (void)loop;
     (void)fd;
@@ -27,6 +29,8 @@ int qv_conn_init(qv_conn *c, const qv_conn_ops *ops, qv_worker *w, int fd, const
     snprintf(c->peer, sizeof c->peer, "%s", peer);
     qv_buf_init(&c->out);
     c->out_off = 0;
+    c->tls = NULL;
+    c->tls_read_wants_write = c->tls_write_wants_read = false;
     if (qv_loop_add(w->loop, fd, QV_LOOP_READ, on_io, c, err) < 0) return -1;
     c->prev = NULL;
     c->next = w->conns;
@@ -37,6 +41,10 @@ int qv_conn_init(qv_conn *c, const qv_conn_ops *ops, qv_worker *w, int fd, const
 
 void qv_conn_release(qv_conn *c) {
     qv_worker *w = c->worker;
+    if (c->tls) {
+        qv_tls_free(c->tls);
+        c->tls = NULL;
+    }
     if (c->fd >= 0) {
         qv_loop_del(w->loop, c->fd);
         close(c->fd);
@@ -53,7 +61,19 @@ void qv_conn_release(qv_conn *c) {
 }
 
 int qv_conn_flush(qv_conn *c) {
+    c->tls_write_wants_read = false;
     while (c->out_off < c->out.len) {
+        if (c->tls) {
+            ssize_t n = qv_tls_write(c->tls, c->out.data + c->out_off, c->out.len - c->out_off);
+            if (n == QV_TLS_WANT_WRITE) break;
+            if (n == QV_TLS_WANT_READ) {
+                c->tls_write_wants_read = true;
+                break;
+            }
+            if (n < 0) return -1;
+            c->out_off += (size_t)n;
+            continue;
+        }
         ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
@@ -74,7 +94,38 @@ int qv_conn_flush(qv_conn *c) {
     return 0;
 }
 
+ssize_t qv_conn_read(qv_conn *c, void *buf, size_t cap) {
+    if (c->tls) {
+        c->tls_read_wants_write = false;
+        ssize_t n = qv_tls_read(c->tls, buf, cap);
+        if (n > 0) return n;
+        if (n == QV_TLS_WANT_READ) return 0;
+        if (n == QV_TLS_WANT_WRITE) {
+            c->tls_read_wants_write = true;
+            return 0;
+        }
+        char why[160];
+        qv_tls_last_error(why, sizeof why);
+        if (*why) QV_DEBUG("https %s: TLS: %s", c->peer, why);
+        return -1;
+    }
+    for (;;) {
+        ssize_t n = read(c->fd, buf, cap);
+        if (n > 0) return n;
+        if (n == 0) return -1;
+        if (errno == EINTR) continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+    }
+}
+
+void qv_conn_shutdown_write(qv_conn *c) {
+    if (c->tls) qv_tls_close_notify(c->tls);   /* best effort: a full socket drops it */
+    shutdown(c->fd, SHUT_WR);
+}
+
 void qv_conn_watch(qv_conn *c, bool read, bool write) {
+    read = read || c->tls_write_wants_read;
+    write = write || c->tls_read_wants_write;
     qv_loop_set_mask(c->worker->loop, c->fd, (read ? QV_LOOP_READ : 0u) | (write ? QV_LOOP_WRITE : 0u));
 }
 

@@ -17,6 +17,7 @@
 #include "net/bigbuf.h"
 #include "net/loop.h"
 #include "net/server.h"
+#include "net/tls.h"
 #include "util/buf.h"
 
 typedef struct qv_conn qv_conn;
@@ -38,6 +39,9 @@ struct qv_conn {
     qv_buf out;             /* bytes waiting for the socket: out.data[out_off .. out.len) */
     size_t out_off;
     qv_conn *prev, *next;   /* worker->conns */
+    qv_tls *tls;            /* TLS session (HTTPS port), or NULL for plaintext */
+    bool tls_read_wants_write;  /* the last TLS read needs the socket writable (handshake) */
+    bool tls_write_wants_read;  /* the last TLS write needs the socket readable */
 };
 
 struct qv_worker {
@@ -52,6 +56,7 @@ struct qv_worker {
     uint8_t *rbuf;          /* read buffer shared by this worker's HTTP/2 connections */
     size_t rbuf_size;
     qv_bigbuf_cache bigbufs;  /* large message buffers waiting for reuse */
+    qv_tls_ctx *tls;        /* shared by the net's workers when the HTTP port speaks HTTPS, else NULL */
 };
 
 /* Links c into its worker and watches fd for reading. On failure the caller still owns fd. */
@@ -60,9 +65,17 @@ int qv_conn_init(qv_conn *c, const qv_conn_ops *ops, qv_worker *w, int fd, const
 void qv_conn_release(qv_conn *c);
 
 static inline size_t qv_conn_pending(const qv_conn *c) { return c->out.len - c->out_off; }
-/* Writes as much of the output buffer as the socket takes. -1 when the socket is dead. */
+/* Writes as much of the output buffer as the socket takes (through TLS when c->tls). -1 when the socket
+ * is dead. */
 int qv_conn_flush(qv_conn *c);
-/* Sets read/write interest. */
+/* Reads what the socket has (decrypted when c->tls): bytes read (> 0), 0 when nothing is available now,
+ * -1 when the peer closed or the connection failed. With TLS, call again while qv_conn_read_more says so:
+ * the session may hold decrypted bytes the socket no longer signals. */
+ssize_t qv_conn_read(qv_conn *c, void *buf, size_t cap);
+static inline bool qv_conn_read_more(const qv_conn *c) { return c->tls && qv_tls_pending(c->tls) > 0; }
+/* Sends TLS close_notify (when c->tls) and shuts down the socket's write side. */
+void qv_conn_shutdown_write(qv_conn *c);
+/* Sets read/write interest (adding what a pending TLS read or write needs). */
 void qv_conn_watch(qv_conn *c, bool read, bool write);
 
 /* "127.0.0.1:8491" or "[::1]:8491". */

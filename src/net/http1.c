@@ -25,6 +25,7 @@
 #define OUT_HIGH (1u << 20)        /* stop reading/serving pipelined requests above this much output */
 #define LINGER_MS 2000
 #define DEFAULT_MAX_BODY ((uint64_t)64 << 20)
+#define DEFAULT_HANDSHAKE_MS 10000
 
 
 /* ---- http.h helpers ---- */
@@ -262,7 +263,8 @@ void http1_free_mem(http1_conn *c) {
 static void http1_destroy(qv_conn *base) {
     http1_conn *c = (http1_conn *)base;
     if (c->linger_timer) qv_loop_timer_cancel(base->worker->loop, c->linger_timer);
-    c->linger_timer = 0;
+    if (c->handshake_timer) qv_loop_timer_cancel(base->worker->loop, c->handshake_timer);
+    c->linger_timer = c->handshake_timer = 0;
     if (c->stream) {
         http1_stream_conn_gone(c);   /* frees c now or when the producer lets go */
         return;
@@ -278,6 +280,16 @@ static void linger_expired(qv_loop *loop, void *arg) {
     http1_destroy(&c->base);
 }
 
+static void handshake_expired(qv_loop *loop, void *arg) {
+    (void)loop;
+    http1_conn *c = arg;
+    c->handshake_timer = 0;
+    if (c->base.tls && !qv_tls_handshake_done(c->base.tls)) {
+        QV_DEBUG("http %s: TLS handshake not finished in time: closing", c->base.peer);
+        http1_destroy(&c->base);
+    }
+}
+
 #define DEFERRED_IN_MAX (1u << 20)   /* pipelined input buffered while a deferred answer is pending */
 
 void http1_settle(http1_conn *c) {
@@ -289,7 +301,7 @@ void http1_settle(http1_conn *c) {
     if (c->stream) http1_stream_drained(c);
     if (c->close_after && !c->stream && pending == 0 && !c->lingering) {
         c->lingering = true;
-        shutdown(c->base.fd, SHUT_WR);
+        qv_conn_shutdown_write(&c->base);
         c->linger_timer = qv_loop_timer_add(c->base.worker->loop, LINGER_MS, linger_expired, c);
     }
     /* While a deferred answer is pending, keep reading (a bounded amount) so a hang-up is noticed. */
@@ -298,22 +310,42 @@ void http1_settle(http1_conn *c) {
     qv_conn_watch(&c->base, want_read, pending > 0);
 }
 
+/* A TLS connection whose first byte is not a TLS handshake record is a plaintext client on the HTTPS port:
+ * it gets a plaintext 400 saying so, then the usual graceful close. Returns true when that happened. */
+static bool refuse_plaintext(http1_conn *c) {
+    unsigned char b;
+    ssize_t n = recv(c->base.fd, &b, 1, MSG_PEEK);
+    if (n != 1 || b == 0x16) return false;   /* 0x16: TLS handshake record */
+    QV_DEBUG("http %s: plaintext request on the HTTPS port", c->base.peer);
+    qv_tls_free(c->base.tls);
+    c->base.tls = NULL;
+    write_error(c, 400, "BadRequestException",
+                "this port speaks HTTPS only (the server was started with --tls-cert): use https://");
+    c->close_after = true;
+    return true;
+}
+
 static void http1_on_io(qv_conn *base, unsigned events) {
     http1_conn *c = (http1_conn *)base;
-    if (events & QV_LOOP_READ) {
-        qv_buf_reserve(&c->in, READ_CHUNK);
-        ssize_t n = read(base->fd, c->in.data + c->in.len, c->in.cap - c->in.len);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-            http1_destroy(base); /* the client closed (or reset) the connection */
+    bool readable = (events & QV_LOOP_READ) || (base->tls_read_wants_write && (events & QV_LOOP_WRITE));
+    if (readable && base->tls && !c->tls_checked) {
+        c->tls_checked = true;
+        if (refuse_plaintext(c)) {
+            http1_settle(c);
             return;
         }
-        if (n > 0) {
-            if (c->lingering) {
-                /* discarding whatever the client still sends */
-            } else {
-                c->in.len += (size_t)n;
+    }
+    if (readable) {
+        ssize_t n;
+        do {   /* a TLS session may hold decrypted bytes the socket no longer signals: take them all */
+            qv_buf_reserve(&c->in, READ_CHUNK);
+            n = qv_conn_read(base, c->in.data + c->in.len, c->in.cap - c->in.len);
+            if (n < 0) {
+                http1_destroy(base); /* the client closed (or reset) the connection, or TLS failed */
+                return;
             }
-        }
+            if (n > 0 && !c->lingering) c->in.len += (size_t)n;   /* lingering: discard what still comes */
+        } while (n > 0 && qv_conn_read_more(base));
     } else if ((events & QV_LOOP_ERROR) && !(events & QV_LOOP_WRITE)) {
         http1_destroy(base);
         return;
@@ -332,6 +364,16 @@ void qv_http1_conn_accept(qv_worker *w, int fd, const char *peer) {
         close(fd);
         free(c);
         return;
+    }
+    if (w->tls && !(c->base.tls = qv_tls_new(w->tls, fd, &err))) {
+        QV_WARN("http %s: %s", peer, err.msg);
+        qv_conn_release(&c->base);   /* closes fd */
+        free(c);
+        return;
+    }
+    if (c->base.tls) {
+        uint64_t ms = w->cfg->tls_handshake_ms ? w->cfg->tls_handshake_ms : DEFAULT_HANDSHAKE_MS;
+        c->handshake_timer = qv_loop_timer_add(w->loop, ms, handshake_expired, c);
     }
     uint64_t max_body = w->cfg->max_http_body ? w->cfg->max_http_body : DEFAULT_MAX_BODY;
     qv_http1_reader_init(&c->rd, max_body);

@@ -20,6 +20,8 @@ typedef struct http1_conn {
     bool close_after;             /* no more requests: close once the output is flushed */
     bool lingering;               /* write side shut down; draining input until EOF or the timer */
     uint64_t linger_timer;
+    uint64_t handshake_timer;     /* HTTPS: drops a client that does not finish its handshake in time */
+    bool tls_checked;             /* HTTPS: the first byte was looked at (plaintext clients are refused) */
     qv_http_response resp;
     qv_http_stream *stream;       /* the deferred response of the current request, or NULL */
     qv_buf sbuf;                  /* worker's scratch for bytes taken from the stream */

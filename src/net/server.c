@@ -31,6 +31,7 @@ struct qv_net {
     int nworkers;
     qv_worker *workers;
     int flight_port, http_port;
+    qv_tls_ctx *tls;   /* HTTPS on the HTTP port, or NULL */
 };
 
 typedef struct {
@@ -185,6 +186,7 @@ static void free_net(qv_net *net) {
         free(w->rbuf);
     }
     free(net->workers);
+    qv_tls_ctx_free(net->tls);
     free(net);
 }
 
@@ -227,6 +229,24 @@ qv_net *qv_net_start(const qv_net_config *cfg, qv_err *err) {
         w->index = i;
         w->grpc_fd = w->http_fd = -1;
     }
+    if (cfg->tls_cert || cfg->tls_key) {
+        if (!cfg->tls_cert || !cfg->tls_key) {
+            qv_err_set(err, QV_EINVAL, "TLS needs both --tls-cert and --tls-key (PEM files)");
+            free_net(net);
+            return NULL;
+        }
+        if (cfg->http_port < 0) {
+            qv_err_set(err, QV_EINVAL, "TLS is for the HTTP port, which is disabled");
+            free_net(net);
+            return NULL;
+        }
+        net->tls = qv_tls_ctx_new(cfg->tls_cert, cfg->tls_key, err);
+        if (!net->tls) {
+            free_net(net);
+            return NULL;
+        }
+        for (int i = 0; i < n; i++) net->workers[i].tls = net->tls;
+    }
     int probe1 = probe_port(net->cfg.listen_addr, &net->flight_port, "Arrow Flight (gRPC)", err), probe2 = -1;
     if (probe1 >= 0 && cfg->http_port >= 0) probe2 = probe_port(net->cfg.listen_addr, &net->http_port, "HTTP", err);
     if (probe1 >= 0) close(probe1);
@@ -257,7 +277,7 @@ qv_net *qv_net_start(const qv_net_config *cfg, qv_err *err) {
     QV_INFO("listening for Arrow Flight (gRPC) on %s", where);
     if (cfg->http_port >= 0) {
         snprintf(where, sizeof where, fmt, host, net->http_port);
-        QV_INFO("listening for HTTP on %s", where);
+        QV_INFO("listening for HTTP on %s%s", where, net->tls ? " (HTTPS only, TLS 1.2+)" : "");
     }
     return net;
 }

@@ -24,11 +24,16 @@ typedef struct qv_net_config {
     qv_http_handler http_handler;
     qv_http_error_fn http_error;    /* optional: formats net/'s own error answers (ctx: http_ctx) */
     void *http_ctx;
+    const char *tls_cert;           /* PEM certificate chain: the HTTP port then speaks HTTPS only (TLS 1.2+) */
+    const char *tls_key;            /* PEM private key matching tls_cert; both or neither */
+    uint64_t tls_handshake_ms;      /* a client that has not finished its TLS handshake by then is dropped
+                                       (0: 10 s) */
 } qv_net_config;
 
 typedef struct qv_net qv_net;
 
-/* Binds the listeners and starts the workers. Logs one INFO line per listener once it accepts. */
+/* Binds the listeners and starts the workers. Logs one INFO line per listener once it accepts. Fails
+ * (err says why) when tls_cert/tls_key cannot be read or do not match. */
 qv_net *qv_net_start(const qv_net_config *cfg, qv_err *err);
 int qv_net_flight_port(const qv_net *net);   /* the bound port (useful when 0 was asked) */
 int qv_net_http_port(const qv_net *net);

@@ -61,11 +61,17 @@ static int out_flush_block(ckpt_out *o, qv_err *err) {
     return out_drain(o, err);
 }
 
+/* Appends a change. Blocks are flushed only between entities (out_entity_done): a flush frees the arena that
+ * holds the entity's property array and values, which the caller may still be iterating. */
 static int out_push(ckpt_out *o, gchange c, qv_err *err) {
+    (void)err;
     if (o->n == o->cap) o->ch = qv_realloc(o->ch, (o->cap = o->cap ? o->cap * 2 : 1024) * sizeof *o->ch);
     o->ch[o->n++] = c;
-    if (o->n >= CKPT_BLOCK_CHANGES) return out_flush_block(o, err);
     return 0;
+}
+
+static int out_entity_done(ckpt_out *o, qv_err *err) {
+    return o->n >= CKPT_BLOCK_CHANGES ? out_flush_block(o, err) : 0;
 }
 
 static void put_opt_str(qv_buf *b, const char *s) {
@@ -80,7 +86,7 @@ static int emit_names(ckpt_out *o, gview *v, qv_err *err) {
             const char *s = kind == 0 ? gview_label_name(v, i) : kind == 1 ? gview_type_name(v, i) : gview_key_name(v, i);
             if (!s) return qv_err_set(err, QV_EINTERNAL, "name %u of kind %u has no text", i, kind);
             if (out_push(o, (gchange){.kind = GCH_TOKEN, .aux = kind, .token = i, .value = qv_str_ref(s, (uint32_t)strlen(s))},
-                         err) < 0)
+                         err) < 0 || out_entity_done(o, err) < 0)
                 return -1;
         }
     return 0;
@@ -90,7 +96,8 @@ static int emit_nodes(ckpt_out *o, gview *v, uint64_t hwm, qv_err *err) {
     uint32_t lab[256];
     for (uint64_t id = 0; id < hwm; id++) {
         if (!gview_node_exists(v, id)) {
-            if (out_push(o, (gchange){.kind = GCH_NODE_CREATE, .id = id}, err) < 0) return -1;
+            if (out_push(o, (gchange){.kind = GCH_NODE_CREATE, .id = id}, err) < 0 || out_entity_done(o, err) < 0)
+                return -1;
             continue;
         }
         if (out_push(o, (gchange){.kind = GCH_NODE_CREATE, .id = id, .value = gview_node_ext_id(v, id)}, err) < 0)
@@ -109,6 +116,7 @@ static int emit_nodes(ckpt_out *o, gview *v, uint64_t hwm, qv_err *err) {
             if (!qv_is_null(props[i].value) &&
                 out_push(o, (gchange){.kind = GCH_NODE_SET, .id = id, .token = props[i].key, .value = props[i].value}, err) < 0)
                 return -1;
+        if (out_entity_done(o, err) < 0) return -1;
     }
     return 0;
 }
@@ -120,16 +128,22 @@ static int emit_rels(ckpt_out *o, gview *v, uint64_t hwm, qv_err *err) {
         gview_rel_info(v, id, &s, &d, &type);
         if (out_push(o, (gchange){.kind = GCH_REL_CREATE, .id = id, .src = s, .dst = d, .token = type}, err) < 0)
             return -1;
-        if (!gview_rel_exists(v, id)) continue;
+        if (!gview_rel_exists(v, id)) {
+            if (out_entity_done(o, err) < 0) return -1;
+            continue;
+        }
         gprop *props;
         uint32_t np = gview_rel_props(v, id, &o->a, &props);
         for (uint32_t i = 0; i < np; i++)
             if (!qv_is_null(props[i].value) &&
                 out_push(o, (gchange){.kind = GCH_REL_SET, .id = id, .token = props[i].key, .value = props[i].value}, err) < 0)
                 return -1;
+        if (out_entity_done(o, err) < 0) return -1;
     }
     for (uint64_t id = 0; id < hwm; id++)
-        if (!gview_rel_exists(v, id) && out_push(o, (gchange){.kind = GCH_REL_DELETE, .id = id}, err) < 0) return -1;
+        if (!gview_rel_exists(v, id) &&
+            (out_push(o, (gchange){.kind = GCH_REL_DELETE, .id = id}, err) < 0 || out_entity_done(o, err) < 0))
+            return -1;
     return 0;
 }
 
@@ -179,7 +193,10 @@ int ckpt_write(gview *v, const ckpt_info *info_in, int fd, qv_buf *mem, const ch
     if (rc == 0) rc = emit_nodes(&o, v, info->node_hwm, err);
     if (rc == 0) rc = emit_rels(&o, v, info->rel_hwm, err);
     for (uint64_t id = 0; rc == 0 && id < info->node_hwm; id++)
-        if (!gview_node_exists(v, id)) rc = out_push(&o, (gchange){.kind = GCH_NODE_DELETE, .id = id}, err);
+        if (!gview_node_exists(v, id)) {
+            rc = out_push(&o, (gchange){.kind = GCH_NODE_DELETE, .id = id}, err);
+            if (rc == 0) rc = out_entity_done(&o, err);
+        }
     if (rc == 0) {
         gindex_info *ix;
         uint32_t nix = gview_indexes(v, &o.a, &ix);
@@ -247,6 +264,21 @@ done:
     free(dbname);
     free(idprop);
     return rc;
+}
+
+int ckpt_read_meta(const uint8_t *p, size_t n, char **name, ckpt_info *info, qv_err *err) {
+    *name = NULL;
+    if (!ckpt_is_checkpoint(p, n) || n < CKPT_HEADER) return qv_err_set(err, QV_EINVAL, "not a quiver checkpoint");
+    size_t off = CKPT_HEADER;
+    const uint8_t *body;
+    size_t blen;
+    int k = wal_frame_next(p, n, &off, &body, &blen, err);
+    if (k <= 0) return k == 0 ? qv_err_set(err, QV_EINVAL, "the checkpoint has no meta block") : -1;
+    graph *g = NULL;
+    if (read_meta(body, blen, &g, info, err) < 0) return -1;
+    *name = qv_strdup(g->name);
+    graph_free(g);
+    return 0;
 }
 
 static int apply_block(graph *g, wal_cur *c, uint64_t *changes, qv_err *err) {

@@ -48,8 +48,23 @@ int store_checkpoint_db(qv_store *s, graph *g, wal_db *db, qv_err *err) {
     if (rc == 0 && fsync(fd) < 0) rc = qv_err_set(err, QV_EIO, "cannot fsync %s: %s", tmp, strerror(errno));
     if (fd >= 0 && close(fd) < 0 && rc == 0) rc = qv_err_set(err, QV_EIO, "cannot close %s: %s", tmp, strerror(errno));
     if (rc == 0) rc = still_current(s, db, err);
-    if (rc == 0) rc = store_install_file(s, tmp, final, err);
-    else if (fd >= 0) unlink(tmp);
+    if (rc == 0) {
+        /* the checkpoint being replaced stays as <file>.qvg.prev: with the segments since the previous round
+         * (kept, see store_checkpoint) it stands in for this one should this one be found damaged */
+        wal_lock_dbs(s->wal);
+        bool old_is_checkpoint = db->from_checkpoint;
+        wal_unlock_dbs(s->wal);
+        store_keep_prev(s, final, old_is_checkpoint);
+        rc = store_install_file(s, tmp, final, err);
+        if (rc == 0) { /* the log the previous checkpoint needs starts where the old base's did */
+            wal_lock_dbs(s->wal);
+            db->prev_need = old_is_checkpoint ? (db->base_first ? db->base_first : 1) : 0;
+            db->base_first = s->round_first ? s->round_first : 1;
+            wal_unlock_dbs(s->wal);
+        }
+    } else if (fd >= 0) {
+        unlink(tmp);
+    }
     if (rc == 0) store_drop_carry(s, g->name);
     pthread_mutex_unlock(&s->mu);
     uint64_t nodes = gview_node_count(v), rels = gview_rel_count(v);
@@ -143,6 +158,44 @@ static int carry_db(qv_store *s, graph *g, wal_db *db, bool *done, qv_err *err) 
     return rc;
 }
 
+/* Retention after a round whose checkpoints all completed: the segments before first are folded into the
+ * base files, but a database's previous checkpoint (<file>.qvg.prev) needs the log since it (prev_need) to
+ * stand in for a damaged newest one, so those stay. A previous checkpoint that would pin more than
+ * STORE_PREV_ROUNDS rounds of log (its database has been idle since) is dropped instead: the log stays
+ * bounded, and that database has no fallback until its next two checkpoints. */
+#define STORE_PREV_ROUNDS 8
+static int remove_segments(qv_store *s, uint64_t first, qv_err *err) {
+    uint64_t bound = first;
+    char **drop = NULL;
+    size_t nd = 0;
+    wal_lock_dbs(s->wal);
+    for (wal_db *d = wal_dbs(s->wal); d; d = d->next) {
+        if (d->retired || !d->prev_need) continue;
+        if (first - d->prev_need > STORE_PREV_ROUNDS) {
+            drop = qv_realloc(drop, (nd + 1) * sizeof *drop);
+            drop[nd++] = qv_strdup(d->name);
+            d->prev_need = 0;
+        } else if (d->prev_need < bound) {
+            bound = d->prev_need;
+        }
+    }
+    wal_unlock_dbs(s->wal);
+    for (size_t i = 0; i < nd; i++) {
+        char *final, *tmp;
+        store_base_paths(s, drop[i], &final, &tmp);
+        pthread_mutex_lock(&s->mu);
+        store_keep_prev(s, final, false);
+        pthread_mutex_unlock(&s->mu);
+        QV_INFO("database '%s': previous checkpoint dropped (idle for %d checkpoint rounds; the log it needs goes)",
+                drop[i], STORE_PREV_ROUNDS);
+        free(final);
+        free(tmp);
+        free(drop[i]);
+    }
+    free(drop);
+    return wal_remove_before(s->wal, bound, err);
+}
+
 void *store_checkpointer_main(void *arg) {
     qv_store *s = arg;
     while (wal_wait_checkpoint_wanted(s->wal)) {
@@ -158,6 +211,7 @@ int store_checkpoint(qv_store *s, qv_err *err) {
     pthread_mutex_lock(&s->ckpt_mu);
     uint64_t first;
     int rc = wal_rotate(s->wal, &first, err);
+    if (rc == 0) s->round_first = first;
     char **names = NULL;
     size_t n = 0, cap = 0;
     if (rc == 0) {
@@ -192,7 +246,9 @@ int store_checkpoint(qv_store *s, qv_err *err) {
         free(names[i]);
     }
     free(names);
-    if (rc == 0 && !keep) rc = wal_remove_before(s->wal, first, err);
+    /* Retention: the segments since the previous round stay until this round's checkpoints are complete (they
+     * are: rc == 0), so the previous checkpoint plus those segments can replace a damaged newest one. */
+    if (rc == 0 && !keep) rc = remove_segments(s, first, err);
     if (rc == 0) wal_bytes_reset(s->wal);
     pthread_mutex_unlock(&s->ckpt_mu);
     return rc;

@@ -187,6 +187,30 @@ void store_drop_carry(qv_store *s, const char *name) {
     free(c);
 }
 
+char *store_prev_path(const char *final) { return store_join(final, ".prev", ""); }
+
+void store_keep_prev(qv_store *s, const char *final, bool keep_prev) {
+    char *prev = store_prev_path(final);
+    if (keep_prev) {
+        /* link to a temporary name, then rename: prev is at every moment either the old one or final's */
+        const char *slash = strrchr(final, '/');
+        char *ptmp = store_join(s->db_dir, "/.", slash ? slash + 1 : final);
+        ptmp = qv_realloc(ptmp, strlen(ptmp) + 10);
+        strcat(ptmp, ".prev.tmp");
+        unlink(ptmp);
+        if (link(final, ptmp) < 0 || rename(ptmp, prev) < 0) {
+            if (errno != ENOENT) QV_WARN("cannot keep %s as %s: %s (no fallback for this checkpoint)", final, prev,
+                                         strerror(errno));
+            unlink(ptmp);
+            unlink(prev);
+        }
+        free(ptmp);
+    } else if (unlink(prev) < 0 && errno != ENOENT) {
+        QV_WARN("cannot remove %s: %s", prev, strerror(errno));
+    }
+    free(prev);
+}
+
 /* Renames tmp over final and syncs the directory; removes tmp on failure. Under s->mu. */
 int store_install_file(qv_store *s, const char *tmp, const char *final, qv_err *err) {
     if (rename(tmp, final) < 0) {
@@ -219,6 +243,7 @@ int store_save(qv_store *s, const graph *cg, qv_err *err) {
     uint64_t t0 = qv_now_ns();
     pthread_mutex_lock(&s->mu);
     int rc = write_synced(g, tmp, err);
+    if (rc == 0) store_keep_prev(s, final, false); /* another database's previous checkpoint */
     if (rc == 0) rc = store_install_file(s, tmp, final, err);
     if (rc == 0) store_drop_carry(s, g->name);
     /* from now on its writes go through the log (a database of that name before it is retired, under s->mu
@@ -249,6 +274,7 @@ int store_remove(qv_store *s, const char *name, qv_err *err) {
         removed = 1;
     else if (errno != ENOENT)
         rc = qv_err_set(err, QV_EIO, "cannot remove %s: %s", final, strerror(errno));
+    if (rc == 0) store_keep_prev(s, final, false);
     if (removed) rc = store_sync_dir(s->db_dir, err);
     if (rc == 0) store_drop_carry(s, name);
     if (rc == 0 && s->wal) wal_retire(s->wal, name);
@@ -285,6 +311,10 @@ static int list_snapshots(qv_store *s, char ***out, size_t *count, qv_err *err) 
             else
                 QV_WARN("cannot remove %s, left by a save that did not finish: %s", path, strerror(errno));
             free(path);
+        } else if (n[0] != '.' && ends_with(n, ".qvg.prev")) {
+            /* the previous checkpoint: read only if its successor is damaged */
+        } else if (n[0] != '.' && ends_with(n, ".qvg.damaged")) {
+            /* a damaged checkpoint set aside by a fallback, kept for inspection */
         } else if (n[0] != '.' && ends_with(n, ".qvl")) {
             /* a carried log: read with its base file */
         } else if (n[0] != '.' && ends_with(n, ".qvg")) {
@@ -307,6 +337,7 @@ typedef struct base_file {
     uint64_t carry_seq;
     double seconds;
     char *path;
+    uint64_t need_seq; /* loaded from <path>.prev because <path> is damaged: the log must reach this record */
 } base_file;
 
 static int is_checkpoint_file(const char *path, bool *yes, qv_err *err) {
@@ -317,6 +348,51 @@ static int is_checkpoint_file(const char *path, bool *yes, qv_err *err) {
     close(fd);
     *yes = k == 8 && ckpt_is_checkpoint(h, 8);
     return 0;
+}
+
+/* The newest checkpoint at b->path could not be read (damaged: err says how). Its previous one, kept as
+ * <path>.prev, takes its place when its meta block still says which database it was and how far it reached
+ * (need_seq: the log replayed after the previous one must get there, checked after recovery) and the previous
+ * one is whole and of the same database. Otherwise the original error stands. */
+static int fall_back(base_file *b, const uint8_t *damaged, size_t dn, ckpt_info *info, qv_err *err) {
+    char *prev = store_prev_path(b->path), *name = NULL;
+    ckpt_info dinfo = {0};
+    qv_err why;
+    qv_err_clear(&why);
+    struct stat st;
+    int rc = -1;
+    if (stat(prev, &st) < 0) {
+        qv_err_set(&why, QV_ENOTFOUND, "no previous checkpoint %s", prev);
+    } else if (ckpt_read_meta(damaged, dn, &name, &dinfo, &why) == 0) {
+        uint8_t *p = NULL;
+        size_t n = 0;
+        if (wal_read_file(prev, &p, &n, &why) == 0 && ckpt_read(p, n, &b->g, info, &why) == 0) {
+            if (strcmp(b->g->name, name) != 0 || info->ident != dinfo.ident || info->base_seq > dinfo.base_seq) {
+                qv_err_set(&why, QV_EINVAL, "%s is not an earlier checkpoint of the same database", prev);
+                graph_free(b->g);
+                b->g = NULL;
+            } else {
+                rc = 0;
+            }
+        } else {
+            qv_err_prefix(&why, "%s", prev);
+        }
+        free(p);
+    } else {
+        qv_err_prefix(&why, "its meta block is unreadable");
+    }
+    if (rc == 0) {
+        b->need_seq = dinfo.base_seq;
+        QV_WARN("%s is damaged (%s); falling back to the previous checkpoint %s (log record %llu) and the "
+                "write-ahead log after it, which must reach record %llu", b->path, err->msg, prev,
+                (unsigned long long)info->base_seq, (unsigned long long)dinfo.base_seq);
+        qv_err_clear(err);
+    } else {
+        qv_err_prefix(err, "no fallback (%s)", why.msg);
+    }
+    free(prev);
+    free(name);
+    return rc;
 }
 
 static int read_base(qv_store *s, const char *file, base_file *b, qv_pool *pool, qv_err *err) {
@@ -331,6 +407,7 @@ static int read_base(qv_store *s, const char *file, base_file *b, qv_pool *pool,
         rc = wal_read_file(b->path, &p, &n, err);
         if (rc == 0) {
             rc = ckpt_read(p, n, &b->g, &info, err);
+            if (rc < 0 && err->code != QV_EIO && err->code != QV_ENOMEM) rc = fall_back(b, p, n, &info, err);
             free(p);
         }
         if (rc == 0) {
@@ -356,6 +433,37 @@ static int read_base(qv_store *s, const char *file, base_file *b, qv_pool *pool,
                             b->path, b->g->name, expect);
     }
     b->seconds = qv_seconds_since(t0);
+    return rc;
+}
+
+/* After recovery of a database loaded from its previous checkpoint: the log must have brought it at least as
+ * far as the damaged checkpoint was (else acknowledged writes would be missing: start-up stops). Then the
+ * damaged file is set aside as <file>.qvg.damaged and the previous checkpoint put in its place, so that the
+ * next checkpoint round does not keep the damaged one as its "previous". */
+static int settle_fallback(qv_store *s, base_file *b, const wal_target *t, qv_err *err) {
+    if (t->seq < b->need_seq)
+        return qv_err_set(err, QV_EINVAL,
+                          "%s is damaged and its previous checkpoint plus the write-ahead log reach record %llu only, "
+                          "short of the %llu it held (the log after the previous checkpoint is gone): restore a backup",
+                          b->path, (unsigned long long)t->seq, (unsigned long long)b->need_seq);
+    char *prev = store_prev_path(b->path), *damaged = store_join(b->path, ".damaged", ""),
+         *tmp = store_join(s->db_dir, "/.", strrchr(b->path, '/') + 1); /* a dot name ending in .tmp: */
+    tmp = qv_realloc(tmp, strlen(tmp) + 14);                            /* removed at start-up if left */
+    strcat(tmp, ".fallback.tmp");
+    unlink(damaged);
+    unlink(tmp);
+    int rc = 0;
+    if (link(b->path, damaged) < 0 || link(prev, tmp) < 0 || rename(tmp, b->path) < 0) {
+        rc = qv_err_set(err, QV_EIO, "cannot put %s in place of the damaged %s: %s", prev, b->path, strerror(errno));
+        unlink(tmp);
+    }
+    if (rc == 0) rc = store_sync_dir(s->db_dir, err);
+    if (rc == 0)
+        QV_WARN("database '%s' recovered from %s and the write-ahead log up to record %llu; the damaged checkpoint "
+                "is kept as %s", b->g->name, prev, (unsigned long long)t->seq, damaged);
+    free(prev);
+    free(damaged);
+    free(tmp);
     return rc;
 }
 
@@ -386,6 +494,8 @@ int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
             free(carry);
         }
         if (rc == 0) rc = wal_recover(s->wal_dir, targets, count, true, NULL, &last_seg, &wal_bytes, err);
+        for (size_t i = 0; i < count && rc == 0; i++)
+            if (b[i].need_seq) rc = settle_fallback(s, &b[i], &targets[i], err);
         uint64_t txns = 0;
         for (size_t i = 0; i < count && rc == 0; i++) {
             b[i].t = targets[i];
@@ -396,8 +506,17 @@ int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
                         (unsigned long long)targets[i].changes, (unsigned long long)targets[i].seq);
         }
         if (rc == 0 && wal_bytes > WAL_SEG_HEADER)
-            QV_INFO("write-ahead log: %.1f MiB read, %llu transactions replayed in %.3f s", (double)wal_bytes / (1 << 20),
-                    (unsigned long long)txns, qv_seconds_since(t1));
+            QV_INFO("write-ahead log: %.1f MiB read, %llu transactions replayed in %.3f s (%.1f MiB/s)",
+                    (double)wal_bytes / (1 << 20), (unsigned long long)txns, qv_seconds_since(t1),
+                    (double)wal_bytes / (1 << 20) / (qv_seconds_since(t1) > 1e-9 ? qv_seconds_since(t1) : 1e-9));
+    }
+    uint64_t oldest_seg = last_seg + 1; /* the segments found at start-up begin here (or the log does) */
+    if (rc == 0) {
+        uint64_t *nums;
+        size_t nn;
+        qv_err e2;
+        if (wal_list_segments(s->wal_dir, &nums, &nn, &e2) == 0 && nn) oldest_seg = nums[0];
+        if (nn) free(nums);
     }
     if (rc == 0 && !s->wal) {
         s->wal = wal_open(s->wal_dir, s->durability, s->ckpt_bytes, last_seg, err);
@@ -412,6 +531,9 @@ int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
         wal_db *db = wal_attach(s->wal, g, b[i].t.ident, b[i].t.seq, b[i].t.base_seq, b[i].t.node_hwm,
                                 b[i].t.rel_hwm, b[i].from_checkpoint);
         db->carry_seq = b[i].carry_seq;
+        /* retention: a checkpoint base may have a previous checkpoint whose log is among the segments found at
+         * start-up; keep them all (the oldest on) until its later rounds say otherwise */
+        if (b[i].from_checkpoint) db->base_first = db->prev_need = oldest_seg;
         uint64_t n = 0, m = 0;
         gview *v = gview_open(g, err);
         if (v) {

@@ -59,6 +59,17 @@ int store_remove(qv_store *s, const char *name, qv_err *err);
 /* `quiver check`: verifies every base file, the log and the recovered graphs' invariants without changing
  * anything; appends a report to out and returns the number of problems found. */
 int store_check(const char *data_dir, qv_pool *pool, qv_buf *out);
+/* `quiver backup` (backup.c): a copy of the data directory at <to> (which must not exist, or be an empty
+ * directory) that starts and passes store_check, every transaction wholly in it or not at all. store_backup is
+ * the running server's (commits go on meanwhile; checkpoint rounds wait); store_backup_offline takes the lock
+ * of a stopped server's directory (QV_EPHASE naming --server when a server holds it). The copy is written to
+ * "<to>.partial" and renamed once synced. */
+typedef struct store_backup_info {
+    uint64_t files, bytes;
+    double seconds;
+} store_backup_info;
+int store_backup(qv_store *s, const char *to, store_backup_info *out, qv_err *err);
+int store_backup_offline(const char *data_dir, const char *to, store_backup_info *out, qv_err *err);
 /* Snapshot codec on its own, for tests and fuzzing. */
 int store_snapshot_write_file(const graph *g, const char *path, qv_err *err);
 int store_snapshot_read_file(const char *path, qv_pool *pool, graph **out, qv_err *err);

@@ -27,6 +27,9 @@ struct qv_store {
     pthread_mutex_t ckpt_mu; /* one checkpoint round at a time */
     pthread_t ckpt_thread;
     bool have_ckpt_thread;
+    /* the segment the last checkpoint round started (under ckpt_mu; 0 before the first round): the log after a
+     * checkpoint written then starts at or after it */
+    uint64_t round_first;
 };
 
 char *store_join(const char *a, const char *b, const char *c);   /* malloc'd a + b + c */
@@ -38,6 +41,11 @@ char *store_carry_path(qv_store *s, const char *name);           /* databases/<f
 int store_install_file(qv_store *s, const char *tmp, const char *final, qv_err *err);
 /* Removes a database's carried log. Under s->mu. */
 void store_drop_carry(qv_store *s, const char *name);
+/* The previous checkpoint kept next to a checkpoint base: <final>.prev (malloc'd). Keeping one (keep_prev):
+ * final is hard-linked there before a new checkpoint is renamed over it; otherwise a stale one is removed.
+ * Under s->mu. */
+char *store_prev_path(const char *final);
+void store_keep_prev(qv_store *s, const char *final, bool keep_prev);
 /* Writes a checkpoint of db over its base file (checkpoint_round.c). */
 int store_checkpoint_db(qv_store *s, graph *g, wal_db *db, qv_err *err);
 void *store_checkpointer_main(void *arg);

@@ -91,6 +91,9 @@ struct wal_db {
     uint64_t carry_seq;        /* snapshot bases: the last record copied to the carried log (0: none) */
     uint32_t names[3];         /* labels, types, keys the log (or the base) holds: ids below are known */
     bool retired;              /* dropped or replaced: its hook refuses commits */
+    /* checkpoint retention (checkpoint_round.c, under wal_lock_dbs): the segment from which the log after the
+     * base file (base_first) and after the kept previous checkpoint (prev_need; 0: none kept) starts */
+    uint64_t base_first, prev_need;
     wal_db *next;
 };
 
@@ -171,5 +174,7 @@ int ckpt_write(gview *v, const ckpt_info *info, int fd, qv_buf *mem, const char 
 /* Reads a checkpoint image into a new graph (not published, no hook). */
 int ckpt_read(const uint8_t *p, size_t n, graph **out, ckpt_info *info, qv_err *err);
 bool ckpt_is_checkpoint(const uint8_t *p, size_t n);
+/* Only the meta block (name, identity, base_seq) of a checkpoint whose later blocks may be damaged. */
+int ckpt_read_meta(const uint8_t *p, size_t n, char **name, ckpt_info *info, qv_err *err);
 
 #endif

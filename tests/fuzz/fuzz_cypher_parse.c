@@ -22,7 +22,7 @@ static void check(int ok, const char *what) {
 
 /* Every expression's source range lies inside the input, and a parent's range covers its operands'. */
 static void check_expr(const cy_expr *e, size_t size, const cy_expr *parent);
-static void check_query(const cy_query *q, size_t size);
+static void check_query(const cy_ast *q, size_t size);
 
 static void check_pattern(const cy_pattern *p, size_t size) {
     for (uint32_t i = 0; p && i < p->n_paths; i++) {
@@ -68,7 +68,7 @@ static void check_clause(const cy_clause *c, size_t size) {
     for (uint32_t j = 0; j < c->n_body; j++) check_clause(c->body[j], size);
 }
 
-static void check_query(const cy_query *q, size_t size) {
+static void check_query(const cy_ast *q, size_t size) {
     if (q->kind != CY_STMT_QUERY) return;
     check(q->n_parts >= 1, "query without parts");
     for (uint32_t i = 0; i < q->n_parts; i++) {
@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     qv_arena a;
     qv_arena_init(&a);
     cy_error err;
-    cy_query *q = cy_parse(&a, (const char *)data, (uint32_t)size, &err);
+    cy_ast *q = cy_parse(&a, (const char *)data, (uint32_t)size, &err);
     if (q) {
         check(cy_ast_debug(&a, q) != NULL, "no debug rendering");
         check_query(q, size);

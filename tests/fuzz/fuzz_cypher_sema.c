@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     qv_arena_init(&a);
     cy_error err;
     cy_error_clear(&err);
-    cy_query *q = cy_parse(&a, (const char *)data, (uint32_t)size, &err);
+    cy_ast *q = cy_parse(&a, (const char *)data, (uint32_t)size, &err);
     if (q) {
         static const qmapent params[] = {{"p", 1, {0}}, {"in", 2, {0}}};
         cy_sema_opts o = {.params = qv_map_ref(params, 2), .proc_lookup = lookup};

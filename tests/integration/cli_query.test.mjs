@@ -3,7 +3,8 @@
 // the shell.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { QUIVER_BIN, SLOW, makeDataDir, runQuiver, startServer } from './lib/server.mjs';
 
 function pipeQuiver(args, input, timeoutMs = 15000 * SLOW) {
@@ -84,6 +85,27 @@ test('a running server holds the data directory; --server queries it over HTTP',
     r = await runQuiver(['query', '--server', url, 'MATCH (t:T RETURN t']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /MalformedQueryException \(HTTP 400\)/);
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('--server https:// with --ca trusts a self-signed server; without it the handshake is refused', async () => {
+  const dir = makeDataDir('quiver-cli-tls-');
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  const srv = await startServer({ dataDir: makeDataDir(), extraArgs: ['--tls-cert', cert, '--tls-key', key] });
+  try {
+    const url = `https://localhost:${srv.httpPort}`;
+    let r = await runQuiver(['query', '--server', url, '--ca', cert, '--format', 'json', 'RETURN 40 + 2 AS answer']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { results: [{ answer: 42 }] });
+    r = await runQuiver(['query', '--server', url, 'RETURN 1']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /TLS handshake .* failed.*--ca/);
   } finally {
     await srv.stop();
   }

@@ -24,6 +24,23 @@ static int teardown(void **state) {
     return 0;
 }
 
+/* A graph whose Arrow import is still running cannot be queried: a phase error that says why, not "no such
+ * graph"; an unknown name is GraphNotFound. */
+static void test_graph_being_built(void **state) {
+    tenv *t = *state;
+    qv_err ge;
+    assert_int_equal(gcatalog_reserve(t->cat, "loading", false, &ge), 0);
+    cy_query_opts o = {.graph = "loading"};
+    cy_result *r = NULL;
+    cy_error err;
+    assert_int_equal(cy_query(t->e, "MATCH (n) RETURN n", 18, &o, &r, &err), -1);
+    assert_int_equal(err.cls, CYE_PHASE);
+    assert_non_null(strstr(err.msg, "being built"));
+    gcatalog_unreserve(t->cat, "loading");
+    assert_int_equal(cy_query(t->e, "MATCH (n) RETURN n", 18, &o, &r, &err), -1);
+    assert_int_equal(err.cls, CYE_NOT_FOUND);
+}
+
 static void test_create_match_return(void **state) {
     tenv *t = *state;
     EXPECT(t, "CREATE (a:A {name: 'x', n: 1})-[:R {w: 2}]->(b:B {name: 'y'}) RETURN a.name, b.name", "'x', 'y'");
@@ -452,6 +469,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_relationship_uniqueness, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relationship_scan_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_queries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_graph_being_built, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

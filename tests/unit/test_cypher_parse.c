@@ -26,7 +26,7 @@ static void check_cases(const pcase *c, size_t n) {
         qv_arena a;
         qv_arena_init(&a);
         cy_error err;
-        cy_query *q = cy_parse(&a, c[i].q, (uint32_t)strlen(c[i].q), &err);
+        cy_ast *q = cy_parse(&a, c[i].q, (uint32_t)strlen(c[i].q), &err);
         if (!q) fail_msg("query %zu does not parse: %s\n  at %d: %s", i, c[i].q, err.offset, err.msg);
         const char *got = cy_ast_debug(&a, q);
         if (strcmp(got, c[i].want) != 0) fail_msg("query %zu: %s\n  got:  %s\n  want: %s", i, c[i].q, got, c[i].want);
@@ -46,7 +46,7 @@ static void check_errors(const ecase *c, size_t n) {
         qv_arena a;
         qv_arena_init(&a);
         cy_error err;
-        cy_query *q = cy_parse(&a, c[i].q, (uint32_t)strlen(c[i].q), &err);
+        cy_ast *q = cy_parse(&a, c[i].q, (uint32_t)strlen(c[i].q), &err);
         if (q) fail_msg("query %zu parses but must fail: %s -> %s", i, c[i].q, cy_ast_debug(&a, q));
         if (err.cls != CYE_SYNTAX || err.phase != CY_PHASE_COMPILE)
             fail_msg("query %zu: class %d phase %d", i, err.cls, err.phase);
@@ -206,7 +206,7 @@ static void test_literals(void **state) {
     qv_arena a;
     qv_arena_init(&a);
     const char *q = "RETURN -9223372036854775808, '\\u0000x', 1.5";
-    cy_query *r = cy_parse(&a, q, (uint32_t)strlen(q), NULL);
+    cy_ast *r = cy_parse(&a, q, (uint32_t)strlen(q), NULL);
     assert_non_null(r);
     cy_proj_item *it = r->parts[0].clauses[0]->proj.items;
     assert_int_equal(it[0].expr->kind, CX_INT);
@@ -269,7 +269,7 @@ static void test_patterns(void **state) {
     qv_arena a;
     qv_arena_init(&a);
     const char *q = "MATCH (a)<-[r:T*2..]-(b)-[*]->(c)--(d) RETURN a";
-    cy_query *r = cy_parse(&a, q, (uint32_t)strlen(q), NULL);
+    cy_ast *r = cy_parse(&a, q, (uint32_t)strlen(q), NULL);
     assert_non_null(r);
     const cy_path_pat *pp = &r->parts[0].clauses[0]->pattern->paths[0];
     assert_int_equal(pp->n_rels, 3);
@@ -320,7 +320,7 @@ static void test_clauses(void **state) {
     qv_arena a;
     qv_arena_init(&a);
     const char *q1 = "CALL p.q", *q2 = "CALL p.q()", *q3 = "RETURN 1 AS a UNION ALL RETURN 2 AS a UNION ALL RETURN 3 AS a";
-    cy_query *r = cy_parse(&a, q1, (uint32_t)strlen(q1), NULL);
+    cy_ast *r = cy_parse(&a, q1, (uint32_t)strlen(q1), NULL);
     assert_non_null(r);
     assert_false(r->parts[0].clauses[0]->has_arg_list);
     assert_string_equal(r->parts[0].clauses[0]->proc_name, "p.q");
@@ -354,7 +354,7 @@ static void test_schema(void **state) {
     qv_arena a;
     qv_arena_init(&a);
     const char *q = "CREATE INDEX i FOR ()-[r:T]-() ON (r.p)";
-    cy_query *r = cy_parse(&a, q, (uint32_t)strlen(q), NULL);
+    cy_ast *r = cy_parse(&a, q, (uint32_t)strlen(q), NULL);
     assert_non_null(r);
     assert_int_equal(r->kind, CY_STMT_CREATE_INDEX);
     assert_true(r->schema_rel);
@@ -380,7 +380,7 @@ static void test_column_text(void **state) {
     qv_arena a;
     qv_arena_init(&a);
     cy_error err;
-    cy_query *r = cy_parse(&a, q, (uint32_t)strlen(q), &err);
+    cy_ast *r = cy_parse(&a, q, (uint32_t)strlen(q), &err);
     if (!r) fail_msg("%s", err.msg);
     const cy_projection *pr = &r->parts[0].clauses[1]->proj;
     assert_int_equal(pr->n_items, sizeof want / sizeof *want);
@@ -513,7 +513,7 @@ static void expect_depth(char *q, bool ok) {
     qv_arena_init(&a);
     cy_error err;
     clock_t t0 = clock();
-    cy_query *r = cy_parse(&a, q, (uint32_t)strlen(q), &err);
+    cy_ast *r = cy_parse(&a, q, (uint32_t)strlen(q), &err);
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     char head[64];
     snprintf(head, sizeof head, "%.60s", q);
@@ -550,7 +550,7 @@ static void test_length_bounded(void **state) {
     qv_arena a;
     qv_arena_init(&a);
     const char *q = "RETURN 'abc' + 1 garbage";
-    cy_query *r = cy_parse(&a, q, 16, NULL);
+    cy_ast *r = cy_parse(&a, q, 16, NULL);
     assert_non_null(r);
     assert_string_equal(cy_ast_debug(&a, r), "RETURN (+ 'abc' 1)");
     cy_error err;

@@ -197,8 +197,8 @@ static void order_by(cy_clause *c, cy_expr *e) {
     c->proj.n_order = 1;
 }
 
-static cy_query *query_n(int n, cy_clause **cl) {
-    cy_query *q = qv_arena_zalloc(&A, sizeof *q);
+static cy_ast *query_n(int n, cy_clause **cl) {
+    cy_ast *q = qv_arena_zalloc(&A, sizeof *q);
     q->kind = CY_STMT_QUERY;
     q->n_parts = 1;
     q->parts = qv_arena_zalloc(&A, sizeof *q->parts);
@@ -213,15 +213,15 @@ static cy_query *query_n(int n, cy_clause **cl) {
 /* ---------------------------------------------------------------- checking */
 static cy_error E;
 
-static int check_opts(const cy_query *q, const cy_sema_opts *o) {
+static int check_opts(const cy_ast *q, const cy_sema_opts *o) {
     cy_error_clear(&E);
     return cy_sema_check(&A, q, o, &E);
 }
-static int check(const cy_query *q) {
+static int check(const cy_ast *q) {
     return check_opts(q, NULL);
 }
 
-static void expect_err(const cy_query *q, cy_errclass cls, const char *detail) {
+static void expect_err(const cy_ast *q, cy_errclass cls, const char *detail) {
     int rc = check(q);
     if (rc == 0)
         fail_msg("expected %s, the check passed", detail);
@@ -232,7 +232,7 @@ static void expect_err(const cy_query *q, cy_errclass cls, const char *detail) {
     assert_true(E.offset >= 0);
     assert_true(E.msg[0] != 0);
 }
-static void expect_ok(const cy_query *q) {
+static void expect_ok(const cy_ast *q) {
     if (check(q) != 0)
         fail_msg("expected OK, got %s/%s: %s", cy_errclass_name(E.cls), E.detail ? E.detail : "-", E.msg);
 }
@@ -246,7 +246,7 @@ static void test_scoping(void **state) {
     expect_err(QUERY(match(pat(PATH(NULL), NULL), NULL), proj(CC_RETURN, 1, var("foo"), NULL)), CYE_SYNTAX,
                "UndefinedVariable");
     /* MATCH (a), (b) WITH a RETURN b: only projected variables survive WITH */
-    cy_query *q = QUERY(match(pat(PATH("a"), PATH("b")), NULL), proj(CC_WITH, 1, var("a"), NULL),
+    cy_ast *q = QUERY(match(pat(PATH("a"), PATH("b")), NULL), proj(CC_WITH, 1, var("a"), NULL),
                         proj(CC_RETURN, 1, var("b"), NULL));
     expect_err(q, CYE_SYNTAX, "UndefinedVariable");
     /* the position is the undefined variable's */
@@ -466,7 +466,7 @@ static void test_types(void **state) {
 
 static void test_union(void **state) {
     (void)state;
-    cy_query *q = QUERY(proj(CC_RETURN, 1, lint(1), "a"));
+    cy_ast *q = QUERY(proj(CC_RETURN, 1, lint(1), "a"));
     q->n_parts = 3;
     cy_single_query *parts = qv_arena_zalloc(&A, 3 * sizeof *parts);
     const char *names[] = {"a", "a", "b"};
@@ -553,7 +553,7 @@ static void test_call(void **state) {
 
 static void test_parameters(void **state) {
     (void)state;
-    cy_query *q = QUERY(proj(CC_RETURN, 1, param("x"), "x"));
+    cy_ast *q = QUERY(proj(CC_RETURN, 1, param("x"), "x"));
     assert_int_equal(check(q), -1); /* no parameters given */
     assert_int_equal(E.cls, CYE_PARAMETER_MISSING);
     assert_string_equal(E.detail, "MissingParameter");

@@ -1102,7 +1102,7 @@ static int run_case(const tck_case *tc) {
     cy_sema_opts o = {.params = qv_map_ref(ents, ne), .proc_lookup = lookup, .proc_ctx = &pr};
     cy_error err;
     cy_error_clear(&err);
-    cy_query *q = cy_parse(&a, tc->query, (uint32_t)strlen(tc->query), &err);
+    cy_ast *q = cy_parse(&a, tc->query, (uint32_t)strlen(tc->query), &err);
     bool parsed = q != NULL;
     int rc = parsed ? cy_sema_check(&a, q, &o, &err) : -1;
     bool want_ok = strcmp(tc->cls, "OK") == 0;

@@ -489,7 +489,8 @@ static void test_restart_from_log_and_checkpoints(void **state) {
     after = dump_graph(e, "neo4j");
     assert_string_equal(before, after);
     free(after);
-    stop(e, true); /* clean shutdown checkpoints, then the log is empty */
+    stop(e, true); /* clean shutdown checkpoints: the segment it starts stays empty (older ones are kept for the
+                      previous checkpoint's sake, but hold nothing the checkpoint lacks) */
     qv_buf rep;
     qv_buf_init(&rep);
     int problems = store_check(e->data, e->pool, &rep);
@@ -501,10 +502,11 @@ static void test_restart_from_log_and_checkpoints(void **state) {
     char wal[200];
     snprintf(wal, sizeof wal, "%s/wal", e->data);
     assert_int_equal(wal_list_segments(wal, &segs, &n, &err), 0);
-    for (size_t i = 0; i < n; i++) {
+    assert_true(n >= 1);
+    {
         char path[300];
         struct stat st;
-        wal_segment_path(wal, segs[i], path, sizeof path);
+        wal_segment_path(wal, segs[n - 1], path, sizeof path);
         assert_int_equal(stat(path, &st), 0);
         assert_int_equal(st.st_size, WAL_SEG_HEADER);
     }

@@ -26,6 +26,7 @@ typedef struct neptune_config {
     int query_threads;          /* most queries running at once (<= 0: 64); more wait in a queue */
     const char *iam_access_key; /* --iam-credentials: verify SigV4 with this key pair; NULL: ignore signatures */
     const char *iam_secret;
+    const char *backup_root;    /* --backup-dir: POST /quiver/backup writes only below it; NULL: refused */
 } neptune_config;
 
 typedef struct neptune_service neptune_service;
@@ -33,6 +34,9 @@ typedef struct neptune_service neptune_service;
 neptune_service *neptune_service_new(const neptune_config *cfg);
 /* Waits for running queries (cancel them first by stopping the network: hang-ups cancel). */
 void neptune_service_free(neptune_service *ns);
+/* While start-up recovery runs (the listeners are up, the databases not yet loaded): GET /status answers
+ * {"status":"recovery",...}, everything else a retryable ThrottlingException saying so. */
+void neptune_handle_recovering(neptune_service *ns, const qv_http_request *req, qv_http_response *resp);
 
 /* The qv_http_handler for the HTTP port; ctx is a neptune_service. */
 void neptune_handle(void *ctx, const qv_http_request *req, qv_http_response *resp);

@@ -7,9 +7,11 @@
  */
 #include "api/common/graph_json.h"
 #include "api/neptune/np_int.h"
+#include "store/store.h"
 #include "wire/json.h"
 
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -36,14 +38,19 @@ void neptune_service_free(neptune_service *ns) {
     free(ns);
 }
 
-static void status_doc(neptune_service *ns, qv_http_response *resp) {
+static void status_doc_as(neptune_service *ns, qv_http_response *resp, const char *state);
+static void status_doc(neptune_service *ns, qv_http_response *resp) { status_doc_as(ns, resp, "healthy"); }
+
+static void status_doc_as(neptune_service *ns, qv_http_response *resp, const char *state) {
     char start[64];
     time_t t = (time_t)(ns->cfg.start_ms / 1000);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(start, sizeof start, "%a %b %d %H:%M:%S UTC %Y", &tm);
     qv_buf *b = &resp->body;
-    qv_buf_append_str(b, "{\"status\":\"healthy\",\"startTime\":");
+    qv_buf_append_str(b, "{\"status\":");
+    json_write_cstr(b, state);
+    qv_buf_append_str(b, ",\"startTime\":");
     json_write_cstr(b, start);
     qv_buf_append_str(b, ",\"dbEngineVersion\":\"" NP_ENGINE_VERSION "\",\"quiverVersion\":");
     json_write_cstr(b, ns->cfg.version);
@@ -152,6 +159,93 @@ static void na_status(neptune_service *ns, const qv_http_request *req, qv_http_r
     }
 }
 
+/* The directory a backup request may write: `to` is a plain name (placed in root) or a path whose parent is
+ * root or below it. Refused without --backup-dir. */
+static int backup_target(const char *root, const char *to, char out[PATH_MAX], qv_err *err) {
+    if (!root)
+        return qv_err_set(err, QV_EAUTH, "online backups are disabled on this server: start it with --backup-dir DIR "
+                                         "to allow them (they are written under DIR)");
+    char rroot[PATH_MAX], parent[PATH_MAX], rparent[PATH_MAX];
+    if (!realpath(root, rroot)) return qv_err_set(err, QV_EAUTH, "the backup directory %s is not usable", root);
+    const char *slash = strrchr(to, '/');
+    const char *name = slash ? slash + 1 : to;
+    if (!*name || name[0] == '.' || strlen(to) >= PATH_MAX - 1)
+        return qv_err_set(err, QV_EAUTH, "'%s' is not a backup name: give a new directory name under the backup "
+                                         "directory", to);
+    if (!slash) {
+        snprintf(out, PATH_MAX, "%s/%s", rroot, name);
+        return 0;
+    }
+    size_t pl = (size_t)(slash - to);
+    memcpy(parent, to, pl ? pl : 1);
+    parent[pl ? pl : 1] = 0;
+    size_t rl = strlen(rroot);
+    if (!realpath(parent, rparent) || strncmp(rparent, rroot, rl) != 0 || (rparent[rl] != 0 && rparent[rl] != '/'))
+        return qv_err_set(err, QV_EAUTH, "backups may only be written under %s (the server's --backup-dir), not to %s",
+                          rroot, to);
+    if (snprintf(out, PATH_MAX, "%s/%s", rparent, name) >= PATH_MAX)
+        return qv_err_set(err, QV_EAUTH, "the backup path is too long");
+    return 0;
+}
+
+/* POST /quiver/backup {"to": "DIR"}: an online backup of the data directory to DIR (a path on the server's
+ * machine), for `quiver backup --server URL`. Runs on the network worker: it copies files, it runs no query. */
+static void backup(neptune_service *ns, const qv_http_request *req, qv_http_response *resp) {
+    if (!is(req->method, "POST")) {
+        method_not_allowed(resp, NP_API_DB, "/quiver/backup accepts POST");
+        return;
+    }
+    if (!ns->cfg.store) {
+        np_error_resp(resp, NP_API_DB, 400, "BadRequestException", NULL, "This server has no data directory to back up",
+                      NULL);
+        return;
+    }
+    qv_err err;
+    qv_err_clear(&err);
+    json_doc *doc = json_parse((const char *)req->body, req->body_len, &err);
+    const char *to = doc ? json_get_str(json_doc_root(doc), "to") : NULL;
+    if (!to || !*to) {
+        np_error_resp(resp, NP_API_DB, 400, "MissingParameterException", NULL,
+                      "The body must be a JSON object {\"to\": \"DIRECTORY\"} naming a new directory on the server", NULL);
+        json_doc_free(doc);
+        return;
+    }
+    /* The server writes where the request says: only below the directory its operator chose. */
+    char target[PATH_MAX];
+    if (backup_target(ns->cfg.backup_root, to, target, &err) < 0) {
+        np_error_resp(resp, NP_API_DB, 403, "AccessDeniedException", NULL, err.msg, NULL);
+        json_doc_free(doc);
+        return;
+    }
+    store_backup_info info;
+    if (store_backup(ns->cfg.store, target, &info, &err) < 0) {
+        bool client = err.code == QV_EEXISTS || err.code == QV_EINVAL;
+        np_error_resp(resp, NP_API_DB, client ? 400 : 500, client ? "InvalidParameterException" : "InternalFailureException",
+                      NULL, err.msg, NULL);
+    } else {
+        ok_json(resp);
+        qv_buf *b = &resp->body;
+        qv_buf_append_str(b, "{\"status\":\"200 OK\",\"payload\":{\"to\":");
+        json_write_cstr(b, to);
+        qv_buf_printf(b, ",\"files\":%llu,\"bytes\":%llu,\"seconds\":%.3f}}", (unsigned long long)info.files,
+                      (unsigned long long)info.bytes, info.seconds);
+    }
+    json_doc_free(doc);
+}
+
+void neptune_handle_recovering(neptune_service *ns, const qv_http_request *req, qv_http_response *resp) {
+    resp->content_type = "application/json";
+    if (strcasecmp(req->path, "/status") == 0) {
+        ok_json(resp);
+        status_doc_as(ns, resp, "recovery");
+        return;
+    }
+    bool na = route(req->path, "/queries") || route(req->path, "/graphs") || strcasecmp(req->path, "/summary") == 0;
+    np_error_resp(resp, na ? NP_API_ANALYTICS : NP_API_DB, na ? 429 : 500, "ThrottlingException", NULL,
+                  "The server is recovering its databases from the write-ahead log; retry once GET /status says "
+                  "\"healthy\"", NULL);
+}
+
 void neptune_handle(void *ctx, const qv_http_request *req, qv_http_response *resp) {
     neptune_service *ns = ctx;
     resp->content_type = "application/json";
@@ -217,6 +311,10 @@ void neptune_handle(void *ctx, const qv_http_request *req, qv_http_response *res
     }
     if ((id = route(p, "/graphs"))) {
         np_control_plane(ns, req, resp, id);
+        return;
+    }
+    if (strcasecmp(p, "/quiver/backup") == 0) {
+        backup(ns, req, resp);
         return;
     }
     if (strcasecmp(p, "/system") == 0) {

@@ -31,6 +31,7 @@ export function makeDataDir(prefix = 'quiver-it-') {
 
 const FLIGHT_RE = /listening for Arrow Flight \(gRPC\) on ([0-9.]+):([0-9]+)/;
 const HTTP_RE = /listening for HTTP on ([0-9.]+):([0-9]+)/;
+const READY_RE = /data directory .* loaded in [0-9.]+ s/;
 
 // Runs `quiver <args>` to completion (for CLI tests). Resolves {code, signal, stdout, stderr}.
 export function runQuiver(args, { timeoutMs = 10000 * SLOW } = {}) {
@@ -57,7 +58,8 @@ export function runQuiver(args, { timeoutMs = 10000 * SLOW } = {}) {
  * Start a server. Options:
  *   auth: 'user:password' (passed as --auth), abortTimeout: '2s', maxMessageSize: '1MiB', threads: N,
  *   logLevel, dataDir (reuse a directory, e.g. for restart tests; otherwise a fresh temp dir),
- *   flightPort / httpPort (default 0 = pick a free port), extraArgs: [...], startTimeoutMs.
+ *   flightPort / httpPort (default 0 = pick a free port), extraArgs: [...], startTimeoutMs,
+ *   waitRecovery: false to resolve once the ports listen, before start-up recovery has loaded the databases.
  * Resolves {flightPort, httpPort, dataDir, pid, stderr(), stop(), kill(), exited, exitPromise}.
  */
 export async function startServer(opts = {}) {
@@ -111,7 +113,9 @@ export async function startServer(opts = {}) {
     const check = () => {
       const f = FLIGHT_RE.exec(err);
       const h = HTTP_RE.exec(err);
-      if (f && h) {
+      // the listeners start before recovery; wait for the databases too unless asked not to
+      const ready = opts.waitRecovery === false || READY_RE.test(err);
+      if (f && h && ready) {
         handle.flightHost = f[1];
         handle.flightPort = Number(f[2]);
         handle.httpHost = h[1];
