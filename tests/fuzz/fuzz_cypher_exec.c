@@ -1,6 +1,6 @@
 /* fuzz_cypher_exec.c — libFuzzer target that runs queries end to end on a small writable graph.
  *
- * Owns: the properties checked for any query: cy_ast and cy_result_next either give rows or fail with an
+ * Owns: the properties checked for any query: cy_query and cy_result_next either give rows or fail with an
  * openCypher error (a class that is not CYE_INTERNAL, a message); they never crash, hang (each query runs
  * with a timeout and a memory limit) or leak (ASan); every returned value can be rendered, entities
  * included; a query that fails leaves the graph exactly as it was (tests/fuzz/graph_dump.h), and the graph
@@ -58,7 +58,7 @@ static int run(cy_engine *e, const char *q, size_t n, qval params, bool must_wor
         }
         return (int)err.cls;
     }
-    check(r != NULL, "cy_ast succeeded without a result", q, n);
+    check(r != NULL, "cy_query succeeded without a result", q, n);
     uint32_t nc = cy_result_ncols(r);
     for (uint32_t i = 0; i < nc; i++) check(cy_result_colname(r, i) != NULL, "column without a name", q, n);
     qv_buf b;
