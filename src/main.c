@@ -64,7 +64,7 @@ static void usage(FILE *f) {
             "  --max-message-size SIZE   largest gRPC message accepted (default 2GiB; e.g. 512MiB)\n"
             "  --max-http-body SIZE      largest HTTP request body accepted (default 150MiB, Neptune's limit)\n"
             "  --query-timeout DURATION  stop openCypher queries running longer (default: none; e.g. 2m)\n"
-            "  --query-memory SIZE       working memory allowed to one openCypher query (default: none)\n"
+            "  --query-memory SIZE       working memory allowed to one openCypher query (default 2GiB)\n"
             "  --iam-credentials KEY:SECRET  require AWS SigV4 signatures made with this key pair on HTTP requests\n"
             "  --tls-cert FILE           PEM certificate (chain): the HTTP port then speaks HTTPS only, TLS 1.2+\n"
             "                            (the Flight port stays plaintext gRPC)\n"

@@ -38,11 +38,14 @@ gcatalog *cy_engine_catalog(cy_engine *e);
 int cy_engine_create_graph(cy_engine *e, const char *name, qv_err *err);
 int cy_engine_drop_graph(cy_engine *e, const char *name, qv_err *err);
 
+#define CY_DEFAULT_MEMORY_LIMIT (2ull << 30)
+
 typedef struct cy_query_opts {
     const char *graph;             /* graph name; NULL = the default database "neo4j" */
     qval params;                   /* a QT_MAP of parameters, or null */
     uint64_t timeout_ms;           /* 0 = none */
-    uint64_t memory_limit;         /* bytes for the query's working memory; 0 = none */
+    uint64_t memory_limit;         /* bytes for the query's working memory; 0 = CY_DEFAULT_MEMORY_LIMIT,
+                                      UINT64_MAX = none (a runaway query must fail, not end the process) */
     atomic_bool *cancel;           /* set to true from any thread to cancel; NULL = none */
     bool explain;                  /* return the plan as rows (column "plan") instead of running */
 } cy_query_opts;

@@ -147,8 +147,9 @@ static void setup_x(cy_result *r, const cy_query_opts *o, gview *v, gtxn *t, cy_
     x->fc.rand_state = &x->rand_state;
     x->fc.pos = -1;
     if (o && o->timeout_ms) x->deadline_ns = mono_ns() + o->timeout_ms * 1000000ull;
+    x->memory_limit = CY_DEFAULT_MEMORY_LIMIT;
     if (o) {
-        x->memory_limit = o->memory_limit;
+        if (o->memory_limit) x->memory_limit = o->memory_limit == UINT64_MAX ? 0 : o->memory_limit;
         x->cancel = o->cancel;
     }
 }

@@ -79,10 +79,11 @@ static inline uint32_t kc_hash(const char *s, size_t len) {
            ((uint32_t)u[len / 2] << 11) ^ ((uint32_t)u[len / 3] << 1) ^ ((uint32_t)u[(2 * len) / 3] << 5);
 }
 
-static cy_kcache_ent *kc_slot(cy_x *x, const char *name, size_t len) {
+/* The key cache is 2-way set associative (slots 2h and 2h+1): a query's handful of keys rarely thrash. */
+static cy_kcache_ent *kc_set(cy_x *x, const char *name, size_t len) {
     if (len == 0 || len > CY_KCACHE_LEN) return NULL;
     uint32_t h = kc_hash(name, len);
-    return &x->kcache[(h ^ (h >> 7)) & (CY_KCACHE - 1)];
+    return &x->kcache[((h ^ (h >> 7)) & (CY_KCACHE / 2 - 1)) * 2];
 }
 
 static bool kc_hit(const cy_kcache_ent *e, const char *name, size_t len) {
@@ -96,12 +97,27 @@ static void kc_put(cy_kcache_ent *e, const char *name, size_t len, uint32_t id) 
     e->id = id;
 }
 
+/* The entry of name in its set, or NULL. */
+static cy_kcache_ent *kc_find(cy_kcache_ent *set, const char *name, size_t len) {
+    if (!set) return NULL;
+    if (kc_hit(&set[0], name, len)) return &set[0];
+    if (kc_hit(&set[1], name, len)) return &set[1];
+    return NULL;
+}
+
+/* Puts name first in its set, the previous first entry moving second. */
+static void kc_add(cy_kcache_ent *set, const char *name, size_t len, uint32_t id) {
+    if (!set) return;
+    if (set[0].len) set[1] = set[0];
+    kc_put(&set[0], name, len, id);
+}
+
 int64_t cy_x_key(cy_x *x, const char *name) {
     size_t len = strlen(name);
-    cy_kcache_ent *e = kc_slot(x, name, len);
-    if (kc_hit(e, name, len)) return e->id;
+    cy_kcache_ent *set = kc_set(x, name, len), *e = kc_find(set, name, len);
+    if (e) return e->id;
     int64_t id = gview_key_id(x->v, name, len);
-    if (id >= 0) kc_put(e, name, len, (uint32_t)id);   /* unknown keys may appear later in a transaction */
+    if (id >= 0) kc_add(set, name, len, (uint32_t)id);   /* unknown keys may appear later in a transaction */
     return id;
 }
 
@@ -115,9 +131,9 @@ int64_t cy_x_label(cy_x *x, const char *name) {
 }
 
 uint32_t cy_x_intern_key(cy_x *x, const char *name, size_t len) {
-    cy_kcache_ent *e = kc_slot(x, name, len);
-    if (kc_hit(e, name, len)) return e->id;
+    cy_kcache_ent *set = kc_set(x, name, len), *e = kc_find(set, name, len);
+    if (e) return e->id;
     uint32_t id = gtxn_key(x->t, name, len);
-    kc_put(e, name, len, id);
+    kc_add(set, name, len, id);
     return id;
 }

@@ -138,12 +138,17 @@ int pl_merge(pctx *c, xop **in, cy_clause *cl) {
     if (pl_setops(c, cl->on_create, cl->n_on_create, &oc) || pl_setops(c, cl->on_match, cl->n_on_match, &om))
         return -1;
     *in = cy_op_merge(c->p, *in, match, cp, oc, cl->n_on_create, om, cl->n_on_match);
-    if (cp->n_nodes == 1 && !cp->nodes[0].bound && cl->n_on_create > 0 &&
-        (oc[0].kind == CY_SET_ALL || oc[0].kind == CY_SET_MERGE) && oc[0].var_slot == cp->nodes[0].slot) {
+    /* the created entity the first ON CREATE item may fuse into: a lone new node, or one new relationship
+     * between bound nodes */
+    int32_t target = -1;
+    if (cp->n_nodes == 1 && cp->n_rels == 0 && !cp->nodes[0].bound) target = cp->nodes[0].slot;
+    else if (cp->n_nodes == 2 && cp->n_rels == 1 && cp->nodes[0].bound && cp->nodes[1].bound) target = cp->rels[0].slot;
+    if (target >= 0 && cl->n_on_create > 0 && (oc[0].kind == CY_SET_ALL || oc[0].kind == CY_SET_MERGE) &&
+        oc[0].var_slot == target) {
         uint8_t *set = qv_arena_zalloc(&c->p->arena, c->p->nslots + 1);
         bool opaque = false;
         pl_expr_slots(oc[0].value, set, c->p->nslots, &opaque);
-        if (!opaque && !set[cp->nodes[0].slot] && (cp->path_slot < 0 || !set[cp->path_slot])) cy_op_merge_fuse(*in);
+        if (!opaque && !set[target] && (cp->path_slot < 0 || !set[cp->path_slot])) cy_op_merge_fuse(*in);
     }
     return 0;
 }

@@ -169,6 +169,7 @@ void gdelta_free(gdelta *d) {
     if (d->compacting) pthread_join(d->compactor, NULL);
     ggen_free(d->gen);
     free(d->ext);
+    gtx_spare_free(d->spare);
     for (uint32_t i = 0; i < d->n_idx; i++) gindex_free(d->idx[i]);
     for (uint32_t e = 0; e < GEPOCHS; e++) {
         for (uint32_t i = 0; i < d->n_garbage[e]; i++) d->garbage[e][i].fn(d->garbage[e][i].p);

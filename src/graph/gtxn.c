@@ -13,6 +13,68 @@
 
 static void tokens_settle(gtxn *t, uint8_t to);
 
+/* Transaction records are reused: the previous transaction's buffers (change list, undo lists, label set)
+ * keep their capacity, so a stream of small commits does not malloc and regrow them every time. Buffers past
+ * these sizes (a bulk transaction) are freed rather than kept. */
+#define GTX_KEEP_CH (1u << 16)
+#define GTX_KEEP_IDS (1u << 16)
+
+void gtx_spare_free(gtxn *t) {
+    if (!t) return;
+    free(t->label_count);
+    free(t->type_count);
+    free(t->cow_n);
+    free(t->cow_r);
+    free(t->uv);
+    free(t->dropped);
+    free(t->ch);
+    free(t->lset);
+    free(t);
+}
+
+/* A zeroed transaction holding the kept buffers (empty) of the last one, if any (writer slot held). */
+static gtxn *txn_take(gdelta *d) {
+    gtxn *o = d->spare;
+    d->spare = NULL;
+    if (!o) return qv_calloc(1, sizeof *o);
+    gtxn k = *o;
+    memset(o, 0, sizeof *o);
+    o->label_count = k.label_count;
+    o->type_count = k.type_count;
+    o->cow_n = k.cow_n, o->cap_cow_n = k.cap_cow_n;
+    o->cow_r = k.cow_r, o->cap_cow_r = k.cap_cow_r;
+    o->uv = k.uv, o->cap_uv = k.cap_uv;
+    o->dropped = k.dropped, o->cap_dropped = k.cap_dropped;
+    o->ch = k.ch, o->cap_ch = k.cap_ch;
+    if (k.lset) {
+        if (k.lset_used) memset(k.lset, 0, (k.lset_mask + 1) * sizeof *k.lset);
+        o->lset = k.lset, o->lset_mask = k.lset_mask;
+    }
+    return o;
+}
+
+/* Keeps t for the next transaction, its large buffers freed (writer slot still held). */
+static void txn_keep(gdelta *d, gtxn *t) {
+#define GTX_SHRINK(arr, n, cap, lim)         \
+    if ((cap) > (lim)) {                     \
+        free(arr);                           \
+        (arr) = NULL;                        \
+        (n) = (cap) = 0;                     \
+    }
+    GTX_SHRINK(t->ch, t->n_ch, t->cap_ch, GTX_KEEP_CH);
+    GTX_SHRINK(t->cow_n, t->n_cow_n, t->cap_cow_n, GTX_KEEP_IDS);
+    GTX_SHRINK(t->cow_r, t->n_cow_r, t->cap_cow_r, GTX_KEEP_IDS);
+    GTX_SHRINK(t->uv, t->n_uv, t->cap_uv, GTX_KEEP_IDS);
+#undef GTX_SHRINK
+    if (t->lset_mask + 1 > 2 * GTX_KEEP_IDS) {
+        free(t->lset);
+        t->lset = NULL;
+        t->lset_mask = t->lset_used = 0;
+    }
+    gtx_spare_free(d->spare);
+    d->spare = t;
+}
+
 gtxn *gtxn_begin(graph *g, qv_err *err) {
     gdelta *d = gdelta_get(g);
     if (__atomic_load_n(&g->dropped, __ATOMIC_ACQUIRE))
@@ -27,7 +89,7 @@ gtxn *gtxn_begin(graph *g, qv_err *err) {
         return qv_err_set(err, QV_EPHASE, "graph '%s' was dropped or replaced; it cannot be written", g->name), NULL;
     }
     pthread_mutex_unlock(&d->wmu);
-    gtxn *t = qv_calloc(1, sizeof *t);
+    gtxn *t = txn_take(d);
     t->g = g;
     t->d = d;
     const gsnap *s = d->snap;
@@ -39,8 +101,8 @@ gtxn *gtxn_begin(graph *g, qv_err *err) {
     t->rel_count = s->rel_count;
     t->n_lc = s->n_labels;
     t->n_tc = s->n_types;
-    t->label_count = qv_malloc(((size_t)t->n_lc + 1) * sizeof *t->label_count);
-    t->type_count = qv_malloc(((size_t)t->n_tc + 1) * sizeof *t->type_count);
+    t->label_count = qv_realloc(t->label_count, ((size_t)t->n_lc + 1) * sizeof *t->label_count);
+    t->type_count = qv_realloc(t->type_count, ((size_t)t->n_tc + 1) * sizeof *t->type_count);
     memcpy(t->label_count, s->label_count, t->n_lc * sizeof *t->label_count);
     memcpy(t->type_count, s->type_count, t->n_tc * sizeof *t->type_count);
     gv_init(&t->view, g, d);
@@ -70,15 +132,7 @@ static void txn_end(gtxn *t) {
     gdelta *d = t->d;
     gdelta_reclaim(d);
     qv_arena_free(&t->view.a);
-    free(t->label_count);
-    free(t->type_count);
-    free(t->cow_n);
-    free(t->cow_r);
-    free(t->uv);
-    free(t->dropped);
-    free(t->ch);
-    free(t->lset);
-    free(t);
+    txn_keep(d, t);
     pthread_mutex_lock(&d->wmu);
     d->ticket_serving++;
     pthread_cond_broadcast(&d->wcv);
@@ -203,7 +257,7 @@ static uint8_t *tok_slot(gtxn *t, int kind, uint32_t id) {
 
 /* Every name a committed change uses is in a committed GCH_TOKEN first (the WAL replays names before their
  * uses): a name first interned by a transaction that rolled back is recorded again by the next one using it. */
-void gtx_token(gtxn *t, int kind, uint32_t id) {
+void gtx_token_slow(gtxn *t, int kind, uint32_t id) {
     uint8_t *st = tok_slot(t, kind, id);
     if (!st || *st) return;
     *st = 2;

@@ -63,6 +63,25 @@ static void props_set(gprop **props, uint32_t *n, uint32_t *cap, bool *own, uint
     (*n)++;
 }
 
+/* Fills an empty property array (room for n) with props as props_set one by one would: sorted by key, the
+ * last of equal keys winning, a null value removing the key; values copied into a once settled. */
+static void props_fill(gprop *out, uint32_t *nout, const gprop *props, uint32_t n, qv_arena *a) {
+    for (uint32_t i = 0; i < n; i++) {   /* stable insertion sort: inputs are a handful of keys */
+        uint32_t j = i;
+        while (j > 0 && out[j - 1].key > props[i].key) out[j] = out[j - 1], j--;
+        out[j] = props[i];
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i + 1 < n && out[i + 1].key == out[i].key) continue;   /* a later value for the same key */
+        if (qv_is_null(out[i].value)) continue;
+        out[k].key = out[i].key;
+        out[k].value = gval_copy(a, out[i].value);
+        k++;
+    }
+    *nout = k;
+}
+
 /* Adds (add) or removes label in a version's sorted label array. */
 static void labels_set(gnver *x, uint32_t label, bool add) {
     uint32_t i = 0;
@@ -344,16 +363,13 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
     uint64_t id = d->nodes_hwm;
     gnver *x = nver_alloc(n_labels + 1, n_props + 1);   /* little slack: most nodes are written once */
     for (uint32_t i = 0; i < n_labels; i++) labels_set(x, labels[i], true);
-    for (uint32_t i = 0; i < n_props; i++) {
+    for (uint32_t i = 0; d->n_idx && i < n_props; i++) {   /* no index: nothing to check (the common case) */
         if (unique_check(t, id, x->labels, x->n_labels, props[i].key, props[i].value, err)) {
             gnver_free(x);
             return -1;
         }
     }
-    for (uint32_t i = 0; i < n_props; i++)
-        if (!qv_is_null(props[i].value))
-            props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, props[i].key,
-                      gval_copy(&d->gen->vals, props[i].value));
+    props_fill(x->props, &x->n_props, props, n_props, &d->gen->vals);
     gnslot *s = gdelta_nslot_make(d->gen, id);
     s->ext = gval_copy(&d->gen->vals, ext_id);
     x->csn = t->csn;
@@ -370,7 +386,7 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
         gtx_change(t, GCH_LABEL_ADD, 0, x->labels[i], id, 0, 0, qv_null());
     }
     for (uint32_t i = 0; i < x->n_props; i++) {
-        index_node(t, id, x->labels, x->n_labels, x->props[i].key, x->props[i].value);
+        if (d->n_idx) index_node(t, id, x->labels, x->n_labels, x->props[i].key, x->props[i].value);
         gtx_change(t, GCH_NODE_SET, 0, x->props[i].key, id, 0, 0, x->props[i].value);
     }
     *out = id;
@@ -503,10 +519,7 @@ int gtxn_rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gp
     gtx_token(t, 1, type);
     for (uint32_t i = 0; i < n_props; i++) gtx_token(t, 2, props[i].key);
     grver *x = rver_alloc(n_props + 2);
-    for (uint32_t i = 0; i < n_props; i++)
-        if (!qv_is_null(props[i].value))
-            props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, props[i].key,
-                      gval_copy(&d->gen->vals, props[i].value));
+    props_fill(x->props, &x->n_props, props, n_props, &d->gen->vals);
     grslot *s = gdelta_rslot_make(d->gen, id);
     s->src = src;
     s->dst = dst;

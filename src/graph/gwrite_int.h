@@ -8,7 +8,13 @@
 void gtx_change(gtxn *t, uint8_t kind, uint8_t aux, uint32_t token, uint64_t id, uint64_t src, uint64_t dst, qval value);
 void gtx_fmt_value(qval v, char *buf, size_t n);
 /* A write uses name id of kind (0 label, 1 type, 2 key): records GCH_TOKEN first if no commit has it yet. */
-void gtx_token(gtxn *t, int kind, uint32_t id);
+void gtx_token_slow(gtxn *t, int kind, uint32_t id);
+/* The common case inline: a name some commit (or this transaction) already recorded. A non-zero state exists
+ * only for interned names, so no bound check against the name table is needed first. */
+static inline void gtx_token(gtxn *t, int kind, uint32_t id) {
+    if (id < t->d->tok_cap[kind] && t->d->tok_state[kind][id]) return;
+    gtx_token_slow(t, kind, id);
+}
 void gtx_token_durable(gtxn *t, int kind, uint32_t id);   /* a name that needs no GCH_TOKEN */
 const char *gtx_type_name(uint8_t t);
 uint32_t gtx_indexes(gtxn *t, gpindex ***out);

@@ -3,7 +3,8 @@
  * Owns: the properties checked on arbitrary bytes given as query parameters (api/common/qjson.h):
  * qjson_parse_params either gives null or a map (keys unique, every nested map too) or fails with
  * QV_EINVAL and a message; the map written as Neptune JSON is valid JSON that parses back as parameters
- * to an equivalent value (unless it holds infinities, written as strings), and writing that again gives the same bytes; nothing crashes or leaks.
+ * to an equivalent value (unless it holds infinities: Neptune writes them as strings), and writing that
+ * again gives the same bytes; nothing crashes or leaks.
  * Must not: keep state between inputs.
  */
 #include <stdbool.h>

@@ -46,7 +46,8 @@ static void check_value(qv_arena *a, qtype t, qval v, const uint8_t *s, size_t n
         fprintf(stderr, "toString '%s' does not parse back: %s\n", str, err.msg);
         check(0, "toString does not parse back", s, n);
     }
-    if (!qtemporal_eq(v, back)) fprintf(stderr, "toString '%s' parses back to '%s'\n", str, qtemporal_str(a, back, NULL));
+    if (!qtemporal_eq(v, back))
+        fprintf(stderr, "toString '%s' parses back to '%s'\n", str, qtemporal_str(a, back, NULL));
     check(qtemporal_eq(v, back), "toString parses back to a different value", s, n);
     check(qtemporal_hash(v) == qtemporal_hash(back), "equal values with different hashes", s, n);
     check(qtemporal_order(v, back) == 0, "equal values not equal in the order", s, n);
@@ -62,14 +63,16 @@ static void check_value(qv_arena *a, qtype t, qval v, const uint8_t *s, size_t n
                                         "monthsOfYear", "minutesOfHour", "secondsOfMinute", "nanosecondsOfSecond"};
     for (size_t i = 0; i < sizeof comps / sizeof *comps; i++) {
         qval out;
-        if (qtemporal_component(a, v, comps[i], &out, &err)) check(err.cls != CYE_NONE, "component failed without a class", s, n);
+        if (qtemporal_component(a, v, comps[i], &out, &err))
+            check(err.cls != CYE_NONE, "component failed without a class", s, n);
     }
     static const char *const durs[] = {"P1Y2M3DT4H5M6.7S", "-PT1.5S", "P1000000000Y"};
     for (size_t i = 0; i < sizeof durs / sizeof *durs; i++) {
         qval d, out;
         check(qtemporal_parse(a, QT_DURATION, durs[i], strlen(durs[i]), &d, &err) == 0, "a fixed duration fails", s, n);
         for (int sign = -1; sign <= 1; sign += 2)
-            if (qtemporal_add(a, v, d, sign, &out, &err)) check(err.cls != CYE_NONE && err.msg[0], "add failed without an error", s, n);
+            if (qtemporal_add(a, v, d, sign, &out, &err))
+                check(err.cls != CYE_NONE && err.msg[0], "add failed without an error", s, n);
     }
     if (t != QT_DURATION) {
         static const char *const units[] = {"millennium", "century", "decade", "year", "weekYear", "quarter", "month",

@@ -28,17 +28,25 @@ typedef struct regress_case {
     const char *query;
     cy_errclass expect;    /* CYE_NONE: succeeds */
     int64_t rows;          /* expected rows when it succeeds; -1: any */
+    uint64_t memory_limit; /* cy_query_opts.memory_limit; 0: none */
 } regress_case;
 
 static const regress_case cases[] = {
     /* fuzz 2026-12-05: SEGV in cy_op_proccall (qv_arena_dup of a NULL argument array for a call without
      * arguments); fixed on wip/exec */
-    {"CALL db.labels() YIELD label RETURN label ORDER BY label", CYE_NONE, 3},
-    {"CALL db.relationshipTypes() YIELD relationshipType AS t RETURN t", CYE_NONE, 2},
+    {"CALL db.labels() YIELD label RETURN label ORDER BY label", CYE_NONE, 3, 0},
+    {"CALL db.relationshipTypes() YIELD relationshipType AS t RETURN t", CYE_NONE, 2, 0},
     /* fuzz 2026-12-05: heap-use-after-free: the Filter operator released the arena after a predicate with a
      * pattern predicate, freeing the nested plan's operator state (cy_x_sub); fixed on wip/exec */
-    {"MATCH (n) WHERE exists((n)-[:S]->()) AND EXISTS { MATCH (n)<-[:R]-() } RETURN n.name", CYE_NONE, 2},
-    {"MATCH (n) WHERE n.num > 1 AND exists((n)-->()) RETURN n.name", CYE_NONE, 4},
+    {"MATCH (n) WHERE exists((n)-[:S]->()) AND EXISTS { MATCH (n)<-[:R]-() } RETURN n.name", CYE_NONE, 2, 0},
+    {"MATCH (n) WHERE n.num > 1 AND exists((n)-->()) RETURN n.name", CYE_NONE, 4, 0},
+    /* stress 2026-12-05: values that double in one expression must meet the memory limit inside the
+     * expression, before one allocation takes the process down (without a limit the arena aborts at 2 GB:
+     * reported, the server's --query-memory defaults to none) */
+    {"RETURN size(reduce(s = 'x', i IN range(1, 40) | s + s))", CYE_MEMORY, -1, 64u << 20},
+    {"RETURN size(reduce(s = [1], i IN range(1, 40) | s + s))", CYE_MEMORY, -1, 64u << 20},
+    {"UNWIND range(1, 100) AS i CREATE (:X {s: reduce(s = 'x', k IN range(1, 40) | s + s)})", CYE_MEMORY, -1,
+     64u << 20},
 };
 
 static void run_case(const regress_case *c) {
@@ -48,6 +56,7 @@ static void run_case(const regress_case *c) {
     qv_err gerr;
     assert_int_equal(cy_engine_create_graph(e, "g", &gerr), 0);
     cy_query_opts o = {.graph = "g", .timeout_ms = 10000};
+    cy_query_opts qo = {.graph = "g", .timeout_ms = 10000, .memory_limit = c->memory_limit};
     cy_result *r;
     cy_error err;
     for (size_t i = 0; i < sizeof exec_fixture / sizeof *exec_fixture; i++) {
@@ -57,7 +66,7 @@ static void run_case(const regress_case *c) {
     char *before = gdump_graph(e, "g");
     cy_errclass got = CYE_NONE;
     int64_t rows = 0;
-    if (cy_query(e, c->query, strlen(c->query), &o, &r, &err) == 0) {
+    if (cy_query(e, c->query, strlen(c->query), &qo, &r, &err) == 0) {
         const qval *row;
         int rc;
         while ((rc = cy_result_next(r, &row, &err)) == 1) rows++;

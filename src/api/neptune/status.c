@@ -173,7 +173,10 @@ static int backup_target(const char *root, const char *to, char out[PATH_MAX], q
         return qv_err_set(err, QV_EAUTH, "'%s' is not a backup name: give a new directory name under the backup "
                                          "directory", to);
     if (!slash) {
-        snprintf(out, PATH_MAX, "%s/%s", rroot, name);
+        if (strlen(rroot) + 1 + strlen(name) >= PATH_MAX) return qv_err_set(err, QV_EAUTH, "the backup path is too long");
+        memcpy(out, rroot, strlen(rroot));
+        out[strlen(rroot)] = '/';
+        memcpy(out + strlen(rroot) + 1, name, strlen(name) + 1);
         return 0;
     }
     size_t pl = (size_t)(slash - to);
@@ -183,8 +186,10 @@ static int backup_target(const char *root, const char *to, char out[PATH_MAX], q
     if (!realpath(parent, rparent) || strncmp(rparent, rroot, rl) != 0 || (rparent[rl] != 0 && rparent[rl] != '/'))
         return qv_err_set(err, QV_EAUTH, "backups may only be written under %s (the server's --backup-dir), not to %s",
                           rroot, to);
-    if (snprintf(out, PATH_MAX, "%s/%s", rparent, name) >= PATH_MAX)
-        return qv_err_set(err, QV_EAUTH, "the backup path is too long");
+    if (strlen(rparent) + 1 + strlen(name) >= PATH_MAX) return qv_err_set(err, QV_EAUTH, "the backup path is too long");
+    memcpy(out, rparent, strlen(rparent));
+    out[strlen(rparent)] = '/';
+    memcpy(out + strlen(rparent) + 1, name, strlen(name) + 1);
     return 0;
 }
 

@@ -91,7 +91,8 @@ static int create_node(cy_x *x, const cy_cnode *cn, bool merge, qval extra, bool
     return 0;
 }
 
-static int create_rel(cy_x *x, const cy_cpath *p, const cy_crel *cr) {
+/* extra / replace: as for create_node (a fused `ON CREATE SET r = map` / `+= map`). */
+static int create_rel(cy_x *x, const cy_cpath *p, const cy_crel *cr, qval extra, bool replace) {
     qval a = x->row[p->nodes[cr->src].slot], b = x->row[p->nodes[cr->dst].slot];
     if (a.type != QT_NODE || b.type != QT_NODE)
         return cy_err(x->err, CYE_SEMANTIC, "CreatingRelationshipWithNullNode", (int32_t)cr->pos,
@@ -104,7 +105,25 @@ static int create_rel(cy_x *x, const cy_cpath *p, const cy_crel *cr) {
                       "relationships get their `~id` from quiver; remove `~id` from the relationship's properties");
     gprop *ps;
     uint32_t np;
-    if (cy_props_from_map(x, props, &ps, &np, NULL, (int32_t)cr->pos)) return -1;
+    if (extra.type == QT_MAP) {
+        /* with `=` the map's properties only; with `+=` the pattern's too, but for the keys the map has */
+        gprop *eps, *pps;
+        uint32_t ne, npp;
+        if (cy_props_from_map(x, extra, &eps, &ne, NULL, (int32_t)cr->pos) ||
+            cy_props_from_map(x, props, &pps, &npp, NULL, (int32_t)cr->pos))
+            return -1;
+        ps = qv_arena_alloc(x->arena, sizeof(gprop) * (ne + npp + 1));
+        np = 0;
+        for (uint32_t i = 0; !replace && i < npp; i++) {
+            bool over = false;
+            for (uint32_t j = 0; j < extra.len && !over; j++)
+                over = strcmp(extra.ents[j].key, gview_key_name(x->v, pps[i].key)) == 0;
+            if (!over) ps[np++] = pps[i];
+        }
+        for (uint32_t i = 0; i < ne; i++) ps[np++] = eps[i];
+    } else if (cy_props_from_map(x, props, &ps, &np, NULL, (int32_t)cr->pos)) {
+        return -1;
+    }
     uint64_t id;
     qv_err ge;
     if (gtxn_rel_create(x->t, a.id, b.id, gtxn_type(x->t, cr->type, strlen(cr->type)), ps, np, &id, &ge))
@@ -115,40 +134,39 @@ static int create_rel(cy_x *x, const cy_cpath *p, const cy_crel *cr) {
     return 0;
 }
 
-int cy_create_paths(cy_x *x, const cy_cpath *paths, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++) {
-        const cy_cpath *p = &paths[i];
-        for (uint32_t j = 0; j < p->n_nodes; j++) {
-            const cy_cnode *cn = &p->nodes[j];
-            if (cn->bound) {
-                qval v = x->row[cn->slot];
-                if (v.type != QT_NODE)
-                    return cy_err(x->err, CYE_SEMANTIC, "CreatingRelationshipWithNullNode", (int32_t)cn->pos,
-                                  "cannot create a relationship with a missing (null) end node");
-                continue;
-            }
-            if (create_node(x, cn, p->merge, qv_null(), false)) return -1;
+/* One path; extra goes to its only node (no relationship) or its only relationship. */
+static int create_path(cy_x *x, const cy_cpath *p, qval extra, bool replace) {
+    for (uint32_t j = 0; j < p->n_nodes; j++) {
+        const cy_cnode *cn = &p->nodes[j];
+        if (cn->bound) {
+            qval v = x->row[cn->slot];
+            if (v.type != QT_NODE)
+                return cy_err(x->err, CYE_SEMANTIC, "CreatingRelationshipWithNullNode", (int32_t)cn->pos,
+                              "cannot create a relationship with a missing (null) end node");
+            continue;
         }
-        for (uint32_t j = 0; j < p->n_rels; j++)
-            if (create_rel(x, p, &p->rels[j])) return -1;
-        if (p->path_slot >= 0) {
-            uint64_t *ns = qv_arena_alloc(x->arena, sizeof(uint64_t) * (p->n_rels + 1));
-            uint64_t *rs = qv_arena_alloc(x->arena, sizeof(uint64_t) * (p->n_rels ? p->n_rels : 1));
-            for (uint32_t j = 0; j <= p->n_rels; j++) ns[j] = x->row[p->nodes[p->path_nodes[j]].slot].id;
-            for (uint32_t j = 0; j < p->n_rels; j++) rs[j] = x->row[p->rels[j].slot].id;
-            x->row[p->path_slot] = qv_path_make(x->arena, p->n_rels, ns, rs);
-        }
+        if (create_node(x, cn, p->merge, p->n_rels ? qv_null() : extra, replace)) return -1;
+    }
+    for (uint32_t j = 0; j < p->n_rels; j++)
+        if (create_rel(x, p, &p->rels[j], p->n_rels == 1 ? extra : qv_null(), replace)) return -1;
+    if (p->path_slot >= 0) {
+        uint64_t *ns = qv_arena_alloc(x->arena, sizeof(uint64_t) * (p->n_rels + 1));
+        uint64_t *rs = qv_arena_alloc(x->arena, sizeof(uint64_t) * (p->n_rels ? p->n_rels : 1));
+        for (uint32_t j = 0; j <= p->n_rels; j++) ns[j] = x->row[p->nodes[p->path_nodes[j]].slot].id;
+        for (uint32_t j = 0; j < p->n_rels; j++) rs[j] = x->row[p->rels[j].slot].id;
+        x->row[p->path_slot] = qv_path_make(x->arena, p->n_rels, ns, rs);
     }
     return 0;
 }
 
-int cy_create_node_with(cy_x *x, const cy_cpath *p, qval extra, bool replace) {
-    if (create_node(x, &p->nodes[0], p->merge, extra, replace)) return -1;
-    if (p->path_slot >= 0) {
-        uint64_t id = x->row[p->nodes[0].slot].id;
-        x->row[p->path_slot] = qv_path_make(x->arena, 0, &id, NULL);
-    }
+int cy_create_paths(cy_x *x, const cy_cpath *paths, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        if (create_path(x, &paths[i], qv_null(), false)) return -1;
     return 0;
+}
+
+int cy_create_with(cy_x *x, const cy_cpath *p, qval extra, bool replace) {
+    return create_path(x, p, extra, replace);
 }
 
 typedef struct { xop base; const cy_cpath *paths; uint32_t n; } op_t;

@@ -44,7 +44,7 @@ static int m_next(cy_opstate *s, cy_x *x) {
             for (uint32_t i = 0; i < v.len; i++)
                 if (v.ents[i].v.type != QT_NULL && cy_check_storable(x, v.ents[i].v, (int32_t)o->on_create[0].pos))
                     return -1;
-            if (cy_create_node_with(x, o->path, v, o->on_create[0].kind == CY_SET_ALL)) return -1;
+            if (cy_create_with(x, o->path, v, o->on_create[0].kind == CY_SET_ALL)) return -1;
             if (cy_apply_sets(x, o->on_create + 1, o->n_on_create - 1)) return -1;
             return 1;
         }

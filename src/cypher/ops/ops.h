@@ -132,8 +132,9 @@ typedef struct cy_cpath {
 } cy_cpath;
 /* Creates the pattern for the current row (shared by CREATE and MERGE). */
 int cy_create_paths(cy_x *x, const cy_cpath *paths, uint32_t n);
-/* A one-node path created with the properties of a fused `ON CREATE SET n = map` (replace) or `+= map`. */
-int cy_create_node_with(cy_x *x, const cy_cpath *p, qval extra, bool replace);
+/* A path of one node, or of one relationship between bound nodes, created with the properties of a fused
+ * `ON CREATE SET v = map` (replace) or `+= map` on that node or relationship. */
+int cy_create_with(cy_x *x, const cy_cpath *p, qval extra, bool replace);
 xop *cy_op_create(cy_plan *p, xop *in, const cy_cpath *paths, uint32_t n);
 
 /* SET / REMOVE items with their variables resolved. */
@@ -152,9 +153,9 @@ xop *cy_op_set(cy_plan *p, xop *in, const cy_setop *items, uint32_t n);
 /* MERGE: match (a plan over an Argument), or create; then ON MATCH / ON CREATE. */
 xop *cy_op_merge(cy_plan *p, xop *in, xop *match, const cy_cpath *path, const cy_setop *on_create,
                    uint32_t n_on_create, const cy_setop *on_match, uint32_t n_on_match);
-/* MERGE of one new node whose first ON CREATE item is `SET n = map` / `SET n += map` not reading n: the
- * map's properties go into the node as it is created (one write instead of a create, a clear and a set per
- * property). */
+/* MERGE of one new node (or one new relationship between bound nodes) whose first ON CREATE item is
+ * `SET v = map` / `SET v += map` not reading v: the map's properties go into the node or relationship as it
+ * is created (one write instead of a create, a clear and a set per property). */
 void cy_op_merge_fuse(xop *merge);
 xop *cy_op_delete(cy_plan *p, xop *in, const cy_expr *const *exprs, uint32_t n, bool detach);
 /* FOREACH: for each element (bound to slot) runs body (a plan over an Argument) to its end. */

@@ -20,10 +20,11 @@ static bool same_scalar(cy_x *x, qval ent, uint32_t key, qval v) {
     }
 }
 
-static int set_one_prop(cy_x *x, qval ent, const char *key, size_t klen, qval v, int32_t pos) {
+/* checked: v is known storable (set_map checks a whole map first). */
+static int set_one_prop(cy_x *x, qval ent, const char *key, size_t klen, qval v, bool checked, int32_t pos) {
     if (klen == 3 && memcmp(key, CY_EXT_ID_KEY, 3) == 0)
         return cy_err(x->err, CYE_UNSUPPORTED, NULL, pos, "`~id` cannot be changed once a node exists");
-    if (v.type != QT_NULL && cy_check_storable(x, v, pos)) return -1;
+    if (!checked && v.type != QT_NULL && cy_check_storable(x, v, pos)) return -1;
     uint32_t k = cy_x_intern_key(x, key, klen);
     if (same_scalar(x, ent, k, v)) {   /* re-ingesting an unchanged value writes nothing */
         x->stats.props_set++;
@@ -67,7 +68,7 @@ static int set_map(cy_x *x, qval ent, qval v, bool replace, int32_t pos) {
         const qmapent *e = &v.ents[i];
         if (e->klen == 3 && memcmp(e->key, CY_EXT_ID_KEY, 3) == 0) continue;   /* ~id is not a property */
         if (replace && e->v.type == QT_NULL) continue;
-        if (set_one_prop(x, ent, e->key, e->klen, e->v, pos)) return -1;
+        if (set_one_prop(x, ent, e->key, e->klen, e->v, true, pos)) return -1;
     }
     return 0;
 }
@@ -114,7 +115,7 @@ int cy_apply_sets(cy_x *x, const cy_setop *items, uint32_t n) {
                 if (cy_eval_entity_prop(x, ent, it->target->name, &old, pos)) return -1;
                 if (old.type == QT_NULL) break;
             }
-            if (set_one_prop(x, ent, it->target->name, strlen(it->target->name), v, pos)) return -1;
+            if (set_one_prop(x, ent, it->target->name, strlen(it->target->name), v, false, pos)) return -1;
             break;
         }
         case CY_SET_ALL: case CY_SET_MERGE: {

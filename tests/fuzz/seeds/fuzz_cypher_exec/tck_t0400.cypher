@@ -1,1 +1,0 @@
-UNWIND [true, false] AS bools WITH bools ORDER BY bools LIMIT 1 RETURN bools

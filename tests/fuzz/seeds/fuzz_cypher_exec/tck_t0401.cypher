@@ -1,1 +1,0 @@
-MATCH (a) RETURN DISTINCT a.color, count(*)

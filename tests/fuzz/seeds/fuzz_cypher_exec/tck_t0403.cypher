@@ -1,1 +1,0 @@
-RETURN null IS NULL AS value

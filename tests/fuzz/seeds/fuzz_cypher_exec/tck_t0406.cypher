@@ -1,1 +1,0 @@
-CREATE (a:A), (b:B) CREATE (a)-[:TYPE {name: 'r1'}]->(b)

@@ -1,1 +1,0 @@
-MATCH ()-[r1]->()-[r2]->() RETURN type(r1), type(r2)

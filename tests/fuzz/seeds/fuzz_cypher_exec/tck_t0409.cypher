@@ -1,1 +1,0 @@
-RETURN NULL AS literal

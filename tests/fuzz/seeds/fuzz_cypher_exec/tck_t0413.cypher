@@ -1,1 +1,0 @@
-RETURN -1E9 AS literal

@@ -1,1 +1,0 @@
-RETURN [-.1e-5] AS literal

@@ -1,1 +1,0 @@
-CREATE (:A {name: 'Michael', age: 35})

@@ -1,1 +1,0 @@
-MATCH (p:TheLabel {id : 4611686018427387900}) RETURN p.id

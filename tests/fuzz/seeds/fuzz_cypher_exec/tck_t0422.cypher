@@ -1,1 +1,0 @@
-MATCH ()-[r:T]-() DELETE r:T

@@ -1,1 +1,0 @@
-RETURN {a: 1, b: 'foo'}

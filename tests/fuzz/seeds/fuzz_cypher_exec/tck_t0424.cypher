@@ -1,1 +1,0 @@
-MATCH (:User)-[r]->(:User) WITH {key: r} AS rels DELETE rels.key

@@ -1,1 +1,0 @@
-MATCH ()-[r:R]->() WITH r, r.num AS num DELETE r WITH sum(num) AS sum RETURN sum

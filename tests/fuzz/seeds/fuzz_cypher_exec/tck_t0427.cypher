@@ -1,1 +1,0 @@
-RETURN true XOR true AS tt, true XOR false AS tf, true XOR null AS tn, false XOR true AS ft, false XOR false AS ff, false XOR null AS fn, null XOR true AS nt, null XOR false AS nf, null XOR null AS nn

@@ -1,1 +1,0 @@
-UNWIND [1, 2, 3, 4] AS int MERGE (n {id: int}) RETURN count(*)

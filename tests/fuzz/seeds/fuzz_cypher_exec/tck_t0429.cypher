@@ -1,1 +1,0 @@
-MATCH (n:N) SET n:Foo RETURN n SKIP 1

@@ -1,1 +1,0 @@
-MATCH ()-[r]->() RETURN r.missing, r.missingToo, r.existing

@@ -1,1 +1,0 @@
-RETURN [1, 2, null] IN [1, [1, 2, null]] AS res

@@ -1,1 +1,0 @@
-MATCH (a)-[r*1..1]->(b) RETURN r

@@ -1,1 +1,0 @@
-MATCH (a)-[r]->() WITH [r, 1] AS list RETURN type(list[0])

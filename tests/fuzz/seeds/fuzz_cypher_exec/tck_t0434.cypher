@@ -1,1 +1,0 @@
-MATCH (me: Person)--(you: Person) WITH me.age AS age, me.age + count(you.age) AS agg RETURN *

@@ -1,1 +1,0 @@
-CREATE (a:A), (b:B) CREATE (a)-[:T1]->(b), (b)-[:T2]->(a)

@@ -1,0 +1,84 @@
+/* test_graph_txn_props.c — property arrays of created nodes and relationships (gwrite.c's props_fill): keys
+ * given in any order come back sorted, the last of repeated keys wins, a null removes the key, string values
+ * are copied (the caller's buffer may change), and the transaction record reused across commits starts
+ * empty (no change leaks from one commit into the next). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "graph/graph.h"
+#include "graph/gview.h"
+
+static int count_hook(void *ctx, graph *g, uint64_t csn, const gchange *ch, size_t n, qv_err *err) {
+    (void)g, (void)csn, (void)ch, (void)err;
+    *(size_t *)ctx = n;
+    return 0;
+}
+
+static void test_create_props(void **state) {
+    (void)state;
+    graph *g = graph_new("p", "p", false, GRAPH_ID_INTEGER, NULL);
+    qv_err err;
+    gtxn *t = gtxn_begin(g, &err);
+    assert_non_null(t);
+    uint32_t a = gtxn_key(t, "a", 1), b = gtxn_key(t, "b", 1), c = gtxn_key(t, "c", 1), d = gtxn_key(t, "d", 1);
+    uint32_t lab = gtxn_label(t, "L", 1), ty = gtxn_type(t, "T", 1);
+    char buf[8] = "xyz";
+    gprop ps[] = {{d, qv_int(4)}, {b, qv_int(2)}, {a, qv_int(1)}, {b, qv_str_ref(buf, 3)}, {c, qv_int(3)},
+                  {c, qv_null()}, {a, qv_null()}, {a, qv_int(10)}};
+    uint64_t n1, n2, r;
+    assert_int_equal(gtxn_node_create(t, &lab, 1, ps, 8, qv_int(1), &n1, &err), 0);
+    assert_int_equal(gtxn_node_create(t, &lab, 1, NULL, 0, qv_int(2), &n2, &err), 0);
+    assert_int_equal(gtxn_rel_create(t, n1, n2, ty, ps, 8, &r, &err), 0);
+    memcpy(buf, "QQQ", 3);
+    assert_int_equal(gtxn_commit(t, &err), 0);
+
+    gview *v = gview_open(g, &err);
+    qv_arena ar;
+    qv_arena_init(&ar);
+    gprop *out;
+    for (int rel = 0; rel < 2; rel++) {
+        uint32_t n = rel ? gview_rel_props(v, r, &ar, &out) : gview_node_props(v, n1, &ar, &out);
+        assert_int_equal(n, 3);   /* a = 10, b = "xyz", d = 4; c removed by its later null */
+        assert_int_equal(out[0].key, a);
+        assert_int_equal(out[0].value.i, 10);
+        assert_int_equal(out[1].key, b);
+        assert_int_equal(out[1].value.type, QT_STRING);
+        assert_memory_equal(out[1].value.s, "xyz", 3);
+        assert_int_equal(out[2].key, d);
+        assert_int_equal(out[2].value.i, 4);
+    }
+    qv_arena_free(&ar);
+    gview_close(v);
+
+    /* the next transactions reuse the record: their change lists hold only their own changes */
+    size_t n_changes = 0;
+    graph_set_commit_hook(g, count_hook, &n_changes);
+    for (int i = 0; i < 3; i++) {
+        t = gtxn_begin(g, &err);
+        assert_non_null(t);
+        size_t n;
+        gtxn_changes(t, &n);
+        assert_int_equal(n, 0);
+        assert_int_equal(gtxn_node_create(t, &lab, 1, ps, 1, qv_int(10 + i), &n1, &err), 0);
+        assert_int_equal(gtxn_commit(t, &err), 0);
+        assert_int_equal(n_changes, 3);   /* node, label, property */
+    }
+    t = gtxn_begin(g, &err);
+    assert_int_equal(gtxn_node_create(t, &lab, 1, ps, 1, qv_int(20), &n1, &err), 0);
+    gtxn_rollback(t);
+    v = gview_open(g, &err);
+    assert_int_equal(gview_node_count(v), 5);
+    assert_int_equal(gview_node_by_ext_id(v, qv_int(20)), GID_NONE);
+    gview_close(v);
+    graph_free(g);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_create_props)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
