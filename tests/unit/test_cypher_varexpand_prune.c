@@ -59,9 +59,43 @@ static void test_prune_matches_paths(void **state) {
         for (size_t r = 0; r < sizeof rels / sizeof *rels; r++) same(t, fmts[f], rels[r]);
 }
 
+static bool prunes(tenv *t, const char *q) {
+    cy_query_opts o = {.explain = true};
+    const char *plan = tq_opts(t, q, qv_null(), &o);
+    assert_true(strncmp(plan, "ERR", 3) != 0);
+    return strstr(plan, "Pruning") != NULL;
+}
+
+/* The pruning expand is chosen only where the rows' multiplicity and the hops cannot be observed. */
+static void test_prune_plan_choice(void **state) {
+    tenv *t = *state;
+    assert_true(prunes(t, "MATCH (r:N {n: 1})-[:K*1..2]-(f:N) WHERE f <> r WITH DISTINCT f RETURN f.n"));
+    assert_true(prunes(t, "MATCH (a:N)-[*0..3]->(b) RETURN DISTINCT b.n"));
+    assert_false(prunes(t, "MATCH (a:N)-[:K*1..2]-(b) RETURN b.n"));                    /* no DISTINCT */
+    assert_false(prunes(t, "MATCH (a:N)-[:K*1..2]-(b) WITH DISTINCT * RETURN b.n"));      /* * */
+    assert_false(prunes(t, "MATCH (a:N)-[r:K*1..2]-(b) RETURN DISTINCT b.n"));          /* relationship list */
+    assert_false(prunes(t, "MATCH p = (a:N)-[:K*1..2]-(b) RETURN DISTINCT b.n"));       /* path */
+    assert_false(prunes(t, "MATCH (a:N)-[:K*2..3]-(b) RETURN DISTINCT b.n"));           /* min 2 */
+    assert_false(prunes(t, "MATCH (a:N)-[:K*1..2]-(b)-[:K]-(c) RETURN DISTINCT c.n"));  /* uniqueness across hops */
+    assert_false(prunes(t, "MATCH (a:N)-[:K*1..2]-(b), (c)-[:K]-(b) RETURN DISTINCT c.n"));
+    assert_false(prunes(t, "OPTIONAL MATCH (a:N)-[:K*1..2]-(b) RETURN DISTINCT b.n"));
+    assert_false(prunes(t, "MATCH (a:N) WITH a, size([(a)-[:K*1..2]-(b) | b]) AS k RETURN DISTINCT k"));
+    /* the outer pattern prunes, the comprehension nested in its WHERE never does */
+    cy_query_opts o = {.explain = true};
+    const char *plan = tq_opts(t, "MATCH (a:N)-[:K*1..2]-(b) WHERE size([(b)-[:K*1..2]-(c) | c]) > 2 "
+                                  "RETURN DISTINCT b.n", qv_null(), &o);
+    const char *hit = strstr(plan, "Pruning");
+    assert_non_null(hit);
+    assert_null(strstr(hit + 1, "Pruning"));
+    assert_true(strlen(tq(t, "MATCH (a:N)-[r:K*1..2]-(b) WHERE size([(b)-[:K*1..2]-(c) | c]) > 6 RETURN DISTINCT b.n")) > 0);
+    EXPECT(t, "MATCH (a:N)-[:K*1..2]-(b) WHERE size([(b)-[:K*1..2]-(c) | c]) > 6 RETURN DISTINCT b.n ORDER BY b.n",
+           tq(t, "MATCH (a:N)-[r:K*1..2]-(b) WHERE size([(b)-[:K*1..2]-(c) | c]) > 6 RETURN DISTINCT b.n ORDER BY b.n"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_prune_matches_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prune_plan_choice, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
