@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export QUIVER_BIN=${QUIVER_BIN:-$BUILD/quiver}
 export QV_DATASETS=${QV_DATASETS:-$(pwd)/../shared/datasets}
-export CLK_TCK=$(getconf CLK_TCK)
+CLK_TCK=$(getconf CLK_TCK)
+export CLK_TCK
 [ -x "$QUIVER_BIN" ] || { echo "[bench http] $QUIVER_BIN missing (ninja -C $BUILD quiver)" >&2; exit 1; }
 mkdir -p bench/out
 out=bench/out/http-$(date -u +%Y%m%dT%H%M%SZ).jsonl
