@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/http.sh — openCypher over HTTP: the Nodestream-shaped LDBC SF0.1 load (N1/R1, 150-row batches, 10
 # keep-alive connections, POST /openCypher) against `quiver serve`, then 1 M rows and MATCH (n) RETURN n streamed.
-# Run by hand: `bash bench/http.sh` (not part of `make bench`). Figures: bench/out/http-<stamp>.jsonl + a table.
+# Run by `make bench` after bench/cypher.sh (BENCH_HTTP=0 skips it), or by hand: `bash bench/http.sh`. Figures: bench/out/http-<stamp>.jsonl + a table.
 # Env: BUILD (build), QUIVER_BIN ($BUILD/quiver), QV_DATASETS (../shared/datasets), HTTP_BENCH_DURABILITY
 # (async), CYPHER_LATEST (bench/out/cypher-latest.jsonl: Kuzu's ingest rows/s from the last bench/cypher.sh).
 set -euo pipefail
