@@ -14,6 +14,8 @@ struct cy_procs {
     pthread_mutex_t mu;
     cy_proc *procs[MAX_PROCS];
     uint32_t n;
+    cy_proc *retired;   /* replaced or cleared procedures: plans still running may call them; freed with the
+                           registry */
 };
 
 static int names_fn(cy_x *x, const cy_proc *p, const qval *args, qval **rows, uint32_t *n_rows) {
@@ -75,6 +77,11 @@ static void proc_free(cy_proc *p) {
     free(p);
 }
 
+static void retire(cy_procs *r, cy_proc *p) {   /* under r->mu */
+    p->retired_next = r->retired;
+    r->retired = p;
+}
+
 cy_procs *cy_procs_new(void) {
     cy_procs *r = calloc(1, sizeof *r);
     if (!r) return NULL;
@@ -88,6 +95,11 @@ cy_procs *cy_procs_new(void) {
 void cy_procs_free(cy_procs *r) {
     if (!r) return;
     for (uint32_t i = 0; i < r->n; i++) proc_free(r->procs[i]);
+    while (r->retired) {
+        cy_proc *p = r->retired;
+        r->retired = p->retired_next;
+        proc_free(p);
+    }
     pthread_mutex_destroy(&r->mu);
     free(r);
 }
@@ -106,7 +118,7 @@ void cy_procs_clear(cy_procs *r) {
     uint32_t k = 0;
     for (uint32_t i = 0; i < r->n; i++) {
         if (r->procs[i]->builtin) r->procs[k++] = r->procs[i];
-        else proc_free(r->procs[i]);
+        else retire(r, r->procs[i]);
     }
     r->n = k;
     pthread_mutex_unlock(&r->mu);
@@ -171,7 +183,7 @@ int cy_procs_add_table(cy_procs *r, const char *sig, const qval *rows, uint32_t 
     pthread_mutex_lock(&r->mu);
     for (uint32_t i = 0; i < r->n; i++) {
         if (strcmp(r->procs[i]->name, p->name) == 0 && !r->procs[i]->builtin) {
-            proc_free(r->procs[i]);
+            retire(r, r->procs[i]);
             r->procs[i] = p;
             pthread_mutex_unlock(&r->mu);
             return 0;

@@ -22,13 +22,15 @@ struct cy_proc {
     uint32_t n_rows;
     qv_arena arena;                   /* names and table values */
     bool builtin;
+    cy_proc *retired_next;            /* the registry's list of retired procedures */
 };
 
 typedef struct cy_procs cy_procs;
 cy_procs *cy_procs_new(void);
 void cy_procs_free(cy_procs *r);
 /* Looks a procedure up by name (case-sensitive, as Neo4j); NULL if none. The pointer stays valid until
- * cy_procs_clear / cy_procs_free (the engine drops cached plans then). */
+ * cy_procs_free: replaced and cleared procedures are retired, not freed, so plans still running can call
+ * them (the engine drops cached plans when procedures change). */
 const cy_proc *cy_procs_find(cy_procs *r, const char *name);
 int cy_procs_add_table(cy_procs *r, const char *signature, const qval *rows, uint32_t n_rows, cy_error *err);
 void cy_procs_clear(cy_procs *r);
