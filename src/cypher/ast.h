@@ -254,7 +254,7 @@ struct cy_ast {
 
 /* Parses one statement (a trailing ';' is allowed). Query hints written as a leading
  * "USING QUERY:..." line are skipped. Errors are CYE_SYNTAX with detail "UnexpectedSyntax" (or a more
- * specific TCK detail: InvalidNumberLiteral, InvalidUnicodeLiteral, IntegerOverflow, ...) and the offset of
+ * specific openCypher detail: InvalidNumberLiteral, InvalidUnicodeLiteral, IntegerOverflow, ...) and the offset of
  * the offending token. Nesting deeper than CY_MAX_DEPTH fails cleanly (no stack overflow). */
 #define CY_MAX_DEPTH 500
 cy_ast *cy_parse(qv_arena *a, const char *text, uint32_t len, cy_error *err);

@@ -1,4 +1,4 @@
-/* cypher.h — the embedded openCypher API: the one header the Neptune HTTP layer, `quiver query`, the TCK
+/* cypher.h — the embedded openCypher API: the one header the Neptune HTTP layer, `quiver query`, the conformance
  * runner and the benchmarks use to run queries.
  *
  * Owns: engines (a catalog of graphs plus the caches and procedures of the query engine), queries with
@@ -33,7 +33,7 @@ cy_engine *cy_engine_new(gcatalog *catalog, qv_pool *pool);
 void cy_engine_free(cy_engine *e);
 gcatalog *cy_engine_catalog(cy_engine *e);
 
-/* Graphs an embedding program can make itself (the TCK runner, tests, benchmarks): an empty writable
+/* Graphs an embedding program can make itself (the conformance runner, tests, benchmarks): an empty writable
  * in-memory graph under name (QV_EEXISTS if taken). */
 int cy_engine_create_graph(cy_engine *e, const char *name, qv_err *err);
 int cy_engine_drop_graph(cy_engine *e, const char *name, qv_err *err);
@@ -76,8 +76,8 @@ const cy_stats *cy_result_stats(const cy_result *r);
 /* Frees the result; a read-only query stopped early just stops. */
 void cy_result_free(cy_result *r);
 
-/* Procedures defined by a table (the TCK's "there exists a procedure" step): signature text as the TCK
- * writes it, e.g. "test.my.proc(in :: INTEGER?) :: (out :: STRING?)", and rows of n_in + n_out values
+/* Procedures defined by a table (for embedders and tests): a signature in openCypher's procedure notation,
+ * e.g. "test.my.proc(in :: INTEGER?) :: (out :: STRING?)", and rows of n_in + n_out values
  * (inputs first); calling it yields the outputs of the rows whose inputs equal the arguments. */
 int cy_engine_add_table_procedure(cy_engine *e, const char *signature, const qval *rows, uint32_t n_rows,
                                   cy_error *err);

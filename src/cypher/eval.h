@@ -3,7 +3,7 @@
  * Owns: the value of an expression (resolved by the planner: variables carry slots, function calls carry
  * their registry entry, pattern expressions their nested plan) under openCypher's rules: three-valued
  * logic, null propagation, property access on entities / maps / temporal values, list and map indexing,
- * comprehensions, quantifiers, CASE, and the runtime errors the TCK expects.
+ * comprehensions, quantifiers, CASE, and the runtime errors openCypher specifies.
  * Must not: plan, write to the graph, keep state between calls (everything lives in cy_x).
  */
 #ifndef QV_CYPHER_EVAL_H

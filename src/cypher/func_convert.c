@@ -3,7 +3,7 @@
  *
  * Owns: what converts and what fails. Strings that do not parse give null; values of a kind the
  * function cannot convert (lists, maps, nodes, relationships, paths; booleans for toFloat; floats for
- * toBoolean) fail with TypeError InvalidArgumentValue, as the TCK expects; the *OrNull and *List forms
+ * toBoolean) fail with TypeError InvalidArgumentValue, as openCypher specifies; the *OrNull and *List forms
  * give null instead. Number parsing follows Java's (Long.parseLong, then Double.parseDouble on the
  * trimmed text, so toInteger('2.9') = 2). Must not: read the graph, or allocate outside ctx->arena.
  */

@@ -3,7 +3,7 @@
  *
  * Owns: reading entities through the query's graph view (ctx->view, graph/gview.h). id() follows Neptune:
  * the element's external id as a string (integer ids rendered in decimal). A runtime value of the wrong
- * kind fails with TypeError InvalidArgumentValue, as the TCK expects of labels() and type(); reading the
+ * kind fails with TypeError InvalidArgumentValue, as openCypher specifies for labels() and type(); reading the
  * labels or properties of an element deleted earlier in the query fails with EntityNotFound.
  * Must not: write to the graph, or keep pointers into the view beyond the query (values returned share
  * the view's storage, which lives as long as the query's snapshot).

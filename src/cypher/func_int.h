@@ -20,7 +20,7 @@ int cyfn_fail(cy_fnctx *ctx, cy_error *err, cy_errclass cls, const char *detail,
     __attribute__((format(printf, 5, 6)));
 /* "fn(): argument n must be <want>, got <type>" as TypeError InvalidArgumentType. */
 int cyfn_type_err(cy_fnctx *ctx, cy_error *err, const char *fn, uint32_t argi, qval got, const char *want);
-/* The same as TypeError InvalidArgumentValue (what the TCK expects of conversion and entity functions). */
+/* The same as TypeError InvalidArgumentValue (openCypher's error for conversion and entity functions). */
 int cyfn_value_err(cy_fnctx *ctx, cy_error *err, const char *fn, uint32_t argi, qval got, const char *want);
 
 /* UTF-8: length of the sequence starting with byte c (1 for invalid lead bytes, which count as one

@@ -2,7 +2,7 @@
  * range, reverse, coalesce, isEmpty.
  *
  * Owns: range()'s arithmetic (no overflow at the int64 edges, a step of zero is an ArgumentError
- * NumberOutOfRange, non-integer bounds an ArgumentError InvalidArgumentType as the TCK expects) and the
+ * NumberOutOfRange, non-integer bounds an ArgumentError InvalidArgumentType, as openCypher specifies) and the
  * cap on the size of a list range() may build (QV_RANGE_MAX elements; beyond, an ArgumentError instead of
  * exhausting memory). Must not: read the graph, or allocate outside ctx->arena.
  */

@@ -3,7 +3,7 @@
  * Owns: turning query text into a token array: keywords and names (unescaped, backticks removed),
  * string literals (escapes decoded), integer and float literals (decimal, hex 0x, octal 0o and legacy 0..),
  * parameters ($name, $0), punctuation; skipping whitespace, comments and leading Neptune query hints.
- * Malformed literals do not stop the lexer: they become CT_ERROR tokens carrying the TCK detail and message,
+ * Malformed literals do not stop the lexer: they become CT_ERROR tokens carrying the openCypher error detail and message,
  * reported by the parser where it meets them (so context can choose the error, e.g. a bad map key).
  * Must not: build AST nodes or know the grammar beyond single tokens.
  */

@@ -1,7 +1,7 @@
 /* parse_check.c — the context rule for pattern predicates.
  *
  * Owns: rejecting a bare pattern used as a value, "RETURN (n)-->()" or "size((a)-->())" (UnexpectedSyntax,
- * as the TCK expects): a pattern expression is only allowed as a predicate, i.e. as a WHERE condition or
+ * as openCypher specifies): a pattern expression is only allowed as a predicate, i.e. as a WHERE condition or
  * an operand of NOT / AND / OR / XOR inside one. exists((a)-->()) is a CX_EXISTS and always fine.
  * Must not: check anything else (variables and types belong to sema). The walk's recursion is bounded
  * by the parser's depth limit, which also bounds the AST's depth.

@@ -1,7 +1,7 @@
 /* parse_int.h — the recursive-descent parser's shared state and helpers (internal to parse*.c).
  *
  * Owns: the parser cursor over the token array, error reporting ("Invalid input 'X': expected ..." with the
- * token's offset and a TCK detail), the nesting-depth guard, arena vectors, and the entry points each
+ * token's offset and an openCypher error detail), the nesting-depth guard, arena vectors, and the entry points each
  * parse_*.c file offers the others.
  * Must not: be included outside src/cypher/parse*.c.
  */

@@ -1,5 +1,5 @@
 /* proc.h — procedures callable with CALL: the built-ins (db.labels, db.relationshipTypes,
- * db.propertyKeys) and table procedures registered by embedders (the TCK's "there exists a procedure").
+ * db.propertyKeys) and table procedures registered by embedders (cy_engine_add_table_procedure).
  *
  * Owns: procedure signatures (parsed from "ns.name(in :: TYPE?, ...) :: (out :: TYPE?, ...)") and their
  * implementations, and the engine's procedure registry (thread-safe lookups under the engine's lock).

@@ -6,7 +6,7 @@
  * sema_expr.c, procedure calls in sema_proc.c.
  * Must not: change the AST or report an error that is not certain: a valid query must always pass.
  *
- * Choices where openCypher implementations differ (each one checked against the TCK):
+ * Choices where openCypher implementations differ (each one follows the openCypher specification or Neo4j):
  * - ORDER BY and WHERE of a WITH / RETURN without aggregation see the variables before it as well as the
  *   projected ones (WithWhere7); after DISTINCT, ORDER BY sees only the projection, WHERE both; after
  *   aggregation both see only the projection, and an ORDER BY expression equal to a projected one is that
@@ -14,7 +14,7 @@
  * - An aggregating column may use, outside its aggregates, only grouping keys as leaves: variables and
  *   property accesses projected on their own (Return6: "me.age + you.age + count(*)" is ambiguous even
  *   when "me.age + you.age" is projected).
- * - A reading clause may follow an updating one without WITH (as in Neo4j 5); no TCK scenario says either
+ * - A reading clause may follow an updating one without WITH (as in Neo4j 5); the specification does not say either
  *   way. A query must end with RETURN, an updating clause or CALL.
  * - Missing parameters are reported after every other error (a query that is wrong anyway says why).
  */

@@ -4,7 +4,7 @@
  * comprehensions, EXISTS subqueries, ORDER BY), binding rules of MATCH / CREATE / MERGE patterns, the types
  * that are certain at compile time (literals, node / relationship / path variables), aggregation rules,
  * SKIP / LIMIT, UNION composition, function names and arities, procedure calls, and parameters. Errors
- * carry the class, phase CY_PHASE_COMPILE, the TCK detail name and the offset of the offending token.
+ * carry the class, phase CY_PHASE_COMPILE, the openCypher error detail name and the offset of the offending token.
  * Must not: modify the AST, evaluate anything against a graph, or allocate outside the given arena.
  */
 #ifndef QV_CYPHER_SEMA_H
@@ -58,7 +58,7 @@ int cy_sema_check(qv_arena *a, const cy_ast *q, const cy_sema_opts *o, cy_error 
  * run them with other parameters. o->no_param_check is ignored. */
 int cy_sema_check_params(qv_arena *a, const cy_ast *q, const cy_sema_opts *o, cy_error *err);
 
-/* Parses a signature as the TCK writes it: "test.my.proc(in :: INTEGER?, x :: STRING?) :: (out :: NODE?)"
+/* Parses a procedure signature in openCypher's notation: "test.my.proc(in :: INTEGER?, x :: STRING?) :: (out :: NODE?)"
  * ("() :: ()" or ":: VOID" is void). Strings are copied into a. */
 int cy_proc_sig_parse(qv_arena *a, const char *text, size_t len, cy_proc_sig *sig, cy_error *err);
 

@@ -1,5 +1,5 @@
 /* sema_proc.c — procedure calls: CALL name(args) [YIELD ...] against the procedure's signature, and the
- * parser of signatures as the TCK writes them.
+ * parser of procedure signatures in openCypher's notation.
  *
  * Owns: ProcedureNotFound, argument counts and literal argument types, implicit arguments (from parameters,
  * standalone calls only), YIELD rules, and binding the yielded columns. Must not: run procedures or know

@@ -1,6 +1,6 @@
 /* gview.h — reading a graph through a snapshot, writing it through a transaction.
  *
- * Owns: the one interface through which the query engine (and the TCK runner, the Neptune layer, the
+ * Owns: the one interface through which the query engine (and the conformance runner, the Neptune layer, the
  * Arrow export of a written graph) reads and writes a graph in the catalog, whatever built it (Arrow bulk
  * load or openCypher). docs/ARCHITECTURE.md ("The write path") describes the design behind it: an
  * immutable CSR base, a delta of committed changes stamped with commit sequence numbers, a single writer

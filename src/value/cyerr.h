@@ -1,7 +1,7 @@
 /* cyerr.h — openCypher errors as values.
  *
  * Owns: cy_error, the error every part of the engine (lexer, parser, semantic analysis, planner,
- * operators, functions, graph writes) fills and returns. It carries what the TCK checks — the error class,
+ * operators, functions, graph writes) fills and returns. It carries what openCypher defines for an error — the error class,
  * the phase (compile time or runtime) and the detail name ("UndefinedVariable", "IntegerOverflow") — plus
  * the position in the query text and a message a user can act on. The HTTP layer maps the class to
  * Neptune's error codes; nothing here knows HTTP.
@@ -14,7 +14,7 @@
 
 typedef enum cy_errclass {
     CYE_NONE = 0,
-    CYE_SYNTAX,            /* SyntaxError: parse errors and most semantic errors (the TCK's usage) */
+    CYE_SYNTAX,            /* SyntaxError: parse errors and most semantic errors (openCypher's classification) */
     CYE_SEMANTIC,          /* SemanticError */
     CYE_TYPE,              /* TypeError */
     CYE_ARGUMENT,          /* ArgumentError */
@@ -40,7 +40,7 @@ typedef enum { CY_PHASE_COMPILE = 0, CY_PHASE_RUNTIME = 1 } cy_phase;
 typedef struct cy_error {
     cy_errclass cls;
     cy_phase phase;
-    const char *detail;    /* static string: the TCK detail name, or NULL */
+    const char *detail;    /* static string: openCypher's error detail name, or NULL */
     int32_t offset;        /* byte offset in the query text, -1 if none */
     uint32_t line, column; /* 1-based, 0 if none (filled from offset by cy_error_locate) */
     char msg[CY_ERR_MSG_MAX];

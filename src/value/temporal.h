@@ -2,7 +2,7 @@
  *
  * Owns: the semantics of QT_DATE .. QT_DATETIME and QT_DURATION payloads (value.h fixes their layout):
  * comparison, equality, hashing, the ORDER BY order within one type, toString exactly as the openCypher
- * TCK (and Neo4j, whose semantics it follows) expects, arithmetic with durations, component access
+ * openCypher (with Neo4j's semantics) specifies, arithmetic with durations, component access
  * (x.year, d.minutesOfHour, ...), construction from strings and maps, truncation and durations between
  * two values. Named time zones come from the system tz database through value/tz.h.
  * Must not: know about the AST, the graph or the function registry (cypher/func_temporal.c wraps these

@@ -1,6 +1,6 @@
 /* temporal_zone.c — zones as openCypher temporal values use them: parsing "+01:00" / "Z" / zone names,
  * offsets at instants, and resolving a local date-time in a zone with java.time's rules for gaps and
- * overlaps (Neo4j's semantics, which the TCK follows).
+ * overlaps (Neo4j's semantics, which openCypher follows).
  * Must not: read zone files itself (tz.c does, and caches them).
  */
 #include <string.h>

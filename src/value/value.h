@@ -143,7 +143,7 @@ static inline qval qv_tri(qtri t) { return t == QTRI_NULL ? qv_null() : qv_bool(
 qtri qv_equals(qval a, qval b);
 /* Comparability (<): QTRI_NULL when the values are not comparable (different kinds, null, maps,
  * nodes, relationships, paths, durations). QTRI_TRUE with the sign in *cmp when they are ordered.
- * QTRI_FALSE when they are comparable but unordered: NaN against a number (TCK Comparison2 [5]: every
+ * QTRI_FALSE when they are comparable but unordered: NaN against a number (openCypher: every
  * one of < <= > >= is false), *cmp is then 0 and meaningless. Lists compare lexicographically;
  * temporal values of the same type compare by instant / value. */
 qtri qv_compare(qval a, qval b, int *cmp);
@@ -177,7 +177,7 @@ const char *qv_type_name(qtype t);
 /* toString() of a scalar (numbers, booleans, strings, temporal, duration); NULL for other kinds. Floats
  * render as Java does (1.0, 1.0E10, NaN, Infinity). */
 const char *qv_to_cstring(qv_arena *a, qval v, uint32_t *len);
-/* A debugging / TCK-style rendering of any value without graph access: nodes as (#id), rels as [#id]. */
+/* A debugging / openCypher-literal-style rendering of any value without graph access: nodes as (#id), rels as [#id]. */
 const char *qv_debug(qv_arena *a, qval v);
 
 /* Deep copy of a value's payload into another arena (results kept past the query's arena). */

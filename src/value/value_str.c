@@ -1,5 +1,5 @@
 /* value_str.c — rendering values as text: toString() of scalars (Java-compatible floats) and a
- * debugging / TCK-style rendering of any value (see value.h, value_fmt.h).
+ * debugging / openCypher-literal-style rendering of any value (see value.h, value_fmt.h).
  *
  * Owns: qv_to_cstring, qv_debug, qv_fmt_float, qv_fmt_int. Must not: read the graph (nodes render as
  * their internal ids), or allocate outside the caller's arena.
