@@ -13,11 +13,9 @@
 #include "wire/json.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 static const char usage_text[] =
@@ -32,60 +30,13 @@ static int post_backup(const char *url, const char *to, qv_buf *reply, int *stat
     bool tls = false;
     if (cli_remote_parse_url(url, host, sizeof host, port, sizeof port, &tls, err) < 0) return -1;
     if (tls) return qv_err_set(err, QV_EINVAL, "quiver backup --server takes http://HOST:PORT (not HTTPS yet)");
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-    int g = getaddrinfo(host, port, &hints, &res);
-    if (g) return qv_err_set(err, QV_EIO, "cannot resolve %s: %s", host, gai_strerror(g));
-    int fd = -1;
-    for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
-        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) < 0) {
-            close(fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo(res);
-    if (fd < 0) return qv_err_set(err, QV_EIO, "cannot connect to %s:%s: %s", host, port, strerror(errno));
-    qv_buf body, req;
+    qv_buf body;
     qv_buf_init(&body);
-    qv_buf_init(&req);
     qv_buf_append_str(&body, "{\"to\":");
     json_write_cstr(&body, to);
     qv_buf_append_byte(&body, '}');
-    qv_buf_printf(&req, "POST /quiver/backup HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\n"
-                        "Content-Length: %zu\r\nConnection: close\r\n\r\n", host, port, body.len);
-    qv_buf_append(&req, body.data, body.len);
-    int rc = 0;
-    for (size_t off = 0; off < req.len;) {
-        ssize_t k = send(fd, req.data + off, req.len - off, MSG_NOSIGNAL);
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0) {
-            rc = qv_err_set(err, QV_EIO, "cannot send to %s:%s: %s", host, port, strerror(errno));
-            break;
-        }
-        off += (size_t)k;
-    }
-    qv_buf in;
-    qv_buf_init(&in);
-    uint8_t chunk[8192];
-    while (rc == 0) {
-        ssize_t k = recv(fd, chunk, sizeof chunk, 0);
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0) rc = qv_err_set(err, QV_EIO, "cannot read the reply of %s:%s: %s", host, port, strerror(errno));
-        if (k <= 0) break;
-        qv_buf_append(&in, chunk, (size_t)k);
-    }
-    close(fd);
-    qv_buf_append_byte(&in, 0);
-    const char *text = (const char *)in.data, *sep = strstr(text, "\r\n\r\n");
-    if (rc == 0 && (strncmp(text, "HTTP/1.", 7) != 0 || !sep || strlen(text) < 12))
-        rc = qv_err_set(err, QV_EIO, "%s:%s did not answer with HTTP (is it quiver's HTTP port?)", host, port);
-    if (rc == 0) {
-        *status = atoi(text + 9);
-        qv_buf_append_str(reply, sep + 4);
-    }
-    qv_buf_free(&in);
+    int rc = cli_http_post_json(host, port, false, NULL, "/quiver/backup", NULL, &body, status, reply, err);
     qv_buf_free(&body);
-    qv_buf_free(&req);
     return rc;
 }
 

@@ -141,14 +141,11 @@ static long dechunk(uint8_t *b, size_t n) {
     }
 }
 
-/* POST /opencypher (graph NULL: the default database) or Neptune Analytics' POST /queries on graph; fills
- * *status and body (decoded). */
-static int http_post(const cli_session *s, const char *graph, const qv_buf *json, int *status, qv_buf *body,
-                     qv_err *err) {
-    const char *host = s->host, *port = s->port;
+int cli_http_post_json(const char *host, const char *port, bool tls, const char *ca_file, const char *path,
+                       const char *graph_id, const qv_buf *json, int *status, qv_buf *body, qv_err *err) {
     rconn c = {.fd = connect_to(host, port, err)};
     if (c.fd < 0) return -1;
-    if (s->tls && tls_start(&c, host, s->ca_file, err) < 0) {
+    if (tls && tls_start(&c, host, ca_file, err) < 0) {
         rconn_close(&c);
         return -1;
     }
@@ -156,8 +153,8 @@ static int http_post(const cli_session *s, const char *graph, const qv_buf *json
     int hl = snprintf(head, sizeof head,
                       "POST %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\n%s%s%s"
                       "Accept: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-                      graph ? "/queries" : "/opencypher", host, port, graph ? "graphIdentifier: " : "",
-                      graph ? graph : "", graph ? "\r\n" : "", json->len);
+                      path, host, port, graph_id ? "graphIdentifier: " : "", graph_id ? graph_id : "",
+                      graph_id ? "\r\n" : "", json->len);
     if (hl < 0 || (size_t)hl >= sizeof head) {
         rconn_close(&c);
         return qv_err_set(err, QV_EINVAL, "the graph name is too long");
@@ -342,7 +339,8 @@ int cli_remote_run(cli_session *s, const char *text, size_t len) {
     qv_err_clear(&err);
     int status = 0, rc = -1;
     uint64_t t0 = qv_now_ns();
-    if (http_post(s, graph, &req, &status, &body, &err) < 0) {
+    if (cli_http_post_json(s->host, s->port, s->tls, s->ca_file, graph ? "/queries" : "/opencypher", graph, &req,
+                           &status, &body, &err) < 0) {
         fprintf(stderr, "quiver query: %s\n", err.msg);
         goto out;
     }

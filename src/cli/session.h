@@ -28,6 +28,10 @@ int cli_session_run(cli_session *s, const char *text, size_t len);
 int cli_remote_parse_url(const char *url, char *host, size_t hostcap, char *port, size_t portcap, bool *tls,
                          qv_err *err);
 int cli_remote_run(cli_session *s, const char *text, size_t len);
+/* One JSON POST to path over HTTP or HTTPS (one connection, Connection: close), with a graphIdentifier header
+ * when graph_id is not NULL; fills the status and the (de-chunked) body. */
+int cli_http_post_json(const char *host, const char *port, bool tls, const char *ca_file, const char *path,
+                       const char *graph_id, const qv_buf *json, int *status, qv_buf *body, qv_err *err);
 int cli_session_set_param(cli_session *s, const char *assign, qv_err *err);     /* NAME=VALUE */
 int cli_session_set_params_json(cli_session *s, const char *json, qv_err *err);
 
