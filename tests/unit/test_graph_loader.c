@@ -17,32 +17,11 @@
 
 #include "graph/loader.h"
 #include "util/hash.h"
-
-
-static qv_pool *pool;
-
-static int setup(void **state) {
-    (void)state;
-    pool = qv_pool_new(2);
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    qv_pool_free(pool);
-    return 0;
-}
+#include "test_graph_util.h"
 
 /* ---------- helpers: chunks are built from stack arrays copied to the heap ---------- */
 
-static void *dupmem(const void *p, size_t n) {
-    void *d = malloc(n ? n : 1);
-    if (n) memcpy(d, p, n);
-    return d;
-}
-
 #define COUNT(T, ...) (sizeof((T[]){__VA_ARGS__}) / sizeof(T))
-#define HEAP(T, ...) ((T *)dupmem((T[]){__VA_ARGS__}, sizeof((T[]){__VA_ARGS__})))
 
 typedef struct cfgopt {
     bool skip, triplets;

@@ -14,28 +14,8 @@
 #include <cmocka.h>
 
 #include "graph/loader.h"
+#include "test_graph_util.h"
 
-static qv_pool *pool;
-
-static int setup(void **state) {
-    (void)state;
-    pool = qv_pool_new(2);
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    qv_pool_free(pool);
-    return 0;
-}
-
-static void *dupmem(const void *p, size_t n) {
-    void *d = malloc(n ? n : 1);
-    if (n) memcpy(d, p, n);
-    return d;
-}
-
-#define HEAP(T, ...) ((T *)dupmem((T[]){__VA_ARGS__}, sizeof((T[]){__VA_ARGS__})))
 
 static void expect_has(const char *msg, const char *part) {
     if (!strstr(msg, part)) fail_msg("message \"%s\" lacks \"%s\"", msg, part);

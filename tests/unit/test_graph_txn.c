@@ -19,27 +19,8 @@
 #include "graph/gdelta.h"
 #include "graph/gview.h"
 #include "graph/loader.h"
+#include "test_graph_util.h"
 
-static qv_pool *pool;
-
-static int setup(void **state) {
-    (void)state;
-    pool = qv_pool_new(2);
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    qv_pool_free(pool);
-    return 0;
-}
-
-static void *dupmem(const void *p, size_t n) {
-    void *d = malloc(n ? n : 1);
-    if (n) memcpy(d, p, n);
-    return d;
-}
-#define HEAP(T, ...) ((T *)dupmem((T[]){__VA_ARGS__}, sizeof((T[]){__VA_ARGS__})))
 
 /* Base graph: nodes 10, 20 (:Person), 30 (:Person:Admin), 40 (no label), internal ids 0..3, age 31..34 (40 has
  * none); relationships (ids in source order) 0: 10-KNOWS->20 w1, 1: 10-LIKES->10 w4, 2: 20-KNOWS->30 w2,

@@ -17,6 +17,7 @@
 #include "graph/gdelta.h"
 #include "graph/gview.h"
 #include "graph/loader.h"
+#include "test_graph_util.h"
 
 #define MAXN 400
 #define MAXR 900
@@ -47,26 +48,7 @@ typedef struct model {
 } model;
 
 static uint32_t L[NL], K[NK], T[NT];
-static qv_pool *pool;
 
-static int setup(void **state) {
-    (void)state;
-    pool = qv_pool_new(2);
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    qv_pool_free(pool);
-    return 0;
-}
-
-static void *dupmem(const void *p, size_t n) {
-    void *d = malloc(n ? n : 1);
-    if (n) memcpy(d, p, n);
-    return d;
-}
-#define HEAP(T_, ...) ((T_ *)dupmem((T_[]){__VA_ARGS__}, sizeof((T_[]){__VA_ARGS__})))
 
 /* A loader graph the model knows: 6 nodes (ids 100..105, label L0 on even ones, k0 = id), relationships
  * i -> i+1 of type T0 with w = i. */
