@@ -81,12 +81,17 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
     ng->in_rel = in_rel;
     ng->in_src = in_src;
 
-    /* one version per written node and relationship (the newest, which is all v sees: nothing is newer) */
+    /* entities created after the loader's base: packed (typed columns, label sets, ids), no version, no slot */
+    ng->npack = gpack_build_nodes(v, d->base_nodes, n);
+    ng->rpack = gpack_build_rels(v, d->base_rels, m);
+
+    /* written loader entities: one version each (the newest, which is all v sees: nothing is newer) */
     for (uint64_t c = 0; c < GDIR_SIZE; c++) {
+        if ((c << GCHUNK_BITS) >= d->base_nodes && (c << GCHUNK_BITS) >= d->base_rels) break;
         const gnslot *ns = LOAD(&old->ndir[c]);
         for (uint64_t i = 0; ns && i < GCHUNK_SIZE; i++) {
             uint64_t id = (c << GCHUNK_BITS) | i;
-            if (id >= n) break;
+            if (id >= n || id >= d->base_nodes) break;
             const gnver *x = gv_node_ver(v, id);
             if (!x) continue;
             gnslot *s = gdelta_nslot_make(ng, id);
@@ -96,7 +101,7 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
         const grslot *rs = LOAD(&old->rdir[c]);
         for (uint64_t i = 0; rs && i < GCHUNK_SIZE; i++) {
             uint64_t id = (c << GCHUNK_BITS) | i;
-            if (id >= m) break;
+            if (id >= m || id >= d->base_rels) break;
             const grver *x = LOAD(&rs[i].ver);   /* the writer may be stamping a newer one */
             while (x && x->csn > v->snap) x = x->older;
             if (!x) continue;
@@ -131,7 +136,6 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
         }
     }
     ng->blab_built = true;
-    (void)d;
     return ng;
 }
 
@@ -148,12 +152,15 @@ static void catch_up(gdelta *d, const ggen *old, ggen *ng, uint64_t c, uint64_t 
             if (!x || x->csn <= c) continue;
             gnslot *s = gdelta_nslot_make(ng, id);
             s->ext = gval_copy(&ng->vals, ns[i].ext);
-            gnver *was = s->ver;   /* collapsed at c, or NULL: created after c */
+            ng->carried++;
+            gnver *was = s->ver;   /* collapsed at c, or NULL: packed, or created after c */
             s->ver = copy_nver(x, &ng->vals);
-            uint32_t nb = 0;   /* labels at c: the collapsed version's, or the loader's for a node unwritten then */
+            if (id >= ng->n_csr && s->ext.type != QT_NULL) gext_insert_gen(d, ng, gext_hash(s->ext), id);
+            uint32_t nb = 0;   /* labels at c: the collapsed version's, the loader's or the pack's */
             const uint32_t *bl = was ? was->labels : NULL;
             if (was) nb = was->n_labels;
             else if (id < d->base_nodes && d->g->node_labelset) bl = graph_node_labels(d->g, id, &nb);
+            else if (id >= d->base_nodes) bl = gpack_labels(ng->npack, id, &nb);
             for (uint32_t l = 0; l < x->n_labels; l++) {   /* labels gained since c */
                 bool had = false;
                 for (uint32_t j = 0; j < nb && !had; j++) had = bl[j] == x->labels[l];
@@ -168,9 +175,15 @@ static void catch_up(gdelta *d, const ggen *old, ggen *ng, uint64_t c, uint64_t 
             const grver *x = rs[i].ver;
             if (!x || x->csn <= c) continue;
             grslot *s = gdelta_rslot_make(ng, id);
+            ng->carried++;
             s->src = rs[i].src;
             s->dst = rs[i].dst;
             s->type = rs[i].type;
+            if (gpack_has(ng->rpack, id)) {   /* a slot made by a SET holds no endpoints */
+                uint32_t ty;
+                gpack_rel(ng->rpack, id, &s->src, &s->dst, &ty);
+                s->type = ty;
+            }
             grver_free(s->ver);
             s->ver = copy_rver(x, &ng->vals);
             if (id >= m_c) {   /* created after c: not in the CSR */
@@ -191,7 +204,8 @@ gcompaction *gcompact_begin(graph *g, qv_err *err) {
     gcompaction *c = qv_calloc(1, sizeof *c);
     c->g = g;
     c->v = gview_open(g, err);
-    if (c->v->gen->csn != c->v->snap) c->ng = build(c->v, c->v->s->n_nodes, c->v->s->n_rels, c->v->snap);
+    /* something committed since the last compaction, or versions its catch-up carried over: fold them */
+    if (c->v->gen->csn != c->v->snap || c->v->gen->carried) c->ng = build(c->v, c->v->s->n_nodes, c->v->s->n_rels, c->v->snap);
     return c;
 }
 
