@@ -37,6 +37,21 @@ static grver *copy_rver(const grver *x, qv_arena *a) {
     return c;
 }
 
+/* Whether the old generation's node pack is still the state at v's snapshot for ids base .. n-1: it covers them
+ * all and none of them has a version v sees (relationship loads only add adjacency to nodes). */
+static bool npack_current(gview *v, const ggen *old, uint64_t base, uint64_t n) {
+    const gpack *p = old->npack;
+    if (!p || p->lo != base || p->lo + p->n != n) return false;
+    for (uint64_t c = base >> GCHUNK_BITS; c <= (n - 1) >> GCHUNK_BITS && c < GDIR_SIZE; c++) {
+        const gnslot *ns = LOAD(&old->ndir[c]);
+        for (uint64_t i = 0; ns && i < GCHUNK_SIZE; i++) {
+            uint64_t id = (c << GCHUNK_BITS) | i;
+            if (id >= base && id < n && gv_node_ver(v, id)) return false;
+        }
+    }
+    return true;
+}
+
 /* Builds the generation for the state v sees (ids below n nodes / m relationships). */
 static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
     gdelta *d = v->d;
@@ -82,7 +97,7 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
     ng->in_src = in_src;
 
     /* entities created after the loader's base: packed (typed columns, label sets, ids), no version, no slot */
-    ng->npack = gpack_build_nodes(v, d->base_nodes, n);
+    ng->npack = npack_current(v, old, d->base_nodes, n) ? gpack_ref(old->npack) : gpack_build_nodes(v, d->base_nodes, n);
     ng->rpack = gpack_build_rels(v, d->base_rels, m);
 
     /* written loader entities: one version each (the newest, which is all v sees: nothing is newer) */

@@ -163,6 +163,7 @@ static void colset_finish(colset *s, gpack *p) {
 
 static gpack *pack_new(uint64_t lo, uint64_t hi) {
     gpack *p = qv_calloc(1, sizeof *p);
+    p->refs = 1;
     p->lo = lo;
     p->n = hi - lo;
     p->live = qv_calloc((p->n + 63) / 64 + 1, sizeof *p->live);
@@ -330,7 +331,7 @@ gpack *gpack_build_rels(gview *v, uint64_t lo, uint64_t hi) {
 
 void gpack_free(void *arg) {
     gpack *p = arg;
-    if (!p) return;
+    if (!p || __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) > 0) return;
     free(p->live);
     free(p->lset);
     free(p->lset_off);
@@ -356,6 +357,11 @@ void gpack_parts(const gpack *p, uint64_t part[4]) {
     part[2] = col_bytes(&p->ext, p->n) + (p->xtab ? (p->xmask + 1) * 4 : 0);
     for (uint32_t i = 0; i < p->ncols; i++) part[3] += sizeof(gpcol) + col_bytes(&p->cols[i], p->n);
     part[3] += ((uint64_t)p->nkeys + 1) * 4 + p->vals.total;
+}
+
+gpack *gpack_ref(gpack *p) {
+    if (p) __atomic_add_fetch(&p->refs, 1, __ATOMIC_ACQ_REL);
+    return p;
 }
 
 uint64_t gpack_memory_bytes(const gpack *p) {

@@ -35,6 +35,7 @@ typedef struct gpcol {
 } gpcol;
 
 typedef struct gpack {
+    int refs;               /* generations holding it: a compaction that changes no packed node shares it */
     uint64_t lo, n;         /* rows: ids lo .. lo + n - 1 */
     uint64_t live_count;
     uint64_t *live;         /* the entity is in the pack (live at the snapshot) */
@@ -68,7 +69,8 @@ static inline bool gpack_has(const gpack *p, uint64_t id) {
  * Reads v only; the caller keeps v open. */
 gpack *gpack_build_nodes(gview *v, uint64_t lo, uint64_t hi);
 gpack *gpack_build_rels(gview *v, uint64_t lo, uint64_t hi);
-void gpack_free(void *p);
+void gpack_free(void *p);                 /* drops one reference */
+gpack *gpack_ref(gpack *p);               /* one more (p may be NULL) */
 uint64_t gpack_memory_bytes(const gpack *p);
 /* The same bytes in parts: live bits, label sets (nodes) or endpoints and types (relationships), external ids
  * and their index, property columns (with the payloads of whole values). */

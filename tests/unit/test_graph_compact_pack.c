@@ -317,6 +317,46 @@ static void test_catch_up_then_fold(void **state) {
     graph_free(g);
 }
 
+/* A compaction after relationship-only commits keeps the node pack (shared by both generations); a node write
+ * makes the next one rebuild it. */
+static void test_node_pack_shared(void **state) {
+    (void)state;
+    graph *g = empty_graph();
+    uint64_t nodes[20], rels[20];
+    fill(g, nodes, rels);
+    compact(g);
+    const gpack *p1 = g->delta->gen->npack;
+    qv_err err;
+    gview *old = gview_open(g, &err);   /* holds the first generation (and the pack) past the swap */
+    char *seen = fingerprint(old);
+    gtxn *t = gtxn_begin(g, &err);
+    uint64_t r;
+    assert_int_equal(gtxn_rel_create(t, nodes[2], nodes[7], gtxn_type(t, "LIKES", 5), NULL, 0, &r, &err), 0);
+    commit(t);
+    char *before = print_now(g);
+    compact(g);
+    assert_ptr_equal(g->delta->gen->npack, p1);
+    char *after = print_now(g), *old_now = fingerprint(old);
+    assert_string_equal(before, after);
+    assert_string_equal(seen, old_now);
+    gview_close(old);
+    t = gtxn_begin(g, &err);
+    assert_int_equal(gtxn_node_set_prop(t, nodes[1], gtxn_key(t, "x", 1), qv_int(5), &err), 0);
+    commit(t);
+    free(before);
+    free(after);
+    before = print_now(g);
+    compact(g);
+    assert_ptr_not_equal(g->delta->gen->npack, p1);
+    after = print_now(g);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    free(seen);
+    free(old_now);
+    graph_free(g);
+}
+
 /* 20,000 nodes (a label, a string id, an int, a float and a 10-byte string) and 40,000 relationships (an int):
  * packed, they cost a small fixed number of bytes each, as typed columns would. */
 static void test_pack_memory(void **state) {
@@ -367,6 +407,7 @@ int main(void) {
         cmocka_unit_test(test_pack_reads_back),
         cmocka_unit_test(test_writes_after_pack),
         cmocka_unit_test(test_catch_up_then_fold),
+        cmocka_unit_test(test_node_pack_shared),
         cmocka_unit_test(test_pack_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
