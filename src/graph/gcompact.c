@@ -224,9 +224,11 @@ gcompaction *gcompact_begin(graph *g, qv_err *err) {
     return c;
 }
 
-int gcompact_finish(gcompaction *c, qv_err *err) {
+/* *lost: another compaction (the background one) swapped in first and this one was dropped. */
+static int finish(gcompaction *c, bool *lost, qv_err *err) {
     gdelta *d = gdelta_get(c->g);
     int rc = 0;
+    *lost = false;
     gtxn *t = c->ng ? gtxn_begin(c->g, err) : NULL;
     if (c->ng && !t) rc = -1;
     if (t && d->gen == c->v->gen) {   /* else another compaction swapped first: drop ours */
@@ -237,6 +239,8 @@ int gcompact_finish(gcompaction *c, qv_err *err) {
         gdelta_retire(d, old, ggen_free);
         c->ng = NULL;
         __atomic_fetch_add(&d->compactions, 1, __ATOMIC_RELEASE);
+    } else if (t) {
+        *lost = true;
     }
     ggen_free(c->ng);
     gview_close(c->v);
@@ -245,7 +249,21 @@ int gcompact_finish(gcompaction *c, qv_err *err) {
     return rc;
 }
 
-int graph_compact(graph *g, qv_err *err) { return gcompact_finish(gcompact_begin(g, err), err); }
+int gcompact_finish(gcompaction *c, qv_err *err) {
+    bool lost;
+    return finish(c, &lost, err);
+}
+
+/* Folds everything committed before the call: when the background compaction swaps in first (it may have
+ * started from an older snapshot, or carried versions over), build again from the newer state. */
+int graph_compact(graph *g, qv_err *err) {
+    for (int i = 0; i < 8; i++) {
+        bool lost;
+        if (finish(gcompact_begin(g, err), &lost, err)) return -1;
+        if (!lost) return 0;
+    }
+    return 0;
+}
 
 /* ---- background trigger ---- */
 static void *compactor_main(void *arg) {
