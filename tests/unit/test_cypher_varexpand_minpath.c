@@ -131,6 +131,10 @@ static void test_minpath_plan_choice(void **state) {
         "MATCH p = (a:N {n: 0})-[:K*1..3]-(f:N) WHERE f.n > 1 AND f <> a WITH f, min(length(p)) AS d "
         "ORDER BY d, f.n LIMIT 20 RETURN f.n, d",
         "MATCH p = (a:N)-[*0..2]->(b) RETURN b, min(length(p))",
+        /* LDBC IC1 as bench/cypher_queries.h runs it */
+        "MATCH path = (person:N {`~id`: 'x'})-[:K*1..3]-(friend:N) WHERE friend.n = 2 AND friend <> person "
+        "WITH friend, min(length(path)) AS distance ORDER BY distance ASC, friend.n ASC, id(friend) ASC LIMIT 20 "
+        "RETURN id(friend) AS friendId, friend.n AS friendLastName, distance AS distanceFromPerson",
         "MATCH p = (a:N)-[:K*]-(b) RETURN count(DISTINCT a), min(length(p))",
     };
     const char *no[] = {
