@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "graph/gcommit.h" /* wal helper: group-commit hooks (gtxn.c) */
 #include "graph/graph.h"
 #include "graph/gview.h"
 #include "util/arena.h"
@@ -145,6 +146,8 @@ typedef struct gdelta {
     uint64_t ticket_next, ticket_serving;
     gcommit_hook hook;
     void *hook_ctx;
+    gcommit_append append;          /* wal helper: group commit (gcommit.h); set instead of hook */
+    gcommit_wait wait;
 
     gsnap *snap;                    /* published: the last commit */
     ggen *gen;                      /* published: the current generation */

@@ -124,6 +124,18 @@ void graph_set_commit_hook(graph *g, gcommit_hook hook, void *ctx) {
     gdelta *d = gdelta_get(g);
     pthread_mutex_lock(&d->wmu);
     d->hook = hook;
+    d->append = NULL;
+    d->wait = NULL;
+    d->hook_ctx = ctx;
+    pthread_mutex_unlock(&d->wmu);
+}
+
+void graph_set_commit_hooks(graph *g, gcommit_append append, gcommit_wait wait, void *ctx) {
+    gdelta *d = gdelta_get(g);
+    pthread_mutex_lock(&d->wmu);
+    d->hook = NULL;
+    d->append = append;
+    d->wait = wait;
     d->hook_ctx = ctx;
     pthread_mutex_unlock(&d->wmu);
 }
@@ -176,7 +188,12 @@ int gtxn_commit(gtxn *t, qv_err *err) {
         txn_end(t);
         return 0;
     }
-    if (d->hook && d->hook(d->hook_ctx, t->g, t->csn, t->ch, t->n_ch, err) != 0) {
+    /* group commit (gcommit.h): the record is written here, its sync waited for after the slot is released */
+    uint64_t ticket = 0;
+    gcommit_wait wait = d->wait;
+    void *wait_ctx = d->hook_ctx;
+    if (d->append ? d->append(d->hook_ctx, t->g, t->csn, t->ch, t->n_ch, &ticket, err) != 0
+                  : d->hook && d->hook(d->hook_ctx, t->g, t->csn, t->ch, t->n_ch, err) != 0) {
         gtxn_rollback(t);
         return -1;
     }
@@ -195,7 +212,7 @@ int gtxn_commit(gtxn *t, qv_err *err) {
     d->changes += t->rel_changes;
     gcompact_maybe(d);
     txn_end(t);
-    return 0;
+    return ticket && wait ? wait(wait_ctx, ticket, err) : 0;
 }
 
 /* ---- names ---- */
