@@ -1,4 +1,5 @@
-/* gcommit.h — group commit: a commit hook in two steps (contract between gtxn.c and the write-ahead log).
+/* gcommit.h — what the write-ahead log needs of the writer: a commit hook in two steps (group commit), and
+ * replay transactions (contract between gtxn.c and store/).
  *
  * Owns: the two-step hook types and their setter. With the one-step gcommit_hook (gview.h) the hook runs while
  * the graph's writer slot is held, so a hook that waits for an fdatasync makes every commit of the graph pay
@@ -12,7 +13,7 @@
  * (the log then refuses every later commit), and the published transaction stays visible in memory until the
  * restart, which does not have it. docs/write-path.md ("Group commit") explains why publishing at the durable
  * CSN is not offered.
- * Must not: be used by anything but store/ (the hook owner) and gtxn.c.
+ * Must not: be used by anything but store/ (the hook owner and the log's replay) and gtxn.c / gwrite.c.
  */
 #ifndef QV_GRAPH_GCOMMIT_H
 #define QV_GRAPH_GCOMMIT_H
@@ -30,5 +31,11 @@ typedef int (*gcommit_append)(void *ctx, graph *g, uint64_t csn, const gchange *
 typedef int (*gcommit_wait)(void *ctx, uint64_t ticket, qv_err *err);
 /* Replaces any hook of g (one-step or two-step) with append / wait (both NULL: none). */
 void graph_set_commit_hooks(graph *g, gcommit_append append, gcommit_wait wait, void *ctx);
+
+/* Log replay (store/: recovery, checkpoint loading): a transaction as gtxn_begin's, except that it keeps no
+ * change list (nothing is logged while replaying; gtxn_changes returns none, its commit calls no hook) and does
+ * not look up a new node's external id for uniqueness (the log held it unique when it was committed; the
+ * caller checks every id the graph assigns against the record). Names it interns are durable at once. */
+gtxn *gtxn_begin_replay(graph *g, qv_err *err);
 
 #endif

@@ -226,6 +226,7 @@ struct gtxn {
     size_t n_ch, cap_ch;
     uint64_t *lset;                 /* (label << 32 | node) pushed to a label list by this transaction */
     uint64_t lset_mask, lset_used;
+    bool replay, replay_wrote;      /* wal helper: gtxn_begin_replay (gcommit.h): no change list kept */
 };
 
 /* gdelta.c */

@@ -54,13 +54,17 @@ typedef struct wal_cur {
 int wal_get_varint(wal_cur *c, uint64_t *v);
 int wal_get_u64(wal_cur *c, uint64_t *v);
 int wal_get_str(wal_cur *c, const char **s, size_t *n);
-/* Storable values (gvalue_storable); payloads are allocated in a. */
+/* Storable values (gvalue_storable); strings point into the cursor's bytes, other payloads are allocated in a. */
 int wal_put_value(qv_buf *b, qval v, qv_err *err);
 int wal_get_value(wal_cur *c, qv_arena *a, qval *out, int depth);
 
 /* Changes: "u varint count, then count changes" (kind, aux, token, id, src, dst, value). */
 int wal_put_changes(qv_buf *b, const gchange *ch, size_t n, qv_err *err);
 int wal_get_changes(wal_cur *c, qv_arena *a, gchange **out, size_t *n, qv_err *err);
+/* The same into a reused buffer (*buf, capacity *cap; the caller frees it): replay decodes record after record
+ * without allocating per record. String values point into the decoded bytes (both forms): keep them alive
+ * while the changes are used; temporal, duration and list payloads are allocated in a. */
+int wal_get_changes_buf(wal_cur *c, qv_arena *a, gchange **buf, size_t *cap, size_t *n, qv_err *err);
 /* Applies changes through t, checking that ids and name ids come out as recorded. */
 int wal_apply(gtxn *t, const gchange *ch, size_t n, qv_err *err);
 

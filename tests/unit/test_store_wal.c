@@ -30,6 +30,7 @@
 #include "test_store_graphs.h"
 
 #include "graph/catalog.h"
+#include "graph/gcommit.h"
 #include "graph/gview.h"
 #include "store/checksum.h"
 #include "store/store.h"
@@ -732,6 +733,39 @@ static void test_group_commit_one_graph(void **state) {
     graph_free(g);
 }
 
+/* A replay transaction keeps no change list, publishes on commit, and makes the names it interns durable: the
+ * next ordinary transaction using one does not log it again. */
+static void test_replay_transaction(void **state) {
+    (void)state;
+    qv_err err;
+    graph *g = graph_new("r", "r", true, GRAPH_ID_INTEGER, NULL);
+    gtxn *t = gtxn_begin_replay(g, &err);
+    assert_non_null(t);
+    uint32_t lab = gtxn_label(t, "Person", 6), key = gtxn_key(t, "age", 3);
+    gprop p = {key, qv_int(7)};
+    uint64_t id;
+    OK(gtxn_node_create(t, &lab, 1, &p, 1, qv_int(5), &id, &err));
+    size_t n;
+    gtxn_changes(t, &n);
+    assert_int_equal(n, 0);
+    OK(gtxn_commit(t, &err));
+    gview *v = gview_open(g, &err);
+    assert_int_equal(gview_node_count(v), 1);
+    assert_int_equal(gview_node_by_ext_id(v, qv_int(5)), id);
+    gview_close(v);
+    t = gtxn_begin(g, &err);
+    assert_int_equal(gtxn_label(t, "Person", 6), lab);
+    OK(gtxn_node_create(t, &lab, 1, NULL, 0, qv_int(6), &id, &err));
+    const gchange *ch = gtxn_changes(t, &n);
+    assert_true(n >= 2);
+    for (size_t i = 0; i < n; i++) assert_int_not_equal(ch[i].kind, GCH_TOKEN);
+    /* an ordinary transaction still refuses a duplicate id */
+    assert_int_equal(gtxn_node_create(t, NULL, 0, NULL, 0, qv_int(5), &id, &err), -1);
+    assert_int_equal(err.code, QV_EEXISTS);
+    OK(gtxn_commit(t, &err));
+    graph_free(g);
+}
+
 /* A database built by the bulk loader (columns, CSR, undirected and inverse types, STRING ids), then written
  * through transactions: restart replays onto the snapshot; a checkpoint holds base + delta. */
 static void test_bulk_database_then_writes(void **state) {
@@ -910,6 +944,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_torn_and_corrupt_tail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_one_graph, setup, teardown),
+        cmocka_unit_test(test_replay_transaction),
         cmocka_unit_test_setup_teardown(test_bulk_database_then_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_full_refuses_then_recovers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dropped_database_refuses_commits, setup, teardown),
