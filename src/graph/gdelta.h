@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "graph/gcommit.h" /* wal helper: group-commit hooks (gtxn.c) */
 #include "graph/gmem_pack.h"
 #include "graph/graph.h"
 #include "graph/gview.h"
@@ -151,6 +152,8 @@ typedef struct gdelta {
     uint64_t ticket_next, ticket_serving;
     gcommit_hook hook;
     void *hook_ctx;
+    gcommit_append append;          /* wal helper: group commit (gcommit.h); set instead of hook */
+    gcommit_wait wait;
 
     gsnap *snap;                    /* published: the last commit */
     ggen *gen;                      /* published: the current generation */
@@ -228,6 +231,7 @@ struct gtxn {
     size_t n_ch, cap_ch;
     uint64_t *lset;                 /* (label << 32 | node) pushed to a label list by this transaction */
     uint64_t lset_mask, lset_used;
+    bool replay, replay_wrote;      /* wal helper: gtxn_begin_replay (gcommit.h): no change list kept */
 };
 
 /* gdelta.c */
