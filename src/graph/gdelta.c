@@ -154,6 +154,8 @@ gdelta *gdelta_get(graph *g) {
     return d;
 }
 
+static void reaper_join(gdelta *d);
+
 void gnver_free(void *p) {
     gnver *v = p;
     if (v && v->own_labels) free(v->labels);
@@ -170,6 +172,7 @@ void grver_free(void *p) {
 void gdelta_free(gdelta *d) {
     if (!d) return;
     if (d->compacting) pthread_join(d->compactor, NULL);
+    reaper_join(d);
     ggen_free(d->gen);
     gtx_spare_free(d->spare);
     for (uint32_t i = 0; i < d->n_idx; i++) gindex_free(d->idx[i]);
@@ -212,18 +215,65 @@ void gdelta_retire(gdelta *d, void *p, void (*fn)(void *)) {
     d->garbage[e][d->n_garbage[e]++] = (ggarbage){p, fn};
 }
 
+/* Whole generations (every version and vector of every entity written in them: a million frees after a large
+ * load) are freed by a thread of their own, so that the commit that happens to reclaim them does not pay. */
+typedef struct greap {
+    uint32_t n;
+    void *gens[];
+} greap;
+
+static void *reaper_main(void *p) {
+    greap *r = p;
+    for (uint32_t i = 0; i < r->n; i++) ggen_free(r->gens[i]);
+    free(r);
+    return NULL;
+}
+
+static void reaper_join(gdelta *d) {
+    if (!d->reaping) return;
+    pthread_join(d->reaper, NULL);
+    d->reaping = false;
+}
+
+static void reap(gdelta *d, greap *r) {
+    reaper_join(d);   /* the previous one (generations are swapped seconds apart: long done) */
+    if (pthread_create(&d->reaper, NULL, reaper_main, r) == 0) {
+        d->reaping = true;
+        return;
+    }
+    reaper_main(r);   /* no thread: free them here */
+}
+
 void gdelta_reclaim(gdelta *d) {
     uint64_t cur = d->epoch;
     if (d->n_garbage[cur % GEPOCHS] && cur + 1 - d->oldest < GEPOCHS) {
         d->epoch_csn[(cur + 1) % GEPOCHS] = d->snap->csn;
         __atomic_store_n(&d->epoch, cur + 1, __ATOMIC_SEQ_CST);
     }
+    greap *r = NULL;
     while (d->oldest < d->epoch && __atomic_load_n(&d->readers[d->oldest % GEPOCHS], __ATOMIC_SEQ_CST) == 0) {
         uint32_t e = (uint32_t)(d->oldest % GEPOCHS);
-        for (uint32_t i = 0; i < d->n_garbage[e]; i++) d->garbage[e][i].fn(d->garbage[e][i].p);
+        for (uint32_t i = 0; i < d->n_garbage[e]; i++) {
+            ggarbage *gb = &d->garbage[e][i];
+            if (gb->fn != ggen_free) {
+                gb->fn(gb->p);
+                continue;
+            }
+            if (!r) {
+                r = qv_malloc(sizeof *r + GEPOCHS * sizeof(void *));
+                r->n = 0;
+            }
+            if (r->n == GEPOCHS) {   /* never in practice: one generation per compaction */
+                reap(d, r);
+                r = qv_malloc(sizeof *r + GEPOCHS * sizeof(void *));
+                r->n = 0;
+            }
+            r->gens[r->n++] = gb->p;
+        }
         d->n_garbage[e] = 0;
         d->oldest++;
     }
+    if (r) reap(d, r);
 }
 
 /* ---- slots ---- */

@@ -173,6 +173,9 @@ typedef struct gdelta {
     bool compact_done;              /* it has finished (atomic) */
     pthread_t compactor;
 
+    pthread_t reaper;               /* frees retired generations off the writer's path (writer starts / joins) */
+    bool reaping;                   /* started and not joined yet */
+
     gtxn *spare;                    /* the last transaction, its buffers kept for the next one (writer only) */
     gpindex *idx[GMAX_INDEXES];
     uint32_t n_idx;
@@ -194,6 +197,16 @@ struct gview {
     gtxn *t;                        /* the transaction's own view, or NULL */
     uint32_t pin;                   /* epoch slot */
     qv_arena a;                     /* values converted from base columns (lists) */
+    /* the last external id a lookup did not find, with the external-id table and its fill at that time: while
+     * both are unchanged it still names no node (MERGE looked it up just before gtxn_node_create checks it) */
+    bool miss_valid;
+    uint8_t miss_type;
+    uint32_t miss_len;
+    const void *miss_gen;           /* the generation (its pack and ext table) the miss was seen in */
+    const void *miss_tab;
+    uint64_t miss_used;
+    int64_t miss_int;
+    char miss_str[64];
 };
 
 typedef struct gundo_vec {
@@ -282,6 +295,7 @@ uint64_t gv_nodes_end(const gview *v);
 uint64_t gv_rels_end(const gview *v);
 void gv_init(gview *v, graph *g, gdelta *d);
 uint64_t gext_hash(qval x);                    /* external ids: an int and a string never collide by design */
+bool gv_ext_missing(const gview *v, qval x);   /* v's last lookup of x found nothing and nothing was added since */
 
 /* gcompact.c */
 void gcompact_maybe(gdelta *d);                /* writer, after a commit: starts a background compaction */
