@@ -365,15 +365,16 @@ static void test_pack_memory(void **state) {
     qv_err err;
     gtxn *t = gtxn_begin(g, &err);
     uint32_t L = gtxn_label(t, "Person", 6), ik = gtxn_key(t, "i", 1), fk = gtxn_key(t, "f", 1),
-             sk = gtxn_key(t, "s", 1), T = gtxn_type(t, "KNOWS", 5);
+             sk = gtxn_key(t, "s", 1), T = gtxn_type(t, "KNOWS", 5), bk = gtxn_key(t, "browser", 7);
+    static const char *const browsers[4] = {"Firefox", "Chrome", "Safari", ""};
     enum { N = 20000 };
     uint64_t *ids = malloc(N * sizeof *ids);
     for (int i = 0; i < N; i++) {
         char ext[32], s[16];
         snprintf(ext, sizeof ext, "Person_%08d", i);
         snprintf(s, sizeof s, "name%06d", i);
-        gprop p[3] = {{ik, qv_int(i)}, {fk, qv_float(i * 0.25)}, {sk, S(s)}};
-        assert_int_equal(gtxn_node_create(t, &L, 1, p, 3, S(ext), &ids[i], &err), 0);
+        gprop p[4] = {{ik, qv_int(i)}, {fk, qv_float(i * 0.25)}, {sk, S(s)}, {bk, S(browsers[i % 4])}};
+        assert_int_equal(gtxn_node_create(t, &L, 1, p, i % 5 ? 4 : 3, S(ext), &ids[i], &err), 0);
     }
     for (int i = 0; i < 2 * N; i++) {
         gprop p = {ik, qv_int(i)};
@@ -387,7 +388,11 @@ static void test_pack_memory(void **state) {
     assert_int_equal(mp.versions_n, 0);
     /* per node: 24 B of values + 10 B of string + 8 offset + ext 14 + 8 + ~5 index + 4 label set + 8 label list
      * + 16 CSR offsets ~ 97 B; per relationship: 16 CSR + 10 endpoints + 8 value */
+    /* + the browser: a dictionary of 4 strings, 2-byte codes on 4 nodes in 5 */
     double per_node = (double)(mp.npack_live + mp.npack_labels + mp.npack_ext + mp.npack_cols + mp.label_lists) / N;
+    const gpack *np = g->delta->gen->npack;
+    assert_int_equal(np->cols[np->keycol[bk] - 1].kind, GPC_DICT);
+    assert_int_equal(np->cols[np->keycol[sk] - 1].kind, GPC_STR);
     double per_rel = (double)(mp.csr - (N + 1) * 16 + mp.rpack_live + mp.rpack_ends + mp.rpack_cols) / (2 * N);
     assert_true(per_node < 100);
     assert_true(per_rel < 36);
@@ -397,6 +402,11 @@ static void test_pack_memory(void **state) {
     assert_true(gview_node_prop(v, ids[777], sk, &x));
     assert_int_equal(x.len, 10);
     assert_memory_equal(x.s, "name000777", 10);
+    for (int i = 0; i < 12; i++) {
+        bool has = gview_node_prop(v, ids[i], bk, &x);
+        assert_int_equal(has, i % 5 != 0);
+        if (has) assert_true(x.type == QT_STRING && x.len == strlen(browsers[i % 4]) && !memcmp(x.s, browsers[i % 4], x.len));
+    }
     gview_close(v);
     free(ids);
     graph_free(g);
