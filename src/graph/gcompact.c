@@ -133,7 +133,7 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
     ng->n_blab = nl;
     ng->blab = qv_calloc(nl + 1, sizeof *ng->blab);
     ng->blab_n = qv_calloc(nl + 1, sizeof *ng->blab_n);
-    uint32_t ls[256];
+    uint32_t cap = 256, *ls = qv_malloc(cap * sizeof *ls);
     for (int pass = 0; pass < 2; pass++) {
         if (pass)
             for (uint32_t l = 0; l < nl; l++) {
@@ -142,14 +142,21 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
             }
         for (uint64_t id = 0; id < n; id++) {
             if (!gv_node_live(v, id)) continue;
-            uint32_t k = gview_node_labels(v, id, ls, 256);
-            for (uint32_t j = 0; j < k && j < 256; j++) {
+            uint32_t k = gview_node_labels(v, id, ls, cap);
+            if (k > cap) {   /* a node with more labels than ever before: every one is listed */
+                free(ls);
+                cap = k;
+                ls = qv_malloc(cap * sizeof *ls);
+                gview_node_labels(v, id, ls, cap);
+            }
+            for (uint32_t j = 0; j < k; j++) {
                 if (ls[j] >= nl) continue;
                 if (pass) ng->blab[ls[j]][ng->blab_n[ls[j]]] = id;
                 ng->blab_n[ls[j]]++;
             }
         }
     }
+    free(ls);
     ng->blab_built = true;
     return ng;
 }

@@ -331,7 +331,14 @@ gpack *gpack_build_nodes(gview *v, uint64_t lo, uint64_t hi) {
         p->live[r >> 6] |= 1ull << (r & 63);
         p->live_count++;
         uint32_t nl = gview_node_labels(v, id, ls, 256);
-        p->lset[r] = lset_intern(p, &lt, ls, nl < 256 ? nl : 256);
+        if (nl > 256) {   /* rare: every label counts, the pack is the node's state */
+            uint32_t *big = qv_malloc(nl * sizeof *big);
+            gview_node_labels(v, id, big, nl);
+            p->lset[r] = lset_intern(p, &lt, big, nl);
+            free(big);
+        } else {
+            p->lset[r] = lset_intern(p, &lt, ls, nl);
+        }
         qval x = gview_node_ext_id(v, id);
         if (x.type != QT_NULL) colb_see(&ext, x);
         gprop *pr;

@@ -357,6 +357,37 @@ static void test_node_pack_shared(void **state) {
     graph_free(g);
 }
 
+/* A node with 300 labels keeps all of them through a compaction, and every label's scan finds it. */
+static void test_many_labels(void **state) {
+    (void)state;
+    graph *g = empty_graph();
+    qv_err err;
+    gtxn *t = gtxn_begin(g, &err);
+    uint32_t ls[300];
+    for (int i = 0; i < 300; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "L%d", i);
+        ls[i] = gtxn_label(t, name, strlen(name));
+    }
+    uint64_t a, b;
+    assert_int_equal(gtxn_node_create(t, ls, 300, NULL, 0, S("a"), &a, &err), 0);
+    assert_int_equal(gtxn_node_create(t, ls + 299, 1, NULL, 0, S("b"), &b, &err), 0);
+    commit(t);
+    compact(g);
+    gview *v = gview_open(g, &err);
+    uint32_t out[400];
+    assert_int_equal(gview_node_labels(v, a, out, 400), 300);
+    for (int i = 0; i < 300; i++) assert_int_equal(out[i], ls[i]);
+    gnode_iter it;
+    uint64_t ids[4];
+    gview_nodes(v, ls[299], &it);
+    assert_int_equal(gnode_iter_next(&it, ids, 4), 2);
+    assert_int_equal(ids[0], a);
+    assert_int_equal(ids[1], b);
+    gview_close(v);
+    graph_free(g);
+}
+
 /* 20,000 nodes (a label, a string id, an int, a float and a 10-byte string) and 40,000 relationships (an int):
  * packed, they cost a small fixed number of bytes each, as typed columns would. */
 static void test_pack_memory(void **state) {
@@ -418,6 +449,7 @@ int main(void) {
         cmocka_unit_test(test_writes_after_pack),
         cmocka_unit_test(test_catch_up_then_fold),
         cmocka_unit_test(test_node_pack_shared),
+        cmocka_unit_test(test_many_labels),
         cmocka_unit_test(test_pack_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
