@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static gnver *copy_nver(const gnver *x, qv_arena *a) {
     gnver *c = qv_malloc(sizeof *c + x->n_props * sizeof(gprop) + x->n_labels * sizeof(uint32_t));
@@ -261,12 +262,36 @@ int gcompact_finish(gcompaction *c, qv_err *err) {
     return finish(c, &lost, err);
 }
 
-/* Folds everything committed before the call: when the background compaction swaps in first (it may have
- * started from an older snapshot, or carried versions over), build again from the newer state. */
+static int compact_once(graph *g, bool *lost, qv_err *err) { return finish(gcompact_begin(g, err), lost, err); }
+
+/* Waits until no background compaction is in flight, and reaps the last one: one in flight holds a snapshot
+ * (so the generations retired meanwhile cannot be freed) and its half-built generation. The compactor needs
+ * the writer slot to finish, so the slot is only held to look. */
+static void wait_background(graph *g) {
+    gdelta *d = gdelta_get(g);
+    for (;;) {
+        qv_err err;
+        gtxn *t = gtxn_begin(g, &err);
+        if (!t) return;   /* a dropped graph */
+        bool busy = d->compacting && !__atomic_load_n(&d->compact_done, __ATOMIC_ACQUIRE);
+        if (d->compacting && !busy) {
+            pthread_join(d->compactor, NULL);
+            d->compacting = false;
+        }
+        gtxn_rollback(t);
+        if (!busy) return;
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+}
+
+/* Folds everything committed before the call, and leaves no older generation allocated that no view holds:
+ * waits for a background compaction in flight first; if one still swaps in first (a commit started it
+ * meanwhile), builds again from the newer state. */
 int graph_compact(graph *g, qv_err *err) {
+    wait_background(g);
     for (int i = 0; i < 8; i++) {
         bool lost;
-        if (finish(gcompact_begin(g, err), &lost, err)) return -1;
+        if (compact_once(g, &lost, err)) return -1;
         if (!lost) return 0;
     }
     return 0;
@@ -276,7 +301,8 @@ int graph_compact(graph *g, qv_err *err) {
 static void *compactor_main(void *arg) {
     graph *g = arg;
     qv_err err;
-    graph_compact(g, &err);   /* a dropped graph refuses the writer slot: nothing to do then */
+    bool lost;
+    compact_once(g, &lost, &err);   /* a dropped graph refuses the writer slot: nothing to do then */
     __atomic_store_n(&g->delta->compact_done, true, __ATOMIC_RELEASE);
     return NULL;
 }

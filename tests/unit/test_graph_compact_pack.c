@@ -357,6 +357,37 @@ static void test_node_pack_shared(void **state) {
     graph_free(g);
 }
 
+/* graph_compact after a commit that started a background compaction: waits for it, so that it returns with
+ * everything packed and nothing in flight (an in-flight build pins the generations it saw). */
+static void test_explicit_after_background(void **state) {
+    (void)state;
+    graph *g = empty_graph();
+    qv_err err;
+    graph_set_compact_trigger(g, true, 100);
+    for (int round = 0; round < 3; round++) {
+        gtxn *t = gtxn_begin(g, &err);
+        uint32_t T = gtxn_type(t, "R", 1);
+        uint64_t a, b, r;
+        char ext[16];
+        snprintf(ext, sizeof ext, "a%d", round);
+        assert_int_equal(gtxn_node_create(t, NULL, 0, NULL, 0, S(ext), &a, &err), 0);
+        snprintf(ext, sizeof ext, "b%d", round);
+        assert_int_equal(gtxn_node_create(t, NULL, 0, NULL, 0, S(ext), &b, &err), 0);
+        for (int i = 0; i < 200; i++) assert_int_equal(gtxn_rel_create(t, a, b, T, NULL, 0, &r, &err), 0);
+        commit(t);   /* 200 changes >= 100: starts a background compaction */
+        assert_int_equal(graph_compact(g, &err), 0);
+        assert_false(g->delta->compacting);
+        gmem_parts mp;
+        gmem_measure(g, &mp);
+        assert_int_equal(mp.versions_n, 0);
+        assert_int_equal(g->delta->gen->carried, 0);
+        gview *v = gview_open(g, &err);
+        assert_int_equal(gview_rel_count(v), 200u * (round + 1));
+        gview_close(v);
+    }
+    graph_free(g);
+}
+
 /* A node with 300 labels keeps all of them through a compaction, and every label's scan finds it. */
 static void test_many_labels(void **state) {
     (void)state;
@@ -450,6 +481,7 @@ int main(void) {
         cmocka_unit_test(test_catch_up_then_fold),
         cmocka_unit_test(test_node_pack_shared),
         cmocka_unit_test(test_many_labels),
+        cmocka_unit_test(test_explicit_after_background),
         cmocka_unit_test(test_pack_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
