@@ -6,6 +6,7 @@
  * carries over what was committed after C (newer versions, relationships created since, labels gained since)
  * and swaps. Must not: change an id, change what any snapshot reads, or free the old generation directly. */
 #include "graph/gdelta.h"
+#include "graph/gmem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,17 @@ static grver *copy_rver(const grver *x, qv_arena *a) {
 
 /* Whether the old generation's node pack is still the state at v's snapshot for ids base .. n-1: it covers them
  * all and none of them has a version v sees (relationship loads only add adjacency to nodes). */
+/* Frees what build() allocated with gmem_alloc in a compacted generation: its CSR and label lists (ggen_free). */
+void gcompact_free_arrays(ggen *gen) {
+    gmem_free((void *)gen->out_off);
+    gmem_free((void *)gen->in_off);
+    gmem_free((void *)gen->out_tgt);
+    gmem_free((void *)gen->out_rel);
+    gmem_free((void *)gen->in_rel);
+    gmem_free((void *)gen->in_src);
+    for (uint32_t l = 0; gen->blab && l < gen->n_blab; l++) gmem_free(gen->blab[l]);
+}
+
 static bool npack_current(gview *v, const ggen *old, uint64_t base, uint64_t n) {
     const gpack *p = old->npack;
     if (!p || p->lo != base || p->lo + p->n != n) return false;
@@ -61,7 +73,7 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
     ng->csn = csn;
     ng->n_csr = n;
     ng->owned = true;
-    uint64_t *out_off = qv_calloc(n + 2, sizeof *out_off), *in_off = qv_calloc(n + 2, sizeof *in_off);
+    uint64_t *out_off = gmem_calloc(n + 2, sizeof *out_off), *in_off = gmem_calloc(n + 2, sizeof *in_off);
     uint64_t live = 0;
     for (uint64_t r = 0; r < m; r++) {
         if (!gv_rel_live(v, r)) continue;
@@ -73,8 +85,8 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
         live++;
     }
     for (uint64_t i = 0; i < n; i++) out_off[i + 1] += out_off[i], in_off[i + 1] += in_off[i];
-    uint32_t *out_tgt = qv_malloc((live + 1) * sizeof *out_tgt), *out_rel = qv_malloc((live + 1) * sizeof *out_rel);
-    uint32_t *in_rel = qv_malloc((live + 1) * sizeof *in_rel), *in_src = qv_malloc((live + 1) * sizeof *in_src);
+    uint32_t *out_tgt = gmem_alloc((live + 1) * sizeof *out_tgt), *out_rel = gmem_alloc((live + 1) * sizeof *out_rel);
+    uint32_t *in_rel = gmem_alloc((live + 1) * sizeof *in_rel), *in_src = gmem_alloc((live + 1) * sizeof *in_src);
     uint64_t *fo = qv_malloc((n + 1) * sizeof *fo), *fi = qv_malloc((n + 1) * sizeof *fi);
     memcpy(fo, out_off, (n + 1) * sizeof *fo);
     memcpy(fi, in_off, (n + 1) * sizeof *fi);
@@ -138,7 +150,7 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
     for (int pass = 0; pass < 2; pass++) {
         if (pass)
             for (uint32_t l = 0; l < nl; l++) {
-                ng->blab[l] = qv_malloc((ng->blab_n[l] ? ng->blab_n[l] : 1) * sizeof(uint64_t));
+                ng->blab[l] = gmem_alloc((ng->blab_n[l] ? ng->blab_n[l] : 1) * sizeof(uint64_t));
                 ng->blab_n[l] = 0;
             }
         for (uint64_t id = 0; id < n; id++) {

@@ -3,6 +3,7 @@
  * at its final size. Must not: change a pack once built, or read anything but the view it is given. */
 #include "graph/gmem_pack.h"
 #include "graph/gdelta.h"
+#include "graph/gmem.h"
 #include "util/buf.h"
 #include "util/hash.h"
 
@@ -37,7 +38,7 @@ typedef struct dset {
 /* The code of x, adding it when new (add); UINT32_MAX when absent or when the set overflowed. */
 static uint32_t dset_code(dset *d, qval x, bool add) {
     if (d->over) return UINT32_MAX;
-    if (!d->e) d->e = qv_calloc(2 * GPACK_DICT_MAX, sizeof *d->e);
+    if (!d->e) d->e = gmem_calloc(2 * GPACK_DICT_MAX, sizeof *d->e);
     uint64_t h = qv_hash_bytes(x.s, x.len) | 1;
     uint32_t i = (uint32_t)h & (2 * GPACK_DICT_MAX - 1);
     for (; d->e[i].hash; i = (i + 1) & (2 * GPACK_DICT_MAX - 1))
@@ -58,7 +59,7 @@ static uint32_t dset_code(dset *d, qval x, bool add) {
 }
 
 static void dset_free(dset *d) {
-    free(d->e);
+    gmem_free(d->e);
     free(d->bytes);
     memset(d, 0, sizeof *d);
 }
@@ -93,18 +94,18 @@ static bool colb_dict(const colb *b) {
 static void colb_alloc(colb *b, uint64_t nrows) {
     gpcol *c = &b->c;
     uint64_t np = c->n_present, words = (nrows + 63) / 64;
-    c->w = qv_calloc(words ? words : 1, sizeof *c->w);
+    c->w = gmem_calloc(words ? words : 1, sizeof *c->w);
     switch (c->kind) {
-    case GPC_INT: case GPC_FLOAT: c->vals = qv_malloc((np ? np : 1) * 8); break;
-    case GPC_BOOL: c->vals = qv_malloc(np ? np : 1); break;
+    case GPC_INT: case GPC_FLOAT: c->vals = gmem_alloc((np ? np : 1) * 8); break;
+    case GPC_BOOL: c->vals = gmem_alloc(np ? np : 1); break;
     case GPC_STR:
         if (colb_dict(b)) {   /* codes, then the distinct strings by code */
             dset *d = &b->dict;
             c->kind = GPC_DICT;
-            c->vals = qv_malloc((np ? np : 1) * sizeof(uint16_t));
+            c->vals = gmem_alloc((np ? np : 1) * sizeof(uint16_t));
             c->ndict = d->n;
-            c->doff = qv_malloc(((size_t)d->n + 1) * sizeof *c->doff);
-            c->bytes = qv_malloc(d->nbytes ? d->nbytes : 1);
+            c->doff = gmem_alloc(((size_t)d->n + 1) * sizeof *c->doff);
+            c->bytes = gmem_alloc(d->nbytes ? d->nbytes : 1);
             uint32_t at = 0;
             uint32_t *by_code = qv_malloc((size_t)d->n * sizeof *by_code);
             for (uint32_t i = 0; i < 2 * GPACK_DICT_MAX; i++)
@@ -120,11 +121,11 @@ static void colb_alloc(colb *b, uint64_t nrows) {
             break;
         }
         dset_free(&b->dict);
-        c->vals = qv_malloc((np + 1) * sizeof(uint64_t));
+        c->vals = gmem_alloc((np + 1) * sizeof(uint64_t));
         ((uint64_t *)c->vals)[0] = 0;
-        c->bytes = qv_malloc(b->bytes ? b->bytes : 1);
+        c->bytes = gmem_alloc(b->bytes ? b->bytes : 1);
         break;
-    default: c->vals = qv_malloc((np ? np : 1) * sizeof(qval)); break;
+    default: c->vals = gmem_alloc((np ? np : 1) * sizeof(qval)); break;
     }
     b->bytes = 0;
 }
@@ -158,10 +159,10 @@ static void colb_finish(colb *b, uint64_t nrows) {
 }
 
 static void col_free(gpcol *c) {
-    free(c->w);
-    free(c->vals);
-    free(c->bytes);
-    free(c->doff);
+    gmem_free(c->w);
+    gmem_free(c->vals);
+    gmem_free(c->bytes);
+    gmem_free(c->doff);
 }
 
 static uint64_t col_bytes(const gpcol *c, uint64_t nrows) {
@@ -250,7 +251,7 @@ static gpack *pack_new(uint64_t lo, uint64_t hi) {
     p->refs = 1;
     p->lo = lo;
     p->n = hi - lo;
-    p->live = qv_calloc((p->n + 63) / 64 + 1, sizeof *p->live);
+    p->live = gmem_calloc((p->n + 63) / 64 + 1, sizeof *p->live);
     qv_arena_init(&p->vals);
     return p;
 }
@@ -301,7 +302,7 @@ static uint32_t lset_intern(gpack *p, lsint *t, const uint32_t *l, uint32_t n) {
 static void xtab_build(gpack *p) {
     uint64_t size = 16;
     while (size * 3 < p->live_count * 4 + 4) size *= 2;   /* load <= 3/4 */
-    p->xtab = qv_calloc(size, sizeof *p->xtab);
+    p->xtab = gmem_calloc(size, sizeof *p->xtab);
     p->xmask = size - 1;
     for (uint64_t r = 0; r < p->n; r++) {
         uint64_t i;
@@ -320,7 +321,7 @@ gpack *gpack_build_nodes(gview *v, uint64_t lo, uint64_t hi) {
     qv_arena tmp;
     qv_arena_init(&tmp);
     qv_arena_mark m0 = qv_arena_mark_get(&tmp);
-    p->lset = qv_malloc((p->n ? p->n : 1) * sizeof *p->lset);
+    p->lset = gmem_alloc((p->n ? p->n : 1) * sizeof *p->lset);
     p->lset_off = qv_calloc(16, sizeof *p->lset_off);
     lsint lt = {.cap_sets = 16};
     uint32_t ls[256];
@@ -381,9 +382,9 @@ gpack *gpack_build_rels(gview *v, uint64_t lo, uint64_t hi) {
     qv_arena tmp;
     qv_arena_init(&tmp);
     qv_arena_mark m0 = qv_arena_mark_get(&tmp);
-    p->src = qv_calloc(p->n ? p->n : 1, sizeof *p->src);
-    p->dst = qv_calloc(p->n ? p->n : 1, sizeof *p->dst);
-    p->type = qv_calloc(p->n ? p->n : 1, sizeof *p->type);
+    p->src = gmem_calloc(p->n ? p->n : 1, sizeof *p->src);
+    p->dst = gmem_calloc(p->n ? p->n : 1, sizeof *p->dst);
+    p->type = gmem_calloc(p->n ? p->n : 1, sizeof *p->type);
     for (uint64_t id = lo; id < hi; id++) {
         uint64_t r = id - lo;
         if (!gv_rel_live(v, id)) continue;
@@ -423,15 +424,15 @@ gpack *gpack_build_rels(gview *v, uint64_t lo, uint64_t hi) {
 void gpack_free(void *arg) {
     gpack *p = arg;
     if (!p || __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) > 0) return;
-    free(p->live);
-    free(p->lset);
+    gmem_free(p->live);
+    gmem_free(p->lset);
     free(p->lset_off);
     free(p->lset_lab);
     col_free(&p->ext);
-    free(p->xtab);
-    free(p->src);
-    free(p->dst);
-    free(p->type);
+    gmem_free(p->xtab);
+    gmem_free(p->src);
+    gmem_free(p->dst);
+    gmem_free(p->type);
     for (uint32_t i = 0; i < p->ncols; i++) col_free(&p->cols[i]);
     free(p->cols);
     free(p->keycol);
