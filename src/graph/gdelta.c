@@ -3,6 +3,7 @@
  * Must not: decide visibility (gview.c) or apply writes (gtxn.c). Everything here that changes shared state is
  * called by the graph's single writer; readers only pin epochs and load published pointers. */
 #include "graph/gdelta.h"
+#include "graph/gmem.h"
 #include "util/buf.h"
 
 #include <stdlib.h>
@@ -21,9 +22,9 @@ gsnap *gdelta_snap_new(uint32_t n_labels, uint32_t n_types) { return snap_new(n_
 
 ggen *ggen_new(void) {
     ggen *gen = qv_calloc(1, sizeof *gen);
-    gen->ndir = qv_calloc(GDIR_SIZE, sizeof *gen->ndir);
-    gen->rdir = qv_calloc(GDIR_SIZE, sizeof *gen->rdir);
-    gen->lab_delta = qv_calloc(GMAX_NAMES, sizeof *gen->lab_delta);
+    gen->ndir = gmem_calloc(GDIR_SIZE, sizeof *gen->ndir);   /* own mappings: touched only where written */
+    gen->rdir = gmem_calloc(GDIR_SIZE, sizeof *gen->rdir);
+    gen->lab_delta = gmem_calloc(GMAX_NAMES, sizeof *gen->lab_delta);
     qv_arena_init(&gen->vals);
     return gen;
 }
@@ -39,33 +40,27 @@ void ggen_free(void *p) {
                 free(s->out);
                 free(s->in);
             }
-            free(gen->ndir[c]);
+            gmem_free(gen->ndir[c]);
         }
         if (gen->rdir[c]) {
             for (uint64_t i = 0; i < GCHUNK_SIZE; i++)
                 for (grver *v = gen->rdir[c][i].ver, *o; v; v = o) o = v->older, grver_free(v);
-            free(gen->rdir[c]);
+            gmem_free(gen->rdir[c]);
         }
     }
-    free(gen->ndir);
-    free(gen->rdir);
+    gmem_free(gen->ndir);
+    gmem_free(gen->rdir);
     for (uint32_t l = 0; l < GMAX_NAMES; l++) free(gen->lab_delta[l]);
-    free(gen->lab_delta);
-    for (uint32_t l = 0; gen->blab && l < gen->n_blab; l++) free(gen->blab[l]);
+    gmem_free(gen->lab_delta);
+    if (gen->owned) gcompact_free_arrays(gen);   /* the compaction's CSR and label lists (gmem_alloc) */
+    else
+        for (uint32_t l = 0; gen->blab && l < gen->n_blab; l++) free(gen->blab[l]);
     free(gen->blab);
     free(gen->blab_n);
     qv_arena_free(&gen->vals);
     gpack_free(gen->npack);
     gpack_free(gen->rpack);
     free(gen->ext);
-    if (gen->owned) {
-        free((void *)gen->out_off);
-        free((void *)gen->in_off);
-        free((void *)gen->out_tgt);
-        free((void *)gen->out_rel);
-        free((void *)gen->in_rel);
-        free((void *)gen->in_src);
-    }
     free(gen);
 }
 
@@ -292,7 +287,7 @@ grslot *gdelta_rslot(const ggen *d, uint64_t id) {
 gnslot *gdelta_nslot_make(ggen *d, uint64_t id) {
     gnslot *c = d->ndir[id >> GCHUNK_BITS];
     if (!c) {
-        c = qv_calloc(GCHUNK_SIZE, sizeof *c);
+        c = gmem_calloc(GCHUNK_SIZE, sizeof *c);   /* its own mapping (gmem.h) */
         STORE(&d->ndir[id >> GCHUNK_BITS], c);
     }
     return &c[id & (GCHUNK_SIZE - 1)];
@@ -301,7 +296,7 @@ gnslot *gdelta_nslot_make(ggen *d, uint64_t id) {
 grslot *gdelta_rslot_make(ggen *d, uint64_t id) {
     grslot *c = d->rdir[id >> GCHUNK_BITS];
     if (!c) {
-        c = qv_calloc(GCHUNK_SIZE, sizeof *c);
+        c = gmem_calloc(GCHUNK_SIZE, sizeof *c);
         STORE(&d->rdir[id >> GCHUNK_BITS], c);
     }
     return &c[id & (GCHUNK_SIZE - 1)];

@@ -299,6 +299,7 @@ bool gv_ext_missing(const gview *v, qval x);   /* v's last lookup of x found not
 
 /* gcompact.c */
 void gcompact_maybe(gdelta *d);                /* writer, after a commit: starts a background compaction */
+void gcompact_free_arrays(ggen *gen);          /* ggen_free of an owned generation: its CSR and label lists */
 /* graph_compact in its two steps (tests interleave commits): the build from a snapshot, without the writer
  * slot; then, holding it, the catch-up with what was committed meanwhile and the swap. */
 typedef struct gcompaction gcompaction;
