@@ -37,12 +37,20 @@
 
 #define WAL_SYNCERS 4
 
+/* A committer waiting for its record's sync (on its stack, listed under mu). */
+typedef struct wal_waiter {
+    uint64_t lsn;
+    pthread_cond_t cv;
+    struct wal_waiter *next;
+} wal_waiter;
+
 struct qv_wal {
     char *dir;
     int durability;          /* 0 fsync, 1 async */
     uint64_t ckpt_bytes;
     pthread_mutex_t mu;      /* dbs, flags, counters, positions below */
-    pthread_cond_t cv_work, cv_done, cv_ckpt;
+    pthread_cond_t cv_work, cv_ckpt;
+    struct wal_waiter *waiters; /* committers waiting for a sync (each woken only once it is covered) */
     bool stop, ckpt_wanted, ckpt_stop;
     pthread_t syncer[WAL_SYNCERS];
     int n_syncers;
@@ -129,6 +137,13 @@ static int segment_create(qv_wal *w, uint64_t num, qv_err *err) {
     return fd;
 }
 
+/* Wakes the waiters a sync now covers, or all of them once the log is broken (under mu): a broadcast to every
+ * waiter on every sync would wake each one several times for nothing. */
+static void wake_covered(qv_wal *w) {
+    for (wal_waiter *x = w->waiters; x; x = x->next)
+        if (x->lsn <= w->synced || w->broken) pthread_cond_signal(&x->cv);
+}
+
 static void set_broken(qv_wal *w, const char *fmt, const char *path, int e) {
     pthread_mutex_lock(&w->mu);
     if (!w->broken) {
@@ -136,7 +151,7 @@ static void set_broken(qv_wal *w, const char *fmt, const char *path, int e) {
         snprintf(w->broken_msg, sizeof w->broken_msg, fmt, path, strerror(e));
         QV_ERROR("%s; openCypher writes to databases are refused until the server is restarted", w->broken_msg);
     }
-    pthread_cond_broadcast(&w->cv_done);
+    wake_covered(w);
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -177,7 +192,7 @@ static void sync_once(qv_wal *w) {
         w->st.syncs++;
         w->st.batches++;
         w->last_sync_ns = qv_now_ns();
-        pthread_cond_broadcast(&w->cv_done);
+        wake_covered(w);
         pthread_mutex_unlock(&w->mu);
     }
     pthread_rwlock_unlock(&w->sync_rw);
@@ -224,7 +239,14 @@ static int wait_synced(qv_wal *w, uint64_t lsn, qv_err *err) {
         if (lsn > w->wanted) w->wanted = lsn;
         w->st.queued++;
         pthread_cond_signal(&w->cv_work);
-        while (lsn > w->synced && !w->broken) pthread_cond_wait(&w->cv_done, &w->mu);
+        wal_waiter me = {.lsn = lsn, .next = w->waiters};
+        pthread_cond_init(&me.cv, NULL);
+        w->waiters = &me;
+        while (lsn > w->synced && !w->broken) pthread_cond_wait(&me.cv, &w->mu);
+        wal_waiter **pp = &w->waiters;
+        while (*pp != &me) pp = &(*pp)->next;
+        *pp = me.next;
+        pthread_cond_destroy(&me.cv);
         w->st.queued--;
     }
     int rc = 0;
@@ -365,7 +387,6 @@ qv_wal *wal_open(const char *dir, int durability, uint64_t checkpoint_bytes, uin
     pthread_rwlock_init(&w->sync_rw, &ra);
     pthread_rwlockattr_destroy(&ra);
     pthread_cond_init(&w->cv_work, NULL);
-    pthread_cond_init(&w->cv_done, NULL);
     pthread_cond_init(&w->cv_ckpt, NULL);
     w->seg = last_seg;
     uint64_t first;
@@ -417,7 +438,6 @@ void wal_close(qv_wal *w) {
     pthread_mutex_destroy(&w->app_mu);
     pthread_rwlock_destroy(&w->sync_rw);
     pthread_cond_destroy(&w->cv_work);
-    pthread_cond_destroy(&w->cv_done);
     pthread_cond_destroy(&w->cv_ckpt);
     free(w->dir);
     free(w);
@@ -481,7 +501,7 @@ int wal_rotate(qv_wal *w, uint64_t *first, qv_err *err) {
                 pthread_mutex_lock(&w->mu);
                 w->synced = w->lsn;
                 if (w->started < w->lsn) w->started = w->lsn;
-                pthread_cond_broadcast(&w->cv_done);
+                wake_covered(w);
                 pthread_mutex_unlock(&w->mu);
             }
             close(w->fd);
