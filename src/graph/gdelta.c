@@ -349,6 +349,48 @@ void gext_insert_gen(gdelta *d, ggen *gen, uint64_t hash, uint64_t node) {
     ext_place(t, hash, node);
 }
 
+/* wal helper (log replay): n new entries at once. The table is sized once, and the entries (the old ones too
+ * when it grows) are placed bucket by bucket of neighbouring home slots, so the placement walks the table
+ * instead of missing the cache on every insert as n single inserts into a table much larger than the cache do. */
+void gext_insert_many(gdelta *d, const gxent *e, uint64_t n) {
+    gxtab *t = d->gen->ext;
+    uint64_t used = t ? t->used : 0, size = t ? t->mask + 1 : 1024;
+    while ((used + n) * 2 > size) size *= 2;
+    const gxent *all = e;
+    uint64_t m = n;
+    gxent *tmp = NULL;
+    gxtab *nt = t;
+    if (!t || size != t->mask + 1) {
+        nt = qv_calloc(1, sizeof *nt + size * sizeof(gxent));
+        nt->mask = size - 1;
+        if (used) {
+            tmp = qv_malloc((used + n) * sizeof *tmp);
+            m = 0;
+            for (uint64_t i = 0; i <= t->mask; i++)
+                if (t->e[i].hash) tmp[m++] = t->e[i];
+            memcpy(tmp + m, e, n * sizeof *e);
+            m += n;
+            all = tmp;
+        }
+    }
+    int bits = 0;
+    while ((1ull << bits) < size) bits++;
+    int b = bits < 12 ? bits : 12, shift = bits - b;
+    uint64_t *start = qv_calloc((1ull << b) + 1, sizeof *start);
+    for (uint64_t i = 0; i < m; i++) start[((all[i].hash & nt->mask) >> shift) + 1]++;
+    for (uint64_t k = 0; k < (1ull << b); k++) start[k + 1] += start[k];
+    gxent *ord = qv_malloc((m ? m : 1) * sizeof *ord);
+    for (uint64_t i = 0; i < m; i++) ord[start[(all[i].hash & nt->mask) >> shift]++] = all[i];
+    for (uint64_t i = 0; i < m; i++) ext_place(nt, ord[i].hash, ord[i].id);
+    free(ord);
+    free(start);
+    free(tmp);
+    if (nt != t) {
+        STORE(&d->gen->ext, nt);
+        if (t) gdelta_retire(d, t, free);
+    }
+}
+
 /* Heap held by the delta, roughly (versions are counted per slot chunk, not one by one): for /status. */
 uint64_t gdelta_memory_bytes(gdelta *d) {
     uint32_t pin = gdelta_pin(d);

@@ -383,7 +383,8 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
     STORE(&s->ver, x);
     d->nodes_hwm = id + 1;
     GPUSH(t->cow_n, t->n_cow_n, t->cap_cow_n, id);
-    gext_insert(d, gext_hash(s->ext), id);
+    if (t->replay) gtx_defer_ext(t, gext_hash(s->ext), id);   /* wal helper: replay indexes ids at commit */
+    else gext_insert(d, gext_hash(s->ext), id);
     t->node_count++;
     gtx_change(t, GCH_NODE_CREATE, 0, 0, id, 0, 0, s->ext);
     for (uint32_t i = 0; i < x->n_labels; i++) {
