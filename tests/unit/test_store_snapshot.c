@@ -169,7 +169,7 @@ static void test_roundtrip_empty_and_bare(void **state) {
 
 /* The section layout as README.md documents it, parsed independently of the reader. */
 typedef struct secinfo {
-    size_t at; /* header offset */
+    size_t at; /* payload offset */
     uint64_t len;
     char name[48];
 } secinfo;
@@ -206,28 +206,51 @@ static const char *doc_name(uint32_t id) {
     return NULL;
 }
 
+/* Version 2 as README.md documents it: a 64-byte header (u64 file size at 16, u64 table offset at 24, u32
+ * sections at 32, u32 table CRC at 36, u32 header CRC at 60), sections 64-aligned, the table at the end. */
 static size_t sections(const qv_buf *b, secinfo *out, size_t max) {
     assert_memory_equal(b->data, "QVGRAPH\0", 8);
-    size_t pos = 16, k = 0;
-    while (pos < b->len) {
-        assert_true(k < max);
+    uint32_t version, n;
+    uint64_t size, toc;
+    memcpy(&version, b->data + 8, 4);
+    memcpy(&size, b->data + 16, 8);
+    memcpy(&toc, b->data + 24, 8);
+    memcpy(&n, b->data + 32, 4);
+    assert_int_equal(version, 2);
+    assert_int_equal(size, b->len);
+    assert_int_equal(toc + (uint64_t)n * 32, b->len);
+    assert_true(n <= max);
+    for (uint32_t k = 0; k < n; k++) {
+        const uint8_t *r = b->data + toc + (size_t)k * 32;
         uint32_t id, index;
-        memcpy(&id, b->data + pos, 4);
-        memcpy(&index, b->data + pos + 4, 4);
-        memcpy(&out[k].len, b->data + pos + 8, 8);
-        out[k].at = pos;
+        memcpy(&id, r, 4);
+        memcpy(&index, r + 4, 4);
+        memcpy(&out[k].at, r + 8, 8);
+        memcpy(&out[k].len, r + 16, 8);
         const char *base = doc_name(id);
         assert_non_null(base);
         if (id >= 16 && id != 32 && id < 64 && !(id >= 33 && id <= 37))
             snprintf(out[k].name, sizeof out[k].name, "%s[%u]", base, index);
         else
             snprintf(out[k].name, sizeof out[k].name, "%s", base);
-        assert_int_equal(pos % 8, 0); /* every payload starts 8-aligned */
-        pos += 32 + out[k].len + (8 - out[k].len % 8) % 8;
-        k++;
+        assert_int_equal(out[k].at % 64, 0); /* every payload starts 64-aligned: it can be mapped */
+        assert_true(out[k].at + out[k].len <= toc);
     }
-    assert_int_equal(pos, b->len);
-    return k;
+    return n;
+}
+
+/* Recomputes the CRCs of section k, of the table and of the header after a payload was changed. */
+static void reseal(qv_buf *b, const secinfo *sec, size_t k) {
+    uint64_t toc;
+    uint32_t n;
+    memcpy(&toc, b->data + 24, 8);
+    memcpy(&n, b->data + 32, 4);
+    uint32_t crc = store_crc32c(0, b->data + sec[k].at, (size_t)sec[k].len);
+    memcpy(b->data + toc + k * 32 + 24, &crc, 4);
+    crc = store_crc32c(0, b->data + toc, (size_t)n * 32);
+    memcpy(b->data + 36, &crc, 4);
+    crc = store_crc32c(0, b->data, 60);
+    memcpy(b->data + 60, &crc, 4);
 }
 
 static void corrupt_each_section(env *e, graph *a) {
@@ -239,24 +262,31 @@ static void corrupt_each_section(env *e, graph *a) {
     char want[128];
     qv_err err;
     int payloads = 0;
+    uint64_t toc;
+    memcpy(&toc, b.data + 24, 8);
     for (size_t k = 0; k < n; k++) {
         uint8_t *c = exact_copy(b.data, b.len);
         if (sec[k].len) { /* a flipped payload byte */
-            c[sec[k].at + 32 + sec[k].len / 2] ^= 0x40;
+            c[sec[k].at + sec[k].len / 2] ^= 0x40;
             expect_refused(c, b.len, e->pool, &err);
             assert_int_equal(err.code, QV_EINVAL);
             snprintf(want, sizeof want, "checksum mismatch in section '%s'", sec[k].name);
             expect_msg(&err, want);
-            c[sec[k].at + 32 + sec[k].len / 2] ^= 0x40;
+            c[sec[k].at + sec[k].len / 2] ^= 0x40;
             payloads++;
         }
-        c[sec[k].at + 9] ^= 0x01; /* a flipped length byte in the header */
+        c[toc + k * 32 + 17] ^= 0x01; /* a flipped length byte in the table of contents */
         expect_refused(c, b.len, e->pool, &err);
-        snprintf(want, sizeof want, "header of section '%s'", sec[k].name);
-        expect_msg(&err, want);
+        expect_msg(&err, "table of contents");
         free(c);
     }
     assert_true(payloads > 20);
+    for (size_t i = 0; i < 64; i++) { /* and every byte of the header */
+        uint8_t *c = exact_copy(b.data, b.len);
+        c[i] ^= 0x10;
+        expect_refused(c, b.len, e->pool, &err);
+        free(c);
+    }
     qv_buf_free(&b);
 }
 
@@ -285,7 +315,7 @@ static void test_truncated_anywhere(void **state) {
     }
     for (size_t k = 0; k < n; k++)
         for (size_t d = 0; d < 3; d++) {
-            size_t cut = sec[k].at - 1 + d;
+            size_t cut = sec[k].at + sec[k].len - 1 + d;
             if (cut >= b.len) continue;
             expect_refused(b.data, cut, e->pool, &err);
             expect_msg(&err, "truncated");
@@ -320,10 +350,10 @@ static void test_not_a_snapshot(void **state) {
     assert_int_equal(err.code, QV_EUNIMPL);
     expect_msg(&err, "version 9");
     free(c);
-    /* bytes after the end marker */
+    /* bytes after the table of contents */
     qv_buf_append(&b, "\0\0\0\0\0\0\0\0", 8);
     expect_refused(b.data, b.len, e->pool, &err);
-    expect_msg(&err, "after section 'end'");
+    expect_msg(&err, "truncated or extended");
     /* a missing file */
     char path[128];
     snprintf(path, sizeof path, "%s/none.qvg", e->dir);
@@ -347,7 +377,7 @@ static void expect_crafted_refused(env *e, const graph *g, const char *part) {
     qv_buf_free(&b);
 }
 
-/* Overwrites bytes inside the payload of the named section and recomputes its checksums as README.md
+/* Overwrites bytes inside the payload of the named section and recomputes the checksums as README.md
  * describes, then expects the decoder to refuse the result with a message containing part. */
 static void expect_patched_refused(env *e, const graph *g, const char *section, uint64_t off, const void *bytes,
                                    size_t n, const char *part) {
@@ -359,15 +389,8 @@ static void expect_patched_refused(env *e, const graph *g, const char *section, 
         k++;
     assert_true(k < count);
     assert_true(off + n <= sec[k].len);
-    uint8_t *h = b.data + sec[k].at;
-    memcpy(h + 32 + off, bytes, n);
-    uint32_t id, index;
-    memcpy(&id, h, 4);
-    memcpy(&index, h + 4, 4);
-    uint64_t sum = store_checksum64(h + 32, (size_t)sec[k].len, ((uint64_t)id << 32) | index);
-    memcpy(h + 16, &sum, 8);
-    uint64_t hsum = store_checksum64(h, 24, 0x5156534543484452ull);
-    memcpy(h + 24, &hsum, 8);
+    memcpy(b.data + sec[k].at + off, bytes, n);
+    reseal(&b, sec, k);
     qv_err err;
     expect_refused(b.data, b.len, e->pool, &err);
     expect_msg(&err, part);
