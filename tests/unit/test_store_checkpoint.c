@@ -6,6 +6,10 @@
  * its types' undirected / inverse flags, from a checkpoint in memory, from a mapped checkpoint file, and through
  * a restart of the store after a full checkpoint round; a checkpoint of a checkpoint-loaded (mapped) graph; the
  * lazy / full verification of big mapped files (QV_STORE_VERIFY) and a damaged big section refused when full.
+ * Environment: QV_CKPT_BENCH=DIR builds the database bench/checkpoint.sh starts from (QV_CKPT_BENCH_RELS input
+ * relationships, default 48M: a third are of an undirected type, so 64M are stored; 1/16 as many nodes) in the
+ * data directory DIR: bulk save (snapshot write speed), openCypher-style writes, a checkpoint round (checkpoint
+ * write speed). It prints one JSON line of figures.
  * Must not: test the snapshot codec's corruption handling (test_store_snapshot.c) or the log (test_store_wal.c).
  */
 #include "test_store_graphs.h"
@@ -20,6 +24,7 @@
 #include "graph/gview.h"
 #include "store/store.h"
 #include "store/wal.h"
+#include "util/clock.h"
 #include "value/value.h"
 
 typedef struct env {
@@ -375,11 +380,77 @@ static void test_lazy_and_full_verification(void **state) {
     graph_free(g);
 }
 
+/* ---- the database bench/checkpoint.sh measures start-up from ---- */
+
+static double file_mib(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 ? (double)st.st_size / (1 << 20) : 0;
+}
+
+static void test_bench_build(void **state) {
+    env *e = *state;
+    const char *dir = getenv("QV_CKPT_BENCH");
+    if (!dir) {
+        skip();
+        return;
+    }
+    const char *r = getenv("QV_CKPT_BENCH_RELS");
+    uint64_t rels = r ? strtoull(r, NULL, 10) : 48000000ull;
+    snprintf(e->data, sizeof e->data, "%s", dir);
+    start(e);
+    qv_err err;
+    uint64_t t0 = qv_now_ns();
+    tg_opts o = {.name = "bench", .id_type = GRAPH_ID_INTEGER, .nodes = rels / 12, .rels = rels};
+    graph *g = tg_build(&o, e->pool);
+    double build = qv_seconds_since(t0);
+    uint64_t stored = g->n_rels, nodes = g->n_nodes;
+    OK(gcatalog_reserve(e->cat, "bench", true, &err));
+    t0 = qv_now_ns();
+    OK(store_save(e->s, g, &err));
+    double save = qv_seconds_since(t0);
+    OK(gcatalog_publish(e->cat, g, &err));
+    char path[300];
+    snprintf(path, sizeof path, "%s/databases/bench.qvg", dir);
+    double snap_mib = file_mib(path);
+    /* openCypher-style writes: 2,000 transactions of a new node, a relationship and a property on a base node */
+    g = gcatalog_get(e->cat, "bench");
+    for (int i = 0; i < 2000; i++) {
+        gtxn *t = gtxn_begin(g, &err);
+        uint64_t n, rel;
+        uint32_t lab = gtxn_label(t, "Person", 6), ty = gtxn_type(t, "FOLLOWS", 7), k = gtxn_key(t, "seen", 4);
+        gprop p = {k, qv_int(i)};
+        OK(gtxn_node_create(t, &lab, 1, &p, 1, qv_int(-1 - i), &n, &err));
+        OK(gtxn_rel_create(t, n, (uint64_t)i * 997 % nodes, ty, NULL, 0, &rel, &err));
+        OK(gtxn_node_set_prop(t, (uint64_t)i * 7919 % nodes, k, qv_int(i), &err));
+        OK(gtxn_commit(t, &err));
+    }
+    /* a store_save of a database written through the log writes a full checkpoint (image + changes), as a
+     * round does once the log outgrows half the snapshot */
+    t0 = qv_now_ns();
+    OK(store_save(e->s, g, &err));
+    double ckpt = qv_seconds_since(t0);
+    gcatalog_release(e->cat, g);
+    double ckpt_mib = file_mib(path);
+    uint8_t magic[8] = {0};
+    int fd = open(path, O_RDONLY);
+    assert_int_equal(read(fd, magic, 8), 8);
+    close(fd);
+    assert_memory_equal(magic, "QVCKPT\0\0", 8);
+    stop(e, false);
+    printf("{\"figure\":\"checkpoint_build\",\"nodes\":%llu,\"relationships\":%llu,\"build_s\":%.2f,"
+           "\"snapshot_mib\":%.1f,\"snapshot_s\":%.3f,\"snapshot_mib_s\":%.0f,"
+           "\"checkpoint_mib\":%.1f,\"checkpoint_s\":%.3f,\"checkpoint_mib_s\":%.0f}\n",
+           (unsigned long long)nodes, (unsigned long long)stored, build, snap_mib, save, snap_mib / save,
+           ckpt_mib, ckpt, ckpt_mib / ckpt);
+    fflush(stdout);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_checkpoint_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_keeps_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lazy_and_full_verification, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bench_build, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
