@@ -294,6 +294,8 @@ static void test_restart_keeps_flags(void **state) {
     graph *g = gcatalog_get(e->cat, "bulk");
     char *before = dump(g);
     gcatalog_release(e->cat, g);
+    assert_non_null(strstr(before, "=KNOWS undirected=1 inverse=0")); /* what the restarts must keep */
+    assert_non_null(strstr(before, "=LIKES undirected=0 inverse=1"));
     OK(store_checkpoint(e->s, &err));
     char path[300];
     snprintf(path, sizeof path, "%s/databases/bulk.qvg", e->data);

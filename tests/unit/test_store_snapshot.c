@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "graph/gmap.h"
 #include "store/checksum.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -365,6 +366,96 @@ static void test_not_a_snapshot(void **state) {
     graph_free(a);
 }
 
+/* ---- version 1 (the previous format) is still read ---------------------------------------------------- */
+
+/* A version-1 section as README.md documents it: u32 id, u32 index, u64 length, u64 XXH64 of the payload
+ * (seed id << 32 | index), u64 XXH64 of those 24 bytes (seed 0x5156534543484452), payload, zero padding to 8. */
+static void v1_section(qv_buf *b, uint32_t id, uint32_t index, const void *p, uint64_t len) {
+    uint8_t h[32];
+    uint64_t sum = store_checksum64(p, (size_t)len, ((uint64_t)id << 32) | index);
+    memcpy(h, &id, 4);
+    memcpy(h + 4, &index, 4);
+    memcpy(h + 8, &len, 8);
+    memcpy(h + 16, &sum, 8);
+    uint64_t hs = store_checksum64(h, 24, 0x5156534543484452ull);
+    memcpy(h + 24, &hs, 8);
+    qv_buf_append(b, h, 32);
+    qv_buf_append(b, p, (size_t)len);
+    static const uint8_t zeros[8];
+    qv_buf_append(b, zeros, (size_t)((8 - len % 8) % 8));
+}
+
+/* Two nodes (ids 10, 20; label Person), one relationship 10-[:R]->20 (undirected flag set), written the way
+ * quiver wrote snapshots before version 2. */
+static void test_version_1_still_read(void **state) {
+    env *e = *state;
+    qv_buf b, m;
+    qv_buf_init(&b);
+    qv_buf_init(&m);
+    qv_buf_append(&b, "QVGRAPH\0\1\0\0\0\0\0\0\0", 16);
+    uint32_t u32[] = {1, 0};
+    uint64_t u64[] = {1234, 2, 1};
+    qv_buf_append(&m, u32, 8);           /* durable, id type INTEGER */
+    qv_buf_append(&m, u64, 24);          /* created_ms, nodes, relationships */
+    uint32_t counts[] = {1, 0, 0, 2};    /* label sets, node columns, rel columns; then the name's length */
+    qv_buf_append(&m, counts, 16);
+    qv_buf_append(&m, "v1", 2);
+    uint32_t absent[] = {0xFFFFFFFFu, 0xFFFFFFFFu};
+    qv_buf_append(&m, absent, 8);
+    v1_section(&b, 1, 0, m.data, m.len);
+    uint8_t labels[] = {1, 0, 0, 0, 6, 0, 0, 0, 'P', 'e', 'r', 's', 'o', 'n'}, types[] = {1, 0, 0, 0, 1, 0, 0, 0, 'R'};
+    uint32_t zero = 0;
+    v1_section(&b, 2, 0, labels, sizeof labels);
+    v1_section(&b, 3, 0, types, sizeof types);
+    v1_section(&b, 4, 0, &zero, 4);
+    int64_t ids[] = {10, 20};
+    v1_section(&b, 5, 0, ids, sizeof ids);
+    uint32_t lsets[] = {0, 0}, lso[] = {0, 1}, lsl[] = {0};
+    v1_section(&b, 8, 0, lsets, sizeof lsets);
+    v1_section(&b, 9, 0, lso, sizeof lso);
+    v1_section(&b, 10, 0, lsl, sizeof lsl);
+    uint64_t out_off[] = {0, 1, 1}, in_off[] = {0, 0, 1};
+    uint32_t tgt[] = {1}, in_rel[] = {0}, in_src[] = {0};
+    uint16_t rt[] = {0};
+    v1_section(&b, 32, 0, out_off, sizeof out_off);
+    v1_section(&b, 33, 0, tgt, sizeof tgt);
+    v1_section(&b, 34, 0, rt, sizeof rt);
+    v1_section(&b, 35, 0, in_off, sizeof in_off);
+    v1_section(&b, 36, 0, in_rel, sizeof in_rel);
+    v1_section(&b, 37, 0, in_src, sizeof in_src);
+    uint8_t ty[10] = {1, 0, 0, 0, 0, 0, 0, 0, 1, 0}; /* count 1, undirected 1, inverse 0 */
+    v1_section(&b, 64, 0, ty, sizeof ty);
+    uint64_t nsec = 15;
+    v1_section(&b, 65535, 0, &nsec, 8);
+    qv_err err;
+    graph *g = NULL;
+    if (store_snapshot_decode(b.data, b.len, e->pool, &g, &err) < 0) fail_msg("version 1: %s", err.msg);
+    assert_string_equal(g->name, "v1");
+    assert_int_equal(g->n_nodes, 2);
+    assert_int_equal(g->n_rels, 1);
+    assert_int_equal(graph_node_by_id(g, 20), 1);
+    assert_int_equal(g->out_tgt[0], 1);
+    assert_true(g->type_undirected[0]);
+    assert_null(g->map);
+    graph_free(g);
+    char path[128]; /* and from a file (read, not mapped); the next save writes version 2 */
+    snprintf(path, sizeof path, "%s/v1.qvg", e->dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_int_equal(write(fd, b.data, b.len), (ssize_t)b.len);
+    close(fd);
+    if (store_snapshot_read_file(path, e->pool, &g, &err) < 0) fail_msg("version 1 file: %s", err.msg);
+    assert_null(g->map);
+    assert_int_equal(graph_node_by_id(g, 10), 0);
+    assert_int_equal(store_snapshot_write_file(g, path, &err), 0);
+    graph_free(g);
+    if (store_snapshot_read_file(path, e->pool, &g, &err) < 0) fail_msg("rewritten: %s", err.msg);
+    assert_non_null(g->map);
+    assert_true(g->type_undirected[0]);
+    graph_free(g);
+    qv_buf_free(&b);
+    qv_buf_free(&m);
+}
+
 /* ---- crafted files: valid checksums, impossible contents --------------------------------------------- */
 
 /* Encodes g as it is now (the writer does not validate) and expects the decoder to refuse it. */
@@ -543,6 +634,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_flip_a_byte_in_each_section, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_anywhere, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_snapshot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_1_still_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crafted_contents_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_throughput, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_fuzz_seeds, setup, teardown),
