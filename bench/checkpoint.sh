@@ -41,12 +41,13 @@ for i in $(seq 1 "$STARTS"); do
     sleep 0.01
   done
   wall=$(echo "$(date +%s.%N) - $t0" | bc)
+  cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$pid/stat") # CPU seconds: robust to load
   secs=$(sed -n 's/.*data directory .* loaded in \([0-9.]*\) s.*/\1/p' "$log")
   db=$(sed -n "s/.*loaded database 'bench' from .* (\([a-z]*\)): \([0-9]*\) nodes, \([0-9]*\) relationships in \([0-9.]*\) s.*/\1 \2 \3 \4/p" "$log")
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
   set -- $db
-  printf '{"figure":"checkpoint_startup","run":%d,"base":"%s","nodes":%s,"relationships":%s,"database_s":%s,"loaded_in_s":%s,"wall_to_loaded_s":%.3f,"rss_kib":%s,"target_s":1,"load":"%s"}\n' \
-    "$i" "$1" "$2" "$3" "$4" "$secs" "$wall" "$rss" "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
+  printf '{"figure":"checkpoint_startup","run":%d,"base":"%s","nodes":%s,"relationships":%s,"database_s":%s,"loaded_in_s":%s,"wall_to_loaded_s":%.3f,"cpu_s":%s,"rss_kib":%s,"target_s":1,"load":"%s"}\n' \
+    "$i" "$1" "$2" "$3" "$4" "$secs" "$wall" "$cpu" "$rss" "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
   if [ "$i" = "$STARTS" ]; then # the last run waits for the background check of the file (up to 2 minutes)
     for _ in $(seq 1 1200); do grep -q 'background check' "$log" && break; sleep 0.1; done
     bg=$(sed -n 's/.*background check of .* done: \([0-9]*\) sections (\([0-9.]*\) MiB) .* in \([0-9.]*\) s.*/\1 \2 \3/p' "$log")

@@ -2,7 +2,8 @@
  *
  * Owns: what start-up of a mapped file leaves for later (README.md, "Checking mapped files"): the CRC32C of
  * every big section, then the CSR checks (both directions consistent, ids in range, order) and the per-type
- * counts, on a thread of its own at low priority, stopped by graph_free before anything it reads goes. The
+ * counts, on a thread of its own at low priority that starts 2 s after the load, stopped by graph_free before
+ * anything it reads goes. The
  * outcome is logged: a mismatch is an error naming the file, the section and what to do. Must not: change
  * the graph, or read anything a writer may change (it reads the immutable base arrays, and copies of the type
  * counts taken before the graph is published).
@@ -20,6 +21,8 @@
 #include <unistd.h>
 
 #define VERIFY_STEP (16u << 20) /* bytes checksummed between looks at the stop flag */
+#define VERIFY_DELAY_MS 2000    /* the check waits this long first: start-up (the other databases, the log
+                                   replay, the id indexes) has the CPUs to itself on a small machine */
 
 typedef struct verify_job {
     gmap *map;
@@ -42,6 +45,10 @@ static void job_free(void *arg) {
 static void *verify_main(void *arg) {
     verify_job *j = arg;
     setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10); /* advice: start-up and queries come first */
+    for (int ms = 0; ms < VERIFY_DELAY_MS; ms += 10) {
+        if (gmap_stopping(j->map)) return NULL;
+        usleep(10000);
+    }
     uint64_t t0 = qv_now_ns(), bytes = 0;
     for (uint32_t i = 0; i < j->n; i++) {
         const snap_lazy *l = &j->lazy[i];
