@@ -10,29 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe } from 'node:test';
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { tableFromIPC } from 'apache-arrow';
 
 import { startServer, SANITIZED } from './lib/server.mjs';
 import { FlightClient, Status } from './lib/flight.mjs';
 import { serverTest, expectGrpcError, assertServerServes } from './lib/harness.mjs';
-import { col, table, Table, makeVector } from './lib/arrow.mjs';
+import { col, table, Table, makeVector, flightDataToTable as toTable } from './lib/arrow.mjs';
 import { constructGraph, createDatabase, abortQuietly, relMultiset, assertSameMultiset, idKey } from './lib/gds.mjs';
-
-// FlightData messages -> an IPC stream (reference §4.3 step 6) -> a Table.
-function toTable(messages) {
-  const parts = [];
-  for (const m of messages) {
-    const h = m.data_header;
-    if (!h || h.length === 0) continue;
-    const padded = (h.length + 7) & ~7;
-    const pre = Buffer.alloc(8);
-    pre.writeUInt32LE(0xffffffff, 0);
-    pre.writeInt32LE(padded, 4);
-    parts.push(pre, h, Buffer.alloc(padded - h.length), m.data_body || Buffer.alloc(0));
-  }
-  parts.push(Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]));
-  return tableFromIPC(Buffer.concat(parts));
-}
 
 function ticket(graph, proc, configuration = {}, extra = {}) {
   return { name: 'GET_COMMAND', version: 'v1', body: { graph_name: graph, database_name: 'neo4j', procedure_name: proc, configuration, ...extra } };
