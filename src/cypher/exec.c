@@ -130,6 +130,19 @@ int64_t cy_x_label(cy_x *x, const char *name) {
     return id;
 }
 
+uint32_t cy_x_intern_name(cy_x *x, const char *name, int kind) {
+    for (uint32_t i = 0; i < x->n_icache; i++)
+        if (x->icache[i].name == name && x->icache[i].kind == kind) return x->icache[i].id;
+    size_t len = strlen(name);
+    uint32_t id = kind ? gtxn_type(x->t, name, len) : gtxn_label(x->t, name, len);
+    if (x->n_icache < sizeof x->icache / sizeof *x->icache) {
+        x->icache[x->n_icache].name = name;
+        x->icache[x->n_icache].id = id;
+        x->icache[x->n_icache++].kind = (uint8_t)kind;
+    }
+    return id;
+}
+
 uint32_t cy_x_intern_key(cy_x *x, const char *name, size_t len) {
     cy_kcache_ent *set = kc_set(x, name, len), *e = kc_find(set, name, len);
     if (e) return e->id;

@@ -107,7 +107,8 @@ typedef struct ggen {
 typedef struct gpbucket {
     uint64_t hash;            /* 0 = empty; published last */
     qval value;
-    gvec *post;
+    gvec **post;              /* a cell of its own (delta arena): it stays put when the table grows, so that a
+                                 rollback can restore the vector's length through it (gtxn undo list) */
 } gpbucket;
 typedef struct gptab {
     uint64_t mask, used;
@@ -122,7 +123,6 @@ typedef struct gpindex {
     uint64_t created_csn;     /* GCSN_NEVER: rolled back */
     uint64_t dropped_csn;     /* GCSN_NEVER: live */
     gptab *tab;
-    uint64_t entries;
 } gpindex;
 
 /* External ids of nodes created after the base: hash -> node id, verified against the node on read. */
@@ -299,6 +299,9 @@ void graph_set_compact_trigger(graph *g, bool on, uint64_t min_changes);
 /* gindex.c */
 gpindex *gindex_find(const gview *v, gindex_entity ent, uint32_t token, uint32_t key);
 void gindex_insert(gdelta *d, gpindex *ix, qval value, uint64_t id);
+/* The posting vector value's id goes to (created empty if needed; NULL: the value is not indexed). The writer
+ * appends through it; gwrite.c records its length in the transaction's undo list first. */
+gvec **gindex_posting(gdelta *d, gpindex *ix, qval value);
 void gindex_free(gpindex *ix);
 /* The live entity (other than self) that already has value under ix, as t sees it, or GID_NONE. */
 uint64_t gindex_conflict(gview *v, gpindex *ix, qval value, uint64_t self);
