@@ -41,6 +41,7 @@ typedef struct serve_opts {
     store_durability durability;
     uint64_t checkpoint_wal_size;
     const char *tls_cert, *tls_key;
+    bool flight_plaintext;
 } serve_opts;
 
 static void usage(FILE *f) {
@@ -66,9 +67,10 @@ static void usage(FILE *f) {
             "  --query-timeout DURATION  stop openCypher queries running longer (default: none; e.g. 2m)\n"
             "  --query-memory SIZE       working memory allowed to one openCypher query (default 2GiB)\n"
             "  --iam-credentials KEY:SECRET  require AWS SigV4 signatures made with this key pair on HTTP requests\n"
-            "  --tls-cert FILE           PEM certificate (chain): the HTTP port then speaks HTTPS only, TLS 1.2+\n"
-            "                            (the Flight port stays plaintext gRPC)\n"
+            "  --tls-cert FILE           PEM certificate (chain): both ports then speak TLS 1.2+ only (HTTPS, and\n"
+            "                            gRPC over TLS: grpc+tls:// for Flight clients)\n"
             "  --tls-key FILE            PEM private key of --tls-cert (unencrypted)\n"
+            "  --flight-plaintext        with --tls-cert: keep the Flight port plaintext (e.g. behind a local proxy)\n"
             "  --export-batch-size ROWS  rows per exported Arrow record batch (default 10000)\n"
             "  --default-database NAME   the database created at first start (default neo4j)\n"
             "  --durability MODE         fsync: a write is acknowledged once its log record is on disk (default);\n"
@@ -101,6 +103,7 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
         {"query-timeout", required_argument, 0, 'Q'}, {"query-memory", required_argument, 0, 'M'},
         {"iam-credentials", required_argument, 0, 'I'},   {"backup-dir", required_argument, 0, 'B'},
         {"tls-cert", required_argument, 0, 'C'},     {"tls-key", required_argument, 0, 'K'},
+        {"flight-plaintext", no_argument, 0, 'P'},
         {"durability", required_argument, 0, 'u'},   {"checkpoint-wal-size", required_argument, 0, 'c'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -161,6 +164,7 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
         case 'B': o->backup_dir = optarg; break;
         case 'C': o->tls_cert = optarg; break;
         case 'K': o->tls_key = optarg; break;
+        case 'P': o->flight_plaintext = true; break;
         case 'M':
             if (qv_parse_size(optarg, &o->query_memory)) goto bad_value;
             break;
@@ -198,6 +202,11 @@ static int parse_serve(int argc, char **argv, serve_opts *o) {
     }
     if (!o->tls_cert != !o->tls_key) {
         fprintf(stderr, "quiver: --tls-cert and --tls-key go together (see quiver serve --help)\n");
+        return 2;
+    }
+    if (o->flight_plaintext && !o->tls_cert) {
+        fprintf(stderr, "quiver: --flight-plaintext only means something with --tls-cert (the Flight port is "
+                        "plaintext without it)\n");
         return 2;
     }
     return 0;
@@ -258,7 +267,7 @@ static int serve(int argc, char **argv) {
     qv_err err;
     qv_err_clear(&err);
     if (o.tls_cert) {   /* check the certificate and key before loading any data */
-        qv_tls_ctx *tls = qv_tls_ctx_new(o.tls_cert, o.tls_key, &err);
+        qv_tls_ctx *tls = qv_tls_ctx_new(o.tls_cert, o.tls_key, QV_TLS_ALPN_HTTP1, &err);
         if (!tls) {
             QV_ERROR("%s", err.msg);
             return 1;
@@ -321,6 +330,7 @@ static int serve(int argc, char **argv) {
         .http_ctx = ns,
         .tls_cert = o.tls_cert,
         .tls_key = o.tls_key,
+        .flight_plaintext = o.flight_plaintext,
     };
     atomic_store(&serve_recovering, true);
     qv_net *net = qv_net_start(&nc, &err);

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "graph/gcommit.h" /* wal helper: group-commit hooks (gtxn.c) */
+#include "graph/gmem_pack.h"
 #include "graph/graph.h"
 #include "graph/gview.h"
 #include "util/arena.h"
@@ -101,6 +103,11 @@ typedef struct ggen {
     bool blab_built;
     gvec **lab_delta;               /* GMAX_NAMES holders */
     qv_arena vals;                  /* payloads of property values and ids written in this generation (writer) */
+    /* what the compaction that made this generation packed (gmem_pack.h; NULL in the first generation): the
+     * entities created after the loader's base that were live at its snapshot, read when they have no version */
+    struct gpack *npack, *rpack;
+    struct gxtab *ext;              /* external ids of nodes created since (npack indexes the packed ones) */
+    uint64_t carried;               /* versions its compaction's catch-up carried over: the next one folds them */
 } ggen;
 
 /* Property index: distinct values -> posting vectors of entity ids (verified on read). */
@@ -145,6 +152,8 @@ typedef struct gdelta {
     uint64_t ticket_next, ticket_serving;
     gcommit_hook hook;
     void *hook_ctx;
+    gcommit_append append;          /* wal helper: group commit (gcommit.h); set instead of hook */
+    gcommit_wait wait;
 
     gsnap *snap;                    /* published: the last commit */
     ggen *gen;                      /* published: the current generation */
@@ -167,7 +176,6 @@ typedef struct gdelta {
     pthread_t reaper;               /* frees retired generations off the writer's path (writer starts / joins) */
     bool reaping;                   /* started and not joined yet */
 
-    gxtab *ext;
     gtxn *spare;                    /* the last transaction, its buffers kept for the next one (writer only) */
     gpindex *idx[GMAX_INDEXES];
     uint32_t n_idx;
@@ -189,12 +197,12 @@ struct gview {
     gtxn *t;                        /* the transaction's own view, or NULL */
     uint32_t pin;                   /* epoch slot */
     qv_arena a;                     /* values converted from base columns (lists) */
-    /* the last external id a lookup did not find, with the external-id table and its fill at that time: while
-     * both are unchanged it still names no node (MERGE looked it up just before gtxn_node_create checks it) */
+    /* the last external id a lookup did not find, with the generation, its external-id table and the table's
+     * fill at that time: while all are unchanged it still names no node (MERGE looked it up just before gtxn_node_create checks it) */
     bool miss_valid;
     uint8_t miss_type;
     uint32_t miss_len;
-    const void *miss_tab;
+    const void *miss_gen, *miss_tab;
     uint64_t miss_used;
     int64_t miss_int;
     char miss_str[64];
@@ -235,6 +243,7 @@ struct gtxn {
     size_t n_ch, cap_ch;
     uint64_t *lset;                 /* (label << 32 | node) pushed to a label list by this transaction */
     uint64_t lset_mask, lset_used;
+    bool replay, replay_wrote;      /* wal helper: gtxn_begin_replay (gcommit.h): no change list kept */
 };
 
 /* gdelta.c */
@@ -266,7 +275,8 @@ static inline uint64_t gvec_len(const gvec *v) { return v ? LOAD(&v->n) : 0; }
 /* Entry i (< a length the reader loaded); relaxed: entries past a rollback may be rewritten meanwhile, and
  * such entries are never visible to the reader anyway. */
 static inline uint64_t gvec_at(const uint64_t *a, uint64_t i) { return __atomic_load_n(&a[i], __ATOMIC_RELAXED); }
-void gext_insert(gdelta *d, uint64_t hash, uint64_t node);
+void gext_insert(gdelta *d, uint64_t hash, uint64_t node);                 /* into the current generation's */
+void gext_insert_gen(gdelta *d, ggen *gen, uint64_t hash, uint64_t node);   /* writer, or a generation not yet published */
 
 /* gval.c */
 bool gval_eq(qval a, qval b);                  /* openCypher '=' is true (storable values) */

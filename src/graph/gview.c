@@ -84,13 +84,13 @@ static const grver *rel_ver(const gview *v, uint64_t id) {
 bool gv_node_live(const gview *v, uint64_t id) {
     if (id >= gv_nodes_end(v)) return false;
     const gnver *x = gv_node_ver(v, id);
-    return x ? !x->deleted : id < v->d->base_nodes;
+    return x ? !x->deleted : id < v->d->base_nodes || gpack_has(v->gen->npack, id);
 }
 
 bool gv_rel_live(const gview *v, uint64_t id) {
     if (id >= gv_rels_end(v)) return false;
     const grver *x = rel_ver(v, id);
-    return x ? !x->deleted : id < v->d->base_rels;
+    return x ? !x->deleted : id < v->d->base_rels || gpack_has(v->gen->rpack, id);
 }
 
 /* ---- names ---- */
@@ -154,8 +154,7 @@ static const uint32_t *labels_of(gview *v, uint64_t node, uint32_t *n) {
         return x->labels;
     }
     if (node < v->d->base_nodes && v->g->node_labelset) return graph_node_labels(v->g, node, n);
-    *n = 0;
-    return NULL;
+    return gpack_labels(v->gen->npack, node, n);   /* NULL, 0 when not packed */
 }
 
 uint32_t gview_node_labels(gview *v, uint64_t node, uint32_t *out, uint32_t max) {
@@ -208,11 +207,17 @@ bool gview_node_prop(gview *v, uint64_t node, uint32_t key, qval *out) {
         }
         return node < v->d->base_nodes && base_prop(v, node, x->ncols, key, out);
     }
-    return node < v->d->base_nodes && base_prop(v, node, 0, key, out);
+    if (node >= v->d->base_nodes) return gpack_has(v->gen->npack, node) && gpack_prop(v->gen->npack, node, key, out);
+    return base_prop(v, node, 0, key, out);
 }
 
 uint32_t gview_node_props(gview *v, uint64_t node, qv_arena *a, gprop **out) {
     const gnver *x = gv_node_ver(v, node);
+    const gpack *pk = v->gen->npack;
+    if (!x && gpack_has(pk, node)) {   /* packed by a compaction: ascending keys already */
+        *out = qv_arena_alloc(a, ((size_t)gpack_max_props(pk) + 1) * sizeof **out);
+        return gpack_props(pk, node, *out);
+    }
     uint32_t from = x ? x->ncols : 0, nv = x ? x->n_props : 0;
     int nc = 0;
     const gcolumn *cols = NULL;
@@ -241,18 +246,21 @@ qval gview_node_ext_id(gview *v, uint64_t node) {
             return qv_str_ref(g->ext_str + g->ext_str_off[node], (uint32_t)(g->ext_str_off[node + 1] - g->ext_str_off[node]));
         return qv_int((int64_t)node);
     }
+    if (gpack_has(v->gen->npack, node)) return gpack_ext(v->gen->npack, node);
     const gnslot *s = gdelta_nslot(v->gen, node);
     return s && gv_node_ver(v, node) ? s->ext : qv_null();
 }
 
 uint64_t gext_hash(qval x) { return gval_hash(x) ^ (x.type == QT_INT ? 0x5bd1e995ull : 0); }
 
-/* Remembers that x names no node: the base index never changes and its nodes never come back to life, so only
- * an insertion into the table of new nodes' ids (or a new table) can make x exist. */
+/* Remembers that x names no node: the base index and the generation's pack never change and their nodes never
+ * come back to life, so only an insertion into the table of new nodes' ids (or a new table, or a new
+ * generation) can make x exist. */
 static uint64_t ext_miss(gview *v, const gxtab *t, qval x) {
     v->miss_valid = x.type == QT_INT || x.len <= sizeof v->miss_str;
     if (!v->miss_valid) return GID_NONE;
     v->miss_type = x.type;
+    v->miss_gen = v->gen;
     v->miss_tab = t;
     v->miss_used = t ? t->used : 0;
     if (x.type == QT_INT) v->miss_int = x.i;
@@ -262,8 +270,8 @@ static uint64_t ext_miss(gview *v, const gxtab *t, qval x) {
 
 bool gv_ext_missing(const gview *v, qval x) {
     if (!v->miss_valid || x.type != v->miss_type) return false;
-    const gxtab *t = LOAD(&v->d->ext);
-    if ((const void *)t != v->miss_tab || (t ? t->used : 0) != v->miss_used) return false;
+    const gxtab *t = LOAD(&v->gen->ext);
+    if (v->gen != v->miss_gen || (const void *)t != v->miss_tab || (t ? t->used : 0) != v->miss_used) return false;
     if (x.type == QT_INT) return x.i == v->miss_int;
     return x.len == v->miss_len && memcmp(x.s, v->miss_str, x.len) == 0;
 }
@@ -272,7 +280,6 @@ uint64_t gview_node_by_ext_id(gview *v, qval x) {
     graph *g = v->g;
     gdelta *d = v->d;
     if (x.type != QT_INT && x.type != QT_STRING) return GID_NONE;
-    const gxtab *t = LOAD(&d->ext);
     if (d->base_nodes) {
         int64_t r = -1;
         if (x.type == QT_INT && g->id_type == GRAPH_ID_INTEGER && g->ext_ids) r = gidindex_find_int(&g->idx, x.i);
@@ -280,6 +287,9 @@ uint64_t gview_node_by_ext_id(gview *v, qval x) {
             r = gidindex_find_str(&g->idx, x.s, x.len);
         if (r >= 0 && gv_node_live(v, (uint64_t)r)) return (uint64_t)r;
     }
+    uint64_t p = gpack_find_ext(v->gen->npack, x);   /* nodes the last compaction packed */
+    if (p != GID_NONE && gv_node_live(v, p)) return p;
+    const gxtab *t = LOAD(&v->gen->ext);   /* nodes created since */
     if (!t) return ext_miss(v, t, x);
     uint64_t h = gext_hash(x) | 1;
     for (uint64_t i = h & t->mask;; i = (i + 1) & t->mask) {
@@ -304,6 +314,10 @@ void gview_rel_info(gview *v, uint64_t rel, uint64_t *src, uint64_t *dst, uint32
         *type = g->rel_type ? g->rel_type[rel] : 0;
         return;
     }
+    if (gpack_has(v->gen->rpack, rel)) {   /* its slot, if any, holds only versions */
+        gpack_rel(v->gen->rpack, rel, src, dst, type);
+        return;
+    }
     const grslot *s = gdelta_rslot(v->gen, rel);
     if (!s || rel >= gv_rels_end(v)) {
         *src = *dst = GID_NONE;
@@ -317,6 +331,7 @@ void gview_rel_info(gview *v, uint64_t rel, uint64_t *src, uint64_t *dst, uint32
 
 static uint32_t rel_type_of(gview *v, uint64_t rel) {
     if (rel < v->d->base_rels) return v->g->rel_type ? v->g->rel_type[rel] : 0;
+    if (gpack_has(v->gen->rpack, rel)) return gpack_rel_type(v->gen->rpack, rel);
     const grslot *s = gdelta_rslot(v->gen, rel);
     return s ? s->type : UINT32_MAX;
 }
@@ -340,7 +355,8 @@ bool gview_rel_prop(gview *v, uint64_t rel, uint32_t key, qval *out) {
         if (p) *out = p->value;
         return p != NULL;
     }
-    return rel < v->d->base_rels && base_rel_prop(v, rel, key, out);
+    if (rel >= v->d->base_rels) return gpack_has(v->gen->rpack, rel) && gpack_prop(v->gen->rpack, rel, key, out);
+    return base_rel_prop(v, rel, key, out);
 }
 
 uint32_t gview_rel_props(gview *v, uint64_t rel, qv_arena *a, gprop **out) {
@@ -350,6 +366,10 @@ uint32_t gview_rel_props(gview *v, uint64_t rel, qv_arena *a, gprop **out) {
         *out = qv_arena_alloc(a, ((size_t)x->n_props + 1) * sizeof **out);
         memcpy(*out, x->props, x->n_props * sizeof **out);
         return x->n_props;
+    }
+    if (gpack_has(v->gen->rpack, rel)) {
+        *out = qv_arena_alloc(a, ((size_t)gpack_max_props(v->gen->rpack) + 1) * sizeof **out);
+        return gpack_props(v->gen->rpack, rel, *out);
     }
     gprop *r = qv_arena_alloc(a, ((size_t)g->n_rel_cols + 1) * sizeof *r);
     uint32_t k = 0;
@@ -536,7 +556,7 @@ static inline bool slot_rel_live(const gview *v, const grslot *s, uint64_t rel) 
     if (s)
         for (const grver *x = LOAD(&s->ver); x; x = x->older)
             if (x->csn <= v->snap) return !x->deleted;
-    return rel < v->d->base_rels;
+    return rel < v->d->base_rels || gpack_has(v->gen->rpack, rel);
 }
 
 uint32_t gadj_iter_next(gadj_iter *it, gadj *out, uint32_t max) {
@@ -555,11 +575,9 @@ uint32_t gadj_iter_next(gadj_iter *it, gadj *out, uint32_t max) {
             if (!in) rel = gen->out_rel ? gen->out_rel[i] : i, other = gen->out_tgt[i];
             else rel = gen->in_rel[i], other = gen->in_src[i];
             if (it->want != GID_NONE && other != it->want) continue;
-            const grslot *s = gdelta_rslot(gen, rel);
             if (rel < d->base_rels) type = g->rel_type ? g->rel_type[rel] : 0;
-            else if (s) type = s->type;
-            else continue;   /* a compacted relationship always has its slot */
-            if (!type_ok(it, type) || !slot_rel_live(v, s, rel)) continue;
+            else type = rel_type_of(v, rel);   /* packed by a compaction (or its slot) */
+            if (!type_ok(it, type) || !slot_rel_live(v, gdelta_rslot(gen, rel), rel)) continue;
         } else if (it->delta_pos < it->delta_n) {
             rel = gvec_at(it->delta, it->delta_pos++);
             const grslot *s = gdelta_rslot(gen, rel);

@@ -110,7 +110,7 @@ ssize_t qv_conn_read(qv_conn *c, void *buf, size_t cap) {
         }
         char why[160];
         qv_tls_last_error(why, sizeof why);
-        if (*why) QV_DEBUG("https %s: TLS: %s", c->peer, why);
+        if (*why) QV_DEBUG("tls %s: %s", c->peer, why);
         return -1;
     }
     for (;;) {

@@ -41,7 +41,7 @@ struct qv_conn {
     qv_buf out;             /* bytes waiting for the socket: out.data[out_off .. out.len) */
     size_t out_off;
     qv_conn *prev, *next;   /* worker->conns */
-    qv_tls *tls;            /* TLS session (HTTPS port), or NULL for plaintext */
+    qv_tls *tls;            /* TLS session, or NULL for plaintext */
     bool tls_read_wants_write;  /* the last TLS read needs the socket writable (handshake) */
     bool tls_write_wants_read;  /* the last TLS write needs the socket readable */
 };
@@ -71,6 +71,7 @@ struct qv_worker {
     size_t rbuf_size;
     qv_bigbuf_cache bigbufs;  /* large message buffers waiting for reuse */
     qv_tls_ctx *tls;        /* shared by the net's workers when the HTTP port speaks HTTPS, else NULL */
+    qv_tls_ctx *tls_h2;     /* the same for the Flight port (ALPN h2), else NULL */
 };
 
 /* Links c into its worker and watches fd for reading. On failure the caller still owns fd. */

@@ -1,4 +1,5 @@
-/* h2.c — HTTP/2 server connections on the Flight port (h2c with prior knowledge), via libnghttp2.
+/* h2.c — HTTP/2 server connections on the Flight port (h2c with prior knowledge, or h2 over TLS when the
+ * server has a certificate), via libnghttp2.
  *
  * Owns: the nghttp2 server session of each connection: its settings (big windows and frames, see
  * below), feeding socket bytes to nghttp2_session_mem_recv, serialising frames with
@@ -28,12 +29,15 @@
 #define MAX_STREAMS 1000                /* SETTINGS_MAX_CONCURRENT_STREAMS */
 #define OUT_HIGH (4u << 20)             /* stop pulling frames / reading above this much unsent output */
 #define DIRECT_WRITE_MIN 16384          /* frames this big skip the output buffer when it is empty */
+#define HANDSHAKE_MS 10000              /* a TLS client must finish its handshake within this (default) */
 
 typedef struct h2_conn {
     qv_conn base;                       /* first: h2_conn * <-> qv_conn * */
     nghttp2_session *session;
     qv_grpc_call *calls;
     uint64_t produced;                  /* bytes of frames taken from nghttp2 so far */
+    uint64_t handshake_timer;           /* TLS: drops a client that does not finish its handshake */
+    bool tls_checked;                   /* TLS: the first byte was looked at */
 } h2_conn;
 
 /* ---- nghttp2 callbacks ---- */
@@ -140,7 +144,7 @@ static int on_error(nghttp2_session *s, int code, const char *msg, size_t len, v
 
 static int emit(h2_conn *c, const uint8_t *p, size_t n) {
     c->produced += n;
-    if (qv_conn_pending(&c->base) == 0 && n >= DIRECT_WRITE_MIN) {
+    if (!c->base.tls && qv_conn_pending(&c->base) == 0 && n >= DIRECT_WRITE_MIN) {
         ssize_t w = send(c->base.fd, p, n, MSG_NOSIGNAL);
         if (w < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return -1;
@@ -168,7 +172,7 @@ static int send_data(nghttp2_session *s, nghttp2_frame *f, const uint8_t *frameh
     iov[0] = (struct iovec){.iov_base = (void *)framehd, .iov_len = 9};
     int n = 1 + qv_grpc_call_peek(call, length, iov + 1);
     size_t done = 0;
-    if (qv_conn_pending(&c->base) == 0) {
+    if (!c->base.tls && qv_conn_pending(&c->base) == 0) {   /* TLS: everything is encrypted from out */
         struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
         ssize_t w = sendmsg(c->base.fd, &mh, MSG_NOSIGNAL);
         if (w > 0) done = (size_t)w; /* errors: buffered below, and the next flush reports them */
@@ -229,6 +233,8 @@ static void h2_destroy(qv_conn *base) {
         nghttp2_session_del(c->session);
         c->session = NULL;
     }
+    if (c->handshake_timer) qv_loop_timer_cancel(base->worker->loop, c->handshake_timer);
+    c->handshake_timer = 0;
     while (c->calls) {
         qv_grpc_call *call = c->calls;
         unlink_call(c, call);
@@ -255,16 +261,47 @@ static void settle(h2_conn *c) {
     qv_conn_watch(&c->base, want_read && pending < OUT_HIGH, pending > 0 || nghttp2_session_want_write(c->session));
 }
 
+/* A client on the TLS port whose first byte is not a TLS handshake record speaks plaintext gRPC: it cannot
+ * be answered in a way it would understand, so it is logged (the operator sees why) and closed. */
+static bool refuse_plaintext(h2_conn *c) {
+    unsigned char b;
+    ssize_t n = recv(c->base.fd, &b, 1, MSG_PEEK);
+    if (n != 1 || b == 0x16) return false;   /* 0x16: TLS handshake record */
+    QV_INFO("grpc %s: plaintext client on the TLS-only Flight port (use grpc+tls:// and the server's CA): closing",
+            c->base.peer);
+    return true;
+}
+
+static void handshake_expired(qv_loop *loop, void *arg) {
+    (void)loop;
+    h2_conn *c = arg;
+    c->handshake_timer = 0;
+    if (c->base.tls && !qv_tls_handshake_done(c->base.tls)) {
+        QV_DEBUG("grpc %s: TLS handshake not finished in time: closing", c->base.peer);
+        h2_destroy(&c->base);
+    }
+}
+
 static void h2_on_io(qv_conn *base, unsigned events) {
     h2_conn *c = (h2_conn *)base;
-    if (events & QV_LOOP_READ) {
-        qv_worker *w = base->worker;
-        ssize_t n = read(base->fd, w->rbuf, w->rbuf_size);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-            h2_destroy(base); /* the client went away: every open call gets on_close */
+    bool readable = (events & QV_LOOP_READ) || (base->tls_read_wants_write && (events & QV_LOOP_WRITE));
+    if (readable && base->tls && !c->tls_checked) {
+        c->tls_checked = true;
+        if (refuse_plaintext(c)) {
+            h2_destroy(base);
             return;
         }
-        if (n > 0) {
+    }
+    if (readable) {
+        qv_worker *w = base->worker;
+        ssize_t n;
+        do {   /* a TLS session may hold decrypted bytes the socket no longer signals: take them all */
+            n = qv_conn_read(base, w->rbuf, w->rbuf_size);
+            if (n < 0) {
+                h2_destroy(base); /* the client went away (or TLS failed): every open call gets on_close */
+                return;
+            }
+            if (n == 0) break;
             ssize_t rv = nghttp2_session_mem_recv(c->session, w->rbuf, (size_t)n);
             if (rv < 0) {
                 QV_INFO("grpc %s: closing connection after HTTP/2 error: %s", base->peer, nghttp2_strerror((int)rv));
@@ -273,7 +310,7 @@ static void h2_on_io(qv_conn *base, unsigned events) {
                 h2_destroy(base);
                 return;
             }
-        }
+        } while (qv_conn_read_more(base));
     } else if ((events & QV_LOOP_ERROR) && !(events & QV_LOOP_WRITE)) {
         h2_destroy(base);
         return;
@@ -291,6 +328,16 @@ void qv_h2_conn_accept(qv_worker *w, int fd, const char *peer) {
         close(fd);
         free(c);
         return;
+    }
+    if (w->tls_h2 && !(c->base.tls = qv_tls_new(w->tls_h2, fd, &err))) {
+        QV_WARN("grpc %s: %s", peer, err.msg);
+        qv_conn_release(&c->base);   /* closes fd */
+        free(c);
+        return;
+    }
+    if (c->base.tls) {
+        uint64_t ms = w->cfg->tls_handshake_ms ? w->cfg->tls_handshake_ms : HANDSHAKE_MS;
+        c->handshake_timer = qv_loop_timer_add(w->loop, ms, handshake_expired, c);
     }
     nghttp2_session_callbacks *cb;
     nghttp2_session_callbacks_new(&cb);
@@ -319,5 +366,9 @@ void qv_h2_conn_accept(qv_worker *w, int fd, const char *peer) {
     nghttp2_submit_settings(c->session, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]);
     nghttp2_session_set_local_window_size(c->session, NGHTTP2_FLAG_NONE, 0, CONN_WINDOW);
     QV_DEBUG("grpc %s: connected", peer);
+    if (c->base.tls) {   /* nothing goes through the session before the client's first byte was looked at */
+        qv_conn_watch(&c->base, true, false);
+        return;
+    }
     settle(c);
 }

@@ -37,7 +37,8 @@ struct qv_net {
     qv_worker *workers;
     int flight_port, http_port;
     int next_worker;            /* round-robin start among equally loaded workers (worker 0's thread) */
-    qv_tls_ctx *tls;   /* HTTPS on the HTTP port, or NULL */
+    qv_tls_ctx *tls;      /* HTTPS on the HTTP port, or NULL */
+    qv_tls_ctx *tls_h2;   /* gRPC over TLS on the Flight port, or NULL */
 };
 
 typedef struct {
@@ -248,6 +249,7 @@ static void free_net(qv_net *net) {
     }
     free(net->workers);
     qv_tls_ctx_free(net->tls);
+    qv_tls_ctx_free(net->tls_h2);
     free(net);
 }
 
@@ -301,17 +303,26 @@ qv_net *qv_net_start(const qv_net_config *cfg, qv_err *err) {
             free_net(net);
             return NULL;
         }
-        if (cfg->http_port < 0) {
-            qv_err_set(err, QV_EINVAL, "TLS is for the HTTP port, which is disabled");
+        if (cfg->http_port < 0 && cfg->flight_plaintext) {
+            qv_err_set(err, QV_EINVAL, "TLS is for the HTTP port, which is disabled, and the Flight port, which "
+                                       "was asked to stay plaintext");
             free_net(net);
             return NULL;
         }
-        net->tls = qv_tls_ctx_new(cfg->tls_cert, cfg->tls_key, err);
-        if (!net->tls) {
+        if (cfg->http_port >= 0 &&
+            !(net->tls = qv_tls_ctx_new(cfg->tls_cert, cfg->tls_key, QV_TLS_ALPN_HTTP1, err))) {
             free_net(net);
             return NULL;
         }
-        for (int i = 0; i < n; i++) net->workers[i].tls = net->tls;
+        if (!cfg->flight_plaintext &&
+            !(net->tls_h2 = qv_tls_ctx_new(cfg->tls_cert, cfg->tls_key, QV_TLS_ALPN_H2, err))) {
+            free_net(net);
+            return NULL;
+        }
+        for (int i = 0; i < n; i++) {
+            net->workers[i].tls = net->tls;
+            net->workers[i].tls_h2 = net->tls_h2;
+        }
     }
     for (int i = 0; i < n; i++)
         if (setup_worker(net, &net->workers[i], err) < 0) {
@@ -332,7 +343,7 @@ qv_net *qv_net_start(const qv_net_config *cfg, qv_err *err) {
     const char *host = net->cfg.listen_addr;
     const char *fmt = strchr(host, ':') ? "[%s]:%d" : "%s:%d";
     snprintf(where, sizeof where, fmt, host, net->flight_port);
-    QV_INFO("listening for Arrow Flight (gRPC) on %s", where);
+    QV_INFO("listening for Arrow Flight (gRPC) on %s%s", where, net->tls_h2 ? " (TLS only, TLS 1.2+)" : "");
     if (cfg->http_port >= 0) {
         snprintf(where, sizeof where, fmt, host, net->http_port);
         QV_INFO("listening for HTTP on %s%s", where, net->tls ? " (HTTPS only, TLS 1.2+)" : "");

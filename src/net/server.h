@@ -25,8 +25,10 @@ typedef struct qv_net_config {
     qv_http_handler http_handler;
     qv_http_error_fn http_error;    /* optional: formats net/'s own error answers (ctx: http_ctx) */
     void *http_ctx;
-    const char *tls_cert;           /* PEM certificate chain: the HTTP port then speaks HTTPS only (TLS 1.2+) */
+    const char *tls_cert;           /* PEM certificate chain: both ports then speak TLS 1.2+ only (HTTPS, and
+                                       gRPC over TLS with ALPN h2) */
     const char *tls_key;            /* PEM private key matching tls_cert; both or neither */
+    bool flight_plaintext;          /* with tls_cert: the Flight port stays plaintext h2c */
     uint64_t tls_handshake_ms;      /* a client that has not finished its TLS handshake by then is dropped
                                        (0: 10 s) */
 } qv_net_config;

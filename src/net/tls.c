@@ -1,8 +1,9 @@
-/* tls.c — OpenSSL server context and non-blocking TLS record I/O for the HTTP port (see tls.h).
+/* tls.c — OpenSSL server contexts and non-blocking TLS record I/O for the HTTP and Flight ports (see tls.h).
  *
  * Owns: the SSL_CTX (TLS 1.2+, no renegotiation, no compression, no session tickets kept across restarts
  * beyond OpenSSL's defaults), checking the certificate and key at start-up with actionable messages, and
- * mapping SSL_get_error results to WANT_READ / WANT_WRITE / CLOSED.
+ * selecting each port's protocol by ALPN, and mapping SSL_get_error results to WANT_READ / WANT_WRITE /
+ * CLOSED.
  * Must not: block, touch the event loop or keep state outside the SSL objects (the error queue is
  * OpenSSL's, per thread, and is cleared before every call).
  */
@@ -29,6 +30,7 @@
 struct qv_tls_ctx {
     SSL_CTX *ctx;
     BIO_METHOD *bio;   /* socket I/O without SIGPIPE (see below) */
+    qv_tls_alpn alpn;  /* the application protocol this port speaks */
 };
 
 /* ---- a socket BIO that never raises SIGPIPE ----
@@ -97,6 +99,32 @@ static void ssl_reason(char *out, size_t cap) {
         ERR_error_string_n(e, out, cap);
 }
 
+/* ---- ALPN ----
+ * gRPC clients (grpc-js, gRPC C-core under Arrow Flight's C++ and Java clients) offer "h2" and refuse a
+ * server that does not select it; browsers and curl offer "h2,http/1.1". Each port selects its own
+ * protocol when the client offers it. A client that offers a list without it is refused on the Flight
+ * port (no_application_protocol: it could not speak gRPC anyway) and carries on without ALPN on the HTTP
+ * port (HTTP/1.1 is what it gets either way). */
+
+static int alpn_select(SSL *s, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
+                       unsigned int inlen, void *arg) {
+    (void)s;
+    const qv_tls_ctx *t = arg;
+    const char *want = t->alpn == QV_TLS_ALPN_H2 ? "h2" : "http/1.1";
+    size_t wn = strlen(want);
+    for (unsigned int i = 0; i < inlen;) {
+        unsigned int n = in[i];
+        if (i + 1 + n > inlen) break;   /* malformed list: OpenSSL checks it too */
+        if (n == wn && memcmp(in + i + 1, want, wn) == 0) {
+            *out = in + i + 1;
+            *outlen = (unsigned char)n;
+            return SSL_TLSEXT_ERR_OK;
+        }
+        i += 1 + n;
+    }
+    return t->alpn == QV_TLS_ALPN_H2 ? SSL_TLSEXT_ERR_ALERT_FATAL : SSL_TLSEXT_ERR_NOACK;
+}
+
 /* Checks that path names a readable file, so the common mistakes get the OS's own words. */
 static int check_readable(const char *path, const char *what, const char *flag, qv_err *err) {
     if (!path || !*path) return qv_err_set(err, QV_EINVAL, "%s needs a file name", flag);
@@ -106,7 +134,7 @@ static int check_readable(const char *path, const char *what, const char *flag, 
     return 0;
 }
 
-qv_tls_ctx *qv_tls_ctx_new(const char *cert_file, const char *key_file, qv_err *err) {
+qv_tls_ctx *qv_tls_ctx_new(const char *cert_file, const char *key_file, qv_tls_alpn alpn, qv_err *err) {
     if (check_readable(cert_file, "certificate", "--tls-cert", err) < 0) return NULL;
     if (check_readable(key_file, "private key", "--tls-key", err) < 0) return NULL;
     ERR_clear_error();
@@ -158,6 +186,8 @@ qv_tls_ctx *qv_tls_ctx_new(const char *cert_file, const char *key_file, qv_err *
     qv_tls_ctx *t = qv_calloc(1, sizeof *t);
     t->ctx = ctx;
     t->bio = bm;
+    t->alpn = alpn;
+    SSL_CTX_set_alpn_select_cb(ctx, alpn_select, t);
     return t;
 fail:
     ERR_clear_error();

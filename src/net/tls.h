@@ -1,7 +1,8 @@
-/* tls.h — TLS (OpenSSL) on the HTTP port: the server context and non-blocking record I/O (internal to src/net).
+/* tls.h — TLS (OpenSSL) on the HTTP and Flight ports: server contexts and non-blocking record I/O (internal
+ * to src/net).
  *
  * Owns: loading the certificate chain and private key (PEM) into a server context that allows TLS 1.2
- * and 1.3 only, creating one SSL object per accepted connection, and SSL_read/SSL_write on non-blocking
+ * and 1.3 only and selects the port's protocol by ALPN (h2 for gRPC, http/1.1 for HTTP), creating one SSL object per accepted connection, and SSL_read/SSL_write on non-blocking
  * sockets with WANT_READ/WANT_WRITE turned into plain return codes. The handshake runs implicitly inside
  * the first reads and writes, so no connection needs a state of its own for it.
  * Must not: block, touch the event loop, or know HTTP.
@@ -18,9 +19,15 @@
 typedef struct qv_tls_ctx qv_tls_ctx;
 typedef struct ssl_st qv_tls;   /* OpenSSL's SSL */
 
+typedef enum {
+    QV_TLS_ALPN_HTTP1 = 0,   /* selects "http/1.1" when offered; otherwise no ALPN */
+    QV_TLS_ALPN_H2 = 1,      /* selects "h2"; a client offering only other protocols is refused */
+} qv_tls_alpn;
+
 /* Loads cert_file (PEM, the leaf first, then any intermediates) and key_file (PEM). NULL with err set when
  * a file cannot be read, is not PEM, or the key does not match the certificate. */
-qv_tls_ctx *qv_tls_ctx_new(const char *cert_file, const char *key_file, qv_err *err);
+qv_tls_ctx *qv_tls_ctx_new(const char *cert_file, const char *key_file, qv_tls_alpn alpn, qv_err *err);
+
 void qv_tls_ctx_free(qv_tls_ctx *ctx);
 
 /* A server-side TLS session on the non-blocking socket fd. NULL (err set) when out of resources. */

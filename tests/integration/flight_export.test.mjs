@@ -10,29 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe } from 'node:test';
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { tableFromIPC } from 'apache-arrow';
 
 import { startServer, SANITIZED } from './lib/server.mjs';
 import { FlightClient, Status } from './lib/flight.mjs';
 import { serverTest, expectGrpcError, assertServerServes } from './lib/harness.mjs';
-import { col, table, Table, makeVector } from './lib/arrow.mjs';
+import { col, table, Table, makeVector, flightDataToTable as toTable } from './lib/arrow.mjs';
 import { constructGraph, createDatabase, abortQuietly, relMultiset, assertSameMultiset, idKey } from './lib/gds.mjs';
-
-// FlightData messages -> an IPC stream (reference §4.3 step 6) -> a Table.
-function toTable(messages) {
-  const parts = [];
-  for (const m of messages) {
-    const h = m.data_header;
-    if (!h || h.length === 0) continue;
-    const padded = (h.length + 7) & ~7;
-    const pre = Buffer.alloc(8);
-    pre.writeUInt32LE(0xffffffff, 0);
-    pre.writeInt32LE(padded, 4);
-    parts.push(pre, h, Buffer.alloc(padded - h.length), m.data_body || Buffer.alloc(0));
-  }
-  parts.push(Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]));
-  return tableFromIPC(Buffer.concat(parts));
-}
 
 function ticket(graph, proc, configuration = {}, extra = {}) {
   return { name: 'GET_COMMAND', version: 'v1', body: { graph_name: graph, database_name: 'neo4j', procedure_name: proc, configuration, ...extra } };
@@ -254,15 +237,17 @@ describe('Arrow export (DoGet)', () => {
       nodes: [table({ nodeId: col.utf8(ids), labels: col.utf8(['P', 'P', 'Q', 'Q']), age: col.int64([30, null, 50, 60]) })],
       rels: [table({ sourceNodeId: col.utf8(['alice', 'bob']), targetNodeId: col.utf8(['bob', 'x'.repeat(300)]), relationshipType: col.utf8(['K', 'L']) })],
     });
-    let { t } = await get(c, 'strdb', 'gds.graph.nodeProperty.stream', { node_property: 'age' });
+    // a database is exported under its own database_name (graph names are scoped per database)
+    const own = { database_name: 'strdb' };
+    let { t } = await get(c, 'strdb', 'gds.graph.nodeProperty.stream', { node_property: 'age' }, own);
     assert.equal(typeOf(t, 'nodeId'), 'Utf8');
     assert.deepEqual(rows(t).map((r) => `${r.nodeId}=${r.propertyValue}`).sort(),
       ['alice=30', 'bob=null', 'x'.repeat(300) + '=60', 'ünï ✓=50'].sort());
-    ({ t } = await get(c, 'strdb', 'gds.graph.relationships.stream'));
+    ({ t } = await get(c, 'strdb', 'gds.graph.relationships.stream', {}, own));
     assert.equal(typeOf(t, 'sourceNodeId'), 'Utf8');
     assertSameMultiset(relMultiset(rows(t).map((r) => ({ source: r.sourceNodeId, target: r.targetNodeId, type: r.relationshipType }))),
       relMultiset([{ source: 'alice', target: 'bob', type: 'K' }, { source: 'bob', target: 'x'.repeat(300), type: 'L' }]), 'string ids');
-    ({ t } = await get(c, 'strdb', 'gds.graph.nodeLabels.stream', { consecutive_ids: true }));
+    ({ t } = await get(c, 'strdb', 'gds.graph.nodeLabels.stream', { consecutive_ids: true }, own));
     assert.equal(typeOf(t, 'nodeId'), 'Int64');
     assert.deepEqual(rows(t).map((r) => r.nodeId), [0, 1, 2, 3]);
   });

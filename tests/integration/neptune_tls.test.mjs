@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
@@ -17,7 +17,7 @@ import { after, before, describe } from 'node:test';
 import { NeptunedataClient } from '@aws-sdk/client-neptunedata';
 import { NodeHttpHandler } from '@smithy/node-http-handler';   // the SDK's own handler (its dependency)
 
-import { startServer, runQuiver, makeDataDir, SLOW } from './lib/server.mjs';
+import { startServer, runQuiver, makeDataDir, makeSelfSignedCert, SLOW } from './lib/server.mjs';
 import { serverTest, sleep } from './lib/harness.mjs';
 import {
   cypher, expectSdkError, ExecuteOpenCypherQueryCommand, GetEngineStatusCommand, ListOpenCypherQueriesCommand,
@@ -26,15 +26,11 @@ import {
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 
 function makeCerts(dir) {
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  const { cert, key, ca } = makeSelfSignedCert(dir);
   const otherKey = join(dir, 'other-key.pem');
   execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', otherKey],
     { stdio: 'ignore' });
-  return { cert, key, otherKey, ca: readFileSync(cert) };
+  return { cert, key, otherKey, ca };
 }
 
 function tlsClient(port, ca) {

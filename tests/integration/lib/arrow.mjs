@@ -1,11 +1,12 @@
 // Arrow helpers for the tests: build tables with exact column types, cut an IPC stream into Flight
-// frames (bare flatbuffer Message as data_header, body as data_body), and hand-build or rewrite
-// message headers (compression, bogus buffers) with apache-arrow's own metadata encoders.
+// frames (bare flatbuffer Message as data_header, body as data_body) and put DoGet's frames back into a
+// Table, and hand-build or rewrite message headers (compression, bogus buffers) with apache-arrow's own metadata encoders.
 
 import {
   Table, RecordBatch, Schema, Field, Message, RecordBatchStreamWriter, vectorFromArray, makeVector,
   Int8, Int16, Int32, Int64, Uint8, Uint16, Uint32, Uint64, Float32, Float64, Bool, Utf8, List, FixedSizeList,
   Dictionary, MessageHeader, CompressionType, Decimal, DateDay, Struct, TimestampMillisecond, Binary, makeData,
+  tableFromIPC,
 } from 'apache-arrow';
 import * as meta from 'apache-arrow/ipc/metadata/message';
 
@@ -163,4 +164,21 @@ export function rebuildDictionaryHeader(header, { id, isDelta } = {}) {
   const db = msg.header();
   const ndb = new meta.DictionaryBatch(db.data, id ?? db.id, isDelta ?? db.isDelta);
   return Buffer.from(Message.encode(Message.from(ndb, Number(msg.bodyLength))));
+}
+
+// FlightData messages (DoGet's answer) -> an IPC stream (gds-arrow-flight reference §4.3 step 6) -> a Table,
+// as a GDS client reassembles them.
+export function flightDataToTable(messages) {
+  const parts = [];
+  for (const m of messages) {
+    const h = m.data_header;
+    if (!h || h.length === 0) continue;
+    const padded = (h.length + 7) & ~7;
+    const pre = Buffer.alloc(8);
+    pre.writeUInt32LE(0xffffffff, 0);
+    pre.writeInt32LE(padded, 4);
+    parts.push(pre, h, Buffer.alloc(padded - h.length), m.data_body || Buffer.alloc(0));
+  }
+  parts.push(Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]));
+  return tableFromIPC(Buffer.concat(parts));
 }

@@ -102,7 +102,8 @@ function toBuf(x) {
 export class FlightClient {
   /**
    * @param port Flight port on 127.0.0.1
-   * @param opts {auth: 'user:password', keepBasic, deadlineMs, host}
+   * @param opts {auth: 'user:password', keepBasic, deadlineMs, host, tls: {ca} (gRPC over TLS trusting ca;
+   *              {} trusts the system roots only)}
    */
   constructor(port, opts = {}) {
     const Service = flightService();
@@ -114,7 +115,8 @@ export class FlightClient {
     this.token = null;
     this.lastHeaders = null;
     this.lastTrailers = null;
-    this.client = new Service(`${this.host}:${port}`, grpc.credentials.createInsecure(), CLIENT_OPTIONS);
+    const creds = opts.tls ? grpc.credentials.createSsl(opts.tls.ca || null) : grpc.credentials.createInsecure();
+    this.client = new Service(`${this.host}:${port}`, creds, CLIENT_OPTIONS);
   }
 
   close() {

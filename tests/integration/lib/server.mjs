@@ -5,8 +5,8 @@
 // stop() sends SIGTERM and requires exit code 0 within the shutdown budget (a clean shutdown is part of
 // the contract). Every server still alive when the test process exits is SIGKILLed.
 
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -185,4 +185,14 @@ export async function startServer(opts = {}) {
 
 export function tail(s, n = 12000) {
   return s.length > n ? '[...]' + s.slice(s.length - n) : s;
+}
+
+/** A self-signed P-256 certificate for localhost and 127.0.0.1 in dir (openssl CLI): {cert, key, ca}. */
+export function makeSelfSignedCert(dir) {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  return { cert, key, ca: readFileSync(cert) };
 }
