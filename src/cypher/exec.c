@@ -143,6 +143,18 @@ uint32_t cy_x_intern_name(cy_x *x, const char *name, int kind) {
     return id;
 }
 
+int64_t cy_x_plan_label(cy_x *x, const char *name) {
+    for (uint32_t i = 0; i < x->n_icache; i++)
+        if (x->icache[i].name == name && x->icache[i].kind == 2) return x->icache[i].id;
+    int64_t id = cy_x_label(x, name);
+    if (id >= 0 && x->n_icache < sizeof x->icache / sizeof *x->icache) {   /* a missing label may come later */
+        x->icache[x->n_icache].name = name;
+        x->icache[x->n_icache].id = (uint32_t)id;
+        x->icache[x->n_icache++].kind = 2;
+    }
+    return id;
+}
+
 uint32_t cy_x_intern_key(cy_x *x, const char *name, size_t len) {
     cy_kcache_ent *set = kc_set(x, name, len), *e = kc_find(set, name, len);
     if (e) return e->id;
