@@ -159,6 +159,8 @@ static void test_into_model(void **state) {
         gview_close(old);
 
         assert_int_equal(graph_compact(g, &err), 0);   /* into the CSR; then more into the delta */
+        graph_reap_wait(g);   /* the old generation is freed, its reaper joined */
+        assert_false(g->delta->reaping);
         t = gtxn_begin(g, &err);
         add_rels(t, &s, ids, NN, types, 50);
         del_some(t, &s, 20);
