@@ -113,6 +113,20 @@ gtxn *gtxn_begin(graph *g, qv_err *err) {
     return t;
 }
 
+gtxn *gtxn_begin_replay(graph *g, qv_err *err) {
+    gtxn *t = gtxn_begin(g, err);
+    if (t) t->replay = true;
+    return t;
+}
+
+void gtx_defer_ext(gtxn *t, uint64_t hash, uint64_t node) {
+    if (t->n_rext == t->cap_rext) {
+        t->cap_rext = t->cap_rext ? t->cap_rext * 2 : 1024;
+        t->rext = qv_realloc(t->rext, t->cap_rext * sizeof *t->rext);
+    }
+    t->rext[t->n_rext++] = (gxent){hash | 1, node};
+}
+
 gview *gtxn_view(gtxn *t) { return &t->view; }
 
 const gchange *gtxn_changes(gtxn *t, size_t *n) {
@@ -124,12 +138,27 @@ void graph_set_commit_hook(graph *g, gcommit_hook hook, void *ctx) {
     gdelta *d = gdelta_get(g);
     pthread_mutex_lock(&d->wmu);
     d->hook = hook;
+    d->append = NULL;
+    d->wait = NULL;
+    d->hook_ctx = ctx;
+    pthread_mutex_unlock(&d->wmu);
+}
+
+void graph_set_commit_hooks(graph *g, gcommit_append append, gcommit_wait wait, void *ctx) {
+    gdelta *d = gdelta_get(g);
+    pthread_mutex_lock(&d->wmu);
+    d->hook = NULL;
+    d->append = append;
+    d->wait = wait;
     d->hook_ctx = ctx;
     pthread_mutex_unlock(&d->wmu);
 }
 
 static void txn_end(gtxn *t) {
     gdelta *d = t->d;
+    free(t->rext);
+    t->rext = NULL;
+    t->n_rext = t->cap_rext = 0;
     gdelta_reclaim(d);
     qv_arena_free(&t->view.a);
     txn_keep(d, t);
@@ -172,14 +201,20 @@ void gtxn_rollback(gtxn *t) {
 
 int gtxn_commit(gtxn *t, qv_err *err) {
     gdelta *d = t->d;
-    if (!t->n_ch) {
+    if (!t->n_ch && !t->replay_wrote) {
         txn_end(t);
         return 0;
     }
-    if (d->hook && d->hook(d->hook_ctx, t->g, t->csn, t->ch, t->n_ch, err) != 0) {
+    /* group commit (gcommit.h): the record is written here, its sync waited for after the slot is released */
+    uint64_t ticket = 0;
+    gcommit_wait wait = d->wait;
+    void *wait_ctx = d->hook_ctx;
+    if (!t->replay && (d->append ? d->append(d->hook_ctx, t->g, t->csn, t->ch, t->n_ch, &ticket, err) != 0
+                                 : d->hook && d->hook(d->hook_ctx, t->g, t->csn, t->ch, t->n_ch, err) != 0)) {
         gtxn_rollback(t);
         return -1;
     }
+    if (t->n_rext) gext_insert_many(d, t->rext, t->n_rext);   /* replay: its new nodes' external ids */
     gsnap *s = gdelta_snap_new(t->n_lc, t->n_tc);
     s->csn = t->csn;
     s->n_nodes = d->nodes_hwm;
@@ -195,12 +230,16 @@ int gtxn_commit(gtxn *t, qv_err *err) {
     d->changes += t->rel_changes;
     gcompact_maybe(d);
     txn_end(t);
-    return 0;
+    return ticket && wait ? wait(wait_ctx, ticket, err) : 0;
 }
 
 /* ---- names ---- */
 /* Fields are stored one by one: a compound literal passed by value costs a store-forwarding stall per change. */
 void gtx_change(gtxn *t, uint8_t kind, uint8_t aux, uint32_t token, uint64_t id, uint64_t src, uint64_t dst, qval value) {
+    if (t->replay) { /* nothing is logged while replaying the log */
+        t->replay_wrote = true;
+        return;
+    }
     if (t->n_ch == t->cap_ch) {
         t->cap_ch = t->cap_ch ? t->cap_ch * 2 : 64;
         t->ch = qv_realloc(t->ch, t->cap_ch * sizeof *t->ch);
@@ -260,6 +299,10 @@ static uint8_t *tok_slot(gtxn *t, int kind, uint32_t id) {
 void gtx_token_slow(gtxn *t, int kind, uint32_t id) {
     uint8_t *st = tok_slot(t, kind, id);
     if (!st || *st) return;
+    if (t->replay) { /* replayed from the log: durable already */
+        *st = 1;
+        return;
+    }
     *st = 2;
     const qv_strtab *tab = tab_of(t->g, kind);
     gtx_change(t, GCH_TOKEN, (uint8_t)kind, id, 0, 0, 0, qv_str_ref(tab->names[id], tab->lens[id]));

@@ -2,7 +2,8 @@
  *
  * Owns: reading every segment of <data-dir>/wal in order, handing each transaction record to the database it
  * names (same name and identity, sequence number after what its base file holds) and applying it through
- * gtxn, and cutting off a torn or corrupt tail: the segment is truncated at the bad record's offset and the
+ * replay transactions (gcommit.h: a run of records of one database in one transaction), and cutting off a
+ * torn or corrupt tail: the segment is truncated at the bad record's offset and the
  * segments after it are removed, each logged with the reason. A record that fits no loaded database (a
  * dropped or replaced one) is skipped. A gap in a database's sequence numbers or a record that does not
  * apply stops start-up with an error naming the segment and offset: quiver does not guess.
@@ -83,30 +84,59 @@ static wal_target *find_target(wal_target *t, size_t n, const wal_txn *r) {
     return NULL;
 }
 
-static int apply_record(wal_target *t, wal_txn *r, qv_err *err) {
-    qv_arena a;
-    qv_arena_init(&a);
+/* Consecutive records of one database are applied as one replay transaction (gcommit.h: no change list, no
+ * external-id lookups, ids indexed at commit), committed when a record of another database comes, at the end
+ * of the file, or once it holds RUN_MAX changes (which bounds its undo lists and label-list set; a larger
+ * record is a run of its own). The change list is decoded into a buffer reused from record to record, its
+ * strings pointing into the file's bytes. */
+#define RUN_MAX (1u << 16)
+typedef struct replay_run {
+    wal_target *t; /* the database of the open transaction */
+    gtxn *x;
+    size_t changes;
     gchange *ch;
+    size_t cap;
+    qv_arena a;    /* temporal, duration and list payloads of the record being applied */
+} replay_run;
+
+static int run_end(replay_run *run, bool commit, qv_err *err) {
+    int rc = 0;
+    if (run->x) {
+        if (commit) rc = gtxn_commit(run->x, err);
+        else gtxn_rollback(run->x);
+    }
+    run->x = NULL;
+    run->t = NULL;
+    run->changes = 0;
+    return rc;
+}
+
+static int apply_record(replay_run *run, wal_target *t, wal_txn *r, qv_err *err) {
+    if (run->x && run->t != t && run_end(run, true, err) < 0) return -1;
     size_t n;
-    int rc = wal_get_changes(&r->changes, &a, &ch, &n, err);
-    gtxn *x = rc == 0 ? gtxn_begin(t->g, err) : NULL;
-    if (!x) rc = -1;
-    if (rc == 0 && wal_apply(x, ch, n, err) < 0) {
-        gtxn_rollback(x);
+    int rc = wal_get_changes_buf(&r->changes, &run->a, &run->ch, &run->cap, &n, err);
+    if (rc == 0 && !run->x) {
+        run->x = gtxn_begin_replay(t->g, err);
+        run->t = t;
+        if (!run->x) rc = -1;
+    }
+    if (rc == 0 && wal_apply(run->x, run->ch, n, err) < 0) {
+        run_end(run, false, NULL);
         rc = -1;
-    } else if (rc == 0) {
-        rc = gtxn_commit(x, err);
     }
     if (rc == 0) {
         for (size_t i = 0; i < n; i++) {
-            if (ch[i].kind == GCH_NODE_CREATE && ch[i].id + 1 > t->node_hwm) t->node_hwm = ch[i].id + 1;
-            if (ch[i].kind == GCH_REL_CREATE && ch[i].id + 1 > t->rel_hwm) t->rel_hwm = ch[i].id + 1;
+            const gchange *c = &run->ch[i];
+            if (c->kind == GCH_NODE_CREATE && c->id + 1 > t->node_hwm) t->node_hwm = c->id + 1;
+            if (c->kind == GCH_REL_CREATE && c->id + 1 > t->rel_hwm) t->rel_hwm = c->id + 1;
         }
         t->seq = r->seq;
         t->replayed++;
         t->changes += n;
+        run->changes += n;
+        if (run->changes >= RUN_MAX) rc = run_end(run, true, err);
     }
-    qv_arena_free(&a);
+    qv_arena_free(&run->a);
     return rc;
 }
 
@@ -125,8 +155,8 @@ static int bad_tail(const char *dir, const uint64_t *segs, size_t n, size_t i, s
 
 /* Replays the frames of one file from offset start. Returns 0 at a clean end, 1 at a torn or corrupt frame
  * (its offset in *bad_at, the reason in *why), -1 when a record cannot be applied (err). */
-static int replay_frames(const char *path, const uint8_t *p, size_t size, size_t start, wal_target *targets, size_t nt,
-                         size_t *bad_at, qv_err *why, uint64_t *skipped, qv_err *err) {
+static int replay_file(const char *path, const uint8_t *p, size_t size, size_t start, wal_target *targets, size_t nt,
+                       size_t *bad_at, qv_err *why, uint64_t *skipped, replay_run *run, qv_err *err) {
     size_t off = start;
     for (;;) {
         const uint8_t *body;
@@ -149,10 +179,23 @@ static int replay_frames(const char *path, const uint8_t *p, size_t size, size_t
             return qv_err_set(err, QV_EINVAL, "write-ahead log %s, offset %zu: database '%s' jumps from record %llu to "
                               "%llu (a record is missing); move the wal directory away to start from the last "
                               "checkpoint", path, at, t->g->name, (unsigned long long)t->seq, (unsigned long long)r.seq);
-        if (apply_record(t, &r, err) < 0)
+        if (apply_record(run, t, &r, err) < 0)
             return qv_err_prefix(err, "write-ahead log %s, offset %zu: cannot replay record %llu of database '%s'", path,
                                  at, (unsigned long long)r.seq, t->g->name);
     }
+}
+
+/* replay_file with its own run: what it applied is committed before it returns (unless a record failed). */
+static int replay_frames(const char *path, const uint8_t *p, size_t size, size_t start, wal_target *targets, size_t nt,
+                         size_t *bad_at, qv_err *why, uint64_t *skipped, qv_err *err) {
+    replay_run run = {0};
+    qv_arena_init(&run.a);
+    int k = replay_file(path, p, size, start, targets, nt, bad_at, why, skipped, &run, err);
+    if (k >= 0 && run_end(&run, true, err) < 0) k = -1;
+    run_end(&run, false, NULL);
+    free(run.ch);
+    qv_arena_free(&run.a);
+    return k;
 }
 
 int wal_replay_carry(const char *path, wal_target *t, qv_err *err) {

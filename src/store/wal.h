@@ -2,7 +2,7 @@
  * side is in store.h, the on-disk formats in README.md).
  *
  * Owns: the declarations that connect wal_codec.c (frames, values, change lists, replay through gtxn),
- * wal.c (segments, the group-commit flusher, the commit hook), recovery.c (scanning the log at start-up)
+ * wal.c (segments, the group-commit syncer, the commit hooks), recovery.c (scanning the log at start-up)
  * and checkpoint.c (a graph's committed state through gview, and back through gtxn).
  * Must not: be included outside src/store.
  */
@@ -15,10 +15,12 @@
 #include <stdint.h>
 
 #include "graph/catalog.h"
+#include "graph/gcommit.h"
 #include "graph/gview.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/pool.h"
 
 /* ---- frames (wal_codec.c): one WAL record, or one checkpoint block ----
  * u32 magic, u32 body length, u32 CRC32C of the body, u32 CRC32C of the 12 bytes before it; then the body. */
@@ -30,7 +32,7 @@
 #define WAL_SEG_HEADER    16u
 #define CKPT_MAGIC        "QVCKPT\0\0" /* checkpoint header: magic, u32 version, u32 flags */
 #define CKPT_HEADER       16u
-#define CKPT_VERSION      1u
+#define CKPT_VERSION      2u          /* written (version 1 is still read) */
 
 enum wal_body_kind { WAL_BODY_TXN = 1, CKPT_BODY_META = 2, CKPT_BODY_CHANGES = 3, CKPT_BODY_END = 4 };
 
@@ -53,13 +55,17 @@ typedef struct wal_cur {
 int wal_get_varint(wal_cur *c, uint64_t *v);
 int wal_get_u64(wal_cur *c, uint64_t *v);
 int wal_get_str(wal_cur *c, const char **s, size_t *n);
-/* Storable values (gvalue_storable); payloads are allocated in a. */
+/* Storable values (gvalue_storable); strings point into the cursor's bytes, other payloads are allocated in a. */
 int wal_put_value(qv_buf *b, qval v, qv_err *err);
 int wal_get_value(wal_cur *c, qv_arena *a, qval *out, int depth);
 
 /* Changes: "u varint count, then count changes" (kind, aux, token, id, src, dst, value). */
 int wal_put_changes(qv_buf *b, const gchange *ch, size_t n, qv_err *err);
 int wal_get_changes(wal_cur *c, qv_arena *a, gchange **out, size_t *n, qv_err *err);
+/* The same into a reused buffer (*buf, capacity *cap; the caller frees it): replay decodes record after record
+ * without allocating per record. String values point into the decoded bytes (both forms): keep them alive
+ * while the changes are used; temporal, duration and list payloads are allocated in a. */
+int wal_get_changes_buf(wal_cur *c, qv_arena *a, gchange **buf, size_t *cap, size_t *n, qv_err *err);
 /* Applies changes through t, checking that ids and name ids come out as recorded. */
 int wal_apply(gtxn *t, const gchange *ch, size_t n, qv_err *err);
 
@@ -94,21 +100,23 @@ struct wal_db {
     /* checkpoint retention (checkpoint_round.c, under wal_lock_dbs): the segment from which the log after the
      * base file (base_first) and after the kept previous checkpoint (prev_need; 0: none kept) starts */
     uint64_t base_first, prev_need;
+    qv_buf rec;                /* the record being appended (used under the graph's writer slot only) */
     wal_db *next;
 };
 
-/* Opens the log in dir (created if needed) and starts segment last_seg + 1 and the flusher. durability: 0
- * fsync (the hook returns once its record is on disk), 1 async (fdatasync at most a second later). A
+/* Opens the log in dir (created if needed) and starts segment last_seg + 1 and the syncer. durability: 0
+ * fsync (a commit returns once its record is on disk), 1 async (fdatasync at most a second later). A
  * checkpoint is asked for (wal_wait_checkpoint_wanted) after checkpoint_bytes of log (0: never). */
 qv_wal *wal_open(const char *dir, int durability, uint64_t checkpoint_bytes, uint64_t last_seg, qv_err *err);
 /* Wakes wal_wait_checkpoint_wanted for good (it returns false from now on). */
 void wal_stop_waiters(qv_wal *w);
-/* Returns once everything queued before the call is written (and, with fsync durability, synced). */
+/* Returns once everything written before the call is synced (fsync durability; async: at once, records are
+ * written by their committers). */
 int wal_flush(qv_wal *w, qv_err *err);
-/* Stops the flusher (after writing what is queued) and frees everything. */
+/* Stops the syncer (after a last fdatasync) and frees everything. */
 void wal_close(qv_wal *w);
 const char *wal_dir(const qv_wal *w);
-/* Registers a database and installs the commit hook on g; a database of the same name is retired. */
+/* Registers a database and installs the commit hooks on g (gcommit.h); a database of the same name is retired. */
 wal_db *wal_attach(qv_wal *w, graph *g, uint64_t ident, uint64_t seq, uint64_t base_seq, uint64_t node_hwm,
                    uint64_t rel_hwm, bool from_checkpoint);
 void wal_retire(qv_wal *w, const char *name);
@@ -121,19 +129,19 @@ int wal_remove_before(qv_wal *w, uint64_t seg, qv_err *err);
 uint64_t wal_bytes(qv_wal *w);
 void wal_bytes_reset(qv_wal *w);
 void wal_bytes_add(qv_wal *w, uint64_t n);   /* log found at start-up counts too */
-/* Blocks until the flusher has asked for a checkpoint (true) or the log is closing (false). */
+/* Blocks until enough log was written for a checkpoint (true) or the log is closing (false). */
 bool wal_wait_checkpoint_wanted(qv_wal *w);
 void wal_lock_dbs(qv_wal *w);
 void wal_unlock_dbs(qv_wal *w);
 wal_db *wal_dbs(qv_wal *w);   /* under wal_lock_dbs */
 
-/* Counters (tests, logs): batches the flusher took, records written, fdatasyncs, requests not yet done. */
+/* Counters (tests, logs): syncer rounds (batches), records written, fdatasyncs, committers waiting (queued). */
 typedef struct wal_stats {
     uint64_t batches, records, syncs, queued;
 } wal_stats;
 wal_stats wal_get_stats(qv_wal *w);
-/* Holds the flusher before its next write (commits keep queueing) until wal_io_resume: a consistent
- * moment to copy the log (backups) and a way for tests to force a batch. */
+/* Holds the syncer before its next fdatasync (commits keep writing, then wait) until wal_io_resume: a way for
+ * tests to force many commits into one sync. */
 void wal_io_pause(qv_wal *w);
 void wal_io_resume(qv_wal *w);
 
@@ -176,5 +184,9 @@ int ckpt_read(const uint8_t *p, size_t n, graph **out, ckpt_info *info, qv_err *
 bool ckpt_is_checkpoint(const uint8_t *p, size_t n);
 /* Only the meta block (name, identity, base_seq) of a checkpoint whose later blocks may be damaged. */
 int ckpt_read_meta(const uint8_t *p, size_t n, char **name, ckpt_info *info, qv_err *err);
+/* ckpt: the same from a file: a version-2 checkpoint is mapped (its base arrays stay in the mapping, pool builds
+ * the id index), version 1 read and replayed. Start-up uses these. */
+int ckpt_load_file(const char *path, qv_pool *pool, graph **out, ckpt_info *info, qv_err *err);
+int ckpt_read_meta_file(const char *path, char **name, ckpt_info *info, qv_err *err);
 
 #endif

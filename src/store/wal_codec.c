@@ -190,7 +190,7 @@ int wal_get_value(wal_cur *c, qv_arena *a, qval *out, int depth) {
         const char *s;
         size_t n;
         if (wal_get_str(c, &s, &n) < 0 || n > UINT32_MAX) return cur_fail(c);
-        v.s = qv_arena_strndup(a, s, n);
+        v.s = s; /* into the decoded bytes, which outlive the value (graph writes copy it): no allocation */
         v.len = (uint32_t)n;
         break;
     }
@@ -236,48 +236,115 @@ int wal_get_value(wal_cur *c, qv_arena *a, qval *out, int depth) {
 }
 
 /* ---- change lists ---- */
+static uint8_t *put_varint_p(uint8_t *p, uint64_t v) {
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* Bytes a scalar value takes at most (0: a temporal, duration or list, written by wal_put_value). */
+static size_t scalar_max(qval v) {
+    switch (v.type) {
+    case QT_NULL: case QT_BOOL: case QT_INT: case QT_FLOAT: return 11;
+    case QT_STRING: return 11 + (size_t)v.len;
+    default: return 0;
+    }
+}
+
+/* A change is written straight into reserved room (the commit path encodes every change of every commit). */
 int wal_put_changes(qv_buf *b, const gchange *ch, size_t n, qv_err *err) {
     wal_put_varint(b, n);
     for (size_t i = 0; i < n; i++) {
         const gchange *c = &ch[i];
-        qv_buf_append_byte(b, c->kind);
-        qv_buf_append_byte(b, c->aux);
-        wal_put_varint(b, c->token);
-        wal_put_varint(b, c->id);
+        size_t vmax = scalar_max(c->value);
+        qv_buf_reserve(b, 42 + vmax);
+        uint8_t *p = b->data + b->len;
+        *p++ = c->kind;
+        *p++ = c->aux;
+        p = put_varint_p(p, c->token);
+        p = put_varint_p(p, c->id);
         if (c->kind == GCH_REL_CREATE || c->kind == GCH_REL_DELETE) {
-            wal_put_varint(b, c->src);
-            wal_put_varint(b, c->dst);
+            p = put_varint_p(p, c->src);
+            p = put_varint_p(p, c->dst);
         }
-        if (wal_put_value(b, c->value, err) < 0) return -1;
+        if (vmax) {
+            qval v = c->value;
+            *p++ = v.type;
+            if (v.type == QT_BOOL) {
+                *p++ = v.b ? 1 : 0;
+            } else if (v.type == QT_INT) {
+                p = put_varint_p(p, zz(v.i));
+            } else if (v.type == QT_FLOAT) {
+                memcpy(p, &v.f, 8);
+                p += 8;
+            } else if (v.type == QT_STRING) {
+                p = put_varint_p(p, v.len);
+                if (v.len) memcpy(p, v.s, v.len);
+                p += v.len;
+            }
+            b->len = (size_t)(p - b->data);
+        } else {
+            b->len = (size_t)(p - b->data);
+            if (wal_put_value(b, c->value, err) < 0) return -1;
+        }
+    }
+    return 0;
+}
+
+static int get_count(wal_cur *c, size_t *count, qv_err *err) {
+    uint64_t k = 0;
+    *count = 0;
+    if (wal_get_varint(c, &k) < 0 || k > (uint64_t)(c->end - c->p) / 5)
+        return qv_err_set(err, QV_EINVAL, "bad change count");
+    *count = (size_t)k;
+    return 0;
+}
+
+static int get_change_list(wal_cur *c, qv_arena *a, gchange *ch, size_t count, qv_err *err) {
+    for (size_t i = 0; i < count; i++) {
+        gchange *x = &ch[i];
+        uint64_t tok, id;
+        if (c->end - c->p < 2) return qv_err_set(err, QV_EINVAL, "change %zu is cut short", i);
+        x->kind = *c->p++;
+        x->aux = *c->p++;
+        if (x->kind < GCH_NODE_CREATE || x->kind > GCH_CONSTRAINT_DROP)
+            return qv_err_set(err, QV_EINVAL, "change %zu has unknown kind %u", i, x->kind);
+        if (wal_get_varint(c, &tok) < 0 || tok > UINT32_MAX || wal_get_varint(c, &id) < 0)
+            return qv_err_set(err, QV_EINVAL, "change %zu is malformed", i);
+        x->token = (uint32_t)tok;
+        x->id = id;
+        x->src = x->dst = 0;
+        if ((x->kind == GCH_REL_CREATE || x->kind == GCH_REL_DELETE) &&
+            (wal_get_varint(c, &x->src) < 0 || wal_get_varint(c, &x->dst) < 0))
+            return qv_err_set(err, QV_EINVAL, "change %zu is malformed", i);
+        if (wal_get_value(c, a, &x->value, 0) < 0) return qv_err_set(err, QV_EINVAL, "change %zu has a malformed value", i);
     }
     return 0;
 }
 
 int wal_get_changes(wal_cur *c, qv_arena *a, gchange **out, size_t *n, qv_err *err) {
-    uint64_t count;
-    if (wal_get_varint(c, &count) < 0 || count > (uint64_t)(c->end - c->p) / 5)
-        return qv_err_set(err, QV_EINVAL, "bad change count");
+    size_t count;
+    if (get_count(c, &count, err) < 0) return -1;
     gchange *ch = qv_arena_zalloc(a, (count ? count : 1) * sizeof *ch);
-    for (uint64_t i = 0; i < count; i++) {
-        gchange *x = &ch[i];
-        uint64_t tok, id;
-        if (c->end - c->p < 2) return qv_err_set(err, QV_EINVAL, "change %llu is cut short", (unsigned long long)i);
-        x->kind = *c->p++;
-        x->aux = *c->p++;
-        if (x->kind < GCH_NODE_CREATE || x->kind > GCH_CONSTRAINT_DROP)
-            return qv_err_set(err, QV_EINVAL, "change %llu has unknown kind %u", (unsigned long long)i, x->kind);
-        if (wal_get_varint(c, &tok) < 0 || tok > UINT32_MAX || wal_get_varint(c, &id) < 0)
-            return qv_err_set(err, QV_EINVAL, "change %llu is malformed", (unsigned long long)i);
-        x->token = (uint32_t)tok;
-        x->id = id;
-        if ((x->kind == GCH_REL_CREATE || x->kind == GCH_REL_DELETE) &&
-            (wal_get_varint(c, &x->src) < 0 || wal_get_varint(c, &x->dst) < 0))
-            return qv_err_set(err, QV_EINVAL, "change %llu is malformed", (unsigned long long)i);
-        if (wal_get_value(c, a, &x->value, 0) < 0)
-            return qv_err_set(err, QV_EINVAL, "change %llu has a malformed value", (unsigned long long)i);
-    }
+    if (get_change_list(c, a, ch, count, err) < 0) return -1;
     *out = ch;
-    *n = (size_t)count;
+    *n = count;
+    return 0;
+}
+
+int wal_get_changes_buf(wal_cur *c, qv_arena *a, gchange **buf, size_t *cap, size_t *n, qv_err *err) {
+    size_t count;
+    if (get_count(c, &count, err) < 0) return -1;
+    if (count > *cap) {
+        free(*buf);
+        *cap = count > 2 * *cap ? count : 2 * *cap;
+        *buf = qv_malloc(*cap * sizeof **buf);
+    }
+    if (get_change_list(c, a, *buf, count, err) < 0) return -1;
+    *n = count;
     return 0;
 }
 
@@ -326,7 +393,25 @@ static char *name_of(const gchange *c) {
 }
 
 /* A node creation followed by the labels and properties of the same node: one gtxn_node_create. */
-static int apply_node_create(gtxn *t, const gchange *ch, size_t n, size_t *i, qv_err *err) {
+/* Label and property arrays for one element, reused from element to element (grown as needed). */
+typedef struct scratch {
+    uint32_t *l;
+    gprop *p;
+    size_t lcap, pcap;
+} scratch;
+
+static void scratch_fit(scratch *s, size_t nl, size_t np) {
+    if (nl > s->lcap) {
+        s->lcap = nl > 2 * s->lcap ? nl : 2 * s->lcap;
+        s->l = qv_realloc(s->l, s->lcap * sizeof *s->l);
+    }
+    if (np > s->pcap) {
+        s->pcap = np > 2 * s->pcap ? np : 2 * s->pcap;
+        s->p = qv_realloc(s->p, s->pcap * sizeof *s->p);
+    }
+}
+
+static int apply_node_create(gtxn *t, scratch *sc, const gchange *ch, size_t n, size_t *i, qv_err *err) {
     const gchange *c = &ch[*i];
     /* what gtxn_node_create records: labels in increasing id order, then non-null properties by key */
     size_t j = *i + 1, nl = 0, np = 0;
@@ -339,8 +424,9 @@ static int apply_node_create(gtxn *t, const gchange *ch, size_t n, size_t *i, qv
         np++;
         j++;
     }
-    uint32_t *labels = nl ? malloc(nl * sizeof *labels) : NULL;
-    gprop *props = np ? malloc(np * sizeof *props) : NULL;
+    scratch_fit(sc, nl, np);
+    uint32_t *labels = sc->l;
+    gprop *props = sc->p;
     nl = np = 0;
     for (size_t k = *i + 1; k < j; k++) {
         if (ch[k].kind == GCH_LABEL_ADD) labels[nl++] = ch[k].token;
@@ -348,42 +434,50 @@ static int apply_node_create(gtxn *t, const gchange *ch, size_t n, size_t *i, qv
     }
     uint64_t id = 0;
     int rc = gtxn_node_create(t, labels, (uint32_t)nl, props, (uint32_t)np, c->value, &id, err);
-    free(labels);
-    free(props);
     if (rc < 0) return qv_err_prefix(err, "replay failed at change %zu (node create)", *i);
     if (id != c->id) return diverged(err, *i, c, "node id", c->id, id);
     *i = j - 1;
     return 0;
 }
 
-static int apply_rel_create(gtxn *t, const gchange *ch, size_t n, size_t *i, qv_err *err) {
+static int apply_rel_create(gtxn *t, scratch *sc, const gchange *ch, size_t n, size_t *i, qv_err *err) {
     const gchange *c = &ch[*i];
     size_t j = *i + 1;
     while (j < n && ch[j].id == c->id && ch[j].kind == GCH_REL_SET && !qv_is_null(ch[j].value) &&
            (j == *i + 1 || ch[j].token > ch[j - 1].token))
         j++;
     size_t np = j - *i - 1;
-    gprop *props = np ? malloc(np * sizeof *props) : NULL;
+    scratch_fit(sc, 0, np);
+    gprop *props = sc->p;
     for (size_t k = 0; k < np; k++) props[k] = (gprop){ch[*i + 1 + k].token, ch[*i + 1 + k].value};
     uint64_t id = 0;
     int rc = gtxn_rel_create(t, c->src, c->dst, c->token, props, (uint32_t)np, &id, err);
-    free(props);
     if (rc < 0) return qv_err_prefix(err, "replay failed at change %zu (relationship create)", *i);
     if (id != c->id) return diverged(err, *i, c, "relationship id", c->id, id);
     *i = j - 1;
     return 0;
 }
 
+static int apply_all(gtxn *t, scratch *sc, const gchange *ch, size_t n, qv_err *err);
+
 int wal_apply(gtxn *t, const gchange *ch, size_t n, qv_err *err) {
+    scratch sc = {0};
+    int rc = apply_all(t, &sc, ch, n, err);
+    free(sc.l);
+    free(sc.p);
+    return rc;
+}
+
+static int apply_all(gtxn *t, scratch *sc, const gchange *ch, size_t n, qv_err *err) {
     for (size_t i = 0; i < n; i++) {
         const gchange *c = &ch[i];
         int rc = 0;
         switch (c->kind) {
         case GCH_NODE_CREATE:
-            if (apply_node_create(t, ch, n, &i, err) < 0) return -1;
+            if (apply_node_create(t, sc, ch, n, &i, err) < 0) return -1;
             continue;
         case GCH_REL_CREATE:
-            if (apply_rel_create(t, ch, n, &i, err) < 0) return -1;
+            if (apply_rel_create(t, sc, ch, n, &i, err) < 0) return -1;
             continue;
         case GCH_NODE_DELETE: rc = gtxn_node_delete(t, c->id, true, err); break;
         case GCH_REL_DELETE: rc = gtxn_rel_delete(t, c->id, err); break;

@@ -30,6 +30,7 @@
 #include "test_store_graphs.h"
 
 #include "graph/catalog.h"
+#include "graph/gcommit.h"
 #include "graph/gview.h"
 #include "store/checksum.h"
 #include "store/store.h"
@@ -616,6 +617,7 @@ static void test_torn_and_corrupt_tail(void **state) {
 /* ---- group commit ---- */
 typedef struct committer {
     graph *g;
+    int64_t ext; /* the node's external id (0: 42) */
     int rc;
     qv_err err;
 } committer;
@@ -624,7 +626,7 @@ static void *commit_one(void *arg) {
     committer *c = arg;
     gtxn *t = gtxn_begin(c->g, &c->err);
     uint64_t id;
-    c->rc = t ? gtxn_node_create(t, NULL, 0, NULL, 0, qv_int(42), &id, &c->err) : -1;
+    c->rc = t ? gtxn_node_create(t, NULL, 0, NULL, 0, qv_int(c->ext ? c->ext : 42), &id, &c->err) : -1;
     if (c->rc == 0) c->rc = gtxn_commit(t, &c->err);
     else if (t) gtxn_rollback(t);
     return NULL;
@@ -681,6 +683,87 @@ static void test_group_commit(void **state) {
         gview_close(v);
         graph_free(gs[i]);
     }
+}
+
+/* Group commit within one graph: the writer slot is released before the wait for the sync, so commits of one
+ * graph queue behind one fdatasync. With the syncer held, all N commits are written and waiting at once (with
+ * the hook waiting inside the writer slot, only one could be); then one or two syncs cover them all. A reader
+ * sees each commit once it is published (before it is durable: gcommit.h). */
+static void test_group_commit_one_graph(void **state) {
+    env *e = *state;
+    char wal[200];
+    snprintf(wal, sizeof wal, "%s/wal", e->dir);
+    qv_err err;
+    qv_wal *w = wal_open(wal, 0, 0, 0, &err);
+    assert_non_null(w);
+    enum { N = 10 };
+    graph *g = graph_new("one", "one", true, GRAPH_ID_INTEGER, NULL);
+    wal_attach(w, g, 77, 0, 0, 0, 0, false);
+    committer c[N];
+    pthread_t th[N];
+    wal_io_pause(w);
+    for (int i = 0; i < N; i++) {
+        c[i] = (committer){.g = g, .ext = 100 + i};
+        assert_int_equal(pthread_create(&th[i], NULL, commit_one, &c[i]), 0);
+    }
+    for (int spin = 0; wal_get_stats(w).queued < N && spin < 5000; spin++) usleep(1000);
+    assert_int_equal(wal_get_stats(w).queued, N);
+    gview *v = gview_open(g, &err);
+    assert_int_equal(gview_node_count(v), N); /* published, not yet durable */
+    gview_close(v);
+    wal_io_resume(w);
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        if (c[i].rc) fail_msg("commit %d: %s", i, c[i].err.msg);
+    }
+    wal_stats st = wal_get_stats(w);
+    assert_int_equal(st.records, N);
+    assert_true(st.syncs <= 2);
+    assert_int_equal(st.queued, 0);
+    wal_close(w);
+    graph_free(g);
+    g = graph_new("one", "one", true, GRAPH_ID_INTEGER, NULL);
+    wal_target t = {.g = g, .ident = 77};
+    uint64_t last, bytes;
+    assert_int_equal(wal_recover(wal, &t, 1, true, NULL, &last, &bytes, &err), 0);
+    assert_int_equal(t.replayed, N);
+    v = gview_open(g, &err);
+    assert_int_equal(gview_node_count(v), N);
+    gview_close(v);
+    graph_free(g);
+}
+
+/* A replay transaction keeps no change list, publishes on commit, and makes the names it interns durable: the
+ * next ordinary transaction using one does not log it again. */
+static void test_replay_transaction(void **state) {
+    (void)state;
+    qv_err err;
+    graph *g = graph_new("r", "r", true, GRAPH_ID_INTEGER, NULL);
+    gtxn *t = gtxn_begin_replay(g, &err);
+    assert_non_null(t);
+    uint32_t lab = gtxn_label(t, "Person", 6), key = gtxn_key(t, "age", 3);
+    gprop p = {key, qv_int(7)};
+    uint64_t id;
+    OK(gtxn_node_create(t, &lab, 1, &p, 1, qv_int(5), &id, &err));
+    size_t n;
+    gtxn_changes(t, &n);
+    assert_int_equal(n, 0);
+    OK(gtxn_commit(t, &err));
+    gview *v = gview_open(g, &err);
+    assert_int_equal(gview_node_count(v), 1);
+    assert_int_equal(gview_node_by_ext_id(v, qv_int(5)), id);
+    gview_close(v);
+    t = gtxn_begin(g, &err);
+    assert_int_equal(gtxn_label(t, "Person", 6), lab);
+    OK(gtxn_node_create(t, &lab, 1, NULL, 0, qv_int(6), &id, &err));
+    const gchange *ch = gtxn_changes(t, &n);
+    assert_true(n >= 2);
+    for (size_t i = 0; i < n; i++) assert_int_not_equal(ch[i].kind, GCH_TOKEN);
+    /* an ordinary transaction still refuses a duplicate id */
+    assert_int_equal(gtxn_node_create(t, NULL, 0, NULL, 0, qv_int(5), &id, &err), -1);
+    assert_int_equal(err.code, QV_EEXISTS);
+    OK(gtxn_commit(t, &err));
+    graph_free(g);
 }
 
 /* A database built by the bulk loader (columns, CSR, undirected and inverse types, STRING ids), then written
@@ -860,6 +943,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_restart_from_log_and_checkpoints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_and_corrupt_tail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit_one_graph, setup, teardown),
+        cmocka_unit_test(test_replay_transaction),
         cmocka_unit_test_setup_teardown(test_bulk_database_then_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_full_refuses_then_recovers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dropped_database_refuses_commits, setup, teardown),
