@@ -358,7 +358,8 @@ static void test_node_pack_shared(void **state) {
 }
 
 /* graph_compact after a commit that started a background compaction: waits for it, so that it returns with
- * everything packed and nothing in flight (an in-flight build pins the generations it saw). */
+ * everything packed and nothing in flight (an in-flight build pins the generations it saw), and for the
+ * reaper freeing the old generations. */
 static void test_explicit_after_background(void **state) {
     (void)state;
     graph *g = empty_graph();
@@ -378,6 +379,7 @@ static void test_explicit_after_background(void **state) {
         commit(t);   /* 200 changes >= 100: starts a background compaction */
         assert_int_equal(graph_compact(g, &err), 0);
         assert_false(g->delta->compacting);
+        assert_false(g->delta->reaping);   /* the old generations are freed, not being freed */
         gmem_parts mp;
         gmem_measure(g, &mp);
         assert_int_equal(mp.versions_n, 0);
