@@ -537,6 +537,84 @@ static bool prune_ok(const cy_clause *cl, const cy_clause *next) {
     return rp->varlen && !rp->var && rp->min_hops <= 1;
 }
 
+/* Does e read the variable `name` only as min(length(name)) (DISTINCT or not), with every other aggregate
+ * blind to how many rows there are (count(DISTINCT ...))? Counts the aggregates in *aggs. Conservative: a
+ * nested pattern or subquery, a comprehension or map projection reusing the name, or any other aggregate
+ * says no. */
+static bool minlen_only(const cy_expr *e, const char *name, uint32_t *aggs, uint32_t depth) {
+    if (!e) return true;
+    if (depth > CY_MAX_DEPTH) return false;
+    switch (e->kind) {
+    case CX_VAR: return strcmp(e->name, name) != 0;
+    case CX_PATTERN: case CX_EXISTS: case CX_PATTERN_COMP: return false;
+    case CX_LIST_COMP: case CX_QUANT: case CX_REDUCE:
+        if ((e->name && strcmp(e->name, name) == 0) || (e->name2 && strcmp(e->name2, name) == 0)) return false;
+        break;
+    case CX_MAP_PROJECTION:
+        for (uint32_t i = 0; i < e->n_proj_items; i++) {
+            const cy_mapproj_item *it = &e->proj_items[i];
+            if (it->kind == CMP_VAR && it->key && strcmp(it->key, name) == 0) return false;
+            if (!minlen_only(it->expr, name, aggs, depth + 1)) return false;
+        }
+        break;
+    case CX_CALL: {
+        cy_aggkind k = cy_agg_kind(e->name, e->star);
+        if (!k) break;
+        (*aggs)++;
+        if (k == CY_AGG_MIN && e->n_args == 1) {
+            const cy_expr *a = e->args[0];
+            if (a->kind == CX_CALL && strcasecmp(a->name, "length") == 0 && a->n_args == 1 &&
+                a->args[0]->kind == CX_VAR && strcmp(a->args[0]->name, name) == 0)
+                return true;
+        }
+        if (k != CY_AGG_COUNT || !e->distinct) return false;
+        break;
+    }
+    default: break;
+    }
+    if (!minlen_only(e->a, name, aggs, depth + 1) || !minlen_only(e->b, name, aggs, depth + 1) ||
+        !minlen_only(e->c, name, aggs, depth + 1))
+        return false;
+    for (uint32_t i = 0; i < e->n_args; i++)
+        if (!minlen_only(e->args[i], name, aggs, depth + 1)) return false;
+    return true;
+}
+
+/* Does e never mention `name` and aggregate nothing? */
+static bool no_mention(const cy_expr *e, const char *name) {
+    uint32_t aggs = 0;
+    return minlen_only(e, name, &aggs, 0) && aggs == 0;
+}
+
+/* May MATCH cl expand its variable-length relationship breadth-first, one row per end node carrying one
+ * shortest trail, instead of enumerating every path? Only a single-path, single-relationship pattern with a
+ * path variable and no relationship variable, 0 or 1 minimum hops, the path mentioned nowhere in the MATCH,
+ * directly followed by an aggregating projection without * that reads the path only as min(length(p)) and
+ * aggregates nothing else but count(DISTINCT ...): the groups and their rows other than p are the same
+ * whether one row or every path reaches an end node, and the smallest length per (start, end) is the BFS
+ * depth (varexpand_prune.c proves it). The path goes out of scope at the projection. */
+static bool minpath_ok(const cy_clause *cl, const cy_clause *next) {
+    if (!next || (next->kind != CC_WITH && next->kind != CC_RETURN) || next->proj.star) return false;
+    const cy_pattern *pat = cl->pattern;
+    if (!pat || pat->n_paths != 1) return false;
+    const cy_path_pat *pp = &pat->paths[0];
+    if (pp->kind != CY_PATH_PLAIN || !pp->var || pp->n_rels != 1) return false;
+    const cy_rel_pat *rp = &pp->rels[0];
+    if (!rp->varlen || rp->var || rp->min_hops > 1 || !no_mention(rp->props, pp->var)) return false;
+    for (uint32_t j = 0; j <= pp->n_rels; j++)
+        if (!no_mention(pp->nodes[j].props, pp->var)) return false;
+    if (!no_mention(cl->where, pp->var)) return false;
+    const cy_projection *pr = &next->proj;
+    uint32_t aggs = 0;
+    for (uint32_t i = 0; i < pr->n_items; i++)
+        if (!minlen_only(pr->items[i].expr, pp->var, &aggs, 0)) return false;
+    if (aggs == 0) return false;   /* not aggregating: every row would be seen */
+    for (uint32_t i = 0; i < pr->n_order; i++)
+        if (!minlen_only(pr->order[i].expr, pp->var, &aggs, 0)) return false;
+    return minlen_only(next->where, pp->var, &aggs, 0) && no_mention(pr->skip, pp->var) &&
+           no_mention(pr->limit, pp->var);
+}
+
 int pl_clauses(pctx *c, xop **in, cy_clause **cls, uint32_t n, bool top, const char ***cols, int32_t **colslots,
                uint32_t *ncols) {
     for (uint32_t i = 0; i < n; i++) {
@@ -562,8 +640,10 @@ int pl_clauses(pctx *c, xop **in, cy_clause **cls, uint32_t n, bool top, const c
                 *in = cy_op_optional(c->p, *in, inner, nulls, nn);
             } else {
                 c->prune_varlen = prune_ok(cl, i + 1 < n ? cls[i + 1] : NULL);
+                c->minpath_varlen = !c->prune_varlen && minpath_ok(cl, i + 1 < n ? cls[i + 1] : NULL);
                 rc = pl_match(c, in, cl->pattern, cl->where, NULL);
                 c->prune_varlen = false;
+                c->minpath_varlen = false;
             }
             break;
         case CC_UNWIND: {

@@ -29,6 +29,7 @@ typedef struct pctx {
     bool read;         /* an earlier clause reads the graph (since the last eager) */
     uint32_t depth;
     bool prune_varlen; /* the MATCH being planned may use the pruning var-length expand (plan.c decides) */
+    bool minpath_varlen; /* ... the shortest-trail var-length expand (its path is read only as min(length)) */
 } pctx;
 
 int32_t pl_slot(pctx *c);

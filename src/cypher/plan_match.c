@@ -43,6 +43,7 @@ typedef struct mctx {
     int32_t *rels_bound;     /* relationship slots bound so far (uniqueness) */
     uint32_t n_rels_bound;
     bool prune;              /* pctx.prune_varlen when this pattern was started (nested plans never prune) */
+    bool minpath;            /* pctx.minpath_varlen, likewise */
 } mctx;
 
 static bool is_bound(const mctx *m, int32_t s) { return s >= 0 && (uint32_t)s < m->nbits && m->bound[s]; }
@@ -209,6 +210,7 @@ static void expand(mctx *m, xop **in, cy_rel_pat *rp, int32_t from, int32_t rel,
         s.rel_props = rp->props;
         s.reverse_list = reverse;
         if (m->prune && !rp->var && rp->min_hops <= 1) *in = cy_op_varexpand_prune(m->c->p, *in, &s);
+        else if (m->minpath && !rp->var && rp->min_hops <= 1) *in = cy_op_varexpand_minpath(m->c->p, *in, &s);
         else *in = cy_op_varexpand(m->c->p, *in, &s);
     } else {
         *in = cy_op_expand(m->c->p, *in, &s);
@@ -310,8 +312,9 @@ static int plan_path(mctx *m, xop **in, uint32_t pi) {
 
 int pl_match(pctx *c, xop **in, cy_pattern *pat, cy_expr *where, pl_slots *out) {
     cy_plan *p = c->p;
-    mctx m = {.c = c, .pat = pat, .prune = c->prune_varlen};
+    mctx m = {.c = c, .pat = pat, .prune = c->prune_varlen, .minpath = c->minpath_varlen};
     c->prune_varlen = false;
+    c->minpath_varlen = false;
     uint32_t np = pat->n_paths;
     m.nslot = qv_arena_alloc(&p->arena, sizeof(int32_t *) * (np ? np : 1));
     m.rslot = qv_arena_alloc(&p->arena, sizeof(int32_t *) * (np ? np : 1));

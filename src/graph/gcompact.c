@@ -37,6 +37,21 @@ static grver *copy_rver(const grver *x, qv_arena *a) {
     return c;
 }
 
+/* Whether the old generation's node pack is still the state at v's snapshot for ids base .. n-1: it covers them
+ * all and none of them has a version v sees (relationship loads only add adjacency to nodes). */
+static bool npack_current(gview *v, const ggen *old, uint64_t base, uint64_t n) {
+    const gpack *p = old->npack;
+    if (!p || p->lo != base || p->lo + p->n != n) return false;
+    for (uint64_t c = base >> GCHUNK_BITS; c <= (n - 1) >> GCHUNK_BITS && c < GDIR_SIZE; c++) {
+        const gnslot *ns = LOAD(&old->ndir[c]);
+        for (uint64_t i = 0; ns && i < GCHUNK_SIZE; i++) {
+            uint64_t id = (c << GCHUNK_BITS) | i;
+            if (id >= base && id < n && gv_node_ver(v, id)) return false;
+        }
+    }
+    return true;
+}
+
 /* Builds the generation for the state v sees (ids below n nodes / m relationships). */
 static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
     gdelta *d = v->d;
@@ -81,12 +96,17 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
     ng->in_rel = in_rel;
     ng->in_src = in_src;
 
-    /* one version per written node and relationship (the newest, which is all v sees: nothing is newer) */
+    /* entities created after the loader's base: packed (typed columns, label sets, ids), no version, no slot */
+    ng->npack = npack_current(v, old, d->base_nodes, n) ? gpack_ref(old->npack) : gpack_build_nodes(v, d->base_nodes, n);
+    ng->rpack = gpack_build_rels(v, d->base_rels, m);
+
+    /* written loader entities: one version each (the newest, which is all v sees: nothing is newer) */
     for (uint64_t c = 0; c < GDIR_SIZE; c++) {
+        if ((c << GCHUNK_BITS) >= d->base_nodes && (c << GCHUNK_BITS) >= d->base_rels) break;
         const gnslot *ns = LOAD(&old->ndir[c]);
         for (uint64_t i = 0; ns && i < GCHUNK_SIZE; i++) {
             uint64_t id = (c << GCHUNK_BITS) | i;
-            if (id >= n) break;
+            if (id >= n || id >= d->base_nodes) break;
             const gnver *x = gv_node_ver(v, id);
             if (!x) continue;
             gnslot *s = gdelta_nslot_make(ng, id);
@@ -96,7 +116,7 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
         const grslot *rs = LOAD(&old->rdir[c]);
         for (uint64_t i = 0; rs && i < GCHUNK_SIZE; i++) {
             uint64_t id = (c << GCHUNK_BITS) | i;
-            if (id >= m) break;
+            if (id >= m || id >= d->base_rels) break;
             const grver *x = LOAD(&rs[i].ver);   /* the writer may be stamping a newer one */
             while (x && x->csn > v->snap) x = x->older;
             if (!x) continue;
@@ -131,7 +151,6 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
         }
     }
     ng->blab_built = true;
-    (void)d;
     return ng;
 }
 
@@ -148,12 +167,15 @@ static void catch_up(gdelta *d, const ggen *old, ggen *ng, uint64_t c, uint64_t 
             if (!x || x->csn <= c) continue;
             gnslot *s = gdelta_nslot_make(ng, id);
             s->ext = gval_copy(&ng->vals, ns[i].ext);
-            gnver *was = s->ver;   /* collapsed at c, or NULL: created after c */
+            ng->carried++;
+            gnver *was = s->ver;   /* collapsed at c, or NULL: packed, or created after c */
             s->ver = copy_nver(x, &ng->vals);
-            uint32_t nb = 0;   /* labels at c: the collapsed version's, or the loader's for a node unwritten then */
+            if (id >= ng->n_csr && s->ext.type != QT_NULL) gext_insert_gen(d, ng, gext_hash(s->ext), id);
+            uint32_t nb = 0;   /* labels at c: the collapsed version's, the loader's or the pack's */
             const uint32_t *bl = was ? was->labels : NULL;
             if (was) nb = was->n_labels;
             else if (id < d->base_nodes && d->g->node_labelset) bl = graph_node_labels(d->g, id, &nb);
+            else if (id >= d->base_nodes) bl = gpack_labels(ng->npack, id, &nb);
             for (uint32_t l = 0; l < x->n_labels; l++) {   /* labels gained since c */
                 bool had = false;
                 for (uint32_t j = 0; j < nb && !had; j++) had = bl[j] == x->labels[l];
@@ -168,9 +190,15 @@ static void catch_up(gdelta *d, const ggen *old, ggen *ng, uint64_t c, uint64_t 
             const grver *x = rs[i].ver;
             if (!x || x->csn <= c) continue;
             grslot *s = gdelta_rslot_make(ng, id);
+            ng->carried++;
             s->src = rs[i].src;
             s->dst = rs[i].dst;
             s->type = rs[i].type;
+            if (gpack_has(ng->rpack, id)) {   /* a slot made by a SET holds no endpoints */
+                uint32_t ty;
+                gpack_rel(ng->rpack, id, &s->src, &s->dst, &ty);
+                s->type = ty;
+            }
             grver_free(s->ver);
             s->ver = copy_rver(x, &ng->vals);
             if (id >= m_c) {   /* created after c: not in the CSR */
@@ -191,13 +219,16 @@ gcompaction *gcompact_begin(graph *g, qv_err *err) {
     gcompaction *c = qv_calloc(1, sizeof *c);
     c->g = g;
     c->v = gview_open(g, err);
-    if (c->v->gen->csn != c->v->snap) c->ng = build(c->v, c->v->s->n_nodes, c->v->s->n_rels, c->v->snap);
+    /* something committed since the last compaction, or versions its catch-up carried over: fold them */
+    if (c->v->gen->csn != c->v->snap || c->v->gen->carried) c->ng = build(c->v, c->v->s->n_nodes, c->v->s->n_rels, c->v->snap);
     return c;
 }
 
-int gcompact_finish(gcompaction *c, qv_err *err) {
+/* *lost: another compaction (the background one) swapped in first and this one was dropped. */
+static int finish(gcompaction *c, bool *lost, qv_err *err) {
     gdelta *d = gdelta_get(c->g);
     int rc = 0;
+    *lost = false;
     gtxn *t = c->ng ? gtxn_begin(c->g, err) : NULL;
     if (c->ng && !t) rc = -1;
     if (t && d->gen == c->v->gen) {   /* else another compaction swapped first: drop ours */
@@ -208,6 +239,8 @@ int gcompact_finish(gcompaction *c, qv_err *err) {
         gdelta_retire(d, old, ggen_free);
         c->ng = NULL;
         __atomic_fetch_add(&d->compactions, 1, __ATOMIC_RELEASE);
+    } else if (t) {
+        *lost = true;
     }
     ggen_free(c->ng);
     gview_close(c->v);
@@ -216,7 +249,21 @@ int gcompact_finish(gcompaction *c, qv_err *err) {
     return rc;
 }
 
-int graph_compact(graph *g, qv_err *err) { return gcompact_finish(gcompact_begin(g, err), err); }
+int gcompact_finish(gcompaction *c, qv_err *err) {
+    bool lost;
+    return finish(c, &lost, err);
+}
+
+/* Folds everything committed before the call: when the background compaction swaps in first (it may have
+ * started from an older snapshot, or carried versions over), build again from the newer state. */
+int graph_compact(graph *g, qv_err *err) {
+    for (int i = 0; i < 8; i++) {
+        bool lost;
+        if (finish(gcompact_begin(g, err), &lost, err)) return -1;
+        if (!lost) return 0;
+    }
+    return 0;
+}
 
 /* ---- background trigger ---- */
 static void *compactor_main(void *arg) {

@@ -55,6 +55,9 @@ void ggen_free(void *p) {
     free(gen->blab);
     free(gen->blab_n);
     qv_arena_free(&gen->vals);
+    gpack_free(gen->npack);
+    gpack_free(gen->rpack);
+    free(gen->ext);
     if (gen->owned) {
         free((void *)gen->out_off);
         free((void *)gen->in_off);
@@ -168,7 +171,6 @@ void gdelta_free(gdelta *d) {
     if (!d) return;
     if (d->compacting) pthread_join(d->compactor, NULL);
     ggen_free(d->gen);
-    free(d->ext);
     gtx_spare_free(d->spare);
     for (uint32_t i = 0; i < d->n_idx; i++) gindex_free(d->idx[i]);
     for (uint32_t e = 0; e < GEPOCHS; e++) {
@@ -284,16 +286,18 @@ static void ext_place(gxtab *t, uint64_t hash, uint64_t id) {
         }
 }
 
-void gext_insert(gdelta *d, uint64_t hash, uint64_t node) {
+void gext_insert(gdelta *d, uint64_t hash, uint64_t node) { gext_insert_gen(d, d->gen, hash, node); }
+
+void gext_insert_gen(gdelta *d, ggen *gen, uint64_t hash, uint64_t node) {
     hash |= 1;   /* 0 marks an empty entry */
-    gxtab *t = d->ext;
+    gxtab *t = gen->ext;
     if (!t || (t->used + 1) * 2 > t->mask + 1) {
         uint64_t size = t ? (t->mask + 1) * 2 : 1024;
         gxtab *nt = qv_calloc(1, sizeof *nt + size * sizeof(gxent));
         nt->mask = size - 1;
         for (uint64_t i = 0; t && i <= t->mask; i++)
             if (t->e[i].hash) ext_place(nt, t->e[i].hash, t->e[i].id);
-        STORE(&d->ext, nt);
+        STORE(&gen->ext, nt);
         gdelta_retire(d, t, free);
         t = nt;
     }
@@ -304,7 +308,8 @@ void gext_insert(gdelta *d, uint64_t hash, uint64_t node) {
  * when it grows) are placed bucket by bucket of neighbouring home slots, so the placement walks the table
  * instead of missing the cache on every insert as n single inserts into a table much larger than the cache do. */
 void gext_insert_many(gdelta *d, const gxent *e, uint64_t n) {
-    gxtab *t = d->ext;
+    ggen *gen = d->gen;
+    gxtab *t = gen->ext;
     uint64_t used = t ? t->used : 0, size = t ? t->mask + 1 : 1024;
     while ((used + n) * 2 > size) size *= 2;
     const gxent *all = e;
@@ -337,7 +342,7 @@ void gext_insert_many(gdelta *d, const gxent *e, uint64_t n) {
     free(start);
     free(tmp);
     if (nt != t) {
-        STORE(&d->ext, nt);
+        STORE(&gen->ext, nt);
         if (t) gdelta_retire(d, t, free);
     }
 }
@@ -355,8 +360,9 @@ uint64_t gdelta_memory_bytes(gdelta *d) {
         if (LOAD(&gen->rdir[c])) b += GCHUNK_SIZE * sizeof(grslot);
     for (uint32_t l = 0; LOAD(&gen->blab_built) && l < gen->n_blab; l++) b += gen->blab_n[l] * sizeof(uint64_t);
     if (gen->owned) b += (gen->n_csr + 1) * 16 + (gen->out_off[gen->n_csr]) * 16;
-    const gxtab *x = LOAD(&d->ext);
+    const gxtab *x = LOAD(&gen->ext);
     if (x) b += (x->mask + 1) * sizeof(gxent);
+    b += gpack_memory_bytes(gen->npack) + gpack_memory_bytes(gen->rpack);
     if (LOAD(&d->base_src)) b += d->base_rels * sizeof(uint32_t);
     gdelta_unpin(d, pin);
     return b;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "graph/gcommit.h" /* wal helper: group-commit hooks (gtxn.c) */
+#include "graph/gmem_pack.h"
 #include "graph/graph.h"
 #include "graph/gview.h"
 #include "util/arena.h"
@@ -102,6 +103,11 @@ typedef struct ggen {
     bool blab_built;
     gvec **lab_delta;               /* GMAX_NAMES holders */
     qv_arena vals;                  /* payloads of property values and ids written in this generation (writer) */
+    /* what the compaction that made this generation packed (gmem_pack.h; NULL in the first generation): the
+     * entities created after the loader's base that were live at its snapshot, read when they have no version */
+    struct gpack *npack, *rpack;
+    struct gxtab *ext;              /* external ids of nodes created since (npack indexes the packed ones) */
+    uint64_t carried;               /* versions its compaction's catch-up carried over: the next one folds them */
 } ggen;
 
 /* Property index: distinct values -> posting vectors of entity ids (verified on read). */
@@ -167,7 +173,6 @@ typedef struct gdelta {
     bool compact_done;              /* it has finished (atomic) */
     pthread_t compactor;
 
-    gxtab *ext;
     gtxn *spare;                    /* the last transaction, its buffers kept for the next one (writer only) */
     gpindex *idx[GMAX_INDEXES];
     uint32_t n_idx;
@@ -260,8 +265,10 @@ static inline uint64_t gvec_len(const gvec *v) { return v ? LOAD(&v->n) : 0; }
 /* Entry i (< a length the reader loaded); relaxed: entries past a rollback may be rewritten meanwhile, and
  * such entries are never visible to the reader anyway. */
 static inline uint64_t gvec_at(const uint64_t *a, uint64_t i) { return __atomic_load_n(&a[i], __ATOMIC_RELAXED); }
-void gext_insert(gdelta *d, uint64_t hash, uint64_t node);
-/* wal helper: n entries (hash already | 1) at once, sized once and placed in slot order (log replay). */
+void gext_insert(gdelta *d, uint64_t hash, uint64_t node);                 /* into the current generation's */
+void gext_insert_gen(gdelta *d, ggen *gen, uint64_t hash, uint64_t node);   /* writer, or a generation not yet published */
+/* wal helper: n entries (hash already | 1) into the current generation's at once, sized once and placed in
+ * slot order (log replay). */
 void gext_insert_many(gdelta *d, const gxent *e, uint64_t n);
 
 /* gval.c */

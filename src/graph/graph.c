@@ -120,32 +120,9 @@ const gcolumn *graph_rel_col(const graph *g, const char *key) {
     return find_col(g, g->rel_cols, g->n_rel_cols, key);
 }
 
-static uint64_t strtab_bytes(const qv_strtab *t) {
-    uint64_t b = (uint64_t)t->count * (sizeof(char *) + sizeof(uint32_t)) + (uint64_t)t->nslots * 4;
-    for (uint32_t i = 0; i < t->count; i++) b += t->lens[i] + 1;
-    return b;
-}
-
 uint64_t graph_topology_bytes(const graph *g) {
     uint64_t n = g->n_nodes, m = g->n_rels;
     return (n + 1) * 8 * 2 + m * (sizeof *g->out_tgt + sizeof *g->rel_type + sizeof *g->in_rel + sizeof *g->in_src);
 }
 
-uint64_t graph_memory_bytes(const graph *g) {
-    uint64_t n = g->n_nodes, b = sizeof *g;
-    b += strtab_bytes(&g->labels) + strtab_bytes(&g->rel_types) + strtab_bytes(&g->prop_keys);
-    if (g->ext_ids) b += n * 8;
-    if (g->ext_str_off) b += (n + 1) * 8 + g->ext_str_off[n];
-    b += gidindex_memory_bytes(&g->idx);
-    if (g->node_labelset) b += n * 4;
-    if (g->labelset_off) b += ((uint64_t)g->n_labelsets + 1) * 4 + (uint64_t)g->labelset_off[g->n_labelsets] * 4;
-    pthread_rwlock_rdlock((pthread_rwlock_t *)&g->cols_lock);
-    for (int i = 0; i < g->n_node_cols; i++) b += sizeof(gcolumn) + gcol_bytes(&g->node_cols[i], n);
-    pthread_rwlock_unlock((pthread_rwlock_t *)&g->cols_lock);
-    for (int i = 0; i < g->n_rel_cols; i++) b += sizeof(gcolumn) + gcol_bytes(&g->rel_cols[i], g->n_rels);
-    b += graph_topology_bytes(g);
-    b += (uint64_t)g->rel_types.count * (2 * sizeof(bool) + sizeof(uint64_t));
-    gdelta *d = __atomic_load_n(&g->delta, __ATOMIC_ACQUIRE);
-    if (d) b += gdelta_memory_bytes(d);
-    return b;
-}
+/* graph_memory_bytes: gmem.c (the sum of gmem_measure's parts) */

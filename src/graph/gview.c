@@ -84,13 +84,13 @@ static const grver *rel_ver(const gview *v, uint64_t id) {
 bool gv_node_live(const gview *v, uint64_t id) {
     if (id >= gv_nodes_end(v)) return false;
     const gnver *x = gv_node_ver(v, id);
-    return x ? !x->deleted : id < v->d->base_nodes;
+    return x ? !x->deleted : id < v->d->base_nodes || gpack_has(v->gen->npack, id);
 }
 
 bool gv_rel_live(const gview *v, uint64_t id) {
     if (id >= gv_rels_end(v)) return false;
     const grver *x = rel_ver(v, id);
-    return x ? !x->deleted : id < v->d->base_rels;
+    return x ? !x->deleted : id < v->d->base_rels || gpack_has(v->gen->rpack, id);
 }
 
 /* ---- names ---- */
@@ -154,8 +154,7 @@ static const uint32_t *labels_of(gview *v, uint64_t node, uint32_t *n) {
         return x->labels;
     }
     if (node < v->d->base_nodes && v->g->node_labelset) return graph_node_labels(v->g, node, n);
-    *n = 0;
-    return NULL;
+    return gpack_labels(v->gen->npack, node, n);   /* NULL, 0 when not packed */
 }
 
 uint32_t gview_node_labels(gview *v, uint64_t node, uint32_t *out, uint32_t max) {
@@ -208,11 +207,17 @@ bool gview_node_prop(gview *v, uint64_t node, uint32_t key, qval *out) {
         }
         return node < v->d->base_nodes && base_prop(v, node, x->ncols, key, out);
     }
-    return node < v->d->base_nodes && base_prop(v, node, 0, key, out);
+    if (node >= v->d->base_nodes) return gpack_has(v->gen->npack, node) && gpack_prop(v->gen->npack, node, key, out);
+    return base_prop(v, node, 0, key, out);
 }
 
 uint32_t gview_node_props(gview *v, uint64_t node, qv_arena *a, gprop **out) {
     const gnver *x = gv_node_ver(v, node);
+    const gpack *pk = v->gen->npack;
+    if (!x && gpack_has(pk, node)) {   /* packed by a compaction: ascending keys already */
+        *out = qv_arena_alloc(a, ((size_t)gpack_max_props(pk) + 1) * sizeof **out);
+        return gpack_props(pk, node, *out);
+    }
     uint32_t from = x ? x->ncols : 0, nv = x ? x->n_props : 0;
     int nc = 0;
     const gcolumn *cols = NULL;
@@ -241,6 +246,7 @@ qval gview_node_ext_id(gview *v, uint64_t node) {
             return qv_str_ref(g->ext_str + g->ext_str_off[node], (uint32_t)(g->ext_str_off[node + 1] - g->ext_str_off[node]));
         return qv_int((int64_t)node);
     }
+    if (gpack_has(v->gen->npack, node)) return gpack_ext(v->gen->npack, node);
     const gnslot *s = gdelta_nslot(v->gen, node);
     return s && gv_node_ver(v, node) ? s->ext : qv_null();
 }
@@ -258,7 +264,9 @@ uint64_t gview_node_by_ext_id(gview *v, qval x) {
             r = gidindex_find_str(&g->idx, x.s, x.len);
         if (r >= 0 && gv_node_live(v, (uint64_t)r)) return (uint64_t)r;
     }
-    const gxtab *t = LOAD(&d->ext);
+    uint64_t p = gpack_find_ext(v->gen->npack, x);   /* nodes the last compaction packed */
+    if (p != GID_NONE && gv_node_live(v, p)) return p;
+    const gxtab *t = LOAD(&v->gen->ext);   /* nodes created since */
     if (!t) return GID_NONE;
     uint64_t h = gext_hash(x) | 1;
     for (uint64_t i = h & t->mask;; i = (i + 1) & t->mask) {
@@ -283,6 +291,10 @@ void gview_rel_info(gview *v, uint64_t rel, uint64_t *src, uint64_t *dst, uint32
         *type = g->rel_type ? g->rel_type[rel] : 0;
         return;
     }
+    if (gpack_has(v->gen->rpack, rel)) {   /* its slot, if any, holds only versions */
+        gpack_rel(v->gen->rpack, rel, src, dst, type);
+        return;
+    }
     const grslot *s = gdelta_rslot(v->gen, rel);
     if (!s || rel >= gv_rels_end(v)) {
         *src = *dst = GID_NONE;
@@ -296,6 +308,7 @@ void gview_rel_info(gview *v, uint64_t rel, uint64_t *src, uint64_t *dst, uint32
 
 static uint32_t rel_type_of(gview *v, uint64_t rel) {
     if (rel < v->d->base_rels) return v->g->rel_type ? v->g->rel_type[rel] : 0;
+    if (gpack_has(v->gen->rpack, rel)) return gpack_rel_type(v->gen->rpack, rel);
     const grslot *s = gdelta_rslot(v->gen, rel);
     return s ? s->type : UINT32_MAX;
 }
@@ -319,7 +332,8 @@ bool gview_rel_prop(gview *v, uint64_t rel, uint32_t key, qval *out) {
         if (p) *out = p->value;
         return p != NULL;
     }
-    return rel < v->d->base_rels && base_rel_prop(v, rel, key, out);
+    if (rel >= v->d->base_rels) return gpack_has(v->gen->rpack, rel) && gpack_prop(v->gen->rpack, rel, key, out);
+    return base_rel_prop(v, rel, key, out);
 }
 
 uint32_t gview_rel_props(gview *v, uint64_t rel, qv_arena *a, gprop **out) {
@@ -329,6 +343,10 @@ uint32_t gview_rel_props(gview *v, uint64_t rel, qv_arena *a, gprop **out) {
         *out = qv_arena_alloc(a, ((size_t)x->n_props + 1) * sizeof **out);
         memcpy(*out, x->props, x->n_props * sizeof **out);
         return x->n_props;
+    }
+    if (gpack_has(v->gen->rpack, rel)) {
+        *out = qv_arena_alloc(a, ((size_t)gpack_max_props(v->gen->rpack) + 1) * sizeof **out);
+        return gpack_props(v->gen->rpack, rel, *out);
     }
     gprop *r = qv_arena_alloc(a, ((size_t)g->n_rel_cols + 1) * sizeof *r);
     uint32_t k = 0;

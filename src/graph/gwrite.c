@@ -138,12 +138,15 @@ static gnver *node_cow(gtxn *t, uint64_t id) {
     const uint32_t *ls = NULL;
     if (h) nl = h->n_labels, ls = h->labels;
     else if (id < d->base_nodes && g->node_labelset) ls = graph_node_labels(g, id, &nl);
+    else ls = gpack_labels(d->gen->npack, id, &nl);   /* packed by a compaction (memory helper) */
     int nc = id < d->base_nodes ? g->n_node_cols : 0;
-    gnver *x = nver_alloc(nl + 2, np + (uint32_t)(nc > (int)from ? nc - (int)from : 0) + 4);
+    const gpack *pk = !h && gpack_has(d->gen->npack, id) ? d->gen->npack : NULL;
+    gnver *x = nver_alloc(nl + 2, np + (uint32_t)(nc > (int)from ? nc - (int)from : 0) + gpack_max_props(pk) + 4);
     if (nl) memcpy(x->labels, ls, nl * sizeof *ls);
     x->n_labels = nl;
     if (np) memcpy(x->props, h->props, np * sizeof *x->props);
     x->n_props = np;
+    if (pk) x->n_props = np = gpack_props(pk, id, x->props);   /* values stay in the pack: same generation */
     for (int i = (int)from; i < nc; i++) {
         const gcolumn *c = &g->node_cols[i];
         bool have = false;
@@ -170,9 +173,11 @@ static grver *rel_cow(gtxn *t, uint64_t id) {
     trim_rver(d, h);
     uint32_t np = h ? h->n_props : 0;
     bool base = !h && id < d->base_rels;
-    grver *x = rver_alloc(np + (base ? (uint32_t)g->n_rel_cols : 0) + 2);
+    const gpack *pk = !h && gpack_has(d->gen->rpack, id) ? d->gen->rpack : NULL;   /* memory helper */
+    grver *x = rver_alloc(np + (base ? (uint32_t)g->n_rel_cols : 0) + gpack_max_props(pk) + 2);
     if (np) memcpy(x->props, h->props, np * sizeof *x->props);
     x->n_props = np;
+    if (pk) x->n_props = gpack_props(pk, id, x->props);
     for (int i = 0; base && i < g->n_rel_cols; i++)
         if (gcolumn_has(&g->rel_cols[i], id))
             x->props[x->n_props++] = (gprop){g->rel_cols[i].key, gcol_value(&g->rel_cols[i], id, &d->gen->vals)};

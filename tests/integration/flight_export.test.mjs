@@ -237,15 +237,17 @@ describe('Arrow export (DoGet)', () => {
       nodes: [table({ nodeId: col.utf8(ids), labels: col.utf8(['P', 'P', 'Q', 'Q']), age: col.int64([30, null, 50, 60]) })],
       rels: [table({ sourceNodeId: col.utf8(['alice', 'bob']), targetNodeId: col.utf8(['bob', 'x'.repeat(300)]), relationshipType: col.utf8(['K', 'L']) })],
     });
-    let { t } = await get(c, 'strdb', 'gds.graph.nodeProperty.stream', { node_property: 'age' });
+    // a database is exported under its own database_name (graph names are scoped per database)
+    const own = { database_name: 'strdb' };
+    let { t } = await get(c, 'strdb', 'gds.graph.nodeProperty.stream', { node_property: 'age' }, own);
     assert.equal(typeOf(t, 'nodeId'), 'Utf8');
     assert.deepEqual(rows(t).map((r) => `${r.nodeId}=${r.propertyValue}`).sort(),
       ['alice=30', 'bob=null', 'x'.repeat(300) + '=60', 'ünï ✓=50'].sort());
-    ({ t } = await get(c, 'strdb', 'gds.graph.relationships.stream'));
+    ({ t } = await get(c, 'strdb', 'gds.graph.relationships.stream', {}, own));
     assert.equal(typeOf(t, 'sourceNodeId'), 'Utf8');
     assertSameMultiset(relMultiset(rows(t).map((r) => ({ source: r.sourceNodeId, target: r.targetNodeId, type: r.relationshipType }))),
       relMultiset([{ source: 'alice', target: 'bob', type: 'K' }, { source: 'bob', target: 'x'.repeat(300), type: 'L' }]), 'string ids');
-    ({ t } = await get(c, 'strdb', 'gds.graph.nodeLabels.stream', { consecutive_ids: true }));
+    ({ t } = await get(c, 'strdb', 'gds.graph.nodeLabels.stream', { consecutive_ids: true }, own));
     assert.equal(typeOf(t, 'nodeId'), 'Int64');
     assert.deepEqual(rows(t).map((r) => r.nodeId), [0, 1, 2, 3]);
   });

@@ -1,6 +1,7 @@
 /* test_graph_catalog.c — the graph catalog: reservations, publishing, replacing, dropping while readers
  * hold references (the graph must live until the last release, then be freed exactly once: ASan checks
- * both), listing, and concurrent readers against drops. */
+ * both), listing, concurrent readers against drops, and names scoped per database (the same projection
+ * name in two databases, bare-name resolution, scoped drops and listings). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +15,10 @@
 
 #include "graph/catalog.h"
 
-static graph *mkg(const char *name) { return graph_new(name, "neo4j", false, GRAPH_ID_INTEGER, NULL); }
+/* A top-level graph (no database), a projection in database db, a database. */
+static graph *mkg(const char *name) { return graph_new(name, NULL, false, GRAPH_ID_INTEGER, NULL); }
+static graph *mkp(const char *db, const char *name) { return graph_new(name, db, false, GRAPH_ID_INTEGER, NULL); }
+static graph *mkdb(const char *name) { return graph_new(name, name, true, GRAPH_ID_INTEGER, NULL); }
 
 static void test_reserve_publish_get(void **state) {
     (void)state;
@@ -157,6 +161,123 @@ static void test_concurrent_get_drop(void **state) {
     gcatalog_free(R.c);
 }
 
+static void test_same_name_two_databases(void **state) {
+    (void)state;
+    gcatalog *c = gcatalog_new();
+    qv_err err;
+    assert_int_equal(gcatalog_publish(c, mkdb("db1"), &err), 0);
+    assert_int_equal(gcatalog_publish(c, mkdb("db2"), &err), 0);
+    assert_int_equal(gcatalog_reserve_in(c, "db1", "g", false, &err), 0);
+    assert_int_equal(gcatalog_reserve_in(c, "db2", "g", false, &err), 0);   /* another database: no conflict */
+    assert_int_equal(gcatalog_reserve_in(c, "db1", "g", false, &err), -1);
+    assert_int_equal(err.code, QV_EEXISTS);
+    assert_true(gcatalog_reserved(c, "g"));
+    graph *g1 = mkp("db1", "g"), *g2 = mkp("db2", "g");
+    g1->n_nodes = 1;
+    g2->n_nodes = 2;
+    assert_int_equal(gcatalog_publish(c, g1, &err), 0);
+    assert_int_equal(gcatalog_publish(c, g2, &err), 0);
+    graph *a = gcatalog_get_in(c, "db1", "g"), *b = gcatalog_get_in(c, "db2", "g");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(a->n_nodes, 1);
+    assert_int_equal(b->n_nodes, 2);
+    gcatalog_release(c, a);
+    gcatalog_release(c, b);
+    assert_null(gcatalog_get_in(c, "db3", "g"));   /* the wrong database */
+    assert_null(gcatalog_resolve(c, "db3", "g", &err));
+    assert_int_equal(err.code, QV_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "db3"));
+    assert_non_null(strstr(err.msg, "'db1', 'db2'"));
+    /* a bare name held by two databases is ambiguous: nothing resolves, the message names both */
+    assert_null(gcatalog_get(c, "g"));
+    assert_false(gcatalog_exists(c, "g"));
+    assert_false(gcatalog_reserved(c, "g"));
+    assert_int_equal(gcatalog_drop(c, "g", &err), -1);
+    assert_int_equal(err.code, QV_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "ambiguous"));
+    /* a database resolves under its own name, in scope or bare; a projection of another database does not */
+    graph *d = gcatalog_get_in(c, "db1", "db1");
+    assert_non_null(d);
+    assert_true(d->durable);
+    gcatalog_release(c, d);
+    assert_null(gcatalog_get_in(c, "db2", "db1"));
+    /* dropping in one database leaves the other; then the bare name is unambiguous again */
+    assert_int_equal(gcatalog_drop_in(c, "db1", "g", &err), 0);
+    assert_null(gcatalog_get_in(c, "db1", "g"));
+    b = gcatalog_get(c, "g");
+    assert_non_null(b);
+    assert_int_equal(b->n_nodes, 2);
+    gcatalog_release(c, b);
+    assert_int_equal(gcatalog_drop_in(c, "db1", "g", &err), -1);
+    assert_int_equal(err.code, QV_ENOTFOUND);
+    assert_int_equal(gcatalog_drop(c, "g", &err), 0);   /* bare, now unique */
+    assert_null(gcatalog_get_in(c, "db2", "g"));
+    gcatalog_free(c);
+}
+
+static void test_namespaces_do_not_shadow(void **state) {
+    (void)state;
+    gcatalog *c = gcatalog_new();
+    qv_err err;
+    assert_int_equal(gcatalog_publish(c, mkdb("neo4j"), &err), 0);
+    /* a projection may not take a top-level name, nor a database a projection's name */
+    assert_int_equal(gcatalog_reserve_in(c, "neo4j", "neo4j", false, &err), -1);
+    assert_int_equal(err.code, QV_EEXISTS);
+    assert_int_equal(gcatalog_publish(c, mkp("neo4j", "p"), &err), 0);
+    assert_int_equal(gcatalog_reserve(c, "p", false, &err), -1);
+    assert_int_equal(err.code, QV_EEXISTS);
+    assert_non_null(strstr(err.msg, "neo4j"));
+    /* bare lookups of a unique projection work as before scoping */
+    graph *p = gcatalog_get(c, "p");
+    assert_non_null(p);
+    assert_string_equal(p->database_name, "neo4j");
+    gcatalog_release(c, p);
+    /* a bare reservation published as a projection is taken over under the projection's scope */
+    assert_int_equal(gcatalog_reserve(c, "q", false, &err), 0);
+    assert_int_equal(gcatalog_publish(c, mkp("neo4j", "q"), &err), 0);
+    assert_false(gcatalog_reserved(c, "q"));
+    graph *q = gcatalog_get_in(c, "neo4j", "q");
+    assert_non_null(q);
+    gcatalog_release(c, q);
+    assert_int_equal(gcatalog_reserve_in(c, "neo4j", "q", false, &err), -1);   /* now held in neo4j */
+    gcatalog_free(c);
+}
+
+static void test_list_in(void **state) {
+    (void)state;
+    gcatalog *c = gcatalog_new();
+    qv_err err;
+    assert_int_equal(gcatalog_publish(c, mkdb("db1"), &err), 0);
+    assert_int_equal(gcatalog_publish(c, mkdb("db2"), &err), 0);
+    assert_int_equal(gcatalog_publish(c, mkp("db2", "g"), &err), 0);
+    assert_int_equal(gcatalog_publish(c, mkp("db1", "g"), &err), 0);
+    assert_int_equal(gcatalog_publish(c, mkp("db1", "h"), &err), 0);
+    assert_int_equal(gcatalog_publish(c, mkg("free"), &err), 0);
+    graph **v;
+    size_t n;
+    gcatalog_list_in(c, "db1", &v, &n);
+    assert_int_equal(n, 3);   /* the database itself, g and h of db1 */
+    assert_string_equal(v[0]->name, "db1");
+    assert_string_equal(v[1]->name, "g");
+    assert_string_equal(v[1]->database_name, "db1");
+    assert_string_equal(v[2]->name, "h");
+    for (size_t i = 0; i < n; i++) gcatalog_release(c, v[i]);
+    free(v);
+    gcatalog_list(c, &v, &n);
+    assert_int_equal(n, 6);   /* sorted by name, then database */
+    assert_string_equal(v[3]->name, "g");
+    assert_string_equal(v[3]->database_name, "db1");
+    assert_string_equal(v[4]->name, "g");
+    assert_string_equal(v[4]->database_name, "db2");
+    for (size_t i = 0; i < n; i++) gcatalog_release(c, v[i]);
+    free(v);
+    gcatalog_list_in(c, "nodb", &v, &n);
+    assert_int_equal(n, 0);
+    free(v);
+    gcatalog_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reserve_publish_get),
@@ -165,6 +286,9 @@ int main(void) {
         cmocka_unit_test(test_replace),
         cmocka_unit_test(test_list_sorted),
         cmocka_unit_test(test_concurrent_get_drop),
+        cmocka_unit_test(test_same_name_two_databases),
+        cmocka_unit_test(test_namespaces_do_not_shadow),
+        cmocka_unit_test(test_list_in),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,9 +32,11 @@ static const action_def actions[] = {
     {"PUT_NODE_PROPERTIES", "Start adding node properties to an existing graph: {name, database_name, node_labels, "
                             "consecutive_ids}"},
     {"PUT_NODE_PROPERTIES_DONE", "Finish adding node properties: {name} -> {name, node_count}"},
-    {"LIST_GRAPHS", "List graphs (name, counts, labels, types, properties, memory) and imports in progress"},
-    {"DROP_GRAPH", "Drop a graph or database and free its memory: {name}"},
-    {"DUMP_GRAPH", "The whole content of a small graph as JSON, for tests and debugging: {name, limit}"},
+    {"LIST_GRAPHS", "List graphs (name, database, counts, labels, types, properties, memory) and imports in progress, "
+                    "of every database or of {database_name}"},
+    {"DROP_GRAPH", "Drop a graph or database and free its memory: {name, database_name} (without database_name, a "
+                   "name that only one database holds)"},
+    {"DUMP_GRAPH", "The whole content of a small graph as JSON, for tests and debugging: {name, database_name, limit}"},
 };
 enum { NACTIONS = sizeof actions / sizeof actions[0] };
 
@@ -148,7 +150,7 @@ static int create_import(flight_service *fs, import_kind kind, const uint8_t *bo
             get_names(o, "undirected_relationship_types", types, &nund, MAX_TYPES, err) < 0 ||
             get_names(o, "inverse_indexed_relationship_types", types + MAX_TYPES, &ninv, MAX_TYPES, err) < 0)
             goto fail;
-        graph *dbg = gcatalog_get(fs->cat, db);
+        graph *dbg = gcatalog_get_in(fs->cat, NULL, db);
         bool is_db = dbg && dbg->durable;
         if (dbg) gcatalog_release(fs->cat, dbg);
         if (!is_db) {
@@ -184,16 +186,21 @@ static int create_import(flight_service *fs, import_kind kind, const uint8_t *bo
             goto fail;
         }
     }
-    if (gcatalog_reserve(fs->cat, name, kind == IMPORT_DATABASE && force, err) < 0) {
+    const char *scope = kind == IMPORT_DATABASE ? NULL : db;   /* projections are named within their database */
+    if (gcatalog_reserve_in(fs->cat, scope, name, kind == IMPORT_DATABASE && force, err) < 0) {
         qv_buf_free(&canon);
-        if (err->code == QV_EEXISTS && kind == IMPORT_DATABASE)
+        if (err->code == QV_EEXISTS && strstr(err->msg, "projection")) {
+            /* the catalog's message names the database holding the projection */
+        } else if (err->code == QV_EEXISTS && kind == IMPORT_DATABASE)
             qv_err_set(err, QV_EEXISTS, "a graph or database named '%s' already exists (set force: true to replace a "
                        "database)", name);
         else if (err->code == QV_EEXISTS)
-            qv_err_set(err, QV_EEXISTS, "a graph named '%s' already exists (drop it with v1/DROP_GRAPH first)", name);
+            qv_err_set(err, QV_EEXISTS, "a graph named '%s' already exists in database '%s', or a database has that "
+                       "name (drop it with v1/DROP_GRAPH first)", name, db);
         goto fail;
     }
     imp = import_new(name, kind);
+    imp->scope = scope ? qv_strdup(scope) : NULL;
     imp->reserved = true;
     imp->create_body = (char *)qv_buf_steal(&canon, NULL);
     imp->doc = doc;
@@ -213,7 +220,7 @@ static int create_import(flight_service *fs, import_kind kind, const uint8_t *bo
     };
     imp->loader = gloader_new(&lc, fs->pool);
     if (imports_add(fs->imports, imp, err) < 0) {
-        gcatalog_unreserve(fs->cat, name);
+        gcatalog_unreserve_in(fs->cat, scope, name);
         imp->reserved = false;
         gloader_free(imp->loader);
         json_doc_free(imp->doc);
@@ -221,6 +228,7 @@ static int create_import(flight_service *fs, import_kind kind, const uint8_t *bo
         free(imp->create_body);
         pthread_mutex_destroy(&imp->done_lock);
         free(imp->name);
+        free(imp->scope);
         free(imp);
         return -1;
     }
@@ -367,12 +375,11 @@ static int put_node_properties(flight_service *fs, const uint8_t *body, size_t l
         get_names(o, "node_labels", labels, &nlabels, 256, err) < 0 ||
         get_bool(o, "consecutive_ids", &consecutive, err) < 0 || check_int(o, "concurrency", err) < 0)
         goto fail;
-    g = gcatalog_get(fs->cat, name);
-    if (!g) {
-        qv_err_set(err, QV_ENOTFOUND, "graph '%s' does not exist", name);
-        goto fail;
-    }
+    g = gcatalog_resolve(fs->cat, db, name, err);
+    if (!g) goto fail;
     flight_import *imp = import_new(name, IMPORT_NODE_PROPERTIES);
+    const char *gscope = gcatalog_scope_of(g);
+    imp->scope = gscope ? qv_strdup(gscope) : NULL;
     imp->target = g;
     imp->doc = doc;
     imp->props = gproploader_new(g, labels, nlabels, consecutive, fs->pool, err);
@@ -381,6 +388,7 @@ static int put_node_properties(flight_service *fs, const uint8_t *body, size_t l
         gcatalog_release(fs->cat, g);
         pthread_mutex_destroy(&imp->done_lock);
         free(imp->name);
+        free(imp->scope);
         free(imp);
         json_doc_free(doc);
         return -1;
@@ -397,20 +405,21 @@ fail:
 
 static int catalog_action(flight_service *fs, int which, const uint8_t *body, size_t len, qv_buf *reply,
                           qv_err *err) {
-    if (which == 0 && len == 0) return flight_list_graphs(fs, reply, err);
+    if (which == 0 && len == 0) return flight_list_graphs(fs, NULL, reply, err);
     json_doc *doc = flight_parse_object(body, len, "the action body", err);
     if (!doc) return -1;
     int rc = -1;
-    const char *name = NULL;
+    const char *name = NULL, *db = NULL;   /* no database_name: every database, or a bare name (catalog.h) */
     json_val *o = json_doc_root(doc);
-    if (which == 0) rc = flight_list_graphs(fs, reply, err);
+    if (get_string(o, "database_name", false, &db, err) < 0) rc = -1;
+    else if (which == 0) rc = flight_list_graphs(fs, db, reply, err);
     else if (get_string(o, "name", true, &name, err) == 0) {
-        if (which == 1) rc = flight_drop_graph(fs, name, reply, err);
+        if (which == 1) rc = flight_drop_graph(fs, db, name, reply, err);
         else {
             json_val *lim = json_get(o, "limit");
             uint64_t limit = 1000000;
             if (lim && lim->type == JSON_NUMBER && lim->num.is_int && lim->num.i > 0) limit = (uint64_t)lim->num.i;
-            rc = flight_dump_graph(fs, name, limit, reply, err);
+            rc = flight_dump_graph(fs, db, name, limit, reply, err);
         }
     }
     json_doc_free(doc);

@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-int flight_list_graphs(flight_service *fs, qv_buf *out, qv_err *err) {
+int flight_list_graphs(flight_service *fs, const char *db, qv_buf *out, qv_err *err) {
+    (void)err;
     graph **gs;
     size_t n;
-    gcatalog_list(fs->cat, &gs, &n);
+    if (db) gcatalog_list_in(fs->cat, db, &gs, &n);
+    else gcatalog_list(fs->cat, &gs, &n);
     qv_buf_append_str(out, "{\"graphs\":[");
     for (size_t i = 0; i < n; i++) {
         if (i) qv_buf_append_byte(out, ',');
@@ -24,23 +26,33 @@ int flight_list_graphs(flight_service *fs, qv_buf *out, qv_err *err) {
     }
     free(gs);
     qv_buf_append_str(out, "],\"imports\":");
-    imports_list_json(fs->imports, out);
+    imports_list_json(fs->imports, db, out);
     qv_buf_append_byte(out, '}');
     return 0;
 }
 
-int flight_drop_graph(flight_service *fs, const char *name, qv_buf *out, qv_err *err) {
-    graph *g = gcatalog_get(fs->cat, name);
-    if (!g) return qv_err_set(err, QV_ENOTFOUND, "graph '%s' does not exist", name);
+static graph *lookup(flight_service *fs, const char *db, const char *name, qv_err *err) {
+    return gcatalog_resolve(fs->cat, db, name, err);
+}
+
+int flight_drop_graph(flight_service *fs, const char *db, const char *name, qv_buf *out, qv_err *err) {
+    graph *g = lookup(fs, db, name, err);
+    if (!g) return -1;
     bool durable = g->durable;
+    char *gdb = qv_strdup(g->database_name ? g->database_name : g->name);
     gcatalog_release(fs->cat, g);
-    if (durable && fs->store && store_remove(fs->store, name, err) < 0) return -1;
-    if (gcatalog_drop(fs->cat, name, err) < 0) return -1;
-    QV_INFO("flight: graph '%s' dropped", name);
-    qv_buf_append_str(out, "{\"name\":");
-    json_write_cstr(out, name);
-    qv_buf_append_str(out, ",\"dropped\":true}");
-    return 0;
+    int rc = durable && fs->store ? store_remove(fs->store, name, err) : 0;
+    if (rc == 0) rc = db ? gcatalog_drop_in(fs->cat, db, name, err) : gcatalog_drop(fs->cat, name, err);
+    if (rc == 0) {
+        QV_INFO("flight: graph '%s' of database '%s' dropped", name, gdb);
+        qv_buf_append_str(out, "{\"name\":");
+        json_write_cstr(out, name);
+        qv_buf_append_str(out, ",\"database_name\":");
+        json_write_cstr(out, gdb);
+        qv_buf_append_str(out, ",\"dropped\":true}");
+    }
+    free(gdb);
+    return rc;
 }
 
 /* ---- DUMP_GRAPH ------------------------------------------------------------------------------ */
@@ -103,9 +115,9 @@ static void write_type_flags(qv_buf *out, const graph *g, const bool *flags) {
     qv_buf_append_byte(out, ']');
 }
 
-int flight_dump_graph(flight_service *fs, const char *name, uint64_t limit, qv_buf *out, qv_err *err) {
-    graph *g = gcatalog_get(fs->cat, name);
-    if (!g) return qv_err_set(err, QV_ENOTFOUND, "graph '%s' does not exist", name);
+int flight_dump_graph(flight_service *fs, const char *db, const char *name, uint64_t limit, qv_buf *out, qv_err *err) {
+    graph *g = lookup(fs, db, name, err);
+    if (!g) return -1;
     if (g->n_nodes + g->n_rels > limit) {
         uint64_t size = g->n_nodes + g->n_rels;
         gcatalog_release(fs->cat, g);

@@ -214,14 +214,24 @@ int export_open(get_stream *gs, const uint8_t *p, size_t n, json_doc **keep, jso
     }
     gs->kind = procs[pi].kind;
     gs->is_rel = gs->kind == P_RELS || gs->kind == P_REL_PROP || gs->kind == P_REL_PROPS;
-    graph *g = gs->g = gcatalog_get(fs->cat, gname);
+    /* GDS tickets carry database_name: the graph is looked up in that database only (NOT_FOUND elsewhere).
+     * Without it, a bare name resolves as catalog.h says. */
+    const json_val *dbv = json_get(body, "database_name");
+    if (dbv && dbv->type != JSON_NULL && dbv->type != JSON_STRING) {
+        qv_err_set(err, QV_EINVAL, "the ticket's database_name must be a string");
+        goto out;
+    }
+    const char *db = dbv && dbv->type == JSON_STRING ? json_get_str(body, "database_name") : NULL;
+    qv_err nf;
+    graph *g = gs->g = gcatalog_resolve(fs->cat, db, gname, &nf);
     if (!g) {
         flight_import *imp = imports_get(fs->imports, gname);
-        if (imp && !imp->finished) {
+        const char *imp_db = imp ? (imp->scope ? imp->scope : imp->name) : NULL;
+        if (imp && !imp->finished && (!db || strcmp(db, imp_db) == 0)) {
             const char *phase = imp->loader ? gload_phase_name(gloader_phase(imp->loader)) : "node_properties";
             qv_err_set(err, QV_EPHASE, "graph '%s' is still being imported (phase '%s'); it can be exported once its "
                                        "last *_LOAD_DONE has finished", gname, phase);
-        } else qv_err_set(err, QV_ENOTFOUND, "graph '%s' does not exist", gname);
+        } else *err = nf;
         if (imp) imports_put(fs->imports, imp);
         goto out;
     }

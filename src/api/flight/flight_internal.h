@@ -19,7 +19,8 @@
 typedef enum { IMPORT_GRAPH, IMPORT_TRIPLETS, IMPORT_DATABASE, IMPORT_NODE_PROPERTIES } import_kind;
 
 typedef struct flight_import {
-    char *name;
+    char *name;                 /* import processes are named server-wide: the DoPut and *_DONE bodies carry no database */
+    char *scope;                /* the catalog scope its name is reserved in: the database of a projection, NULL */
     import_kind kind;
     char *create_body;          /* canonical JSON of the create request, for idempotent repeats */
     json_doc *doc;              /* the parsed create request: the loader config points into it */
@@ -52,8 +53,8 @@ void imports_put(import_registry *r, flight_import *imp);
 /* Removes it from the registry: aborts its load and frees its staged data once unreferenced. */
 void imports_remove(import_registry *r, flight_import *imp);
 void imports_touch(flight_import *imp);
-/* JSON array of imports in progress, for LIST_GRAPHS. */
-void imports_list_json(import_registry *r, qv_buf *out);
+/* JSON array of imports in progress, for LIST_GRAPHS: all of them (db NULL), or those of database db. */
+void imports_list_json(import_registry *r, const char *db, qv_buf *out);
 const char *import_kind_name(import_kind k);
 flight_import *import_new(const char *name, import_kind kind);
 
@@ -85,9 +86,11 @@ void flight_action_run(flight_service *fs, const char *type, size_t type_len, co
 void flight_list_actions(qv_grpc_call *call);
 
 /* catalog_actions.c */
-int flight_list_graphs(flight_service *fs, qv_buf *out, qv_err *err);
-int flight_drop_graph(flight_service *fs, const char *name, qv_buf *out, qv_err *err);
-int flight_dump_graph(flight_service *fs, const char *name, uint64_t limit, qv_buf *out, qv_err *err);
+/* Catalog actions. db NULL: every database (LIST_GRAPHS) or a bare name resolved as catalog.h says; else
+ * the graphs of that database (its projections, and the database itself under its own name). */
+int flight_list_graphs(flight_service *fs, const char *db, qv_buf *out, qv_err *err);
+int flight_drop_graph(flight_service *fs, const char *db, const char *name, qv_buf *out, qv_err *err);
+int flight_dump_graph(flight_service *fs, const char *db, const char *name, uint64_t limit, qv_buf *out, qv_err *err);
 
 /* doput.c */
 extern const qv_grpc_method flight_doput_method;

@@ -54,6 +54,7 @@ static void import_free(import_registry *r, flight_import *imp) {
     if (imp->doc) json_doc_free(imp->doc);
     free(imp->type_lists);
     free(imp->name);
+    free(imp->scope);
     free(imp);
 }
 
@@ -68,7 +69,7 @@ static flight_import *unlink_at(import_registry *r, size_t i) {
     imp->removed = true;
     if (imp->loader) gloader_abort(imp->loader);
     if (imp->reserved) {
-        gcatalog_unreserve(r->cat, imp->name);
+        gcatalog_unreserve_in(r->cat, imp->scope, imp->name);
         imp->reserved = false;
     }
     return imp;
@@ -198,17 +199,20 @@ void imports_remove(import_registry *r, flight_import *imp) {
     pthread_mutex_unlock(&r->mu);
 }
 
-void imports_list_json(import_registry *r, qv_buf *out) {
+void imports_list_json(import_registry *r, const char *db, qv_buf *out) {
     pthread_mutex_lock(&r->mu);
     qv_buf_append_byte(out, '[');
     bool first = true;
     for (size_t i = 0; i < r->n; i++) {
         flight_import *imp = r->items[i];
-        if (imp->finished) continue;
+        const char *imp_db = imp->scope ? imp->scope : imp->name;   /* a database import: its own name */
+        if (imp->finished || (db && strcmp(db, imp_db) != 0)) continue;
         if (!first) qv_buf_append_byte(out, ',');
         first = false;
         qv_buf_append_str(out, "{\"name\":");
         json_write_cstr(out, imp->name);
+        qv_buf_append_str(out, ",\"database_name\":");
+        json_write_cstr(out, imp_db);
         qv_buf_append_str(out, ",\"kind\":");
         json_write_cstr(out, import_kind_name(imp->kind));
         qv_buf_append_str(out, ",\"phase\":");
