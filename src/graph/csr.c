@@ -140,10 +140,10 @@ void gcsr_precount(grel_stage *s, uint64_t n) {
     s->pre_nbk = (uint32_t)nbk;
 }
 
-/* Whether the stages can be the blocks of the outgoing count: all precounted, enough of them to share
- * among the threads, no undirected type, and few enough that the per-block histograms stay small. */
+/* Whether runs of whole stages can be the blocks of the outgoing count: all precounted, at least one per
+ * thread, and no undirected type. */
 static bool use_precount(const csr *C, int threads) {
-    if (C->k < 2 * (size_t)threads || C->k * C->nbk > ((uint64_t)64 << 20) / sizeof(uint32_t)) return false;
+    if (C->k < (size_t)threads) return false;
     for (uint32_t t = 0; t < C->ntypes; t++)
         if (C->und[t]) return false;
     for (size_t i = 0; i < C->k; i++)
@@ -151,16 +151,23 @@ static bool use_precount(const csr *C, int threads) {
     return true;
 }
 
-/* (A) from the precounts: block b is stage b; fine buckets are summed into the build's buckets. */
+/* (A) from the precounts: block b is the run of stages [gpar_lo(k, b, nb), gpar_lo(k, b + 1, nb)); their
+ * fine buckets are summed into the build's buckets, and their histograms freed (the build's peak follows). */
 static void t_pre_count(void *arg, size_t b) {
     csr *C = arg;
-    const grel_stage *s = C->st[b];
     uint32_t *h = C->hist + b * C->nbk;
+    uint64_t *tc = C->tcnt + b * C->ntypes;
     unsigned d = C->shift - fine_shift(C->n);
     uint64_t fine = ((C->n - 1) >> fine_shift(C->n)) + 1;
-    for (uint64_t f = 0; f < fine; f++) h[f >> d] += s->pre_hist[f];
-    uint64_t *tc = C->tcnt + b * C->ntypes;
-    for (uint32_t t = 0; t < s->pre_ntypes; t++) tc[t] = s->pre_types[t];
+    for (size_t i = gpar_lo(C->k, b, C->nb); i < gpar_lo(C->k, b + 1, C->nb); i++) {
+        grel_stage *s = C->st[i];
+        for (uint64_t f = 0; f < fine; f++) h[f >> d] += s->pre_hist[f];
+        for (uint32_t t = 0; t < s->pre_ntypes; t++) tc[t] += s->pre_types[t];
+        free(s->pre_hist);
+        free(s->pre_types);
+        s->pre_hist = NULL;
+        s->pre_types = NULL;
+    }
 }
 
 static inline uint64_t nodes_in(const csr *C, uint64_t k) {
@@ -466,9 +473,10 @@ int gcsr_build(graph *g, grel_stage *const *st, size_t k, gslab *arena, const bo
     C.shift = pick_shift(n, rows, threads);
     C.nbk = ((n - 1) >> C.shift) + 1;
     bool pre = use_precount(&C, threads);
-    C.nb = pre ? k : gpar_tasks(pool, rows, 1 << 16);
+    C.nb = gpar_tasks(pool, rows, 1 << 16);
+    if (pre && C.nb > k) C.nb = k;
     C.blk = qv_malloc((C.nb + 1) * sizeof *C.blk);
-    for (size_t b = 0; b <= C.nb; b++) C.blk[b] = pre ? C.base[b] : gpar_lo(rows, b, C.nb);
+    for (size_t b = 0; b <= C.nb; b++) C.blk[b] = pre ? C.base[gpar_lo(k, b, C.nb)] : gpar_lo(rows, b, C.nb);
     C.hist = qv_calloc(C.nb * C.nbk, sizeof *C.hist);
     C.tcnt = qv_calloc(C.nb * (ntypes ? ntypes : 1), sizeof *C.tcnt);
     C.bk = qv_malloc((C.nbk + 1) * sizeof *C.bk);

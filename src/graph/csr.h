@@ -45,7 +45,7 @@ uint64_t grel_stage_bytes(const grel_stage *s);
 
 /* Builds g's relationships from the k stages, in the order given (which decides ties; the loader sorts
  * them into a canonical order first). Rows of undirected types are stored in both directions. When every
- * stage was precounted (and no type is undirected), the stages themselves are the blocks of the first pass. Consumes
+ * stage was precounted (and no type is undirected), runs of whole stages are the blocks of the first pass. Consumes
  * the stages' arrays (freeing them as it goes; the stage structs stay); `arena` (may be NULL), which
  * holds the endpoints of stages marked in_arena, is released as soon as the outgoing side is built.
  * *cancel (read atomically) makes it stop early with QV_ECANCELLED. On failure g may hold partial arrays;
