@@ -13,6 +13,7 @@
 
 #if __has_include("value/temporal.h")
 #include "value/temporal.h"
+#include "cypher/func_int.h"
 #define CY_HAVE_TEMPORAL 1
 #endif
 
@@ -318,6 +319,35 @@ static int eval_call(cy_x *x, const cy_expr *e, qval *out) {
         if (x->err->offset < 0) x->err->offset = (int32_t)e->pos;
         return -1;
     }
+    return 0;
+}
+
+int cy_eval_map_drop(cy_x *x, const cy_expr *e, qval *out, cy_mapdrop *drop) {
+    drop->n = 0;
+    const cy_expr *m = e, *calls[CY_MAPDROP_MAX];
+    while (m->kind == CX_CALL && drop->n < CY_MAPDROP_MAX && m->n_args == 2 && m->slot >= 0 &&
+           (uint32_t)m->slot < x->plan->nfns && x->plan->fns[m->slot] &&
+           x->plan->fns[m->slot]->impl == cyfn_removekeyfrommap && m->args[1]->kind == CX_STRING &&
+           m->args[1]->lit.type == QT_STRING) {
+        calls[drop->n] = m;
+        drop->key[drop->n] = m->args[1]->lit.s;
+        drop->len[drop->n++] = m->args[1]->lit.len;
+        m = m->args[0];
+    }
+    if (drop->n == 0) return cy_eval(x, e, out);
+    if (cy_eval(x, m, out)) return -1;
+    if (out->type == QT_MAP) return 0;
+    /* null, or not a map: apply the calls as written, innermost first (null, or the function's TypeError) */
+    for (uint32_t i = drop->n; i-- > 0;) {
+        qval args[2] = {*out, calls[i]->args[1]->lit};
+        x->fc.pos = (int32_t)calls[i]->pos;
+        if (cyfn_removekeyfrommap(&x->fc, args, 2, out, x->err)) {
+            if (x->err->offset < 0) x->err->offset = (int32_t)calls[i]->pos;
+            drop->n = 0;
+            return -1;
+        }
+    }
+    drop->n = 0;
     return 0;
 }
 

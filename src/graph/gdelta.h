@@ -173,6 +173,9 @@ typedef struct gdelta {
     bool compact_done;              /* it has finished (atomic) */
     pthread_t compactor;
 
+    pthread_t reaper;               /* frees retired generations off the writer's path (writer starts / joins) */
+    bool reaping;                   /* started and not joined yet */
+
     gtxn *spare;                    /* the last transaction, its buffers kept for the next one (writer only) */
     gpindex *idx[GMAX_INDEXES];
     uint32_t n_idx;
@@ -194,6 +197,16 @@ struct gview {
     gtxn *t;                        /* the transaction's own view, or NULL */
     uint32_t pin;                   /* epoch slot */
     qv_arena a;                     /* values converted from base columns (lists) */
+    /* the last external id a lookup did not find, with the external-id table and its fill at that time: while
+     * both are unchanged it still names no node (MERGE looked it up just before gtxn_node_create checks it) */
+    bool miss_valid;
+    uint8_t miss_type;
+    uint32_t miss_len;
+    const void *miss_gen;           /* the generation (its pack and ext table) the miss was seen in */
+    const void *miss_tab;
+    uint64_t miss_used;
+    int64_t miss_int;
+    char miss_str[64];
 };
 
 typedef struct gundo_vec {
@@ -231,7 +244,9 @@ struct gtxn {
     size_t n_ch, cap_ch;
     uint64_t *lset;                 /* (label << 32 | node) pushed to a label list by this transaction */
     uint64_t lset_mask, lset_used;
-    bool replay, replay_wrote;      /* wal helper: gtxn_begin_replay (gcommit.h): no change list kept */
+    bool replay, replay_wrote;      /* wal helper: gtxn_begin_replay (gcommit.h): no change list kept, */
+    gxent *rext;                    /* and new nodes' external ids indexed at commit (gext_insert_many) */
+    uint64_t n_rext, cap_rext;
 };
 
 /* gdelta.c */
@@ -265,6 +280,9 @@ static inline uint64_t gvec_len(const gvec *v) { return v ? LOAD(&v->n) : 0; }
 static inline uint64_t gvec_at(const uint64_t *a, uint64_t i) { return __atomic_load_n(&a[i], __ATOMIC_RELAXED); }
 void gext_insert(gdelta *d, uint64_t hash, uint64_t node);                 /* into the current generation's */
 void gext_insert_gen(gdelta *d, ggen *gen, uint64_t hash, uint64_t node);   /* writer, or a generation not yet published */
+/* wal helper: n entries (hash already | 1) at once into the current generation's, sized once and placed in
+ * slot order (log replay). */
+void gext_insert_many(gdelta *d, const gxent *e, uint64_t n);
 
 /* gval.c */
 bool gval_eq(qval a, qval b);                  /* openCypher '=' is true (storable values) */
@@ -282,9 +300,11 @@ uint64_t gv_nodes_end(const gview *v);
 uint64_t gv_rels_end(const gview *v);
 void gv_init(gview *v, graph *g, gdelta *d);
 uint64_t gext_hash(qval x);                    /* external ids: an int and a string never collide by design */
+bool gv_ext_missing(const gview *v, qval x);   /* v's last lookup of x found nothing and nothing was added since */
 
 /* gcompact.c */
 void gcompact_maybe(gdelta *d);                /* writer, after a commit: starts a background compaction */
+void gcompact_free_arrays(ggen *gen);          /* ggen_free of an owned generation: its CSR and label lists */
 /* graph_compact in its two steps (tests interleave commits): the build from a snapshot, without the writer
  * slot; then, holding it, the catch-up with what was committed meanwhile and the swap. */
 typedef struct gcompaction gcompaction;

@@ -253,6 +253,29 @@ qval gview_node_ext_id(gview *v, uint64_t node) {
 
 uint64_t gext_hash(qval x) { return gval_hash(x) ^ (x.type == QT_INT ? 0x5bd1e995ull : 0); }
 
+/* Remembers that x names no node: the base index never changes and its nodes never come back to life, so only
+ * an insertion into the table of new nodes' ids (or a new table) can make x exist. */
+static uint64_t ext_miss(gview *v, const gxtab *t, qval x) {
+    v->miss_valid = x.type == QT_INT || x.len <= sizeof v->miss_str;
+    if (!v->miss_valid) return GID_NONE;
+    v->miss_type = x.type;
+    v->miss_gen = v->gen;
+    v->miss_tab = t;
+    v->miss_used = t ? t->used : 0;
+    if (x.type == QT_INT) v->miss_int = x.i;
+    else v->miss_len = x.len, memcpy(v->miss_str, x.s, x.len);
+    return GID_NONE;
+}
+
+bool gv_ext_missing(const gview *v, qval x) {
+    if (!v->miss_valid || x.type != v->miss_type) return false;
+    if ((const void *)v->gen != v->miss_gen) return false;
+    const gxtab *t = LOAD(&v->gen->ext);
+    if ((const void *)t != v->miss_tab || (t ? t->used : 0) != v->miss_used) return false;
+    if (x.type == QT_INT) return x.i == v->miss_int;
+    return x.len == v->miss_len && memcmp(x.s, v->miss_str, x.len) == 0;
+}
+
 uint64_t gview_node_by_ext_id(gview *v, qval x) {
     graph *g = v->g;
     gdelta *d = v->d;
@@ -267,11 +290,11 @@ uint64_t gview_node_by_ext_id(gview *v, qval x) {
     uint64_t p = gpack_find_ext(v->gen->npack, x);   /* nodes the last compaction packed */
     if (p != GID_NONE && gv_node_live(v, p)) return p;
     const gxtab *t = LOAD(&v->gen->ext);   /* nodes created since */
-    if (!t) return GID_NONE;
+    if (!t) return ext_miss(v, t, x);
     uint64_t h = gext_hash(x) | 1;
     for (uint64_t i = h & t->mask;; i = (i + 1) & t->mask) {
         uint64_t eh = LOAD(&t->e[i].hash);
-        if (!eh) return GID_NONE;
+        if (!eh) return ext_miss(v, t, x);
         if (eh != h) continue;
         uint64_t id = t->e[i].id;
         if (!gv_node_live(v, id)) continue;
@@ -473,7 +496,8 @@ static void adj_phase(gadj_iter *it) {
 void gview_expand(gview *v, uint64_t node, gdir dir, const uint32_t *types, uint32_t n_types, gadj_iter *it) {
     memset(it, 0, sizeof *it);
     it->v = v;
-    it->node = node;
+    it->node = it->from = node;
+    it->want = GID_NONE;
     it->dir = (uint8_t)dir;
     it->types = n_types ? types : NULL;
     it->n_types = n_types;
@@ -486,6 +510,39 @@ void gview_expand(gview *v, uint64_t node, gdir dir, const uint32_t *types, uint
     adj_phase(it);
 }
 
+/* Adjacency entries of node in dir (CSR range plus delta vector lengths): an upper bound of its degree. */
+static uint64_t adj_entries(gview *v, uint64_t node, gdir dir) {
+    uint64_t n = 0;
+    const ggen *gen = v->gen;
+    if (node < gen->n_csr) {
+        if (dir & GDIR_OUT) n += gen->out_off[node + 1] - gen->out_off[node];
+        if (dir & GDIR_IN) n += gen->in_off[node + 1] - gen->in_off[node];
+    }
+    const gnslot *s = gdelta_nslot(gen, node);
+    if (s) {
+        if (dir & GDIR_OUT) n += gvec_len(LOAD(&s->out));
+        if (dir & GDIR_IN) n += gvec_len(LOAD(&s->in));
+    }
+    return n;
+}
+
+static gdir dir_reverse(gdir d) { return d == GDIR_OUT ? GDIR_IN : d == GDIR_IN ? GDIR_OUT : GDIR_BOTH; }
+
+void gview_expand_into(gview *v, uint64_t node, gdir dir, const uint32_t *types, uint32_t n_types, uint64_t other,
+                       gadj_iter *it) {
+    bool flip = other != node && other < gv_nodes_end(v) &&
+                adj_entries(v, other, dir_reverse(dir)) < adj_entries(v, node, dir);
+    if (!flip) {
+        gview_expand(v, node, dir, types, n_types, it);
+        it->want = other;
+        return;
+    }
+    gview_expand(v, other, dir_reverse(dir), types, n_types, it);
+    it->want = node;
+    it->flip = true;
+    it->from = node;
+}
+
 static bool type_ok(const gadj_iter *it, uint32_t t) {
     if (!it->types) return true;
     for (uint32_t i = 0; i < it->n_types; i++)
@@ -493,10 +550,20 @@ static bool type_ok(const gadj_iter *it, uint32_t t) {
     return false;
 }
 
+/* Is the relationship whose slot is s (NULL: never written in this generation) live at v? */
+static inline bool slot_rel_live(const gview *v, const grslot *s, uint64_t rel) {
+    if (rel >= gv_rels_end(v)) return false;
+    if (s)
+        for (const grver *x = LOAD(&s->ver); x; x = x->older)
+            if (x->csn <= v->snap) return !x->deleted;
+    return rel < v->d->base_rels || gpack_has(v->gen->rpack, rel);   /* as gv_rel_live */
+}
+
 uint32_t gadj_iter_next(gadj_iter *it, gadj *out, uint32_t max) {
     gview *v = it->v;
     graph *g = v->g;
     gdelta *d = v->d;
+    const ggen *gen = v->gen;
     uint32_t k = 0;
     while (k < max && it->phase < 4) {
         int p = it->phase;
@@ -505,24 +572,33 @@ uint32_t gadj_iter_next(gadj_iter *it, gadj *out, uint32_t max) {
         uint32_t type;
         if (it->pos < it->end) {
             uint64_t i = it->pos++;
-            const ggen *gen = v->gen;
             if (!in) rel = gen->out_rel ? gen->out_rel[i] : i, other = gen->out_tgt[i];
             else rel = gen->in_rel[i], other = gen->in_src[i];
-            type = rel < d->base_rels ? (g->rel_type ? g->rel_type[rel] : 0) : rel_type_of(v, rel);
+            if (it->want != GID_NONE && other != it->want) continue;
+            const grslot *s = gdelta_rslot(gen, rel);
+            /* as rel_type_of: a packed relationship's slot (one written since) need not carry its type */
+            if (rel < d->base_rels) type = g->rel_type ? g->rel_type[rel] : 0;
+            else if (gpack_has(gen->rpack, rel)) type = gpack_rel_type(gen->rpack, rel);
+            else if (s) type = s->type;
+            else continue;
+            if (!type_ok(it, type) || !slot_rel_live(v, s, rel)) continue;
         } else if (it->delta_pos < it->delta_n) {
             rel = gvec_at(it->delta, it->delta_pos++);
-            const grslot *s = gdelta_rslot(v->gen, rel);
-            if (!s || !gv_rel_live(v, rel)) continue;   /* before reading it: a rolled-back id may be reused */
+            const grslot *s = gdelta_rslot(gen, rel);
+            /* liveness before reading the slot: a rolled-back id may be reused */
+            if (!s || !slot_rel_live(v, s, rel)) continue;
             other = in ? s->src : s->dst;
+            if (it->want != GID_NONE && other != it->want) continue;
             type = s->type;
+            if (!type_ok(it, type)) continue;
         } else {
             it->phase++;
             adj_phase(it);
             continue;
         }
         if (in && other == it->node && (it->dir & GDIR_OUT)) continue;   /* self-loop: reported as out */
-        if (!type_ok(it, type) || !gv_rel_live(v, rel)) continue;
-        out[k++] = (gadj){.rel = rel, .other = other, .dir = in ? GDIR_IN : GDIR_OUT};
+        if (it->flip) out[k++] = (gadj){.rel = rel, .other = it->node, .dir = in ? GDIR_OUT : GDIR_IN, .type = type};
+        else out[k++] = (gadj){.rel = rel, .other = other, .dir = in ? GDIR_IN : GDIR_OUT, .type = type};
     }
     return k;
 }

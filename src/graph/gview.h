@@ -137,6 +137,7 @@ typedef struct gadj {
     uint64_t rel;
     uint64_t other;                /* the node at the other end (== the node itself for a self-loop) */
     uint8_t dir;                   /* GDIR_OUT: node is the source; GDIR_IN: node is the target */
+    uint32_t type;                 /* the relationship's type (no second lookup needed) */
 } gadj;
 typedef struct gadj_iter {
     gview *v;
@@ -149,11 +150,20 @@ typedef struct gadj_iter {
     const uint64_t *delta;
     uint64_t delta_n, delta_pos;
     uint64_t out_n, in_n;          /* delta lengths fixed when the expansion starts (added by graph/) */
+    uint64_t want;                 /* gview_expand_into: the far end wanted (GID_NONE: any) */
+    bool flip;                     /* gview_expand_into walked the far end's side: report from `from` */
+    uint64_t from;                 /* the node the caller asked about */
 } gadj_iter;
 /* Relationships at node in direction dir, restricted to types (NULL/0: any). With GDIR_BOTH a
  * self-loop is reported once (as GDIR_OUT). */
 void gview_expand(gview *v, uint64_t node, gdir dir, const uint32_t *types, uint32_t n_types, gadj_iter *it);
 uint32_t gadj_iter_next(gadj_iter *it, gadj *out, uint32_t max);
+/* The relationships between node and other (direction dir seen from node, types as above), reported as
+ * gview_expand(node) would report them (other == `other`). Walks whichever of the two nodes has fewer
+ * adjacency entries, and tests the far end before anything else: MERGE's and MATCH's existence check of
+ * (a)-[:T]->(b) costs the smaller degree, not a's. */
+void gview_expand_into(gview *v, uint64_t node, gdir dir, const uint32_t *types, uint32_t n_types, uint64_t other,
+                       gadj_iter *it);
 uint64_t gview_degree(gview *v, uint64_t node, gdir dir, const uint32_t *types, uint32_t n_types);
 
 /* ---- indexes and constraints ---- */

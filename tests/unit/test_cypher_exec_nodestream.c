@@ -171,6 +171,43 @@ static void test_migrations_and_copy(void **state) {
     EXPECT(t, "MATCH (n) RETURN count(n)", "6");
 }
 
+/* SET n = / += removeKeyFromMap(...) skips the removed keys without copying the map (cy_eval_map_drop): the
+ * keys are gone, a value under a removed key is never checked, nulls and non-maps behave as the function does. */
+static void test_remove_key_sets(void **state) {
+    tenv *t = *state;
+    qv_arena *a = &t->a;
+    qval bad = tmap(a, 1, "nested", qv_int(1));   /* a map: not storable, but under a removed key */
+    qval row = tmap(a, 4, "__from", qv_str_cstr(a, "x"), "__meta", bad, "k", qv_int(1), "__node_id", qv_str_cstr(a, "n1"));
+    qval p = tmap(a, 1, "p", row);
+    const char *m1 = "MERGE (n:T {`~id`: $p.__node_id}) ON CREATE SET n = removeKeyFromMap(removeKeyFromMap("
+                     "removeKeyFromMap($p, '__node_id'), '__meta'), '__from') ON MATCH SET n += removeKeyFromMap("
+                     "removeKeyFromMap(removeKeyFromMap($p, '__node_id'), '__meta'), '__from')";
+    assert_string_equal(tqp(t, m1, p), "");
+    assert_int_equal(t->last_stats.nodes_created, 1);
+    EXPECT(t, "MATCH (n:T) RETURN n, n.`~id`", "(:T {k: 1}), 'n1'");
+    assert_string_equal(tqp(t, m1, p), "");   /* ON MATCH += */
+    assert_int_equal(t->last_stats.nodes_created, 0);
+    EXPECT(t, "MATCH (n:T) RETURN n", "(:T {k: 1})");
+    /* without removing __meta, the map value fails as before */
+    assert_string_equal(tqp(t, "MATCH (n:T) SET n += removeKeyFromMap($p, '__from')", p),
+                        "ERR TypeError InvalidPropertyType");
+    /* a removed key that is not there, and a relationship: SET r = ... */
+    tq(t, "MATCH (n:T) CREATE (n)-[:R]->(:U {`~id`: 'u1'})");
+    assert_string_equal(tqp(t, "MATCH (a:T)-[r:R]->(b) SET r = removeKeyFromMap(removeKeyFromMap($p, '__meta'), 'nope')", p), "");
+    EXPECT(t, "MATCH ()-[r:R]->() RETURN r", "[:R {__from: 'x', __node_id: 'n1', k: 1}]");
+    /* relationship MERGE fused with ON CREATE SET r = removeKeyFromMap(...) */
+    const char *r1 = "MATCH (a:T {`~id`: 'n1'}), (b:U {`~id`: 'u1'}) MERGE (a)-[r:S]->(b) ON CREATE SET r = "
+                     "removeKeyFromMap(removeKeyFromMap($p, '__meta'), '__node_id')";
+    assert_string_equal(tqp(t, r1, p), "");
+    assert_int_equal(t->last_stats.rels_created, 1);
+    EXPECT(t, "MATCH ()-[r:S]->() RETURN r", "[:S {__from: 'x', k: 1}]");
+    /* null map: SET n += null changes nothing; a non-map argument is the function's TypeError */
+    EXPECT(t, "MATCH (n:T) SET n += removeKeyFromMap(null, 'k') RETURN n.k", "1");
+    EXPECT(t, "MATCH (n:T) SET n = removeKeyFromMap(removeKeyFromMap(5, 'a'), 'b')", "ERR TypeError InvalidArgumentType");
+    EXPECT(t, "MERGE (n:V {`~id`: 'v'}) ON CREATE SET n = removeKeyFromMap([1], 'a')", "ERR TypeError InvalidArgumentType");
+    EXPECT(t, "MATCH (n:V) RETURN count(n)", "0");
+}
+
 static double clock_s(clockid_t id) {
     struct timespec ts;
     clock_gettime(id, &ts);
@@ -222,6 +259,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_node_upserts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relationships_ttl, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrations_and_copy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remove_key_sets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_rate, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

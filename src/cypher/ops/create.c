@@ -12,7 +12,7 @@ int cy_check_storable(cy_x *x, qval v, int32_t pos) {
                   "a property cannot hold a %s value", qv_type_name((qtype)v.type));
 }
 
-int cy_props_from_map(cy_x *x, qval map, gprop **out, uint32_t *n, qval *ext_id, int32_t pos) {
+int cy_props_from_map(cy_x *x, qval map, const cy_mapdrop *drop, gprop **out, uint32_t *n, qval *ext_id, int32_t pos) {
     *n = 0;
     *out = NULL;
     if (map.type == QT_NULL) return 0;
@@ -22,6 +22,7 @@ int cy_props_from_map(cy_x *x, qval map, gprop **out, uint32_t *n, qval *ext_id,
     gprop *ps = qv_arena_alloc(x->arena, sizeof(gprop) * (map.len ? map.len : 1));
     for (uint32_t i = 0; i < map.len; i++) {
         const qmapent *e = &map.ents[i];
+        if (drop && cy_mapdrop_has(drop, e->key, e->klen)) continue;
         if (e->klen == 3 && memcmp(e->key, CY_EXT_ID_KEY, 3) == 0) {
             if (ext_id) {
                 if (e->v.type != QT_STRING && e->v.type != QT_INT && e->v.type != QT_NULL)
@@ -50,8 +51,17 @@ static int merge_nulls(cy_x *x, bool merge, qval props, int32_t pos) {
     return 0;
 }
 
-/* extra: the map of a fused ON CREATE SET n = / += map (null if none); replace: `=`. */
-static int create_node(cy_x *x, const cy_cnode *cn, bool merge, qval extra, bool replace) {
+/* The map of a fused ON CREATE SET n = / += map has key (and drop does not remove it)? */
+static bool extra_has(qval extra, const cy_mapdrop *drop, const char *key) {
+    size_t kl = strlen(key);
+    for (uint32_t j = 0; j < extra.len; j++)
+        if (extra.ents[j].klen == kl && memcmp(extra.ents[j].key, key, kl) == 0)
+            return !cy_mapdrop_has(drop, extra.ents[j].key, extra.ents[j].klen);
+    return false;
+}
+
+/* extra: the map of a fused ON CREATE SET n = / += map (null if none) minus drop's keys; replace: `=`. */
+static int create_node(cy_x *x, const cy_cnode *cn, bool merge, qval extra, const cy_mapdrop *drop, bool replace) {
     qval props = qv_null();
     if (cn->props && cy_eval(x, cn->props, &props)) return -1;
     if (merge_nulls(x, merge, props, (int32_t)cn->pos)) return -1;
@@ -62,19 +72,15 @@ static int create_node(cy_x *x, const cy_cnode *cn, bool merge, qval extra, bool
         /* the pattern's `~id` (and with += its other properties) plus the map's, without building a map */
         gprop *eps, *pps;
         uint32_t ne, npp;
-        if (cy_props_from_map(x, extra, &eps, &ne, NULL, (int32_t)cn->pos) ||
-            cy_props_from_map(x, props, &pps, &npp, &ext, (int32_t)cn->pos))
+        if (cy_props_from_map(x, extra, drop, &eps, &ne, NULL, (int32_t)cn->pos) ||
+            cy_props_from_map(x, props, NULL, &pps, &npp, &ext, (int32_t)cn->pos))
             return -1;
         ps = qv_arena_alloc(x->arena, sizeof(gprop) * (ne + npp + 1));
         np = 0;
-        for (uint32_t i = 0; !replace && i < npp; i++) {
-            bool over = false;
-            for (uint32_t j = 0; j < extra.len && !over; j++)   /* a key the map sets (or removes with null) */
-                over = strcmp(extra.ents[j].key, gview_key_name(x->v, pps[i].key)) == 0;
-            if (!over) ps[np++] = pps[i];
-        }
+        for (uint32_t i = 0; !replace && i < npp; i++)   /* unless the map sets the key (or removes it with null) */
+            if (!extra_has(extra, drop, gview_key_name(x->v, pps[i].key))) ps[np++] = pps[i];
         for (uint32_t i = 0; i < ne; i++) ps[np++] = eps[i];
-    } else if (cy_props_from_map(x, props, &ps, &np, &ext, (int32_t)cn->pos)) {
+    } else if (cy_props_from_map(x, props, NULL, &ps, &np, &ext, (int32_t)cn->pos)) {
         return -1;
     }
     uint32_t lt[16];
@@ -91,8 +97,8 @@ static int create_node(cy_x *x, const cy_cnode *cn, bool merge, qval extra, bool
     return 0;
 }
 
-/* extra / replace: as for create_node (a fused `ON CREATE SET r = map` / `+= map`). */
-static int create_rel(cy_x *x, const cy_cpath *p, const cy_crel *cr, qval extra, bool replace) {
+/* extra / drop / replace: as for create_node (a fused `ON CREATE SET r = map` / `+= map`). */
+static int create_rel(cy_x *x, const cy_cpath *p, const cy_crel *cr, qval extra, const cy_mapdrop *drop, bool replace) {
     qval a = x->row[p->nodes[cr->src].slot], b = x->row[p->nodes[cr->dst].slot];
     if (a.type != QT_NODE || b.type != QT_NODE)
         return cy_err(x->err, CYE_SEMANTIC, "CreatingRelationshipWithNullNode", (int32_t)cr->pos,
@@ -109,19 +115,15 @@ static int create_rel(cy_x *x, const cy_cpath *p, const cy_crel *cr, qval extra,
         /* with `=` the map's properties only; with `+=` the pattern's too, but for the keys the map has */
         gprop *eps, *pps;
         uint32_t ne, npp;
-        if (cy_props_from_map(x, extra, &eps, &ne, NULL, (int32_t)cr->pos) ||
-            cy_props_from_map(x, props, &pps, &npp, NULL, (int32_t)cr->pos))
+        if (cy_props_from_map(x, extra, drop, &eps, &ne, NULL, (int32_t)cr->pos) ||
+            cy_props_from_map(x, props, NULL, &pps, &npp, NULL, (int32_t)cr->pos))
             return -1;
         ps = qv_arena_alloc(x->arena, sizeof(gprop) * (ne + npp + 1));
         np = 0;
-        for (uint32_t i = 0; !replace && i < npp; i++) {
-            bool over = false;
-            for (uint32_t j = 0; j < extra.len && !over; j++)
-                over = strcmp(extra.ents[j].key, gview_key_name(x->v, pps[i].key)) == 0;
-            if (!over) ps[np++] = pps[i];
-        }
+        for (uint32_t i = 0; !replace && i < npp; i++)
+            if (!extra_has(extra, drop, gview_key_name(x->v, pps[i].key))) ps[np++] = pps[i];
         for (uint32_t i = 0; i < ne; i++) ps[np++] = eps[i];
-    } else if (cy_props_from_map(x, props, &ps, &np, NULL, (int32_t)cr->pos)) {
+    } else if (cy_props_from_map(x, props, NULL, &ps, &np, NULL, (int32_t)cr->pos)) {
         return -1;
     }
     uint64_t id;
@@ -134,8 +136,8 @@ static int create_rel(cy_x *x, const cy_cpath *p, const cy_crel *cr, qval extra,
     return 0;
 }
 
-/* One path; extra goes to its only node (no relationship) or its only relationship. */
-static int create_path(cy_x *x, const cy_cpath *p, qval extra, bool replace) {
+/* One path; extra (minus drop's keys) goes to its only node (no relationship) or its only relationship. */
+static int create_path(cy_x *x, const cy_cpath *p, qval extra, const cy_mapdrop *drop, bool replace) {
     for (uint32_t j = 0; j < p->n_nodes; j++) {
         const cy_cnode *cn = &p->nodes[j];
         if (cn->bound) {
@@ -145,10 +147,10 @@ static int create_path(cy_x *x, const cy_cpath *p, qval extra, bool replace) {
                               "cannot create a relationship with a missing (null) end node");
             continue;
         }
-        if (create_node(x, cn, p->merge, p->n_rels ? qv_null() : extra, replace)) return -1;
+        if (create_node(x, cn, p->merge, p->n_rels ? qv_null() : extra, drop, replace)) return -1;
     }
     for (uint32_t j = 0; j < p->n_rels; j++)
-        if (create_rel(x, p, &p->rels[j], p->n_rels == 1 ? extra : qv_null(), replace)) return -1;
+        if (create_rel(x, p, &p->rels[j], p->n_rels == 1 ? extra : qv_null(), drop, replace)) return -1;
     if (p->path_slot >= 0) {
         uint64_t *ns = qv_arena_alloc(x->arena, sizeof(uint64_t) * (p->n_rels + 1));
         uint64_t *rs = qv_arena_alloc(x->arena, sizeof(uint64_t) * (p->n_rels ? p->n_rels : 1));
@@ -161,12 +163,16 @@ static int create_path(cy_x *x, const cy_cpath *p, qval extra, bool replace) {
 
 int cy_create_paths(cy_x *x, const cy_cpath *paths, uint32_t n) {
     for (uint32_t i = 0; i < n; i++)
-        if (create_path(x, &paths[i], qv_null(), false)) return -1;
+        if (create_path(x, &paths[i], qv_null(), NULL, false)) return -1;
     return 0;
 }
 
 int cy_create_with(cy_x *x, const cy_cpath *p, qval extra, bool replace) {
-    return create_path(x, p, extra, replace);
+    return create_path(x, p, extra, NULL, replace);
+}
+
+int cy_create_with_drop(cy_x *x, const cy_cpath *p, qval extra, const cy_mapdrop *drop, bool replace) {
+    return create_path(x, p, extra, drop, replace);
 }
 
 typedef struct { xop base; const cy_cpath *paths; uint32_t n; } op_t;

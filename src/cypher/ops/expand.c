@@ -44,7 +44,13 @@ static int ex_next(cy_opstate *s, cy_x *x) {
         if (from.type != QT_NODE) continue;
         uint32_t nt;
         if (!cy_resolve_types(x, &o->s, t->types, &nt)) continue;
-        gview_expand(x->v, from.id, cy_gdir(o->s.dir), nt ? t->types : NULL, nt, &t->it);
+        if (o->s.into) {   /* both ends bound: walk the smaller side (ingest: MERGE of a relationship) */
+            qval to = x->row[o->s.to];
+            if (to.type != QT_NODE) continue;
+            gview_expand_into(x->v, from.id, cy_gdir(o->s.dir), nt ? t->types : NULL, nt, to.id, &t->it);
+        } else {
+            gview_expand(x->v, from.id, cy_gdir(o->s.dir), nt ? t->types : NULL, nt, &t->it);
+        }
         t->n = t->i = 0;
         t->active = true;
     }

@@ -39,12 +39,14 @@ static int m_next(cy_opstate *s, cy_x *x) {
     }
     if (o->fuse) {
         qval v;
-        if (cy_eval(x, o->on_create[0].value, &v)) return -1;
+        cy_mapdrop drop;
+        if (cy_eval_map_drop(x, o->on_create[0].value, &v, &drop)) return -1;
         if (v.type == QT_MAP) {
             for (uint32_t i = 0; i < v.len; i++)
-                if (v.ents[i].v.type != QT_NULL && cy_check_storable(x, v.ents[i].v, (int32_t)o->on_create[0].pos))
+                if (v.ents[i].v.type != QT_NULL && !cy_mapdrop_has(&drop, v.ents[i].key, v.ents[i].klen) &&
+                    cy_check_storable(x, v.ents[i].v, (int32_t)o->on_create[0].pos))
                     return -1;
-            if (cy_create_with(x, o->path, v, o->on_create[0].kind == CY_SET_ALL)) return -1;
+            if (cy_create_with_drop(x, o->path, v, &drop, o->on_create[0].kind == CY_SET_ALL)) return -1;
             if (cy_apply_sets(x, o->on_create + 1, o->n_on_create - 1)) return -1;
             return 1;
         }

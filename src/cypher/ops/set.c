@@ -45,7 +45,8 @@ static int check_alive(cy_x *x, qval ent, int32_t pos) {
     return 0;
 }
 
-static int set_map(cy_x *x, qval ent, qval v, bool replace, int32_t pos) {
+/* v minus drop's keys (cy_eval_map_drop). */
+static int set_map(cy_x *x, qval ent, qval v, const cy_mapdrop *drop, bool replace, int32_t pos) {
     if (ent.type == QT_NULL) return 0;
     if (ent.type != QT_NODE && ent.type != QT_REL)
         return cy_err(x->err, CYE_TYPE, "InvalidArgumentType", pos, "SET needs a node or relationship, got %s",
@@ -58,7 +59,9 @@ static int set_map(cy_x *x, qval ent, qval v, bool replace, int32_t pos) {
                       qv_type_name((qtype)v.type));
     }
     for (uint32_t i = 0; v.type == QT_MAP && i < v.len; i++)   /* check first: all or nothing */
-        if (v.ents[i].v.type != QT_NULL && cy_check_storable(x, v.ents[i].v, pos)) return -1;
+        if (v.ents[i].v.type != QT_NULL && !cy_mapdrop_has(drop, v.ents[i].key, v.ents[i].klen) &&
+            cy_check_storable(x, v.ents[i].v, pos))
+            return -1;
     qv_err ge;
     if (replace) {
         int rc = ent.type == QT_NODE ? gtxn_node_clear_props(x->t, ent.id, &ge) : gtxn_rel_clear_props(x->t, ent.id, &ge);
@@ -67,6 +70,7 @@ static int set_map(cy_x *x, qval ent, qval v, bool replace, int32_t pos) {
     for (uint32_t i = 0; v.type == QT_MAP && i < v.len; i++) {
         const qmapent *e = &v.ents[i];
         if (e->klen == 3 && memcmp(e->key, CY_EXT_ID_KEY, 3) == 0) continue;   /* ~id is not a property */
+        if (cy_mapdrop_has(drop, e->key, e->klen)) continue;
         if (replace && e->v.type == QT_NULL) continue;
         if (set_one_prop(x, ent, e->key, e->klen, e->v, true, pos)) return -1;
     }
@@ -120,8 +124,9 @@ int cy_apply_sets(cy_x *x, const cy_setop *items, uint32_t n) {
         }
         case CY_SET_ALL: case CY_SET_MERGE: {
             qval v;
-            if (cy_eval(x, it->value, &v)) return -1;
-            if (set_map(x, x->row[it->var_slot], v, it->kind == CY_SET_ALL, pos)) return -1;
+            cy_mapdrop drop;
+            if (cy_eval_map_drop(x, it->value, &v, &drop)) return -1;
+            if (set_map(x, x->row[it->var_slot], v, &drop, it->kind == CY_SET_ALL, pos)) return -1;
             break;
         }
         case CY_SET_LABELS: case CY_REMOVE_LABELS:
