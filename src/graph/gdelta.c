@@ -230,6 +230,8 @@ static void reaper_join(gdelta *d) {
     d->reaping = false;
 }
 
+void gdelta_reap_wait(gdelta *d) { reaper_join(d); }   /* memory helper: graph_compact waits for the frees */
+
 static void reap(gdelta *d, greap *r) {
     reaper_join(d);   /* the previous one (generations are swapped seconds apart: long done) */
     if (pthread_create(&d->reaper, NULL, reaper_main, r) == 0) {
@@ -237,6 +239,19 @@ static void reap(gdelta *d, greap *r) {
         return;
     }
     reaper_main(r);   /* no thread: free them here */
+}
+
+void graph_reap_wait(graph *g) {
+    if (!LOAD(&g->delta)) return;
+    qv_err err;
+    gtxn *t = gtxn_begin(g, &err);   /* the reaper is the writer's to start and join */
+    if (!t) return;
+    reaper_join(g->delta);
+    gtxn_rollback(t);   /* nothing to undo; its reclaim may free more (then waited for below) */
+    t = gtxn_begin(g, &err);
+    if (!t) return;
+    reaper_join(g->delta);
+    gtxn_rollback(t);
 }
 
 void gdelta_reclaim(gdelta *d) {
