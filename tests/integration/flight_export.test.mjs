@@ -13,7 +13,7 @@ import { gunzipSync } from 'node:zlib';
 
 import { startServer, SANITIZED } from './lib/server.mjs';
 import { FlightClient, Status } from './lib/flight.mjs';
-import { serverTest, expectGrpcError, assertServerServes } from './lib/harness.mjs';
+import { serverTest, expectGrpcError, assertServerServes, httpRequest } from './lib/harness.mjs';
 import { col, table, Table, makeVector, flightDataToTable as toTable } from './lib/arrow.mjs';
 import { constructGraph, createDatabase, abortQuietly, relMultiset, assertSameMultiset, idKey } from './lib/gds.mjs';
 
@@ -436,5 +436,58 @@ describe('--export-batch-size', () => {
     assert.equal(t.numRows, N);
     assert.deepEqual(t.batches.map((b) => b.numRows), [1000, 1000, 500]);
     assert.equal(msgs.length, 2 + 3, 'schema, dictionary, three record batches');
+  });
+});
+
+describe('export after openCypher writes', () => {
+  let s, c;
+  const it = serverTest(() => s);
+  const cypher = async (query) => {
+    const body = JSON.stringify({ query, language: 'open_cypher' });
+    const r = await httpRequest(s.httpPort, '/queries', { method: 'POST', body,
+      headers: { 'content-type': 'application/json', graphIdentifier: 'w' } });
+    assert.equal(r.status, 200, r.text);
+    return r.json.results;
+  };
+  before(async () => {
+    s = await startServer();
+    c = new FlightClient(s.flightPort);
+    await constructGraph(c, {
+      name: 'w',
+      nodes: [table({ nodeId: col.int64([1, 2, 3, 4]), labels: col.listUtf8([['P'], ['P'], ['P'], ['Q']]),
+        i: col.int64([1, 2, 3, 4]) })],
+      rels: [table({ sourceNodeId: col.int64([1, 2, 3]), targetNodeId: col.int64([2, 3, 4]),
+        relationshipType: col.utf8(['R', 'R', 'R']) })],
+    });
+    await cypher("MATCH (n) SET n.score = n.i * 2, n.tag = 'k' + toString(n.i), n.half = n.i / 2.0");
+    await cypher('MATCH (n) WHERE n.i < 3 SET n.nums = [n.i, 10]');
+    await cypher('MATCH (n) WHERE n.i = 3 SET n.nums = [0.5]');
+    await cypher("MATCH (n) WHERE n.i = 1 SET n.mix = 1");
+    await cypher("MATCH (n) WHERE n.i = 2 SET n.mix = 'two'");
+    await cypher('MATCH ()-[r:R]->(m) SET r.wt = m.i + 0.25');
+  });
+  after(async () => { c?.close(); await s?.stop(); });
+
+  it('keys only openCypher wrote export with the type their values have', async () => {
+    const { t } = await get(c, 'w', 'gds.graph.nodeProperties.stream', { node_properties: ['i', 'score', 'tag', 'half', 'nums'] });
+    assert.equal(String(t.schema.fields.find((f) => f.name === 'score').type), 'Int64');
+    assert.equal(String(t.schema.fields.find((f) => f.name === 'tag').type), 'Utf8');
+    assert.equal(String(t.schema.fields.find((f) => f.name === 'half').type), 'Float64');
+    assert.match(String(t.schema.fields.find((f) => f.name === 'nums').type), /List<Float64>/);
+    const got = rows(t).sort((a, b) => a.nodeId - b.nodeId);
+    assert.deepEqual(got.map((r) => [r.nodeId, r.i, r.score, r.tag, r.half, r.nums]), [
+      [1, 1, 2, 'k1', 0.5, [1, 10]], [2, 2, 4, 'k2', 1, [2, 10]], [3, 3, 6, 'k3', 1.5, [0.5]], [4, 4, 8, 'k4', 2, null],
+    ]);
+    const rel = await get(c, 'w', 'gds.graph.relationshipProperties.stream', { relationship_properties: ['wt'] });
+    assert.equal(String(rel.t.schema.fields.find((f) => f.name === 'wt').type), 'Float64');
+    assert.deepEqual(rows(rel.t).map((r) => [r.sourceNodeId, r.targetNodeId, r.wt]).sort((a, b) => a[0] - b[0]),
+      [[1, 2, 2.25], [2, 3, 3.25], [3, 4, 4.25]]);
+  });
+
+  it('a key holding several kinds of value is INVALID_ARGUMENT naming them; an unknown key NOT_FOUND', async () => {
+    await expectGrpcError(c.doGet(ticket('w', 'gds.graph.nodeProperty.stream', { node_property: 'mix' })),
+      Status.INVALID_ARGUMENT, /'mix'.*several kinds \(numbers, strings\)/);
+    await expectGrpcError(c.doGet(ticket('w', 'gds.graph.nodeProperty.stream', { node_property: 'nope' })),
+      Status.NOT_FOUND, /'nope' does not exist/);
   });
 });

@@ -8,9 +8,9 @@
  * from on_writable, so a huge export never buffers more than a few MiB. The call holds a catalog
  * reference to the graph until on_close (also when the client disconnects mid-stream).
  * A graph written by transactions (graph_has_writes) is exported from one snapshot (gs->view): live nodes and
- * relationships only, labels and values as committed; the columns are still the loader's (a value of another
- * type, or a key set only by openCypher, is not exported), and a node whose external id does not fit the
- * column (a UUID string in an integer graph) gets -1.
+ * relationships only, labels and values as committed; a loader column keeps its type (a value of another
+ * type reads as null), a key only openCypher wrote has the type of its values (export_ticket.c), and a node
+ * whose external id does not fit the column (a UUID string in an integer graph) gets -1.
  * GetFlightInfo takes the same ticket as a CMD descriptor and answers the schema, the row count and one
  * endpoint per partition (the ticket's `concurrency`, default 4), each a bare ticket body with
  * partition_offset / partition_size (a range of node or relationship ids) that DoGet serves.
@@ -362,6 +362,10 @@ static int write_batch(qv_grpc_call *call, get_stream *gs) {
     for (int i = 0; i < gs->ncols; i++) {
         if (gs->roles[i] != C_PROP) continue;
         const gcolumn *c = gs->is_rel ? graph_rel_col(g, gs->keys[i]) : graph_node_col(g, gs->keys[i]);
+        if (gs->view) {   /* values come through the snapshot; a base column only helps estimate sizes */
+            gs->pcols[i] = c && c->type == gs->ptypes[i] ? c : NULL;
+            continue;
+        }
         if (!c || c->type != gs->ptypes[i]) { /* columns are only ever added; defensive */
             if (!gs->is_rel) pthread_rwlock_unlock(&g->cols_lock);
             qv_buf msg;

@@ -5,6 +5,7 @@
  */
 #include "api/flight/export.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -176,6 +177,87 @@ static int parse_partition(const json_val *body, uint64_t total, uint64_t *start
 }
 
 /* The ticket -> gs (export.h). */
+
+/* ---- property types of keys only transactions wrote ----------------------------------------------------
+ * A key an openCypher write introduced has no base column to give its Arrow type, so the snapshot's values
+ * decide it: integers -> int64, numbers -> double, booleans, strings, lists of integers -> list<int64>,
+ * lists of numbers -> list<double> (an empty list fits any list type). A key holding two kinds of value
+ * (say integers and strings, or temporal values) cannot be one Arrow column: INVALID_ARGUMENT naming them. */
+
+enum { VK_INT = 1, VK_FLOAT = 2, VK_BOOL = 4, VK_STRING = 8, VK_ILIST = 16, VK_FLIST = 32, VK_ELIST = 64,
+       VK_OTHER = 128 };
+
+static unsigned value_kind(qval x) {
+    switch (x.type) {
+    case QT_INT: return VK_INT;
+    case QT_FLOAT: return VK_FLOAT;
+    case QT_BOOL: return VK_BOOL;
+    case QT_STRING: return VK_STRING;
+    case QT_LIST: {
+        if (x.len == 0) return VK_ELIST;
+        unsigned k = 0;
+        for (uint32_t i = 0; i < x.len; i++)
+            k |= x.items[i].type == QT_INT ? VK_ILIST : x.items[i].type == QT_FLOAT ? VK_FLIST : VK_OTHER;
+        return k & VK_OTHER ? VK_OTHER : k & VK_FLIST ? VK_FLIST : VK_ILIST;
+    }
+    default: return VK_OTHER;
+    }
+}
+
+/* 1: *type set; 0: no live entity has the key; -1: err set (values of kinds no one column holds). */
+static int written_prop_type(gview *v, bool rel, const char *name, const char *gname, gprop_type *type,
+                             qv_err *err) {
+    int64_t k = gview_key_id(v, name, strlen(name));
+    if (k < 0) return 0;
+    unsigned kinds = 0;
+    uint64_t end = rel ? gview_rel_id_end(v) : gview_node_id_end(v);
+    for (uint64_t id = 0; id < end && !(kinds & VK_OTHER); id++) {
+        qval x;
+        bool has = rel ? gview_rel_exists(v, id) && gview_rel_prop(v, id, (uint32_t)k, &x)
+                       : gview_node_exists(v, id) && gview_node_prop(v, id, (uint32_t)k, &x);
+        if (has) kinds |= value_kind(x);
+    }
+    if (!kinds) return 0;
+    unsigned lists = kinds & (VK_ILIST | VK_FLIST | VK_ELIST);
+    if (kinds == VK_INT) *type = GPROP_INT64;
+    else if (!(kinds & ~(unsigned)(VK_INT | VK_FLOAT))) *type = GPROP_DOUBLE;
+    else if (kinds == VK_BOOL) *type = GPROP_BOOL;
+    else if (kinds == VK_STRING) *type = GPROP_STRING;
+    else if (lists == kinds) *type = kinds & VK_FLIST ? GPROP_DOUBLE_LIST : GPROP_INT64_LIST;
+    else {
+        static const struct { unsigned bit; const char *name; } names[] = {
+            {VK_INT | VK_FLOAT, "numbers"}, {VK_BOOL, "booleans"}, {VK_STRING, "strings"},
+            {VK_ILIST | VK_FLIST | VK_ELIST, "lists"}, {VK_OTHER, "other values"},
+        };
+        char seen[96] = "";
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (kinds & names[i].bit)
+                snprintf(seen + strlen(seen), sizeof seen - strlen(seen), "%s%s", *seen ? ", " : "", names[i].name);
+        qv_err_set(err, QV_EINVAL,
+                   "%s property '%s' of graph '%s' holds values of several kinds (%s): an Arrow column has one type "
+                   "(integers, floats, booleans, strings or lists of numbers); export the other properties, or make "
+                   "its values one kind with openCypher",
+                   rel ? "relationship" : "node", name, gname, seen);
+        return -1;
+    }
+    return 1;
+}
+
+/* The Arrow type of property `name`: its base column's, or for a key only transactions wrote, its values'. */
+static int prop_type(get_stream *gs, graph *g, const char *gname, const char *name, gprop_type *type, qv_err *err) {
+    pthread_rwlock_rdlock(&g->cols_lock);
+    const gcolumn *c = gs->is_rel ? graph_rel_col(g, name) : graph_node_col(g, name);
+    if (c) *type = c->type;
+    pthread_rwlock_unlock(&g->cols_lock);
+    if (c) return 0;
+    int r = gs->view ? written_prop_type(gs->view, gs->is_rel, name, gname, type, err) : 0;
+    if (r > 0) return 0;
+    if (r == 0)
+        qv_err_set(err, QV_ENOTFOUND, "%s property '%s' does not exist in graph '%s'", gs->is_rel ? "relationship" : "node",
+                   name, gname);
+    return -1;
+}
+
 int export_open(get_stream *gs, const uint8_t *p, size_t n, json_doc **keep, json_val **bodyp, qv_err *err) {
     flight_service *fs = gs->fs;
     json_doc *doc = flight_parse_object(p, n, "the ticket", err);
@@ -282,15 +364,12 @@ int export_open(get_stream *gs, const uint8_t *p, size_t n, json_doc **keep, jso
         tf->index_bit_width = 32;
         tf->index_signed = true;
         for (int i = 0; i < nnames; i++) {
-            const gcolumn *c = graph_rel_col(g, names[i]);
-            if (!c) {
-                qv_err_set(err, QV_ENOTFOUND, "relationship property '%s' does not exist in graph '%s'", names[i], gname);
-                goto out;
-            }
+            gprop_type type;
+            if (prop_type(gs, g, gname, names[i], &type, err) < 0) goto out;
             int k = add_col(gs, C_PROP);
             gs->keys[k] = qv_strdup(names[i]);
-            gs->ptypes[k] = c->type;
-            set_prop_field(gs, k, gs->kind == P_REL_PROP ? "propertyValue" : names[i], c->type);
+            gs->ptypes[k] = type;
+            set_prop_field(gs, k, gs->kind == P_REL_PROP ? "propertyValue" : names[i], type);
         }
         gs->src = 0;
         if (parse_partition(body, gs->view ? gview_rel_id_end(gs->view) : g->n_rels, &gs->pos, &gs->end, err) < 0)
@@ -298,20 +377,14 @@ int export_open(get_stream *gs, const uint8_t *p, size_t n, json_doc **keep, jso
         if (!gs->view && gs->pos < gs->end) gs->src = graph_rel_source(g, gs->pos);
     } else {
         set_id_field(gs, &gs->fields[add_col(gs, C_NODE)], "nodeId");
-        pthread_rwlock_rdlock(&g->cols_lock);
         for (int i = 0; i < nnames; i++) {
-            const gcolumn *c = graph_node_col(g, names[i]);
-            if (!c) {
-                pthread_rwlock_unlock(&g->cols_lock);
-                qv_err_set(err, QV_ENOTFOUND, "node property '%s' does not exist in graph '%s'", names[i], gname);
-                goto out;
-            }
+            gprop_type type;
+            if (prop_type(gs, g, gname, names[i], &type, err) < 0) goto out;
             int k = add_col(gs, C_PROP);
             gs->keys[k] = qv_strdup(names[i]);
-            gs->ptypes[k] = c->type;
-            set_prop_field(gs, k, gs->kind == P_NODE_PROP ? "propertyValue" : names[i], c->type);
+            gs->ptypes[k] = type;
+            set_prop_field(gs, k, gs->kind == P_NODE_PROP ? "propertyValue" : names[i], type);
         }
-        pthread_rwlock_unlock(&g->cols_lock);
         if (gs->kind == P_NODE_LABELS || gs->list_labels) set_labels_field(gs, add_col(gs, C_LABELS));
         if (parse_partition(body, gs->view ? gview_node_id_end(gs->view) : g->n_nodes, &gs->pos, &gs->end, err) < 0)
             goto out;
