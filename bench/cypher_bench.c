@@ -7,8 +7,8 @@
  * Interactive reads of cypher_queries.h on the loaded graph, 100 seeded parameter draws each, median and
  * p99 latency. Prints one JSON line per measurement (bench/cypher_report.mjs makes the tables;
  * bench/kuzu_cypher.mjs prints the same lines for Kuzu).
- * Must not: use the engine other than through cypher.h and value.h (plus graph_compact to fold the delta
- * before measuring memory); copy the dataset.
+ * Must not: use the engine other than through cypher.h and value.h (plus graph_compact and graph_reap_wait to
+ * fold the delta and free the old generation before measuring memory); copy the dataset.
  *
  * Usage: qv_bench_cypher --data DIR [--batch 150] [--draws 100] [--seed 42] [--no-reads] [--no-second-load]
  *                        [--only IS1,IC9]   (only these reads)
@@ -210,6 +210,7 @@ static void compact(bench *b) {
     if (!g) return;
     qv_err err;
     if (graph_compact(g, &err)) fprintf(stderr, "qv_bench_cypher: graph_compact: %s\n", err.msg);
+    graph_reap_wait(g);   /* the old generation is freed by a reaper thread: before measuring RSS */
     gcatalog_release(b->cat, g);
     malloc_trim(0);
 }

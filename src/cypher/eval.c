@@ -283,7 +283,7 @@ static int eval_labels(cy_x *x, const cy_expr *e, qval *out) {
     }
     if (n.type != QT_NODE) return type_err(x, e->a, "label predicates need a node", n);
     for (uint32_t i = 0; i < e->n_labels; i++) {
-        int64_t l = cy_x_label(x, e->labels[i]);
+        int64_t l = cy_x_plan_label(x, e->labels[i]);
         if (l < 0 || !gview_node_has_label(x->v, n.id, (uint32_t)l)) { *out = qv_bool(false); return 0; }
     }
     *out = qv_bool(true);

@@ -86,8 +86,19 @@ static cy_kcache_ent *kc_set(cy_x *x, const char *name, size_t len) {
     return &x->kcache[((h ^ (h >> 7)) & (CY_KCACHE / 2 - 1)) * 2];
 }
 
+/* Short keys compared inline, 8 bytes at a time (a libc memcmp call cost as much as the rest of the lookup). */
 static bool kc_hit(const cy_kcache_ent *e, const char *name, size_t len) {
-    return e && e->len == len && memcmp(e->name, name, len) == 0;
+    if (!e || e->len != len) return false;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, e->name + i, 8);
+        memcpy(&b, name + i, 8);
+        if (a != b) return false;
+    }
+    for (; i < len; i++)
+        if (e->name[i] != name[i]) return false;
+    return true;
 }
 
 static void kc_put(cy_kcache_ent *e, const char *name, size_t len, uint32_t id) {
@@ -127,6 +138,31 @@ int64_t cy_x_label(cy_x *x, const char *name) {
     if (kc_hit(e, name, len)) return e->id;
     int64_t id = gview_label_id(x->v, name, len);
     if (id >= 0) kc_put(e, name, len, (uint32_t)id);
+    return id;
+}
+
+uint32_t cy_x_intern_name(cy_x *x, const char *name, int kind) {
+    for (uint32_t i = 0; i < x->n_icache; i++)
+        if (x->icache[i].name == name && x->icache[i].kind == kind) return x->icache[i].id;
+    size_t len = strlen(name);
+    uint32_t id = kind ? gtxn_type(x->t, name, len) : gtxn_label(x->t, name, len);
+    if (x->n_icache < sizeof x->icache / sizeof *x->icache) {
+        x->icache[x->n_icache].name = name;
+        x->icache[x->n_icache].id = id;
+        x->icache[x->n_icache++].kind = (uint8_t)kind;
+    }
+    return id;
+}
+
+int64_t cy_x_plan_label(cy_x *x, const char *name) {
+    for (uint32_t i = 0; i < x->n_icache; i++)
+        if (x->icache[i].name == name && x->icache[i].kind == 2) return x->icache[i].id;
+    int64_t id = cy_x_label(x, name);
+    if (id >= 0 && x->n_icache < sizeof x->icache / sizeof *x->icache) {   /* a missing label may come later */
+        x->icache[x->n_icache].name = name;
+        x->icache[x->n_icache].id = (uint32_t)id;
+        x->icache[x->n_icache++].kind = 2;
+    }
     return id;
 }
 

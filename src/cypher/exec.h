@@ -135,7 +135,17 @@ struct cy_x {
     uint32_t n_pending, cap_pending;
     cy_kcache_ent kcache[CY_KCACHE];
     cy_kcache_ent lcache[CY_KCACHE / 4];   /* label ids */
+    /* label / type names of the plan (stable pointers) interned by this query's writes or found by its label
+     * predicates */
+    struct { const char *name; uint32_t id; uint8_t kind; } icache[16];
+    uint32_t n_icache;
 };
+
+/* gtxn_label (kind 0) / gtxn_type (kind 1) of a name the plan holds (its pointer is stable while the query
+ * runs), interned once per query: the first call records the name in the transaction, later ones reuse it. */
+uint32_t cy_x_intern_name(cy_x *x, const char *name, int kind);
+/* cy_x_label of a name the plan holds: found once per query (ids of existing labels never change). */
+int64_t cy_x_plan_label(cy_x *x, const char *name);
 
 /* Checks timeout, cancellation and memory every so often; -1 with x->err set when over. */
 int cy_x_check(cy_x *x);

@@ -241,6 +241,19 @@ static void reap(gdelta *d, greap *r) {
     reaper_main(r);   /* no thread: free them here */
 }
 
+void graph_reap_wait(graph *g) {
+    if (!LOAD(&g->delta)) return;
+    qv_err err;
+    gtxn *t = gtxn_begin(g, &err);   /* the reaper is the writer's to start and join */
+    if (!t) return;
+    reaper_join(g->delta);
+    gtxn_rollback(t);   /* nothing to undo; its reclaim may free more (then waited for below) */
+    t = gtxn_begin(g, &err);
+    if (!t) return;
+    reaper_join(g->delta);
+    gtxn_rollback(t);
+}
+
 void gdelta_reclaim(gdelta *d) {
     uint64_t cur = d->epoch;
     if (d->n_garbage[cur % GEPOCHS] && cur + 1 - d->oldest < GEPOCHS) {

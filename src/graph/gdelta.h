@@ -114,7 +114,8 @@ typedef struct ggen {
 typedef struct gpbucket {
     uint64_t hash;            /* 0 = empty; published last */
     qval value;
-    gvec *post;
+    gvec **post;              /* a cell of its own (delta arena): it stays put when the table grows, so that a
+                                 rollback can restore the vector's length through it (gtxn undo list) */
 } gpbucket;
 typedef struct gptab {
     uint64_t mask, used;
@@ -129,7 +130,6 @@ typedef struct gpindex {
     uint64_t created_csn;     /* GCSN_NEVER: rolled back */
     uint64_t dropped_csn;     /* GCSN_NEVER: live */
     gptab *tab;
-    uint64_t entries;
 } gpindex;
 
 /* External ids of nodes created after the base: hash -> node id, verified against the node on read. */
@@ -197,13 +197,12 @@ struct gview {
     gtxn *t;                        /* the transaction's own view, or NULL */
     uint32_t pin;                   /* epoch slot */
     qv_arena a;                     /* values converted from base columns (lists) */
-    /* the last external id a lookup did not find, with the external-id table and its fill at that time: while
-     * both are unchanged it still names no node (MERGE looked it up just before gtxn_node_create checks it) */
+    /* the last external id a lookup did not find, with the generation, its external-id table and the table's
+     * fill at that time: while all are unchanged it still names no node (MERGE looked it up just before gtxn_node_create checks it) */
     bool miss_valid;
     uint8_t miss_type;
     uint32_t miss_len;
-    const void *miss_gen;           /* the generation (its pack and ext table) the miss was seen in */
-    const void *miss_tab;
+    const void *miss_gen, *miss_tab;
     uint64_t miss_used;
     int64_t miss_int;
     char miss_str[64];
@@ -317,6 +316,9 @@ void graph_set_compact_trigger(graph *g, bool on, uint64_t min_changes);
 /* gindex.c */
 gpindex *gindex_find(const gview *v, gindex_entity ent, uint32_t token, uint32_t key);
 void gindex_insert(gdelta *d, gpindex *ix, qval value, uint64_t id);
+/* The posting vector value's id goes to (created empty if needed; NULL: the value is not indexed). The writer
+ * appends through it; gwrite.c records its length in the transaction's undo list first. */
+gvec **gindex_posting(gdelta *d, gpindex *ix, qval value);
 void gindex_free(gpindex *ix);
 /* The live entity (other than self) that already has value under ix, as t sees it, or GID_NONE. */
 uint64_t gindex_conflict(gview *v, gpindex *ix, qval value, uint64_t self);

@@ -23,7 +23,8 @@ gpindex *gindex_find(const gview *v, gindex_entity ent, uint32_t token, uint32_t
 void gindex_free(gpindex *ix) {
     if (!ix) return;
     gptab *t = ix->tab;
-    for (uint64_t i = 0; t && i <= t->mask; i++) free(t->b[i].post);
+    for (uint64_t i = 0; t && i <= t->mask; i++)
+        if (t->b[i].hash) free(*t->b[i].post);
     free(t);
     free(ix->name);
     free(ix->constraint);
@@ -45,7 +46,7 @@ static gpbucket *bucket_find(const gptab *t, qval value, uint64_t h) {
     }
 }
 
-static gpbucket *bucket_place(gptab *t, uint64_t h, qval value, gvec *post) {
+static gpbucket *bucket_place(gptab *t, uint64_t h, qval value, gvec **post) {
     uint64_t i = h & t->mask;
     while (t->b[i].hash) i = (i + 1) & t->mask;
     t->b[i].value = value;
@@ -55,8 +56,8 @@ static gpbucket *bucket_place(gptab *t, uint64_t h, qval value, gvec *post) {
     return &t->b[i];
 }
 
-void gindex_insert(gdelta *d, gpindex *ix, qval value, uint64_t id) {
-    if (!indexable(value)) return;
+gvec **gindex_posting(gdelta *d, gpindex *ix, qval value) {
+    if (!indexable(value)) return NULL;
     uint64_t h = gval_hash(value) | 1;
     gptab *t = ix->tab;
     gpbucket *b = bucket_find(t, value, h);
@@ -71,10 +72,26 @@ void gindex_insert(gdelta *d, gpindex *ix, qval value, uint64_t id) {
             gdelta_retire(d, t, free);
             t = nt;
         }
-        b = bucket_place(t, h, gval_copy(&d->vals, value), NULL);
+        gvec **cell = qv_arena_alloc(&d->vals, sizeof *cell);
+        *cell = NULL;
+        b = bucket_place(t, h, gval_copy(&d->vals, value), cell);
     }
-    gvec_push(d, &b->post, id);
-    __atomic_fetch_add(&ix->entries, 1, __ATOMIC_RELAXED);
+    return b->post;
+}
+
+void gindex_insert(gdelta *d, gpindex *ix, qval value, uint64_t id) {
+    gvec **post = gindex_posting(d, ix, value);
+    if (post) gvec_push(d, post, id);
+}
+
+/* Postings in the index now: those of rolled-back transactions were cut off by their rollback; those of the
+ * running one are counted (readers see the writer's appends before its commit). */
+static uint64_t entries(const gpindex *ix) {
+    const gptab *t = LOAD(&ix->tab);
+    uint64_t n = 0;
+    for (uint64_t i = 0; t && i <= t->mask; i++)
+        if (LOAD(&t->b[i].hash)) n += gvec_len(LOAD(t->b[i].post));
+    return n;
 }
 
 bool gindex_matches(gview *v, const gpindex *ix, uint64_t id, qval value) {
@@ -95,7 +112,7 @@ static uint64_t seek(gview *v, gpindex *ix, qval value, uint64_t **out) {
     *out = NULL;
     if (!indexable(value)) return 0;
     const gpbucket *b = bucket_find(LOAD(&ix->tab), value, gval_hash(value) | 1);
-    const gvec *p = b ? LOAD(&b->post) : NULL;
+    const gvec *p = b ? LOAD(b->post) : NULL;
     uint64_t n = gvec_len(p), k = 0;
     if (!n) return 0;
     uint64_t *ids = qv_arena_alloc(&v->a, n * sizeof *ids);
@@ -120,7 +137,7 @@ static uint64_t seek(gview *v, gpindex *ix, qval value, uint64_t **out) {
 uint64_t gindex_conflict(gview *v, gpindex *ix, qval value, uint64_t self) {
     if (!indexable(value)) return GID_NONE;
     const gpbucket *b = bucket_find(LOAD(&ix->tab), value, gval_hash(value) | 1);
-    const gvec *p = b ? LOAD(&b->post) : NULL;
+    const gvec *p = b ? LOAD(b->post) : NULL;
     uint64_t n = gvec_len(p);
     for (uint64_t i = 0; i < n; i++)
         if (gvec_at(p->a, i) != self && gindex_matches(v, ix, gvec_at(p->a, i), value)) return gvec_at(p->a, i);
@@ -167,7 +184,7 @@ uint32_t gview_indexes(gview *v, qv_arena *a, gindex_info **out) {
         gpindex *ix = d->idx[i];
         if (!(LOAD(&ix->created_csn) <= v->snap && LOAD(&ix->dropped_csn) > v->snap)) continue;
         r[k++] = (gindex_info){.name = ix->name, .entity = ix->entity, .token = ix->token, .key = ix->key,
-                               .unique = ix->unique, .constraint = ix->constraint, .entries = __atomic_load_n(&ix->entries, __ATOMIC_RELAXED)};
+                               .unique = ix->unique, .constraint = ix->constraint, .entries = entries(ix)};
     }
     *out = r;
     return k;

@@ -246,5 +246,8 @@ void graph_set_commit_hook(graph *g, gcommit_hook hook, void *ctx);
 /* Folds the delta into a new CSR base now (normally a background thread decides). Readers are never
  * blocked; writers wait at most for the final swap. */
 int graph_compact(graph *g, qv_err *err);
+/* Waits until the generations retired so far are freed (a reaper thread frees them off the writer's path):
+ * for measuring memory right after graph_compact. Takes the writer slot briefly. */
+void graph_reap_wait(graph *g);
 
 #endif

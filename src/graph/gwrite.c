@@ -196,6 +196,12 @@ static void push_undo(gtxn *t, gvec **holder, uint64_t x) {
     GPUSH(t->uv, t->n_uv, t->cap_uv, ((gundo_vec){holder, n}));
 }
 
+/* Posts id under value to ix; a rollback cuts the posting back (SHOW INDEXES counts postings). */
+static void index_post(gtxn *t, gpindex *ix, qval value, uint64_t id) {
+    gvec **post = gindex_posting(t->d, ix, value);
+    if (post) push_undo(t, post, id);
+}
+
 static void grow_counts(uint64_t **a, uint32_t *n, uint32_t want) {
     if (want <= *n) return;
     *a = qv_realloc(*a, ((size_t)want + 1) * sizeof **a);
@@ -286,7 +292,7 @@ static void index_node(gtxn *t, uint64_t node, const uint32_t *ls, uint32_t nl, 
         if (ix[i]->entity != GINDEX_NODE || ix[i]->key != key || !gtx_maintained(t, ix[i])) continue;
         for (uint32_t j = 0; j < nl; j++)
             if (ls[j] == ix[i]->token) {
-                gindex_insert(t->d, ix[i], value, node);
+                index_post(t, ix[i], value, node);
                 break;
             }
     }
@@ -298,7 +304,7 @@ static void index_rel(gtxn *t, uint64_t rel, uint32_t type, uint32_t key, qval v
     uint32_t n = gtx_indexes(t, &ix);
     for (uint32_t i = 0; i < n; i++)
         if (ix[i]->entity == GINDEX_REL && ix[i]->token == type && ix[i]->key == key && gtx_maintained(t, ix[i]))
-            gindex_insert(t->d, ix[i], value, rel);
+            index_post(t, ix[i], value, rel);
 }
 
 const char *gtx_type_name(uint8_t t) {
@@ -360,7 +366,7 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
         } while (gview_node_by_ext_id(&t->view, ext_id) != GID_NONE);
     } else if (ext_id.type != QT_INT && ext_id.type != QT_STRING) {
         return qv_err_set(err, QV_EINVAL, "a node id must be an integer or a string, not a %s", gtx_type_name(ext_id.type));
-    } else if (!t->replay && !gv_ext_missing(&t->view, ext_id) &&   /* replay: the log held ids unique */
+    } else if (!t->replay && !gv_ext_missing(&t->view, ext_id) &&   /* wal helper: replay */
                gview_node_by_ext_id(&t->view, ext_id) != GID_NONE) {
         char vb[160];
         gtx_fmt_value(ext_id, vb, sizeof vb);
@@ -604,7 +610,7 @@ void gtx_index_base_columns(gtxn *t, int from) {
             for (uint32_t j = 0; j < k; j++) {
                 qval v;
                 if (ids[j] < t->d->base_nodes && gview_node_prop(&t->view, ids[j], ix[i]->key, &v))
-                    gindex_insert(t->d, ix[i], v, ids[j]);
+                    gindex_insert(t->d, ix[i], v, ids[j]);   /* no undo: the caller ends with a rollback */
             }
     }
 }

@@ -85,7 +85,7 @@ static int create_node(cy_x *x, const cy_cnode *cn, bool merge, qval extra, cons
     }
     uint32_t lt[16];
     uint32_t *labels = cn->n_labels <= 16 ? lt : qv_arena_alloc(x->arena, sizeof(uint32_t) * cn->n_labels);
-    for (uint32_t i = 0; i < cn->n_labels; i++) labels[i] = gtxn_label(x->t, cn->labels[i], strlen(cn->labels[i]));
+    for (uint32_t i = 0; i < cn->n_labels; i++) labels[i] = cy_x_intern_name(x, cn->labels[i], 0);
     uint64_t id;
     qv_err ge;
     if (gtxn_node_create(x->t, labels, cn->n_labels, ps, np, ext, &id, &ge))
@@ -128,7 +128,7 @@ static int create_rel(cy_x *x, const cy_cpath *p, const cy_crel *cr, qval extra,
     }
     uint64_t id;
     qv_err ge;
-    if (gtxn_rel_create(x->t, a.id, b.id, gtxn_type(x->t, cr->type, strlen(cr->type)), ps, np, &id, &ge))
+    if (gtxn_rel_create(x->t, a.id, b.id, cy_x_intern_name(x, cr->type, 1), ps, np, &id, &ge))
         return cy_x_graph_err(x, &ge, (int32_t)cr->pos);
     x->row[cr->slot] = qv_rel(id);
     x->stats.rels_created++;
