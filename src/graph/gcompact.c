@@ -297,21 +297,6 @@ static void wait_background(graph *g) {
     }
 }
 
-/* Waits until the generations retired so far that no view holds are freed (gdelta.c hands them to a reaper
- * thread, started and joined under the writer slot; the rollback's reclaim may hand over more). */
-static void wait_reaper(graph *g) {
-    gdelta *d = gdelta_get(g);
-    for (int i = 0; i < 4; i++) {
-        qv_err err;
-        gtxn *t = gtxn_begin(g, &err);
-        if (!t) return;
-        bool busy = d->reaping;
-        gdelta_reap_wait(d);
-        gtxn_rollback(t);
-        if (!busy) return;
-    }
-}
-
 /* Folds everything committed before the call, and leaves no older generation allocated that no view holds:
  * waits for a background compaction in flight first; if one still swaps in first (a commit started it
  * meanwhile), builds again from the newer state; then waits for the old generations' frees. */
@@ -322,7 +307,7 @@ int graph_compact(graph *g, qv_err *err) {
         bool lost;
         if ((rc = compact_once(g, &lost, err)) != 0 || !lost) break;
     }
-    wait_reaper(g);
+    graph_reap_wait(g);   /* gdelta.c: the generations retired so far that no view holds are freed */
     return rc;
 }
 

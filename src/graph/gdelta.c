@@ -60,7 +60,7 @@ void ggen_free(void *p) {
     qv_arena_free(&gen->vals);
     gpack_free(gen->npack);
     gpack_free(gen->rpack);
-    free(gen->ext);
+    gmem_free(gen->ext);
     free(gen);
 }
 
@@ -230,8 +230,6 @@ static void reaper_join(gdelta *d) {
     d->reaping = false;
 }
 
-void gdelta_reap_wait(gdelta *d) { reaper_join(d); }   /* memory helper: graph_compact waits for the frees */
-
 static void reap(gdelta *d, greap *r) {
     reaper_join(d);   /* the previous one (generations are swapped seconds apart: long done) */
     if (pthread_create(&d->reaper, NULL, reaper_main, r) == 0) {
@@ -353,12 +351,12 @@ void gext_insert_gen(gdelta *d, ggen *gen, uint64_t hash, uint64_t node) {
     gxtab *t = gen->ext;
     if (!t || (t->used + 1) * 2 > t->mask + 1) {
         uint64_t size = t ? (t->mask + 1) * 2 : 1024;
-        gxtab *nt = qv_calloc(1, sizeof *nt + size * sizeof(gxent));
+        gxtab *nt = gmem_calloc(1, sizeof *nt + size * sizeof(gxent));   /* memory helper: gmem, as ggen_free */
         nt->mask = size - 1;
         for (uint64_t i = 0; t && i <= t->mask; i++)
             if (t->e[i].hash) ext_place(nt, t->e[i].hash, t->e[i].id);
         STORE(&gen->ext, nt);
-        gdelta_retire(d, t, free);
+        gdelta_retire(d, t, gmem_free);
         t = nt;
     }
     ext_place(t, hash, node);
@@ -376,10 +374,10 @@ void gext_insert_many(gdelta *d, const gxent *e, uint64_t n) {
     gxent *tmp = NULL;
     gxtab *nt = t;
     if (!t || size != t->mask + 1) {
-        nt = qv_calloc(1, sizeof *nt + size * sizeof(gxent));
+        nt = gmem_calloc(1, sizeof *nt + size * sizeof(gxent));   /* memory helper: gmem, as ggen_free */
         nt->mask = size - 1;
         if (used) {
-            tmp = qv_malloc((used + n) * sizeof *tmp);
+            tmp = gmem_alloc((used + n) * sizeof *tmp);
             m = 0;
             for (uint64_t i = 0; i <= t->mask; i++)
                 if (t->e[i].hash) tmp[m++] = t->e[i];
@@ -394,15 +392,15 @@ void gext_insert_many(gdelta *d, const gxent *e, uint64_t n) {
     uint64_t *start = qv_calloc((1ull << b) + 1, sizeof *start);
     for (uint64_t i = 0; i < m; i++) start[((all[i].hash & nt->mask) >> shift) + 1]++;
     for (uint64_t k = 0; k < (1ull << b); k++) start[k + 1] += start[k];
-    gxent *ord = qv_malloc((m ? m : 1) * sizeof *ord);
+    gxent *ord = gmem_alloc((m ? m : 1) * sizeof *ord);
     for (uint64_t i = 0; i < m; i++) ord[start[(all[i].hash & nt->mask) >> shift]++] = all[i];
     for (uint64_t i = 0; i < m; i++) ext_place(nt, ord[i].hash, ord[i].id);
-    free(ord);
+    gmem_free(ord);
     free(start);
-    free(tmp);
+    gmem_free(tmp);
     if (nt != t) {
         STORE(&d->gen->ext, nt);
-        if (t) gdelta_retire(d, t, free);
+        if (t) gdelta_retire(d, t, gmem_free);
     }
 }
 
