@@ -78,6 +78,7 @@ bench: build
 	@if [ "$${BENCH_CYPHER:-1}" != 0 ]; then bash bench/cypher.sh; fi
 	@if [ "$${BENCH_DURABILITY:-1}" != 0 ]; then bash bench/durability.sh; fi
 	@if [ "$${BENCH_HTTP:-1}" != 0 ]; then BUILD=$(BUILD) bash bench/http.sh; fi
+	@if [ "$${BENCH_CHECKPOINT:-1}" != 0 ]; then BUILD=$(BUILD) bash bench/checkpoint.sh; fi
 
 tck: build
 	./$(BUILD)/tck_runner --areas

@@ -1,7 +1,8 @@
 // report.mjs — turns the JSON lines of one benchmark run (bench/out/results-*.jsonl) into the Markdown
 // tables of bench/RESULTS.md: the machine, then per dataset quiver against Kuzu (import speed, the ratio of
 // quiver's speed to Kuzu's, memory per relationship; export speed per quiver export batch size and
-// Kuzu's COPY TO Parquet, with the ratio of rows/s). Owns only the presentation: it reads, never runs
+// Kuzu's COPY TO Parquet, with the ratio of rows/s), every figure as median (min–max) over the runs, and
+// the import targets judged on the medians. Owns only the presentation: it reads, never runs
 // anything but the few commands that describe the machine.
 //
 // usage: node bench/report.mjs RESULTS.jsonl
@@ -32,90 +33,131 @@ const s = (x) => x.toFixed(2);
 const mib = (b) => (b / 2 ** 20).toFixed(0) + ' MiB';
 const perRel = (b, r) => (b > 0 && r > 0 ? (b / r).toFixed(1) : '–');
 
-// Best run per (dataset, system): the shortest total time.
-const best = new Map();
-for (const r of rows) {
-  const k = `${r.dataset}\u0000${r.system}`;
-  const cur = best.get(k);
-  if (!cur || r.total_seconds < cur.total_seconds) best.set(k, r);
-}
-const runs = (d, sys) => rows.filter((r) => r.dataset === d && r.system === sys).length;
+// Every figure is reported over the runs of its (dataset, system): the median, then (min–max) when
+// there was more than one run (BENCH_REPEAT). Medians of an even count are the mean of the middle two.
+const groupOf = (d, sys) => rows.filter((r) => r.dataset === d && r.system === sys);
+const stat = (rs, get) => {
+  const v = rs.map(get).filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const mid = v.length >> 1;
+  return { min: v[0], max: v[v.length - 1], med: v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2, n: v.length };
+};
+// "median (min–max)" with f applied to each, or "–"
+const fmt = (rs, get, f) => {
+  const st = stat(rs, get);
+  if (!st) return '–';
+  return st.n > 1 && st.min !== st.max ? `${f(st.med)} (${f(st.min)}–${f(st.max)})` : f(st.med);
+};
+const med = (rs, get) => stat(rs, get)?.med;
+const runs = (d, sys) => groupOf(d, sys).length;
 const datasets = [...new Set(rows.map((r) => r.dataset))];
 
 const out = [];
 out.push(`Machine: ${os.cpus().length} CPUs (${model}), ${memGiB} GiB RAM, ${os.type()} ${os.release()}; ` +
   `node ${process.version}. Load average when each load started is in the raw JSON (loadavg_before).`);
+out.push('Each figure: median over the runs, then (min–max) when there were several (BENCH_REPEAT).');
 out.push('');
 out.push('| dataset | system | nodes | rels | node phase s | rel phase s | total s | nodes/s | rels/s (rel phase) | rels/s (end to end) | runs |');
 out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const d of datasets) {
   for (const sys of ['quiver', 'kuzu']) {
-    const r = best.get(`${d}\u0000${sys}`);
-    if (!r) continue;
-    out.push(`| ${d} | ${sys} | ${r.nodes} | ${r.rels} | ${s(r.node_seconds)} | ${s(r.rel_seconds)} | ` +
-      `${s(r.total_seconds)} | ${M(r.nodes_per_s)} | ${M(r.rels_per_s)} | ${M(r.rels_per_s_total)} | ${runs(d, sys)} |`);
+    const rs = groupOf(d, sys);
+    if (!rs.length) continue;
+    out.push(`| ${d} | ${sys} | ${rs[0].nodes} | ${rs[0].rels} | ${fmt(rs, (r) => r.node_seconds, s)} | ` +
+      `${fmt(rs, (r) => r.rel_seconds, s)} | ${fmt(rs, (r) => r.total_seconds, s)} | ${fmt(rs, (r) => r.nodes_per_s, M)} | ` +
+      `${fmt(rs, (r) => r.rels_per_s, M)} | ${fmt(rs, (r) => r.rels_per_s_total, M)} | ${rs.length} |`);
   }
-  const q = best.get(`${d}\u0000quiver`), k = best.get(`${d}\u0000kuzu`);
-  if (q && k) {
-    out.push(`| ${d} | **quiver / Kuzu** | | | ${(k.node_seconds / q.node_seconds).toFixed(1)}x | ` +
-      `${(k.rel_seconds / q.rel_seconds).toFixed(1)}x | ${(k.total_seconds / q.total_seconds).toFixed(1)}x | ` +
-      `${(q.nodes_per_s / k.nodes_per_s).toFixed(1)}x | ${(q.rels_per_s / k.rels_per_s).toFixed(1)}x | ` +
-      `${(q.rels_per_s_total / k.rels_per_s_total).toFixed(1)}x | |`);
+  const q = groupOf(d, 'quiver'), k = groupOf(d, 'kuzu');
+  if (q.length && k.length) {
+    const ratio = (get, inv) => {
+      const a = med(q, get), b = med(k, get);
+      return a && b ? (inv ? b / a : a / b).toFixed(1) + 'x' : '–';
+    };
+    out.push(`| ${d} | **quiver / Kuzu** (medians) | | | ${ratio((r) => r.node_seconds, true)} | ` +
+      `${ratio((r) => r.rel_seconds, true)} | ${ratio((r) => r.total_seconds, true)} | ` +
+      `${ratio((r) => r.nodes_per_s)} | ${ratio((r) => r.rels_per_s)} | ${ratio((r) => r.rels_per_s_total)} | |`);
   }
 }
 out.push('');
 out.push('| dataset | system | peak RSS | peak RSS B/rel | topology B/rel | graph memory B/rel | CPU s (server or Kuzu) | client CPU s | threads |');
 out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+const per = (field) => (r) => (r[field] > 0 && r.rels > 0 ? r[field] / r.rels : undefined);
+const f1 = (x) => x.toFixed(1), f2 = (x) => x.toFixed(2), mibf = (x) => mib(x);
 for (const d of datasets) {
   for (const sys of ['quiver', 'kuzu']) {
-    const r = best.get(`${d}\u0000${sys}`);
-    if (!r) continue;
+    const rs = groupOf(d, sys);
+    if (!rs.length) continue;
+    const r = rs[0];
     if (sys === 'quiver') {
-      out.push(`| ${d} | quiver | ${mib(r.server_peak_rss_bytes)} | ${perRel(r.server_peak_rss_bytes, r.rels)} | ` +
-        `${perRel(r.topology_bytes, r.rels)} | ${perRel(r.memory_bytes, r.rels)} | ${r.server_cpu_seconds} | ` +
-        `${r.client_cpu_seconds} | server ${r.threads}, client ${r.connections} conn / ${r.streams} streams |`);
+      out.push(`| ${d} | quiver | ${fmt(rs, (x) => x.server_peak_rss_bytes, mibf)} | ${fmt(rs, per('server_peak_rss_bytes'), f1)} | ` +
+        `${fmt(rs, per('topology_bytes'), f1)} | ${fmt(rs, per('memory_bytes'), f1)} | ${fmt(rs, (x) => x.server_cpu_seconds, f2)} | ` +
+        `${fmt(rs, (x) => x.client_cpu_seconds, f2)} | server ${r.threads}, client ${r.connections} conn / ${r.streams} streams |`);
     } else {
-      out.push(`| ${d} | kuzu ${r.kuzu_version} (${r.db}) | ${mib(r.max_rss_bytes)} | ${perRel(r.max_rss_bytes, r.rels)} | – | ` +
-        `– | ${r.cpu_seconds} | – | ${r.threads} |`);
+      out.push(`| ${d} | kuzu ${r.kuzu_version} (${r.db}) | ${fmt(rs, (x) => x.max_rss_bytes, mibf)} | ` +
+        `${fmt(rs, per('max_rss_bytes'), f1)} | – | – | ${fmt(rs, (x) => x.cpu_seconds, f2)} | – | ${r.threads} |`);
     }
   }
 }
 
-// Export: best (shortest) export per dataset and quiver export batch size / stream count, and Kuzu's.
+// Export: per dataset and quiver export batch size / stream count, and Kuzu's COPY TO.
 const ex = rows.filter((r) => r.export_seconds > 0);
 if (ex.length) {
   const key = (r) => `${r.dataset}\u0000${r.system}\u0000${r.server_export_batch_size ?? ''}\u0000${r.export_streams ?? ''}`;
-  const bestEx = new Map();
+  const groups = new Map();
   for (const r of ex) {
-    const cur = bestEx.get(key(r));
-    if (!cur || r.export_seconds < cur.export_seconds) bestEx.set(key(r), r);
+    if (!groups.has(key(r))) groups.set(key(r), []);
+    groups.get(key(r)).push(r);
   }
-  const all = [...bestEx.values()];
-  const cnt = (r) => ex.filter((x) => key(x) === key(r)).length;
   const GB = (x) => (x / 1e9).toFixed(2);
+  const f0 = (x) => x.toFixed(0);
   out.push('');
   out.push('| dataset | system | export | rows | seconds | rows/s | bytes | MB/s | MB/s of the 16 B/row id pairs | client CPU s | runs |');
   out.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const d of datasets) {
-    const qs = all.filter((r) => r.dataset === d && r.system === 'quiver')
-      .sort((a, b) => a.server_export_batch_size - b.server_export_batch_size || a.export_streams - b.export_streams);
-    const k = all.find((r) => r.dataset === d && r.system === 'kuzu');
-    for (const r of qs) {
+    const qs = [...groups.values()].filter((g) => g[0].dataset === d && g[0].system === 'quiver')
+      .sort((a, b) => a[0].server_export_batch_size - b[0].server_export_batch_size || a[0].export_streams - b[0].export_streams);
+    const k = [...groups.values()].find((g) => g[0].dataset === d && g[0].system === 'kuzu');
+    for (const g of qs) {
+      const r = g[0];
       out.push(`| ${d} | quiver | DoGet, batches of ${r.server_export_batch_size}, ${r.export_streams} stream(s) | ` +
-        `${r.export_rows} | ${s(r.export_seconds)} | ${M(r.export_rows_per_s)} | ${GB(r.export_bytes)} GB (Arrow) | ` +
-        `${r.export_MB_per_s.toFixed(0)} | ${(r.export_rows * 16 / 1e6 / r.export_seconds).toFixed(0)} | ` +
-        `${r.export_client_cpu_seconds} | ${cnt(r)} |`);
+        `${r.export_rows} | ${fmt(g, (x) => x.export_seconds, s)} | ${fmt(g, (x) => x.export_rows_per_s, M)} | ${GB(r.export_bytes)} GB (Arrow) | ` +
+        `${fmt(g, (x) => x.export_MB_per_s, f0)} | ${fmt(g, (x) => (x.export_rows * 16) / 1e6 / x.export_seconds, f0)} | ` +
+        `${fmt(g, (x) => x.export_client_cpu_seconds, f2)} | ${g.length} |`);
     }
     if (k) {
-      out.push(`| ${d} | kuzu ${k.kuzu_version} | COPY (MATCH ...) TO Parquet | ${k.export_rows} | ${s(k.export_seconds)} | ` +
-        `${M(k.export_rows_per_s)} | ${GB(k.export_bytes)} GB (Parquet file) | ${k.export_MB_per_s.toFixed(0)} | ` +
-        `${k.export_raw_MB_per_s.toFixed(0)} | – | ${cnt(k)} |`);
-      const qb = qs.reduce((b, r) => (!b || r.export_rows_per_s > b.export_rows_per_s ? r : b), null);
+      const r = k[0];
+      out.push(`| ${d} | kuzu ${r.kuzu_version} | COPY (MATCH ...) TO Parquet | ${r.export_rows} | ${fmt(k, (x) => x.export_seconds, s)} | ` +
+        `${fmt(k, (x) => x.export_rows_per_s, M)} | ${GB(r.export_bytes)} GB (Parquet file) | ${fmt(k, (x) => x.export_MB_per_s, f0)} | ` +
+        `${fmt(k, (x) => x.export_raw_MB_per_s, f0)} | – | ${k.length} |`);
+      const qb = qs.reduce((b, g) => (!b || med(g, (x) => x.export_rows_per_s) > med(b, (x) => x.export_rows_per_s) ? g : b), null);
       if (qb) {
-        out.push(`| ${d} | **quiver / Kuzu** | best quiver (batches of ${qb.server_export_batch_size}) | | ` +
-          `${(k.export_seconds / qb.export_seconds).toFixed(1)}x | ${(qb.export_rows_per_s / k.export_rows_per_s).toFixed(1)}x | | | | | |`);
+        const qm = med(qb, (x) => x.export_seconds), km = med(k, (x) => x.export_seconds);
+        out.push(`| ${d} | **quiver / Kuzu** (medians) | best quiver (batches of ${qb[0].server_export_batch_size}) | | ` +
+          `${(km / qm).toFixed(1)}x | ${(med(qb, (x) => x.export_rows_per_s) / med(k, (x) => x.export_rows_per_s)).toFixed(1)}x | | | | | |`);
       }
     }
   }
+}
+
+// The import targets of issue 9, judged on medians.
+const targets = [
+  { match: /^synthetic-4M-64M$/, rels: 20e6, memory: true },
+  { match: /^amazon0601$/, rels: 15e6, memory: false },   // its peak RSS is mostly the server's fixed size
+];
+const verdicts = [];
+for (const d of datasets) {
+  const rs = groupOf(d, 'quiver');
+  const t = targets.find((x) => x.match.test(d));
+  if (!rs.length || !t) continue;
+  const m = med(rs, (r) => r.rels_per_s_total), topo = med(rs, per('topology_bytes')), rss = med(rs, per('server_peak_rss_bytes'));
+  verdicts.push(`- ${d}: ${M(m)} rels/s end to end (median of ${rs.length}) against >= ${M(t.rels)}: ` +
+    `${m >= t.rels ? 'met' : 'NOT met'}${rs.length < 5 ? ' (fewer than 5 runs: set BENCH_REPEAT=5)' : ''}; topology ` +
+    `${topo ? topo.toFixed(1) : '–'} B/rel (<= 16: ${topo <= 16 ? 'ok' : 'NOT ok'}), peak RSS ${rss ? rss.toFixed(1) : '–'} ` +
+    `B/rel${t.memory ? ` (<= 20: ${rss <= 20 ? 'ok' : 'NOT ok'})` : ' (budget judged on the 64 M graph)'}`);
+}
+if (verdicts.length) {
+  out.push('');
+  out.push('Import targets (issue 9):');
+  out.push(...verdicts);
 }
 console.log(out.join('\n'));

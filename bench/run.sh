@@ -11,7 +11,8 @@
 # Environment:
 #   BENCH_SMALL=1        synthetic graph of 400k nodes / 6.4M relationships instead of 4M / 64M
 #   BENCH_DATASETS="amazon0601 synthetic"   which datasets to run (default both)
-#   BENCH_REPEAT=N       load each dataset N times into each system (default 1); the table shows the best
+#   BENCH_REPEAT=N       load each dataset N times into each system (default 1); every figure of the tables is
+#                        the median (min–max) over the runs, and the import targets are judged on medians
 #   BENCH_NO_KUZU=1      skip the peer
 #   BENCH_NO_EXPORT=1    import only (no DoGet, no Kuzu COPY TO)
 #   BENCH_EXPORT_BATCH_SIZES="10000 100000"   quiver serve --export-batch-size values, one quiver run each

@@ -137,11 +137,13 @@ static void *scratch_copy(bscratch *b, uint64_t bytes) {
 /* Counts per node of bucket k (from loc) and turns them into cursors; writes off[] for its nodes. */
 static void bucket_offsets(const csr *C, uint64_t k, uint64_t *off, uint32_t *cur) {
     uint64_t lo = C->bk[k], hi = C->bk[k + 1], v0 = k << C->shift, nv = nodes_in(C, k);
+    const uint16_t *loc = C->loc;
     memset(cur, 0, (nv + 1) * sizeof *cur);
-    for (uint64_t p = lo; p < hi; p++) cur[C->loc[p]]++;
+    for (uint64_t p = lo; p < hi; p++) cur[loc[p]]++;
     uint64_t run = lo;
+    off += v0;
     for (uint64_t j = 0; j < nv; j++) {
-        off[v0 + j] = run;
+        off[j] = run;
         uint32_t c = cur[j];
         cur[j] = (uint32_t)run;
         run += c;
@@ -162,13 +164,15 @@ static void t_out_count(void *arg, size_t b) {
         uint64_t a = (lo > C->base[i] ? lo : C->base[i]) - C->base[i];
         uint64_t e = (hi < C->base[i + 1] ? hi : C->base[i + 1]) - C->base[i];
         const uint32_t *src = s->src, *tgt = s->tgt;
+        const uint16_t *ty = s->type, t0 = s->common_type;
+        const bool *und = C->und;
         for (uint64_t j = a; j < e; j++) {
             uint32_t u = src[j];
             if (u == GCSR_NONE) continue;
-            uint16_t t = s->type ? s->type[j] : s->common_type;
+            uint16_t t = ty ? ty[j] : t0;
             h[u >> sh]++;
             tc[t]++;
-            if (C->und[t]) {
+            if (und[t]) {
                 h[tgt[j] >> sh]++;
                 tc[t]++;
             }
@@ -192,17 +196,19 @@ static void t_out_part(void *arg, size_t b) {
         uint64_t a = (lo > C->base[i] ? lo : C->base[i]) - C->base[i];
         uint64_t e = (hi < C->base[i + 1] ? hi : C->base[i + 1]) - C->base[i];
         const uint32_t *src = s->src, *tgt = s->tgt;
+        const uint16_t *ty = s->type, t0 = s->common_type;
+        const bool *und = C->und;
         uint32_t row0 = (uint32_t)C->base[i];
         for (uint64_t j = a; j < e; j++) {
             uint32_t u = src[j];
             if (u == GCSR_NONE) continue;
-            uint16_t t = s->type ? s->type[j] : s->common_type;
+            uint16_t t = ty ? ty[j] : t0;
             uint32_t w = tgt[j], p = cur[u >> sh]++;
             out[p] = w;
             rt[p] = t;
             loc[p] = (uint16_t)(u & mask);
             if (perm) perm[p] = row0 + (uint32_t)j;
-            if (C->und[t]) {
+            if (und[t]) {
                 p = cur[w >> sh]++;
                 out[p] = u;
                 rt[p] = t;
@@ -223,19 +229,32 @@ static void out_bucket(csr *C, uint64_t k, bscratch *sc) {
     if (len == 0) return;
     uint32_t *ct = scratch_copy(sc, len * (sizeof(uint32_t) * 2 + sizeof(uint16_t))), *cp = ct + len;
     uint16_t *cy = (uint16_t *)(cp + len);
-    memcpy(ct, g->out_tgt + lo, len * sizeof *ct);
-    memcpy(cy, g->rel_type + lo, len * sizeof *cy);
-    if (C->perm) memcpy(cp, C->perm + lo, len * sizeof *cp);
-    for (uint64_t i = 0; i < len; i++) {
-        uint32_t q = sc->cur[C->loc[lo + i]]++;
-        g->out_tgt[q] = ct[i];
-        g->rel_type[q] = cy[i];
-        if (C->perm) C->perm[q] = cp[i];
+    /* locals: the build is compiled with -fno-strict-aliasing, so fields read through g or C would be
+     * reloaded after every store */
+    uint32_t *out = g->out_tgt, *perm = C->perm, *cur = sc->cur;
+    uint16_t *rt = g->rel_type;
+    const uint16_t *loc = C->loc + lo;
+    memcpy(ct, out + lo, len * sizeof *ct);
+    memcpy(cy, rt + lo, len * sizeof *cy);
+    if (perm) {
+        memcpy(cp, perm + lo, len * sizeof *cp);
+        for (uint64_t i = 0; i < len; i++) {
+            uint32_t q = cur[loc[i]]++;
+            out[q] = ct[i];
+            rt[q] = cy[i];
+            perm[q] = cp[i];
+        }
+    } else {
+        for (uint64_t i = 0; i < len; i++) {
+            uint32_t q = cur[loc[i]]++;
+            out[q] = ct[i];
+            rt[q] = cy[i];
+        }
     }
+    const uint64_t *off = g->out_off + v0;
     for (uint64_t j = 0; j < nv; j++) {
-        uint64_t a = g->out_off[v0 + j], e = j + 1 < nv ? g->out_off[v0 + j + 1] : hi;
-        if (e - a > 1)
-            gcsr_sort_segment(g->out_tgt + a, g->rel_type + a, C->perm ? C->perm + a : NULL, e - a, &sc->sort);
+        uint64_t a = off[j], e = j + 1 < nv ? off[j + 1] : hi;
+        if (e - a > 1) gcsr_sort_segment(out + a, rt + a, perm ? perm + a : NULL, e - a, &sc->sort);
     }
 }
 
@@ -247,8 +266,9 @@ static void t_in_count(void *arg, size_t b) {
     uint32_t *h = C->hist + b * C->nbk;
     memset(h, 0, C->nbk * sizeof *h);
     unsigned sh = C->shift;
+    const uint32_t *out = g->out_tgt;
     uint64_t a = g->out_off[C->blk[b]], e = g->out_off[C->blk[b + 1]];
-    for (uint64_t r = a; r < e; r++) h[g->out_tgt[r] >> sh]++;
+    for (uint64_t r = a; r < e; r++) h[out[r] >> sh]++;
 }
 
 static void t_in_part(void *arg, size_t b) {
@@ -257,12 +277,17 @@ static void t_in_part(void *arg, size_t b) {
     uint32_t *cur = C->hist + b * C->nbk;
     unsigned sh = C->shift;
     uint32_t mask = (1u << sh) - 1;
-    for (uint64_t v = C->blk[b]; v < C->blk[b + 1]; v++)
-        for (uint64_t r = g->out_off[v]; r < g->out_off[v + 1]; r++) {
-            uint32_t t = g->out_tgt[r], p = cur[t >> sh]++;
-            g->in_rel[p] = (uint32_t)r;
-            g->in_src[p] = (uint32_t)v;
-            C->loc[p] = (uint16_t)(t & mask);
+    const uint64_t *off = g->out_off;
+    const uint32_t *out = g->out_tgt;
+    uint32_t *in_rel = g->in_rel, *in_src = g->in_src;
+    uint16_t *loc = C->loc;
+    uint64_t v1 = C->blk[b + 1], r = off[C->blk[b]];
+    for (uint64_t v = C->blk[b]; v < v1; v++)
+        for (uint64_t e = off[v + 1]; r < e; r++) {
+            uint32_t t = out[r], p = cur[t >> sh]++;
+            in_rel[p] = (uint32_t)r;
+            in_src[p] = (uint32_t)v;
+            loc[p] = (uint16_t)(t & mask);
         }
 }
 
@@ -274,12 +299,14 @@ static void in_bucket(csr *C, uint64_t k, bscratch *sc) {
     bucket_offsets(C, k, g->in_off, sc->cur);
     if (len == 0) return;
     uint32_t *sr = scratch_copy(sc, len * 2 * sizeof(uint32_t)), *ss = sr + len;
-    memcpy(sr, g->in_rel + lo, len * sizeof *sr);
-    memcpy(ss, g->in_src + lo, len * sizeof *ss);
+    uint32_t *in_rel = g->in_rel, *in_src = g->in_src, *cur = sc->cur;
+    const uint16_t *loc = C->loc + lo;
+    memcpy(sr, in_rel + lo, len * sizeof *sr);
+    memcpy(ss, in_src + lo, len * sizeof *ss);
     for (uint64_t i = 0; i < len; i++) {
-        uint32_t q = sc->cur[C->loc[lo + i]]++;
-        g->in_rel[q] = sr[i];
-        g->in_src[q] = ss[i];
+        uint32_t q = cur[loc[i]]++;
+        in_rel[q] = sr[i];
+        in_src[q] = ss[i];
     }
 }
 

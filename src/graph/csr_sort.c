@@ -1,10 +1,12 @@
 /* csr_sort.c — sorting one node's outgoing segment by (type, target), stably, so that a per-type scan
  * is a sub-range and parallel relationships keep their input order.
- * Owns: insertion sort for short segments, a merge sort over packed records for long ones.
+ * Owns: insertion sort for short segments (on the targets alone when the segment has one type, the common
+ * case: half the data moved and one 32-bit compare per step), a merge sort over packed records for long ones.
  * Must not: allocate per segment (the scratch grows and is reused). */
 #include "graph/csr_int.h"
 #include "util/buf.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 typedef struct srec {
@@ -34,6 +36,27 @@ static void insert_arrays(uint32_t *tgt, uint16_t *ty, uint32_t *perm, uint64_t 
     }
 }
 
+/* The same when every row of the segment has one type: the order is the targets' order. */
+static void insert_targets(uint32_t *tgt, uint32_t *perm, uint64_t from, uint64_t d) {
+    for (uint64_t j = from; j < d; j++) {
+        uint32_t kt = tgt[j], kp = perm ? perm[j] : 0;
+        uint64_t h = j;
+        while (h > 0 && tgt[h - 1] > kt) {
+            tgt[h] = tgt[h - 1];
+            if (perm) perm[h] = perm[h - 1];
+            h--;
+        }
+        tgt[h] = kt;
+        if (perm) perm[h] = kp;
+    }
+}
+
+static bool one_type(const uint16_t *ty, uint64_t d) {
+    uint16_t t0 = ty[0], diff = 0;
+    for (uint64_t j = 1; j < d; j++) diff |= (uint16_t)(ty[j] ^ t0);
+    return diff == 0;
+}
+
 static void insert_recs(srec *a, uint64_t d) {
     for (uint64_t j = 1; j < d; j++) {
         srec x = a[j];
@@ -53,7 +76,8 @@ void gcsr_sort_segment(uint32_t *tgt, uint16_t *ty, uint32_t *perm, uint64_t d, 
     while (i < d && skey(tgt, ty, i - 1) <= skey(tgt, ty, i)) i++;
     if (i >= d) return;   /* already in order: the common case for sorted input */
     if (d <= 32) {
-        insert_arrays(tgt, ty, perm, i, d);
+        if (one_type(ty, d)) insert_targets(tgt, perm, i, d);
+        else insert_arrays(tgt, ty, perm, i, d);
         return;
     }
     if (s->cap < 2 * d) {

@@ -37,5 +37,7 @@ void graph_set_commit_hooks(graph *g, gcommit_append append, gcommit_wait wait, 
  * not look up a new node's external id for uniqueness (the log held it unique when it was committed; the
  * caller checks every id the graph assigns against the record). Names it interns are durable at once. */
 gtxn *gtxn_begin_replay(graph *g, qv_err *err);
+/* gwrite.c, in a replay transaction: node's external id (hash) goes to the index at commit, all at once. */
+void gtx_defer_ext(gtxn *t, uint64_t hash, uint64_t node);
 
 #endif

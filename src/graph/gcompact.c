@@ -6,9 +6,11 @@
  * carries over what was committed after C (newer versions, relationships created since, labels gained since)
  * and swaps. Must not: change an id, change what any snapshot reads, or free the old generation directly. */
 #include "graph/gdelta.h"
+#include "graph/gmem.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static gnver *copy_nver(const gnver *x, qv_arena *a) {
     gnver *c = qv_malloc(sizeof *c + x->n_props * sizeof(gprop) + x->n_labels * sizeof(uint32_t));
@@ -39,6 +41,17 @@ static grver *copy_rver(const grver *x, qv_arena *a) {
 
 /* Whether the old generation's node pack is still the state at v's snapshot for ids base .. n-1: it covers them
  * all and none of them has a version v sees (relationship loads only add adjacency to nodes). */
+/* Frees what build() allocated with gmem_alloc in a compacted generation: its CSR and label lists (ggen_free). */
+void gcompact_free_arrays(ggen *gen) {
+    gmem_free((void *)gen->out_off);
+    gmem_free((void *)gen->in_off);
+    gmem_free((void *)gen->out_tgt);
+    gmem_free((void *)gen->out_rel);
+    gmem_free((void *)gen->in_rel);
+    gmem_free((void *)gen->in_src);
+    for (uint32_t l = 0; gen->blab && l < gen->n_blab; l++) gmem_free(gen->blab[l]);
+}
+
 static bool npack_current(gview *v, const ggen *old, uint64_t base, uint64_t n) {
     const gpack *p = old->npack;
     if (!p || p->lo != base || p->lo + p->n != n) return false;
@@ -60,7 +73,7 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
     ng->csn = csn;
     ng->n_csr = n;
     ng->owned = true;
-    uint64_t *out_off = qv_calloc(n + 2, sizeof *out_off), *in_off = qv_calloc(n + 2, sizeof *in_off);
+    uint64_t *out_off = gmem_calloc(n + 2, sizeof *out_off), *in_off = gmem_calloc(n + 2, sizeof *in_off);
     uint64_t live = 0;
     for (uint64_t r = 0; r < m; r++) {
         if (!gv_rel_live(v, r)) continue;
@@ -72,8 +85,8 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
         live++;
     }
     for (uint64_t i = 0; i < n; i++) out_off[i + 1] += out_off[i], in_off[i + 1] += in_off[i];
-    uint32_t *out_tgt = qv_malloc((live + 1) * sizeof *out_tgt), *out_rel = qv_malloc((live + 1) * sizeof *out_rel);
-    uint32_t *in_rel = qv_malloc((live + 1) * sizeof *in_rel), *in_src = qv_malloc((live + 1) * sizeof *in_src);
+    uint32_t *out_tgt = gmem_alloc((live + 1) * sizeof *out_tgt), *out_rel = gmem_alloc((live + 1) * sizeof *out_rel);
+    uint32_t *in_rel = gmem_alloc((live + 1) * sizeof *in_rel), *in_src = gmem_alloc((live + 1) * sizeof *in_src);
     uint64_t *fo = qv_malloc((n + 1) * sizeof *fo), *fi = qv_malloc((n + 1) * sizeof *fi);
     memcpy(fo, out_off, (n + 1) * sizeof *fo);
     memcpy(fi, in_off, (n + 1) * sizeof *fi);
@@ -133,23 +146,30 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
     ng->n_blab = nl;
     ng->blab = qv_calloc(nl + 1, sizeof *ng->blab);
     ng->blab_n = qv_calloc(nl + 1, sizeof *ng->blab_n);
-    uint32_t ls[256];
+    uint32_t cap = 256, *ls = qv_malloc(cap * sizeof *ls);
     for (int pass = 0; pass < 2; pass++) {
         if (pass)
             for (uint32_t l = 0; l < nl; l++) {
-                ng->blab[l] = qv_malloc((ng->blab_n[l] ? ng->blab_n[l] : 1) * sizeof(uint64_t));
+                ng->blab[l] = gmem_alloc((ng->blab_n[l] ? ng->blab_n[l] : 1) * sizeof(uint64_t));
                 ng->blab_n[l] = 0;
             }
         for (uint64_t id = 0; id < n; id++) {
             if (!gv_node_live(v, id)) continue;
-            uint32_t k = gview_node_labels(v, id, ls, 256);
-            for (uint32_t j = 0; j < k && j < 256; j++) {
+            uint32_t k = gview_node_labels(v, id, ls, cap);
+            if (k > cap) {   /* a node with more labels than ever before: every one is listed */
+                free(ls);
+                cap = k;
+                ls = qv_malloc(cap * sizeof *ls);
+                gview_node_labels(v, id, ls, cap);
+            }
+            for (uint32_t j = 0; j < k; j++) {
                 if (ls[j] >= nl) continue;
                 if (pass) ng->blab[ls[j]][ng->blab_n[ls[j]]] = id;
                 ng->blab_n[ls[j]]++;
             }
         }
     }
+    free(ls);
     ng->blab_built = true;
     return ng;
 }
@@ -254,12 +274,36 @@ int gcompact_finish(gcompaction *c, qv_err *err) {
     return finish(c, &lost, err);
 }
 
-/* Folds everything committed before the call: when the background compaction swaps in first (it may have
- * started from an older snapshot, or carried versions over), build again from the newer state. */
+static int compact_once(graph *g, bool *lost, qv_err *err) { return finish(gcompact_begin(g, err), lost, err); }
+
+/* Waits until no background compaction is in flight, and reaps the last one: one in flight holds a snapshot
+ * (so the generations retired meanwhile cannot be freed) and its half-built generation. The compactor needs
+ * the writer slot to finish, so the slot is only held to look. */
+static void wait_background(graph *g) {
+    gdelta *d = gdelta_get(g);
+    for (;;) {
+        qv_err err;
+        gtxn *t = gtxn_begin(g, &err);
+        if (!t) return;   /* a dropped graph */
+        bool busy = d->compacting && !__atomic_load_n(&d->compact_done, __ATOMIC_ACQUIRE);
+        if (d->compacting && !busy) {
+            pthread_join(d->compactor, NULL);
+            d->compacting = false;
+        }
+        gtxn_rollback(t);
+        if (!busy) return;
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+}
+
+/* Folds everything committed before the call, and leaves no older generation allocated that no view holds:
+ * waits for a background compaction in flight first; if one still swaps in first (a commit started it
+ * meanwhile), builds again from the newer state. */
 int graph_compact(graph *g, qv_err *err) {
+    wait_background(g);
     for (int i = 0; i < 8; i++) {
         bool lost;
-        if (finish(gcompact_begin(g, err), &lost, err)) return -1;
+        if (compact_once(g, &lost, err)) return -1;
         if (!lost) return 0;
     }
     return 0;
@@ -269,7 +313,8 @@ int graph_compact(graph *g, qv_err *err) {
 static void *compactor_main(void *arg) {
     graph *g = arg;
     qv_err err;
-    graph_compact(g, &err);   /* a dropped graph refuses the writer slot: nothing to do then */
+    bool lost;
+    compact_once(g, &lost, &err);   /* a dropped graph refuses the writer slot: nothing to do then */
     __atomic_store_n(&g->delta->compact_done, true, __ATOMIC_RELEASE);
     return NULL;
 }

@@ -3,6 +3,7 @@
  * Must not: decide visibility (gview.c) or apply writes (gtxn.c). Everything here that changes shared state is
  * called by the graph's single writer; readers only pin epochs and load published pointers. */
 #include "graph/gdelta.h"
+#include "graph/gmem.h"
 #include "util/buf.h"
 
 #include <stdlib.h>
@@ -21,9 +22,9 @@ gsnap *gdelta_snap_new(uint32_t n_labels, uint32_t n_types) { return snap_new(n_
 
 ggen *ggen_new(void) {
     ggen *gen = qv_calloc(1, sizeof *gen);
-    gen->ndir = qv_calloc(GDIR_SIZE, sizeof *gen->ndir);
-    gen->rdir = qv_calloc(GDIR_SIZE, sizeof *gen->rdir);
-    gen->lab_delta = qv_calloc(GMAX_NAMES, sizeof *gen->lab_delta);
+    gen->ndir = gmem_calloc(GDIR_SIZE, sizeof *gen->ndir);   /* own mappings: touched only where written */
+    gen->rdir = gmem_calloc(GDIR_SIZE, sizeof *gen->rdir);
+    gen->lab_delta = gmem_calloc(GMAX_NAMES, sizeof *gen->lab_delta);
     qv_arena_init(&gen->vals);
     return gen;
 }
@@ -39,33 +40,27 @@ void ggen_free(void *p) {
                 free(s->out);
                 free(s->in);
             }
-            free(gen->ndir[c]);
+            gmem_free(gen->ndir[c]);
         }
         if (gen->rdir[c]) {
             for (uint64_t i = 0; i < GCHUNK_SIZE; i++)
                 for (grver *v = gen->rdir[c][i].ver, *o; v; v = o) o = v->older, grver_free(v);
-            free(gen->rdir[c]);
+            gmem_free(gen->rdir[c]);
         }
     }
-    free(gen->ndir);
-    free(gen->rdir);
+    gmem_free(gen->ndir);
+    gmem_free(gen->rdir);
     for (uint32_t l = 0; l < GMAX_NAMES; l++) free(gen->lab_delta[l]);
-    free(gen->lab_delta);
-    for (uint32_t l = 0; gen->blab && l < gen->n_blab; l++) free(gen->blab[l]);
+    gmem_free(gen->lab_delta);
+    if (gen->owned) gcompact_free_arrays(gen);   /* the compaction's CSR and label lists (gmem_alloc) */
+    else
+        for (uint32_t l = 0; gen->blab && l < gen->n_blab; l++) free(gen->blab[l]);
     free(gen->blab);
     free(gen->blab_n);
     qv_arena_free(&gen->vals);
     gpack_free(gen->npack);
     gpack_free(gen->rpack);
     free(gen->ext);
-    if (gen->owned) {
-        free((void *)gen->out_off);
-        free((void *)gen->in_off);
-        free((void *)gen->out_tgt);
-        free((void *)gen->out_rel);
-        free((void *)gen->in_rel);
-        free((void *)gen->in_src);
-    }
     free(gen);
 }
 
@@ -305,7 +300,7 @@ grslot *gdelta_rslot(const ggen *d, uint64_t id) {
 gnslot *gdelta_nslot_make(ggen *d, uint64_t id) {
     gnslot *c = d->ndir[id >> GCHUNK_BITS];
     if (!c) {
-        c = qv_calloc(GCHUNK_SIZE, sizeof *c);
+        c = gmem_calloc(GCHUNK_SIZE, sizeof *c);   /* its own mapping (gmem.h) */
         STORE(&d->ndir[id >> GCHUNK_BITS], c);
     }
     return &c[id & (GCHUNK_SIZE - 1)];
@@ -314,7 +309,7 @@ gnslot *gdelta_nslot_make(ggen *d, uint64_t id) {
 grslot *gdelta_rslot_make(ggen *d, uint64_t id) {
     grslot *c = d->rdir[id >> GCHUNK_BITS];
     if (!c) {
-        c = qv_calloc(GCHUNK_SIZE, sizeof *c);
+        c = gmem_calloc(GCHUNK_SIZE, sizeof *c);
         STORE(&d->rdir[id >> GCHUNK_BITS], c);
     }
     return &c[id & (GCHUNK_SIZE - 1)];
@@ -365,6 +360,48 @@ void gext_insert_gen(gdelta *d, ggen *gen, uint64_t hash, uint64_t node) {
         t = nt;
     }
     ext_place(t, hash, node);
+}
+
+/* wal helper (log replay): n new entries at once. The table is sized once, and the entries (the old ones too
+ * when it grows) are placed bucket by bucket of neighbouring home slots, so the placement walks the table
+ * instead of missing the cache on every insert as n single inserts into a table much larger than the cache do. */
+void gext_insert_many(gdelta *d, const gxent *e, uint64_t n) {
+    gxtab *t = d->gen->ext;
+    uint64_t used = t ? t->used : 0, size = t ? t->mask + 1 : 1024;
+    while ((used + n) * 2 > size) size *= 2;
+    const gxent *all = e;
+    uint64_t m = n;
+    gxent *tmp = NULL;
+    gxtab *nt = t;
+    if (!t || size != t->mask + 1) {
+        nt = qv_calloc(1, sizeof *nt + size * sizeof(gxent));
+        nt->mask = size - 1;
+        if (used) {
+            tmp = qv_malloc((used + n) * sizeof *tmp);
+            m = 0;
+            for (uint64_t i = 0; i <= t->mask; i++)
+                if (t->e[i].hash) tmp[m++] = t->e[i];
+            memcpy(tmp + m, e, n * sizeof *e);
+            m += n;
+            all = tmp;
+        }
+    }
+    int bits = 0;
+    while ((1ull << bits) < size) bits++;
+    int b = bits < 12 ? bits : 12, shift = bits - b;
+    uint64_t *start = qv_calloc((1ull << b) + 1, sizeof *start);
+    for (uint64_t i = 0; i < m; i++) start[((all[i].hash & nt->mask) >> shift) + 1]++;
+    for (uint64_t k = 0; k < (1ull << b); k++) start[k + 1] += start[k];
+    gxent *ord = qv_malloc((m ? m : 1) * sizeof *ord);
+    for (uint64_t i = 0; i < m; i++) ord[start[(all[i].hash & nt->mask) >> shift]++] = all[i];
+    for (uint64_t i = 0; i < m; i++) ext_place(nt, ord[i].hash, ord[i].id);
+    free(ord);
+    free(start);
+    free(tmp);
+    if (nt != t) {
+        STORE(&d->gen->ext, nt);
+        if (t) gdelta_retire(d, t, free);
+    }
 }
 
 /* Heap held by the delta, roughly (versions are counted per slot chunk, not one by one): for /status. */

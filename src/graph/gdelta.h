@@ -202,7 +202,8 @@ struct gview {
     bool miss_valid;
     uint8_t miss_type;
     uint32_t miss_len;
-    const void *miss_gen, *miss_tab;
+    const void *miss_gen;           /* the generation (its pack and ext table) the miss was seen in */
+    const void *miss_tab;
     uint64_t miss_used;
     int64_t miss_int;
     char miss_str[64];
@@ -243,7 +244,9 @@ struct gtxn {
     size_t n_ch, cap_ch;
     uint64_t *lset;                 /* (label << 32 | node) pushed to a label list by this transaction */
     uint64_t lset_mask, lset_used;
-    bool replay, replay_wrote;      /* wal helper: gtxn_begin_replay (gcommit.h): no change list kept */
+    bool replay, replay_wrote;      /* wal helper: gtxn_begin_replay (gcommit.h): no change list kept, */
+    gxent *rext;                    /* and new nodes' external ids indexed at commit (gext_insert_many) */
+    uint64_t n_rext, cap_rext;
 };
 
 /* gdelta.c */
@@ -277,6 +280,9 @@ static inline uint64_t gvec_len(const gvec *v) { return v ? LOAD(&v->n) : 0; }
 static inline uint64_t gvec_at(const uint64_t *a, uint64_t i) { return __atomic_load_n(&a[i], __ATOMIC_RELAXED); }
 void gext_insert(gdelta *d, uint64_t hash, uint64_t node);                 /* into the current generation's */
 void gext_insert_gen(gdelta *d, ggen *gen, uint64_t hash, uint64_t node);   /* writer, or a generation not yet published */
+/* wal helper: n entries (hash already | 1) at once into the current generation's, sized once and placed in
+ * slot order (log replay). */
+void gext_insert_many(gdelta *d, const gxent *e, uint64_t n);
 
 /* gval.c */
 bool gval_eq(qval a, qval b);                  /* openCypher '=' is true (storable values) */
@@ -298,6 +304,7 @@ bool gv_ext_missing(const gview *v, qval x);   /* v's last lookup of x found not
 
 /* gcompact.c */
 void gcompact_maybe(gdelta *d);                /* writer, after a commit: starts a background compaction */
+void gcompact_free_arrays(ggen *gen);          /* ggen_free of an owned generation: its CSR and label lists */
 /* graph_compact in its two steps (tests interleave commits): the build from a snapshot, without the writer
  * slot; then, holding it, the catch-up with what was committed meanwhile and the swap. */
 typedef struct gcompaction gcompaction;

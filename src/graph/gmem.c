@@ -7,7 +7,46 @@
 #include "graph/gmem_pack.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#include "util/buf.h"
+
+/* ---- big arrays ---- */
+#define GMEM_MAP_MIN ((size_t)128 << 10)   /* glibc's initial mmap threshold: it only grows from there */
+
+typedef struct gmem_hdr {   /* 16 bytes: the array after it stays 16-byte aligned */
+    uint64_t size;          /* of the whole block, header included */
+    uint64_t mapped;
+} gmem_hdr;
+
+void *gmem_alloc(size_t n) {
+    if (n > SIZE_MAX / 2) return qv_malloc(SIZE_MAX);   /* aborts with qv_malloc's out-of-memory message */
+    size_t total = n + sizeof(gmem_hdr);
+    gmem_hdr *h = NULL;
+    if (total >= GMEM_MAP_MIN) {
+        void *m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m != MAP_FAILED) h = m, h->mapped = 1;
+    }
+    if (!h) h = qv_malloc(total), h->mapped = 0;
+    h->size = total;
+    return h + 1;
+}
+
+void *gmem_calloc(size_t n, size_t size) {
+    if (size && n > SIZE_MAX / size) return qv_malloc(SIZE_MAX);
+    void *p = gmem_alloc(n * size);
+    if (!((gmem_hdr *)p - 1)->mapped) memset(p, 0, n * size);   /* a fresh mapping is zeroed already */
+    return p;
+}
+
+void gmem_free(void *p) {
+    if (!p) return;
+    gmem_hdr *h = (gmem_hdr *)p - 1;
+    if (h->mapped) munmap(h, h->size);
+    else free(h);
+}
 
 static uint64_t strtab_bytes(const qv_strtab *t) {
     uint64_t b = (uint64_t)t->count * (sizeof(char *) + sizeof(uint32_t)) + (uint64_t)t->nslots * 4;

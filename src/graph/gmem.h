@@ -2,7 +2,8 @@
  *
  * Owns: gmem_parts and gmem_measure, which walk the loader's base, the current generation of the delta (CSR,
  * packs, slot chunks, versions, label lists, ext-id table, value arenas) and name each part, for /status,
- * benchmarks and tests. Sizes are the bytes requested from the allocator (no malloc headers or slack).
+ * benchmarks and tests. Sizes are the bytes requested from the allocator (no malloc headers or slack). Also
+ * the allocator of a generation's big arrays (gmem_alloc).
  * Must not: lock anything but what graph_memory_bytes did (cols_lock for reading; an epoch pin for the delta),
  * or change the graph.
  */
@@ -33,6 +34,14 @@ typedef struct gmem_parts {
 } gmem_parts;
 
 void gmem_measure(graph *g, gmem_parts *p);
+
+/* The big arrays of a generation (compacted CSR, label lists, packs, slot directories and chunks): from 128 KiB on, each is
+ * its own anonymous mapping, so freeing it returns its pages to the system whichever thread allocated it (a
+ * background compaction's thread arena would keep them resident) and untouched parts never become resident.
+ * Smaller ones come from malloc. gmem_calloc'd memory is zeroed. Free with gmem_free only. */
+void *gmem_alloc(size_t n);
+void *gmem_calloc(size_t n, size_t size);
+void gmem_free(void *p);
 /* One line per non-zero part, "  name  bytes  (x B/node, y B/rel)" over the live counts. */
 void gmem_print(const gmem_parts *p, uint64_t nodes, uint64_t rels, FILE *f);
 

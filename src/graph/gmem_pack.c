@@ -3,6 +3,7 @@
  * at its final size. Must not: change a pack once built, or read anything but the view it is given. */
 #include "graph/gmem_pack.h"
 #include "graph/gdelta.h"
+#include "graph/gmem.h"
 #include "util/buf.h"
 #include "util/hash.h"
 
@@ -20,11 +21,55 @@ static uint32_t kind_of(qval x) {
     }
 }
 
+/* The distinct values of a string column while it has few (GPACK_DICT_MAX): a dictionary candidate. */
+#define GPACK_DICT_MAX 4096u
+typedef struct dentry {
+    uint64_t hash;      /* 0: empty */
+    uint32_t off, len;  /* into the set's bytes */
+    uint32_t code;
+} dentry;
+typedef struct dset {
+    dentry *e;          /* 2 * GPACK_DICT_MAX slots */
+    char *bytes;
+    uint32_t n, nbytes, cap_bytes;
+    bool over;          /* more distinct values than GPACK_DICT_MAX: no dictionary */
+} dset;
+
+/* The code of x, adding it when new (add); UINT32_MAX when absent or when the set overflowed. */
+static uint32_t dset_code(dset *d, qval x, bool add) {
+    if (d->over) return UINT32_MAX;
+    if (!d->e) d->e = gmem_calloc(2 * GPACK_DICT_MAX, sizeof *d->e);
+    uint64_t h = qv_hash_bytes(x.s, x.len) | 1;
+    uint32_t i = (uint32_t)h & (2 * GPACK_DICT_MAX - 1);
+    for (; d->e[i].hash; i = (i + 1) & (2 * GPACK_DICT_MAX - 1))
+        if (d->e[i].hash == h && d->e[i].len == x.len && !memcmp(d->bytes + d->e[i].off, x.s, x.len)) return d->e[i].code;
+    if (!add) return UINT32_MAX;
+    if (d->n == GPACK_DICT_MAX || (uint64_t)d->nbytes + x.len > UINT32_MAX / 2) {
+        d->over = true;
+        return UINT32_MAX;
+    }
+    if (d->nbytes + x.len > d->cap_bytes) {
+        while (d->nbytes + x.len > d->cap_bytes) d->cap_bytes = d->cap_bytes ? d->cap_bytes * 2 : 256;
+        d->bytes = qv_realloc(d->bytes, d->cap_bytes);
+    }
+    if (x.len) memcpy(d->bytes + d->nbytes, x.s, x.len);
+    d->e[i] = (dentry){h, d->nbytes, x.len, d->n};
+    d->nbytes += x.len;
+    return d->n++;
+}
+
+static void dset_free(dset *d) {
+    gmem_free(d->e);
+    free(d->bytes);
+    memset(d, 0, sizeof *d);
+}
+
 /* Pass 1: counts and the kind; pass 2: values. */
 typedef struct colb {
     gpcol c;
     uint64_t bytes;     /* STR */
     uint64_t fill;
+    dset dict;          /* STR: distinct values while few */
 } colb;
 
 static void colb_see(colb *b, qval x) {
@@ -32,23 +77,55 @@ static void colb_see(colb *b, qval x) {
     if (!b->c.kind) b->c.kind = k;
     else if (b->c.kind != k) b->c.kind = GPC_ANY;
     b->c.n_present++;
-    if (x.type == QT_STRING) b->bytes += x.len;
+    if (x.type == QT_STRING) {
+        b->bytes += x.len;
+        if (b->c.kind == GPC_STR) dset_code(&b->dict, x, true);
+    }
+}
+
+/* A string column becomes a dictionary when its values repeat enough to halve it: 2-byte codes per present
+ * value plus the distinct strings once, against 8-byte offsets plus every string. */
+static bool colb_dict(const colb *b) {
+    const dset *d = &b->dict;
+    uint64_t np = b->c.n_present;
+    return b->c.kind == GPC_STR && !d->over && d->n && np * 2 + (uint64_t)d->n * 8 + d->nbytes <= (np * 8 + b->bytes) / 2;
 }
 
 static void colb_alloc(colb *b, uint64_t nrows) {
     gpcol *c = &b->c;
     uint64_t np = c->n_present, words = (nrows + 63) / 64;
-    c->present = qv_calloc(words ? words : 1, sizeof *c->present);
-    c->rank = qv_malloc((words ? words : 1) * sizeof *c->rank);
+    c->w = gmem_calloc(words ? words : 1, sizeof *c->w);
     switch (c->kind) {
-    case GPC_INT: case GPC_FLOAT: c->vals = qv_malloc((np ? np : 1) * 8); break;
-    case GPC_BOOL: c->vals = qv_malloc(np ? np : 1); break;
+    case GPC_INT: case GPC_FLOAT: c->vals = gmem_alloc((np ? np : 1) * 8); break;
+    case GPC_BOOL: c->vals = gmem_alloc(np ? np : 1); break;
     case GPC_STR:
-        c->vals = qv_malloc((np + 1) * sizeof(uint64_t));
+        if (colb_dict(b)) {   /* codes, then the distinct strings by code */
+            dset *d = &b->dict;
+            c->kind = GPC_DICT;
+            c->vals = gmem_alloc((np ? np : 1) * sizeof(uint16_t));
+            c->ndict = d->n;
+            c->doff = gmem_alloc(((size_t)d->n + 1) * sizeof *c->doff);
+            c->bytes = gmem_alloc(d->nbytes ? d->nbytes : 1);
+            uint32_t at = 0;
+            uint32_t *by_code = qv_malloc((size_t)d->n * sizeof *by_code);
+            for (uint32_t i = 0; i < 2 * GPACK_DICT_MAX; i++)
+                if (d->e[i].hash) by_code[d->e[i].code] = i;
+            for (uint32_t k = 0; k < d->n; k++) {
+                const dentry *e = &d->e[by_code[k]];
+                c->doff[k] = at;
+                memcpy(c->bytes + at, d->bytes + e->off, e->len);
+                at += e->len;
+            }
+            c->doff[d->n] = at;
+            free(by_code);
+            break;
+        }
+        dset_free(&b->dict);
+        c->vals = gmem_alloc((np + 1) * sizeof(uint64_t));
         ((uint64_t *)c->vals)[0] = 0;
-        c->bytes = qv_malloc(b->bytes ? b->bytes : 1);
+        c->bytes = gmem_alloc(b->bytes ? b->bytes : 1);
         break;
-    default: c->vals = qv_malloc((np ? np : 1) * sizeof(qval)); break;
+    default: c->vals = gmem_alloc((np ? np : 1) * sizeof(qval)); break;
     }
     b->bytes = 0;
 }
@@ -56,7 +133,7 @@ static void colb_alloc(colb *b, uint64_t nrows) {
 static void colb_put(colb *b, uint64_t row, qval x, qv_arena *a) {
     gpcol *c = &b->c;
     uint64_t i = b->fill++;
-    c->present[row >> 6] |= 1ull << (row & 63);
+    c->w[row >> 6].bits |= 1ull << (row & 63);
     switch (c->kind) {
     case GPC_INT: ((int64_t *)c->vals)[i] = x.i; break;
     case GPC_FLOAT: ((double *)c->vals)[i] = x.f; break;
@@ -67,33 +144,36 @@ static void colb_put(colb *b, uint64_t row, qval x, qv_arena *a) {
         off[i + 1] = off[i] + x.len;
         break;
     }
+    case GPC_DICT: ((uint16_t *)c->vals)[i] = (uint16_t)dset_code(&b->dict, x, false); break;
     default: ((qval *)c->vals)[i] = gval_copy(a, x); break;
     }
 }
 
 static void colb_finish(colb *b, uint64_t nrows) {
+    dset_free(&b->dict);
     uint64_t words = (nrows + 63) / 64, r = 0;
     for (uint64_t w = 0; w < words; w++) {
-        b->c.rank[w] = (uint32_t)r;
-        r += (uint64_t)__builtin_popcountll(b->c.present[w]);
+        b->c.w[w].rank = r;
+        r += (uint64_t)__builtin_popcountll(b->c.w[w].bits);
     }
 }
 
 static void col_free(gpcol *c) {
-    free(c->present);
-    free(c->rank);
-    free(c->vals);
-    free(c->bytes);
+    gmem_free(c->w);
+    gmem_free(c->vals);
+    gmem_free(c->bytes);
+    gmem_free(c->doff);
 }
 
 static uint64_t col_bytes(const gpcol *c, uint64_t nrows) {
-    if (!c->present) return 0;
+    if (!c->w) return 0;
     uint64_t words = (nrows + 63) / 64, np = c->n_present;
-    uint64_t b = words * 12;
+    uint64_t b = words * sizeof(gpword);
     switch (c->kind) {
     case GPC_INT: case GPC_FLOAT: b += np * 8; break;
     case GPC_BOOL: b += np; break;
     case GPC_STR: b += (np + 1) * 8 + ((const uint64_t *)c->vals)[np]; break;
+    case GPC_DICT: b += np * 2 + ((uint64_t)c->ndict + 1) * 4 + c->doff[c->ndict]; break;
     default: b += np * sizeof(qval); break;
     }
     return b;
@@ -101,9 +181,10 @@ static uint64_t col_bytes(const gpcol *c, uint64_t nrows) {
 
 /* The value index of row r, or false when r has no value. */
 static inline bool col_row(const gpcol *c, uint64_t r, uint64_t *i) {
-    uint64_t w = c->present[r >> 6], bit = r & 63;
+    const gpword *pw = &c->w[r >> 6];
+    uint64_t w = pw->bits, bit = r & 63;
     if (!((w >> bit) & 1)) return false;
-    *i = c->rank[r >> 6] + (uint64_t)__builtin_popcountll(w & ((1ull << bit) - 1));
+    *i = pw->rank + (uint64_t)__builtin_popcountll(w & ((1ull << bit) - 1));
     return true;
 }
 
@@ -115,6 +196,10 @@ static inline qval col_val(const gpcol *c, uint64_t i) {
     case GPC_STR: {
         const uint64_t *off = c->vals;
         return qv_str_ref(c->bytes + off[i], (uint32_t)(off[i + 1] - off[i]));
+    }
+    case GPC_DICT: {
+        uint16_t k = ((const uint16_t *)c->vals)[i];
+        return qv_str_ref(c->bytes + c->doff[k], c->doff[k + 1] - c->doff[k]);
     }
     default: return ((const qval *)c->vals)[i];
     }
@@ -166,7 +251,7 @@ static gpack *pack_new(uint64_t lo, uint64_t hi) {
     p->refs = 1;
     p->lo = lo;
     p->n = hi - lo;
-    p->live = qv_calloc((p->n + 63) / 64 + 1, sizeof *p->live);
+    p->live = gmem_calloc((p->n + 63) / 64 + 1, sizeof *p->live);
     qv_arena_init(&p->vals);
     return p;
 }
@@ -217,7 +302,7 @@ static uint32_t lset_intern(gpack *p, lsint *t, const uint32_t *l, uint32_t n) {
 static void xtab_build(gpack *p) {
     uint64_t size = 16;
     while (size * 3 < p->live_count * 4 + 4) size *= 2;   /* load <= 3/4 */
-    p->xtab = qv_calloc(size, sizeof *p->xtab);
+    p->xtab = gmem_calloc(size, sizeof *p->xtab);
     p->xmask = size - 1;
     for (uint64_t r = 0; r < p->n; r++) {
         uint64_t i;
@@ -236,7 +321,7 @@ gpack *gpack_build_nodes(gview *v, uint64_t lo, uint64_t hi) {
     qv_arena tmp;
     qv_arena_init(&tmp);
     qv_arena_mark m0 = qv_arena_mark_get(&tmp);
-    p->lset = qv_malloc((p->n ? p->n : 1) * sizeof *p->lset);
+    p->lset = gmem_alloc((p->n ? p->n : 1) * sizeof *p->lset);
     p->lset_off = qv_calloc(16, sizeof *p->lset_off);
     lsint lt = {.cap_sets = 16};
     uint32_t ls[256];
@@ -247,7 +332,14 @@ gpack *gpack_build_nodes(gview *v, uint64_t lo, uint64_t hi) {
         p->live[r >> 6] |= 1ull << (r & 63);
         p->live_count++;
         uint32_t nl = gview_node_labels(v, id, ls, 256);
-        p->lset[r] = lset_intern(p, &lt, ls, nl < 256 ? nl : 256);
+        if (nl > 256) {   /* rare: every label counts, the pack is the node's state */
+            uint32_t *big = qv_malloc(nl * sizeof *big);
+            gview_node_labels(v, id, big, nl);
+            p->lset[r] = lset_intern(p, &lt, big, nl);
+            free(big);
+        } else {
+            p->lset[r] = lset_intern(p, &lt, ls, nl);
+        }
         qval x = gview_node_ext_id(v, id);
         if (x.type != QT_NULL) colb_see(&ext, x);
         gprop *pr;
@@ -290,9 +382,9 @@ gpack *gpack_build_rels(gview *v, uint64_t lo, uint64_t hi) {
     qv_arena tmp;
     qv_arena_init(&tmp);
     qv_arena_mark m0 = qv_arena_mark_get(&tmp);
-    p->src = qv_calloc(p->n ? p->n : 1, sizeof *p->src);
-    p->dst = qv_calloc(p->n ? p->n : 1, sizeof *p->dst);
-    p->type = qv_calloc(p->n ? p->n : 1, sizeof *p->type);
+    p->src = gmem_calloc(p->n ? p->n : 1, sizeof *p->src);
+    p->dst = gmem_calloc(p->n ? p->n : 1, sizeof *p->dst);
+    p->type = gmem_calloc(p->n ? p->n : 1, sizeof *p->type);
     for (uint64_t id = lo; id < hi; id++) {
         uint64_t r = id - lo;
         if (!gv_rel_live(v, id)) continue;
@@ -332,15 +424,15 @@ gpack *gpack_build_rels(gview *v, uint64_t lo, uint64_t hi) {
 void gpack_free(void *arg) {
     gpack *p = arg;
     if (!p || __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) > 0) return;
-    free(p->live);
-    free(p->lset);
+    gmem_free(p->live);
+    gmem_free(p->lset);
     free(p->lset_off);
     free(p->lset_lab);
     col_free(&p->ext);
-    free(p->xtab);
-    free(p->src);
-    free(p->dst);
-    free(p->type);
+    gmem_free(p->xtab);
+    gmem_free(p->src);
+    gmem_free(p->dst);
+    gmem_free(p->type);
     for (uint32_t i = 0; i < p->ncols; i++) col_free(&p->cols[i]);
     free(p->cols);
     free(p->keycol);
@@ -400,7 +492,7 @@ uint32_t gpack_props(const gpack *p, uint64_t id, gprop *out) {
 
 qval gpack_ext(const gpack *p, uint64_t id) {
     uint64_t i;
-    if (!p->ext.present || !col_row(&p->ext, id - p->lo, &i)) return qv_null();
+    if (!p->ext.w || !col_row(&p->ext, id - p->lo, &i)) return qv_null();
     return col_val(&p->ext, i);
 }
 

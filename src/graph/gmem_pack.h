@@ -4,7 +4,8 @@
  * Owns: one immutable pack per generation for nodes and one for relationships, over the ids lo .. lo+n-1 that
  * were live at the compaction's snapshot: a live bitmap; typed property columns with presence bits whose values
  * are stored only for present rows (found by rank: per 64-row word, the present rows before it), one column per
- * key (int, float, bool, string; a key holding other or mixed types gets a column of whole values); for nodes a
+ * key (int, float, bool, string, or a dictionary of at most 4,096 distinct strings with 2-byte codes when that
+ * halves the column; a key holding other or mixed types gets a column of whole values); for nodes a
  * label-set id per row over interned label sets, the external ids (the same column layout) and an
  * open-addressing index over them (4 bytes a slot); for relationships source, target (32-bit) and type (16-bit).
  * An entity of the pack with a version in its generation's slots reads the version (gview.c checks the slot
@@ -21,17 +22,25 @@
 #include "graph/gview.h"
 #include "util/arena.h"
 
-typedef enum { GPC_NONE = 0, GPC_INT, GPC_FLOAT, GPC_BOOL, GPC_STR, GPC_ANY } gpc_kind;
+typedef enum { GPC_NONE = 0, GPC_INT, GPC_FLOAT, GPC_BOOL, GPC_STR, GPC_DICT, GPC_ANY } gpc_kind;
+
+/* 64 rows of a column: which have a value, and how many rows before them do (one cache line read per lookup). */
+typedef struct gpword {
+    uint64_t bits;
+    uint64_t rank;
+} gpword;
 
 typedef struct gpcol {
     uint32_t key;
     uint32_t kind;          /* gpc_kind */
     uint64_t n_present;
-    uint64_t *present;      /* bitmap over the pack's rows */
-    uint32_t *rank;         /* per bitmap word: present rows before it */
+    gpword *w;              /* presence over the pack's rows, with ranks */
     void *vals;             /* INT int64_t[np], FLOAT double[np], BOOL uint8_t[np], STR uint64_t[np + 1] byte
-                               offsets into bytes, ANY qval[np] (payloads in the pack's arena) */
-    char *bytes;            /* STR */
+                               offsets into bytes, DICT uint16_t[np] codes, ANY qval[np] (payloads in the pack's
+                               arena) */
+    char *bytes;            /* STR: the strings; DICT: the distinct strings */
+    uint32_t ndict;         /* DICT: distinct strings (<= 4096) */
+    uint32_t *doff;         /* DICT: ndict + 1 offsets into bytes */
 } gpcol;
 
 typedef struct gpack {

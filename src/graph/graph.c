@@ -4,6 +4,7 @@
 #include "graph/graph.h"
 #include "graph/gcol.h"
 #include "graph/gdelta.h"
+#include "graph/gmap.h"
 #include "util/buf.h"
 
 #include <stdlib.h>
@@ -40,13 +41,24 @@ graph *graph_new(const char *name, const char *database_name, bool durable, grap
     return g;
 }
 
-static void free_cols(gcolumn *cols, int n) {
-    for (int i = 0; i < n; i++) gcol_free(&cols[i]);
+/* ckpt: columns of a mapped graph may point into the mapping (gmap.h); those arrays are not freed. */
+static void free_cols(const gmap *m, gcolumn *cols, int n) {
+    for (int i = 0; i < n; i++) {
+        if (!m) {
+            gcol_free(&cols[i]);
+            continue;
+        }
+        gmap_free_ptr(m, cols[i].present);
+        gmap_free_ptr(m, cols[i].values);
+        gmap_free_ptr(m, cols[i].offsets);
+    }
     free(cols);
 }
 
 void graph_free(graph *g) {
     if (!g) return;
+    struct gmap *map = g->map; /* ckpt: its verifier thread stops first, the bytes go last */
+    gmap_stop(map);
     gdelta_free(g->delta);
     pthread_mutex_destroy(&g->delta_mu);
     free(g->name);
@@ -55,26 +67,27 @@ void graph_free(graph *g) {
     qv_strtab_free(&g->labels);
     qv_strtab_free(&g->rel_types);
     qv_strtab_free(&g->prop_keys);
-    free(g->ext_ids);
-    free(g->ext_str_off);
-    free(g->ext_str);
+    gmap_free_ptr(g->map, g->ext_ids);
+    gmap_free_ptr(g->map, g->ext_str_off);
+    gmap_free_ptr(g->map, g->ext_str);
     gidindex_free(&g->idx);
-    free(g->node_labelset);
-    free(g->labelset_off);
-    free(g->labelset_labels);
+    gmap_free_ptr(g->map, g->node_labelset);
+    gmap_free_ptr(g->map, g->labelset_off);
+    gmap_free_ptr(g->map, g->labelset_labels);
     pthread_rwlock_destroy(&g->cols_lock);
-    free_cols(g->node_cols, g->n_node_cols);
-    free(g->out_off);
-    free(g->out_tgt);
-    free(g->rel_type);
-    free(g->in_off);
-    free(g->in_rel);
-    free(g->in_src);
-    free_cols(g->rel_cols, g->n_rel_cols);
+    free_cols(g->map, g->node_cols, g->n_node_cols);
+    gmap_free_ptr(g->map, g->out_off);
+    gmap_free_ptr(g->map, g->out_tgt);
+    gmap_free_ptr(g->map, g->rel_type);
+    gmap_free_ptr(g->map, g->in_off);
+    gmap_free_ptr(g->map, g->in_rel);
+    gmap_free_ptr(g->map, g->in_src);
+    free_cols(g->map, g->rel_cols, g->n_rel_cols);
     free(g->type_undirected);
     free(g->type_inverse);
     free(g->type_count);
     free(g);
+    gmap_release(map);
 }
 
 int64_t graph_node_by_id(const graph *g, int64_t ext_id) {

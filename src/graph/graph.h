@@ -94,6 +94,10 @@ typedef struct graph {
     bool *type_inverse;      /* per rel type id: inverse-indexed (GDS semantics; quiver always has in-CSR) */
     uint64_t *type_count;    /* per rel type id: relationships stored */
 
+    /* ckpt: a graph loaded from a mapped file (src/store): its base arrays (and column arrays) may point into
+     * this read-only mapping; graph_free frees only the arrays outside it, then releases it (gmap.h). */
+    struct gmap *map;
+
     /* the writable side (gdelta.h): NULL until first opened through gview.h */
     struct gdelta *delta;
     pthread_mutex_t delta_mu; /* only for creating delta */

@@ -119,6 +119,14 @@ gtxn *gtxn_begin_replay(graph *g, qv_err *err) {
     return t;
 }
 
+void gtx_defer_ext(gtxn *t, uint64_t hash, uint64_t node) {
+    if (t->n_rext == t->cap_rext) {
+        t->cap_rext = t->cap_rext ? t->cap_rext * 2 : 1024;
+        t->rext = qv_realloc(t->rext, t->cap_rext * sizeof *t->rext);
+    }
+    t->rext[t->n_rext++] = (gxent){hash | 1, node};
+}
+
 gview *gtxn_view(gtxn *t) { return &t->view; }
 
 const gchange *gtxn_changes(gtxn *t, size_t *n) {
@@ -148,6 +156,9 @@ void graph_set_commit_hooks(graph *g, gcommit_append append, gcommit_wait wait, 
 
 static void txn_end(gtxn *t) {
     gdelta *d = t->d;
+    free(t->rext);
+    t->rext = NULL;
+    t->n_rext = t->cap_rext = 0;
     gdelta_reclaim(d);
     qv_arena_free(&t->view.a);
     txn_keep(d, t);
@@ -203,6 +214,7 @@ int gtxn_commit(gtxn *t, qv_err *err) {
         gtxn_rollback(t);
         return -1;
     }
+    if (t->n_rext) gext_insert_many(d, t->rext, t->n_rext);   /* replay: its new nodes' external ids */
     gsnap *s = gdelta_snap_new(t->n_lc, t->n_tc);
     s->csn = t->csn;
     s->n_nodes = d->nodes_hwm;

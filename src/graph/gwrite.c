@@ -366,7 +366,7 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
         } while (gview_node_by_ext_id(&t->view, ext_id) != GID_NONE);
     } else if (ext_id.type != QT_INT && ext_id.type != QT_STRING) {
         return qv_err_set(err, QV_EINVAL, "a node id must be an integer or a string, not a %s", gtx_type_name(ext_id.type));
-    } else if (!t->replay && !gv_ext_missing(&t->view, ext_id) &&   /* wal helper: replay */
+    } else if (!t->replay && !gv_ext_missing(&t->view, ext_id) &&   /* replay: the log held ids unique */
                gview_node_by_ext_id(&t->view, ext_id) != GID_NONE) {
         char vb[160];
         gtx_fmt_value(ext_id, vb, sizeof vb);
@@ -389,7 +389,8 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
     STORE(&s->ver, x);
     d->nodes_hwm = id + 1;
     GPUSH(t->cow_n, t->n_cow_n, t->cap_cow_n, id);
-    gext_insert(d, gext_hash(s->ext), id);
+    if (t->replay) gtx_defer_ext(t, gext_hash(s->ext), id);   /* wal helper: replay indexes ids at commit */
+    else gext_insert(d, gext_hash(s->ext), id);
     t->node_count++;
     gtx_change(t, GCH_NODE_CREATE, 0, 0, id, 0, 0, s->ext);
     for (uint32_t i = 0; i < x->n_labels; i++) {

@@ -93,6 +93,7 @@ static void drop_data(gloader *l) {
     l->qhead = 0;
     l->queued_bytes = 0;
     gslab_release(&l->arena);
+    gload_dense_free(l);
     __atomic_store_n(&l->staged_bytes, 0, __ATOMIC_RELAXED);
     graph_free(l->g);
     l->g = NULL;
@@ -485,6 +486,7 @@ int gloader_rels_done(gloader *l, uint64_t *rel_count, graph **out, qv_err *err)
         if (job.s[i]) gptrvec_push(&st, job.s[i]);
     free(job.s);
     free(q);
+    gload_dense_free(l);   /* every relationship is resolved: the build needs the memory more */
     int rc = 0;
     if (oom || job.oom)
         rc = qv_err_set(&e, QV_ENOMEM, "out of memory staging relationships of import '%s'", l->name);

@@ -79,6 +79,9 @@ struct gloader {
     uint64_t rows[2];        /* received: [0] nodes, [1] relationships / triplets */
 
     graph *g;                /* in construction; handed out by rels_done / triplets_done */
+    uint32_t *dense;         /* dense int64 ids: internal id of node id dense_min + i (loader_resolve.c), or NULL */
+    int64_t dense_min;
+    uint64_t dense_len;
     uint32_t ntypes_built;   /* relationship types the graph was built with */
     uint64_t node_count, rel_count, dangling;
     qv_code fail_code;
@@ -120,6 +123,13 @@ grel_stage *gload_stage_rels(gloader *l, grel_chunk *c);
 /* Dangling check, undirected/inverse flags and the CSR; consumes the stages' arrays. */
 int gload_build_rels(gloader *l, grel_stage **s, size_t k, qv_err *err);
 bool gload_type_listed(char *const *list, int n, const char *name);
+
+/* loader_resolve.c — set up at the end of the node build, read by resolvers (no lock: it does not change
+ * while relationships are resolved), freed once they are all resolved or the load is dropped. */
+void gload_dense_build(gloader *l);
+void gload_dense_free(gloader *l);
+/* gidindex_resolve_int's contract (out[i] = internal id or GIDINDEX_NONE; returns the misses), faster. */
+uint64_t gload_resolve_int(const gloader *l, const int64_t *keys, uint64_t n, uint32_t *out);
 
 /* loader_triplets.c — nodes from triplet chunks (consumed), then stages for gload_build_rels. */
 int gload_build_triplets(gloader *l, grel_chunk **c, size_t k, grel_stage ***stages, qv_err *err);

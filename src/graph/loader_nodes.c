@@ -2,7 +2,8 @@
  *
  * Owns: putting the node chunks into canonical order (by first id), concatenating them in parallel into
  * the final arrays (external ids, label sets, property columns with presence bits), freeing each chunk
- * as soon as it is copied, and building the id index (which reports duplicate ids).
+ * as soon as it is copied, and building the id index (which reports duplicate ids) and, for dense int64
+ * ids, the map that resolves relationships (loader_resolve.c).
  * Must not: take the loader lock (the phase machine in loader.c holds the chunks for us).
  */
 #include "graph/gcol.h"
@@ -104,6 +105,7 @@ int gload_build_nodes(gloader *l, gnode_chunk **c, size_t k, qv_err *err) {
     rc = g->id_type == GRAPH_ID_INTEGER ? gidindex_build_int(&g->idx, g->ext_ids, n, l->pool, err)
                                         : gidindex_build_str(&g->idx, g->ext_str_off, g->ext_str, n, l->pool, err);
     if (rc) return -1;
+    gload_dense_build(l);
     l->node_count = n;
     return 0;
 }

@@ -54,7 +54,7 @@ grel_stage *gload_stage_rels(gloader *l, grel_chunk *c) {
     }
     const gidindex *ix = &l->g->idx;
     uint64_t miss = l->id_type == GRAPH_ID_INTEGER
-                        ? gidindex_resolve_int(ix, c->src, n, s->src) + gidindex_resolve_int(ix, c->tgt, n, s->tgt)
+                        ? gload_resolve_int(l, c->src, n, s->src) + gload_resolve_int(l, c->tgt, n, s->tgt)
                         : gidindex_resolve_str(ix, c->src_off, c->src_str, n, s->src) +
                               gidindex_resolve_str(ix, c->tgt_off, c->tgt_str, n, s->tgt);
     for (uint64_t i = 0; miss && i < n; i++) {

@@ -1,13 +1,20 @@
-/* checkpoint.c — a database's committed state as one file, written through a gview and read back through gtxn.
+/* checkpoint.c — a database's committed state as one file: its base arrays as a mappable image, plus what the
+ * transactions changed as change lists, read back by mapping the image and replaying the changes through gtxn.
  *
- * Owns: the checkpoint format (README.md, "Checkpoint format"): a header, then CRC32C frames holding a meta
- * block, change-list blocks in the write-ahead log's encoding, and an end block with the counts. The change
- * lists rebuild the graph from nothing: every name in id order, every node id below the high-water mark in
- * order (live ones with their external id, labels and properties; deleted ones as placeholders), every
- * relationship id likewise, then the placeholders deleted, then the indexes and constraints. Replaying them
- * gives back the same node, relationship and name ids, so the write-ahead log after the checkpoint applies.
- * Must not: touch files by name, fsync or rename (store.c does), or read graph internals beyond gview.h.
+ * Owns: the checkpoint format (README.md, "Checkpoint format"). Version 2 (written): the snapshot layout of
+ * version 2 (snapshot_write.c: header, 64-byte aligned sections, table of contents, CRC32C per section) under
+ * the magic QVCKPT, holding the graph's base arrays (the bulk load's, untouched by transactions: names, ids,
+ * label sets, columns, CSR both ways, type flags) and two more sections: 'delta' (change-list blocks in the
+ * write-ahead log's frames) and 'ckpt' (identity, log position, id high-water marks, counts). The changes
+ * turn the base into the committed state: base entities a transaction wrote get their labels, properties or
+ * deletion; every entity above the base is created (deleted ids as placeholders), then the placeholders and
+ * the deleted base entities are deleted, then the indexes and constraints. Replaying gives back the same
+ * node, relationship and name ids, so the write-ahead log after the checkpoint applies. Version 1 (a meta
+ * frame, change-list frames rebuilding the graph from nothing, an end frame) is still read.
+ * Must not: fsync or rename (store.c does), or read graph internals beyond gview.h and gmap.h.
  */
+#include "graph/gmap.h"
+#include "store/snapshot.h"
 #include "store/wal.h"
 
 #include <errno.h>
@@ -19,6 +26,7 @@
 #define CKPT_BLOCK_BYTES (4u << 20)
 
 typedef struct ckpt_out {
+    snap_out *so;        /* version 2: blocks go to the 'delta' section */
     int fd;
     qv_buf *mem;
     const char *what;
@@ -30,6 +38,11 @@ typedef struct ckpt_out {
 } ckpt_out;
 
 static int out_drain(ckpt_out *o, qv_err *err) {
+    if (o->so) {
+        snap_sec_data(o->so, o->buf.data, o->buf.len);
+        qv_buf_reset(&o->buf);
+        return snap_sec_end(o->so);
+    }
     if (o->fd < 0) {
         qv_buf_append(o->mem, o->buf.data, o->buf.len);
         qv_buf_reset(&o->buf);
@@ -74,27 +87,9 @@ static int out_entity_done(ckpt_out *o, qv_err *err) {
     return o->n >= CKPT_BLOCK_CHANGES ? out_flush_block(o, err) : 0;
 }
 
-static void put_opt_str(qv_buf *b, const char *s) {
-    qv_buf_append_byte(b, s ? 1 : 0);
-    if (s) wal_put_str(b, s, strlen(s));
-}
-
-static int emit_names(ckpt_out *o, gview *v, qv_err *err) {
-    uint32_t counts[3] = {gview_n_labels(v), gview_n_types(v), gview_n_keys(v)};
-    for (uint8_t kind = 0; kind < 3; kind++)
-        for (uint32_t i = 0; i < counts[kind]; i++) {
-            const char *s = kind == 0 ? gview_label_name(v, i) : kind == 1 ? gview_type_name(v, i) : gview_key_name(v, i);
-            if (!s) return qv_err_set(err, QV_EINTERNAL, "name %u of kind %u has no text", i, kind);
-            if (out_push(o, (gchange){.kind = GCH_TOKEN, .aux = kind, .token = i, .value = qv_str_ref(s, (uint32_t)strlen(s))},
-                         err) < 0 || out_entity_done(o, err) < 0)
-                return -1;
-        }
-    return 0;
-}
-
-static int emit_nodes(ckpt_out *o, gview *v, uint64_t hwm, qv_err *err) {
+static int emit_nodes(ckpt_out *o, gview *v, uint64_t from, uint64_t hwm, qv_err *err) {
     uint32_t lab[256];
-    for (uint64_t id = 0; id < hwm; id++) {
+    for (uint64_t id = from; id < hwm; id++) {
         if (!gview_node_exists(v, id)) {
             if (out_push(o, (gchange){.kind = GCH_NODE_CREATE, .id = id}, err) < 0 || out_entity_done(o, err) < 0)
                 return -1;
@@ -121,8 +116,21 @@ static int emit_nodes(ckpt_out *o, gview *v, uint64_t hwm, qv_err *err) {
     return 0;
 }
 
-static int emit_rels(ckpt_out *o, gview *v, uint64_t hwm, qv_err *err) {
-    for (uint64_t id = 0; id < hwm; id++) {
+static int emit_schema(ckpt_out *o, gview *v, qv_err *err) {
+    gindex_info *ix;
+    uint32_t nix = gview_indexes(v, &o->a, &ix);
+    for (uint32_t i = 0; i < nix; i++) {
+        const char *name = ix[i].unique && ix[i].constraint ? ix[i].constraint : ix[i].name;
+        if (out_push(o, (gchange){.kind = ix[i].unique ? GCH_CONSTRAINT_CREATE : GCH_INDEX_CREATE,
+                                  .aux = (uint8_t)ix[i].entity, .token = ix[i].token, .id = ix[i].key,
+                                  .value = qv_str_ref(name, (uint32_t)strlen(name))}, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int emit_rels(ckpt_out *o, gview *v, uint64_t from, uint64_t hwm, qv_err *err) {
+    for (uint64_t id = from; id < hwm; id++) {
         uint64_t s, d;
         uint32_t type;
         gview_rel_info(v, id, &s, &d, &type);
@@ -140,11 +148,86 @@ static int emit_rels(ckpt_out *o, gview *v, uint64_t hwm, qv_err *err) {
                 return -1;
         if (out_entity_done(o, err) < 0) return -1;
     }
-    for (uint64_t id = 0; id < hwm; id++)
+    for (uint64_t id = from; id < hwm; id++)
         if (!gview_rel_exists(v, id) &&
             (out_push(o, (gchange){.kind = GCH_REL_DELETE, .id = id}, err) < 0 || out_entity_done(o, err) < 0))
             return -1;
     return 0;
+}
+
+
+/* ---- version 2: the difference between the base arrays and the view, as changes ---- */
+
+static bool has_label(const uint32_t *l, uint32_t n, uint32_t x) {
+    for (uint32_t i = 0; i < n; i++)
+        if (l[i] == x) return true;
+    return false;
+}
+
+/* A base node a transaction wrote (and that still exists): its labels made the view's, its properties
+ * cleared and set to the view's. */
+static int emit_written_node(ckpt_out *o, gview *v, uint64_t id, qv_err *err) {
+    graph *g = gview_graph(v);
+    uint32_t nb = 0, lab[256];
+    const uint32_t *base = graph_node_labels(g, id, &nb);
+    uint32_t nl = gview_node_labels(v, id, lab, 256);
+    uint32_t *labels = lab;
+    if (nl > 256) {
+        labels = qv_arena_alloc(&o->a, nl * sizeof *labels);
+        gview_node_labels(v, id, labels, nl);
+    }
+    for (uint32_t i = 0; i < nb; i++)
+        if (!has_label(labels, nl, base[i]) &&
+            out_push(o, (gchange){.kind = GCH_LABEL_REMOVE, .id = id, .token = base[i]}, err) < 0)
+            return -1;
+    for (uint32_t i = 0; i < nl; i++)
+        if (!has_label(base, nb, labels[i]) &&
+            out_push(o, (gchange){.kind = GCH_LABEL_ADD, .id = id, .token = labels[i]}, err) < 0)
+            return -1;
+    if (out_push(o, (gchange){.kind = GCH_NODE_CLEAR, .id = id}, err) < 0) return -1;
+    gprop *props;
+    uint32_t np = gview_node_props(v, id, &o->a, &props);
+    for (uint32_t i = 0; i < np; i++)
+        if (!qv_is_null(props[i].value) &&
+            out_push(o, (gchange){.kind = GCH_NODE_SET, .id = id, .token = props[i].key, .value = props[i].value}, err) < 0)
+            return -1;
+    return out_entity_done(o, err);
+}
+
+static int emit_written_rel(ckpt_out *o, gview *v, uint64_t id, qv_err *err) {
+    if (out_push(o, (gchange){.kind = GCH_REL_CLEAR, .id = id}, err) < 0) return -1;
+    gprop *props;
+    uint32_t np = gview_rel_props(v, id, &o->a, &props);
+    for (uint32_t i = 0; i < np; i++)
+        if (!qv_is_null(props[i].value) &&
+            out_push(o, (gchange){.kind = GCH_REL_SET, .id = id, .token = props[i].key, .value = props[i].value}, err) < 0)
+            return -1;
+    return out_entity_done(o, err);
+}
+
+/* Base entities first (written ones only), then every id above the base, then the deletions. */
+static int emit_delta(ckpt_out *o, gview *v, const ckpt_info *info, qv_err *err) {
+    uint64_t bn, br;
+    gmap_base_counts(v, &bn, &br);
+    for (uint64_t id = gmap_next_written_node(v, 0, bn); id < bn; id = gmap_next_written_node(v, id + 1, bn))
+        if (gview_node_exists(v, id) && emit_written_node(o, v, id, err) < 0) return -1;
+    if (emit_nodes(o, v, bn, info->node_hwm, err) < 0) return -1;
+    for (uint64_t id = gmap_next_written_rel(v, 0, br); id < br; id = gmap_next_written_rel(v, id + 1, br))
+        if (gview_rel_exists(v, id) && emit_written_rel(o, v, id, err) < 0) return -1;
+    if (emit_rels(o, v, br, info->rel_hwm, err) < 0) return -1;
+    for (uint64_t id = gmap_next_written_rel(v, 0, br); id < br; id = gmap_next_written_rel(v, id + 1, br))
+        if (!gview_rel_exists(v, id) &&
+            (out_push(o, (gchange){.kind = GCH_REL_DELETE, .id = id}, err) < 0 || out_entity_done(o, err) < 0))
+            return -1;
+    for (uint64_t id = gmap_next_written_node(v, 0, bn); id < bn; id = gmap_next_written_node(v, id + 1, bn))
+        if (!gview_node_exists(v, id) &&
+            (out_push(o, (gchange){.kind = GCH_NODE_DELETE, .id = id}, err) < 0 || out_entity_done(o, err) < 0))
+            return -1;
+    for (uint64_t id = bn; id < info->node_hwm; id++)
+        if (!gview_node_exists(v, id) &&
+            (out_push(o, (gchange){.kind = GCH_NODE_DELETE, .id = id}, err) < 0 || out_entity_done(o, err) < 0))
+            return -1;
+    return emit_schema(o, v, err);
 }
 
 /* Raises the high-water marks to cover every live id (they come from the log's bookkeeping; this makes a
@@ -164,62 +247,39 @@ static void cover_live(gview *v, ckpt_info *info) {
             if (ids[i] + 1 > info->rel_hwm) info->rel_hwm = ids[i] + 1;
 }
 
-int ckpt_write(gview *v, const ckpt_info *info_in, int fd, qv_buf *mem, const char *what, qv_err *err) {
-    graph *g = gview_graph(v);
-    ckpt_info inf = *info_in, *info = &inf;
-    cover_live(v, info);
-    ckpt_out o = {.fd = fd, .mem = mem, .what = what};
+typedef struct ckpt_extra {
+    gview *v;
+    ckpt_info *info;
+} ckpt_extra;
+
+/* The checkpoint's own sections: 'delta' (the change-list blocks), then 'ckpt' (with their counts). */
+static int write_extra(snap_out *so, void *arg, qv_err *err) {
+    ckpt_extra *x = arg;
+    ckpt_out o = {.so = so, .fd = -1};
     qv_buf_init(&o.buf);
     qv_arena_init(&o.a);
-    uint8_t h[CKPT_HEADER] = {0};
-    memcpy(h, CKPT_MAGIC, 8);
-    uint32_t version = CKPT_VERSION;
-    memcpy(h + 8, &version, 4);
-    qv_buf_append(&o.buf, h, sizeof h);
-    size_t start = wal_frame_begin(&o.buf);
-    qv_buf_append_byte(&o.buf, CKPT_BODY_META);
-    wal_put_str(&o.buf, g->name, strlen(g->name));
-    put_opt_str(&o.buf, g->database_name);
-    qv_buf_append_byte(&o.buf, g->durable ? 1 : 0);
-    qv_buf_append_byte(&o.buf, (uint8_t)g->id_type);
-    put_opt_str(&o.buf, g->id_property);
-    wal_put_u64(&o.buf, g->created_ms);
-    wal_put_u64(&o.buf, info->ident);
-    wal_put_u64(&o.buf, info->base_seq);
-    wal_put_varint(&o.buf, info->node_hwm);
-    wal_put_varint(&o.buf, info->rel_hwm);
-    int rc = wal_frame_end(&o.buf, start, err);
-    if (rc == 0) rc = emit_names(&o, v, err);
-    if (rc == 0) rc = emit_nodes(&o, v, info->node_hwm, err);
-    if (rc == 0) rc = emit_rels(&o, v, info->rel_hwm, err);
-    for (uint64_t id = 0; rc == 0 && id < info->node_hwm; id++)
-        if (!gview_node_exists(v, id)) {
-            rc = out_push(&o, (gchange){.kind = GCH_NODE_DELETE, .id = id}, err);
-            if (rc == 0) rc = out_entity_done(&o, err);
-        }
-    if (rc == 0) {
-        gindex_info *ix;
-        uint32_t nix = gview_indexes(v, &o.a, &ix);
-        for (uint32_t i = 0; i < nix && rc == 0; i++) {
-            const char *name = ix[i].unique && ix[i].constraint ? ix[i].constraint : ix[i].name;
-            rc = out_push(&o, (gchange){.kind = ix[i].unique ? GCH_CONSTRAINT_CREATE : GCH_INDEX_CREATE,
-                                        .aux = (uint8_t)ix[i].entity, .token = ix[i].token, .id = ix[i].key,
-                                        .value = qv_str_ref(name, (uint32_t)strlen(name))}, err);
-        }
-    }
+    snap_sec_begin(so, SEC_DELTA, 0);
+    int rc = emit_delta(&o, x->v, x->info, err);
     if (rc == 0) rc = out_flush_block(&o, err);
+    if (rc == 0) rc = snap_sec_end(so);
     if (rc == 0) {
-        start = wal_frame_begin(&o.buf);
-        qv_buf_append_byte(&o.buf, CKPT_BODY_END);
-        wal_put_varint(&o.buf, o.blocks);
-        wal_put_varint(&o.buf, o.changes);
-        rc = wal_frame_end(&o.buf, start, err);
-        if (rc == 0) rc = out_drain(&o, err);
+        uint64_t f[6] = {x->info->ident, x->info->base_seq, x->info->node_hwm, x->info->rel_hwm, o.blocks, o.changes};
+        snap_sec_begin(so, SEC_CKPT, 0);
+        snap_sec_data(so, f, sizeof f);
+        rc = snap_sec_end(so);
     }
     qv_buf_free(&o.buf);
     qv_arena_free(&o.a);
     free(o.ch);
     return rc;
+}
+
+int ckpt_write(gview *v, const ckpt_info *info_in, int fd, qv_buf *mem, const char *what, qv_err *err) {
+    graph *g = gview_graph(v);
+    ckpt_info inf = *info_in;
+    cover_live(v, &inf);
+    ckpt_extra x = {.v = v, .info = &inf};
+    return snap_write_image(g, CKPT_MAGIC, write_extra, &x, fd, mem, what, err);
 }
 
 bool ckpt_is_checkpoint(const uint8_t *p, size_t n) { return n >= 8 && memcmp(p, CKPT_MAGIC, 8) == 0; }
@@ -266,20 +326,7 @@ done:
     return rc;
 }
 
-int ckpt_read_meta(const uint8_t *p, size_t n, char **name, ckpt_info *info, qv_err *err) {
-    *name = NULL;
-    if (!ckpt_is_checkpoint(p, n) || n < CKPT_HEADER) return qv_err_set(err, QV_EINVAL, "not a quiver checkpoint");
-    size_t off = CKPT_HEADER;
-    const uint8_t *body;
-    size_t blen;
-    int k = wal_frame_next(p, n, &off, &body, &blen, err);
-    if (k <= 0) return k == 0 ? qv_err_set(err, QV_EINVAL, "the checkpoint has no meta block") : -1;
-    graph *g = NULL;
-    if (read_meta(body, blen, &g, info, err) < 0) return -1;
-    *name = qv_strdup(g->name);
-    graph_free(g);
-    return 0;
-}
+/* ---- version 2 on input ---- */
 
 static int apply_block(graph *g, wal_cur *c, uint64_t *changes, qv_err *err) {
     qv_arena a;
@@ -301,15 +348,148 @@ static int apply_block(graph *g, wal_cur *c, uint64_t *changes, qv_err *err) {
     return rc;
 }
 
+
+static bool is_v2(const uint8_t *p, size_t n) {
+    uint32_t version;
+    if (!ckpt_is_checkpoint(p, n) || n < CKPT_HEADER) return false;
+    memcpy(&version, p + 8, 4);
+    return version == 2;
+}
+
+/* The 'ckpt' section: identity, log position, high-water marks, and the counts of the 'delta' section. */
+static int read_ckpt_section(const uint8_t *p, size_t n, ckpt_info *info, uint64_t *blocks, uint64_t *changes,
+                             qv_err *err) {
+    const uint8_t *b;
+    uint64_t len;
+    if (snap_find2(p, n, CKPT_MAGIC, SEC_CKPT, &b, &len, err) < 0) return -1;
+    uint64_t f[6];
+    if (len != sizeof f) return qv_err_set(err, QV_EINVAL, "section 'ckpt' holds %llu bytes, not 48 (file corrupt)",
+                                           (unsigned long long)len);
+    memcpy(f, b, sizeof f);
+    *info = (ckpt_info){.ident = f[0], .base_seq = f[1], .node_hwm = f[2], .rel_hwm = f[3]};
+    *blocks = f[4];
+    *changes = f[5];
+    return 0;
+}
+
+/* Replays the 'delta' section into g (each block its own transaction), checking the counts. */
+static int apply_delta(graph *g, const uint8_t *p, size_t n, uint64_t want_blocks, uint64_t want_changes, qv_err *err) {
+    const uint8_t *d;
+    uint64_t len;
+    if (snap_find2(p, n, CKPT_MAGIC, SEC_DELTA, &d, &len, err) < 0) return -1;
+    size_t off = 0;
+    uint64_t blocks = 0, changes = 0;
+    for (;;) {
+        const uint8_t *body;
+        size_t blen, at = off;
+        int k = wal_frame_next(d, (size_t)len, &off, &body, &blen, err);
+        if (k == 0) break;
+        if (k < 0) return qv_err_prefix(err, "section 'delta' is corrupt at offset %zu", at);
+        if (blen < 1 || body[0] != CKPT_BODY_CHANGES)
+            return qv_err_set(err, QV_EINVAL, "section 'delta': unknown block kind at offset %zu (file corrupt)", at);
+        wal_cur c = {body + 1, body + blen, false};
+        if (apply_block(g, &c, &changes, err) < 0) return qv_err_prefix(err, "section 'delta', block at offset %zu", at);
+        blocks++;
+    }
+    if (blocks != want_blocks || changes != want_changes)
+        return qv_err_set(err, QV_EINVAL, "section 'delta' holds %llu blocks of %llu changes where section 'ckpt' "
+                          "records %llu of %llu (file corrupt)", (unsigned long long)blocks,
+                          (unsigned long long)changes, (unsigned long long)want_blocks, (unsigned long long)want_changes);
+    return 0;
+}
+
+/* The image (mapped when map is given: p is its bytes, and the graph takes it), then the changes. */
+static int read_v2(gmap *map, const uint8_t *p, size_t n, qv_pool *pool, graph **out, ckpt_info *info, qv_err *err) {
+    *out = NULL;
+    uint64_t blocks, changes;
+    if (read_ckpt_section(p, n, info, &blocks, &changes, err) < 0) {
+        gmap_release(map);
+        return -1;
+    }
+    graph *g;
+    if (snap_decode2(map, p, n, CKPT_MAGIC, true, pool, &g, err) < 0) return -1;
+    if (apply_delta(g, p, n, blocks, changes, err) < 0) {
+        graph_free(g);
+        return -1;
+    }
+    *out = g;
+    return 0;
+}
+
+int ckpt_load_file(const char *path, qv_pool *pool, graph **out, ckpt_info *info, qv_err *err) {
+    *out = NULL;
+    bool v2 = false;
+    if (snap_file_is_v2(path, CKPT_MAGIC, &v2, err) < 0) return -1;
+    if (v2) {
+        gmap *map;
+        if (snap_map_file(path, &map, err) < 0) return -1;
+        return read_v2(map, map->base, map->len, pool, out, info, err);
+    }
+    uint8_t *p = NULL;
+    size_t n = 0;
+    int rc = wal_read_file(path, &p, &n, err);
+    if (rc == 0) rc = ckpt_read(p, n, out, info, err);
+    free(p);
+    return rc;
+}
+
+int ckpt_read_meta_file(const char *path, char **name, ckpt_info *info, qv_err *err) {
+    *name = NULL;
+    bool v2 = false;
+    if (snap_file_is_v2(path, CKPT_MAGIC, &v2, err) < 0) return -1;
+    if (v2) {
+        gmap *map;
+        if (snap_map_file(path, &map, err) < 0) return -1;
+        int rc = ckpt_read_meta(map->base, map->len, name, info, err);
+        gmap_release(map);
+        return rc;
+    }
+    uint8_t *p = NULL;
+    size_t n = 0;
+    int rc = wal_read_file(path, &p, &n, err);
+    if (rc == 0) rc = ckpt_read_meta(p, n, name, info, err);
+    free(p);
+    return rc;
+}
+
+int ckpt_read_meta(const uint8_t *p, size_t n, char **name, ckpt_info *info, qv_err *err) {
+    *name = NULL;
+    if (is_v2(p, n)) { /* the graph's name from section 'meta', the rest from section 'ckpt' */
+        uint64_t blocks, changes, len;
+        const uint8_t *m;
+        if (read_ckpt_section(p, n, info, &blocks, &changes, err) < 0 ||
+            snap_find2(p, n, CKPT_MAGIC, SEC_META, &m, &len, err) < 0)
+            return -1;
+        uint32_t nl;
+        if (len < 48 || (memcpy(&nl, m + 44, 4), nl == 0 || nl > len - 48)) /* name: u32 length at 44 */
+            return qv_err_set(err, QV_EINVAL, "section 'meta' is malformed (file corrupt)");
+        *name = qv_strndup((const char *)m + 48, nl);
+        return 0;
+    }
+    if (!ckpt_is_checkpoint(p, n) || n < CKPT_HEADER) return qv_err_set(err, QV_EINVAL, "not a quiver checkpoint");
+    size_t off = CKPT_HEADER;
+    const uint8_t *body;
+    size_t blen;
+    int k = wal_frame_next(p, n, &off, &body, &blen, err);
+    if (k <= 0) return k == 0 ? qv_err_set(err, QV_EINVAL, "the checkpoint has no meta block") : -1;
+    graph *g = NULL;
+    if (read_meta(body, blen, &g, info, err) < 0) return -1;
+    *name = qv_strdup(g->name);
+    graph_free(g);
+    return 0;
+}
+
+
 int ckpt_read(const uint8_t *p, size_t n, graph **out, ckpt_info *info, qv_err *err) {
     *out = NULL;
     if (!ckpt_is_checkpoint(p, n) || n < CKPT_HEADER) return qv_err_set(err, QV_EINVAL, "not a quiver checkpoint");
+    if (is_v2(p, n)) return read_v2(NULL, p, n, NULL, out, info, err);
     uint32_t version, flags;
     memcpy(&version, p + 8, 4);
     memcpy(&flags, p + 12, 4);
-    if (version != CKPT_VERSION || flags != 0)
+    if (version != 1 || flags != 0)
         return qv_err_set(err, QV_EINVAL, "checkpoint format version %u (flags %u) is not supported by this quiver "
-                          "(it reads version %u)", version, flags, CKPT_VERSION);
+                          "(it reads versions 1 and %u)", version, flags, CKPT_VERSION);
     size_t off = CKPT_HEADER;
     graph *g = NULL;
     uint64_t blocks = 0, changes = 0;

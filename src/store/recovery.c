@@ -85,10 +85,11 @@ static wal_target *find_target(wal_target *t, size_t n, const wal_txn *r) {
 }
 
 /* Consecutive records of one database are applied as one replay transaction (gcommit.h: no change list, no
- * external-id lookups), committed when a record of another database comes, at the end of the file, or once
- * it holds RUN_MAX changes (which bounds its undo lists); the change list is decoded into a buffer reused
- * from record to record, its strings pointing into the file's bytes. */
-#define RUN_MAX (1u << 20)
+ * external-id lookups, ids indexed at commit), committed when a record of another database comes, at the end
+ * of the file, or once it holds RUN_MAX changes (which bounds its undo lists and label-list set; a larger
+ * record is a run of its own). The change list is decoded into a buffer reused from record to record, its
+ * strings pointing into the file's bytes. */
+#define RUN_MAX (1u << 16)
 typedef struct replay_run {
     wal_target *t; /* the database of the open transaction */
     gtxn *x;

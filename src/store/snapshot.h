@@ -8,6 +8,7 @@
 #ifndef QV_STORE_SNAPSHOT_H
 #define QV_STORE_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -19,7 +20,14 @@
 
 #define SNAP_MAGIC           "QVGRAPH\0"
 #define SNAP_MAGIC_LEN       8
-#define SNAP_VERSION         1u
+#define SNAP_VERSION         2u /* written: the mappable layout (header, sections 64-aligned, table of contents) */
+#define SNAP_VERSION_STREAM  1u /* still read: sections one after the other (read(2) into memory) */
+#define SNAP2_HEADER         64u /* magic, u32 version, u32 flags, u64 file size, u64 toc offset, u32 sections,
+                                    u32 toc crc, zeros, u32 header crc (CRC32C of bytes 0..59) */
+#define SNAP2_ALIGN          64u /* every section starts at a multiple of 64 */
+#define SNAP2_TOC_ENTRY      32u /* u32 id, u32 index, u64 offset, u64 length, u32 crc32c, u32 0 */
+#define SNAP2_LAZY_FILE      (256ull << 20) /* mapped files above this defer checking big sections */
+#define SNAP2_LAZY_SECTION   (1ull << 20)   /* ... of at least this size, to a background thread */
 #define SNAP_FILE_HEADER     16u /* magic, u32 version, u32 flags (0) */
 #define SNAP_SECTION_HEADER  32u /* u32 id, u32 index, u64 length, u64 checksum, u64 header checksum */
 #define SNAP_ALIGN           8u
@@ -54,6 +62,8 @@ enum snap_section {
     SEC_REL_COL_OFFSETS = 50,
     SEC_REL_COL_VALUES = 51,
     SEC_TYPES = 64,   /* per relationship type: count, undirected, inverse */
+    SEC_CKPT = 80,    /* checkpoints only: u64 identity, base_seq, node_hwm, rel_hwm, blocks, changes */
+    SEC_DELTA = 81,   /* checkpoints only: change-list blocks as write-ahead-log frames */
     SEC_END = 0xFFFF, /* u64 number of sections before it; nothing may follow */
 };
 
@@ -78,6 +88,37 @@ static inline int snap_prop_has_offsets(gprop_type t) { return t >= GPROP_STRING
 /* Writes the snapshot to fd (fd >= 0) or appends it to mem (fd < 0). `what` names the destination in
  * error messages. Does not fsync. */
 int snap_write(const graph *g, int fd, qv_buf *mem, const char *what, qv_err *err);
+
+/* The version-2 writer with more sections: a checkpoint is the image of its graph's base arrays under
+ * another magic, plus sections that extra() writes (after 'types', before 'end') with snap_sec_begin /
+ * snap_sec_data / snap_sec_end. fd must be a regular file (the header is written last, with pwrite). */
+typedef struct snap_out snap_out;
+int snap_write_image(const graph *g, const char *magic, int (*extra)(snap_out *o, void *arg, qv_err *err),
+                     void *arg, int fd, qv_buf *mem, const char *what, qv_err *err);
+void snap_sec_begin(snap_out *o, uint32_t id, uint32_t index);
+void snap_sec_data(snap_out *o, const void *p, size_t n);
+int snap_sec_end(snap_out *o);   /* -1 once any write failed (the error is set) */
+uint64_t snap_out_bytes(const snap_out *o);
+
+/* Version 2 on input (snapshot_read.c). snap_decode2 decodes the image at p[0..n) whose header carries magic
+ * (ckpt: checkpoint sections may come before 'end'). With map (p is its bytes), the graph's arrays point into
+ * the mapping and the graph owns it (also on failure: it is released); big sections of a big file may be left
+ * to a background check (snap_verify_start). Without, everything is copied and checked. */
+struct gmap;
+int snap_decode2(struct gmap *map, const uint8_t *p, size_t n, const char *magic, bool ckpt, qv_pool *pool,
+                 graph **out, qv_err *err);
+int snap_map_file(const char *path, struct gmap **out, qv_err *err);        /* whole file, read-only */
+int snap_file_is_v2(const char *path, const char *magic, bool *yes, qv_err *err);
+/* The payload of section (id, 0) of the version-2 file p[0..n), header, table and section checksums verified. */
+int snap_find2(const uint8_t *p, size_t n, const char *magic, uint32_t id, const uint8_t **payload, uint64_t *len,
+               qv_err *err);
+/* snapshot_verify.c: checks the sections start-up left unverified (lazy[0..n), taken over) and the CSR of g
+ * on a background thread that g's mapping owns (stopped by graph_free); logs the outcome. */
+struct snap_lazy;
+void snap_verify_start(graph *g, struct snap_lazy *lazy, uint32_t n);
+
+/* CRC32C (same values as store_crc32c), with the CPU's instruction where there is one. */
+uint32_t snap_crc32c(uint32_t crc, const void *p, size_t n);
 
 /* Structural checks of decoded arrays (snapshot_check.c). Each returns 0, or -1 with a message that
  * names the section and the first bad entry. */

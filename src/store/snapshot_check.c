@@ -147,7 +147,9 @@ static void csr_task(void *arg, size_t t) {
 static int csr_run(csr_job *job, int pass, qv_pool *pool, qv_err *err) {
     job->pass = pass;
     memset(job->failed, 0, sizeof job->failed);
-    qv_pool_run(pool, CSR_TASKS, csr_task, job);
+    if (pool) qv_pool_run(pool, CSR_TASKS, csr_task, job);
+    else /* no pool (a background check, a checkpoint read in memory): on this thread */
+        for (size_t t = 0; t < CSR_TASKS; t++) csr_task(job, t);
     for (int t = 0; t < CSR_TASKS; t++)
         if (job->failed[t]) {
             if (err) *err = job->errs[t];

@@ -53,9 +53,63 @@ static int raw(snap_in *d, void *dst, size_t n) {
     return 0;
 }
 
+/* Version 2: table entry k as a section (its place is checked against the file). */
+static int toc_entry(snap_in *d, uint32_t k, snap_sec *s, uint64_t *off) {
+    const uint8_t *r = d->toc + (size_t)k * SNAP2_TOC_ENTRY;
+    uint32_t sum, zero;
+    memcpy(&s->id, r, 4);
+    memcpy(&s->index, r + 4, 4);
+    memcpy(off, r + 8, 8);
+    memcpy(&s->len, r + 16, 8);
+    memcpy(&sum, r + 24, 4);
+    memcpy(&zero, r + 28, 4);
+    s->sum = sum;
+    snap_section_name(s->id, s->index, s->name, sizeof s->name);
+    uint64_t toc_off = (uint64_t)(d->toc - d->mem);
+    if (zero || *off % SNAP2_ALIGN || *off < SNAP2_HEADER || *off > toc_off || s->len > toc_off - *off)
+        return snap_in_bad(d, "the table of contents places section '%s' outside the file (file corrupt)", s->name);
+    return 0;
+}
+
+static int begin2(snap_in *d, uint32_t id, uint32_t index, snap_sec *s) {
+    snap_section_name(id, index, s->name, sizeof s->name);
+    if (d->next >= d->ntoc)
+        return snap_in_bad(d, "the table of contents ends after section '%s', where section '%s' should follow "
+                           "(file corrupt)", d->last, s->name);
+    char want[64];
+    memcpy(want, s->name, sizeof want);
+    uint64_t off;
+    if (toc_entry(d, d->next, s, &off) < 0) return -1;
+    if (s->id != id || s->index != index)
+        return snap_in_bad(d,
+                           "found section '%s' where section '%s' was expected (file corrupt, or written by an "
+                           "incompatible version)",
+                           s->name, want);
+    d->pos = off;
+    d->next++;
+    return 0;
+}
+
+/* Version 2: checks the payload of s (at d->pos) now, or notes it for the background check. */
+static int payload2(snap_in *d, const snap_sec *s, bool may_defer) {
+    if (may_defer && d->map && d->lazy_at && s->len >= d->lazy_at) {
+        if (d->nlazy == d->cap_lazy)
+            d->lazy = qv_realloc(d->lazy, (d->cap_lazy = d->cap_lazy ? d->cap_lazy * 2 : 16) * sizeof *d->lazy);
+        snap_lazy *l = &d->lazy[d->nlazy++];
+        *l = (snap_lazy){.off = d->pos, .len = s->len, .crc = (uint32_t)s->sum};
+        memcpy(l->name, s->name, sizeof l->name);
+    } else if (snap_crc32c(0, d->mem + d->pos, (size_t)s->len) != (uint32_t)s->sum) {
+        return snap_in_bad(d, "checksum mismatch in section '%s' (file corrupt or truncated)", s->name);
+    }
+    d->nsec++;
+    memcpy(d->last, s->name, sizeof d->last);
+    return 0;
+}
+
 /* Reads the header of the next section, which must be (id, index). Its payload and padding are known
  * to fit in what remains of the input afterwards. */
 static int begin(snap_in *d, uint32_t id, uint32_t index, snap_sec *s) {
+    if (d->version >= 2) return begin2(d, id, index, s);
     snap_section_name(id, index, s->name, sizeof s->name);
     uint64_t left = d->size - d->pos;
     if (left == 0)
@@ -148,11 +202,21 @@ int snap_in_array(snap_in *d, uint32_t id, uint32_t index, uint64_t count, size_
         return snap_in_bad(d,
                            "section '%s' holds %llu bytes where %llu entries of %zu bytes were expected (file corrupt)",
                            s.name, ULL(s.len), ULL(count), elem);
+    void **dst = slot;
+    if (d->version >= 2 && d->map) { /* the graph's array is the mapped section */
+        if (payload2(d, &s, true) < 0) return -1;
+        free(*dst);
+        *dst = (void *)(d->mem + d->pos);
+        return 0;
+    }
     void *p = alloc(d, &s);
     if (!p) return -1;
-    void **dst = slot;
     free(*dst);
     *dst = p;
+    if (d->version >= 2) {
+        if (s.len) memcpy(p, d->mem + d->pos, (size_t)s.len);
+        return payload2(d, &s, false);
+    }
     return payload(d, &s, p);
 }
 
@@ -162,6 +226,15 @@ int snap_in_blob(snap_in *d, uint32_t id, uint32_t index, snap_sec *s, uint8_t *
     if (begin(d, id, index, s) < 0) return -1;
     uint8_t *p = alloc(d, s);
     if (!p) return -1;
+    if (d->version >= 2) {
+        if (s->len) memcpy(p, d->mem + d->pos, (size_t)s->len);
+        if (payload2(d, s, false) < 0) {
+            free(p);
+            return -1;
+        }
+        *out = p;
+        return 0;
+    }
     if (payload(d, s, p) < 0) {
         free(p);
         return -1;
@@ -179,6 +252,14 @@ int snap_cur_done(snap_in *d, const snap_cur *c, const snap_sec *s) {
 }
 
 int snap_in_end(snap_in *d) {
+    if (d->version >= 2 && d->ckpt) { /* the checkpoint's own sections: read by snap_in_find */
+        snap_sec s;
+        uint64_t off;
+        while (d->next < d->ntoc && toc_entry(d, d->next, &s, &off) == 0 && (s.id == SEC_CKPT || s.id == SEC_DELTA)) {
+            d->next++;
+            d->nsec++;
+        }
+    }
     uint32_t before = d->nsec;
     snap_sec s;
     uint8_t *p;
@@ -189,12 +270,80 @@ int snap_in_end(snap_in *d) {
     if (snap_cur_done(d, &c, &s) < 0) return -1;
     if (count != before)
         return snap_in_bad(d, "section 'end' counts %llu sections but %u were read (file corrupt)", ULL(count), before);
+    if (d->version >= 2) {
+        if (d->next != d->ntoc)
+            return snap_in_bad(d, "%u unexpected sections after section 'end' (file corrupt)", d->ntoc - d->next);
+        return 0;
+    }
     if (d->pos != d->size)
         return snap_in_bad(d, "%llu unexpected bytes after section 'end' (file corrupt)", ULL(d->size - d->pos));
     return 0;
 }
 
+int snap_in_find(snap_in *d, uint32_t id, uint32_t index, snap_sec *s, const uint8_t **p) {
+    *p = NULL;
+    for (uint32_t k = 0; k < d->ntoc; k++) {
+        uint64_t off;
+        if (toc_entry(d, k, s, &off) < 0) return -1;
+        if (s->id != id || s->index != index) continue;
+        if (snap_crc32c(0, d->mem + off, (size_t)s->len) != (uint32_t)s->sum)
+            return snap_in_bad(d, "checksum mismatch in section '%s' (file corrupt or truncated)", s->name);
+        *p = d->mem + off;
+        return 0;
+    }
+    snap_section_name(id, index, s->name, sizeof s->name);
+    return qv_err_set(d->err, QV_ENOTFOUND, "the file has no section '%s'", s->name);
+}
+
+bool snap_in_is_v2(const uint8_t *p, size_t n, const char *magic) {
+    uint32_t version;
+    if (n < 12 || memcmp(p, magic, SNAP_MAGIC_LEN) != 0) return false;
+    memcpy(&version, p + 8, 4);
+    return version == 2;
+}
+
+/* Version 2: the header (its CRC, the file size it records) and the table of contents (its CRC). */
+static int header2(snap_in *d) {
+    if (!d->mem) return qv_err_set(d->err, QV_EINTERNAL, "version-2 files are read from memory or a mapping");
+    const uint8_t *h = d->mem;
+    if (d->size < SNAP2_HEADER)
+        return snap_in_bad(d, "%llu bytes, too short for the header (file truncated)", ULL(d->size));
+    uint32_t flags, ntoc, toc_crc, hcrc;
+    uint64_t size, toc_off;
+    memcpy(&flags, h + 12, 4);
+    memcpy(&size, h + 16, 8);
+    memcpy(&toc_off, h + 24, 8);
+    memcpy(&ntoc, h + 32, 4);
+    memcpy(&toc_crc, h + 36, 4);
+    memcpy(&hcrc, h + 60, 4);
+    if (snap_crc32c(0, h, 60) != hcrc)
+        return snap_in_bad(d, "checksum mismatch in the file header (file corrupt, or a save that did not finish)");
+    if (flags) return snap_in_bad(d, "unknown header flags %#x (file corrupt, or written by a newer quiver)", flags);
+    if (size != d->size)
+        return snap_in_bad(d, "the header records %llu bytes but the file has %llu (file truncated or extended)",
+                           ULL(size), ULL(d->size));
+    if (toc_off < SNAP2_HEADER || toc_off > size || (size - toc_off) / SNAP2_TOC_ENTRY != ntoc ||
+        (size - toc_off) % SNAP2_TOC_ENTRY)
+        return snap_in_bad(d, "the header's table of contents does not fit the file (file corrupt)");
+    d->toc = d->mem + toc_off;
+    d->ntoc = ntoc;
+    if (snap_crc32c(0, d->toc, (size_t)ntoc * SNAP2_TOC_ENTRY) != toc_crc)
+        return snap_in_bad(d, "checksum mismatch in the table of contents (file corrupt)");
+    d->version = 2;
+    snprintf(d->last, sizeof d->last, "header");
+    return 0;
+}
+
 int snap_in_header(snap_in *d) {
+    const char *magic = d->magic ? d->magic : SNAP_MAGIC;
+    if (d->mem && d->size >= 12 && memcmp(d->mem, magic, SNAP_MAGIC_LEN) == 0) {
+        uint32_t v;
+        memcpy(&v, d->mem + 8, 4);
+        if (v == 2) return header2(d);
+        if (strcmp(magic, SNAP_MAGIC) != 0)
+            return qv_err_set(d->err, QV_EUNIMPL, "format version %u, but this reader reads version 2%s", v,
+                              v > 2 ? " (written by a newer quiver)" : "");
+    }
     if (d->size < SNAP_FILE_HEADER)
         return snap_in_bad(d, "not a quiver snapshot: %llu bytes, too short for the header (file truncated)",
                            ULL(d->size));
@@ -205,9 +354,11 @@ int snap_in_header(snap_in *d) {
     uint32_t version, flags;
     memcpy(&version, h + 8, 4);
     memcpy(&flags, h + 12, 4);
-    if (version != SNAP_VERSION)
-        return qv_err_set(d->err, QV_EUNIMPL, "snapshot format version %u, but this quiver reads version %u%s", version,
-                          SNAP_VERSION, version > SNAP_VERSION ? " (written by a newer quiver)" : " (file corrupt)");
+    if (version != SNAP_VERSION_STREAM)
+        return qv_err_set(d->err, QV_EUNIMPL, "snapshot format version %u, but this quiver reads versions 1 and %u%s",
+                          version, SNAP_VERSION,
+                          version > SNAP_VERSION ? " (written by a newer quiver)" : " (file corrupt)");
+    d->version = 1;
     if (flags) return snap_in_bad(d, "unknown header flags %#x (file corrupt, or written by a newer quiver)", flags);
     snprintf(d->last, sizeof d->last, "header");
     return 0;

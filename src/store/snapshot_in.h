@@ -9,18 +9,36 @@
 #ifndef QV_STORE_SNAPSHOT_IN_H
 #define QV_STORE_SNAPSHOT_IN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "util/err.h"
 
+/* A version-2 section whose checksum is left to a background check (mapped files, big sections). */
+typedef struct snap_lazy {
+    uint64_t off, len;
+    uint32_t crc;
+    char name[64];
+} snap_lazy;
+
 typedef struct snap_in {
-    const uint8_t *mem; /* memory input, or NULL: read from fd */
+    const uint8_t *mem; /* memory input, or NULL: read from fd (version 1 only) */
     int fd;
     uint64_t size, pos;
     qv_err *err;
     uint32_t nsec; /* sections read whole so far */
     char last[64]; /* name of the last of them */
+    /* version 2: sections found through the table of contents */
+    const char *magic;   /* the magic expected (NULL: SNAP_MAGIC) */
+    uint32_t version;    /* set by snap_in_header */
+    const uint8_t *toc;
+    uint32_t ntoc, next; /* entries, and the next one the decoder asks for */
+    bool map;            /* mem is a mapping the graph keeps: arrays point into it instead of being copied */
+    bool ckpt;           /* checkpoint sections may come before 'end' */
+    uint64_t lazy_at;    /* map: arrays of at least this many bytes are not checksummed now (0: all are) */
+    snap_lazy *lazy;     /* those sections (the caller frees the array) */
+    uint32_t nlazy, cap_lazy;
 } snap_in;
 
 /* The header of the section being read. */
@@ -41,6 +59,11 @@ int snap_in_array(snap_in *d, uint32_t id, uint32_t index, uint64_t count, size_
 int snap_in_blob(snap_in *d, uint32_t id, uint32_t index, snap_sec *s, uint8_t **out);
 /* The end marker, and nothing after it. */
 int snap_in_end(snap_in *d);
+/* Version 2: the payload of section (id, index) wherever it is, checksum verified; 0, or -1 with
+ * QV_ENOTFOUND when the file has no such section (other errors: QV_EINVAL). */
+int snap_in_find(snap_in *d, uint32_t id, uint32_t index, snap_sec *s, const uint8_t **payload);
+/* Version 2: whether a 64-byte header at p (n bytes available) carries this magic and version 2. */
+bool snap_in_is_v2(const uint8_t *p, size_t n, const char *magic);
 
 /* A cursor over a blob: reads past the end set `short_` and yield zeros. */
 typedef struct snap_cur {

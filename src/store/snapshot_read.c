@@ -6,6 +6,7 @@
  * are untrusted: nothing is handed out before every id and offset has been validated. Must not touch
  * the catalog or the data directory, nor read bytes except through snapshot_in.h.
  */
+#include "graph/gmap.h"
 #include "store/snapshot.h"
 #include "store/snapshot_in.h"
 #include "store/store.h"
@@ -25,6 +26,7 @@
 
 typedef struct dec {
     snap_in in;
+    gmap *map; /* a mapped file, until the graph takes it */
     graph *g;
     uint64_t n, m;
     uint32_t n_labelsets, n_node_cols, n_rel_cols;
@@ -79,6 +81,8 @@ static int read_meta(dec *d) {
     }
     d->g = graph_new(name, db, durable == 1, (graph_id_type)id_type, idp);
     d->g->created_ms = created;
+    d->g->map = d->map; /* from now on graph_free releases the mapping (and never frees what is in it) */
+    d->map = NULL;
     rc = 0;
 out:
     free(name);
@@ -258,7 +262,9 @@ static int decode(dec *d, qv_pool *pool, graph **out) {
         read_strtab(d, SEC_PROP_KEYS, &g->prop_keys, INT32_MAX) < 0 || read_nodes(d) < 0 || read_rels(d) < 0 ||
         read_types(d) < 0 || snap_in_end(&d->in) < 0)
         goto fail;
-    if (snap_check_csr(g, pool, d->in.err) < 0 || snap_check_types(g, d->in.err) < 0) goto fail;
+    /* a mapped file with sections left unverified leaves the O(relationships) checks to the background check
+     * (snap_verify_start): start-up then reads only what the id index and the small sections need */
+    if (!d->in.nlazy && (snap_check_csr(g, pool, d->in.err) < 0 || snap_check_types(g, d->in.err) < 0)) goto fail;
     gidindex_free(&g->idx);
     int rc = g->id_type == GRAPH_ID_STRING
                  ? gidindex_build_str(&g->idx, g->ext_str_off, g->ext_str, g->n_nodes, pool, d->in.err)
@@ -275,7 +281,65 @@ fail:
     return -1;
 }
 
+/* Whether start-up may leave big sections of a mapped file to the background check. */
+static uint64_t lazy_at(uint64_t size) {
+    const char *v = getenv("QV_STORE_VERIFY");
+    if (v && strcmp(v, "full") == 0) return 0;
+    if (v && strcmp(v, "lazy") == 0) return SNAP2_LAZY_SECTION;
+    return size > SNAP2_LAZY_FILE ? SNAP2_LAZY_SECTION : 0;
+}
+
+int snap_decode2(gmap *map, const uint8_t *p, size_t n, const char *magic, bool ckpt, qv_pool *pool, graph **out,
+                 qv_err *err) {
+    static const uint8_t empty[1];
+    dec d = {.in = {.mem = p ? p : empty, .fd = -1, .size = p ? n : 0, .err = err, .magic = magic, .ckpt = ckpt,
+                    .map = map != NULL, .lazy_at = map ? lazy_at(n) : 0},
+             .map = map};
+    int rc = decode(&d, pool, out);
+    if (rc == 0 && d.in.version != 2) { /* callers route version 1 elsewhere; a mapping must not stay */
+        graph_free(*out);
+        *out = NULL;
+        rc = qv_err_set(err, QV_EINTERNAL, "snap_decode2 of a version-1 file");
+    }
+    gmap_release(d.map); /* not taken by a graph: nothing points into it */
+    if (rc == 0 && d.in.nlazy) snap_verify_start(*out, d.in.lazy, d.in.nlazy);
+    else free(d.in.lazy);
+    return rc;
+}
+
+int snap_map_file(const char *path, gmap **out, qv_err *err) {
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return qv_err_set(err, errno == ENOENT ? QV_ENOTFOUND : QV_EIO, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) < 0) rc = qv_err_set(err, QV_EIO, "cannot stat %s: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode)) rc = qv_err_set(err, QV_EINVAL, "%s: not a regular file", path);
+    else if (st.st_size < (off_t)SNAP2_HEADER) rc = qv_err_set(err, QV_EINVAL, "%s: too short for a header (file truncated)", path);
+    if (rc == 0) {
+        *out = gmap_open_file(fd, (size_t)st.st_size, path);
+        if (!*out) rc = qv_err_set(err, errno == ENOMEM ? QV_ENOMEM : QV_EIO, "cannot map %s: %s", path, strerror(errno));
+    }
+    close(fd);
+    return rc;
+}
+
+/* Whether the file at path starts with magic and version 2 (0 and *yes), or cannot be read (-1). */
+int snap_file_is_v2(const char *path, const char *magic, bool *yes, qv_err *err) {
+    *yes = false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return qv_err_set(err, errno == ENOENT ? QV_ENOTFOUND : QV_EIO, "cannot open %s: %s", path, strerror(errno));
+    uint8_t h[12];
+    ssize_t k = pread(fd, h, sizeof h, 0);
+    close(fd);
+    *yes = k == (ssize_t)sizeof h && snap_in_is_v2(h, sizeof h, magic);
+    return 0;
+}
+
 int store_snapshot_decode(const uint8_t *p, size_t n, qv_pool *pool, graph **out, qv_err *err) {
+    if (p && snap_in_is_v2(p, n, SNAP_MAGIC)) return snap_decode2(NULL, p, n, SNAP_MAGIC, false, pool, out, err);
     static const uint8_t empty[1];
     dec d = {.in = {.mem = p ? p : empty, .fd = -1, .size = p ? n : 0, .err = err}};
     return decode(&d, pool, out);
@@ -283,6 +347,15 @@ int store_snapshot_decode(const uint8_t *p, size_t n, qv_pool *pool, graph **out
 
 int store_snapshot_read_file(const char *path, qv_pool *pool, graph **out, qv_err *err) {
     *out = NULL;
+    bool v2 = false;
+    if (snap_file_is_v2(path, SNAP_MAGIC, &v2, err) < 0) return -1;
+    if (v2) { /* mapped: the graph's arrays are the file's sections */
+        gmap *map;
+        int rc = snap_map_file(path, &map, err);
+        if (rc == 0) rc = snap_decode2(map, map->base, map->len, SNAP_MAGIC, false, pool, out, err);
+        if (rc < 0) qv_err_prefix(err, "%s", path);
+        return rc;
+    }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return qv_err_set(err, errno == ENOENT ? QV_ENOTFOUND : QV_EIO, "cannot open %s: %s", path, strerror(errno));
@@ -303,4 +376,15 @@ int store_snapshot_read_file(const char *path, qv_pool *pool, graph **out, qv_er
     close(fd);
     if (rc < 0) qv_err_prefix(err, "%s", path);
     return rc;
+}
+
+int snap_find2(const uint8_t *p, size_t n, const char *magic, uint32_t id, const uint8_t **payload, uint64_t *len,
+               qv_err *err) {
+    snap_in in = {.mem = p, .fd = -1, .size = n, .err = err, .magic = magic};
+    snap_sec s;
+    if (snap_in_header(&in) < 0) return -1;
+    if (in.version != 2) return qv_err_set(err, QV_EINVAL, "not a version-2 file");
+    if (snap_in_find(&in, id, 0, &s, payload) < 0) return -1;
+    *len = s.len;
+    return 0;
 }

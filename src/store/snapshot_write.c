@@ -1,32 +1,46 @@
-/* snapshot_write.c — encodes a graph as a snapshot (format in README.md) to a file descriptor or memory.
+/* snapshot_write.c — encodes a graph's base arrays as a version-2 file (format in README.md) to a file
+ * descriptor or memory: the snapshot of a bulk load, and the image part of a checkpoint.
  *
- * Owns: the order of sections and the encoding of every field of struct graph that is saved. Large
- * arrays are written straight from the graph's memory (no staging copy); small sections go through a
- * buffer. Must not open, fsync or rename files (store.c does), and must not modify the graph: it only
- * takes the graph's column lock for reading while it reads the node columns.
+ * Owns: the order of sections and the encoding of every field of struct graph that is saved; the layout that
+ * lets a reader map the file instead of parsing it (every section 64-byte aligned, a table of contents with a
+ * CRC32C per section at the end, the header with the table's place written last). Large arrays are written
+ * straight from the graph's memory (no staging copy); small sections go through a buffer. Must not open,
+ * fsync or rename files (store.c does), and must not modify the graph: the names, column list and type arrays
+ * are copied under the graph's column lock (writers intern names and grow the type arrays under it), the big
+ * arrays, which never change once built, are written after it is released.
  */
 #include "store/checksum.h"
 #include "store/snapshot.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define FLUSH_AT  (1u << 20)  /* staged bytes that trigger a write */
 #define DIRECT_AT (64u << 10) /* payloads at least this big bypass the staging buffer */
 
-typedef struct out {
+typedef struct toc_ent {
+    uint32_t id, index;
+    uint64_t off, len;
+    uint32_t crc;
+} toc_ent;
+
+struct snap_out {
     int fd; /* -1: append to mem */
     qv_buf *mem;
+    size_t mem_start;
     qv_buf stage;
     const char *what;
     const graph *g;
     qv_err *err;
-    uint64_t nsec;
+    uint64_t pos; /* bytes of the file so far */
+    toc_ent *toc;
+    uint32_t ntoc, cap;
     int failed;
-} out;
+};
 
-static void write_all(out *o, const uint8_t *p, size_t n) {
+static void write_all(snap_out *o, const uint8_t *p, size_t n) {
     while (n > 0 && !o->failed) {
         ssize_t w = write(o->fd, p, n > (1u << 30) ? (1u << 30) : n);
         if (w < 0 && errno == EINTR) continue;
@@ -40,13 +54,14 @@ static void write_all(out *o, const uint8_t *p, size_t n) {
     }
 }
 
-static void flush(out *o) {
+static void flush(snap_out *o) {
     if (o->fd >= 0 && o->stage.len) write_all(o, o->stage.data, o->stage.len);
     qv_buf_reset(&o->stage);
 }
 
-static void emit(out *o, const void *p, size_t n) {
+static void emit(snap_out *o, const void *p, size_t n) {
     if (o->failed || n == 0) return;
+    o->pos += n;
     if (o->fd < 0) {
         qv_buf_append(o->mem, p, n);
         return;
@@ -60,24 +75,36 @@ static void emit(out *o, const void *p, size_t n) {
     if (o->stage.len >= FLUSH_AT) flush(o);
 }
 
-static void section(out *o, uint32_t id, uint32_t index, const void *p, uint64_t len) {
-    uint8_t h[SNAP_SECTION_HEADER];
-    uint64_t sum = store_checksum64(p, (size_t)len, snap_section_seed(id, index));
-    memcpy(h, &id, 4);
-    memcpy(h + 4, &index, 4);
-    memcpy(h + 8, &len, 8);
-    memcpy(h + 16, &sum, 8);
-    uint64_t hsum = store_checksum64(h, 24, SNAP_HEADER_SEED);
-    memcpy(h + 24, &hsum, 8);
-    static const uint8_t zeros[SNAP_ALIGN];
-    emit(o, h, sizeof h);
-    emit(o, p, (size_t)len);
-    emit(o, zeros, (size_t)snap_pad(len));
-    o->nsec++;
+static void pad_to(snap_out *o, uint64_t align) {
+    static const uint8_t zeros[SNAP2_ALIGN];
+    emit(o, zeros, (size_t)((align - o->pos % align) % align));
+}
+
+uint64_t snap_out_bytes(const snap_out *o) { return o->pos; }
+
+void snap_sec_begin(snap_out *o, uint32_t id, uint32_t index) {
+    pad_to(o, SNAP2_ALIGN);
+    if (o->ntoc == o->cap) o->toc = qv_realloc(o->toc, (o->cap = o->cap ? o->cap * 2 : 64) * sizeof *o->toc);
+    o->toc[o->ntoc++] = (toc_ent){.id = id, .index = index, .off = o->pos};
+}
+
+void snap_sec_data(snap_out *o, const void *p, size_t n) {
+    if (o->failed || !n) return;
+    toc_ent *e = &o->toc[o->ntoc - 1];
+    e->crc = snap_crc32c(e->crc, p, n);
+    e->len += n;
+    emit(o, p, n);
+}
+
+int snap_sec_end(snap_out *o) { return o->failed ? -1 : 0; }
+
+static void section(snap_out *o, uint32_t id, uint32_t index, const void *p, uint64_t len) {
+    snap_sec_begin(o, id, index);
+    snap_sec_data(o, p, (size_t)len);
 }
 
 /* An array of the graph; a NULL pointer is only acceptable for an empty array. */
-static void array(out *o, uint32_t id, uint32_t index, const void *p, uint64_t len) {
+static void array(snap_out *o, uint32_t id, uint32_t index, const void *p, uint64_t len) {
     if (o->failed) return;
     if (!p && len) {
         char name[64];
@@ -90,7 +117,7 @@ static void array(out *o, uint32_t id, uint32_t index, const void *p, uint64_t l
 }
 
 /* An offsets array of n+1 entries; an empty graph may have none, which is saved as the single 0. */
-static void offsets(out *o, uint32_t id, uint32_t index, const uint64_t *off, uint64_t n) {
+static void offsets(snap_out *o, uint32_t id, uint32_t index, const uint64_t *off, uint64_t n) {
     static const uint64_t zero = 0;
     if (!off && n == 0) off = &zero;
     array(o, id, index, off, (n + 1) * 8);
@@ -108,22 +135,63 @@ static void put_str(qv_buf *b, const char *s) {
     qv_buf_append(b, s, n);
 }
 
-static void small(out *o, uint32_t id, uint32_t index, qv_buf *b) {
-    section(o, id, index, b->data, b->len);
-    qv_buf_reset(b);
-}
-
-static void strtab(out *o, uint32_t id, const qv_strtab *t, qv_buf *b) {
+static void strtab(qv_buf *b, const qv_strtab *t) {
     put_u32(b, t->count);
     for (uint32_t i = 0; i < t->count; i++) {
         put_u32(b, t->lens[i]);
         qv_buf_append(b, t->names[i], t->lens[i]);
     }
-    small(o, id, 0, b);
+}
+
+/* What is read under the column lock: the small sections, encoded, and the column list. */
+typedef struct small_parts {
+    qv_buf meta, names[3], types;
+    uint32_t ncols;
+    gcolumn *cols; /* copies of the node column structs (their arrays never change) */
+} small_parts;
+
+static void take_small(const graph *g, small_parts *sp) {
+    /* The lock is not graph state, hence the cast. */
+    pthread_rwlock_t *cols_lock = (pthread_rwlock_t *)&g->cols_lock;
+    pthread_rwlock_rdlock(cols_lock);
+    sp->ncols = (uint32_t)g->n_node_cols;
+    sp->cols = qv_calloc(sp->ncols ? sp->ncols : 1, sizeof *sp->cols);
+    if (sp->ncols) memcpy(sp->cols, g->node_cols, sp->ncols * sizeof *sp->cols);
+    qv_buf *b = &sp->meta;
+    put_u32(b, g->durable ? 1 : 0);
+    put_u32(b, (uint32_t)g->id_type);
+    put_u64(b, g->created_ms);
+    put_u64(b, g->n_nodes);
+    put_u64(b, g->n_rels);
+    put_u32(b, g->n_labelsets);
+    put_u32(b, sp->ncols);
+    put_u32(b, (uint32_t)g->n_rel_cols);
+    put_str(b, g->name);
+    put_str(b, g->database_name);
+    put_str(b, g->id_property);
+    strtab(&sp->names[0], &g->labels);
+    strtab(&sp->names[1], &g->rel_types);
+    strtab(&sp->names[2], &g->prop_keys);
+    uint32_t nt = g->rel_types.count;
+    b = &sp->types;
+    for (uint32_t t = 0; t < nt; t++)
+        put_u64(b, g->type_count ? g->type_count[t] : 0);
+    for (uint32_t t = 0; t < nt; t++)
+        qv_buf_append_byte(b, g->type_undirected && g->type_undirected[t]);
+    for (uint32_t t = 0; t < nt; t++)
+        qv_buf_append_byte(b, g->type_inverse && g->type_inverse[t]);
+    pthread_rwlock_unlock(cols_lock);
+}
+
+static void small_free(small_parts *sp) {
+    qv_buf_free(&sp->meta);
+    for (int i = 0; i < 3; i++) qv_buf_free(&sp->names[i]);
+    qv_buf_free(&sp->types);
+    free(sp->cols);
 }
 
 /* One property column over `rows` rows; base is SEC_NODE_COL or SEC_REL_COL. */
-static void column(out *o, uint32_t base, uint32_t i, const gcolumn *c, uint64_t rows, qv_buf *b) {
+static void column(snap_out *o, uint32_t base, uint32_t i, const gcolumn *c, uint64_t rows) {
     size_t elem = snap_prop_elem_size(c->type);
     if (!elem) {
         qv_err_set(o->err, QV_EINTERNAL, "cannot save graph '%s': column %u has unknown type %d", o->g->name, i,
@@ -131,11 +199,8 @@ static void column(out *o, uint32_t base, uint32_t i, const gcolumn *c, uint64_t
         o->failed = 1;
         return;
     }
-    put_u32(b, c->key);
-    put_u32(b, (uint32_t)c->type);
-    put_u32(b, c->present ? SNAP_COL_HAS_PRESENT : 0);
-    put_u32(b, 0);
-    small(o, base, i, b);
+    uint32_t h[4] = {c->key, (uint32_t)c->type, c->present ? SNAP_COL_HAS_PRESENT : 0, 0};
+    section(o, base, i, h, sizeof h);
     if (c->present) array(o, base + 1, i, c->present, (rows + 63) / 64 * 8);
     uint64_t nvalues = rows;
     if (snap_prop_has_offsets(c->type)) {
@@ -145,30 +210,12 @@ static void column(out *o, uint32_t base, uint32_t i, const gcolumn *c, uint64_t
     array(o, base + 3, i, c->values, nvalues * elem);
 }
 
-static void body(out *o, const graph *g, qv_buf *b) {
+static void body(snap_out *o, const graph *g, const small_parts *sp) {
     uint64_t n = g->n_nodes, m = g->n_rels;
-    /* Node columns can be added to a live graph (PUT_NODE_PROPERTIES): hold their lock from the count in
-     * META to the last node column. The lock is not graph state, hence the cast. */
-    pthread_rwlock_t *cols_lock = (pthread_rwlock_t *)&g->cols_lock;
-    pthread_rwlock_rdlock(cols_lock);
-    uint32_t ncols = (uint32_t)g->n_node_cols;
-    put_u32(b, g->durable ? 1 : 0);
-    put_u32(b, (uint32_t)g->id_type);
-    put_u64(b, g->created_ms);
-    put_u64(b, n);
-    put_u64(b, m);
-    put_u32(b, g->n_labelsets);
-    put_u32(b, ncols);
-    put_u32(b, (uint32_t)g->n_rel_cols);
-    put_str(b, g->name);
-    put_str(b, g->database_name);
-    put_str(b, g->id_property);
-    small(o, SEC_META, 0, b);
-
-    strtab(o, SEC_LABELS, &g->labels, b);
-    strtab(o, SEC_REL_TYPES, &g->rel_types, b);
-    strtab(o, SEC_PROP_KEYS, &g->prop_keys, b);
-
+    section(o, SEC_META, 0, sp->meta.data, sp->meta.len);
+    section(o, SEC_LABELS, 0, sp->names[0].data, sp->names[0].len);
+    section(o, SEC_REL_TYPES, 0, sp->names[1].data, sp->names[1].len);
+    section(o, SEC_PROP_KEYS, 0, sp->names[2].data, sp->names[2].len);
     if (g->id_type == GRAPH_ID_STRING) {
         offsets(o, SEC_EXT_STR_OFF, 0, g->ext_str_off, n);
         array(o, SEC_EXT_STR, 0, g->ext_str, g->ext_str_off ? g->ext_str_off[n] : 0);
@@ -180,11 +227,8 @@ static void body(out *o, const graph *g, qv_buf *b) {
     const uint32_t *lso = g->labelset_off ? g->labelset_off : (g->n_labelsets == 0 ? &zero : NULL);
     array(o, SEC_LABELSET_OFF, 0, lso, ((uint64_t)g->n_labelsets + 1) * 4);
     array(o, SEC_LABELSET_LABELS, 0, g->labelset_labels, lso ? (uint64_t)lso[g->n_labelsets] * 4 : 0);
-
-    for (uint32_t i = 0; i < ncols; i++)
-        column(o, SEC_NODE_COL, i, &g->node_cols[i], n, b);
-    pthread_rwlock_unlock(cols_lock);
-
+    for (uint32_t i = 0; i < sp->ncols; i++)
+        column(o, SEC_NODE_COL, i, &sp->cols[i], n);
     offsets(o, SEC_OUT_OFF, 0, g->out_off, n);
     array(o, SEC_OUT_TGT, 0, g->out_tgt, m * 4);
     array(o, SEC_REL_TYPE, 0, g->rel_type, m * 2);
@@ -192,37 +236,83 @@ static void body(out *o, const graph *g, qv_buf *b) {
     array(o, SEC_IN_REL, 0, g->in_rel, m * 4);
     array(o, SEC_IN_SRC, 0, g->in_src, m * 4);
     for (int i = 0; i < g->n_rel_cols; i++)
-        column(o, SEC_REL_COL, (uint32_t)i, &g->rel_cols[i], m, b);
+        column(o, SEC_REL_COL, (uint32_t)i, &g->rel_cols[i], m);
+    section(o, SEC_TYPES, 0, sp->types.data, sp->types.len);
+}
 
-    uint32_t nt = g->rel_types.count;
-    for (uint32_t t = 0; t < nt; t++)
-        put_u64(b, g->type_count ? g->type_count[t] : 0);
-    for (uint32_t t = 0; t < nt; t++)
-        qv_buf_append_byte(b, g->type_undirected && g->type_undirected[t]);
-    for (uint32_t t = 0; t < nt; t++)
-        qv_buf_append_byte(b, g->type_inverse && g->type_inverse[t]);
-    small(o, SEC_TYPES, 0, b);
+/* The table of contents, then the header (over the placeholder at the start). */
+static void finish(snap_out *o, const char *magic) {
+    if (o->failed) return;
+    qv_buf t;
+    qv_buf_init(&t);
+    for (uint32_t i = 0; i < o->ntoc; i++) {
+        const toc_ent *e = &o->toc[i];
+        uint8_t r[SNAP2_TOC_ENTRY] = {0};
+        memcpy(r, &e->id, 4);
+        memcpy(r + 4, &e->index, 4);
+        memcpy(r + 8, &e->off, 8);
+        memcpy(r + 16, &e->len, 8);
+        memcpy(r + 24, &e->crc, 4);
+        qv_buf_append(&t, r, sizeof r);
+    }
+    pad_to(o, SNAP2_ALIGN);
+    uint64_t toc_off = o->pos;
+    emit(o, t.data, t.len);
+    flush(o);
+    uint8_t h[SNAP2_HEADER] = {0};
+    uint32_t version = SNAP_VERSION, toc_crc = snap_crc32c(0, t.data, t.len);
+    memcpy(h, magic, SNAP_MAGIC_LEN);
+    memcpy(h + 8, &version, 4);
+    memcpy(h + 16, &o->pos, 8);
+    memcpy(h + 24, &toc_off, 8);
+    memcpy(h + 32, &o->ntoc, 4);
+    memcpy(h + 36, &toc_crc, 4);
+    uint32_t hcrc = snap_crc32c(0, h, 60);
+    memcpy(h + 60, &hcrc, 4);
+    qv_buf_free(&t);
+    if (o->failed) return;
+    if (o->fd < 0) {
+        memcpy(o->mem->data + o->mem_start, h, sizeof h);
+        return;
+    }
+    for (size_t done = 0; done < sizeof h;) {
+        ssize_t w = pwrite(o->fd, h + done, sizeof h - done, (off_t)done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            qv_err_set(o->err, QV_EIO, "cannot write %s: %s", o->what, w < 0 ? strerror(errno) : "no progress");
+            o->failed = 1;
+            return;
+        }
+        done += (size_t)w;
+    }
+}
 
-    put_u64(b, o->nsec);
-    small(o, SEC_END, 0, b);
+int snap_write_image(const graph *g, const char *magic, int (*extra)(snap_out *o, void *arg, qv_err *err),
+                     void *arg, int fd, qv_buf *mem, const char *what, qv_err *err) {
+    if (!snap_host_little_endian())
+        return qv_err_set(err, QV_EUNIMPL, "snapshots can only be written on little-endian machines");
+    snap_out o = {.fd = fd, .mem = mem, .mem_start = mem ? mem->len : 0, .what = what, .g = g, .err = err};
+    qv_buf_init(&o.stage);
+    small_parts sp = {0};
+    for (int i = 0; i < 3; i++) qv_buf_init(&sp.names[i]);
+    qv_buf_init(&sp.meta);
+    qv_buf_init(&sp.types);
+    take_small(g, &sp);
+    uint8_t h[SNAP2_HEADER] = {0}; /* placeholder: the real header is written once the table is */
+    emit(&o, h, sizeof h);
+    body(&o, g, &sp);
+    if (!o.failed && extra && extra(&o, arg, err) < 0) o.failed = 1;
+    if (!o.failed) {
+        uint64_t count = o.ntoc;
+        section(&o, SEC_END, 0, &count, 8);
+    }
+    finish(&o, magic);
+    small_free(&sp);
+    qv_buf_free(&o.stage);
+    free(o.toc);
+    return o.failed ? -1 : 0;
 }
 
 int snap_write(const graph *g, int fd, qv_buf *mem, const char *what, qv_err *err) {
-    if (!snap_host_little_endian())
-        return qv_err_set(err, QV_EUNIMPL, "snapshots can only be written on little-endian machines");
-    out o = {.fd = fd, .mem = mem, .what = what, .g = g, .err = err};
-    qv_buf_init(&o.stage);
-    uint8_t h[SNAP_FILE_HEADER] = {0};
-    uint32_t version = SNAP_VERSION;
-    memcpy(h, SNAP_MAGIC, SNAP_MAGIC_LEN);
-    memcpy(h + 8, &version, 4);
-    emit(&o, h, sizeof h);
-
-    qv_buf b;
-    qv_buf_init(&b);
-    body(&o, g, &b);
-    flush(&o);
-    qv_buf_free(&b);
-    qv_buf_free(&o.stage);
-    return o.failed ? -1 : 0;
+    return snap_write_image(g, SNAP_MAGIC, NULL, NULL, fd, mem, what, err);
 }

@@ -354,7 +354,7 @@ static int is_checkpoint_file(const char *path, bool *yes, qv_err *err) {
  * <path>.prev, takes its place when its meta block still says which database it was and how far it reached
  * (need_seq: the log replayed after the previous one must get there, checked after recovery) and the previous
  * one is whole and of the same database. Otherwise the original error stands. */
-static int fall_back(base_file *b, const uint8_t *damaged, size_t dn, ckpt_info *info, qv_err *err) {
+static int fall_back(base_file *b, qv_pool *pool, ckpt_info *info, qv_err *err) {
     char *prev = store_prev_path(b->path), *name = NULL;
     ckpt_info dinfo = {0};
     qv_err why;
@@ -363,10 +363,8 @@ static int fall_back(base_file *b, const uint8_t *damaged, size_t dn, ckpt_info 
     int rc = -1;
     if (stat(prev, &st) < 0) {
         qv_err_set(&why, QV_ENOTFOUND, "no previous checkpoint %s", prev);
-    } else if (ckpt_read_meta(damaged, dn, &name, &dinfo, &why) == 0) {
-        uint8_t *p = NULL;
-        size_t n = 0;
-        if (wal_read_file(prev, &p, &n, &why) == 0 && ckpt_read(p, n, &b->g, info, &why) == 0) {
+    } else if (ckpt_read_meta_file(b->path, &name, &dinfo, &why) == 0) { /* ckpt: files mapped, not read */
+        if (ckpt_load_file(prev, pool, &b->g, info, &why) == 0) {
             if (strcmp(b->g->name, name) != 0 || info->ident != dinfo.ident || info->base_seq > dinfo.base_seq) {
                 qv_err_set(&why, QV_EINVAL, "%s is not an earlier checkpoint of the same database", prev);
                 graph_free(b->g);
@@ -377,7 +375,6 @@ static int fall_back(base_file *b, const uint8_t *damaged, size_t dn, ckpt_info 
         } else {
             qv_err_prefix(&why, "%s", prev);
         }
-        free(p);
     } else {
         qv_err_prefix(&why, "its meta block is unreadable");
     }
@@ -401,15 +398,9 @@ static int read_base(qv_store *s, const char *file, base_file *b, qv_pool *pool,
     bool ck = false;
     int rc = is_checkpoint_file(b->path, &ck, err);
     if (rc == 0 && ck) {
-        uint8_t *p = NULL;
-        size_t n = 0;
         ckpt_info info = {0};
-        rc = wal_read_file(b->path, &p, &n, err);
-        if (rc == 0) {
-            rc = ckpt_read(p, n, &b->g, &info, err);
-            if (rc < 0 && err->code != QV_EIO && err->code != QV_ENOMEM) rc = fall_back(b, p, n, &info, err);
-            free(p);
-        }
+        rc = ckpt_load_file(b->path, pool, &b->g, &info, err); /* ckpt: a version-2 checkpoint is mapped */
+        if (rc < 0 && err->code != QV_EIO && err->code != QV_ENOMEM) rc = fall_back(b, pool, &info, err);
         if (rc == 0) {
             b->t = (wal_target){.g = b->g, .ident = info.ident, .base_seq = info.base_seq, .seq = info.base_seq,
                                 .node_hwm = info.node_hwm,

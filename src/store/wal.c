@@ -4,15 +4,18 @@
  * thread, and the registry of durable databases (wal_db) whose graphs carry the two-step commit hook
  * (graph/gcommit.h). A commit's append step (writer slot held) encodes the transaction and write()s it to the
  * active segment itself; its position in the log (lsn: bytes appended since open) is the ticket. The
- * graph's writer slot is then released, and (--durability fsync) the wait step blocks until the syncer's
- * fdatasync covers the ticket: one fdatasync covers every record written before it started, so commits of
- * one graph (whose next transaction runs during the sync) and of different graphs share syncs. With
- * --durability async nothing waits, and the syncer fdatasyncs at most a second after a write.
+ * graph's writer slot is then released, and (--durability fsync) the wait step blocks until an fdatasync
+ * that started after the record was written returns: one fdatasync covers every record written before it
+ * started, so commits of one graph (whose next transaction runs during the sync) and of different graphs share
+ * syncs. Up to WAL_SYNCERS syncs run at once: a record written while one is in flight starts the next at once
+ * instead of waiting for it to return (the kernel overlaps them), which cuts a commit's wait from about one and
+ * a half sync latencies to about one. With --durability async nothing waits, and a syncer fdatasyncs at most a
+ * second after a write.
  * A failed write is cut back off the segment (ftruncate) and refused to its committer, whose transaction rolls
  * back (no later record can depend on it: the writer slot was held); a failed fdatasync makes the log refuse
  * every later commit and fail every waiter not yet covered (the kernel may have dropped the pages), until a
  * restart recovers from what is on disk.
- * Locks, in this order: sync_mu (the syncer during fdatasync; rotation), app_mu (appends: fd, off, lsn),
+ * Locks, in this order: sync_rw (read: a sync in flight; write: rotation), app_mu (appends: fd, off, lsn),
  * mu (registry, flags, counters, synced / appended positions, waiters).
  * Must not: decode records (recovery.c), know the catalog, or decide when to checkpoint (store.c does,
  * when enough log was written).
@@ -32,21 +35,32 @@
 #include <time.h>
 #include <unistd.h>
 
+#define WAL_SYNCERS 4
+
+/* A committer waiting for its record's sync (on its stack, listed under mu). */
+typedef struct wal_waiter {
+    uint64_t lsn;
+    pthread_cond_t cv;
+    struct wal_waiter *next;
+} wal_waiter;
+
 struct qv_wal {
     char *dir;
     int durability;          /* 0 fsync, 1 async */
     uint64_t ckpt_bytes;
     pthread_mutex_t mu;      /* dbs, flags, counters, positions below */
-    pthread_cond_t cv_work, cv_done, cv_ckpt;
+    pthread_cond_t cv_work, cv_ckpt;
+    struct wal_waiter *waiters; /* committers waiting for a sync (each woken only once it is covered) */
     bool stop, ckpt_wanted, ckpt_stop;
-    pthread_t syncer;
-    bool have_syncer;
+    pthread_t syncer[WAL_SYNCERS];
+    int n_syncers;
     wal_db *dbs;
     uint64_t bytes;          /* since the last checkpoint round */
     bool broken;
     char broken_msg[QV_ERR_MSG_MAX];
     uint64_t appended;       /* lsn of the end of the last record written (under mu; app_mu's lsn copied) */
     uint64_t synced;         /* lsn known to be on disk */
+    uint64_t started;        /* lsn the syncs started so far will cover (>= synced) */
     uint64_t wanted;         /* the highest ticket a committer waits for */
     uint64_t last_sync_ns;
     wal_stats st;
@@ -54,8 +68,8 @@ struct qv_wal {
     pthread_mutex_t app_mu;
     int fd;
     uint64_t seg, off, lsn;
-    /* held by the syncer around fdatasync and by rotation; wal_io_pause holds it too */
-    pthread_mutex_t sync_mu;
+    /* read-held by each sync in flight, write-held by rotation (and wal_io_pause) */
+    pthread_rwlock_t sync_rw;
 };
 
 void wal_segment_path(const char *dir, uint64_t num, char *out, size_t cap) {
@@ -123,6 +137,13 @@ static int segment_create(qv_wal *w, uint64_t num, qv_err *err) {
     return fd;
 }
 
+/* Wakes the waiters a sync now covers, or all of them once the log is broken (under mu): a broadcast to every
+ * waiter on every sync would wake each one several times for nothing. */
+static void wake_covered(qv_wal *w) {
+    for (wal_waiter *x = w->waiters; x; x = x->next)
+        if (x->lsn <= w->synced || w->broken) pthread_cond_signal(&x->cv);
+}
+
 static void set_broken(qv_wal *w, const char *fmt, const char *path, int e) {
     pthread_mutex_lock(&w->mu);
     if (!w->broken) {
@@ -130,7 +151,7 @@ static void set_broken(qv_wal *w, const char *fmt, const char *path, int e) {
         snprintf(w->broken_msg, sizeof w->broken_msg, fmt, path, strerror(e));
         QV_ERROR("%s; openCypher writes to databases are refused until the server is restarted", w->broken_msg);
     }
-    pthread_cond_broadcast(&w->cv_done);
+    wake_covered(w);
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -147,15 +168,17 @@ static int write_all(int fd, const uint8_t *p, size_t n) {
     return 0;
 }
 
-/* One fdatasync of the active segment covering everything written before it starts. Takes sync_mu. */
+/* One fdatasync of the active segment covering everything written before it starts, unless a sync already
+ * started covers as much. Called without mu. */
 static void sync_once(qv_wal *w) {
-    pthread_mutex_lock(&w->sync_mu);
+    pthread_rwlock_rdlock(&w->sync_rw);
     pthread_mutex_lock(&w->app_mu);
     int fd = w->fd;
     uint64_t target = w->lsn, seg = w->seg;
     pthread_mutex_unlock(&w->app_mu);
     pthread_mutex_lock(&w->mu);
-    bool need = target > w->synced && !w->broken;
+    bool need = target > w->started && !w->broken;
+    if (need) w->started = target;
     pthread_mutex_unlock(&w->mu);
     if (need) {
         int rc = fdatasync(fd), e = errno;
@@ -165,25 +188,25 @@ static void sync_once(qv_wal *w) {
             set_broken(w, "cannot fdatasync the write-ahead log %s: %s", path, e);
         }
         pthread_mutex_lock(&w->mu);
-        if (rc == 0 && target > w->synced) w->synced = target;
+        if (rc == 0 && target > w->synced) w->synced = target; /* it waited for every page written before it */
         w->st.syncs++;
         w->st.batches++;
         w->last_sync_ns = qv_now_ns();
-        pthread_cond_broadcast(&w->cv_done);
+        wake_covered(w);
         pthread_mutex_unlock(&w->mu);
     }
-    pthread_mutex_unlock(&w->sync_mu);
+    pthread_rwlock_unlock(&w->sync_rw);
 }
 
-/* The syncer: fdatasyncs as soon as a committer waits for a position not yet synced (fsync), or a second after
- * the first unsynced write (async). Whatever is written while one fdatasync runs goes out with the next. */
+/* A syncer (WAL_SYNCERS of them): starts an fdatasync as soon as a committer waits for a position no sync in
+ * flight covers (fsync), or a second after the first write not covered (async). */
 static void *syncer_main(void *arg) {
     qv_wal *w = arg;
     pthread_mutex_lock(&w->mu);
     for (;;) {
         bool due = false;
-        while (!w->stop && !(w->wanted > w->synced && !w->broken)) {
-            if (w->durability == 1 && w->appended > w->synced && !w->broken) {
+        while (!w->stop && !(w->wanted > w->started && !w->broken)) {
+            if (w->durability == 1 && w->appended > w->started && !w->broken) {
                 uint64_t at = w->last_sync_ns + 1000000000ull, now = qv_now_ns();
                 if (now >= at) {
                     due = true;
@@ -199,7 +222,7 @@ static void *syncer_main(void *arg) {
                 pthread_cond_wait(&w->cv_work, &w->mu);
             }
         }
-        if (w->stop && !due && !(w->wanted > w->synced && !w->broken)) break;
+        if (w->stop && !due && !(w->wanted > w->started && !w->broken)) break;
         pthread_mutex_unlock(&w->mu);
         sync_once(w);
         pthread_mutex_lock(&w->mu);
@@ -216,7 +239,14 @@ static int wait_synced(qv_wal *w, uint64_t lsn, qv_err *err) {
         if (lsn > w->wanted) w->wanted = lsn;
         w->st.queued++;
         pthread_cond_signal(&w->cv_work);
-        while (lsn > w->synced && !w->broken) pthread_cond_wait(&w->cv_done, &w->mu);
+        wal_waiter me = {.lsn = lsn, .next = w->waiters};
+        pthread_cond_init(&me.cv, NULL);
+        w->waiters = &me;
+        while (lsn > w->synced && !w->broken) pthread_cond_wait(&me.cv, &w->mu);
+        wal_waiter **pp = &w->waiters;
+        while (*pp != &me) pp = &(*pp)->next;
+        *pp = me.next;
+        pthread_cond_destroy(&me.cv);
         w->st.queued--;
     }
     int rc = 0;
@@ -351,9 +381,12 @@ qv_wal *wal_open(const char *dir, int durability, uint64_t checkpoint_bytes, uin
     w->fd = -1;
     pthread_mutex_init(&w->mu, NULL);
     pthread_mutex_init(&w->app_mu, NULL);
-    pthread_mutex_init(&w->sync_mu, NULL);
+    pthread_rwlockattr_t ra; /* a rotation must not wait behind an endless stream of syncs */
+    pthread_rwlockattr_init(&ra);
+    pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&w->sync_rw, &ra);
+    pthread_rwlockattr_destroy(&ra);
     pthread_cond_init(&w->cv_work, NULL);
-    pthread_cond_init(&w->cv_done, NULL);
     pthread_cond_init(&w->cv_ckpt, NULL);
     w->seg = last_seg;
     uint64_t first;
@@ -362,12 +395,14 @@ qv_wal *wal_open(const char *dir, int durability, uint64_t checkpoint_bytes, uin
         return NULL;
     }
     w->last_sync_ns = qv_now_ns();
-    if (pthread_create(&w->syncer, NULL, syncer_main, w) != 0) {
-        qv_err_set(err, QV_EINTERNAL, "cannot start the write-ahead log thread");
-        wal_close(w);
-        return NULL;
+    for (int i = 0; i < (durability == 1 ? 1 : WAL_SYNCERS); i++) {
+        if (pthread_create(&w->syncer[i], NULL, syncer_main, w) != 0) {
+            qv_err_set(err, QV_EINTERNAL, "cannot start the write-ahead log threads");
+            wal_close(w);
+            return NULL;
+        }
+        w->n_syncers++;
     }
-    w->have_syncer = true;
     return w;
 }
 
@@ -385,7 +420,7 @@ void wal_close(qv_wal *w) {
     pthread_cond_broadcast(&w->cv_work);
     pthread_cond_broadcast(&w->cv_ckpt);
     pthread_mutex_unlock(&w->mu);
-    if (w->have_syncer) pthread_join(w->syncer, NULL);
+    for (int i = 0; i < w->n_syncers; i++) pthread_join(w->syncer[i], NULL);
     if (w->st.records)
         QV_INFO("write-ahead log: %llu records in %llu fdatasyncs (%.1f per sync)", (unsigned long long)w->st.records,
                 (unsigned long long)w->st.syncs, w->st.syncs ? (double)w->st.records / (double)w->st.syncs : 0.0);
@@ -401,9 +436,8 @@ void wal_close(qv_wal *w) {
     }
     pthread_mutex_destroy(&w->mu);
     pthread_mutex_destroy(&w->app_mu);
-    pthread_mutex_destroy(&w->sync_mu);
+    pthread_rwlock_destroy(&w->sync_rw);
     pthread_cond_destroy(&w->cv_work);
-    pthread_cond_destroy(&w->cv_done);
     pthread_cond_destroy(&w->cv_ckpt);
     free(w->dir);
     free(w);
@@ -452,7 +486,7 @@ wal_db *wal_find(qv_wal *w, const char *name) {
 }
 
 int wal_rotate(qv_wal *w, uint64_t *first, qv_err *err) {
-    pthread_mutex_lock(&w->sync_mu);
+    pthread_rwlock_wrlock(&w->sync_rw);
     pthread_mutex_lock(&w->app_mu);
     int fd = segment_create(w, w->seg + 1, err), rc = 0;
     if (fd < 0) {
@@ -466,7 +500,8 @@ int wal_rotate(qv_wal *w, uint64_t *first, qv_err *err) {
             } else { /* everything written so far is on disk */
                 pthread_mutex_lock(&w->mu);
                 w->synced = w->lsn;
-                pthread_cond_broadcast(&w->cv_done);
+                if (w->started < w->lsn) w->started = w->lsn;
+                wake_covered(w);
                 pthread_mutex_unlock(&w->mu);
             }
             close(w->fd);
@@ -477,7 +512,7 @@ int wal_rotate(qv_wal *w, uint64_t *first, qv_err *err) {
         *first = w->seg;
     }
     pthread_mutex_unlock(&w->app_mu);
-    pthread_mutex_unlock(&w->sync_mu);
+    pthread_rwlock_unlock(&w->sync_rw);
     return rc;
 }
 
@@ -544,7 +579,7 @@ wal_stats wal_get_stats(qv_wal *w) {
     return st;
 }
 
-/* Holds the syncer before its next fdatasync (commits keep writing and then wait) until wal_io_resume: tests use
- * it to force many commits into one sync. */
-void wal_io_pause(qv_wal *w) { pthread_mutex_lock(&w->sync_mu); }
-void wal_io_resume(qv_wal *w) { pthread_mutex_unlock(&w->sync_mu); }
+/* Holds the syncers before their next fdatasync (commits keep writing and then wait) until wal_io_resume: tests
+ * use it to force many commits into one sync. */
+void wal_io_pause(qv_wal *w) { pthread_rwlock_wrlock(&w->sync_rw); }
+void wal_io_resume(qv_wal *w) { pthread_rwlock_unlock(&w->sync_rw); }

@@ -20,6 +20,7 @@
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/pool.h"
 
 /* ---- frames (wal_codec.c): one WAL record, or one checkpoint block ----
  * u32 magic, u32 body length, u32 CRC32C of the body, u32 CRC32C of the 12 bytes before it; then the body. */
@@ -31,7 +32,7 @@
 #define WAL_SEG_HEADER    16u
 #define CKPT_MAGIC        "QVCKPT\0\0" /* checkpoint header: magic, u32 version, u32 flags */
 #define CKPT_HEADER       16u
-#define CKPT_VERSION      1u
+#define CKPT_VERSION      2u          /* written (version 1 is still read) */
 
 enum wal_body_kind { WAL_BODY_TXN = 1, CKPT_BODY_META = 2, CKPT_BODY_CHANGES = 3, CKPT_BODY_END = 4 };
 
@@ -183,5 +184,9 @@ int ckpt_read(const uint8_t *p, size_t n, graph **out, ckpt_info *info, qv_err *
 bool ckpt_is_checkpoint(const uint8_t *p, size_t n);
 /* Only the meta block (name, identity, base_seq) of a checkpoint whose later blocks may be damaged. */
 int ckpt_read_meta(const uint8_t *p, size_t n, char **name, ckpt_info *info, qv_err *err);
+/* ckpt: the same from a file: a version-2 checkpoint is mapped (its base arrays stay in the mapping, pool builds
+ * the id index), version 1 read and replayed. Start-up uses these. */
+int ckpt_load_file(const char *path, qv_pool *pool, graph **out, ckpt_info *info, qv_err *err);
+int ckpt_read_meta_file(const char *path, char **name, ckpt_info *info, qv_err *err);
 
 #endif

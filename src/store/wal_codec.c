@@ -236,19 +236,60 @@ int wal_get_value(wal_cur *c, qv_arena *a, qval *out, int depth) {
 }
 
 /* ---- change lists ---- */
+static uint8_t *put_varint_p(uint8_t *p, uint64_t v) {
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* Bytes a scalar value takes at most (0: a temporal, duration or list, written by wal_put_value). */
+static size_t scalar_max(qval v) {
+    switch (v.type) {
+    case QT_NULL: case QT_BOOL: case QT_INT: case QT_FLOAT: return 11;
+    case QT_STRING: return 11 + (size_t)v.len;
+    default: return 0;
+    }
+}
+
+/* A change is written straight into reserved room (the commit path encodes every change of every commit). */
 int wal_put_changes(qv_buf *b, const gchange *ch, size_t n, qv_err *err) {
     wal_put_varint(b, n);
     for (size_t i = 0; i < n; i++) {
         const gchange *c = &ch[i];
-        qv_buf_append_byte(b, c->kind);
-        qv_buf_append_byte(b, c->aux);
-        wal_put_varint(b, c->token);
-        wal_put_varint(b, c->id);
+        size_t vmax = scalar_max(c->value);
+        qv_buf_reserve(b, 42 + vmax);
+        uint8_t *p = b->data + b->len;
+        *p++ = c->kind;
+        *p++ = c->aux;
+        p = put_varint_p(p, c->token);
+        p = put_varint_p(p, c->id);
         if (c->kind == GCH_REL_CREATE || c->kind == GCH_REL_DELETE) {
-            wal_put_varint(b, c->src);
-            wal_put_varint(b, c->dst);
+            p = put_varint_p(p, c->src);
+            p = put_varint_p(p, c->dst);
         }
-        if (wal_put_value(b, c->value, err) < 0) return -1;
+        if (vmax) {
+            qval v = c->value;
+            *p++ = v.type;
+            if (v.type == QT_BOOL) {
+                *p++ = v.b ? 1 : 0;
+            } else if (v.type == QT_INT) {
+                p = put_varint_p(p, zz(v.i));
+            } else if (v.type == QT_FLOAT) {
+                memcpy(p, &v.f, 8);
+                p += 8;
+            } else if (v.type == QT_STRING) {
+                p = put_varint_p(p, v.len);
+                if (v.len) memcpy(p, v.s, v.len);
+                p += v.len;
+            }
+            b->len = (size_t)(p - b->data);
+        } else {
+            b->len = (size_t)(p - b->data);
+            if (wal_put_value(b, c->value, err) < 0) return -1;
+        }
     }
     return 0;
 }

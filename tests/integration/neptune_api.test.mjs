@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe } from 'node:test';
 
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Sha256 } from '@aws-crypto/sha256-js';
+
 import { startServer, SLOW } from './lib/server.mjs';
 import { serverTest, sleep } from './lib/harness.mjs';
 import {
@@ -350,5 +353,46 @@ describe('Neptune HTTP API with --iam-credentials (SigV4)', () => {
       'AccessDeniedException', { status: 403 });
     await expectSdkError(executeQuery(graphClient(s.httpPort, { credentials: { ...good, secretAccessKey: 'x' } }),
       { graphIdentifier: 'neo4j', queryString: 'RETURN 1' }), 'AccessDeniedException', { status: 403 });
+  });
+
+  // Presigned URLs as the SDK's presigner (@smithy/signature-v4) makes them: the signature in the query string.
+  async function presigned(creds, { method = 'GET', query, body, expiresIn = 300, signingDate, tamper } = {}) {
+    const signer = new SignatureV4({ service: 'neptune-db', region: 'us-west-2', credentials: creds, sha256: Sha256 });
+    const headers = { host: `127.0.0.1:${s.httpPort}` };
+    if (body) headers['content-type'] = 'application/json';
+    const req = await signer.presign({ method, protocol: 'http:', hostname: '127.0.0.1', port: s.httpPort, path: '/openCypher',
+      query: query ? { query } : {}, headers, body }, { expiresIn, signingDate });
+    const q = { ...req.query, ...(tamper || {}) };
+    const path = '/openCypher?' + Object.entries(q).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+    return new Promise((resolve, reject) => {
+      const r = http.request({ host: '127.0.0.1', port: s.httpPort, path, method, headers: req.headers }, (res) => {
+        let t = '';
+        res.on('data', (c) => { t += c; });
+        res.on('end', () => resolve({ status: res.statusCode, json: JSON.parse(t) }));
+      });
+      r.on('error', reject);
+      r.end(body);
+    });
+  }
+
+  it('presigned URLs (query-string SigV4) pass; tampered, expired and foreign-key ones are 403', async () => {
+    let r = await presigned(good, { query: 'RETURN 1 AS one' });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.deepEqual(r.json, { results: [{ one: 1 }] });
+    r = await presigned(good, { method: 'POST', body: JSON.stringify({ query: 'RETURN "a b&c" AS two' }) });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.deepEqual(r.json, { results: [{ two: 'a b&c' }] });
+    for (const bad of [
+      { query: 'RETURN 1 AS one', tamper: { query: 'RETURN 2 AS one' } },
+      { query: 'RETURN 1 AS one', signingDate: new Date(Date.now() - 3600e3), expiresIn: 60 },
+      { query: 'RETURN 1 AS one', tamper: { 'X-Amz-Expires': '999999' } },
+      { method: 'POST', body: JSON.stringify({ query: 'RETURN 1' }), tamper: { 'X-Amz-Signature': '0'.repeat(64) } },
+    ]) {
+      r = await presigned(good, bad);
+      assert.equal(r.status, 403, JSON.stringify(bad));
+      assert.equal(r.json.code, 'AccessDeniedException');
+    }
+    r = await presigned({ ...good, secretAccessKey: 'wrong' }, { query: 'RETURN 1' });
+    assert.equal(r.status, 403);
   });
 });

@@ -357,6 +357,68 @@ static void test_node_pack_shared(void **state) {
     graph_free(g);
 }
 
+/* graph_compact after a commit that started a background compaction: waits for it, so that it returns with
+ * everything packed and nothing in flight (an in-flight build pins the generations it saw). */
+static void test_explicit_after_background(void **state) {
+    (void)state;
+    graph *g = empty_graph();
+    qv_err err;
+    graph_set_compact_trigger(g, true, 100);
+    for (int round = 0; round < 3; round++) {
+        gtxn *t = gtxn_begin(g, &err);
+        uint32_t T = gtxn_type(t, "R", 1);
+        uint64_t a, b, r;
+        char ext[16];
+        snprintf(ext, sizeof ext, "a%d", round);
+        assert_int_equal(gtxn_node_create(t, NULL, 0, NULL, 0, S(ext), &a, &err), 0);
+        snprintf(ext, sizeof ext, "b%d", round);
+        assert_int_equal(gtxn_node_create(t, NULL, 0, NULL, 0, S(ext), &b, &err), 0);
+        for (int i = 0; i < 200; i++) assert_int_equal(gtxn_rel_create(t, a, b, T, NULL, 0, &r, &err), 0);
+        commit(t);   /* 200 changes >= 100: starts a background compaction */
+        assert_int_equal(graph_compact(g, &err), 0);
+        assert_false(g->delta->compacting);
+        gmem_parts mp;
+        gmem_measure(g, &mp);
+        assert_int_equal(mp.versions_n, 0);
+        assert_int_equal(g->delta->gen->carried, 0);
+        gview *v = gview_open(g, &err);
+        assert_int_equal(gview_rel_count(v), 200u * (round + 1));
+        gview_close(v);
+    }
+    graph_free(g);
+}
+
+/* A node with 300 labels keeps all of them through a compaction, and every label's scan finds it. */
+static void test_many_labels(void **state) {
+    (void)state;
+    graph *g = empty_graph();
+    qv_err err;
+    gtxn *t = gtxn_begin(g, &err);
+    uint32_t ls[300];
+    for (int i = 0; i < 300; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "L%d", i);
+        ls[i] = gtxn_label(t, name, strlen(name));
+    }
+    uint64_t a, b;
+    assert_int_equal(gtxn_node_create(t, ls, 300, NULL, 0, S("a"), &a, &err), 0);
+    assert_int_equal(gtxn_node_create(t, ls + 299, 1, NULL, 0, S("b"), &b, &err), 0);
+    commit(t);
+    compact(g);
+    gview *v = gview_open(g, &err);
+    uint32_t out[400];
+    assert_int_equal(gview_node_labels(v, a, out, 400), 300);
+    for (int i = 0; i < 300; i++) assert_int_equal(out[i], ls[i]);
+    gnode_iter it;
+    uint64_t ids[4];
+    gview_nodes(v, ls[299], &it);
+    assert_int_equal(gnode_iter_next(&it, ids, 4), 2);
+    assert_int_equal(ids[0], a);
+    assert_int_equal(ids[1], b);
+    gview_close(v);
+    graph_free(g);
+}
+
 /* 20,000 nodes (a label, a string id, an int, a float and a 10-byte string) and 40,000 relationships (an int):
  * packed, they cost a small fixed number of bytes each, as typed columns would. */
 static void test_pack_memory(void **state) {
@@ -365,15 +427,16 @@ static void test_pack_memory(void **state) {
     qv_err err;
     gtxn *t = gtxn_begin(g, &err);
     uint32_t L = gtxn_label(t, "Person", 6), ik = gtxn_key(t, "i", 1), fk = gtxn_key(t, "f", 1),
-             sk = gtxn_key(t, "s", 1), T = gtxn_type(t, "KNOWS", 5);
+             sk = gtxn_key(t, "s", 1), T = gtxn_type(t, "KNOWS", 5), bk = gtxn_key(t, "browser", 7);
+    static const char *const browsers[4] = {"Firefox", "Chrome", "Safari", ""};
     enum { N = 20000 };
     uint64_t *ids = malloc(N * sizeof *ids);
     for (int i = 0; i < N; i++) {
         char ext[32], s[16];
         snprintf(ext, sizeof ext, "Person_%08d", i);
         snprintf(s, sizeof s, "name%06d", i);
-        gprop p[3] = {{ik, qv_int(i)}, {fk, qv_float(i * 0.25)}, {sk, S(s)}};
-        assert_int_equal(gtxn_node_create(t, &L, 1, p, 3, S(ext), &ids[i], &err), 0);
+        gprop p[4] = {{ik, qv_int(i)}, {fk, qv_float(i * 0.25)}, {sk, S(s)}, {bk, S(browsers[i % 4])}};
+        assert_int_equal(gtxn_node_create(t, &L, 1, p, i % 5 ? 4 : 3, S(ext), &ids[i], &err), 0);
     }
     for (int i = 0; i < 2 * N; i++) {
         gprop p = {ik, qv_int(i)};
@@ -387,7 +450,11 @@ static void test_pack_memory(void **state) {
     assert_int_equal(mp.versions_n, 0);
     /* per node: 24 B of values + 10 B of string + 8 offset + ext 14 + 8 + ~5 index + 4 label set + 8 label list
      * + 16 CSR offsets ~ 97 B; per relationship: 16 CSR + 10 endpoints + 8 value */
+    /* + the browser: a dictionary of 4 strings, 2-byte codes on 4 nodes in 5 */
     double per_node = (double)(mp.npack_live + mp.npack_labels + mp.npack_ext + mp.npack_cols + mp.label_lists) / N;
+    const gpack *np = g->delta->gen->npack;
+    assert_int_equal(np->cols[np->keycol[bk] - 1].kind, GPC_DICT);
+    assert_int_equal(np->cols[np->keycol[sk] - 1].kind, GPC_STR);
     double per_rel = (double)(mp.csr - (N + 1) * 16 + mp.rpack_live + mp.rpack_ends + mp.rpack_cols) / (2 * N);
     assert_true(per_node < 100);
     assert_true(per_rel < 36);
@@ -397,6 +464,11 @@ static void test_pack_memory(void **state) {
     assert_true(gview_node_prop(v, ids[777], sk, &x));
     assert_int_equal(x.len, 10);
     assert_memory_equal(x.s, "name000777", 10);
+    for (int i = 0; i < 12; i++) {
+        bool has = gview_node_prop(v, ids[i], bk, &x);
+        assert_int_equal(has, i % 5 != 0);
+        if (has) assert_true(x.type == QT_STRING && x.len == strlen(browsers[i % 4]) && !memcmp(x.s, browsers[i % 4], x.len));
+    }
     gview_close(v);
     free(ids);
     graph_free(g);
@@ -408,6 +480,8 @@ int main(void) {
         cmocka_unit_test(test_writes_after_pack),
         cmocka_unit_test(test_catch_up_then_fold),
         cmocka_unit_test(test_node_pack_shared),
+        cmocka_unit_test(test_many_labels),
+        cmocka_unit_test(test_explicit_after_background),
         cmocka_unit_test(test_pack_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

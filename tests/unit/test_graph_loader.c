@@ -2,7 +2,8 @@
  * grouping, undirected doubling, property permutation and presence, label sets), duplicate and dangling
  * ids, the phase machine, abort (also during a build), triplets, STRING ids, concurrent adds, and
  * determinism whatever order chunks arrive in; the background resolver (RELATIONSHIP_LOAD_DONE with a
- * queue left, dangling rows it finds, abort and free while it works, many adders at once). */
+ * queue left, dangling rows it finds, abort and free while it works, many adders at once); the three
+ * ways int64 endpoints are resolved (dense map, runs of equal ids, the index) build the same graph. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1263,9 +1264,84 @@ static void test_many_adders(void **state) {
     graph_free(ref);
 }
 
+
+/* ---------- resolution paths: dense map, runs, index ---------- */
+
+/* N nodes whose ids are id_of(i); relationships by node index, sorted by source (runs of equal sources),
+ * with `dangle` extra rows naming a missing id (skipped). */
+#define PN 3000
+static graph *load_by_index(int64_t (*id_of)(uint64_t), int64_t missing, int dangle) {
+    gloader *l = mk((cfgopt){.skip = true});
+    int64_t *ids = malloc(PN * sizeof *ids);
+    for (uint64_t i = 0; i < PN; i++) ids[i] = id_of(i);
+    add_nodes(l, ids, PN, 0);
+    free(ids);
+    uint64_t n, m;
+    qv_err err;
+    assert_int_equal(gloader_nodes_done(l, &n, &err), 0);
+    uint16_t t = rtype(l, "R");
+    uint64_t cap = PN * 8 + (uint64_t)dangle;
+    int64_t *src = malloc(cap * sizeof *src), *tgt = malloc(cap * sizeof *tgt);
+    uint64_t k = 0;
+    for (uint64_t i = 0; i < PN; i++)
+        for (uint64_t j = 0; j < 1 + i % 8; j++) {
+            src[k] = id_of(i);
+            tgt[k++] = id_of((i * 7 + j * 13) % PN);
+            if (dangle && k % 97 == 0 && k < cap - 1) {
+                src[k] = i % 2 ? missing : id_of(i);
+                tgt[k++] = i % 2 ? id_of(i) : missing;
+                dangle--;
+            }
+        }
+    for (uint64_t a = 0; a < k; a += 500) add_rels(l, src + a, tgt + a, k - a < 500 ? k - a : 500, t);
+    free(src);
+    free(tgt);
+    graph *g;
+    assert_int_equal(gloader_rels_done(l, &m, &g, &err), 0);
+    gloader_free(l);
+    return g;
+}
+
+static int64_t dense_id(uint64_t i) { return 1000 + (int64_t)(i * 3 / 2); }   /* 2/3 of the range used */
+static int64_t sparse_id(uint64_t i) { return big_id(i); }
+static int64_t top_id(uint64_t i) { return INT64_MAX - (int64_t)i; }
+static int64_t from_zero(uint64_t i) { return (int64_t)i; }
+
+static void expect_same_topology(const graph *a, const graph *b) {
+    assert_int_equal(a->n_nodes, b->n_nodes);
+    assert_int_equal(a->n_rels, b->n_rels);
+    assert_memory_equal(a->out_off, b->out_off, (a->n_nodes + 1) * 8);
+    assert_memory_equal(a->out_tgt, b->out_tgt, a->n_rels * 4);
+    assert_memory_equal(a->in_off, b->in_off, (a->n_nodes + 1) * 8);
+    assert_memory_equal(a->in_rel, b->in_rel, a->n_rels * 4);
+    assert_memory_equal(a->in_src, b->in_src, a->n_rels * 4);
+}
+
+static void test_resolution_paths(void **state) {
+    (void)state;
+    /* dense ids (map), sparse ids (index, with runs of equal sources), the extremes of int64 */
+    graph *d = load_by_index(dense_id, 999, 20), *s = load_by_index(sparse_id, 12345, 20);
+    graph *top = load_by_index(top_id, 0, 20), *z = load_by_index(from_zero, INT64_MAX, 20);
+    graph *clean = load_by_index(dense_id, 0, 0);
+    expect_same_topology(d, s);
+    expect_same_topology(d, top);
+    expect_same_topology(d, z);
+    expect_same_topology(d, clean);   /* the skipped rows left nothing behind */
+    /* spot check against the definition */
+    uint64_t v = 10, r = d->out_off[v];
+    assert_int_equal(d->out_off[v + 1] - r, 1 + v % 8);
+    assert_int_equal(d->out_tgt[r], (v * 7) % PN);
+    graph_free(d);
+    graph_free(s);
+    graph_free(top);
+    graph_free(z);
+    graph_free(clean);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_directed_arrays),
+        cmocka_unit_test(test_resolution_paths),
         cmocka_unit_test(test_undirected),
         cmocka_unit_test(test_rel_property_presence),
         cmocka_unit_test(test_hub_ties),

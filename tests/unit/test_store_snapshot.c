@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "graph/gmap.h"
 #include "store/checksum.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -169,7 +170,7 @@ static void test_roundtrip_empty_and_bare(void **state) {
 
 /* The section layout as README.md documents it, parsed independently of the reader. */
 typedef struct secinfo {
-    size_t at; /* header offset */
+    size_t at; /* payload offset */
     uint64_t len;
     char name[48];
 } secinfo;
@@ -206,28 +207,51 @@ static const char *doc_name(uint32_t id) {
     return NULL;
 }
 
+/* Version 2 as README.md documents it: a 64-byte header (u64 file size at 16, u64 table offset at 24, u32
+ * sections at 32, u32 table CRC at 36, u32 header CRC at 60), sections 64-aligned, the table at the end. */
 static size_t sections(const qv_buf *b, secinfo *out, size_t max) {
     assert_memory_equal(b->data, "QVGRAPH\0", 8);
-    size_t pos = 16, k = 0;
-    while (pos < b->len) {
-        assert_true(k < max);
+    uint32_t version, n;
+    uint64_t size, toc;
+    memcpy(&version, b->data + 8, 4);
+    memcpy(&size, b->data + 16, 8);
+    memcpy(&toc, b->data + 24, 8);
+    memcpy(&n, b->data + 32, 4);
+    assert_int_equal(version, 2);
+    assert_int_equal(size, b->len);
+    assert_int_equal(toc + (uint64_t)n * 32, b->len);
+    assert_true(n <= max);
+    for (uint32_t k = 0; k < n; k++) {
+        const uint8_t *r = b->data + toc + (size_t)k * 32;
         uint32_t id, index;
-        memcpy(&id, b->data + pos, 4);
-        memcpy(&index, b->data + pos + 4, 4);
-        memcpy(&out[k].len, b->data + pos + 8, 8);
-        out[k].at = pos;
+        memcpy(&id, r, 4);
+        memcpy(&index, r + 4, 4);
+        memcpy(&out[k].at, r + 8, 8);
+        memcpy(&out[k].len, r + 16, 8);
         const char *base = doc_name(id);
         assert_non_null(base);
         if (id >= 16 && id != 32 && id < 64 && !(id >= 33 && id <= 37))
             snprintf(out[k].name, sizeof out[k].name, "%s[%u]", base, index);
         else
             snprintf(out[k].name, sizeof out[k].name, "%s", base);
-        assert_int_equal(pos % 8, 0); /* every payload starts 8-aligned */
-        pos += 32 + out[k].len + (8 - out[k].len % 8) % 8;
-        k++;
+        assert_int_equal(out[k].at % 64, 0); /* every payload starts 64-aligned: it can be mapped */
+        assert_true(out[k].at + out[k].len <= toc);
     }
-    assert_int_equal(pos, b->len);
-    return k;
+    return n;
+}
+
+/* Recomputes the CRCs of section k, of the table and of the header after a payload was changed. */
+static void reseal(qv_buf *b, const secinfo *sec, size_t k) {
+    uint64_t toc;
+    uint32_t n;
+    memcpy(&toc, b->data + 24, 8);
+    memcpy(&n, b->data + 32, 4);
+    uint32_t crc = store_crc32c(0, b->data + sec[k].at, (size_t)sec[k].len);
+    memcpy(b->data + toc + k * 32 + 24, &crc, 4);
+    crc = store_crc32c(0, b->data + toc, (size_t)n * 32);
+    memcpy(b->data + 36, &crc, 4);
+    crc = store_crc32c(0, b->data, 60);
+    memcpy(b->data + 60, &crc, 4);
 }
 
 static void corrupt_each_section(env *e, graph *a) {
@@ -239,24 +263,31 @@ static void corrupt_each_section(env *e, graph *a) {
     char want[128];
     qv_err err;
     int payloads = 0;
+    uint64_t toc;
+    memcpy(&toc, b.data + 24, 8);
     for (size_t k = 0; k < n; k++) {
         uint8_t *c = exact_copy(b.data, b.len);
         if (sec[k].len) { /* a flipped payload byte */
-            c[sec[k].at + 32 + sec[k].len / 2] ^= 0x40;
+            c[sec[k].at + sec[k].len / 2] ^= 0x40;
             expect_refused(c, b.len, e->pool, &err);
             assert_int_equal(err.code, QV_EINVAL);
             snprintf(want, sizeof want, "checksum mismatch in section '%s'", sec[k].name);
             expect_msg(&err, want);
-            c[sec[k].at + 32 + sec[k].len / 2] ^= 0x40;
+            c[sec[k].at + sec[k].len / 2] ^= 0x40;
             payloads++;
         }
-        c[sec[k].at + 9] ^= 0x01; /* a flipped length byte in the header */
+        c[toc + k * 32 + 17] ^= 0x01; /* a flipped length byte in the table of contents */
         expect_refused(c, b.len, e->pool, &err);
-        snprintf(want, sizeof want, "header of section '%s'", sec[k].name);
-        expect_msg(&err, want);
+        expect_msg(&err, "table of contents");
         free(c);
     }
     assert_true(payloads > 20);
+    for (size_t i = 0; i < 64; i++) { /* and every byte of the header */
+        uint8_t *c = exact_copy(b.data, b.len);
+        c[i] ^= 0x10;
+        expect_refused(c, b.len, e->pool, &err);
+        free(c);
+    }
     qv_buf_free(&b);
 }
 
@@ -285,7 +316,7 @@ static void test_truncated_anywhere(void **state) {
     }
     for (size_t k = 0; k < n; k++)
         for (size_t d = 0; d < 3; d++) {
-            size_t cut = sec[k].at - 1 + d;
+            size_t cut = sec[k].at + sec[k].len - 1 + d;
             if (cut >= b.len) continue;
             expect_refused(b.data, cut, e->pool, &err);
             expect_msg(&err, "truncated");
@@ -320,10 +351,10 @@ static void test_not_a_snapshot(void **state) {
     assert_int_equal(err.code, QV_EUNIMPL);
     expect_msg(&err, "version 9");
     free(c);
-    /* bytes after the end marker */
+    /* bytes after the table of contents */
     qv_buf_append(&b, "\0\0\0\0\0\0\0\0", 8);
     expect_refused(b.data, b.len, e->pool, &err);
-    expect_msg(&err, "after section 'end'");
+    expect_msg(&err, "truncated or extended");
     /* a missing file */
     char path[128];
     snprintf(path, sizeof path, "%s/none.qvg", e->dir);
@@ -333,6 +364,96 @@ static void test_not_a_snapshot(void **state) {
     expect_msg(&err, path);
     qv_buf_free(&b);
     graph_free(a);
+}
+
+/* ---- version 1 (the previous format) is still read ---------------------------------------------------- */
+
+/* A version-1 section as README.md documents it: u32 id, u32 index, u64 length, u64 XXH64 of the payload
+ * (seed id << 32 | index), u64 XXH64 of those 24 bytes (seed 0x5156534543484452), payload, zero padding to 8. */
+static void v1_section(qv_buf *b, uint32_t id, uint32_t index, const void *p, uint64_t len) {
+    uint8_t h[32];
+    uint64_t sum = store_checksum64(p, (size_t)len, ((uint64_t)id << 32) | index);
+    memcpy(h, &id, 4);
+    memcpy(h + 4, &index, 4);
+    memcpy(h + 8, &len, 8);
+    memcpy(h + 16, &sum, 8);
+    uint64_t hs = store_checksum64(h, 24, 0x5156534543484452ull);
+    memcpy(h + 24, &hs, 8);
+    qv_buf_append(b, h, 32);
+    qv_buf_append(b, p, (size_t)len);
+    static const uint8_t zeros[8];
+    qv_buf_append(b, zeros, (size_t)((8 - len % 8) % 8));
+}
+
+/* Two nodes (ids 10, 20; label Person), one relationship 10-[:R]->20 (undirected flag set), written the way
+ * quiver wrote snapshots before version 2. */
+static void test_version_1_still_read(void **state) {
+    env *e = *state;
+    qv_buf b, m;
+    qv_buf_init(&b);
+    qv_buf_init(&m);
+    qv_buf_append(&b, "QVGRAPH\0\1\0\0\0\0\0\0\0", 16);
+    uint32_t u32[] = {1, 0};
+    uint64_t u64[] = {1234, 2, 1};
+    qv_buf_append(&m, u32, 8);           /* durable, id type INTEGER */
+    qv_buf_append(&m, u64, 24);          /* created_ms, nodes, relationships */
+    uint32_t counts[] = {1, 0, 0, 2};    /* label sets, node columns, rel columns; then the name's length */
+    qv_buf_append(&m, counts, 16);
+    qv_buf_append(&m, "v1", 2);
+    uint32_t absent[] = {0xFFFFFFFFu, 0xFFFFFFFFu};
+    qv_buf_append(&m, absent, 8);
+    v1_section(&b, 1, 0, m.data, m.len);
+    uint8_t labels[] = {1, 0, 0, 0, 6, 0, 0, 0, 'P', 'e', 'r', 's', 'o', 'n'}, types[] = {1, 0, 0, 0, 1, 0, 0, 0, 'R'};
+    uint32_t zero = 0;
+    v1_section(&b, 2, 0, labels, sizeof labels);
+    v1_section(&b, 3, 0, types, sizeof types);
+    v1_section(&b, 4, 0, &zero, 4);
+    int64_t ids[] = {10, 20};
+    v1_section(&b, 5, 0, ids, sizeof ids);
+    uint32_t lsets[] = {0, 0}, lso[] = {0, 1}, lsl[] = {0};
+    v1_section(&b, 8, 0, lsets, sizeof lsets);
+    v1_section(&b, 9, 0, lso, sizeof lso);
+    v1_section(&b, 10, 0, lsl, sizeof lsl);
+    uint64_t out_off[] = {0, 1, 1}, in_off[] = {0, 0, 1};
+    uint32_t tgt[] = {1}, in_rel[] = {0}, in_src[] = {0};
+    uint16_t rt[] = {0};
+    v1_section(&b, 32, 0, out_off, sizeof out_off);
+    v1_section(&b, 33, 0, tgt, sizeof tgt);
+    v1_section(&b, 34, 0, rt, sizeof rt);
+    v1_section(&b, 35, 0, in_off, sizeof in_off);
+    v1_section(&b, 36, 0, in_rel, sizeof in_rel);
+    v1_section(&b, 37, 0, in_src, sizeof in_src);
+    uint8_t ty[10] = {1, 0, 0, 0, 0, 0, 0, 0, 1, 0}; /* count 1, undirected 1, inverse 0 */
+    v1_section(&b, 64, 0, ty, sizeof ty);
+    uint64_t nsec = 15;
+    v1_section(&b, 65535, 0, &nsec, 8);
+    qv_err err;
+    graph *g = NULL;
+    if (store_snapshot_decode(b.data, b.len, e->pool, &g, &err) < 0) fail_msg("version 1: %s", err.msg);
+    assert_string_equal(g->name, "v1");
+    assert_int_equal(g->n_nodes, 2);
+    assert_int_equal(g->n_rels, 1);
+    assert_int_equal(graph_node_by_id(g, 20), 1);
+    assert_int_equal(g->out_tgt[0], 1);
+    assert_true(g->type_undirected[0]);
+    assert_null(g->map);
+    graph_free(g);
+    char path[128]; /* and from a file (read, not mapped); the next save writes version 2 */
+    snprintf(path, sizeof path, "%s/v1.qvg", e->dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_int_equal(write(fd, b.data, b.len), (ssize_t)b.len);
+    close(fd);
+    if (store_snapshot_read_file(path, e->pool, &g, &err) < 0) fail_msg("version 1 file: %s", err.msg);
+    assert_null(g->map);
+    assert_int_equal(graph_node_by_id(g, 10), 0);
+    assert_int_equal(store_snapshot_write_file(g, path, &err), 0);
+    graph_free(g);
+    if (store_snapshot_read_file(path, e->pool, &g, &err) < 0) fail_msg("rewritten: %s", err.msg);
+    assert_non_null(g->map);
+    assert_true(g->type_undirected[0]);
+    graph_free(g);
+    qv_buf_free(&b);
+    qv_buf_free(&m);
 }
 
 /* ---- crafted files: valid checksums, impossible contents --------------------------------------------- */
@@ -347,7 +468,7 @@ static void expect_crafted_refused(env *e, const graph *g, const char *part) {
     qv_buf_free(&b);
 }
 
-/* Overwrites bytes inside the payload of the named section and recomputes its checksums as README.md
+/* Overwrites bytes inside the payload of the named section and recomputes the checksums as README.md
  * describes, then expects the decoder to refuse the result with a message containing part. */
 static void expect_patched_refused(env *e, const graph *g, const char *section, uint64_t off, const void *bytes,
                                    size_t n, const char *part) {
@@ -359,15 +480,8 @@ static void expect_patched_refused(env *e, const graph *g, const char *section, 
         k++;
     assert_true(k < count);
     assert_true(off + n <= sec[k].len);
-    uint8_t *h = b.data + sec[k].at;
-    memcpy(h + 32 + off, bytes, n);
-    uint32_t id, index;
-    memcpy(&id, h, 4);
-    memcpy(&index, h + 4, 4);
-    uint64_t sum = store_checksum64(h + 32, (size_t)sec[k].len, ((uint64_t)id << 32) | index);
-    memcpy(h + 16, &sum, 8);
-    uint64_t hsum = store_checksum64(h, 24, 0x5156534543484452ull);
-    memcpy(h + 24, &hsum, 8);
+    memcpy(b.data + sec[k].at + off, bytes, n);
+    reseal(&b, sec, k);
     qv_err err;
     expect_refused(b.data, b.len, e->pool, &err);
     expect_msg(&err, part);
@@ -520,6 +634,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_flip_a_byte_in_each_section, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_anywhere, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_snapshot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_1_still_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crafted_contents_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_throughput, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_fuzz_seeds, setup, teardown),

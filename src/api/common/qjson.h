@@ -21,7 +21,36 @@
 qval qjson_to_qval(qv_arena *a, const json_val *v);
 /* Parses JSON text that must be an object (or empty / "null": no parameters) into a parameter map. */
 int qjson_parse_params(qv_arena *a, const char *text, size_t len, qval *out, qv_err *err);
-/* Appends v as Neptune JSON; entities are read through view. scratch holds temporaries. */
+/* The same on writable text that lives in a (a `parameters` string read from a request body): strings are
+ * decoded where they lie and the values point into text. */
+int qjson_parse_params_in_place(qv_arena *a, char *text, size_t len, qval *out, qv_err *err);
+/* Reads one JSON value (whitespace around it allowed) straight into a value in a, as qjson_to_qval would
+ * make it from json_parse's tree (duplicate keys: the first position, the last value), with the same
+ * errors. in_place: text is writable and outlives the value (it lives in a): strings are decoded where
+ * they lie and used from there. */
+int qjson_read(qv_arena *a, const char *text, size_t len, bool in_place, qval *out, qv_err *err);
+/* Appends v as Neptune JSON; entities are read through view. scratch holds temporaries. One-off: a result
+ * stream uses a qjson_writer, which formats each label, type and property key once. */
 void qjson_write_value(qv_buf *b, gview *view, qv_arena *scratch, qval v);
+
+/* A writer for many values read through one view: the JSON text of every label, relationship type and
+ * property key ("name" and "name":) is made on first use and copied from then on, so a row of nodes costs
+ * no lock and no escaping per key. Names never change meaning within a view, so the caches stay true. */
+typedef struct qjson_name { uint32_t off, len; } qjson_name;   /* len 0: not made yet */
+typedef struct qjson_names { qjson_name *at; uint32_t cap; } qjson_names;
+typedef struct qjson_writer {
+    gview *view;
+    qv_arena *scratch;     /* temporaries, released after each entity */
+    qv_buf text;           /* the cached names' JSON */
+    qjson_names labels, types, keys;
+} qjson_writer;
+
+void qjson_writer_init(qjson_writer *w, gview *view, qv_arena *scratch);
+void qjson_writer_free(qjson_writer *w);
+void qjson_writer_value(qjson_writer *w, qv_buf *b, qval v);
+/* The same text as json_write_double (the shortest form that reads back, ".0" kept on integral values,
+ * NaN and infinities as null), without printf and strtod for the usual decimals (up to 16 digits,
+ * magnitudes 1e-4 to 1e15). */
+void qjson_write_double(qv_buf *b, double v);
 
 #endif

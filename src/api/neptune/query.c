@@ -79,50 +79,48 @@ static int params_from_text(qv_arena *a, const char *text, size_t len, np_fields
     return 0;
 }
 
+static const qval *member(qval obj, const char *key) { return qv_map_get(obj, key, strlen(key)); }
+
+/* A JSON body, read straight into values (no tree): the strings land in a once, and a `parameters` string
+ * (json.dumps text, as Nodestream and the SDKs send it) is then parsed where it lies. */
 static int decode_json(const qv_http_request *req, qv_arena *a, np_api api, np_fields *out, np_fail *f) {
     qv_err err;
-    json_doc *d = json_parse((const char *)req->body, req->body_len, &err);
-    if (!d) {
+    qval root;
+    if (qjson_read(a, (const char *)req->body, req->body_len, false, &root, &err) < 0) {
         char m[600];
         snprintf(m, sizeof m, "The request body is not valid JSON: %s", err.msg);
         return bad_request(f, m);
     }
-    json_val *root = json_doc_root(d);
-    int rc = 0;
-    if (root->type != JSON_OBJECT) {
-        rc = bad_request(f, "The request body must be a JSON object with 'query' and optional 'parameters'");
-        goto done;
+    if (root.type != QT_MAP)
+        return bad_request(f, "The request body must be a JSON object with 'query' and optional 'parameters'");
+    const qval *q = member(root, "query");
+    if (!q || q->type != QT_STRING) return missing_query(f);
+    out->query = qv_malloc((size_t)q->len + 1);
+    memcpy(out->query, q->s, q->len);
+    out->query[q->len] = 0;
+    out->query_len = q->len;
+    const qval *p = member(root, "parameters");
+    if (p && p->type == QT_STRING) {
+        if (qjson_parse_params_in_place(a, (char *)(uintptr_t)p->s, p->len, &out->params, &err) < 0) {
+            char m[600];
+            snprintf(m, sizeof m, "Invalid 'parameters': %s", err.msg);
+            return bad_request(f, m);
+        }
+    } else if (p && p->type == QT_MAP) {
+        out->params = *p;
+    } else if (p && p->type != QT_NULL) {
+        return bad_request(f, "'parameters' must be a JSON object, or a string holding one");
     }
-    json_val *q = json_get(root, "query");
-    if (!q || q->type != JSON_STRING) {
-        rc = missing_query(f);
-        goto done;
-    }
-    out->query = qv_malloc(q->str.len + 1);
-    memcpy(out->query, q->str.s, q->str.len);
-    out->query[q->str.len] = 0;
-    out->query_len = q->str.len;
-    json_val *p = json_get(root, "parameters");
-    if (p && p->type == JSON_STRING) {
-        rc = params_from_text(a, p->str.s, p->str.len, out, f);
-    } else if (p && p->type == JSON_OBJECT) {
-        out->params = qjson_to_qval(a, p);
-    } else if (p && p->type != JSON_NULL) {
-        rc = bad_request(f, "'parameters' must be a JSON object, or a string holding one");
-    }
-    if (rc) goto done;
-    const char *lang = json_get_str(root, "language");
-    if (api == NP_API_ANALYTICS && lang && strcasecmp(lang, "OPEN_CYPHER") != 0 &&
-        strcasecmp(lang, "opencypher") != 0) {
-        rc = bad_request(f, "Unsupported query language: quiver runs OPEN_CYPHER");
-        goto done;
-    }
-    json_val *t = json_get(root, "queryTimeoutMilliseconds");
-    if (t && t->type == JSON_NUMBER && t->num.d > 0) out->timeout_ms = (uint64_t)t->num.d;
-    if (json_get_str(root, "explain")) out->explain = true;
-done:
-    json_doc_free(d);
-    return rc;
+    const qval *lang = member(root, "language");
+    if (api == NP_API_ANALYTICS && lang && lang->type == QT_STRING && strcasecmp(lang->s, "OPEN_CYPHER") != 0 &&
+        strcasecmp(lang->s, "opencypher") != 0)
+        return bad_request(f, "Unsupported query language: quiver runs OPEN_CYPHER");
+    const qval *t = member(root, "queryTimeoutMilliseconds");
+    if (t && t->type == QT_INT && t->i > 0) out->timeout_ms = (uint64_t)t->i;
+    else if (t && t->type == QT_FLOAT && t->f >= 1) out->timeout_ms = t->f < 1.8e19 ? (uint64_t)t->f : UINT64_MAX;
+    const qval *e = member(root, "explain");
+    if (e && e->type == QT_STRING) out->explain = true;
+    return 0;
 }
 
 /* Form body or query string: query=...&parameters=... (the body's fields win over the query string's). */
@@ -235,11 +233,12 @@ static int stream_rows(np_job *j, cy_result *r) {
         qv_buf_append_byte(&names, ':');
     }
     off[nc] = names.len;
-    gview *view = cy_result_view(r);
     qv_arena scratch;
     qv_arena_init(&scratch);
     (void)qv_arena_alloc(&scratch, 16);   /* the first chunk outlives the per-row resets: no malloc per row */
     qv_arena_mark mark = qv_arena_mark_get(&scratch);
+    qjson_writer w;
+    qjson_writer_init(&w, cy_result_view(r), &scratch);
     qv_buf out;
     qv_buf_init(&out);
     qv_buf_append_str(&out, "{\"results\":[");
@@ -256,7 +255,7 @@ static int stream_rows(np_job *j, cy_result *r) {
         for (uint32_t c = 0; c < nc; c++) {
             if (c) qv_buf_append_byte(&out, ',');
             qv_buf_append(&out, names.data + off[c], off[c + 1] - off[c]);
-            qjson_write_value(&out, view, &scratch, row[c]);
+            qjson_writer_value(&w, &out, row[c]);
         }
         qv_buf_append_byte(&out, '}');
         qv_arena_reset_to(&scratch, mark);
@@ -297,6 +296,7 @@ static int stream_rows(np_job *j, cy_result *r) {
         }
     }
     qv_buf_free(&out);
+    qjson_writer_free(&w);
     qv_arena_free(&scratch);
     qv_buf_free(&names);
     free(off);

@@ -5,6 +5,10 @@
  * SDK the latter; either is accepted), the query string decoded and strictly re-encoded and sorted, the
  * signed headers (values trimmed, inner spaces collapsed, repeats joined by ','), and the body's SHA-256
  * (which must match x-amz-content-sha256 when the client sent it).
+ * Presigned URLs (what the SDKs' presigners make: no Authorization header, X-Amz-Algorithm, -Credential,
+ * -Date, -Expires, -SignedHeaders and -Signature in the query string) are checked the same way, the
+ * canonical query leaving out X-Amz-Signature, the payload hashed or UNSIGNED-PAYLOAD, valid from
+ * X-Amz-Date (15 minutes of skew) for X-Amz-Expires seconds (at most 7 days).
  * Must not: reveal which part of a signature was wrong beyond what AWS says; compare in variable time.
  */
 #include "api/neptune/np_int.h"
@@ -44,7 +48,8 @@ static int qpair_cmp(const void *a, const void *b) {
     return c ? c : strcmp(x->v, y->v);
 }
 
-static void canonical_query(qv_buf *b, const char *q) {
+/* skip: a parameter name left out (X-Amz-Signature of a presigned URL), or NULL. */
+static void canonical_query(qv_buf *b, const char *q, const char *skip) {
     size_t n = 0, cap = 8;
     qpair *ps = qv_malloc(cap * sizeof *ps);
     for (const char *p = q; *p;) {
@@ -61,8 +66,15 @@ static void canonical_query(qv_buf *b, const char *q) {
             encode(&vb, v, strlen(v), false);
             qv_buf_append_byte(&kb, 0);
             qv_buf_append_byte(&vb, 0);
+            bool skipped = skip && strcmp(k, skip) == 0;
             free(k);
             free(v);
+            if (skipped) {
+                qv_buf_free(&kb);
+                qv_buf_free(&vb);
+                p = amp ? amp + 1 : end;
+                continue;
+            }
             if (n == cap) ps = qv_realloc(ps, (cap *= 2) * sizeof *ps);
             ps[n].k = (char *)kb.data;
             ps[n].v = (char *)vb.data;
@@ -172,15 +184,44 @@ static void signature(const neptune_service *ns, const char *canonical, size_t c
     np_hex32(h, out);
 }
 
+/* A query-string parameter of a presigned URL, decoded, into out; false when absent or too long. */
+static bool query_param(const qv_http_request *req, const char *name, char *out, size_t cap) {
+    char *v = np_form_get(req->query, strlen(req->query), name);
+    bool ok = v && strlen(v) < cap;
+    if (ok) strcpy(out, v);
+    free(v);
+    return ok;
+}
+
 bool np_sigv4_check(neptune_service *ns, const qv_http_request *req, qv_http_response *resp, np_api api) {
     if (!ns->cfg.iam_access_key) return true;
     const char *auth = qv_http_header_get(req, "authorization");
-    if (!auth || strncmp(auth, "AWS4-HMAC-SHA256 ", 17) != 0) return deny(resp, api, "Missing Authentication Token");
-    char cred[256], signed_headers[1024], sig[80];
-    if (!auth_param(auth, "Credential", cred, sizeof cred) ||
-        !auth_param(auth, "SignedHeaders", signed_headers, sizeof signed_headers) ||
-        !auth_param(auth, "Signature", sig, sizeof sig))
-        return deny(resp, api, "Authorization header requires Credential, SignedHeaders and Signature");
+    char cred[256], signed_headers[1024], sig[80], qdate[32], algo[32], exp[16];
+    const char *amzdate;
+    long expires = 0;
+    bool presigned = !auth && query_param(req, "X-Amz-Algorithm", algo, sizeof algo);
+    if (presigned) {
+        if (strcmp(algo, "AWS4-HMAC-SHA256") != 0)
+            return deny(resp, api, "X-Amz-Algorithm only supports AWS4-HMAC-SHA256");
+        if (!query_param(req, "X-Amz-Credential", cred, sizeof cred) ||
+            !query_param(req, "X-Amz-SignedHeaders", signed_headers, sizeof signed_headers) ||
+            !query_param(req, "X-Amz-Signature", sig, sizeof sig) || !query_param(req, "X-Amz-Date", qdate, sizeof qdate) ||
+            !query_param(req, "X-Amz-Expires", exp, sizeof exp))
+            return deny(resp, api, "A presigned URL requires X-Amz-Credential, X-Amz-Date, X-Amz-Expires, "
+                                   "X-Amz-SignedHeaders and X-Amz-Signature");
+        char *end = NULL;
+        expires = strtol(exp, &end, 10);
+        if (!*exp || *end || expires < 1 || expires > 604800)
+            return deny(resp, api, "X-Amz-Expires must be a number of seconds from 1 to 604800");
+        amzdate = qdate;
+    } else {
+        if (!auth || strncmp(auth, "AWS4-HMAC-SHA256 ", 17) != 0) return deny(resp, api, "Missing Authentication Token");
+        if (!auth_param(auth, "Credential", cred, sizeof cred) ||
+            !auth_param(auth, "SignedHeaders", signed_headers, sizeof signed_headers) ||
+            !auth_param(auth, "Signature", sig, sizeof sig))
+            return deny(resp, api, "Authorization header requires Credential, SignedHeaders and Signature");
+        amzdate = qv_http_header_get(req, "x-amz-date");
+    }
     /* AKID/20261122/us-east-1/neptune-db/aws4_request */
     char *parts[5] = {0};
     int np = 0;
@@ -191,13 +232,13 @@ bool np_sigv4_check(neptune_service *ns, const qv_http_request *req, qv_http_res
         return deny(resp, api, "The security token included in the request is invalid");
     if (strcmp(parts[3], "neptune-db") != 0 && strcmp(parts[3], "neptune-graph") != 0)
         return deny(resp, api, "Credential should be scoped to service neptune-db or neptune-graph");
-    const char *amzdate = qv_http_header_get(req, "x-amz-date");
     time_t t;
     if (!amz_time(amzdate, &t) || strncmp(amzdate, parts[1], 8) != 0 || strlen(parts[1]) != 8)
-        return deny(resp, api, "The request must carry an x-amz-date matching the credential scope");
+        return deny(resp, api, presigned ? "X-Amz-Date must match the credential scope"
+                                         : "The request must carry an x-amz-date matching the credential scope");
     time_t now = time(NULL);
-    if (t > now + MAX_SKEW_S || t < now - MAX_SKEW_S)
-        return deny(resp, api, "Signature expired: the request time is too skewed");
+    if (presigned ? (t > now + MAX_SKEW_S || now > t + expires) : (t > now + MAX_SKEW_S || t < now - MAX_SKEW_S))
+        return deny(resp, api, presigned ? "Request has expired" : "Signature expired: the request time is too skewed");
 
     uint8_t bh[32];
     char body_hash[65];
@@ -206,30 +247,33 @@ bool np_sigv4_check(neptune_service *ns, const qv_http_request *req, qv_http_res
     const char *claimed = qv_http_header_get(req, "x-amz-content-sha256");
     if (claimed && strcmp(claimed, "UNSIGNED-PAYLOAD") != 0 && strcasecmp(claimed, body_hash) != 0)
         return deny(resp, api, "The provided x-amz-content-sha256 header does not match what was computed");
+    /* the payload hashes a signer may have used: the claimed one, else the body's (or, presigned, unsigned) */
+    const char *payloads[2] = {claimed ? claimed : body_hash, presigned && !claimed ? "UNSIGNED-PAYLOAD" : NULL};
 
-    qv_buf tail;   /* everything after the canonical URI */
+    qv_buf tail;   /* everything after the canonical URI but the payload hash */
     qv_buf_init(&tail);
     qv_buf_append_byte(&tail, '\n');
-    canonical_query(&tail, req->query);
+    canonical_query(&tail, req->query, presigned ? "X-Amz-Signature" : NULL);
     qv_buf_append_byte(&tail, '\n');
     bool have = canonical_headers(&tail, req, signed_headers);
-    qv_buf_printf(&tail, "\n%s\n%s", signed_headers, claimed ? claimed : body_hash);
+    qv_buf_printf(&tail, "\n%s\n", signed_headers);
     bool ok = false;
-    if (have) {
-        for (int variant = 0; variant < 2 && !ok; variant++) {
-            qv_buf cr;
-            qv_buf_init(&cr);
-            qv_buf_printf(&cr, "%s\n", req->method);
-            if (variant == 0)
-                qv_buf_append_str(&cr, req->path);
-            else
-                encode(&cr, req->path, strlen(req->path), true);
-            qv_buf_append(&cr, tail.data, tail.len);
-            char want[65];
-            signature(ns, (const char *)cr.data, cr.len, amzdate, parts[1], parts[2], parts[3], want);
-            ok = ct_equal(want, sig);
-            qv_buf_free(&cr);
-        }
+    for (int variant = 0; have && variant < 4 && !ok; variant++) {
+        const char *payload = payloads[variant / 2];
+        if (!payload) continue;
+        qv_buf cr;
+        qv_buf_init(&cr);
+        qv_buf_printf(&cr, "%s\n", req->method);
+        if (variant % 2 == 0)
+            qv_buf_append_str(&cr, req->path);
+        else
+            encode(&cr, req->path, strlen(req->path), true);
+        qv_buf_append(&cr, tail.data, tail.len);
+        qv_buf_append_str(&cr, payload);
+        char want[65];
+        signature(ns, (const char *)cr.data, cr.len, amzdate, parts[1], parts[2], parts[3], want);
+        ok = ct_equal(want, sig);
+        qv_buf_free(&cr);
     }
     qv_buf_free(&tail);
     if (!ok)
