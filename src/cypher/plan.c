@@ -363,6 +363,35 @@ static cy_expr *subst_items(pctx *c, cy_expr *e, const item *it, uint32_t n) {
     return e;
 }
 
+/* Late projection for ORDER BY ... LIMIT (without DISTINCT or aggregation): projects now, over in, the
+ * items a sort key reads (or that hold a nested plan), and moves the others to the front of e/s, returning
+ * their number: the caller projects them after the top-n sort, for the kept rows only (the sort keeps each
+ * row's whole frame, so they read the same values). IC2 and IC9 sort thousands of rows to keep 20. */
+static uint32_t split_late(pctx *c, xop **in, const cy_sortkey *keys, uint32_t nkeys, const cy_expr **e,
+                           int32_t *s, uint32_t n) {
+    cy_plan *p = c->p;
+    uint32_t ns = p->nslots ? p->nslots : 1;
+    uint8_t *need = qv_arena_zalloc(&p->arena, ns), *scratch = qv_arena_zalloc(&p->arena, ns);
+    bool opaque = false;
+    for (uint32_t i = 0; i < nkeys; i++) pl_expr_slots(keys[i].expr, need, p->nslots, &opaque);
+    const cy_expr **ee = qv_arena_alloc(&p->arena, sizeof(cy_expr *) * n);
+    int32_t *es = qv_arena_alloc(&p->arena, sizeof(int32_t) * n);
+    uint32_t nearly = 0, nlate = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        bool nested = false;
+        pl_expr_slots(e[i], scratch, p->nslots, &nested);
+        if (opaque || nested || (s[i] >= 0 && (uint32_t)s[i] < p->nslots && need[s[i]])) {
+            ee[nearly] = e[i];
+            es[nearly++] = s[i];
+        } else {
+            e[nlate] = e[i];
+            s[nlate++] = s[i];
+        }
+    }
+    if (nearly) *in = cy_op_project(p, *in, ee, es, nearly);
+    return nlate;
+}
+
 static int plan_projection(pctx *c, xop **in, cy_projection *pr, cy_expr *where, bool is_return,
                            const char ***cols, int32_t **colslots, uint32_t *ncols) {
     cy_plan *p = c->p;
@@ -407,6 +436,9 @@ static int plan_projection(pctx *c, xop **in, cy_projection *pr, cy_expr *where,
     }
 
     scope old = c->sc;
+    const cy_expr **late_e = NULL;   /* items whose projection may wait until after ORDER BY ... LIMIT */
+    int32_t *late_s = NULL;
+    uint32_t nlate = 0;
     if (aggregating) {
         aggs_b ab = {0};
         const cy_expr **keys = qv_arena_alloc(&p->arena, sizeof(cy_expr *) * (n ? n : 1));
@@ -444,7 +476,13 @@ static int plan_projection(pctx *c, xop **in, cy_projection *pr, cy_expr *where,
             pe[i] = it[i].expr;
             ps[i] = it[i].slot;
         }
-        if (n) *in = cy_op_project(p, *in, pe, ps, n);
+        if (n && pr->n_order && pr->limit && !pr->distinct) {   /* decided once the sort keys are known */
+            late_e = pe;
+            late_s = ps;
+            nlate = n;
+        } else if (n) {
+            *in = cy_op_project(p, *in, pe, ps, n);
+        }
     }
 
     int32_t *outslots = qv_arena_alloc(&p->arena, sizeof(int32_t) * (n ? n : 1));
@@ -493,8 +531,10 @@ static int plan_projection(pctx *c, xop **in, cy_projection *pr, cy_expr *where,
         c->sc = items_scope;
     }
     sort_keys = keys;
+    if (nlate) nlate = split_late(c, in, keys, pr->n_order, late_e, late_s, nlate);
     if (pr->n_order) *in = cy_op_sort(p, *in, sort_keys, pr->n_order, pr->skip, pr->limit);   /* top-n with LIMIT */
     else if (pr->skip || pr->limit) *in = cy_op_skiplimit(p, *in, pr->skip, pr->limit);
+    if (nlate) *in = cy_op_project(p, *in, late_e, late_s, nlate);
     if (where) {   /* WITH ... WHERE sees the items over the previous scope */
         scope items_scope = c->sc;
         c->sc = sc_copy(c, &old);

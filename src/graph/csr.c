@@ -37,6 +37,8 @@ static void drop_topology(grel_stage *s) {
 void grel_stage_free(grel_stage *s) {
     if (!s) return;
     drop_topology(s);
+    free(s->pre_hist);
+    free(s->pre_types);
     for (int i = 0; i < s->ncols; i++) gchunk_col_free(&s->cols[i]);
     free(s->cols);
     free(s);
@@ -44,6 +46,7 @@ void grel_stage_free(grel_stage *s) {
 
 uint64_t grel_stage_bytes(const grel_stage *s) {
     uint64_t b = sizeof *s + (s->src ? s->n * 4 : 0) + (s->tgt ? s->n * 4 : 0) + (s->type ? s->n * 2 : 0);
+    if (s->pre_hist) b += (uint64_t)s->pre_nbk * 4 + (uint64_t)s->pre_ntypes * 8;
     for (int i = 0; i < s->ncols; i++) b += sizeof(gchunk_col) + gchunk_col_bytes(&s->cols[i], s->n);
     return b;
 }
@@ -94,6 +97,77 @@ static unsigned pick_shift(uint64_t n, uint64_t m, int threads) {
         s--;
     }
     return s;
+}
+
+/* The finest shift pick_shift can choose for n nodes (it never goes below it): the smallest one that
+ * leaves at most 4096 buckets, within [4, 16]. */
+static unsigned fine_shift(uint64_t n) {
+    unsigned s = 16;
+    while (s > 4 && ((n - 1) >> (s - 1)) + 1 <= 4096) s--;
+    return s;
+}
+
+void gcsr_precount(grel_stage *s, uint64_t n) {
+    if (n == 0 || s->pre_hist) return;
+    unsigned sh = fine_shift(n);
+    uint64_t nbk = ((n - 1) >> sh) + 1;
+    if (s->n < 4 * nbk) return;   /* the histogram would cost more than a byte per row */
+    uint32_t nt = 1;
+    if (s->type)
+        for (uint64_t j = 0; j < s->n; j++) nt = s->type[j] >= nt ? s->type[j] + 1u : nt;
+    else nt = s->common_type + 1u;
+    uint32_t *h = calloc(nbk, sizeof *h);
+    uint64_t *tc = calloc(nt, sizeof *tc);
+    if (!h || !tc) {   /* optional: the build counts this stage itself */
+        free(h);
+        free(tc);
+        return;
+    }
+    const uint32_t *src = s->src;
+    const uint16_t *ty = s->type;
+    uint64_t kept = 0;
+    for (uint64_t j = 0; j < s->n; j++) {
+        uint32_t u = src[j];
+        if (u == GCSR_NONE) continue;
+        h[u >> sh]++;
+        if (ty) tc[ty[j]]++;
+        else kept++;
+    }
+    if (!ty) tc[s->common_type] = kept;
+    s->pre_hist = h;
+    s->pre_types = tc;
+    s->pre_ntypes = nt;
+    s->pre_nbk = (uint32_t)nbk;
+}
+
+/* Whether runs of whole stages can be the blocks of the outgoing count: all precounted, at least one per
+ * thread, and no undirected type. */
+static bool use_precount(const csr *C, int threads) {
+    if (C->k < (size_t)threads) return false;
+    for (uint32_t t = 0; t < C->ntypes; t++)
+        if (C->und[t]) return false;
+    for (size_t i = 0; i < C->k; i++)
+        if (!C->st[i]->pre_hist || C->st[i]->pre_ntypes > C->ntypes) return false;
+    return true;
+}
+
+/* (A) from the precounts: block b is the run of stages [gpar_lo(k, b, nb), gpar_lo(k, b + 1, nb)); their
+ * fine buckets are summed into the build's buckets, and their histograms freed (the build's peak follows). */
+static void t_pre_count(void *arg, size_t b) {
+    csr *C = arg;
+    uint32_t *h = C->hist + b * C->nbk;
+    uint64_t *tc = C->tcnt + b * C->ntypes;
+    unsigned d = C->shift - fine_shift(C->n);
+    uint64_t fine = ((C->n - 1) >> fine_shift(C->n)) + 1;
+    for (size_t i = gpar_lo(C->k, b, C->nb); i < gpar_lo(C->k, b + 1, C->nb); i++) {
+        grel_stage *s = C->st[i];
+        for (uint64_t f = 0; f < fine; f++) h[f >> d] += s->pre_hist[f];
+        for (uint32_t t = 0; t < s->pre_ntypes; t++) tc[t] += s->pre_types[t];
+        free(s->pre_hist);
+        free(s->pre_types);
+        s->pre_hist = NULL;
+        s->pre_types = NULL;
+    }
 }
 
 static inline uint64_t nodes_in(const csr *C, uint64_t k) {
@@ -395,18 +469,21 @@ int gcsr_build(graph *g, grel_stage *const *st, size_t k, gslab *arena, const bo
     if (n == 0) return build_empty(&C, err);
 
     uint64_t t0 = qv_now_ns(), t1;
-    C.shift = pick_shift(n, rows, pool ? qv_pool_threads(pool) : 1);
+    int threads = pool ? qv_pool_threads(pool) : 1;
+    C.shift = pick_shift(n, rows, threads);
     C.nbk = ((n - 1) >> C.shift) + 1;
+    bool pre = use_precount(&C, threads);
     C.nb = gpar_tasks(pool, rows, 1 << 16);
+    if (pre && C.nb > k) C.nb = k;
     C.blk = qv_malloc((C.nb + 1) * sizeof *C.blk);
-    for (size_t b = 0; b <= C.nb; b++) C.blk[b] = gpar_lo(rows, b, C.nb);
+    for (size_t b = 0; b <= C.nb; b++) C.blk[b] = pre ? C.base[gpar_lo(k, b, C.nb)] : gpar_lo(rows, b, C.nb);
     C.hist = qv_calloc(C.nb * C.nbk, sizeof *C.hist);
     C.tcnt = qv_calloc(C.nb * (ntypes ? ntypes : 1), sizeof *C.tcnt);
     C.bk = qv_malloc((C.nbk + 1) * sizeof *C.bk);
     C.nbt = gpar_tasks(pool, C.nbk, 4);
 
-    /* (A) */
-    gpar_run(pool, C.nb, t_out_count, &C);
+    /* (A), unless the loader counted each stage as it was resolved */
+    gpar_run(pool, C.nb, pre ? t_pre_count : t_out_count, &C);
     g->type_count = qv_calloc(ntypes + 1, sizeof *g->type_count);
     uint64_t m = 0;
     for (size_t b = 0; b < C.nb; b++)
@@ -472,9 +549,10 @@ int gcsr_build(graph *g, grel_stage *const *st, size_t k, gslab *arena, const bo
     g->in_off[n] = m;
     if (cancelled(&C)) return cancel_err(&C, err);
     free_csr(&C);
-    QV_DEBUG("csr build: %llu relationships, %llu nodes, %llu buckets of %u nodes, %zu blocks: count %.3f s, "
+    QV_DEBUG("csr build: %llu relationships, %llu nodes, %llu buckets of %u nodes, %zu blocks%s: count %.3f s, "
              "partition %.3f s, outgoing %.3f s, properties %.3f s, incoming %.3f s",
-             (unsigned long long)m, (unsigned long long)n, (unsigned long long)C.nbk, 1u << C.shift, C.nb, d_count,
+             (unsigned long long)m, (unsigned long long)n, (unsigned long long)C.nbk, 1u << C.shift, C.nb,
+             pre ? " (precounted stages)" : "", d_count,
              d_part, d_out, d_props, qv_seconds_since(t1));
     return 0;
 }

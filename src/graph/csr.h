@@ -28,15 +28,24 @@ typedef struct grel_stage {
     uint16_t common_type;
     int ncols;
     gchunk_col *cols;          /* sorted by key; GPROP_DOUBLE */
+    uint32_t *pre_hist;        /* gcsr_precount: sources per bucket of 2^gcsr_fine_shift(n) nodes, or NULL */
+    uint64_t *pre_types;       /* gcsr_precount: rows per type id, pre_ntypes of them */
+    uint32_t pre_ntypes, pre_nbk;
     uint64_t ndangling;        /* rows dropped because an endpoint is missing */
     char example[400];         /* the first of them, for the error message */
 } grel_stage;
 
 void grel_stage_free(grel_stage *s);
+/* The build's first pass, done early: counts s's rows per source bucket and per type while its endpoints
+ * are still in the cache (the loader calls it as each chunk is resolved, during the upload), so that
+ * gcsr_build can skip its counting pass. n: the graph's node count. Does nothing for stages too small to
+ * be worth a histogram; must not be used when a type is stored in both directions (undirected). */
+void gcsr_precount(grel_stage *s, uint64_t n);
 uint64_t grel_stage_bytes(const grel_stage *s);
 
 /* Builds g's relationships from the k stages, in the order given (which decides ties; the loader sorts
- * them into a canonical order first). Rows of undirected types are stored in both directions. Consumes
+ * them into a canonical order first). Rows of undirected types are stored in both directions. When every
+ * stage was precounted (and no type is undirected), runs of whole stages are the blocks of the first pass. Consumes
  * the stages' arrays (freeing them as it goes; the stage structs stay); `arena` (may be NULL), which
  * holds the endpoints of stages marked in_arena, is released as soon as the outgoing side is built.
  * *cancel (read atomically) makes it stop early with QV_ECANCELLED. On failure g may hold partial arrays;

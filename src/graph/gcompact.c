@@ -87,7 +87,8 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
     for (uint64_t i = 0; i < n; i++) out_off[i + 1] += out_off[i], in_off[i + 1] += in_off[i];
     uint32_t *out_tgt = gmem_alloc((live + 1) * sizeof *out_tgt), *out_rel = gmem_alloc((live + 1) * sizeof *out_rel);
     uint32_t *in_rel = gmem_alloc((live + 1) * sizeof *in_rel), *in_src = gmem_alloc((live + 1) * sizeof *in_src);
-    uint64_t *fo = qv_malloc((n + 1) * sizeof *fo), *fi = qv_malloc((n + 1) * sizeof *fi);
+    /* gmem: a compactor thread's malloc arena would keep these resident after the free (its top is never trimmed) */
+    uint64_t *fo = gmem_alloc((n + 1) * sizeof *fo), *fi = gmem_alloc((n + 1) * sizeof *fi);
     memcpy(fo, out_off, (n + 1) * sizeof *fo);
     memcpy(fi, in_off, (n + 1) * sizeof *fi);
     for (uint64_t r = 0; r < m; r++) {   /* ascending ids: each segment lists its relationships in id order */
@@ -100,8 +101,8 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
         in_src[fi[t]] = (uint32_t)s;
         in_rel[fi[t]++] = (uint32_t)r;
     }
-    free(fo);
-    free(fi);
+    gmem_free(fo);
+    gmem_free(fi);
     ng->out_off = out_off;
     ng->in_off = in_off;
     ng->out_tgt = out_tgt;
@@ -296,17 +297,33 @@ static void wait_background(graph *g) {
     }
 }
 
+/* Waits until the generations retired so far that no view holds are freed (gdelta.c hands them to a reaper
+ * thread, started and joined under the writer slot; the rollback's reclaim may hand over more). */
+static void wait_reaper(graph *g) {
+    gdelta *d = gdelta_get(g);
+    for (int i = 0; i < 4; i++) {
+        qv_err err;
+        gtxn *t = gtxn_begin(g, &err);
+        if (!t) return;
+        bool busy = d->reaping;
+        gdelta_reap_wait(d);
+        gtxn_rollback(t);
+        if (!busy) return;
+    }
+}
+
 /* Folds everything committed before the call, and leaves no older generation allocated that no view holds:
  * waits for a background compaction in flight first; if one still swaps in first (a commit started it
- * meanwhile), builds again from the newer state. */
+ * meanwhile), builds again from the newer state; then waits for the old generations' frees. */
 int graph_compact(graph *g, qv_err *err) {
     wait_background(g);
+    int rc = 0;
     for (int i = 0; i < 8; i++) {
         bool lost;
-        if (compact_once(g, &lost, err)) return -1;
-        if (!lost) return 0;
+        if ((rc = compact_once(g, &lost, err)) != 0 || !lost) break;
     }
-    return 0;
+    wait_reaper(g);
+    return rc;
 }
 
 /* ---- background trigger ---- */

@@ -230,6 +230,8 @@ static void reaper_join(gdelta *d) {
     d->reaping = false;
 }
 
+void gdelta_reap_wait(gdelta *d) { reaper_join(d); }   /* memory helper: graph_compact waits for the frees */
+
 static void reap(gdelta *d, greap *r) {
     reaper_join(d);   /* the previous one (generations are swapped seconds apart: long done) */
     if (pthread_create(&d->reaper, NULL, reaper_main, r) == 0) {

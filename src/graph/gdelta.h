@@ -202,8 +202,7 @@ struct gview {
     bool miss_valid;
     uint8_t miss_type;
     uint32_t miss_len;
-    const void *miss_gen;           /* the generation (its pack and ext table) the miss was seen in */
-    const void *miss_tab;
+    const void *miss_gen, *miss_tab;
     uint64_t miss_used;
     int64_t miss_int;
     char miss_str[64];
@@ -260,6 +259,7 @@ uint32_t gdelta_pin(gdelta *d);
 void gdelta_unpin(gdelta *d, uint32_t slot);
 void gdelta_retire(gdelta *d, void *p, void (*fn)(void *));   /* writer only */
 void gdelta_reclaim(gdelta *d);                               /* writer only: advance, free what is safe */
+void gdelta_reap_wait(gdelta *d);                             /* writer only: the generations handed to the reaper are freed */
 /* Every open view's snapshot csn is >= this (writer only): versions older than the newest one at or below it
  * can be unlinked and freed. */
 static inline uint64_t gdelta_horizon(const gdelta *d) { return d->epoch_csn[d->oldest % GEPOCHS]; }

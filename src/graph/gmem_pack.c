@@ -42,7 +42,8 @@ static uint32_t dset_code(dset *d, qval x, bool add) {
     uint64_t h = qv_hash_bytes(x.s, x.len) | 1;
     uint32_t i = (uint32_t)h & (2 * GPACK_DICT_MAX - 1);
     for (; d->e[i].hash; i = (i + 1) & (2 * GPACK_DICT_MAX - 1))
-        if (d->e[i].hash == h && d->e[i].len == x.len && !memcmp(d->bytes + d->e[i].off, x.s, x.len)) return d->e[i].code;
+        if (d->e[i].hash == h && d->e[i].len == x.len && (!x.len || !memcmp(d->bytes + d->e[i].off, x.s, x.len)))
+            return d->e[i].code;
     if (!add) return UINT32_MAX;
     if (d->n == GPACK_DICT_MAX || (uint64_t)d->nbytes + x.len > UINT32_MAX / 2) {
         d->over = true;
@@ -113,7 +114,7 @@ static void colb_alloc(colb *b, uint64_t nrows) {
             for (uint32_t k = 0; k < d->n; k++) {
                 const dentry *e = &d->e[by_code[k]];
                 c->doff[k] = at;
-                memcpy(c->bytes + at, d->bytes + e->off, e->len);
+                if (e->len) memcpy(c->bytes + at, d->bytes + e->off, e->len);
                 at += e->len;
             }
             c->doff[d->n] = at;
@@ -470,7 +471,7 @@ const uint32_t *gpack_labels(const gpack *p, uint64_t id, uint32_t *n) {
     }
     uint32_t s = p->lset[id - p->lo];
     *n = p->lset_off[s + 1] - p->lset_off[s];
-    return p->lset_lab + p->lset_off[s];
+    return *n ? p->lset_lab + p->lset_off[s] : NULL;   /* no label anywhere: no array */
 }
 
 bool gpack_prop(const gpack *p, uint64_t id, uint32_t key, qval *out) {

@@ -270,9 +270,8 @@ static uint64_t ext_miss(gview *v, const gxtab *t, qval x) {
 
 bool gv_ext_missing(const gview *v, qval x) {
     if (!v->miss_valid || x.type != v->miss_type) return false;
-    if ((const void *)v->gen != v->miss_gen) return false;
     const gxtab *t = LOAD(&v->gen->ext);
-    if ((const void *)t != v->miss_tab || (t ? t->used : 0) != v->miss_used) return false;
+    if (v->gen != v->miss_gen || (const void *)t != v->miss_tab || (t ? t->used : 0) != v->miss_used) return false;
     if (x.type == QT_INT) return x.i == v->miss_int;
     return x.len == v->miss_len && memcmp(x.s, v->miss_str, x.len) == 0;
 }
@@ -557,7 +556,7 @@ static inline bool slot_rel_live(const gview *v, const grslot *s, uint64_t rel) 
     if (s)
         for (const grver *x = LOAD(&s->ver); x; x = x->older)
             if (x->csn <= v->snap) return !x->deleted;
-    return rel < v->d->base_rels || gpack_has(v->gen->rpack, rel);   /* as gv_rel_live */
+    return rel < v->d->base_rels || gpack_has(v->gen->rpack, rel);
 }
 
 uint32_t gadj_iter_next(gadj_iter *it, gadj *out, uint32_t max) {
@@ -576,13 +575,9 @@ uint32_t gadj_iter_next(gadj_iter *it, gadj *out, uint32_t max) {
             if (!in) rel = gen->out_rel ? gen->out_rel[i] : i, other = gen->out_tgt[i];
             else rel = gen->in_rel[i], other = gen->in_src[i];
             if (it->want != GID_NONE && other != it->want) continue;
-            const grslot *s = gdelta_rslot(gen, rel);
-            /* as rel_type_of: a packed relationship's slot (one written since) need not carry its type */
             if (rel < d->base_rels) type = g->rel_type ? g->rel_type[rel] : 0;
-            else if (gpack_has(gen->rpack, rel)) type = gpack_rel_type(gen->rpack, rel);
-            else if (s) type = s->type;
-            else continue;
-            if (!type_ok(it, type) || !slot_rel_live(v, s, rel)) continue;
+            else type = rel_type_of(v, rel);   /* packed by a compaction (or its slot) */
+            if (!type_ok(it, type) || !slot_rel_live(v, gdelta_rslot(gen, rel), rel)) continue;
         } else if (it->delta_pos < it->delta_n) {
             rel = gvec_at(it->delta, it->delta_pos++);
             const grslot *s = gdelta_rslot(gen, rel);

@@ -66,6 +66,7 @@ grel_stage *gload_stage_rels(gloader *l, grel_chunk *c) {
     s->type = c->type;
     c->type = NULL;
     s->common_type = c->common_type;
+    if (l->n_undirected == 0) gcsr_precount(s, l->g->n_nodes);   /* the build's counting pass, while hot */
     s->cols = c->cols;
     s->ncols = c->ncols;
     c->cols = NULL;

@@ -399,7 +399,8 @@ static int apply_delta(graph *g, const uint8_t *p, size_t n, uint64_t want_block
 }
 
 /* The image (mapped when map is given: p is its bytes, and the graph takes it), then the changes. */
-static int read_v2(gmap *map, const uint8_t *p, size_t n, qv_pool *pool, graph **out, ckpt_info *info, qv_err *err) {
+static int read_v2(gmap *map, const uint8_t *p, size_t n, qv_pool *pool, unsigned flags, graph **out, ckpt_info *info,
+                   qv_err *err) {
     *out = NULL;
     uint64_t blocks, changes;
     if (read_ckpt_section(p, n, info, &blocks, &changes, err) < 0) {
@@ -407,7 +408,7 @@ static int read_v2(gmap *map, const uint8_t *p, size_t n, qv_pool *pool, graph *
         return -1;
     }
     graph *g;
-    if (snap_decode2(map, p, n, CKPT_MAGIC, true, pool, &g, err) < 0) return -1;
+    if (snap_decode2(map, p, n, CKPT_MAGIC, SNAP2_CKPT | flags, pool, &g, err) < 0) return -1;
     if (apply_delta(g, p, n, blocks, changes, err) < 0) {
         graph_free(g);
         return -1;
@@ -416,14 +417,14 @@ static int read_v2(gmap *map, const uint8_t *p, size_t n, qv_pool *pool, graph *
     return 0;
 }
 
-int ckpt_load_file(const char *path, qv_pool *pool, graph **out, ckpt_info *info, qv_err *err) {
+static int load_file(const char *path, qv_pool *pool, unsigned flags, graph **out, ckpt_info *info, qv_err *err) {
     *out = NULL;
     bool v2 = false;
     if (snap_file_is_v2(path, CKPT_MAGIC, &v2, err) < 0) return -1;
     if (v2) {
         gmap *map;
         if (snap_map_file(path, &map, err) < 0) return -1;
-        return read_v2(map, map->base, map->len, pool, out, info, err);
+        return read_v2(map, map->base, map->len, pool, flags, out, info, err);
     }
     uint8_t *p = NULL;
     size_t n = 0;
@@ -431,6 +432,14 @@ int ckpt_load_file(const char *path, qv_pool *pool, graph **out, ckpt_info *info
     if (rc == 0) rc = ckpt_read(p, n, out, info, err);
     free(p);
     return rc;
+}
+
+int ckpt_load_file(const char *path, qv_pool *pool, graph **out, ckpt_info *info, qv_err *err) {
+    return load_file(path, pool, 0, out, info, err);
+}
+
+int ckpt_load_file_full(const char *path, qv_pool *pool, graph **out, ckpt_info *info, qv_err *err) {
+    return load_file(path, pool, SNAP2_FULL, out, info, err);
 }
 
 int ckpt_read_meta_file(const char *path, char **name, ckpt_info *info, qv_err *err) {
@@ -483,7 +492,7 @@ int ckpt_read_meta(const uint8_t *p, size_t n, char **name, ckpt_info *info, qv_
 int ckpt_read(const uint8_t *p, size_t n, graph **out, ckpt_info *info, qv_err *err) {
     *out = NULL;
     if (!ckpt_is_checkpoint(p, n) || n < CKPT_HEADER) return qv_err_set(err, QV_EINVAL, "not a quiver checkpoint");
-    if (is_v2(p, n)) return read_v2(NULL, p, n, NULL, out, info, err);
+    if (is_v2(p, n)) return read_v2(NULL, p, n, NULL, 0, out, info, err);
     uint32_t version, flags;
     memcpy(&version, p + 8, 4);
     memcpy(&flags, p + 12, 4);

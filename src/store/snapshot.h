@@ -101,12 +101,19 @@ int snap_sec_end(snap_out *o);   /* -1 once any write failed (the error is set) 
 uint64_t snap_out_bytes(const snap_out *o);
 
 /* Version 2 on input (snapshot_read.c). snap_decode2 decodes the image at p[0..n) whose header carries magic
- * (ckpt: checkpoint sections may come before 'end'). With map (p is its bytes), the graph's arrays point into
+ * (flags below). With map (p is its bytes), the graph's arrays point into
  * the mapping and the graph owns it (also on failure: it is released); big sections of a big file may be left
  * to a background check (snap_verify_start). Without, everything is copied and checked. */
 struct gmap;
-int snap_decode2(struct gmap *map, const uint8_t *p, size_t n, const char *magic, bool ckpt, qv_pool *pool,
+#define SNAP2_CKPT 1u /* checkpoint sections may come before 'end' */
+#define SNAP2_FULL 2u /* check every section now, whatever the file's size (quiver check) */
+int snap_decode2(struct gmap *map, const uint8_t *p, size_t n, const char *magic, unsigned flags, qv_pool *pool,
                  graph **out, qv_err *err);
+/* store_snapshot_read_file, with full: every section checked at once (quiver check). */
+int snap_read_file(const char *path, qv_pool *pool, bool full, graph **out, qv_err *err);
+/* checkpoint.c: ckpt_load_file with every section of a mapped file checked at once (quiver check). */
+struct ckpt_info;
+int ckpt_load_file_full(const char *path, qv_pool *pool, graph **out, struct ckpt_info *info, qv_err *err);
 int snap_map_file(const char *path, struct gmap **out, qv_err *err);        /* whole file, read-only */
 int snap_file_is_v2(const char *path, const char *magic, bool *yes, qv_err *err);
 /* The payload of section (id, 0) of the version-2 file p[0..n), header, table and section checksums verified. */

@@ -289,11 +289,12 @@ static uint64_t lazy_at(uint64_t size) {
     return size > SNAP2_LAZY_FILE ? SNAP2_LAZY_SECTION : 0;
 }
 
-int snap_decode2(gmap *map, const uint8_t *p, size_t n, const char *magic, bool ckpt, qv_pool *pool, graph **out,
-                 qv_err *err) {
+int snap_decode2(gmap *map, const uint8_t *p, size_t n, const char *magic, unsigned flags, qv_pool *pool,
+                 graph **out, qv_err *err) {
     static const uint8_t empty[1];
-    dec d = {.in = {.mem = p ? p : empty, .fd = -1, .size = p ? n : 0, .err = err, .magic = magic, .ckpt = ckpt,
-                    .map = map != NULL, .lazy_at = map ? lazy_at(n) : 0},
+    dec d = {.in = {.mem = p ? p : empty, .fd = -1, .size = p ? n : 0, .err = err, .magic = magic,
+                    .ckpt = (flags & SNAP2_CKPT) != 0, .map = map != NULL,
+                    .lazy_at = map && !(flags & SNAP2_FULL) ? lazy_at(n) : 0},
              .map = map};
     int rc = decode(&d, pool, out);
     if (rc == 0 && d.in.version != 2) { /* callers route version 1 elsewhere; a mapping must not stay */
@@ -339,20 +340,24 @@ int snap_file_is_v2(const char *path, const char *magic, bool *yes, qv_err *err)
 }
 
 int store_snapshot_decode(const uint8_t *p, size_t n, qv_pool *pool, graph **out, qv_err *err) {
-    if (p && snap_in_is_v2(p, n, SNAP_MAGIC)) return snap_decode2(NULL, p, n, SNAP_MAGIC, false, pool, out, err);
+    if (p && snap_in_is_v2(p, n, SNAP_MAGIC)) return snap_decode2(NULL, p, n, SNAP_MAGIC, 0, pool, out, err);
     static const uint8_t empty[1];
     dec d = {.in = {.mem = p ? p : empty, .fd = -1, .size = p ? n : 0, .err = err}};
     return decode(&d, pool, out);
 }
 
 int store_snapshot_read_file(const char *path, qv_pool *pool, graph **out, qv_err *err) {
+    return snap_read_file(path, pool, false, out, err);
+}
+
+int snap_read_file(const char *path, qv_pool *pool, bool full, graph **out, qv_err *err) {
     *out = NULL;
     bool v2 = false;
     if (snap_file_is_v2(path, SNAP_MAGIC, &v2, err) < 0) return -1;
     if (v2) { /* mapped: the graph's arrays are the file's sections */
         gmap *map;
         int rc = snap_map_file(path, &map, err);
-        if (rc == 0) rc = snap_decode2(map, map->base, map->len, SNAP_MAGIC, false, pool, out, err);
+        if (rc == 0) rc = snap_decode2(map, map->base, map->len, SNAP_MAGIC, full ? SNAP2_FULL : 0, pool, out, err);
         if (rc < 0) qv_err_prefix(err, "%s", path);
         return rc;
     }

@@ -5,8 +5,8 @@
  * structural validation behind the checksums, as a crafted file would). A decode must fail with a
  * message or produce a graph that every reader can walk: the walk below touches every array through the
  * offsets and ids the file supplied, so a validation gap shows up as an ASan report.
- * Seeds: tests/fuzz/seeds/fuzz_snapshot/ (snapshots of small loader-built graphs; regenerate with
- * QV_STORE_SEEDS=<dir> build/test_store_snapshot).
+ * Seeds: tests/fuzz/seeds/fuzz_snapshot/ (snapshots of small loader-built graphs, version 2; *_v1.qvg are
+ * version 1, still read; regenerate with QV_STORE_SEEDS=<dir> build/test_store_snapshot).
  */
 #include "graph/graph.h"
 #include "store/checksum.h"
@@ -67,8 +67,38 @@ static void walk(const graph *g) {
     sink += acc;
 }
 
+/* Version 2: the recorded size, every section's CRC whose table entry lies in the file, the table's and the
+ * header's CRC. */
+static void repair2(uint8_t *p, size_t n) {
+    uint64_t size = n, toc;
+    uint32_t ntoc;
+    memcpy(p + 16, &size, 8);
+    memcpy(&toc, p + 24, 8);
+    memcpy(&ntoc, p + 32, 4);
+    if (toc <= n && (n - toc) / SNAP2_TOC_ENTRY >= ntoc) {
+        for (uint32_t k = 0; k < ntoc; k++) {
+            uint8_t *r = p + toc + (size_t)k * SNAP2_TOC_ENTRY;
+            uint64_t off, len;
+            memcpy(&off, r + 8, 8);
+            memcpy(&len, r + 16, 8);
+            if (off > n || len > n - off) continue;
+            uint32_t crc = store_crc32c(0, p + off, (size_t)len);
+            memcpy(r + 24, &crc, 4);
+        }
+        uint32_t crc = store_crc32c(0, p + toc, (size_t)ntoc * SNAP2_TOC_ENTRY);
+        memcpy(p + 36, &crc, 4);
+    }
+    uint32_t hcrc = store_crc32c(0, p, 60);
+    memcpy(p + 60, &hcrc, 4);
+}
+
 /* Recomputes every section's payload and header checksum in place, as far as the headers chain. */
 static void repair(uint8_t *p, size_t n) {
+    uint32_t version;
+    if (n >= SNAP2_HEADER && (memcpy(&version, p + 8, 4), version == 2)) {
+        repair2(p, n);
+        return;
+    }
     size_t pos = SNAP_FILE_HEADER;
     while (pos <= n && n - pos >= SNAP_SECTION_HEADER) {
         uint32_t id, index;

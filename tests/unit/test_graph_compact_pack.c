@@ -358,7 +358,8 @@ static void test_node_pack_shared(void **state) {
 }
 
 /* graph_compact after a commit that started a background compaction: waits for it, so that it returns with
- * everything packed and nothing in flight (an in-flight build pins the generations it saw). */
+ * everything packed and nothing in flight (an in-flight build pins the generations it saw), and for the
+ * reaper freeing the old generations. */
 static void test_explicit_after_background(void **state) {
     (void)state;
     graph *g = empty_graph();
@@ -370,19 +371,31 @@ static void test_explicit_after_background(void **state) {
         uint64_t a, b, r;
         char ext[16];
         snprintf(ext, sizeof ext, "a%d", round);
-        assert_int_equal(gtxn_node_create(t, NULL, 0, NULL, 0, S(ext), &a, &err), 0);
+        gprop empty = {gtxn_key(t, "e", 1), S("")};   /* a dictionary of one empty string */
+        assert_int_equal(gtxn_node_create(t, NULL, 0, &empty, 1, S(ext), &a, &err), 0);
         snprintf(ext, sizeof ext, "b%d", round);
         assert_int_equal(gtxn_node_create(t, NULL, 0, NULL, 0, S(ext), &b, &err), 0);
         for (int i = 0; i < 200; i++) assert_int_equal(gtxn_rel_create(t, a, b, T, NULL, 0, &r, &err), 0);
         commit(t);   /* 200 changes >= 100: starts a background compaction */
         assert_int_equal(graph_compact(g, &err), 0);
         assert_false(g->delta->compacting);
+        assert_false(g->delta->reaping);   /* the old generations are freed, not being freed */
         gmem_parts mp;
         gmem_measure(g, &mp);
         assert_int_equal(mp.versions_n, 0);
         assert_int_equal(g->delta->gen->carried, 0);
         gview *v = gview_open(g, &err);
         assert_int_equal(gview_rel_count(v), 200u * (round + 1));
+        for (int k = 0; k <= round; k++) {   /* the a-nodes, with their empty string */
+            snprintf(ext, sizeof ext, "a%d", k);
+            uint64_t id = gview_node_by_ext_id(v, S(ext));
+            assert_true(id != GID_NONE);
+            qval x;
+            assert_true(gview_node_prop(v, id, (uint32_t)gview_key_id(v, "e", 1), &x));
+            assert_true(x.type == QT_STRING && x.len == 0);
+            uint32_t nl;
+            assert_int_equal(gview_node_labels(v, id, &nl, 1), 0);
+        }
         gview_close(v);
     }
     graph_free(g);
@@ -427,7 +440,8 @@ static void test_pack_memory(void **state) {
     qv_err err;
     gtxn *t = gtxn_begin(g, &err);
     uint32_t L = gtxn_label(t, "Person", 6), ik = gtxn_key(t, "i", 1), fk = gtxn_key(t, "f", 1),
-             sk = gtxn_key(t, "s", 1), T = gtxn_type(t, "KNOWS", 5), bk = gtxn_key(t, "browser", 7);
+             sk = gtxn_key(t, "s", 1), T = gtxn_type(t, "KNOWS", 5), bk = gtxn_key(t, "browser", 7),
+             ek = gtxn_key(t, "empty", 5);
     static const char *const browsers[4] = {"Firefox", "Chrome", "Safari", ""};
     enum { N = 20000 };
     uint64_t *ids = malloc(N * sizeof *ids);
@@ -435,8 +449,8 @@ static void test_pack_memory(void **state) {
         char ext[32], s[16];
         snprintf(ext, sizeof ext, "Person_%08d", i);
         snprintf(s, sizeof s, "name%06d", i);
-        gprop p[4] = {{ik, qv_int(i)}, {fk, qv_float(i * 0.25)}, {sk, S(s)}, {bk, S(browsers[i % 4])}};
-        assert_int_equal(gtxn_node_create(t, &L, 1, p, i % 5 ? 4 : 3, S(ext), &ids[i], &err), 0);
+        gprop p[5] = {{ik, qv_int(i)}, {fk, qv_float(i * 0.25)}, {sk, S(s)}, {ek, S("")}, {bk, S(browsers[i % 4])}};
+        assert_int_equal(gtxn_node_create(t, &L, 1, p, i % 5 ? 5 : 4, S(ext), &ids[i], &err), 0);
     }
     for (int i = 0; i < 2 * N; i++) {
         gprop p = {ik, qv_int(i)};
@@ -455,6 +469,7 @@ static void test_pack_memory(void **state) {
     const gpack *np = g->delta->gen->npack;
     assert_int_equal(np->cols[np->keycol[bk] - 1].kind, GPC_DICT);
     assert_int_equal(np->cols[np->keycol[sk] - 1].kind, GPC_STR);
+    assert_int_equal(np->cols[np->keycol[ek] - 1].kind, GPC_DICT);   /* one distinct value, the empty string */
     double per_rel = (double)(mp.csr - (N + 1) * 16 + mp.rpack_live + mp.rpack_ends + mp.rpack_cols) / (2 * N);
     assert_true(per_node < 100);
     assert_true(per_rel < 36);
@@ -465,6 +480,8 @@ static void test_pack_memory(void **state) {
     assert_int_equal(x.len, 10);
     assert_memory_equal(x.s, "name000777", 10);
     for (int i = 0; i < 12; i++) {
+        assert_true(gview_node_prop(v, ids[i], ek, &x));
+        assert_true(x.type == QT_STRING && x.len == 0);
         bool has = gview_node_prop(v, ids[i], bk, &x);
         assert_int_equal(has, i % 5 != 0);
         if (has) assert_true(x.type == QT_STRING && x.len == strlen(browsers[i % 4]) && !memcmp(x.s, browsers[i % 4], x.len));

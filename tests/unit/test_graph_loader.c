@@ -1270,7 +1270,7 @@ static void test_many_adders(void **state) {
 /* N nodes whose ids are id_of(i); relationships by node index, sorted by source (runs of equal sources),
  * with `dangle` extra rows naming a missing id (skipped). */
 #define PN 3000
-static graph *load_by_index(int64_t (*id_of)(uint64_t), int64_t missing, int dangle) {
+static graph *load_by_index(int64_t (*id_of)(uint64_t), int64_t missing, int dangle, uint64_t chunk) {
     gloader *l = mk((cfgopt){.skip = true});
     int64_t *ids = malloc(PN * sizeof *ids);
     for (uint64_t i = 0; i < PN; i++) ids[i] = id_of(i);
@@ -1293,7 +1293,7 @@ static graph *load_by_index(int64_t (*id_of)(uint64_t), int64_t missing, int dan
                 dangle--;
             }
         }
-    for (uint64_t a = 0; a < k; a += 500) add_rels(l, src + a, tgt + a, k - a < 500 ? k - a : 500, t);
+    for (uint64_t a = 0; a < k; a += chunk) add_rels(l, src + a, tgt + a, k - a < chunk ? k - a : chunk, t);
     free(src);
     free(tgt);
     graph *g;
@@ -1320,9 +1320,17 @@ static void expect_same_topology(const graph *a, const graph *b) {
 static void test_resolution_paths(void **state) {
     (void)state;
     /* dense ids (map), sparse ids (index, with runs of equal sources), the extremes of int64 */
-    graph *d = load_by_index(dense_id, 999, 20), *s = load_by_index(sparse_id, 12345, 20);
-    graph *top = load_by_index(top_id, 0, 20), *z = load_by_index(from_zero, INT64_MAX, 20);
-    graph *clean = load_by_index(dense_id, 0, 0);
+    graph *d = load_by_index(dense_id, 999, 20, 500), *s = load_by_index(sparse_id, 12345, 20, 500);
+    graph *top = load_by_index(top_id, 0, 20, 500), *z = load_by_index(from_zero, INT64_MAX, 20, 500);
+    graph *clean = load_by_index(dense_id, 0, 0, 500);
+    /* chunks large enough to be precounted as they are resolved (gcsr_precount): the same graph */
+    graph *pre = load_by_index(sparse_id, 12345, 20, 1500), *pre_dense = load_by_index(dense_id, 999, 20, 1500);
+    expect_same_topology(d, pre);
+    expect_same_topology(d, pre_dense);
+    assert_memory_equal(d->rel_type, pre->rel_type, d->n_rels * 2);
+    assert_memory_equal(d->type_count, pre->type_count, 2 * 8);
+    graph_free(pre);
+    graph_free(pre_dense);
     expect_same_topology(d, s);
     expect_same_topology(d, top);
     expect_same_topology(d, z);

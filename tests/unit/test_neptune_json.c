@@ -82,6 +82,40 @@ static void test_double_bits(void **unused) {
     }
 }
 
+/* Strings (plain, escaped, control bytes, invalid UTF-8) and integers written as values: the text of
+ * json_write_str and json_write_i64, whatever the writer's shortcuts. */
+static void test_write_strings_ints(void **unused) {
+    (void)unused;
+    static const char pool[] = "abcXYZ 09\"\\/\n\t\x01\x1f\x7f\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xff\xc0\xed\xa0\x80";
+    qv_arena a;
+    qv_arena_init(&a);
+    char str[64];
+    for (int i = 0; i < 100000; i++) {
+        size_t n = rnd() % 40;
+        bool plain = i % 2;
+        for (size_t k = 0; k < n; k++) str[k] = plain ? (char)('a' + rnd() % 26) : pool[rnd() % (sizeof pool - 1)];
+        qv_buf x, y;
+        qv_buf_init(&x);
+        qv_buf_init(&y);
+        qjson_write_value(&x, NULL, &a, qv_str_ref(str, (uint32_t)n));
+        json_write_str(&y, str, n);
+        assert_int_equal(x.len, y.len);
+        assert_memory_equal(x.data, y.data, x.len);
+        qv_buf_reset(&x);
+        qv_buf_reset(&y);
+        int64_t v = (int64_t)rnd() >> (rnd() % 64);
+        if (i == 0) v = INT64_MIN;
+        if (i == 1) v = INT64_MAX;
+        qjson_write_value(&x, NULL, &a, qv_int(v));
+        json_write_i64(&y, v);
+        assert_int_equal(x.len, y.len);
+        assert_memory_equal(x.data, y.data, x.len);
+        qv_buf_free(&x);
+        qv_buf_free(&y);
+    }
+    qv_arena_free(&a);
+}
+
 /* ---- the reader ---- */
 
 static bool same_qval(qval a, qval b) {
@@ -243,6 +277,7 @@ int main(void) {
         cmocka_unit_test(test_double_edges),
         cmocka_unit_test(test_double_decimals),
         cmocka_unit_test(test_double_bits),
+        cmocka_unit_test(test_write_strings_ints),
         cmocka_unit_test(test_read_cases),
         cmocka_unit_test(test_read_random),
     };

@@ -10,40 +10,132 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                     "8081828384858687888990919293949596979899";
+
+/* v in decimal at o; returns the end. Two digits per division. */
+static char *put_u64_digits(char *o, uint64_t v) {
+    char t[20];
+    int k = 20;
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        t[--k] = digit_pairs[d + 1];
+        t[--k] = digit_pairs[d];
+    }
+    if (v >= 10) {
+        t[--k] = digit_pairs[v * 2 + 1];
+        t[--k] = digit_pairs[v * 2];
+    } else {
+        t[--k] = (char)('0' + v);
+    }
+    memcpy(o, t + k, (size_t)(20 - k));
+    return o + (20 - k);
+}
+
+/* ---- appends: inline while the buffer has room ---- */
+
+static inline void put(qv_buf *b, const void *p, size_t n) {
+    if (b->cap - b->len >= n) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+    } else {
+        qv_buf_append(b, p, n);
+    }
+}
+
+static inline void put1(qv_buf *b, uint8_t c) {
+    if (b->cap > b->len) b->data[b->len++] = c;
+    else qv_buf_append_byte(b, c);
+}
+
+#define PUT_LIT(b, lit) put((b), (lit), sizeof(lit) - 1)
+
+/* A string as json_write_str writes it; one copy when it needs no escaping (no '"', '\\', control or
+ * non-ASCII byte: checked 8 bytes at a time), json_write_str otherwise. */
+static void put_str(qv_buf *b, const char *str, size_t n) {
+    const uint8_t *s = (const uint8_t *)str;
+    const uint64_t lo = 0x0101010101010101ull, hi = 0x8080808080808080ull;
+    size_t i = 0;
+    for (;;) {
+        if (n - i < 8) {
+            if (n < 8) break;
+            i = n - 8;   /* the last word again, overlapping: no byte loop */
+        }
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t q = w ^ (lo * '"'), k = w ^ (lo * '\\');
+        if ((((q - lo) & ~q) | ((k - lo) & ~k) | ((w - lo * 0x20) & ~w) | w) & hi) {
+            json_write_str(b, str, n);
+            return;
+        }
+        i += 8;
+        if (i == n) break;
+    }
+    for (; i < n; i++)
+        if (s[i] < 0x20 || s[i] >= 0x80 || s[i] == '"' || s[i] == '\\') {
+            json_write_str(b, str, n);
+            return;
+        }
+    qv_buf_reserve(b, n + 2);
+    uint8_t *o = b->data + b->len;
+    o[0] = '"';
+    memcpy(o + 1, s, n);
+    o[n + 1] = '"';
+    b->len += n + 2;
+}
+
+static void put_i64(qv_buf *b, int64_t v) {
+    char t[24];
+    char *o = t;
+    uint64_t u = (uint64_t)v;
+    if (v < 0) {
+        *o++ = '-';
+        u = (uint64_t)0 - u;
+    }
+    o = put_u64_digits(o, u);
+    put(b, t, (size_t)(o - t));
+}
+
 /* ---- doubles ---------------------------------------------------------------------------------------- */
 
 static const double p10d[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-static char *put_u64(char *o, uint64_t v) {
-    char t[20];
-    int k = 20;
-    do {
-        t[--k] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    memcpy(o, t + k, (size_t)(20 - k));
-    return o + (20 - k);
-}
 
-/* For a non-integral v with 1e-4 <= |v| < 1e15: the decimal with the fewest fraction digits k that reads
- * back as v (m / 10^k correctly rounded equals |v|), found with exact integer arithmetic (|v| = mant * 2^e2,
- * so |v| * 10^k = mant * 5^k * 2^(e2+k)), written in fixed notation. Any such decimal of at most 15
- * significant digits is what %.15g prints (two of them would be closer than an ulp), and when none exists
- * the nearest 16-digit one is what %.16g prints: the same text json_write_double makes, which it
- * falls back to for ties, 17 digits and other magnitudes. Returns the length, or 0 for the fallback. */
+/* For a non-integral v with 1e-4 <= |v| < 1e15: the decimal m / 10^k nearest |v| for the k that gives 15
+ * significant digits (then 16) when it reads back as v (m / 10^k correctly rounded equals |v|), found with
+ * exact integer arithmetic (|v| = mant * 2^e2, so |v| * 10^k = mant * 5^k * 2^(e2+k)) and written in fixed
+ * notation without trailing zeros. A decimal of at most 15 significant digits that reads back is unique
+ * (two would be closer than an ulp), so it is what %.15g prints; when there is none, the nearest 16-digit
+ * one is what %.16g prints: the same text json_write_double makes, which it falls back to for ties, 17
+ * digits and other magnitudes. k starts where the magnitude estimate (off by one at powers of ten, whose
+ * doubles are inexact below 1) says 14 digits and rises until 16. Returns the length, or 0. */
 static size_t fixed_shortest(double v, char *t) {
+    static const uint64_t pow5[23] = {1ull, 5ull, 25ull, 125ull, 625ull, 3125ull, 15625ull, 78125ull, 390625ull,
+                                      1953125ull, 9765625ull, 48828125ull, 244140625ull, 1220703125ull,
+                                      6103515625ull, 30517578125ull, 152587890625ull, 762939453125ull,
+                                      3814697265625ull, 19073486328125ull, 95367431640625ull, 476837158203125ull,
+                                      2384185791015625ull};
+    static const uint64_t pow10u[20] = {1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+                                        100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+                                        1000000000000ull, 10000000000000ull, 100000000000000ull,
+                                        1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+                                        1000000000000000000ull, 10000000000000000000ull};
     double a = fabs(v);
     if (!(a >= 1e-4 && a < 1e15) || a == (double)(int64_t)a) return 0;
-    int e;
-    double fr = frexp(a, &e);
-    uint64_t mant = (uint64_t)ldexp(fr, 53);   /* exact: a = mant * 2^(e-53), e-53 < 0 */
-    int e2 = e - 53;
-    unsigned __int128 p = mant;
-    uint64_t pk = 1;   /* 10^k */
-    for (int k = 1; k <= 22; k++) {
-        p *= 5;
-        pk *= 10;
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    uint64_t mant = (bits & ((1ull << 52) - 1)) | (1ull << 52);   /* a is normal: a = mant * 2^e2 */
+    int e2 = (int)(bits >> 52) - 1075;
+    /* floor(log10(a)) from the binary exponent (2^x <= a < 2^(x+1)), then one step up if a reaches the next
+     * power of ten; one too high when a is the (inexact, larger) double of a negative power of ten */
+    int e10 = (int)floor((e2 + 52) * 0.30102999566398120);
+    if (e10 < 14 && a >= (e10 + 1 >= 0 ? p10d[e10 + 1] : 1.0 / p10d[-(e10 + 1)])) e10++;
+    int k0 = 13 - e10 < 1 ? 1 : 13 - e10;
+    for (int k = k0; k <= k0 + 3 && k <= 19; k++) {
+        unsigned __int128 p = (unsigned __int128)mant * pow5[k];
         int s = -(e2 + k);   /* a * 10^k = p / 2^s */
         uint64_t m;
         if (s <= 0) {
@@ -56,8 +148,9 @@ static size_t fixed_shortest(double v, char *t) {
             if (q >= ((unsigned __int128)1 << 53)) return 0;   /* 17 digits, or no exact division test */
             m = (uint64_t)q;
         }
+        if (m >= pow10u[16]) return 0;
         if ((double)m / p10d[k] != a) continue;   /* both exact: one correctly rounded division */
-        uint64_t ip = m / pk, fp = m % pk;
+        uint64_t pk = pow10u[k], ip = m / pk, fp = m % pk;
         if (fp == 0) return 0;
         int nd = k;
         while (fp % 10 == 0) {
@@ -66,12 +159,16 @@ static size_t fixed_shortest(double v, char *t) {
         }
         char *o = t;
         if (v < 0) *o++ = '-';
-        o = put_u64(o, ip);
+        o = put_u64_digits(o, ip);
         *o++ = '.';
-        for (int i = nd - 1; i >= 0; i--) {
-            o[i] = (char)('0' + fp % 10);
-            fp /= 10;
+        int i = nd;
+        for (; i >= 2; i -= 2) {
+            unsigned d = (unsigned)(fp % 100) * 2;
+            fp /= 100;
+            o[i - 1] = digit_pairs[d + 1];
+            o[i - 2] = digit_pairs[d];
         }
+        if (i) o[0] = (char)('0' + fp);
         return (size_t)(o + nd - t);
     }
     return 0;
@@ -80,7 +177,7 @@ static size_t fixed_shortest(double v, char *t) {
 void qjson_write_double(qv_buf *b, double v) {
     char t[48];
     size_t n = fixed_shortest(v, t);
-    if (n) qv_buf_append(b, t, n);
+    if (n) put(b, t, n);
     else json_write_double(b, v);
 }
 
@@ -124,41 +221,41 @@ static void put_name(qjson_writer *w, qv_buf *b, int kind, uint32_t id) {
         nm->off = (uint32_t)at;
         nm->len = (uint32_t)(w->text.len - at);
     }
-    qv_buf_append(b, w->text.data + nm->off, nm->len);
+    put(b, w->text.data + nm->off, nm->len);
 }
 
 /* ---- entities --------------------------------------------------------------------------------------- */
 
 static void write_ext_id(qjson_writer *w, qv_buf *b, qval id) {
     if (id.type == QT_STRING) {
-        json_write_str(b, id.s, id.len);
+        put_str(b, id.s, id.len);
     } else if (id.type == QT_INT) {
-        qv_buf_append_byte(b, '"');
-        json_write_i64(b, id.i);
-        qv_buf_append_byte(b, '"');
+        put1(b, '"');
+        put_i64(b, id.i);
+        put1(b, '"');
     } else {
         uint32_t n = 0;
         const char *s = qv_to_cstring(w->scratch, id, &n);
-        json_write_str(b, s ? s : "", s ? n : 0);
+        put_str(b, s ? s : "", s ? n : 0);
     }
 }
 
 static void write_props(qjson_writer *w, qv_buf *b, const gprop *p, uint32_t n) {
-    qv_buf_append_byte(b, '{');
+    put1(b, '{');
     for (uint32_t i = 0; i < n; i++) {
-        if (i) qv_buf_append_byte(b, ',');
+        if (i) put1(b, ',');
         put_name(w, b, NAME_KEY, p[i].key);
         qjson_writer_value(w, b, p[i].value);
     }
-    qv_buf_append_byte(b, '}');
+    put1(b, '}');
 }
 
 static void write_node(qjson_writer *w, qv_buf *b, uint64_t id) {
     qv_arena_mark m = qv_arena_mark_get(w->scratch);
-    qv_buf_append(b, "{\"~id\":", 7);
+    PUT_LIT(b, "{\"~id\":");
     write_ext_id(w, b, gview_node_ext_id(w->view, id));
     static const char mid[] = ",\"~entityType\":\"node\",\"~labels\":[";
-    qv_buf_append(b, mid, sizeof mid - 1);
+    PUT_LIT(b, mid);
     uint32_t labels[64];
     uint32_t n = gview_node_labels(w->view, id, labels, 64);
     uint32_t *all = labels;
@@ -167,14 +264,14 @@ static void write_node(qjson_writer *w, qv_buf *b, uint64_t id) {
         gview_node_labels(w->view, id, all, n);
     }
     for (uint32_t i = 0; i < n; i++) {
-        if (i) qv_buf_append_byte(b, ',');
+        if (i) put1(b, ',');
         put_name(w, b, NAME_LABEL, all[i]);
     }
-    qv_buf_append(b, "],\"~properties\":", 16);
+    PUT_LIT(b, "],\"~properties\":");
     gprop *p = NULL;
     uint32_t np = gview_node_props(w->view, id, w->scratch, &p);
     write_props(w, b, p, np);
-    qv_buf_append_byte(b, '}');
+    put1(b, '}');
     qv_arena_reset_to(w->scratch, m);
 }
 
@@ -183,20 +280,20 @@ static void write_rel(qjson_writer *w, qv_buf *b, uint64_t id) {
     uint64_t src, dst;
     uint32_t type;
     gview_rel_info(w->view, id, &src, &dst, &type);
-    qv_buf_append(b, "{\"~id\":", 7);
+    PUT_LIT(b, "{\"~id\":");
     write_ext_id(w, b, gview_rel_ext_id(w->view, id, w->scratch));
     static const char mid[] = ",\"~entityType\":\"relationship\",\"~start\":";
-    qv_buf_append(b, mid, sizeof mid - 1);
+    PUT_LIT(b, mid);
     write_ext_id(w, b, gview_node_ext_id(w->view, src));
-    qv_buf_append(b, ",\"~end\":", 8);
+    PUT_LIT(b, ",\"~end\":");
     write_ext_id(w, b, gview_node_ext_id(w->view, dst));
-    qv_buf_append(b, ",\"~type\":", 9);
+    PUT_LIT(b, ",\"~type\":");
     put_name(w, b, NAME_TYPE, type);
-    qv_buf_append(b, ",\"~properties\":", 15);
+    PUT_LIT(b, ",\"~properties\":");
     gprop *p = NULL;
     uint32_t np = gview_rel_props(w->view, id, w->scratch, &p);
     write_props(w, b, p, np);
-    qv_buf_append_byte(b, '}');
+    put1(b, '}');
     qv_arena_reset_to(w->scratch, m);
 }
 
@@ -204,46 +301,46 @@ static void write_rel(qjson_writer *w, qv_buf *b, uint64_t id) {
 
 void qjson_writer_value(qjson_writer *w, qv_buf *b, qval v) {
     switch ((qtype)v.type) {
-    case QT_NULL: qv_buf_append(b, "null", 4); return;
+    case QT_NULL: PUT_LIT(b, "null"); return;
     case QT_BOOL: json_write_bool(b, v.b); return;
-    case QT_INT: json_write_i64(b, v.i); return;
+    case QT_INT: put_i64(b, v.i); return;
     case QT_FLOAT:
-        if (isnan(v.f)) qv_buf_append(b, "\"NaN\"", 5);
+        if (isnan(v.f)) PUT_LIT(b, "\"NaN\"");
         else if (isinf(v.f)) qv_buf_append_str(b, v.f > 0 ? "\"Infinity\"" : "\"-Infinity\"");
         else qjson_write_double(b, v.f);
         return;
-    case QT_STRING: json_write_str(b, v.s, v.len); return;
+    case QT_STRING: put_str(b, v.s, v.len); return;
     case QT_LIST:
-        qv_buf_append_byte(b, '[');
+        put1(b, '[');
         for (uint32_t i = 0; i < v.len; i++) {
-            if (i) qv_buf_append_byte(b, ',');
+            if (i) put1(b, ',');
             qjson_writer_value(w, b, v.items[i]);
         }
-        qv_buf_append_byte(b, ']');
+        put1(b, ']');
         return;
     case QT_MAP:
-        qv_buf_append_byte(b, '{');
+        put1(b, '{');
         for (uint32_t i = 0; i < v.len; i++) {
-            if (i) qv_buf_append_byte(b, ',');
-            json_write_str(b, v.ents[i].key, v.ents[i].klen);
-            qv_buf_append_byte(b, ':');
+            if (i) put1(b, ',');
+            put_str(b, v.ents[i].key, v.ents[i].klen);
+            put1(b, ':');
             qjson_writer_value(w, b, v.ents[i].v);
         }
-        qv_buf_append_byte(b, '}');
+        put1(b, '}');
         return;
     case QT_NODE: write_node(w, b, v.id); return;
     case QT_REL: write_rel(w, b, v.id); return;
     case QT_PATH:
-        qv_buf_append_byte(b, '[');
+        put1(b, '[');
         for (uint32_t i = 0; i <= v.path->n_rels; i++) {
             if (i) {
-                qv_buf_append_byte(b, ',');
+                put1(b, ',');
                 write_rel(w, b, v.path->rels[i - 1]);
-                qv_buf_append_byte(b, ',');
+                put1(b, ',');
             }
             write_node(w, b, v.path->nodes[i]);
         }
-        qv_buf_append_byte(b, ']');
+        put1(b, ']');
         return;
     case QT_DATE:
     case QT_LOCALTIME:
@@ -254,13 +351,13 @@ void qjson_writer_value(qjson_writer *w, qv_buf *b, qval v) {
         qv_arena_mark m = qv_arena_mark_get(w->scratch);
         uint32_t n = 0;
         const char *s = qv_to_cstring(w->scratch, v, &n);
-        if (s) json_write_str(b, s, n);
-        else qv_buf_append(b, "null", 4);
+        if (s) put_str(b, s, n);
+        else PUT_LIT(b, "null");
         qv_arena_reset_to(w->scratch, m);
         return;
     }
     }
-    qv_buf_append(b, "null", 4);
+    PUT_LIT(b, "null");
 }
 
 void qjson_write_value(qv_buf *b, gview *view, qv_arena *scratch, qval v) {

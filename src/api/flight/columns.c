@@ -227,9 +227,15 @@ static int convert_int_ids(const arw_array *a, const char *col, int64_t **out, q
     int bits = a->field->bit_width;
     bool sign = a->field->is_signed, ov = false;
     if (bits == 64 && sign && a->null_count == 0) {
-        memcpy(ids, a->values, (size_t)n * sizeof *ids);
+        /* one pass: copy and check the sign together (the body is read once) */
+        const uint8_t *v = (const uint8_t *)a->values;
         int64_t neg = 0;
-        for (int64_t i = 0; i < n; i++) neg |= ids[i];
+        for (int64_t i = 0; i < n; i++) {
+            int64_t x;
+            memcpy(&x, v + (size_t)i * sizeof x, sizeof x);   /* no alignment assumed */
+            ids[i] = x;
+            neg |= x;
+        }
         if (neg < 0) goto scan;
         *out = ids;
         return 0;

@@ -133,8 +133,15 @@ static int bfs(cy_x *x, const op_t *o, st *t) {
         if (max >= 0 && (int64_t)du >= max) continue;
         gadj_iter it;
         gview_expand(x->v, u, cy_gdir(o->s.dir), t->nt ? t->types : NULL, t->nt, &it);
-        gadj a;
-        while (gadj_iter_next(&it, &a, 1)) {
+        gadj buf[64];
+        uint32_t nb = 0, bi = 0;
+        for (;;) {
+            if (bi == nb) {
+                nb = gadj_iter_next(&it, buf, 64);
+                bi = 0;
+                if (nb == 0) break;
+            }
+            gadj a = buf[bi++];
             if (cy_x_tick(x)) return -1;
             bool ok;
             if (rel_ok(x, o, t, a.rel, &ok)) return -1;
