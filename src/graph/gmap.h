@@ -50,5 +50,7 @@ uint64_t gmap_next_written_node(struct gview *v, uint64_t from, uint64_t end);
 uint64_t gmap_next_written_rel(struct gview *v, uint64_t from, uint64_t end);
 /* The loader's node and relationship counts the view's graph was written over (its base). */
 void gmap_base_counts(struct gview *v, uint64_t *nodes, uint64_t *rels);
+/* The view's id high-water marks: every node and relationship id committed up to its snapshot is below. */
+void gmap_view_hwm(struct gview *v, uint64_t *nodes, uint64_t *rels);
 
 #endif

@@ -41,3 +41,8 @@ void gmap_base_counts(gview *v, uint64_t *nodes, uint64_t *rels) {
     *nodes = v->d->base_nodes;
     *rels = v->d->base_rels;
 }
+
+void gmap_view_hwm(gview *v, uint64_t *nodes, uint64_t *rels) {
+    *nodes = v->s->n_nodes;
+    *rels = v->s->n_rels;
+}

@@ -5,7 +5,8 @@
  * nodes and relationships, deleted new ids as holes, indexes, constraints) comes back element by element, with
  * its types' undirected / inverse flags, from a checkpoint in memory, from a mapped checkpoint file, and through
  * a restart of the store after a full checkpoint round; a checkpoint of a checkpoint-loaded (mapped) graph; the
- * lazy / full verification of big mapped files (QV_STORE_VERIFY) and a damaged big section refused when full.
+ * lazy / full verification of big mapped files (QV_STORE_VERIFY) and a damaged big section refused when full; a
+ * hand-encoded version-1 checkpoint still read.
  * Environment: QV_CKPT_BENCH=DIR builds the database bench/checkpoint.sh starts from (QV_CKPT_BENCH_RELS input
  * relationships, default 48M: a third are of an undirected type, so 64M are stored; 1/16 as many nodes) in the
  * data directory DIR: bulk save (snapshot write speed), openCypher-style writes, a checkpoint round (checkpoint
@@ -382,6 +383,75 @@ static void test_lazy_and_full_verification(void **state) {
     graph_free(g);
 }
 
+/* A version-1 checkpoint (README.md: header, meta frame, change-block frames rebuilding the graph from
+ * nothing, end frame), as quiver wrote them before version 2: still read, from memory and from a file. */
+static void test_version_1_checkpoint_still_read(void **state) {
+    env *e = *state;
+    qv_err err;
+    qv_buf b;
+    qv_buf_init(&b);
+    qv_buf_append(&b, "QVCKPT\0\0\1\0\0\0\0\0\0\0", 16);
+    size_t f = wal_frame_begin(&b);
+    qv_buf_append_byte(&b, 2); /* meta */
+    wal_put_str(&b, "old", 3);
+    qv_buf_append_byte(&b, 1);
+    wal_put_str(&b, "old", 3);          /* database name */
+    qv_buf_append_byte(&b, 1);          /* durable */
+    qv_buf_append_byte(&b, 0);          /* INTEGER ids */
+    qv_buf_append_byte(&b, 0);          /* no id property */
+    wal_put_u64(&b, 777);               /* created_ms */
+    wal_put_u64(&b, 777);               /* identity */
+    wal_put_u64(&b, 5);                 /* base_seq */
+    wal_put_varint(&b, 2);              /* node_hwm */
+    wal_put_varint(&b, 1);              /* rel_hwm */
+    OK(wal_frame_end(&b, f, &err));
+    gchange ch[] = {
+        {.kind = GCH_TOKEN, .aux = 0, .token = 0, .value = qv_str_ref("P", 1)},
+        {.kind = GCH_TOKEN, .aux = 1, .token = 0, .value = qv_str_ref("R", 1)},
+        {.kind = GCH_TOKEN, .aux = 2, .token = 0, .value = qv_str_ref("k", 1)},
+        {.kind = GCH_NODE_CREATE, .id = 0, .value = qv_int(10)},
+        {.kind = GCH_LABEL_ADD, .id = 0, .token = 0},
+        {.kind = GCH_NODE_SET, .id = 0, .token = 0, .value = qv_int(42)},
+        {.kind = GCH_NODE_CREATE, .id = 1, .value = qv_int(20)},
+        {.kind = GCH_REL_CREATE, .id = 0, .src = 0, .dst = 1, .token = 0},
+    };
+    f = wal_frame_begin(&b);
+    qv_buf_append_byte(&b, 3);
+    OK(wal_put_changes(&b, ch, sizeof ch / sizeof *ch, &err));
+    OK(wal_frame_end(&b, f, &err));
+    f = wal_frame_begin(&b);
+    qv_buf_append_byte(&b, 4);
+    wal_put_varint(&b, 1);
+    wal_put_varint(&b, sizeof ch / sizeof *ch);
+    OK(wal_frame_end(&b, f, &err));
+    graph *g = NULL;
+    ckpt_info info = {0};
+    OK(ckpt_read(b.data, b.len, &g, &info, &err));
+    assert_int_equal(info.base_seq, 5);
+    assert_int_equal(info.ident, 777);
+    char *d = dump(g);
+    assert_non_null(strstr(d, "n0 ext=10 :P k=42\n"));
+    assert_non_null(strstr(d, "r0 0-[:R]->1\n"));
+    graph_free(g);
+    char path[256];
+    snprintf(path, sizeof path, "%s/v1.qvg", e->dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_int_equal(write(fd, b.data, b.len), (ssize_t)b.len);
+    close(fd);
+    OK(ckpt_load_file(path, e->pool, &g, &info, &err));
+    assert_null(g->map);
+    char *d2 = dump(g);
+    assert_string_equal(d, d2);
+    char *name = NULL;
+    OK(ckpt_read_meta_file(path, &name, &info, &err));
+    assert_string_equal(name, "old");
+    free(name);
+    free(d2);
+    free(d);
+    graph_free(g);
+    qv_buf_free(&b);
+}
+
 /* ---- the database bench/checkpoint.sh measures start-up from ---- */
 
 static double file_mib(const char *path) {
@@ -495,6 +565,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_checkpoint_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_keeps_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lazy_and_full_verification, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_1_checkpoint_still_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bench_build, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
