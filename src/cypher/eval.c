@@ -324,6 +324,7 @@ static int eval_call(cy_x *x, const cy_expr *e, qval *out) {
 
 int cy_eval_map_drop(cy_x *x, const cy_expr *e, qval *out, cy_mapdrop *drop) {
     drop->n = 0;
+    drop->storable = false;
     const cy_expr *m = e, *calls[CY_MAPDROP_MAX];
     while (m->kind == CX_CALL && drop->n < CY_MAPDROP_MAX && m->n_args == 2 && m->slot >= 0 &&
            (uint32_t)m->slot < x->plan->nfns && x->plan->fns[m->slot] &&

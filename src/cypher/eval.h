@@ -29,6 +29,7 @@ int cy_eval_entity_props(cy_x *x, qval ent, qval *out, int32_t pos);
  * and b (Nodestream's SET n = / += removeKeyFromMap(param, "__node_id"), once per ingested row). */
 #define CY_MAPDROP_MAX 4
 typedef struct cy_mapdrop {
+    bool storable;         /* set by a caller that checked every value not dropped (no second check) */
     uint32_t n;
     const char *key[CY_MAPDROP_MAX];
     uint32_t len[CY_MAPDROP_MAX];

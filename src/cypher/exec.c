@@ -86,19 +86,8 @@ static cy_kcache_ent *kc_set(cy_x *x, const char *name, size_t len) {
     return &x->kcache[((h ^ (h >> 7)) & (CY_KCACHE / 2 - 1)) * 2];
 }
 
-/* Short keys compared inline, 8 bytes at a time (a libc memcmp call cost as much as the rest of the lookup). */
 static bool kc_hit(const cy_kcache_ent *e, const char *name, size_t len) {
-    if (!e || e->len != len) return false;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t a, b;
-        memcpy(&a, e->name + i, 8);
-        memcpy(&b, name + i, 8);
-        if (a != b) return false;
-    }
-    for (; i < len; i++)
-        if (e->name[i] != name[i]) return false;
-    return true;
+    return e && e->len == len && memcmp(e->name, name, len) == 0;
 }
 
 static void kc_put(cy_kcache_ent *e, const char *name, size_t len, uint32_t id) {

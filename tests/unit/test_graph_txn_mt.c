@@ -74,7 +74,7 @@ static void *writer(void *arg) {
 static void *reader(void *arg) {
     shared *s = arg;
     int64_t last = -1;
-    while (__atomic_load_n(&s->writers_left, __ATOMIC_SEQ_CST) > 0) {
+    do {   /* at least one snapshot, however fast the writers are done */
         qv_err err;
         gview *v = gview_open(s->g, &err);
         qval a, b;
@@ -99,7 +99,7 @@ static void *reader(void *arg) {
         if (seen != made) fail_once(s, "label scan vs count", (long long)seen, (long long)made);
         gview_close(v);
         __atomic_fetch_add(&s->snapshots, 1, __ATOMIC_RELAXED);
-    }
+    } while (__atomic_load_n(&s->writers_left, __ATOMIC_SEQ_CST) > 0);
     return NULL;
 }
 

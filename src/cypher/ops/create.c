@@ -33,7 +33,7 @@ int cy_props_from_map(cy_x *x, qval map, const cy_mapdrop *drop, gprop **out, ui
             continue;
         }
         if (e->v.type == QT_NULL) continue;
-        if (cy_check_storable(x, e->v, pos)) return -1;
+        if (!(drop && drop->storable) && cy_check_storable(x, e->v, pos)) return -1;
         ps[*n].key = cy_x_intern_key(x, e->key, e->klen);
         ps[*n].value = e->v;
         (*n)++;

@@ -46,6 +46,7 @@ static int m_next(cy_opstate *s, cy_x *x) {
                 if (v.ents[i].v.type != QT_NULL && !cy_mapdrop_has(&drop, v.ents[i].key, v.ents[i].klen) &&
                     cy_check_storable(x, v.ents[i].v, (int32_t)o->on_create[0].pos))
                     return -1;
+            drop.storable = true;
             if (cy_create_with_drop(x, o->path, v, &drop, o->on_create[0].kind == CY_SET_ALL)) return -1;
             if (cy_apply_sets(x, o->on_create + 1, o->n_on_create - 1)) return -1;
             return 1;
