@@ -404,27 +404,6 @@ void gext_insert_many(gdelta *d, const gxent *e, uint64_t n) {
     }
 }
 
-/* Heap held by the delta, roughly (versions are counted per slot chunk, not one by one): for /status. */
-uint64_t gdelta_memory_bytes(gdelta *d) {
-    uint32_t pin = gdelta_pin(d);
-    const ggen *gen = LOAD(&d->gen);
-    uint64_t b = sizeof *d + sizeof *gen + 2 * GDIR_SIZE * sizeof(void *) + GMAX_NAMES * sizeof(gvec *);
-    b += __atomic_load_n(&d->vals.total, __ATOMIC_RELAXED) + __atomic_load_n(&gen->vals.total, __ATOMIC_RELAXED);
-    uint64_t nodes = LOAD(&d->snap)->n_nodes, rels = LOAD(&d->snap)->n_rels;
-    for (uint64_t c = 0; c <= (nodes >> GCHUNK_BITS) && c < GDIR_SIZE; c++)
-        if (LOAD(&gen->ndir[c])) b += GCHUNK_SIZE * sizeof(gnslot);
-    for (uint64_t c = 0; c <= (rels >> GCHUNK_BITS) && c < GDIR_SIZE; c++)
-        if (LOAD(&gen->rdir[c])) b += GCHUNK_SIZE * sizeof(grslot);
-    for (uint32_t l = 0; LOAD(&gen->blab_built) && l < gen->n_blab; l++) b += gen->blab_n[l] * sizeof(uint64_t);
-    if (gen->owned) b += (gen->n_csr + 1) * 16 + (gen->out_off[gen->n_csr]) * 16;
-    const gxtab *x = LOAD(&gen->ext);
-    if (x) b += (x->mask + 1) * sizeof(gxent);
-    b += gpack_memory_bytes(gen->npack) + gpack_memory_bytes(gen->rpack);
-    if (LOAD(&d->base_src)) b += d->base_rels * sizeof(uint32_t);
-    gdelta_unpin(d, pin);
-    return b;
-}
-
 const uint32_t *gdelta_base_src(gdelta *d) {
     const uint32_t *s = LOAD(&d->base_src);
     if (s) return s;

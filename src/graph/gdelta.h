@@ -253,7 +253,6 @@ gdelta *gdelta_get(graph *g);                         /* creates it on first use
 gsnap *gdelta_snap_new(uint32_t n_labels, uint32_t n_types);   /* zeroed counts; free() frees it */
 void gdelta_free(gdelta *d);
 void gtx_spare_free(gtxn *t);                         /* gtxn.c: frees a kept transaction and its buffers */
-uint64_t gdelta_memory_bytes(gdelta *d);              /* any thread */
 const uint32_t *gdelta_base_src(gdelta *d);           /* any thread: built once, O(relationships) */
 uint32_t gdelta_pin(gdelta *d);
 void gdelta_unpin(gdelta *d, uint32_t slot);
