@@ -270,7 +270,7 @@ describe('crash: SIGKILL while 10 connections write', { timeout: 300000 * SLOW }
             name: 'bulkdb',
             nodes: [table({ nodeId: col.int64(ids), labels: col.listUtf8(ids.map(() => ['B'])),
               v: col.int64(ids.map((i) => i * 3)),
-              pad: col.utf8(ids.map((i) => `padding that makes the snapshot big next to the log ${i}`.repeat(2))) })],
+              pad: col.utf8(ids.map((i) => `padding that makes the snapshot big next to the log ${i}`.repeat(12))) })],
             rels: [table({ sourceNodeId: col.int64(ids.slice(1)), targetNodeId: col.int64(ids.slice(0, -1)),
               relationshipType: col.utf8(ids.slice(1).map(() => 'NEXT')) })],
           });
