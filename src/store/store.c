@@ -291,6 +291,30 @@ static int ends_with(const char *s, const char *suffix) {
 
 static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* A checkpoint round links the current file to <file>.prev, then renames its finished, synced .<file>.tmp over
+ * <file> (checkpoint_round.c). A crash between the two leaves <file> and <file>.prev as one inode: a damaged
+ * <file> would then have no fallback. The round's file is whole (it is only linked in after its fsync), so the
+ * install is finished here, leaving what a completed round leaves: the new checkpoint and the previous one
+ * (the log segments both need are still there: they are removed only after an install). True when done. */
+static bool finish_install(qv_store *s, const char *n, const char *tmp_path) {
+    if (!ends_with(n, ".qvg.tmp") || ends_with(n, ".prev.tmp")) return false;
+    char *final = store_join(s->db_dir, "/", n + 1);
+    final[strlen(final) - 4] = 0;   /* drop ".tmp" */
+    char *prev = store_prev_path(final);
+    struct stat a, b;
+    bool done = stat(final, &a) == 0 && stat(prev, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino &&
+                rename(tmp_path, final) == 0;
+    if (done) {
+        QV_WARN("finished installing %s: the server stopped between keeping %s and renaming %s over it", final, prev,
+                tmp_path);
+        qv_err e;
+        if (store_sync_dir(s->db_dir, &e) < 0) QV_WARN("%s", e.msg);
+    }
+    free(prev);
+    free(final);
+    return done;
+}
+
 /* The snapshot files of databases/, sorted; stale temporary files are removed on the way. */
 static int list_snapshots(qv_store *s, char ***out, size_t *count, qv_err *err) {
     *out = NULL;
@@ -304,6 +328,10 @@ static int list_snapshots(qv_store *s, char ***out, size_t *count, qv_err *err) 
         if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0) continue;
         if (n[0] == '.' && ends_with(n, ".tmp")) {
             char *path = store_join(s->db_dir, "/", n);
+            if (finish_install(s, n, path)) {
+                free(path);
+                continue;
+            }
             if (unlink(path) == 0)
                 QV_WARN("removed %s, left by a save that did not finish; the snapshot it would have replaced "
                         "is kept",

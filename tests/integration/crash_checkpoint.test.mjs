@@ -1,11 +1,13 @@
 // A damaged newest checkpoint: the previous checkpoint (databases/<file>.qvg.prev) and the write-ahead log
 // segments since it are kept until the next round completes, so that a bit flip in the newest checkpoint makes
 // start-up fall back to them (logged), with every acknowledged transaction there and none in part. Once after a
-// clean stop, once after SIGKILL with writes after the last checkpoint.
+// clean stop, once after SIGKILL with writes after the last checkpoint. And a crash between keeping the
+// previous checkpoint (a hard link) and renaming the new one over the current name: start-up finishes the
+// install, so that a damaged newest checkpoint still has a fallback.
 
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { existsSync, openSync, readSync, writeSync, closeSync, statSync } from 'node:fs';
+import { existsSync, openSync, readSync, writeSync, closeSync, statSync, renameSync, linkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -126,7 +128,56 @@ async function round(kill) {
   }
 }
 
+async function loadUntilCheckpoints(dataDir, n) {
+  const server = await startServer({ dataDir, extraArgs: ARGS });
+  const acked = new Set();
+  const stop = { now: false };
+  const ws = [];
+  for (let w = 0; w < 10; w++) ws.push(writer(server.httpPort, w, acked, stop));
+  const deadline = Date.now() + 30000 * SLOW;
+  while ((server.stderr().match(/checkpointed database 'neo4j'/g) || []).length < n) {
+    assert.ok(Date.now() < deadline, 'no checkpoints');
+    await sleep(50);
+  }
+  stop.now = true;
+  await Promise.all(ws);
+  await server.stop();
+  return acked;
+}
+
 describe('damaged newest checkpoint', () => {
+  it('finishes an install a crash interrupted, which keeps the fallback', async () => {
+    const dataDir = makeDataDir('quiver-ckpt-');
+    const acked = await loadUntilCheckpoints(dataDir, 3);
+    const base = join(dataDir, 'databases', 'neo4j.qvg');
+    const tmp = join(dataDir, 'databases', '.neo4j.qvg.tmp');
+    assert.ok(existsSync(`${base}.prev`), 'the previous checkpoint was not kept');
+    // the state a crash leaves between store_keep_prev (prev linked to the current file) and the rename of the
+    // new, complete checkpoint over it: the current name and .prev are one file, the new one is still .tmp
+    renameSync(base, tmp);
+    linkSync(`${base}.prev`, base);
+    let server = await startServer({ dataDir, extraArgs: ARGS });
+    try {
+      assert.match(server.stderr(), /finished installing .*neo4j\.qvg/);
+      assert.doesNotMatch(server.stderr(), /falling back/);
+      const got = await present(server.httpPort);
+      for (const key of acked) assert.ok(got.has(key), `acknowledged transaction ${key} is lost`);
+      assert.notEqual(statSync(base).ino, statSync(`${base}.prev`).ino);
+      await server.stop();
+      flipMiddle(base);
+      server = await startServer({ dataDir, extraArgs: ARGS });
+      assert.match(server.stderr(), /is damaged .* falling back to the previous checkpoint/);
+      assert.equal((await present(server.httpPort)).size, got.size);
+      await server.stop();
+      server = null;
+    } catch (e) {
+      if (server) e.message += `\nserver stderr:\n${tail(server.stderr())}`;
+      throw e;
+    } finally {
+      if (server) await server.kill();
+    }
+  });
+
   it('falls back to the previous checkpoint and the log after a clean stop', async () => {
     assert.ok(await round(false) > 0);
   });
