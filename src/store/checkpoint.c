@@ -87,6 +87,28 @@ static int out_entity_done(ckpt_out *o, qv_err *err) {
     return o->n >= CKPT_BLOCK_CHANGES ? out_flush_block(o, err) : 0;
 }
 
+/* The non-null properties of entity id as `kind` (GCH_NODE_SET / GCH_REL_SET) changes, then the entity's end. */
+static int emit_props_done(ckpt_out *o, gchange_kind kind, uint64_t id, const gprop *props, uint32_t np,
+                           qv_err *err) {
+    for (uint32_t i = 0; i < np; i++)
+        if (!qv_is_null(props[i].value) &&
+            out_push(o, (gchange){.kind = kind, .id = id, .token = props[i].key, .value = props[i].value}, err) < 0)
+            return -1;
+    return out_entity_done(o, err);
+}
+
+/* The labels of node id at v: in lab (256 entries) when they fit, else in o's arena. *n is their count. */
+static const uint32_t *node_labels(ckpt_out *o, gview *v, uint64_t id, uint32_t *lab, uint32_t *n) {
+    uint32_t nl = gview_node_labels(v, id, lab, 256);
+    uint32_t *labels = lab;
+    if (nl > 256) {
+        labels = qv_arena_alloc(&o->a, nl * sizeof *labels);
+        gview_node_labels(v, id, labels, nl);
+    }
+    *n = nl;
+    return labels;
+}
+
 static int emit_nodes(ckpt_out *o, gview *v, uint64_t from, uint64_t hwm, qv_err *err) {
     uint32_t lab[256];
     for (uint64_t id = from; id < hwm; id++) {
@@ -97,21 +119,13 @@ static int emit_nodes(ckpt_out *o, gview *v, uint64_t from, uint64_t hwm, qv_err
         }
         if (out_push(o, (gchange){.kind = GCH_NODE_CREATE, .id = id, .value = gview_node_ext_id(v, id)}, err) < 0)
             return -1;
-        uint32_t nl = gview_node_labels(v, id, lab, 256);
-        uint32_t *labels = lab;
-        if (nl > 256) {
-            labels = qv_arena_alloc(&o->a, nl * sizeof *labels);
-            gview_node_labels(v, id, labels, nl);
-        }
+        uint32_t nl;
+        const uint32_t *labels = node_labels(o, v, id, lab, &nl);
         for (uint32_t i = 0; i < nl; i++)
             if (out_push(o, (gchange){.kind = GCH_LABEL_ADD, .id = id, .token = labels[i]}, err) < 0) return -1;
         gprop *props;
         uint32_t np = gview_node_props(v, id, &o->a, &props);
-        for (uint32_t i = 0; i < np; i++)
-            if (!qv_is_null(props[i].value) &&
-                out_push(o, (gchange){.kind = GCH_NODE_SET, .id = id, .token = props[i].key, .value = props[i].value}, err) < 0)
-                return -1;
-        if (out_entity_done(o, err) < 0) return -1;
+        if (emit_props_done(o, GCH_NODE_SET, id, props, np, err) < 0) return -1;
     }
     return 0;
 }
@@ -142,11 +156,7 @@ static int emit_rels(ckpt_out *o, gview *v, uint64_t from, uint64_t hwm, qv_err 
         }
         gprop *props;
         uint32_t np = gview_rel_props(v, id, &o->a, &props);
-        for (uint32_t i = 0; i < np; i++)
-            if (!qv_is_null(props[i].value) &&
-                out_push(o, (gchange){.kind = GCH_REL_SET, .id = id, .token = props[i].key, .value = props[i].value}, err) < 0)
-                return -1;
-        if (out_entity_done(o, err) < 0) return -1;
+        if (emit_props_done(o, GCH_REL_SET, id, props, np, err) < 0) return -1;
     }
     for (uint64_t id = from; id < hwm; id++)
         if (!gview_rel_exists(v, id) &&
@@ -170,12 +180,8 @@ static int emit_written_node(ckpt_out *o, gview *v, uint64_t id, qv_err *err) {
     graph *g = gview_graph(v);
     uint32_t nb = 0, lab[256];
     const uint32_t *base = graph_node_labels(g, id, &nb);
-    uint32_t nl = gview_node_labels(v, id, lab, 256);
-    uint32_t *labels = lab;
-    if (nl > 256) {
-        labels = qv_arena_alloc(&o->a, nl * sizeof *labels);
-        gview_node_labels(v, id, labels, nl);
-    }
+    uint32_t nl;
+    const uint32_t *labels = node_labels(o, v, id, lab, &nl);
     for (uint32_t i = 0; i < nb; i++)
         if (!has_label(labels, nl, base[i]) &&
             out_push(o, (gchange){.kind = GCH_LABEL_REMOVE, .id = id, .token = base[i]}, err) < 0)
@@ -187,22 +193,14 @@ static int emit_written_node(ckpt_out *o, gview *v, uint64_t id, qv_err *err) {
     if (out_push(o, (gchange){.kind = GCH_NODE_CLEAR, .id = id}, err) < 0) return -1;
     gprop *props;
     uint32_t np = gview_node_props(v, id, &o->a, &props);
-    for (uint32_t i = 0; i < np; i++)
-        if (!qv_is_null(props[i].value) &&
-            out_push(o, (gchange){.kind = GCH_NODE_SET, .id = id, .token = props[i].key, .value = props[i].value}, err) < 0)
-            return -1;
-    return out_entity_done(o, err);
+    return emit_props_done(o, GCH_NODE_SET, id, props, np, err);
 }
 
 static int emit_written_rel(ckpt_out *o, gview *v, uint64_t id, qv_err *err) {
     if (out_push(o, (gchange){.kind = GCH_REL_CLEAR, .id = id}, err) < 0) return -1;
     gprop *props;
     uint32_t np = gview_rel_props(v, id, &o->a, &props);
-    for (uint32_t i = 0; i < np; i++)
-        if (!qv_is_null(props[i].value) &&
-            out_push(o, (gchange){.kind = GCH_REL_SET, .id = id, .token = props[i].key, .value = props[i].value}, err) < 0)
-            return -1;
-    return out_entity_done(o, err);
+    return emit_props_done(o, GCH_REL_SET, id, props, np, err);
 }
 
 /* Base entities first (written ones only), then every id above the base, then the deletions. */

@@ -121,16 +121,45 @@ static void build_ids(get_stream *gs, colbuf *cb, const arw_field *f, const uint
     cb->arr.values_len = cb->val.len;
 }
 
-/* Values of column c at rows, absent values as nulls. */
-static void build_prop(colbuf *cb, const arw_field *f, const gcolumn *c, const uint64_t *rows, int64_t n) {
+static bool prop_is_list(gprop_type t) {
+    return t == GPROP_INT64_LIST || t == GPROP_DOUBLE_LIST || t == GPROP_FLOAT_LIST;
+}
+
+/* Starts a property column of n rows of type t in cb: the validity bitmap (returned, all zero), the first
+ * offset of string and list columns, zeroed fixed-width values. */
+static uint8_t *prop_begin(colbuf *cb, gprop_type t, int64_t n) {
     uint8_t *valid = qv_buf_extend(&cb->valid, (size_t)(n + 7) / 8);
     memset(valid, 0, (size_t)(n + 7) / 8);
+    if (t == GPROP_STRING || prop_is_list(t)) put_i32(&cb->off, 0);
+    if (t == GPROP_BOOL) memset(qv_buf_extend(&cb->val, (size_t)(n + 7) / 8), 0, (size_t)(n + 7) / 8);
+    else if (t == GPROP_INT64 || t == GPROP_DOUBLE) memset(qv_buf_extend(&cb->val, (size_t)n * 8), 0, (size_t)n * 8);
+    return valid;
+}
+
+/* Points cb's Arrow array at the buffers prop_begin and the rows filled. */
+static void prop_end(colbuf *cb, const arw_field *f, gprop_type t, int64_t nulls) {
+    bool list = prop_is_list(t);
+    cb->arr.null_count = nulls;
+    cb->arr.validity = nulls ? cb->valid.data : NULL;
+    if (t == GPROP_STRING || list) cb->arr.offsets = cb->off.data;
+    if (list) {
+        cb->child.field = &f->children[0];
+        cb->child.length = (int64_t)(cb->cval.len / (t == GPROP_FLOAT_LIST ? 4 : 8));
+        cb->child.values = cb->cval.data;
+        cb->child.values_len = cb->cval.len;
+        cb->arr.nchildren = 1;
+        cb->arr.children = &cb->child;
+    } else {
+        cb->arr.values = cb->val.data;
+        cb->arr.values_len = cb->val.len;
+    }
+}
+
+/* Values of column c at rows, absent values as nulls. */
+static void build_prop(colbuf *cb, const arw_field *f, const gcolumn *c, const uint64_t *rows, int64_t n) {
+    uint8_t *valid = prop_begin(cb, c->type, n);
     int64_t nulls = 0;
-    bool list = c->type == GPROP_INT64_LIST || c->type == GPROP_DOUBLE_LIST || c->type == GPROP_FLOAT_LIST;
     size_t ew = c->type == GPROP_FLOAT_LIST ? 4 : 8;
-    if (c->type == GPROP_STRING || list) put_i32(&cb->off, 0);
-    if (c->type == GPROP_BOOL) memset(qv_buf_extend(&cb->val, (size_t)(n + 7) / 8), 0, (size_t)(n + 7) / 8);
-    else if (c->type == GPROP_INT64 || c->type == GPROP_DOUBLE) memset(qv_buf_extend(&cb->val, (size_t)n * 8), 0, (size_t)n * 8);
     for (int64_t i = 0; i < n; i++) {
         uint64_t r = rows[i];
         bool has = gcolumn_has(c, r);
@@ -156,20 +185,7 @@ static void build_prop(colbuf *cb, const arw_field *f, const gcolumn *c, const u
             break;
         }
     }
-    cb->arr.null_count = nulls;
-    cb->arr.validity = nulls ? cb->valid.data : NULL;
-    if (c->type == GPROP_STRING || list) cb->arr.offsets = cb->off.data;
-    if (list) {
-        cb->child.field = &f->children[0];
-        cb->child.length = (int64_t)(cb->cval.len / ew);
-        cb->child.values = cb->cval.data;
-        cb->child.values_len = cb->cval.len;
-        cb->arr.nchildren = 1;
-        cb->arr.children = &cb->child;
-    } else {
-        cb->arr.values = cb->val.data;
-        cb->arr.values_len = cb->val.len;
-    }
+    prop_end(cb, f, c->type, nulls);
 }
 
 /* A value read through the view as column type t: false (null) when it is absent or of another type. */
@@ -194,13 +210,8 @@ static void build_prop_view(get_stream *gs, colbuf *cb, const arw_field *f, gpro
                             const uint64_t *rows, int64_t n) {
     int64_t k = gview_key_id(gs->view, key, strlen(key));
     gview_value_ctx c = {.v = gs->view, .rel = gs->is_rel, .type = type, .key = k < 0 ? UINT32_MAX : (uint32_t)k};
-    uint8_t *valid = qv_buf_extend(&cb->valid, (size_t)(n + 7) / 8);
-    memset(valid, 0, (size_t)(n + 7) / 8);
+    uint8_t *valid = prop_begin(cb, type, n);
     int64_t nulls = 0;
-    bool list = type == GPROP_INT64_LIST || type == GPROP_DOUBLE_LIST || type == GPROP_FLOAT_LIST;
-    if (type == GPROP_STRING || list) put_i32(&cb->off, 0);
-    if (type == GPROP_BOOL) memset(qv_buf_extend(&cb->val, (size_t)(n + 7) / 8), 0, (size_t)(n + 7) / 8);
-    else if (type == GPROP_INT64 || type == GPROP_DOUBLE) memset(qv_buf_extend(&cb->val, (size_t)n * 8), 0, (size_t)n * 8);
     size_t ew = type == GPROP_FLOAT_LIST ? 4 : 8;
     for (int64_t i = 0; i < n; i++) {
         qval x;
@@ -230,20 +241,7 @@ static void build_prop_view(get_stream *gs, colbuf *cb, const arw_field *f, gpro
             break;
         }
     }
-    cb->arr.null_count = nulls;
-    cb->arr.validity = nulls ? cb->valid.data : NULL;
-    if (type == GPROP_STRING || list) cb->arr.offsets = cb->off.data;
-    if (list) {
-        cb->child.field = &f->children[0];
-        cb->child.length = (int64_t)(cb->cval.len / ew);
-        cb->child.values = cb->cval.data;
-        cb->child.values_len = cb->cval.len;
-        cb->arr.nchildren = 1;
-        cb->arr.children = &cb->child;
-    } else {
-        cb->arr.values = cb->val.data;
-        cb->arr.values_len = cb->val.len;
-    }
+    prop_end(cb, f, type, nulls);
 }
 
 static void build_labels(get_stream *gs, colbuf *cb, const arw_field *f, const uint64_t *rows, int64_t n) {
