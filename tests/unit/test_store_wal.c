@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "test_store_graphs.h"
+#include "test_store_env.h"
 
 #include "graph/catalog.h"
 #include "graph/gcommit.h"
@@ -37,54 +38,14 @@
 #include "store/wal.h"
 #include "value/value.h"
 
-typedef struct env {
-    char dir[64];
-    char data[128];
-    qv_pool *pool;
-    qv_store *s;
-    gcatalog *cat;
-} env;
+static int setup(void **state) { return env_setup(state, "qv-wal"); }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static int setup(void **state) {
-    env *e = calloc(1, sizeof *e);
-    snprintf(e->dir, sizeof e->dir, "/tmp/qv-wal-XXXXXX");
-    if (!mkdtemp(e->dir)) return -1;
-    snprintf(e->data, sizeof e->data, "%s/data", e->dir);
-    e->pool = qv_pool_new(2);
-    *state = e;
-    return 0;
-}
-
-static void stop(env *e, bool checkpoint) {
-    if (!e->s) return;
-    store_shutdown(e->s, checkpoint);
-    gcatalog_free(e->cat);
-    store_close(e->s);
-    e->s = NULL;
-    e->cat = NULL;
-}
-
-static int teardown(void **state) {
-    env *e = *state;
-    stop(e, false);
-    nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    qv_pool_free(e->pool);
-    free(e);
-    return 0;
-}
+static int teardown(void **state) { return env_teardown(state); }
 
 static void start(env *e) {
+    env_open(e);
     qv_err err;
     qv_err_clear(&err);
-    e->s = store_open(e->data, &err);
-    if (!e->s) fail_msg("store_open: %s", err.msg);
-    e->cat = gcatalog_new();
-    if (store_load_all(e->s, e->cat, e->pool, &err) < 0) fail_msg("store_load_all: %s", err.msg);
     if (store_ensure_database(e->s, e->cat, "neo4j", &err) < 0) fail_msg("ensure: %s", err.msg);
 }
 
