@@ -107,6 +107,7 @@ typedef struct ggen {
      * entities created after the loader's base that were live at its snapshot, read when they have no version */
     struct gpack *npack, *rpack;
     struct gxtab *ext;              /* external ids of nodes created since (npack indexes the packed ones) */
+    struct grelid *relid;           /* relid helper: relationships' user ids (grelid.h), NULL until one is set */
     uint64_t carried;               /* versions its compaction's catch-up carried over: the next one folds them */
 } ggen;
 
