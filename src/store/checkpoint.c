@@ -148,9 +148,11 @@ static int emit_rels(ckpt_out *o, gview *v, uint64_t from, uint64_t hwm, qv_err 
         uint64_t s, d;
         uint32_t type;
         gview_rel_info(v, id, &s, &d, &type);
-        if (out_push(o, (gchange){.kind = GCH_REL_CREATE, .id = id, .src = s, .dst = d, .token = type}, err) < 0)
+        bool live = gview_rel_exists(v, id);   /* relid helper: a live one's user external id (or null) */
+        if (out_push(o, (gchange){.kind = GCH_REL_CREATE, .id = id, .src = s, .dst = d, .token = type,
+                                  .value = live ? gview_rel_user_ext_id(v, id) : qv_null()}, err) < 0)
             return -1;
-        if (!gview_rel_exists(v, id)) {
+        if (!live) {
             if (out_entity_done(o, err) < 0) return -1;
             continue;
         }
