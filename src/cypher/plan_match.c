@@ -231,7 +231,13 @@ static void expand(mctx *m, xop **in, cy_rel_pat *rp, int32_t from, int32_t rel,
         else if (m->minpath && !rp->var && rp->min_hops <= 1) *in = cy_op_varexpand_minpath(m->c->p, *in, &s);
         else *in = cy_op_varexpand(m->c->p, *in, &s);
     } else {
-        *in = cy_op_expand(m->c->p, *in, &s);
+        int32_t ci = rel_extid_conj(m, rel);   /* `~id` of the relationship known: one lookup, not the adjacency */
+        if (ci >= 0) {
+            *in = cy_op_rel_by_extid(m->c->p, *in, &s, m->cj[ci].value, true);
+            m->cj[ci].done = true;
+        } else {
+            *in = cy_op_expand(m->c->p, *in, &s);
+        }
     }
     m->rels_bound[m->n_rels_bound++] = rel;
     set_bound(m, rel);
@@ -311,7 +317,7 @@ static int plan_path(mctx *m, xop **in, uint32_t pi) {
             if (rel_ci != UINT32_MAX) {
                 s.uniq.slots = qv_arena_dup(&m->c->p->arena, m->rels_bound, sizeof(int32_t) * (m->n_rels_bound + 1));
                 s.uniq.n = m->n_rels_bound;
-                *in = cy_op_rel_by_extid(m->c->p, *in, &s, m->cj[rel_ci].value);
+                *in = cy_op_rel_by_extid(m->c->p, *in, &s, m->cj[rel_ci].value, false);
                 m->cj[rel_ci].done = true;
             } else {
                 *in = cy_op_relscan(m->c->p, *in, &s);

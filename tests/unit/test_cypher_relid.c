@@ -54,7 +54,21 @@ static void test_create_and_match(void **state) {
     assert_non_null(strstr(plan(&t, "MATCH ()-[r]->() WHERE id(r) = $id RETURN r.w", p), "RelationshipByExtId"));
     assert_non_null(strstr(plan(&t, "MATCH ()-[r {`~id`: $id}]->() RETURN r", p), "RelationshipByExtId"));
     assert_non_null(strstr(plan(&t, "MATCH (a)-[r]->(b) WHERE r.`~id` = $id RETURN r", p), "RelationshipByExtId"));
-    assert_null(strstr(plan(&t, "MATCH (a {`~id`: 'a'})-[r {`~id`: $id}]->(b) RETURN r", p), "RelationshipByExtId"));
+    /* from a bound node, and between two bound nodes (MERGE's match): the lookup, not the adjacency */
+    assert_non_null(strstr(plan(&t, "MATCH (a {`~id`: 'a'})-[r {`~id`: $id}]->(b) RETURN r", p), "RelationshipByExtId"));
+    assert_non_null(strstr(plan(&t, "MATCH (a {`~id`: 'a'}), (b {`~id`: 'b'}) MERGE (a)-[r:T {`~id`: $id}]->(b) RETURN r", p),
+                           "RelationshipByExtId"));
+    EXPECT(&t, "MATCH (a {`~id`: 'a'})-[r {`~id`: 'e1'}]->(b) RETURN b.`~id`", "'b'");
+    EXPECT(&t, "MATCH (a {`~id`: 'b'})-[r {`~id`: 'e1'}]->(b) RETURN b.`~id`", "");
+    EXPECT(&t, "MATCH (a {`~id`: 'b'})<-[r {`~id`: 'e1'}]-(b) RETURN b.`~id`", "'a'");
+    EXPECT(&t, "MATCH (a {`~id`: 'b'})-[r {`~id`: 'e1'}]-(b) RETURN b.`~id`", "'a'");
+    EXPECT(&t, "MATCH (a {`~id`: 'a'}), (b {`~id`: 'b'}) MATCH (a)-[r {`~id`: 'e1'}]->(b) RETURN r.w", "1");
+    EXPECT(&t, "MATCH (a {`~id`: 'a'}), (b {`~id`: 'b'}) MATCH (b)-[r {`~id`: 'e1'}]->(a) RETURN r.w", "");
+    EXPECT(&t, "MATCH (a {`~id`: 'a'}), (b {`~id`: 'b'}) MATCH (b)<-[r:T {`~id`: 'e1'}]-(a) RETURN r.w", "1");
+    EXPECT(&t, "MATCH (a {`~id`: 'a'}), (b {`~id`: 'b'}) MATCH (b)<-[r:U {`~id`: 'e1'}]-(a) RETURN r.w", "");
+    EXPECT(&t, "MATCH (a {`~id`: 'a'})-[r {`~id`: 'e1'}]->(b)-[q {`~id`: '7'}]->(c) RETURN c.`~id`", "'a'");
+    EXPECT(&t, "MATCH (a {`~id`: 'a'})-[r {`~id`: 'e1'}]->(b)-[q {`~id`: 'e1'}]->(c) RETURN c.`~id`", "");
+    EXPECT(&t, "OPTIONAL MATCH (z {`~id`: 'none'}) OPTIONAL MATCH (z)-[r {`~id`: 'e1'}]->(b) RETURN r", "null");
     tenv_free(&t);
 }
 
