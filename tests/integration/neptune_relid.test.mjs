@@ -2,12 +2,12 @@
 // CREATE and by Nodestream-style UNWIND ... MERGE batches, returned as the relationship's "~id", found by a
 // pattern map and by id(r) = $id, duplicates refused with DuplicateDataException (SDK and curl), reserved ids
 // refused, deleted ids reusable; and every id survives a SIGKILL (write-ahead log replay), a clean stop
-// (checkpoint) and a crash after checkpoints taken while writing (checkpoint + log).
+// (checkpoint) and a crash after checkpoints taken while writing (checkpoint + log); quiver check passes.
 
 import assert from 'node:assert/strict';
 import { after, describe } from 'node:test';
 
-import { startServer, makeDataDir, SLOW } from './lib/server.mjs';
+import { startServer, makeDataDir, runQuiver, SLOW } from './lib/server.mjs';
 import { serverTest } from './lib/harness.mjs';
 import { dataClient, cypher, expectSdkError, curl } from './lib/neptune.mjs';
 
@@ -120,5 +120,8 @@ describe('relationship ~id through the Neptune API, durable', () => {
       'DuplicateDataException', { status: 400 });
     await s.stop();
     s = null;
+    // quiver check replays the log (with the ids) and checks the graph without repairing anything
+    const chk = await runQuiver(['check', '--data-dir', dataDir], { timeoutMs: 60000 * SLOW });
+    assert.equal(chk.code, 0, `${chk.stdout}${chk.stderr}`);
   });
 });
