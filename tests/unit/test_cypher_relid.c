@@ -127,6 +127,16 @@ static void test_merge(void **state) {
     assert_string_equal(tqp(&t, batch, p), "");
     assert_int_equal(t.last_stats.rels_created, 0);
     EXPECT(&t, "MATCH (f)-[r:LINK]->(t) RETURN id(r), f.`~id`, t.`~id`, r.k ORDER BY id(r)", "'x1', 'a', 'c', 4\n'x2', 'b', 'c', 2");
+    /* the fused ON CREATE SET r = map form (the map's own `~id` is not a property and does not change the id) */
+    const char *fused = "UNWIND $rows AS row MATCH (f:P {`~id`: row.f}), (t:P {`~id`: row.t}) "
+                        "MERGE (f)-[r:FUSED {`~id`: row.id + 'f'}]->(t) ON CREATE SET r = removeKeyFromMap(row, 'f') "
+                        "ON MATCH SET r += {`~id`: 'other', seen: true}";
+    assert_string_equal(tqp(&t, fused, p), "");
+    assert_int_equal(t.last_stats.rels_created, 2);
+    assert_string_equal(tqp(&t, fused, p), "");
+    assert_int_equal(t.last_stats.rels_created, 0);
+    EXPECT(&t, "MATCH ()-[r:FUSED]->() RETURN id(r), r ORDER BY id(r)",
+           "'x1f', [:FUSED {id: 'x1', seen: true, t: 'c'}]\n'x2f', [:FUSED {id: 'x2', seen: true, t: 'c'}]");
     tenv_free(&t);
 }
 
