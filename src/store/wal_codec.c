@@ -451,8 +451,9 @@ static int apply_rel_create(gtxn *t, scratch *sc, const gchange *ch, size_t n, s
     gprop *props = sc->p;
     for (size_t k = 0; k < np; k++) props[k] = (gprop){ch[*i + 1 + k].token, ch[*i + 1 + k].value};
     uint64_t id = 0;
-    /* relid helper: the value is the relationship's user external id (or null) */
-    int rc = gtxn_rel_create_ext(t, c->src, c->dst, c->token, props, (uint32_t)np, c->value, &id, err);
+    /* relid helper: the value is the relationship's user external id (or null: the common case, no extra call) */
+    int rc = qv_is_null(c->value) ? gtxn_rel_create(t, c->src, c->dst, c->token, props, (uint32_t)np, &id, err)
+                                  : gtxn_rel_create_ext(t, c->src, c->dst, c->token, props, (uint32_t)np, c->value, &id, err);
     if (rc < 0) return qv_err_prefix(err, "replay failed at change %zu (relationship create)", *i);
     if (id != c->id) return diverged(err, *i, c, "relationship id", c->id, id);
     *i = j - 1;

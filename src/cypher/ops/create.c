@@ -127,7 +127,10 @@ static int create_rel(cy_x *x, const cy_cpath *p, const cy_crel *cr, qval extra,
     }
     uint64_t id;
     qv_err ge;
-    if (gtxn_rel_create_ext(x->t, a.id, b.id, cy_x_intern_name(x, cr->type, 1), ps, np, ext, &id, &ge))
+    uint32_t ty = cy_x_intern_name(x, cr->type, 1);
+    int rc = qv_is_null(ext) ? gtxn_rel_create(x->t, a.id, b.id, ty, ps, np, &id, &ge)   /* no id: the common case */
+                             : gtxn_rel_create_ext(x->t, a.id, b.id, ty, ps, np, ext, &id, &ge);
+    if (rc)
         return cy_x_graph_err(x, &ge, (int32_t)cr->pos);
     x->row[cr->slot] = qv_rel(id);
     x->stats.rels_created++;
