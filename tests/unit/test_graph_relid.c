@@ -273,6 +273,30 @@ static void test_compaction(void **state) {
     graph_free(g);
 }
 
+/* The graph's first relationship id arrives while a compaction builds: the catch-up makes the new table. */
+static void test_first_id_during_compaction(void **state) {
+    (void)state;
+    graph *g = empty_graph();
+    nodes(g, 2);
+    qv_err err;
+    gtxn *t = gtxn_begin(g, &err);
+    uint64_t plain = rel(t, qv_null());
+    commit(t);
+    gcompaction *c = gcompact_begin(g, &err);
+    t = gtxn_begin(g, &err);
+    uint64_t first = rel(t, S("first"));
+    commit(t);
+    assert_int_equal(gcompact_finish(c, &err), 0);
+    gview *v = gview_open(g, &err);
+    assert_non_null(v->gen->relid);
+    assert_int_equal(grelid_count(v->gen), 1);
+    assert_ext(v, first, "first");
+    assert_ext(v, plain, "r0");
+    assert_int_equal(gview_rel_by_ext_id(v, S("first")), first);
+    gview_close(v);
+    graph_free(g);
+}
+
 static void test_many(void **state) {
     (void)state;
     graph *g = empty_graph();
@@ -329,7 +353,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_and_read), cmocka_unit_test(test_refused), cmocka_unit_test(test_rollback),
         cmocka_unit_test(test_delete),          cmocka_unit_test(test_lazy),    cmocka_unit_test(test_compaction),
-        cmocka_unit_test(test_many),
+        cmocka_unit_test(test_first_id_during_compaction), cmocka_unit_test(test_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
