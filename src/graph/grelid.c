@@ -17,15 +17,27 @@ typedef struct grxrec {
     char s[];
 } grxrec;
 
+/* An open-addressing table over the log: one word a slot, the hash's upper 32 bits over entry index + 1 (0 =
+ * empty), so a reader loads a slot whole; probing starts at the hash's lower bits. */
+typedef struct grxtab {
+    uint64_t mask, used;
+    uint64_t e[];
+} grxtab;
+
 /* log: 2 words per entry (relationship id, grxrec pointer); a gvec so that the transaction's undo list can cut
- * a rolled-back transaction's entries off (gtxn_rollback restores log->n). Tables: hash | 1 -> entry index. */
+ * a rolled-back transaction's entries off (gtxn_rollback restores log->n). Id strings are packed 4-byte aligned
+ * in pool blocks. Everything lives in the generation's arena (outgrown logs and tables stay there for views
+ * still reading them, until the generation is freed; a compaction builds its table at its final size). */
 struct grelid {
     gvec *log;
-    gxtab *byrel, *byext;
+    grxtab *byrel, *byext;
+    char *pool;
+    uint32_t pool_left;
 };
 
-static uint64_t hash_rel(uint64_t rel) { return qv_hash_u64(rel ^ 0x72656c6964ull) | 1; }
-static uint64_t hash_ext(const char *s, uint32_t len) { return qv_hash_bytes(s, len) | 1; }
+static uint64_t hash_rel(uint64_t rel) { return qv_hash_u64(rel ^ 0x72656c6964ull); }
+static uint64_t hash_ext(const char *s, uint32_t len) { return qv_hash_bytes(s, len); }
+static uint64_t slot_word(uint64_t h, uint64_t e) { return (h >> 32 << 32) | (e + 1); }
 
 static uint64_t log_word(const gvec *log, uint64_t i) { return gvec_at(log->a, i); }
 static const grxrec *log_rec(const gvec *log, uint64_t e) { return (const grxrec *)(uintptr_t)log_word(log, 2 * e + 1); }
@@ -37,15 +49,15 @@ uint64_t grelid_count(const ggen *gen) {
 
 /* ---- reading ---- */
 static const grxrec *lookup_rel(const struct grelid *x, uint64_t rel) {
-    const gxtab *t = LOAD(&x->byrel);
+    const grxtab *t = LOAD(&x->byrel);
     if (!t) return NULL;
     uint64_t h = hash_rel(rel);
     for (uint64_t i = h & t->mask;; i = (i + 1) & t->mask) {
-        uint64_t eh = LOAD(&t->e[i].hash);
-        if (!eh) return NULL;
-        if (eh != h) continue;
-        uint64_t e = t->e[i].id;
-        const gvec *log = LOAD(&x->log);   /* loaded after the entry: it covers every entry the table names */
+        uint64_t w = LOAD(&t->e[i]);
+        if (!w) return NULL;
+        if (w >> 32 != h >> 32) continue;
+        uint64_t e = (uint32_t)w - 1;
+        const gvec *log = LOAD(&x->log);   /* loaded after the slot: it covers every entry the table names */
         if (e < gvec_len(log) / 2 && log_word(log, 2 * e) == rel) return log_rec(log, e);
     }
 }
@@ -59,14 +71,14 @@ qval grelid_get(const gview *v, uint64_t rel) {
 
 uint64_t grelid_find(const gview *v, const char *s, uint32_t len) {
     const struct grelid *x = LOAD(&v->gen->relid);
-    const gxtab *t = x ? LOAD(&x->byext) : NULL;
+    const grxtab *t = x ? LOAD(&x->byext) : NULL;
     if (!t) return GID_NONE;
     uint64_t h = hash_ext(s, len), end = gv_rels_end(v);
     for (uint64_t i = h & t->mask;; i = (i + 1) & t->mask) {
-        uint64_t eh = LOAD(&t->e[i].hash);
-        if (!eh) return GID_NONE;
-        if (eh != h) continue;
-        uint64_t e = t->e[i].id;
+        uint64_t w = LOAD(&t->e[i]);
+        if (!w) return GID_NONE;
+        if (w >> 32 != h >> 32) continue;
+        uint64_t e = (uint32_t)w - 1;
         const gvec *log = LOAD(&x->log);
         if (e >= gvec_len(log) / 2) continue;
         uint64_t rel = log_word(log, 2 * e);
@@ -121,36 +133,43 @@ uint64_t gview_rel_by_ext_id(gview *v, qval ext_id) {
 }
 
 /* ---- writing (the graph's writer, or a compaction building a generation no view sees yet) ---- */
-static struct grelid *relid_new(qv_arena *a) {
+/* A table (and the log) for at least n entries: slots keep the load at or below 3/4 until n. */
+static struct grelid *relid_new(qv_arena *a, uint64_t n) {
     struct grelid *x = qv_arena_zalloc(a, sizeof *x);
-    x->log = qv_arena_zalloc(a, sizeof(gvec) + 16 * sizeof(uint64_t));
-    x->log->cap = 16;
+    uint64_t cap = n < 8 ? 16 : 2 * n;
+    x->log = qv_arena_zalloc(a, sizeof(gvec) + cap * sizeof(uint64_t));
+    x->log->cap = cap;
     return x;
 }
 
-static gxtab *tab_new(qv_arena *a, uint64_t slots) {
-    gxtab *t = qv_arena_zalloc(a, sizeof *t + slots * sizeof(gxent));
+static grxtab *tab_new(qv_arena *a, uint64_t slots) {
+    grxtab *t = qv_arena_zalloc(a, sizeof *t + slots * sizeof(uint64_t));
     t->mask = slots - 1;
     return t;
 }
 
-static void tab_place(gxtab *t, uint64_t h, uint64_t e) {
+static void tab_place(grxtab *t, uint64_t h, uint64_t e) {
     for (uint64_t i = h & t->mask;; i = (i + 1) & t->mask)
-        if (!t->e[i].hash) {
-            t->e[i].id = e;
-            STORE(&t->e[i].hash, h);
+        if (!t->e[i]) {
+            STORE(&t->e[i], slot_word(h, e));
             t->used++;
             return;
         }
 }
 
-/* Both tables hold every entry of the log below n (rebuilt at each growth, which also drops stale entries). */
-static void tabs_fit(struct grelid *x, qv_arena *a, uint64_t n) {
-    const gxtab *t = x->byrel;
-    if (t && (t->used + 1) * 4 <= (t->mask + 1) * 3) return;
+static uint64_t slots_for(uint64_t n) {
     uint64_t slots = 64;
-    while (slots * 3 < (n + 1) * 8) slots *= 2;   /* load <= 3/8 after a rebuild */
-    gxtab *br = tab_new(a, slots), *be = tab_new(a, slots);
+    while (slots * 3 < n * 4) slots *= 2;   /* load <= 3/4 */
+    return slots;
+}
+
+/* Room for one more entry after the n in the log. A full table is rebuilt from the log (which also drops the
+ * entries rollbacks left) at twice the size its entries need, so that growth stays amortised. */
+static void tabs_fit(struct grelid *x, qv_arena *a, uint64_t n, uint64_t want) {
+    const grxtab *t = x->byrel;
+    if (t && (t->used + 1) * 4 <= (t->mask + 1) * 3) return;
+    uint64_t slots = slots_for(want > n + 1 ? want : 2 * (n + 1));
+    grxtab *br = tab_new(a, slots), *be = tab_new(a, slots);
     const gvec *log = x->log;
     for (uint64_t e = 0; e < n; e++) {
         const grxrec *r = log_rec(log, e);
@@ -161,12 +180,26 @@ static void tabs_fit(struct grelid *x, qv_arena *a, uint64_t n) {
     STORE(&x->byext, be);
 }
 
-/* Appends (rel, id) to x; returns the log length (words) before. Old logs stay in the arena for readers. */
-static uint64_t relid_append(struct grelid *x, qv_arena *a, uint64_t rel, const char *s, uint32_t len) {
-    grxrec *r = qv_arena_alloc(a, sizeof *r + len + 1);
+static grxrec *rec_new(struct grelid *x, qv_arena *a, const char *s, uint32_t len) {
+    uint32_t need = (uint32_t)((sizeof(grxrec) + len + 1 + 3) & ~3ull);
+    if (need > x->pool_left) {
+        uint32_t block = need > 16384 ? need : 16384;
+        x->pool = qv_arena_alloc(a, block);
+        x->pool_left = block;
+    }
+    grxrec *r = (grxrec *)x->pool;
+    x->pool += need;
+    x->pool_left -= need;
     r->len = len;
     memcpy(r->s, s, len);
     r->s[len] = 0;
+    return r;
+}
+
+/* Appends (rel, id) to x; returns the log length (words) before. Old logs stay in the arena for readers. want:
+ * the entries the table is sized for when it is made (a compaction knows them all). */
+static uint64_t relid_append(struct grelid *x, qv_arena *a, uint64_t rel, const char *s, uint32_t len, uint64_t want) {
+    grxrec *r = rec_new(x, a, s, len);
     gvec *log = x->log;
     uint64_t n = log->n;
     if (n + 2 > log->cap) {
@@ -180,7 +213,7 @@ static uint64_t relid_append(struct grelid *x, qv_arena *a, uint64_t rel, const 
     __atomic_store_n(&log->a[n], rel, __ATOMIC_RELAXED);
     __atomic_store_n(&log->a[n + 1], (uint64_t)(uintptr_t)r, __ATOMIC_RELAXED);
     STORE(&log->n, n + 2);
-    tabs_fit(x, a, n / 2);
+    tabs_fit(x, a, n / 2, want);
     uint64_t e = n / 2;
     tab_place(x->byrel, hash_rel(rel), e);
     tab_place(x->byext, hash_ext(r->s, len), e);
@@ -191,13 +224,14 @@ static uint64_t relid_append(struct grelid *x, qv_arena *a, uint64_t rel, const 
 static struct grelid *copy_entries(struct grelid *into, ggen *ng, const struct grelid *from, uint64_t from_word,
                                    bool (*keep)(const void *ctx, uint64_t rel), const void *ctx) {
     const gvec *log = LOAD(&from->log);
-    uint64_t n = gvec_len(log);
-    for (uint64_t w = from_word; w + 1 < n; w += 2) {
+    uint64_t n = gvec_len(log), k = 0;
+    for (uint64_t w = from_word; w + 1 < n; w += 2) k += keep(ctx, log_word(log, w));
+    for (uint64_t w = from_word; w + 1 < n; w += 2) {   /* sized once: no outgrown log or table in ng */
         uint64_t rel = log_word(log, w);
         if (!keep(ctx, rel)) continue;
         const grxrec *r = log_rec(log, w / 2);
-        if (!into) into = relid_new(&ng->vals);
-        relid_append(into, &ng->vals, rel, r->s, r->len);
+        if (!into) into = relid_new(&ng->vals, k);
+        relid_append(into, &ng->vals, rel, r->s, r->len, k);
     }
     return into;
 }
@@ -245,10 +279,10 @@ int gtxn_rel_create_ext(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, cons
     ggen *gen = d->gen;
     struct grelid *x = gen->relid;
     if (!x) {
-        x = relid_new(&gen->vals);
+        x = relid_new(&gen->vals, 0);
         STORE(&gen->relid, x);
     }
-    uint64_t before = relid_append(x, &gen->vals, id, s, len);
+    uint64_t before = relid_append(x, &gen->vals, id, s, len, 0);
     GPUSH(t->uv, t->n_uv, t->cap_uv, ((gundo_vec){&x->log, before}));   /* rollback cuts the entry off */
     /* the change list: GCH_REL_CREATE carries the id (the log and checkpoints replay it through here) */
     for (size_t i = t->n_ch; i-- > 0;)
