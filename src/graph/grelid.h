@@ -7,7 +7,8 @@
  * nothing more than before, Arrow loads included. The table is made by the first creation with an id.
  * Rules (docs/write-path.md, "Relationship external ids"):
  *  - ids are strings (an integer is stored as its decimal string), unique among the live relationships of
- *    the graph (QV_EEXISTS), never changed after creation, freed when the relationship is deleted;
+ *    the graph (QV_EEXISTS; nodes' ids are another space, as Neptune's vertex and edge ids), never changed
+ *    after creation, freed when the relationship is deleted;
  *  - a relationship without one reads as "r<internal id>"; strings of the form `r` + digits are reserved for
  *    those and refused as user ids (QV_EINVAL), so the two kinds never collide;
  *  - rollback truncates the log through the transaction's undo list (gtxn.uv); table entries are verified
