@@ -1,7 +1,8 @@
 /* test_graph_relid_mt.c — relationship external ids read lock-free while the writer works: reader threads look
  * up every id of the batches committed so far (both ways: id -> relationship -> the same id) while one writer
  * commits batches with ids, rolls others back (their ids must never be seen) and compacts now and then (the
- * table moves to a new generation and grows). Run under ASan in CI. */
+ * table moves to a new generation and grows), or while background compactions build from the log the writer
+ * keeps appending to. Run under ASan in CI. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -59,11 +60,11 @@ static void *reader(void *arg) {
     return NULL;
 }
 
-static void test_readers_during_writes(void **state) {
-    (void)state;
+static void run(bool background) {
     shared sh = {0};
     sh.g = graph_new("g", "neo4j", false, GRAPH_ID_STRING, NULL);
-    graph_set_compact_trigger(sh.g, false, 0);
+    /* background: compactions start on their own after 2,000 changes and build while the writer appends */
+    graph_set_compact_trigger(sh.g, background, 2000);
     qv_err err;
     gtxn *t = gtxn_begin(sh.g, &err);
     uint64_t id;
@@ -88,7 +89,7 @@ static void test_readers_during_writes(void **state) {
         }
         assert_int_equal(gtxn_commit(t, &err), 0);
         __atomic_store_n(&sh.committed, batch + 1, __ATOMIC_RELEASE);
-        if (batch % 100 == 99) assert_int_equal(graph_compact(sh.g, &err), 0);
+        if (!background && batch % 100 == 99) assert_int_equal(graph_compact(sh.g, &err), 0);
     }
     __atomic_store_n(&sh.done, true, __ATOMIC_RELEASE);
     for (int i = 0; i < READERS; i++) pthread_join(th[i], NULL);
@@ -97,11 +98,18 @@ static void test_readers_during_writes(void **state) {
     print_message("%llu lookups while writing\n", (unsigned long long)sh.lookups);
     gview *v = gview_open(sh.g, &err);
     assert_int_equal(gview_rel_count(v), BATCHES * (PER + PER / 5));
+    if (background)
+        print_message("%llu background compactions\n",
+                      (unsigned long long)__atomic_load_n(&gdelta_get(sh.g)->compactions, __ATOMIC_ACQUIRE));
     gview_close(v);
     graph_free(sh.g);
 }
 
+static void test_readers_during_writes(void **state) { (void)state; run(false); }
+static void test_background_compactions(void **state) { (void)state; run(true); }
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_readers_during_writes)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_readers_during_writes),
+                                       cmocka_unit_test(test_background_compactions)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
