@@ -293,9 +293,9 @@ static void test_read_cases(void **unused) {
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) agree(ok[i], strlen(ok[i]));
     static const char *params[] = {
         "null", " null", "\tnull", "null ", "nul", "", "  ", "\n", "[1]", "1", "\"s\"", "true", "{}", " { } ",
-        "{\"params\": [{\"__node_id\": \"Person_id:933\", \"firstName\": \"J\\u00f6rg\", \"n\": 20110707024458949, "
-        "\"f\": 1795317456.913938, \"b\": true, \"z\": null}, {\"__node_id\": \"Person_id:934\", \"firstName\": "
-        "\"Ann\", \"n\": 1, \"f\": -0.5e-3, \"b\": false, \"z\": null}]}",
+        ("{\"params\": [{\"__node_id\": \"Person_id:933\", \"firstName\": \"J\\u00f6rg\", \"n\": 20110707024458949, "
+         "\"f\": 1795317456.913938, \"b\": true, \"z\": null}, {\"__node_id\": \"Person_id:934\", \"firstName\": "
+         "\"Ann\", \"n\": 1, \"f\": -0.5e-3, \"b\": false, \"z\": null}]}"),
         "{\"a\":{\"b\":[{\"c\":1},{\"c\":2,\"d\":[]}],\"e\":\"tab\\there\"}}", "{\n  \"a\": [\n    1,\n    2\n  ]\n}",
         "{\"k\":\"\\\"q\\\\b\\/s\\b\\f\\n\\r\\t\\u0000\\u20ac\\ud83d\\ude00\"}", "{\"k\":\"\\ud83d\"}",
         "{\"k\":\"\\udc00\"}", "{\"k\":\"\\x\"}", "{\"k\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\"}", "{\"k\":\"\x01\"}",
@@ -308,8 +308,8 @@ static void test_read_cases(void **unused) {
         for (int style = 0; style < 5; style++) body_agree(params[i], strlen(params[i]), style);
     /* rows with the same keys (the key template), then one with a key changed, missing, added or repeated */
     static const char *rows[] = {
-        "{\"p\":[{\"id\":1,\"name\":\"a\"},{\"id\":2,\"name\":\"b\"},{\"id\":3,\"nam\":\"c\"},{\"id\":4},"
-        "{\"id\":5,\"name\":\"d\",\"x\":1},{\"id\":6,\"id\":7},{\"id\":8,\"name\":\"e\"},{}]}",
+        ("{\"p\":[{\"id\":1,\"name\":\"a\"},{\"id\":2,\"name\":\"b\"},{\"id\":3,\"nam\":\"c\"},{\"id\":4},"
+         "{\"id\":5,\"name\":\"d\",\"x\":1},{\"id\":6,\"id\":7},{\"id\":8,\"name\":\"e\"},{}]}"),
         "{\"p\":[{\"a\":{\"a\":1}},{\"a\":{\"a\":2,\"a\":3}},{\"a\":{\"a\":4}}]}",
         "{\"p\":[{\"long_key_of_more_than_sixteen_bytes\":1},{\"long_key_of_more_than_sixteen_byteZ\":2}]}",
     };
