@@ -636,6 +636,55 @@ static inline bool nested_at_quote(const reader *r) {
     return r->pos + 1 < r->n && r->cs[r->pos] == '\\' && r->cs[r->pos + 1] == '"';
 }
 
+/* Up to 8 digits at a time from s[*i] into the mantissa; false when the run cannot be finished here (fewer
+ * than 8 readable bytes, or more than 19 digits): the caller then leaves the number to read_number. */
+static inline bool digit_run(const uint8_t *s, size_t n, size_t *i, uint64_t *mant, int *digits) {
+    if (!EIGHT_AT_ONCE) return false;
+    for (;;) {
+        if (n - *i < 8) return false;
+        uint64_t w;
+        memcpy(&w, s + *i, 8);
+        unsigned k = leading_digits(w);
+        if (*digits + (int)k > 19) return false;
+        if (k) {
+            *mant = *mant * pow10_u32[k] + digits_value(w, k);
+            *i += k;
+            *digits += (int)k;
+        }
+        if (k < 8) return true;
+    }
+}
+
+/* The usual numbers of a parameters text: -?[1-9][0-9]* with an optional fraction, no exponent, at most 19
+ * digits, made exactly as read_number makes them (an integer, or mantissa / 10^digits when both are exact);
+ * anything else, read_number itself. */
+static inline int nested_number(reader *r, qval *out) {
+    const uint8_t *s = r->cs;
+    size_t n = r->n, i = r->pos;
+    bool neg = s[i] == '-';
+    i += neg;
+    if (i >= n || s[i] < '1' || s[i] > '9') return read_number(r, out);
+    uint64_t mant = 0;
+    int digits = 0, frac = 0;
+    if (!digit_run(s, n, &i, &mant, &digits)) return read_number(r, out);
+    if (s[i] == '.') {   /* i < n: the run stopped at a byte it loaded */
+        size_t f0 = ++i;
+        if (!digit_run(s, n, &i, &mant, &digits) || i == f0) return read_number(r, out);
+        frac = (int)(i - f0);
+    }
+    if (s[i] == 'e' || s[i] == 'E') return read_number(r, out);
+    if (!frac) {
+        if (mant > (uint64_t)INT64_MAX + neg) return read_number(r, out);
+        *out = qv_int(neg ? (int64_t)(0 - mant) : (int64_t)mant);
+    } else {
+        if (mant > ((uint64_t)1 << 53) || frac > 22) return read_number(r, out);
+        double d = (double)mant / pow10_exact[frac];   /* both exact: one correctly rounded operation */
+        *out = qv_float(neg ? -d : d);
+    }
+    r->pos = i;
+    return 0;
+}
+
 static int nested_value(reader *r, unsigned depth, qval *out);
 
 static int nested_array(reader *r, unsigned depth, qval *out) {
@@ -671,26 +720,36 @@ static int nested_object(reader *r, unsigned depth, qval *out) {
     if (i < n && s[i] == '}') {
         i++;
     } else {
+        /* whitespace is looked for only where the expected byte is not found: json.dumps writes one space
+         * after ':' and ',' (taken directly), JSON.stringify none */
         for (uint32_t j = 0;; j++) {
             const char *key;
             uint32_t klen;
-            size_t at = i;
             const struct tplkey *t = &r->tpl[j < TEMPLATE_MAX ? j : 0];
-            if (as_template && j < r->ntpl && n - at >= t->rawlen && same_bytes(s + at, s + t->off, t->rawlen)) {
+            bool tpl = as_template && j < r->ntpl;
+            if (tpl && !(n - i >= t->rawlen && same_bytes(s + i, s + t->off, t->rawlen))) {
+                i = nested_ws_at(r, s, n, i);   /* more whitespace than the template's rows had, or another key */
+                tpl = n - i >= t->rawlen && same_bytes(s + i, s + t->off, t->rawlen);
+            }
+            size_t at = i;
+            if (tpl) {
                 key = t->key;   /* the same bytes: the same key, ending at the same place */
                 klen = t->klen;
                 i += t->rawlen;
             } else {
                 as_template = false;
+                i = nested_ws_at(r, s, n, i);
+                at = i;
                 if (!(i + 1 < n && s[i] == '\\' && s[i + 1] == '"')) return -1;
                 r->pos = i;
                 if (nested_string(r, &key, &klen) < 0) return -1;
                 i = r->pos;
             }
             push_span(r, at, i - at);
-            i = nested_ws_at(r, s, n, i);
+            if (i < n && s[i] != ':') i = nested_ws_at(r, s, n, i);
             if (i >= n || s[i] != ':') return -1;
-            i = nested_ws_at(r, s, n, i + 1);
+            i++;
+            if (i < n && s[i] == ' ') i++;
             qval v;
             r->pos = i;
             if (i + 1 < n && s[i] == '\\' && s[i + 1] == '"') {   /* a string, the usual value */
@@ -698,16 +757,17 @@ static int nested_object(reader *r, unsigned depth, qval *out) {
                 uint32_t len;
                 if (nested_string(r, &str, &len) < 0) return -1;
                 v = qv_str_ref(str, len);
-            } else if (nested_value(r, depth, &v) < 0) {
+            } else if (nested_value(r, depth, &v) < 0) {   /* it skips further whitespace */
                 return -1;
             }
             push_ent(r, key, klen, v);
-            i = nested_ws_at(r, s, n, r->pos);
+            i = r->pos;
+            if (i < n && s[i] != ',' && s[i] != '}') i = nested_ws_at(r, s, n, i);
             if (i >= n) return -1;
             uint8_t c = s[i++];
             if (c == '}') break;
             if (c != ',') return -1;
-            i = nested_ws_at(r, s, n, i);
+            if (i < n && s[i] == ' ') i++;
         }
     }
     r->pos = i;
@@ -723,6 +783,11 @@ static int nested_literal(reader *r, const char *word, size_t len) {
 static int nested_value(reader *r, unsigned depth, qval *out) {
     if (r->pos >= r->n) return -1;
     uint8_t c = r->cs[r->pos];
+    if (c == ' ' || c == '\\') {   /* whitespace (a string's \" is taken by the callers) */
+        nested_ws(r);
+        if (r->pos >= r->n) return -1;
+        c = r->cs[r->pos];
+    }
     switch (c) {
     case '{': return nested_object(r, depth + 1, out);
     case '[': return nested_array(r, depth + 1, out);
@@ -737,7 +802,7 @@ static int nested_value(reader *r, unsigned depth, qval *out) {
     case 'f': *out = qv_bool(false); return nested_literal(r, "false", 5);
     case 'n': *out = qv_null(); return nested_literal(r, "null", 4);
     default:
-        if (c == '-' || (c >= '0' && c <= '9')) return read_number(r, out);   /* raw digits, as in any text */
+        if (c == '-' || (c >= '0' && c <= '9')) return nested_number(r, out);   /* raw digits, as in any text */
         return -1;
     }
 }
