@@ -8,7 +8,7 @@
 // The load generator shares the 2 CPUs with the server, so it keeps itself cheap: each request's bytes (head
 // and body, the body exactly what JSON.stringify makes) are built before the clock starts, and the ingest
 // phases write them on 10 plain keep-alive sockets and read the answers with a minimal HTTP/1.1 reader
-// (HTTP_BENCH_CLIENT=node uses node:http instead, as the runs before 2026-12-05 16:00 UTC did).
+// (HTTP_BENCH_CLIENT=node uses node:http instead, as runs before 2026-12-05 15:40 UTC did).
 // Env: QUIVER_BIN (build/quiver), QV_DATASETS dir of ldbc-snb-sf0.1, CLK_TCK (100),
 //      HTTP_BENCH_DURABILITY (async), CYPHER_LATEST (bench/out/cypher-latest.jsonl, for Kuzu's ingest rows/s),
 //      HTTP_BENCH_CLIENT (raw | node).
