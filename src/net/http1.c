@@ -252,7 +252,6 @@ void http1_stream_done(http1_conn *c, bool keep_alive) {
 /* ---- connection ---- */
 
 void http1_free_mem(http1_conn *c) {
-    if (c->efd >= 0) close(c->efd);
     qv_http1_reader_free(&c->rd);
     qv_buf_free(&c->in);
     qv_buf_free(&c->sbuf);
@@ -270,7 +269,6 @@ static void http1_destroy(qv_conn *base) {
         http1_stream_conn_gone(c);   /* frees c now or when the producer lets go */
         return;
     }
-    if (c->efd >= 0) qv_loop_del(base->worker->loop, c->efd);
     qv_conn_release(base);
     http1_free_mem(c);
 }
@@ -360,7 +358,6 @@ static const qv_conn_ops http1_ops = {.on_io = http1_on_io, .destroy = http1_des
 
 void qv_http1_conn_accept(qv_worker *w, int fd, const char *peer) {
     http1_conn *c = qv_calloc(1, sizeof *c);
-    c->efd = -1;
     qv_err err;
     if (qv_conn_init(&c->base, &http1_ops, w, fd, peer, &err) < 0) {
         QV_WARN("http %s: %s", peer, err.msg);

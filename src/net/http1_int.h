@@ -25,8 +25,6 @@ typedef struct http1_conn {
     qv_http_response resp;
     qv_http_stream *stream;       /* the deferred response of the current request, or NULL */
     qv_buf sbuf;                  /* worker's scratch for bytes taken from the stream */
-    int efd;                      /* producers -> worker wake-ups: made at the first deferred response,
-                                     watched while the connection lives, closed with its memory; -1 */
 } http1_conn;
 
 /* http1.c */

@@ -1,8 +1,7 @@
 /* http1_stream.c — deferred HTTP/1.1 responses, produced on another thread and streamed (see http.h).
  *
  * Owns: qv_http_stream: the hand-off between a producer thread and the connection's worker. The producer
- * appends body bytes to a mutex-guarded buffer and wakes the worker through the connection's eventfd (made
- * at its first deferred response and kept: no eventfd, epoll and close calls per request); the worker alone
+ * appends body bytes to a mutex-guarded buffer and wakes the worker through an eventfd; the worker alone
  * touches the socket and the connection: it frames what it takes as one chunk (the head goes first), and
  * after each flush tells a producer blocked on backpressure to go on. A hang-up (or server stop) marks
  * the stream gone and sets its cancel flag; the connection's memory, which holds the request the producer
@@ -22,8 +21,8 @@
 struct qv_http_stream {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    http1_conn *c;            /* set once the worker let go of the connection (its memory is then ours) */
-    int efd;                  /* producer -> worker wake-up: the connection's, open while its memory lives */
+    http1_conn *c;            /* the worker's connection; the producer never touches it */
+    int efd;                  /* producer -> worker wake-up */
     int refs;                 /* worker + producer (guarded) */
     bool keep_alive, head_only;
     qv_http_request req;      /* a copy of the handler's; its strings live in the connection's reader */
@@ -44,6 +43,7 @@ static void stream_unref(qv_http_stream *s) {
     pthread_mutex_unlock(&s->mu);
     if (left) return;
     if (s->c) http1_free_mem(s->c);   /* set only once the worker let go of the connection */
+    close(s->efd);
     qv_buf_free(&s->pending);
     qv_buf_free(&s->trailers);
     qv_buf_free(&s->resp.body);
@@ -100,7 +100,8 @@ static void on_event(qv_loop *loop, int fd, unsigned events, void *arg) {
             qv_buf_append(o, s->trailers.data, s->trailers.len);
             qv_buf_append(o, "\r\n", 2);
         }
-        bool keep = s->keep_alive;   /* the eventfd stays watched for the next request */
+        bool keep = s->keep_alive;
+        qv_loop_del(c->base.worker->loop, s->efd);
         stream_unref(s);
         http1_stream_done(c, keep);
     }
@@ -119,7 +120,7 @@ void http1_stream_drained(http1_conn *c) {
 void http1_stream_conn_gone(http1_conn *c) {
     qv_http_stream *s = c->stream;
     c->stream = NULL;
-    qv_loop_del(c->base.worker->loop, c->efd);   /* closed with the connection's memory */
+    qv_loop_del(c->base.worker->loop, s->efd);
     qv_conn_release(&c->base);
     pthread_mutex_lock(&s->mu);
     s->gone = true;
@@ -133,22 +134,20 @@ void http1_stream_conn_gone(http1_conn *c) {
 qv_http_stream *qv_http_defer(const qv_http_request *req) {
     http1_conn *c = req->conn;
     if (!c || c->stream) return NULL;
-    if (c->efd < 0) {
-        int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (efd < 0) {
-            QV_WARN("http %s: cannot defer a response: eventfd: %s", c->base.peer, strerror(errno));
-            return NULL;
-        }
-        qv_err err;
-        if (qv_loop_add(c->base.worker->loop, efd, QV_LOOP_READ, on_event, c, &err) < 0) {
-            QV_WARN("http %s: cannot defer a response: %s", c->base.peer, err.msg);
-            close(efd);
-            return NULL;
-        }
-        c->efd = efd;
-    }
     qv_http_stream *s = qv_calloc(1, sizeof *s);
-    s->efd = c->efd;
+    s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (s->efd < 0) {
+        QV_WARN("http %s: cannot defer a response: eventfd: %s", c->base.peer, strerror(errno));
+        free(s);
+        return NULL;
+    }
+    qv_err err;
+    if (qv_loop_add(c->base.worker->loop, s->efd, QV_LOOP_READ, on_event, c, &err) < 0) {
+        QV_WARN("http %s: cannot defer a response: %s", c->base.peer, err.msg);
+        close(s->efd);
+        free(s);
+        return NULL;
+    }
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     s->refs = 2;
@@ -197,9 +196,8 @@ void qv_http_stream_trailer(qv_http_stream *s, const char *name, const char *val
 void qv_http_stream_end(qv_http_stream *s) {
     pthread_mutex_lock(&s->mu);
     s->ended = true;
-    /* woken under the lock: once the worker sees ended it may finish the connection and close the
-     * eventfd, so nothing may be written to it after that */
-    if (!s->gone) wake(s);
+    bool gone = s->gone;
     pthread_mutex_unlock(&s->mu);
+    if (!gone) wake(s);
     stream_unref(s);
 }
