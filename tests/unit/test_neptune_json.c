@@ -315,6 +315,21 @@ static void test_read_cases(void **unused) {
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
         for (int style = 0; style < 5; style++) body_agree(rows[i], strlen(rows[i]), style);
+    /* rows of more keys than the template keeps (32), then fewer, with one repeated */
+    qv_buf wide;
+    qv_buf_init(&wide);
+    qv_buf_append_str(&wide, "{\"p\": [");
+    for (int row = 0; row < 4; row++) {
+        qv_buf_append_str(&wide, row ? ", {" : "{");
+        int nk = row < 2 ? 40 : 31;
+        for (int k = 0; k < nk; k++)
+            qv_buf_printf(&wide, "%s\"key%d\": %d", k ? ", " : "", row == 3 && k == 30 ? 0 : k, row * 100 + k);
+        qv_buf_append_byte(&wide, '}');
+    }
+    qv_buf_append_str(&wide, "]}");
+    for (int style = 0; style < 5; style++) body_agree((const char *)wide.data, wide.len, style);
+    assert_true(body_agree((const char *)wide.data, wide.len, 0));
+    qv_buf_free(&wide);
     /* what JSON writers send is read in one pass (the fall back is for the rest) */
     static const int usual[] = {0, 1, 12, 13, 14, 15, 16, 17, 21, 23, 27, 28, 38};
     for (size_t i = 0; i < sizeof usual / sizeof *usual; i++) {
