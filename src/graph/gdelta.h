@@ -9,6 +9,8 @@
 #ifndef QV_GDELTA_H
 #define QV_GDELTA_H
 
+#define GDELTA_WAIT_CVS 16   /* writer-slot condition variables (queued writers beyond this share them) */
+
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -147,9 +149,10 @@ typedef struct ggarbage {
 
 typedef struct gdelta {
     graph *g;
-    /* the writer slot: a FIFO ticket lock */
+    /* the writer slot: a FIFO ticket lock; a waiter sleeps on wcv[its ticket % GDELTA_WAIT_CVS], so a
+     * release wakes the next writer only, not every queued one */
     pthread_mutex_t wmu;
-    pthread_cond_t wcv;
+    pthread_cond_t wcv[GDELTA_WAIT_CVS];
     uint64_t ticket_next, ticket_serving;
     gcommit_hook hook;
     void *hook_ctx;
