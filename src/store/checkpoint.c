@@ -143,11 +143,19 @@ static int emit_schema(ckpt_out *o, gview *v, qv_err *err) {
     return 0;
 }
 
-static int emit_rels(ckpt_out *o, gview *v, uint64_t from, uint64_t hwm, qv_err *err) {
+static int emit_rels(ckpt_out *o, gview *v, uint64_t from, uint64_t hwm, uint64_t node_hwm, qv_err *err) {
+    uint32_t n_types = gview_n_types(v);
     for (uint64_t id = from; id < hwm; id++) {
-        uint64_t s, d;
-        uint32_t type;
+        uint64_t s = 0, d = 0;
+        uint32_t type = 0;
         gview_rel_info(v, id, &s, &d, &type);
+        if (!gview_rel_exists(v, id) && (type >= n_types || s >= node_hwm || d >= node_hwm)) {
+            /* a deleted relationship a compaction dropped has no endpoints left: its placeholder (created, then
+             * deleted below) joins node 0, which exists while relationships are created (placeholders and
+             * deleted base nodes are deleted after them), with type 0 (a relationship was created: a type exists) */
+            s = d = 0;
+            type = 0;
+        }
         if (out_push(o, (gchange){.kind = GCH_REL_CREATE, .id = id, .src = s, .dst = d, .token = type}, err) < 0)
             return -1;
         if (!gview_rel_exists(v, id)) {
@@ -212,7 +220,7 @@ static int emit_delta(ckpt_out *o, gview *v, const ckpt_info *info, qv_err *err)
     if (emit_nodes(o, v, bn, info->node_hwm, err) < 0) return -1;
     for (uint64_t id = gmap_next_written_rel(v, 0, br); id < br; id = gmap_next_written_rel(v, id + 1, br))
         if (gview_rel_exists(v, id) && emit_written_rel(o, v, id, err) < 0) return -1;
-    if (emit_rels(o, v, br, info->rel_hwm, err) < 0) return -1;
+    if (emit_rels(o, v, br, info->rel_hwm, info->node_hwm, err) < 0) return -1;
     for (uint64_t id = gmap_next_written_rel(v, 0, br); id < br; id = gmap_next_written_rel(v, id + 1, br))
         if (!gview_rel_exists(v, id) &&
             (out_push(o, (gchange){.kind = GCH_REL_DELETE, .id = id}, err) < 0 || out_entity_done(o, err) < 0))

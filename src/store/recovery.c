@@ -86,13 +86,18 @@ static wal_target *find_target(wal_target *t, size_t n, const wal_txn *r) {
 
 /* Consecutive records of one database are applied as one replay transaction (gcommit.h: no change list, no
  * external-id lookups, ids indexed at commit), committed when a record of another database comes, at the end
- * of the file, or once it holds RUN_MAX changes (which bounds its undo lists and label-list set; a larger
- * record is a run of its own). The change list is decoded into a buffer reused from record to record, its
- * strings pointing into the file's bytes. */
+ * of the log, or once it holds RUN_MAX changes (which bounds its undo lists and label-list set; a larger
+ * record is a run of its own). Records that only create nodes (names, nodes with their labels and properties:
+ * wal_bulk_eligible) go to a bulk builder instead (graph/greplay.h) while the graph allows one: the nodes are
+ * gathered into a node pack, installed when a record of another kind or database comes or the log ends; no
+ * RUN_MAX there (the builder has no undo lists). The change list is decoded into a buffer reused from record to
+ * record, its strings pointing into the file's bytes (the builder copies what it keeps). */
 #define RUN_MAX (1u << 16)
 typedef struct replay_run {
     wal_target *t; /* the database of the open transaction */
     gtxn *x;
+    greplay *bulk; /* node creations gathered for t (x open) */
+    bool bulk_ok;  /* QV_REPLAY_BULK is not 0 */
     size_t changes;
     gchange *ch;
     size_t cap;
@@ -101,6 +106,11 @@ typedef struct replay_run {
 
 static int run_end(replay_run *run, bool commit, qv_err *err) {
     int rc = 0;
+    if (run->bulk) {
+        if (commit) greplay_finish(run->bulk);
+        else greplay_free(run->bulk);
+        run->bulk = NULL;
+    }
     if (run->x) {
         if (commit) rc = gtxn_commit(run->x, err);
         else gtxn_rollback(run->x);
@@ -111,30 +121,55 @@ static int run_end(replay_run *run, bool commit, qv_err *err) {
     return rc;
 }
 
+static int begin_run(replay_run *run, wal_target *t, qv_err *err) {
+    run->x = gtxn_begin_replay(t->g, err);
+    run->t = t;
+    return run->x ? 0 : -1;
+}
+
+/* The record through the bulk builder: 1 applied, 0 not a bulk record (or the graph allows none), -1 error. */
+static int apply_bulk(replay_run *run, wal_txn *r, size_t *n, qv_err *err) {
+    if (!run->bulk_ok) return 0;
+    if (!run->bulk && !(run->bulk = greplay_begin(run->x))) return 0;
+    int k = wal_apply_bulk(run->x, run->bulk, &r->changes, &run->a, n, err);
+    if (k == 0 && greplay_count(run->bulk) == 0) {   /* nothing gathered yet: the run goes on through gtxn */
+        greplay_free(run->bulk);
+        run->bulk = NULL;
+    } else if (k == 0) {   /* install the nodes gathered so far (their own commit), then this record */
+        wal_target *t = run->t;
+        if (run_end(run, true, err) < 0 || begin_run(run, t, err) < 0) return -1;
+    }
+    return k;
+}
+
 static int apply_record(replay_run *run, wal_target *t, wal_txn *r, qv_err *err) {
     if (run->x && run->t != t && run_end(run, true, err) < 0) return -1;
-    size_t n;
-    int rc = wal_get_changes_buf(&r->changes, &run->a, &run->ch, &run->cap, &n, err);
-    if (rc == 0 && !run->x) {
-        run->x = gtxn_begin_replay(t->g, err);
-        run->t = t;
-        if (!run->x) rc = -1;
+    size_t n = 0;
+    int rc = run->x ? 0 : begin_run(run, t, err);
+    int k = rc == 0 ? apply_bulk(run, r, &n, err) : -1;
+    if (k < 0) rc = -1;
+    if (rc == 0 && k == 0) {
+        rc = wal_get_changes_buf(&r->changes, &run->a, &run->ch, &run->cap, &n, err);
+        if (rc == 0) rc = wal_apply(run->x, run->ch, n, err);
     }
-    if (rc == 0 && wal_apply(run->x, run->ch, n, err) < 0) {
+    if (rc < 0) {
         run_end(run, false, NULL);
-        rc = -1;
-    }
-    if (rc == 0) {
-        for (size_t i = 0; i < n; i++) {
-            const gchange *c = &run->ch[i];
-            if (c->kind == GCH_NODE_CREATE && c->id + 1 > t->node_hwm) t->node_hwm = c->id + 1;
-            if (c->kind == GCH_REL_CREATE && c->id + 1 > t->rel_hwm) t->rel_hwm = c->id + 1;
+    } else {
+        if (k == 0) {
+            for (size_t i = 0; i < n; i++) {
+                const gchange *c = &run->ch[i];
+                if (c->kind == GCH_NODE_CREATE && c->id + 1 > t->node_hwm) t->node_hwm = c->id + 1;
+                if (c->kind == GCH_REL_CREATE && c->id + 1 > t->rel_hwm) t->rel_hwm = c->id + 1;
+            }
+        } else {
+            uint64_t hwm = greplay_next_id(run->bulk);
+            if (hwm > t->node_hwm) t->node_hwm = hwm;
         }
         t->seq = r->seq;
         t->replayed++;
         t->changes += n;
         run->changes += n;
-        if (run->changes >= RUN_MAX) rc = run_end(run, true, err);
+        if (!run->bulk && run->changes >= RUN_MAX) rc = run_end(run, true, err);
     }
     qv_arena_free(&run->a);
     return rc;
@@ -185,17 +220,20 @@ static int replay_file(const char *path, const uint8_t *p, size_t size, size_t s
     }
 }
 
-/* replay_file with its own run: what it applied is committed before it returns (unless a record failed). */
-static int replay_frames(const char *path, const uint8_t *p, size_t size, size_t start, wal_target *targets, size_t nt,
-                         size_t *bad_at, qv_err *why, uint64_t *skipped, qv_err *err) {
-    replay_run run = {0};
-    qv_arena_init(&run.a);
-    int k = replay_file(path, p, size, start, targets, nt, bad_at, why, skipped, &run, err);
-    if (k >= 0 && run_end(&run, true, err) < 0) k = -1;
-    run_end(&run, false, NULL);
-    free(run.ch);
-    qv_arena_free(&run.a);
-    return k;
+static void run_init(replay_run *run) {
+    memset(run, 0, sizeof *run);
+    qv_arena_init(&run->a);
+    const char *b = getenv("QV_REPLAY_BULK");   /* 0: every record through gtxn (comparisons, tests) */
+    run->bulk_ok = !b || strcmp(b, "0") != 0;
+}
+
+/* Commits what the run applied (unless ok is false: rolled back) and frees it. */
+static int run_close(replay_run *run, bool ok, qv_err *err) {
+    int rc = ok ? run_end(run, true, err) : 0;
+    run_end(run, false, NULL);
+    free(run->ch);
+    qv_arena_free(&run->a);
+    return rc;
 }
 
 int wal_replay_carry(const char *path, wal_target *t, qv_err *err) {
@@ -210,7 +248,10 @@ int wal_replay_carry(const char *path, wal_target *t, qv_err *err) {
         uint64_t skipped = 0;
         qv_err why;
         qv_err_clear(&why);
-        int k = replay_frames(path, p, size, WAL_SEG_HEADER, t, 1, &at, &why, &skipped, err);
+        replay_run run;
+        run_init(&run);
+        int k = replay_file(path, p, size, WAL_SEG_HEADER, t, 1, &at, &why, &skipped, &run, err);
+        if (run_close(&run, k >= 0, err) < 0) k = -1;
         if (k == 1) rc = qv_err_set(err, QV_EINVAL, "%s is corrupt at offset %zu (%s)", path, at, why.msg);
         else rc = k;
     }
@@ -298,6 +339,8 @@ int wal_recover(const char *dir, wal_target *targets, size_t nt, bool repair, qv
     int rc = 0;
     uint64_t skipped = 0;
     bool cut = false;
+    replay_run run;   /* spans segments: a bulk run of node creations goes on into the next segment */
+    run_init(&run);
     for (size_t i = 0; i < n && rc == 0 && !cut; i++) {
         char path[4096];
         wal_segment_path(dir, segs[i], path, sizeof path);
@@ -322,7 +365,7 @@ int wal_recover(const char *dir, wal_target *targets, size_t nt, bool repair, qv
         size_t at = 0;
         qv_err why;
         qv_err_clear(&why);
-        int k = replay_frames(path, p, size, WAL_SEG_HEADER, targets, nt, &at, &why, &skipped, err);
+        int k = replay_file(path, p, size, WAL_SEG_HEADER, targets, nt, &at, &why, &skipped, &run, err);
         if (k < 0) {
             rc = -1;
         } else if (k == 1) {
@@ -334,6 +377,7 @@ int wal_recover(const char *dir, wal_target *targets, size_t nt, bool repair, qv
         free(p);
     }
     free(segs);
+    if (run_close(&run, rc == 0, err) < 0) rc = -1;
     if (skipped) QV_INFO("write-ahead log: skipped %llu records of dropped or replaced databases or already in a checkpoint",
                          (unsigned long long)skipped);
     return rc;

@@ -16,6 +16,7 @@
 
 #include "graph/catalog.h"
 #include "graph/gcommit.h"
+#include "graph/greplay.h"
 #include "graph/gview.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -68,6 +69,12 @@ int wal_get_changes(wal_cur *c, qv_arena *a, gchange **out, size_t *n, qv_err *e
 int wal_get_changes_buf(wal_cur *c, qv_arena *a, gchange **buf, size_t *cap, size_t *n, qv_err *err);
 /* Applies changes through t, checking that ids and name ids come out as recorded. */
 int wal_apply(gtxn *t, const gchange *ch, size_t n, qv_err *err);
+/* Bulk replay (graph/greplay.h): decodes the change list at c and, if it holds only names and node creations
+ * with their labels (ascending) and non-null properties (ascending keys) -- what CREATE of nodes records --
+ * applies it: names through t, nodes into r (1, *n_changes set). 0: it holds anything else; r and c are as they
+ * were (names it interned stay: interning them again gives the same ids). -1: malformed or refused (err).
+ * Temporal, duration and list payloads go to a (r copies what it keeps). */
+int wal_apply_bulk(gtxn *t, greplay *r, wal_cur *c, qv_arena *a, size_t *n_changes, qv_err *err);
 
 /* A transaction record body: kind, database name, identity, sequence number, csn, changes. */
 typedef struct wal_txn {

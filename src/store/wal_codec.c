@@ -90,7 +90,7 @@ static int cur_fail(wal_cur *c) {
     return -1;
 }
 
-int wal_get_varint(wal_cur *c, uint64_t *v) {
+static int varint_slow(wal_cur *c, uint64_t *v) {
     uint64_t r = 0;
     for (int shift = 0; shift < 64; shift += 7) {
         if (c->p >= c->end) return cur_fail(c);
@@ -105,6 +105,32 @@ int wal_get_varint(wal_cur *c, uint64_t *v) {
     return cur_fail(c);
 }
 
+/* One byte (ids of small graphs, tokens, short lengths) is the common case: one test; up to 9 bytes without
+ * a bounds test per byte when the cursor has them. */
+static inline int varint(wal_cur *c, uint64_t *v) {
+    const uint8_t *p = c->p;
+    if (p < c->end && *p < 0x80) {
+        *v = *p;
+        c->p = p + 1;
+        return 0;
+    }
+    if (c->end - p >= 9) {
+        uint64_t r = 0;
+        for (int k = 0; k < 9; k++) {
+            uint8_t x = p[k];
+            r |= (uint64_t)(x & 0x7F) << (7 * k);
+            if (!(x & 0x80)) {
+                *v = r;
+                c->p = p + k + 1;
+                return 0;
+            }
+        }
+    }
+    return varint_slow(c, v);
+}
+
+int wal_get_varint(wal_cur *c, uint64_t *v) { return varint(c, v); }
+
 int wal_get_u64(wal_cur *c, uint64_t *v) {
     if (c->end - c->p < 8) return cur_fail(c);
     memcpy(v, c->p, 8);
@@ -114,7 +140,7 @@ int wal_get_u64(wal_cur *c, uint64_t *v) {
 
 int wal_get_str(wal_cur *c, const char **s, size_t *n) {
     uint64_t len;
-    if (wal_get_varint(c, &len) < 0 || len > (uint64_t)(c->end - c->p)) return cur_fail(c);
+    if (varint(c, &len) < 0 || len > (uint64_t)(c->end - c->p)) return cur_fail(c);
     *s = (const char *)c->p;
     *n = (size_t)len;
     c->p += len;
@@ -123,7 +149,7 @@ int wal_get_str(wal_cur *c, const char **s, size_t *n) {
 
 static int get_i64(wal_cur *c, int64_t *v) {
     uint64_t u;
-    if (wal_get_varint(c, &u) < 0) return -1;
+    if (varint(c, &u) < 0) return -1;
     *v = unzz(u);
     return 0;
 }
@@ -219,7 +245,7 @@ int wal_get_value(wal_cur *c, qv_arena *a, qval *out, int depth) {
     }
     case QT_LIST: {
         uint64_t n;
-        if (depth > 0 || wal_get_varint(c, &n) < 0 || n > (uint64_t)(c->end - c->p) / 2) return cur_fail(c);
+        if (depth > 0 || varint(c, &n) < 0 || n > (uint64_t)(c->end - c->p) / 2) return cur_fail(c);
         qval *items = qv_arena_alloc(a, (n ? n : 1) * sizeof *items);
         for (uint64_t i = 0; i < n; i++) {
             if (wal_get_value(c, a, &items[i], depth + 1) < 0) return -1;
@@ -297,7 +323,7 @@ int wal_put_changes(qv_buf *b, const gchange *ch, size_t n, qv_err *err) {
 static int get_count(wal_cur *c, size_t *count, qv_err *err) {
     uint64_t k = 0;
     *count = 0;
-    if (wal_get_varint(c, &k) < 0 || k > (uint64_t)(c->end - c->p) / 5)
+    if (varint(c, &k) < 0 || k > (uint64_t)(c->end - c->p) / 5)
         return qv_err_set(err, QV_EINVAL, "bad change count");
     *count = (size_t)k;
     return 0;
@@ -312,13 +338,13 @@ static int get_change_list(wal_cur *c, qv_arena *a, gchange *ch, size_t count, q
         x->aux = *c->p++;
         if (x->kind < GCH_NODE_CREATE || x->kind > GCH_CONSTRAINT_DROP)
             return qv_err_set(err, QV_EINVAL, "change %zu has unknown kind %u", i, x->kind);
-        if (wal_get_varint(c, &tok) < 0 || tok > UINT32_MAX || wal_get_varint(c, &id) < 0)
+        if (varint(c, &tok) < 0 || tok > UINT32_MAX || varint(c, &id) < 0)
             return qv_err_set(err, QV_EINVAL, "change %zu is malformed", i);
         x->token = (uint32_t)tok;
         x->id = id;
         x->src = x->dst = 0;
         if ((x->kind == GCH_REL_CREATE || x->kind == GCH_REL_DELETE) &&
-            (wal_get_varint(c, &x->src) < 0 || wal_get_varint(c, &x->dst) < 0))
+            (varint(c, &x->src) < 0 || varint(c, &x->dst) < 0))
             return qv_err_set(err, QV_EINVAL, "change %zu is malformed", i);
         if (wal_get_value(c, a, &x->value, 0) < 0) return qv_err_set(err, QV_EINVAL, "change %zu has a malformed value", i);
     }
@@ -460,6 +486,124 @@ static int apply_rel_create(gtxn *t, scratch *sc, const gchange *ch, size_t n, s
 
 static int apply_all(gtxn *t, scratch *sc, const gchange *ch, size_t n, qv_err *err);
 
+static int apply_token(gtxn *t, const gchange *c, size_t i, qv_err *err) {
+    if (c->value.type != QT_STRING || c->aux > 2)
+        return qv_err_set(err, QV_EINVAL, "change %zu: a name record without a name", i);
+    uint32_t id = c->aux == 0   ? gtxn_label(t, c->value.s, c->value.len)
+                  : c->aux == 1 ? gtxn_type(t, c->value.s, c->value.len)
+                                : gtxn_key(t, c->value.s, c->value.len);
+    if (id != c->token) return diverged(err, i, c, "name id", c->token, id);
+    return 0;
+}
+
+/* A scalar value straight from the bytes (the fused bulk decoder); other kinds through wal_get_value. */
+static inline int get_value_fast(wal_cur *c, qv_arena *a, qval *out) {
+    if (c->p >= c->end) return cur_fail(c);
+    uint8_t t = *c->p;
+    if (t == QT_STRING) {
+        c->p++;
+        uint64_t len;
+        if (varint(c, &len) < 0 || len > (uint64_t)(c->end - c->p) || len > UINT32_MAX) return cur_fail(c);
+        *out = qv_str_ref((const char *)c->p, (uint32_t)len);
+        c->p += len;
+        return 0;
+    }
+    if (t == QT_INT) {
+        c->p++;
+        uint64_t u;
+        if (varint(c, &u) < 0) return -1;
+        *out = qv_int(unzz(u));
+        return 0;
+    }
+    if (t == QT_NULL) {
+        c->p++;
+        *out = qv_null();
+        return 0;
+    }
+    return wal_get_value(c, a, out, 0);
+}
+
+/* Grows the label / property arrays of the node being gathered. */
+static void grow_node(scratch *sc, size_t nl, size_t np) {
+    scratch_fit(sc, nl > sc->lcap ? nl : sc->lcap, np > sc->pcap ? np : sc->pcap);
+}
+
+int wal_apply_bulk(gtxn *t, greplay *r, wal_cur *c, qv_arena *a, size_t *n_changes, qv_err *err) {
+    const wal_cur start = *c;
+    const uint64_t mark = greplay_count(r);
+    size_t count;
+    if (get_count(c, &count, err) < 0) return -1;
+    scratch sc = {0};
+    scratch_fit(&sc, 8, 16);
+    bool have = false, props = false;
+    uint64_t cur = 0;
+    qval ext = qv_null();
+    size_t nl = 0, np = 0;
+    int rc = 1;
+    for (size_t i = 0; i < count && rc == 1; i++) {
+        if (c->end - c->p < 2) {
+            rc = qv_err_set(err, QV_EINVAL, "change %zu is cut short", i);
+            break;
+        }
+        uint8_t kind = *c->p++, aux = *c->p++;
+        uint64_t tok, id;
+        qval v;
+        if (varint(c, &tok) < 0 || tok > UINT32_MAX || varint(c, &id) < 0) {
+            rc = qv_err_set(err, QV_EINVAL, "change %zu is malformed", i);
+            break;
+        }
+        if (kind != GCH_TOKEN && kind != GCH_NODE_CREATE && kind != GCH_LABEL_ADD && kind != GCH_NODE_SET) {
+            rc = 0;   /* relationships, deletions, schema, ...: not a bulk record */
+            break;
+        }
+        if (get_value_fast(c, a, &v) < 0) {
+            rc = qv_err_set(err, QV_EINVAL, "change %zu has a malformed value", i);
+            break;
+        }
+        bool next_node = kind == GCH_TOKEN || kind == GCH_NODE_CREATE;
+        if (next_node && have) {   /* the node before is complete */
+            if (greplay_node(r, cur, ext, sc.l, (uint32_t)nl, sc.p, (uint32_t)np, err) < 0) {
+                rc = qv_err_prefix(err, "replay failed at change %zu (node create)", i);
+                break;
+            }
+            have = false;
+        }
+        if (kind == GCH_TOKEN) {
+            gchange ch = {.kind = kind, .aux = aux, .token = (uint32_t)tok, .id = id, .value = v};
+            if (apply_token(t, &ch, i, err) < 0) rc = -1;
+        } else if (kind == GCH_NODE_CREATE) {
+            if (v.type != QT_INT && v.type != QT_STRING) rc = 0;
+            have = true, props = false;
+            cur = id, ext = v, nl = np = 0;
+        } else if (!have || id != cur) {   /* a label or property of another node: gtxn's */
+            rc = 0;
+        } else if (kind == GCH_LABEL_ADD) {   /* labels come first, ascending */
+            if (props || (nl && tok <= sc.l[nl - 1])) rc = 0;
+            else {
+                if (nl == sc.lcap) grow_node(&sc, 2 * nl, 0);
+                sc.l[nl++] = (uint32_t)tok;
+            }
+        } else {   /* properties: non-null, ascending keys */
+            if (qv_is_null(v) || (np && tok <= sc.p[np - 1].key)) rc = 0;
+            else {
+                if (np == sc.pcap) grow_node(&sc, 0, 2 * np);
+                sc.p[np++] = (gprop){(uint32_t)tok, v};
+                props = true;
+            }
+        }
+    }
+    if (rc == 1 && have && greplay_node(r, cur, ext, sc.l, (uint32_t)nl, sc.p, (uint32_t)np, err) < 0)
+        rc = qv_err_prefix(err, "replay failed at the last change (node create)");
+    free(sc.l);
+    free(sc.p);
+    if (rc == 0) {   /* names it interned stay: replaying them again gives the same ids */
+        greplay_rewind(r, mark);
+        *c = start;
+    }
+    if (rc == 1) *n_changes = count;
+    return rc;
+}
+
 int wal_apply(gtxn *t, const gchange *ch, size_t n, qv_err *err) {
     scratch sc = {0};
     int rc = apply_all(t, &sc, ch, n, err);
@@ -487,15 +631,9 @@ static int apply_all(gtxn *t, scratch *sc, const gchange *ch, size_t n, qv_err *
         case GCH_REL_CLEAR: rc = gtxn_rel_clear_props(t, c->id, err); break;
         case GCH_LABEL_ADD: rc = gtxn_node_add_label(t, c->id, c->token, err); break;
         case GCH_LABEL_REMOVE: rc = gtxn_node_remove_label(t, c->id, c->token, err); break;
-        case GCH_TOKEN: {
-            if (c->value.type != QT_STRING || c->aux > 2)
-                return qv_err_set(err, QV_EINVAL, "change %zu: a name record without a name", i);
-            uint32_t id = c->aux == 0   ? gtxn_label(t, c->value.s, c->value.len)
-                          : c->aux == 1 ? gtxn_type(t, c->value.s, c->value.len)
-                                        : gtxn_key(t, c->value.s, c->value.len);
-            if (id != c->token) return diverged(err, i, c, "name id", c->token, id);
+        case GCH_TOKEN:
+            if (apply_token(t, c, i, err) < 0) return -1;
             break;
-        }
         case GCH_INDEX_CREATE: case GCH_CONSTRAINT_CREATE: case GCH_INDEX_DROP: case GCH_CONSTRAINT_DROP: {
             if (c->id > UINT32_MAX || c->aux > GINDEX_REL) return qv_err_set(err, QV_EINVAL, "change %zu: bad schema change", i);
             char *name = name_of(c);

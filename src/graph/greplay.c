@@ -1,0 +1,386 @@
+/* greplay.c — bulk node creation for log replay (see greplay.h; wal helper).
+ *
+ * Owns: gathering replayed node creations into a node pack (gmem_pack.h layout: presence words with ranks,
+ * int / float / bool / string columns, whole values when a key holds several types or other kinds, label-set
+ * ids, the external-id column and its 4-byte-slot index) and installing it into the current generation of a
+ * graph nobody else sees yet. Values are copied once, into the pack's arrays; the id index is built once at
+ * the end. Arrays come from gmem_alloc (gpack_free frees them) and grow by doubling.
+ * Must not: touch a graph with open views, a compaction in flight, property indexes or a node pack already
+ * (greplay_begin checks), or leave anything half-installed (greplay_finish cannot fail).
+ */
+#include "graph/greplay.h"
+#include "graph/gdelta.h"
+#include "graph/gmem.h"
+#include "graph/gmem_pack.h"
+#include "util/hash.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* One column being gathered: the gpcol it becomes, with capacities (presence words, values, string bytes). */
+typedef struct rcol {
+    gpcol c;
+    size_t wcap, vcap, bcap;
+} rcol;
+
+struct greplay {
+    gtxn *t;
+    gdelta *d;
+    uint64_t lo, n;
+    uint32_t *lset;             /* label set per row (gmem) */
+    size_t lset_cap;
+    uint32_t n_lsets, cap_sets, cap_lab;
+    uint32_t *lset_off, *lset_lab;   /* malloc'd, as gpack_free expects */
+    uint64_t *set_rows;         /* rows per set: the label counts */
+    uint32_t *lslot, lmask;     /* set id + 1 by hash of its labels */
+    uint32_t last_set;          /* most runs repeat one label set */
+    rcol ext;
+    rcol *cols;                 /* in order of first use */
+    uint32_t ncols, cap_cols;
+    uint32_t *keycol, nkeymap;  /* key -> column + 1 */
+    qv_arena vals;              /* payloads of whole values (GPC_ANY); becomes the pack's */
+};
+
+/* A gmem array of at least want elements holding the first used of p. */
+static void *grow(void *p, size_t used, size_t *cap, size_t want, size_t elem) {
+    if (want <= *cap) return p;
+    size_t n = *cap ? *cap : 256;
+    while (n < want) n *= 2;
+    void *q = gmem_alloc(n * elem);
+    if (used) memcpy(q, p, used * elem);
+    gmem_free(p);
+    *cap = n;
+    return q;
+}
+
+static uint32_t kind_of(qval x) {
+    switch (x.type) {
+    case QT_INT: return GPC_INT;
+    case QT_FLOAT: return GPC_FLOAT;
+    case QT_BOOL: return GPC_BOOL;
+    case QT_STRING: return GPC_STR;
+    default: return GPC_ANY;
+    }
+}
+
+static size_t kind_size(uint32_t k) {
+    switch (k) {
+    case GPC_INT: case GPC_FLOAT: case GPC_STR: return 8;   /* STR: offsets */
+    case GPC_BOOL: return 1;
+    default: return sizeof(qval);
+    }
+}
+
+static qval col_at(const gpcol *c, uint64_t i) {
+    switch (c->kind) {
+    case GPC_INT: return qv_int(((const int64_t *)c->vals)[i]);
+    case GPC_FLOAT: return qv_float(((const double *)c->vals)[i]);
+    case GPC_BOOL: return qv_bool(((const uint8_t *)c->vals)[i] != 0);
+    case GPC_STR: {
+        const uint64_t *off = c->vals;
+        return qv_str_ref(c->bytes + off[i], (uint32_t)(off[i + 1] - off[i]));
+    }
+    default: return ((const qval *)c->vals)[i];
+    }
+}
+
+/* A key that changes type: its values so far become whole values (strings copied into the arena). */
+static void col_to_any(rcol *r, qv_arena *a) {
+    gpcol *c = &r->c;
+    size_t cap = 0;
+    qval *v = grow(NULL, 0, &cap, c->n_present + 1, sizeof *v);
+    for (uint64_t i = 0; i < c->n_present; i++) v[i] = gval_copy(a, col_at(c, i));
+    gmem_free(c->vals);
+    gmem_free(c->bytes);
+    c->vals = v;
+    c->bytes = NULL;
+    r->vcap = cap;
+    r->bcap = 0;
+    c->kind = GPC_ANY;
+}
+
+static void col_put(rcol *r, uint64_t row, qval x, qv_arena *a) {
+    gpcol *c = &r->c;
+    uint32_t k = kind_of(x);
+    if (c->kind == GPC_NONE) {
+        c->kind = k;
+        if (k == GPC_STR) {
+            c->vals = grow(NULL, 0, &r->vcap, 64, 8);
+            ((uint64_t *)c->vals)[0] = 0;
+        }
+    } else if (c->kind != k && c->kind != GPC_ANY) {
+        col_to_any(r, a);
+    }
+    size_t word = (size_t)(row >> 6);
+    if (word >= r->wcap) {
+        size_t old = r->wcap;
+        c->w = grow(c->w, old, &r->wcap, word + 1, sizeof *c->w);
+        memset(c->w + old, 0, (r->wcap - old) * sizeof *c->w);
+    }
+    c->w[word].bits |= 1ull << (row & 63);
+    uint64_t i = c->n_present++;
+    size_t need = c->kind == GPC_STR ? (size_t)i + 2 : (size_t)i + 1;
+    c->vals = grow(c->vals, c->kind == GPC_STR ? (size_t)i + 1 : (size_t)i, &r->vcap, need, kind_size(c->kind));
+    switch (c->kind) {
+    case GPC_INT: ((int64_t *)c->vals)[i] = x.i; break;
+    case GPC_FLOAT: ((double *)c->vals)[i] = x.f; break;
+    case GPC_BOOL: ((uint8_t *)c->vals)[i] = x.b; break;
+    case GPC_STR: {
+        uint64_t *off = c->vals;
+        c->bytes = grow(c->bytes, off[i], &r->bcap, off[i] + x.len + 1, 1);
+        if (x.len) memcpy(c->bytes + off[i], x.s, x.len);
+        off[i + 1] = off[i] + x.len;
+        break;
+    }
+    default: ((qval *)c->vals)[i] = gval_copy(a, x); break;
+    }
+}
+
+/* Presence words for exactly nrows rows (zeroed past the last value), with their ranks. */
+static void col_finish(rcol *r, uint64_t nrows) {
+    gpcol *c = &r->c;
+    size_t words = (size_t)((nrows + 63) / 64), old = r->wcap;
+    c->w = grow(c->w, old, &r->wcap, words ? words : 1, sizeof *c->w);
+    if (r->wcap > old) memset(c->w + old, 0, (r->wcap - old) * sizeof *c->w);
+    uint64_t rank = 0;
+    for (size_t i = 0; i < words; i++) {
+        c->w[i].rank = rank;
+        rank += (uint64_t)__builtin_popcountll(c->w[i].bits);
+    }
+    if (!c->vals) c->vals = gmem_alloc(8);
+    if (c->kind == GPC_STR && !c->bytes) c->bytes = gmem_alloc(1);
+}
+
+static void col_drop(rcol *r) {
+    gmem_free(r->c.w);
+    gmem_free(r->c.vals);
+    gmem_free(r->c.bytes);
+    memset(r, 0, sizeof *r);
+}
+
+greplay *greplay_begin(gtxn *t) {
+    gdelta *d = t->d;
+    const ggen *gen = d->gen;
+    if (gen->npack || d->n_idx) return NULL;
+    if (d->compacting && !LOAD(&d->compact_done)) return NULL;
+    for (uint32_t i = 0; i < GEPOCHS; i++)
+        if (LOAD(&d->readers[i])) return NULL;
+    greplay *r = qv_calloc(1, sizeof *r);
+    r->t = t;
+    r->d = d;
+    r->lo = d->nodes_hwm;
+    r->ext.c.key = UINT32_MAX;
+    r->last_set = UINT32_MAX;
+    qv_arena_init(&r->vals);
+    return r;
+}
+
+uint64_t greplay_count(const greplay *r) { return r->n; }
+uint64_t greplay_next_id(const greplay *r) { return r->lo + r->n; }
+
+static uint64_t lset_hash(const uint32_t *l, uint32_t n) { return qv_hash_bytes(l, n * sizeof *l) | 1; }
+
+static bool lset_is(const greplay *r, uint32_t s, const uint32_t *l, uint32_t n) {
+    uint32_t o = r->lset_off[s];
+    return r->lset_off[s + 1] - o == n && (!n || !memcmp(r->lset_lab + o, l, n * sizeof *l));
+}
+
+static uint32_t lset_intern(greplay *r, const uint32_t *l, uint32_t n) {
+    if (r->last_set != UINT32_MAX && lset_is(r, r->last_set, l, n)) return r->last_set;
+    if ((r->n_lsets + 1) * 2 > r->lmask + 1) {   /* rehash at half load */
+        uint32_t size = r->lmask ? (r->lmask + 1) * 2 : 64;
+        free(r->lslot);
+        r->lslot = qv_calloc(size, sizeof *r->lslot);
+        r->lmask = size - 1;
+        for (uint32_t s = 0; s < r->n_lsets; s++) {
+            uint32_t o = r->lset_off[s];
+            uint32_t i = (uint32_t)lset_hash(r->lset_lab + o, r->lset_off[s + 1] - o) & r->lmask;
+            while (r->lslot[i]) i = (i + 1) & r->lmask;
+            r->lslot[i] = s + 1;
+        }
+    }
+    uint32_t i = (uint32_t)lset_hash(l, n) & r->lmask;
+    for (; r->lslot[i]; i = (i + 1) & r->lmask)
+        if (lset_is(r, r->lslot[i] - 1, l, n)) return r->last_set = r->lslot[i] - 1;
+    uint32_t s = r->n_lsets++, o = s ? r->lset_off[s] : 0;
+    if (r->n_lsets + 1 > r->cap_sets) {
+        r->cap_sets = r->cap_sets ? r->cap_sets * 2 : 16;
+        r->lset_off = qv_realloc(r->lset_off, r->cap_sets * sizeof *r->lset_off);
+        r->set_rows = qv_realloc(r->set_rows, r->cap_sets * sizeof *r->set_rows);
+    }
+    if (o + n > r->cap_lab) {
+        while (o + n > r->cap_lab) r->cap_lab = r->cap_lab ? r->cap_lab * 2 : 64;
+        r->lset_lab = qv_realloc(r->lset_lab, r->cap_lab * sizeof *r->lset_lab);
+    }
+    r->lset_off[s] = o;
+    if (n) memcpy(r->lset_lab + o, l, n * sizeof *l);
+    r->lset_off[s + 1] = o + n;
+    r->set_rows[s] = 0;
+    r->lslot[i] = s + 1;
+    return r->last_set = s;
+}
+
+static rcol *col_of(greplay *r, uint32_t key) {
+    if (key >= r->nkeymap) {
+        uint32_t n = r->nkeymap ? r->nkeymap : 16;
+        while (n <= key) n *= 2;
+        r->keycol = qv_realloc(r->keycol, n * sizeof *r->keycol);
+        memset(r->keycol + r->nkeymap, 0, (n - r->nkeymap) * sizeof *r->keycol);
+        r->nkeymap = n;
+    }
+    if (!r->keycol[key]) {
+        if (r->ncols == r->cap_cols) {
+            r->cap_cols = r->cap_cols ? r->cap_cols * 2 : 8;
+            r->cols = qv_realloc(r->cols, r->cap_cols * sizeof *r->cols);
+        }
+        memset(&r->cols[r->ncols], 0, sizeof *r->cols);
+        r->cols[r->ncols].c.key = key;
+        r->keycol[key] = ++r->ncols;
+    }
+    return &r->cols[r->keycol[key] - 1];
+}
+
+int greplay_node(greplay *r, uint64_t id, qval ext, const uint32_t *labels, uint32_t nl, const gprop *props,
+                 uint32_t np, qv_err *err) {
+    graph *g = r->t->g;
+    if (id != r->lo + r->n)
+        return qv_err_set(err, QV_EINVAL, "node %llu was recorded where node %llu comes next", (unsigned long long)id,
+                          (unsigned long long)(r->lo + r->n));
+    if (id >= (1ull << (GCHUNK_BITS + 18)) - 1)
+        return qv_err_set(err, QV_ETOOBIG, "the graph has reached its node limit (2^32 ids)");
+    if (ext.type != QT_INT && ext.type != QT_STRING)
+        return qv_err_set(err, QV_EINVAL, "node %llu has a %s id", (unsigned long long)id,
+                          ext.type == QT_NULL ? "missing" : "non-integer, non-string");
+    for (uint32_t i = 0; i < nl; i++)
+        if (labels[i] >= g->labels.count || (i && labels[i] <= labels[i - 1]))
+            return qv_err_set(err, QV_EINVAL, "node %llu: label id %u is unknown or out of order", (unsigned long long)id,
+                              labels[i]);
+    for (uint32_t i = 0; i < np; i++)
+        if (props[i].key >= g->prop_keys.count || (i && props[i].key <= props[i - 1].key) ||
+            qv_is_null(props[i].value) || !gvalue_storable(props[i].value))
+            return qv_err_set(err, QV_EINVAL, "node %llu: property key %u is unknown, out of order or not storable",
+                              (unsigned long long)id, props[i].key);
+    uint64_t row = r->n;
+    uint32_t s = lset_intern(r, labels, nl);
+    r->set_rows[s]++;
+    r->lset = grow(r->lset, (size_t)row, &r->lset_cap, (size_t)row + 1, sizeof *r->lset);
+    r->lset[row] = s;
+    col_put(&r->ext, row, ext, &r->vals);
+    for (uint32_t i = 0; i < np; i++) col_put(col_of(r, props[i].key), row, props[i].value, &r->vals);
+    r->n++;
+    return 0;
+}
+
+/* Clears the presence of rows from..: their values are the last ones of the column. */
+static void col_cut(rcol *r, uint64_t from) {
+    gpcol *c = &r->c;
+    for (size_t w = (size_t)(from >> 6); w < r->wcap; w++) {
+        uint64_t keep = w == (from >> 6) ? (1ull << (from & 63)) - 1 : 0;
+        c->n_present -= (uint64_t)__builtin_popcountll(c->w[w].bits & ~keep);
+        c->w[w].bits &= keep;
+    }
+}
+
+void greplay_rewind(greplay *r, uint64_t mark) {
+    if (mark >= r->n) return;
+    for (uint64_t row = mark; row < r->n; row++) r->set_rows[r->lset[row]]--;
+    col_cut(&r->ext, mark);
+    for (uint32_t i = 0; i < r->ncols; i++) col_cut(&r->cols[i], mark);
+    r->n = mark;
+}
+
+static int col_key_cmp(const void *a, const void *b) {
+    uint32_t x = ((const gpcol *)a)->key, y = ((const gpcol *)b)->key;
+    return x < y ? -1 : x > y;
+}
+
+/* The external-id index: row + 1 per slot, load <= 3/4, hashed as gpack_find_ext probes. */
+static void xtab_build(gpack *p) {
+    uint64_t size = 16;
+    while (size * 3 < p->live_count * 4 + 4) size *= 2;
+    p->xtab = gmem_calloc(size, sizeof *p->xtab);
+    p->xmask = size - 1;
+    for (uint64_t r = 0; r < p->n; r++) {
+        uint64_t h = (gext_hash(col_at(&p->ext, r)) | 1) & p->xmask;   /* every row has an id: value r is row r */
+        while (p->xtab[h]) h = (h + 1) & p->xmask;
+        p->xtab[h] = (uint32_t)(r + 1);
+    }
+}
+
+static void count_label(gtxn *t, uint32_t label, uint64_t k) {
+    if (label >= t->n_lc) {
+        t->label_count = qv_realloc(t->label_count, ((size_t)label + 2) * sizeof *t->label_count);
+        memset(t->label_count + t->n_lc, 0, ((size_t)label + 1 - t->n_lc) * sizeof *t->label_count);
+        t->n_lc = label + 1;
+    }
+    t->label_count[label] += k;
+}
+
+void greplay_finish(greplay *r) {
+    if (!r->n) {
+        greplay_free(r);
+        return;
+    }
+    gtxn *t = r->t;
+    gdelta *d = r->d;
+    ggen *gen = d->gen;
+    gpack *p = qv_calloc(1, sizeof *p);
+    p->refs = 1;
+    p->lo = r->lo;
+    p->n = r->n;
+    size_t words = (size_t)((p->n + 63) / 64);
+    p->live = gmem_calloc(words + 1, sizeof *p->live);
+    for (uint64_t w = 0; w < p->n / 64; w++) p->live[w] = ~0ull;
+    if (p->n & 63) p->live[p->n / 64] = (1ull << (p->n & 63)) - 1;
+    p->live_count = p->n;
+    p->lset = r->lset;
+    p->n_lsets = r->n_lsets;
+    p->lset_off = r->lset_off;
+    p->lset_lab = r->lset_lab;
+    col_finish(&r->ext, p->n);
+    p->ext = r->ext.c;
+    xtab_build(p);
+    p->ncols = r->ncols;
+    p->cols = qv_calloc((size_t)r->ncols + 1, sizeof *p->cols);
+    for (uint32_t i = 0; i < r->ncols; i++) {
+        col_finish(&r->cols[i], p->n);
+        p->cols[i] = r->cols[i].c;
+        if (r->cols[i].c.key + 1 > p->nkeys) p->nkeys = r->cols[i].c.key + 1;
+    }
+    qsort(p->cols, p->ncols, sizeof *p->cols, col_key_cmp);
+    p->keycol = qv_calloc((size_t)p->nkeys + 1, sizeof *p->keycol);
+    for (uint32_t i = 0; i < p->ncols; i++) p->keycol[p->cols[i].key] = i + 1;
+    p->vals = r->vals;
+    STORE(&gen->npack, p);   /* nobody else sees the graph (greplay_begin): in place */
+    /* label lists (each node once, ascending) and counts */
+    for (uint64_t row = 0; row < p->n; row++) {
+        uint32_t s = p->lset[row];
+        for (uint32_t k = p->lset_off[s]; k < p->lset_off[s + 1]; k++) gvec_push(d, &gen->lab_delta[p->lset_lab[k]], p->lo + row);
+    }
+    for (uint32_t s = 0; s < r->n_lsets; s++)
+        for (uint32_t k = r->lset_off[s]; k < r->lset_off[s + 1]; k++) count_label(t, r->lset_lab[k], r->set_rows[s]);
+    t->node_count += p->n;
+    d->nodes_hwm = p->lo + p->n;
+    t->replay_wrote = true;
+    t->view.miss_valid = false;
+    free(r->set_rows);
+    free(r->lslot);
+    free(r->cols);
+    free(r->keycol);
+    free(r);
+}
+
+void greplay_free(greplay *r) {
+    if (!r) return;
+    gmem_free(r->lset);
+    free(r->lset_off);
+    free(r->lset_lab);
+    free(r->set_rows);
+    free(r->lslot);
+    col_drop(&r->ext);
+    for (uint32_t i = 0; i < r->ncols; i++) col_drop(&r->cols[i]);
+    free(r->cols);
+    free(r->keycol);
+    qv_arena_free(&r->vals);
+    free(r);
+}

@@ -1,0 +1,43 @@
+/* greplay.h — bulk node creation for log replay (wal helper; contract between src/graph and store/).
+ *
+ * Owns: a builder that gathers a run of replayed node creations (external id, labels, properties) straight into
+ * the packed layout a compaction produces (gmem_pack.h: typed property columns with presence words, label-set
+ * ids, the external-id column and its index) and installs it as the current generation's node pack in one
+ * replay transaction, instead of a version, a slot and label-list bookkeeping per node through gtxn.
+ * Must not: be used on a graph anyone else can see. greplay_begin refuses (returns NULL, the caller applies
+ * through gtxn as before) unless no view is open, no compaction runs, the graph has no property index or
+ * constraint, and its current generation has no node pack yet: the pack is written into the generation in
+ * place, which only a graph still being recovered (not published) allows.
+ */
+#ifndef QV_GREPLAY_H
+#define QV_GREPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "graph/gview.h"
+#include "util/err.h"
+
+typedef struct greplay greplay;
+
+/* A builder over t (a gtxn_begin_replay transaction of an unpublished graph), for nodes from the graph's next
+ * id on; NULL when the graph does not allow the bulk path (see above). t stays the caller's: names go through
+ * it (gtxn_label / gtxn_key) while the builder gathers. */
+greplay *greplay_begin(gtxn *t);
+/* The next node: id must be the next one (ids are dense), ext an integer or string, labels strictly ascending
+ * known label ids, props strictly ascending known keys with storable non-null values. Values are copied. An
+ * error leaves the builder as it was (the node is not added). */
+int greplay_node(greplay *r, uint64_t id, qval ext, const uint32_t *labels, uint32_t nl, const gprop *props,
+                 uint32_t np, qv_err *err);
+uint64_t greplay_count(const greplay *r);   /* nodes gathered */
+uint64_t greplay_next_id(const greplay *r); /* the id the next node gets */
+/* Drops the nodes gathered after the first mark (a count greplay_count gave): a record that turned out to hold
+ * other changes is applied through gtxn instead. */
+void greplay_rewind(greplay *r, uint64_t mark);
+/* Installs the gathered nodes into t's graph (node pack, label lists, counts, id high-water mark) and frees r;
+ * t's commit publishes them. Nothing gathered: nothing changes. */
+void greplay_finish(greplay *r);
+/* Drops what was gathered (t is rolled back by the caller). */
+void greplay_free(greplay *r);
+
+#endif
