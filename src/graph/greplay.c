@@ -99,9 +99,9 @@ static void col_to_any(rcol *r, qv_arena *a) {
     c->kind = GPC_ANY;
 }
 
-static void col_put(rcol *r, uint64_t row, qval x, qv_arena *a) {
+/* The slow part of col_put: a first value, a change of type, room for more rows or values. */
+static void col_prepare(rcol *r, uint64_t row, uint32_t k, qv_arena *a) {
     gpcol *c = &r->c;
-    uint32_t k = kind_of(x);
     if (c->kind == GPC_NONE) {
         c->kind = k;
         if (k == GPC_STR) {
@@ -117,22 +117,30 @@ static void col_put(rcol *r, uint64_t row, qval x, qv_arena *a) {
         c->w = grow(c->w, old, &r->wcap, word + 1, sizeof *c->w);
         memset(c->w + old, 0, (r->wcap - old) * sizeof *c->w);
     }
-    c->w[word].bits |= 1ull << (row & 63);
-    uint64_t i = c->n_present++;
-    size_t need = c->kind == GPC_STR ? (size_t)i + 2 : (size_t)i + 1;
-    c->vals = grow(c->vals, c->kind == GPC_STR ? (size_t)i + 1 : (size_t)i, &r->vcap, need, kind_size(c->kind));
+    uint64_t i = c->n_present;
+    if (c->kind == GPC_STR) c->vals = grow(c->vals, (size_t)i + 1, &r->vcap, (size_t)i + 2, 8);
+    else c->vals = grow(c->vals, (size_t)i, &r->vcap, (size_t)i + 1, kind_size(c->kind));
+}
+
+static inline void col_put(rcol *r, uint64_t row, const qval *x, qv_arena *a) {
+    gpcol *c = &r->c;
+    uint32_t k = kind_of(*x);
+    uint64_t i = c->n_present;
+    if (__builtin_expect(c->kind != k || (row >> 6) >= r->wcap || i + 2 > r->vcap, 0)) col_prepare(r, row, k, a);
+    c->w[row >> 6].bits |= 1ull << (row & 63);
+    c->n_present = i + 1;
     switch (c->kind) {
-    case GPC_INT: ((int64_t *)c->vals)[i] = x.i; break;
-    case GPC_FLOAT: ((double *)c->vals)[i] = x.f; break;
-    case GPC_BOOL: ((uint8_t *)c->vals)[i] = x.b; break;
+    case GPC_INT: ((int64_t *)c->vals)[i] = x->i; break;
+    case GPC_FLOAT: ((double *)c->vals)[i] = x->f; break;
+    case GPC_BOOL: ((uint8_t *)c->vals)[i] = x->b; break;
     case GPC_STR: {
-        uint64_t *off = c->vals;
-        c->bytes = grow(c->bytes, off[i], &r->bcap, off[i] + x.len + 1, 1);
-        if (x.len) memcpy(c->bytes + off[i], x.s, x.len);
-        off[i + 1] = off[i] + x.len;
+        uint64_t *off = c->vals, o = off[i];
+        if (o + x->len + 1 > r->bcap) c->bytes = grow(c->bytes, o, &r->bcap, o + x->len + 1, 1);
+        if (x->len) memcpy(c->bytes + o, x->s, x->len);
+        off[i + 1] = o + x->len;
         break;
     }
-    default: ((qval *)c->vals)[i] = gval_copy(a, x); break;
+    default: ((qval *)c->vals)[i] = gval_copy(a, *x); break;
     }
 }
 
@@ -220,7 +228,14 @@ static uint32_t lset_intern(greplay *r, const uint32_t *l, uint32_t n) {
     return r->last_set = s;
 }
 
-static rcol *col_of(greplay *r, uint32_t key) {
+static rcol *col_new(greplay *r, uint32_t key);
+
+static inline rcol *col_of(greplay *r, uint32_t key) {
+    if (__builtin_expect(key < r->nkeymap && r->keycol[key], 1)) return &r->cols[r->keycol[key] - 1];
+    return col_new(r, key);
+}
+
+static rcol *col_new(greplay *r, uint32_t key) {
     if (key >= r->nkeymap) {
         uint32_t n = r->nkeymap ? r->nkeymap : 16;
         while (n <= key) n *= 2;
@@ -257,7 +272,7 @@ int greplay_node(greplay *r, uint64_t id, qval ext, const uint32_t *labels, uint
                               labels[i]);
     for (uint32_t i = 0; i < np; i++)
         if (props[i].key >= g->prop_keys.count || (i && props[i].key <= props[i - 1].key) ||
-            qv_is_null(props[i].value) || !gvalue_storable(props[i].value))
+            qv_is_null(props[i].value) || (props[i].value.type > QT_STRING && !gvalue_storable(props[i].value)))
             return qv_err_set(err, QV_EINVAL, "node %llu: property key %u is unknown, out of order or not storable",
                               (unsigned long long)id, props[i].key);
     uint64_t row = r->n;
@@ -265,8 +280,8 @@ int greplay_node(greplay *r, uint64_t id, qval ext, const uint32_t *labels, uint
     r->set_rows[s]++;
     r->lset = grow(r->lset, (size_t)row, &r->lset_cap, (size_t)row + 1, sizeof *r->lset);
     r->lset[row] = s;
-    col_put(&r->ext, row, ext, &r->vals);
-    for (uint32_t i = 0; i < np; i++) col_put(col_of(r, props[i].key), row, props[i].value, &r->vals);
+    col_put(&r->ext, row, &ext, &r->vals);
+    for (uint32_t i = 0; i < np; i++) col_put(col_of(r, props[i].key), row, &props[i].value, &r->vals);
     r->n++;
     return 0;
 }

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,6 +45,32 @@ int wal_read_file(const char *path, uint8_t **out, size_t *n, qv_err *err) {
     *out = p;
     *n = size;
     return 0;
+}
+
+/* A segment mapped read-only (populated up front: replay reads it once, front to back) instead of copied into
+ * memory; *mapped says which (an empty file, or a mapping refused, is read). Free with segment_free. */
+static int segment_read(const char *path, uint8_t **out, size_t *n, bool *mapped, qv_err *err) {
+    *mapped = false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return qv_err_set(err, QV_EIO, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) == 0 && st.st_size > 0) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (m != MAP_FAILED) {
+            close(fd);
+            *out = m;
+            *n = (size_t)st.st_size;
+            *mapped = true;
+            return 0;
+        }
+    }
+    close(fd);
+    return wal_read_file(path, out, n, err);
+}
+
+static void segment_free(uint8_t *p, size_t n, bool mapped) {
+    if (mapped) munmap(p, n);
+    else free(p);
 }
 
 static int cut_tail(const char *dir, const uint64_t *segs, size_t n, size_t i, size_t off, const char *why,
@@ -345,12 +372,14 @@ int wal_recover(const char *dir, wal_target *targets, size_t nt, bool repair, qv
         char path[4096];
         wal_segment_path(dir, segs[i], path, sizeof path);
         uint8_t *p = NULL;
-        size_t size = 0;
-        if ((rc = wal_read_file(path, &p, &size, err)) < 0) break;
+        size_t size = 0, mapped_size;
+        bool mapped;
+        if ((rc = segment_read(path, &p, &size, &mapped, err)) < 0) break;
+        mapped_size = size;
         if (size == WAL_SEG_HEADER && memcmp(p, WAL_SEG_MAGIC, 8) == 0) { /* empty: a fresh one replaces it */
             if (repair && unlink(path) < 0) QV_WARN("cannot remove empty write-ahead log segment %s: %s", path, strerror(errno));
             if (segs[i] > *last_seg) *last_seg = segs[i];
-            free(p);
+            segment_free(p, mapped_size, mapped);
             continue;
         }
         uint64_t num = 0;
@@ -358,7 +387,7 @@ int wal_recover(const char *dir, wal_target *targets, size_t nt, bool repair, qv
         if (size < WAL_SEG_HEADER || memcmp(p, WAL_SEG_MAGIC, 8) != 0 || num != segs[i]) {
             rc = bad_tail(dir, segs, n, i, 0, "no valid segment header", repair, tail, err);
             cut = true;
-            free(p);
+            segment_free(p, mapped_size, mapped);
             break;
         }
         *last_seg = segs[i];
@@ -374,7 +403,7 @@ int wal_recover(const char *dir, wal_target *targets, size_t nt, bool repair, qv
             size = at;
         }
         *bytes += size;
-        free(p);
+        segment_free(p, mapped_size, mapped);
     }
     free(segs);
     if (run_close(&run, rc == 0, err) < 0) rc = -1;
