@@ -27,6 +27,7 @@ struct greplay {
     gtxn *t;
     gdelta *d;
     uint64_t lo, n;
+    uint64_t hint;              /* rows expected in all (greplay_reserve) */
     uint32_t *lset;             /* label set per row (gmem) */
     size_t lset_cap;
     uint32_t n_lsets, cap_sets, cap_lab;
@@ -35,17 +36,23 @@ struct greplay {
     uint32_t *lslot, lmask;     /* set id + 1 by hash of its labels */
     uint32_t last_set;          /* most runs repeat one label set */
     rcol ext;
+    uint64_t *xh;               /* the id index's hash of each row's id (gmem; freed once the index is built) */
+    size_t xh_cap;
     rcol *cols;                 /* in order of first use */
     uint32_t ncols, cap_cols;
     uint32_t *keycol, nkeymap;  /* key -> column + 1 */
     qv_arena vals;              /* payloads of whole values (GPC_ANY); becomes the pack's */
 };
 
-/* A gmem array of at least want elements holding the first used of p. */
-static void *grow(void *p, size_t used, size_t *cap, size_t want, size_t elem) {
+/* A gmem array of at least want elements holding the first used of p. f > 1: the builder expects f times the
+ * rows it has (greplay_reserve), so the array is sized for that at once: big arrays are mappings, whose pages
+ * cost nothing until touched, while each doubling would fault in and copy everything again. */
+static void *grow(void *p, size_t used, size_t *cap, size_t want, size_t elem, double f) {
     if (want <= *cap) return p;
     size_t n = *cap ? *cap : 256;
     while (n < want) n *= 2;
+    if (f > 1 && (double)want * f * 1.05 > (double)n && (double)want * f * 1.05 * (double)elem < 1e12)
+        n = (size_t)((double)want * f * 1.05);
     void *q = gmem_alloc(n * elem);
     if (used) memcpy(q, p, used * elem);
     gmem_free(p);
@@ -88,7 +95,7 @@ static qval col_at(const gpcol *c, uint64_t i) {
 static void col_to_any(rcol *r, qv_arena *a) {
     gpcol *c = &r->c;
     size_t cap = 0;
-    qval *v = grow(NULL, 0, &cap, c->n_present + 1, sizeof *v);
+    qval *v = grow(NULL, 0, &cap, c->n_present + 1, sizeof *v, 0);
     for (uint64_t i = 0; i < c->n_present; i++) v[i] = gval_copy(a, col_at(c, i));
     gmem_free(c->vals);
     gmem_free(c->bytes);
@@ -100,12 +107,12 @@ static void col_to_any(rcol *r, qv_arena *a) {
 }
 
 /* The slow part of col_put: a first value, a change of type, room for more rows or values. */
-static void col_prepare(rcol *r, uint64_t row, uint32_t k, qv_arena *a) {
+static void col_prepare(rcol *r, uint64_t row, uint32_t k, qv_arena *a, double f) {
     gpcol *c = &r->c;
     if (c->kind == GPC_NONE) {
         c->kind = k;
         if (k == GPC_STR) {
-            c->vals = grow(NULL, 0, &r->vcap, 64, 8);
+            c->vals = grow(NULL, 0, &r->vcap, 64, 8, 0);
             ((uint64_t *)c->vals)[0] = 0;
         }
     } else if (c->kind != k && c->kind != GPC_ANY) {
@@ -114,19 +121,19 @@ static void col_prepare(rcol *r, uint64_t row, uint32_t k, qv_arena *a) {
     size_t word = (size_t)(row >> 6);
     if (word >= r->wcap) {
         size_t old = r->wcap;
-        c->w = grow(c->w, old, &r->wcap, word + 1, sizeof *c->w);
+        c->w = grow(c->w, old, &r->wcap, word + 1, sizeof *c->w, f);
         memset(c->w + old, 0, (r->wcap - old) * sizeof *c->w);
     }
     uint64_t i = c->n_present;
-    if (c->kind == GPC_STR) c->vals = grow(c->vals, (size_t)i + 1, &r->vcap, (size_t)i + 2, 8);
-    else c->vals = grow(c->vals, (size_t)i, &r->vcap, (size_t)i + 1, kind_size(c->kind));
+    if (c->kind == GPC_STR) c->vals = grow(c->vals, (size_t)i + 1, &r->vcap, (size_t)i + 2, 8, f);
+    else c->vals = grow(c->vals, (size_t)i, &r->vcap, (size_t)i + 1, kind_size(c->kind), f);
 }
 
-static inline void col_put(rcol *r, uint64_t row, const qval *x, qv_arena *a) {
+static inline void col_put(rcol *r, uint64_t row, const qval *x, qv_arena *a, double f) {
     gpcol *c = &r->c;
     uint32_t k = kind_of(*x);
     uint64_t i = c->n_present;
-    if (__builtin_expect(c->kind != k || (row >> 6) >= r->wcap || i + 2 > r->vcap, 0)) col_prepare(r, row, k, a);
+    if (__builtin_expect(c->kind != k || (row >> 6) >= r->wcap || i + 2 > r->vcap, 0)) col_prepare(r, row, k, a, f);
     c->w[row >> 6].bits |= 1ull << (row & 63);
     c->n_present = i + 1;
     switch (c->kind) {
@@ -135,7 +142,7 @@ static inline void col_put(rcol *r, uint64_t row, const qval *x, qv_arena *a) {
     case GPC_BOOL: ((uint8_t *)c->vals)[i] = x->b; break;
     case GPC_STR: {
         uint64_t *off = c->vals, o = off[i];
-        if (o + x->len + 1 > r->bcap) c->bytes = grow(c->bytes, o, &r->bcap, o + x->len + 1, 1);
+        if (o + x->len + 1 > r->bcap) c->bytes = grow(c->bytes, o, &r->bcap, o + x->len + 1, 1, f);
         if (x->len) memcpy(c->bytes + o, x->s, x->len);
         off[i + 1] = o + x->len;
         break;
@@ -148,7 +155,7 @@ static inline void col_put(rcol *r, uint64_t row, const qval *x, qv_arena *a) {
 static void col_finish(rcol *r, uint64_t nrows) {
     gpcol *c = &r->c;
     size_t words = (size_t)((nrows + 63) / 64), old = r->wcap;
-    c->w = grow(c->w, old, &r->wcap, words ? words : 1, sizeof *c->w);
+    c->w = grow(c->w, old, &r->wcap, words ? words : 1, sizeof *c->w, 0);
     if (r->wcap > old) memset(c->w + old, 0, (r->wcap - old) * sizeof *c->w);
     uint64_t rank = 0;
     for (size_t i = 0; i < words; i++) {
@@ -184,9 +191,10 @@ greplay *greplay_begin(gtxn *t) {
 }
 
 uint64_t greplay_count(const greplay *r) { return r->n; }
+void greplay_reserve(greplay *r, uint64_t rows) { r->hint = rows; }
 uint64_t greplay_next_id(const greplay *r) { return r->lo + r->n; }
 
-static uint64_t lset_hash(const uint32_t *l, uint32_t n) { return qv_hash_bytes(l, n * sizeof *l) | 1; }
+static uint64_t lset_hash(const uint32_t *l, uint32_t n) { return n ? qv_hash_bytes(l, n * sizeof *l) | 1 : 1; }
 
 static bool lset_is(const greplay *r, uint32_t s, const uint32_t *l, uint32_t n) {
     uint32_t o = r->lset_off[s];
@@ -255,8 +263,10 @@ static rcol *col_new(greplay *r, uint32_t key) {
     return &r->cols[r->keycol[key] - 1];
 }
 
-int greplay_node(greplay *r, uint64_t id, qval ext, const uint32_t *labels, uint32_t nl, const gprop *props,
-                 uint32_t np, qv_err *err) {
+uint64_t greplay_ext_hash(qval ext) { return gext_hash(ext) | 1; }
+
+int greplay_node(greplay *r, uint64_t id, qval ext, uint64_t ext_hash, const uint32_t *labels, uint32_t nl,
+                 const gprop *props, uint32_t np, qv_err *err) {
     graph *g = r->t->g;
     if (id != r->lo + r->n)
         return qv_err_set(err, QV_EINVAL, "node %llu was recorded where node %llu comes next", (unsigned long long)id,
@@ -276,32 +286,17 @@ int greplay_node(greplay *r, uint64_t id, qval ext, const uint32_t *labels, uint
             return qv_err_set(err, QV_EINVAL, "node %llu: property key %u is unknown, out of order or not storable",
                               (unsigned long long)id, props[i].key);
     uint64_t row = r->n;
+    double f = r->hint > row + 1 ? (double)r->hint / (double)(row + 1) : 0;
     uint32_t s = lset_intern(r, labels, nl);
     r->set_rows[s]++;
-    r->lset = grow(r->lset, (size_t)row, &r->lset_cap, (size_t)row + 1, sizeof *r->lset);
+    r->lset = grow(r->lset, (size_t)row, &r->lset_cap, (size_t)row + 1, sizeof *r->lset, f);
     r->lset[row] = s;
-    col_put(&r->ext, row, &ext, &r->vals);
-    for (uint32_t i = 0; i < np; i++) col_put(col_of(r, props[i].key), row, &props[i].value, &r->vals);
+    r->xh = grow(r->xh, (size_t)row, &r->xh_cap, (size_t)row + 1, sizeof *r->xh, f);
+    r->xh[row] = ext_hash;
+    col_put(&r->ext, row, &ext, &r->vals, f);
+    for (uint32_t i = 0; i < np; i++) col_put(col_of(r, props[i].key), row, &props[i].value, &r->vals, f);
     r->n++;
     return 0;
-}
-
-/* Clears the presence of rows from..: their values are the last ones of the column. */
-static void col_cut(rcol *r, uint64_t from) {
-    gpcol *c = &r->c;
-    for (size_t w = (size_t)(from >> 6); w < r->wcap; w++) {
-        uint64_t keep = w == (from >> 6) ? (1ull << (from & 63)) - 1 : 0;
-        c->n_present -= (uint64_t)__builtin_popcountll(c->w[w].bits & ~keep);
-        c->w[w].bits &= keep;
-    }
-}
-
-void greplay_rewind(greplay *r, uint64_t mark) {
-    if (mark >= r->n) return;
-    for (uint64_t row = mark; row < r->n; row++) r->set_rows[r->lset[row]]--;
-    col_cut(&r->ext, mark);
-    for (uint32_t i = 0; i < r->ncols; i++) col_cut(&r->cols[i], mark);
-    r->n = mark;
 }
 
 static int col_key_cmp(const void *a, const void *b) {
@@ -309,14 +304,18 @@ static int col_key_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* The external-id index: row + 1 per slot, load <= 3/4, hashed as gpack_find_ext probes. */
-static void xtab_build(gpack *p) {
+/* The external-id index: row + 1 per slot, load <= 3/4, hashed as gpack_find_ext probes (the hashes were
+ * computed as the rows came). Slots are random: each is prefetched some rows ahead of its insertion. */
+static void xtab_build(gpack *p, const uint64_t *xh) {
     uint64_t size = 16;
     while (size * 3 < p->live_count * 4 + 4) size *= 2;
     p->xtab = gmem_calloc(size, sizeof *p->xtab);
     p->xmask = size - 1;
+    enum { AHEAD = 16 };
+    for (uint64_t r = 0; r < p->n && r < AHEAD; r++) __builtin_prefetch(&p->xtab[xh[r] & p->xmask], 1);
     for (uint64_t r = 0; r < p->n; r++) {
-        uint64_t h = (gext_hash(col_at(&p->ext, r)) | 1) & p->xmask;   /* every row has an id: value r is row r */
+        if (r + AHEAD < p->n) __builtin_prefetch(&p->xtab[xh[r + AHEAD] & p->xmask], 1);
+        uint64_t h = xh[r] & p->xmask;
         while (p->xtab[h]) h = (h + 1) & p->xmask;
         p->xtab[h] = (uint32_t)(r + 1);
     }
@@ -354,7 +353,9 @@ void greplay_finish(greplay *r) {
     p->lset_lab = r->lset_lab;
     col_finish(&r->ext, p->n);
     p->ext = r->ext.c;
-    xtab_build(p);
+    xtab_build(p, r->xh);
+    gmem_free(r->xh);
+    r->xh = NULL;
     p->ncols = r->ncols;
     p->cols = qv_calloc((size_t)r->ncols + 1, sizeof *p->cols);
     for (uint32_t i = 0; i < r->ncols; i++) {
@@ -387,6 +388,7 @@ void greplay_finish(greplay *r) {
 
 void greplay_free(greplay *r) {
     if (!r) return;
+    gmem_free(r->xh);
     gmem_free(r->lset);
     free(r->lset_off);
     free(r->lset_lab);

@@ -27,13 +27,15 @@ greplay *greplay_begin(gtxn *t);
 /* The next node: id must be the next one (ids are dense), ext an integer or string, labels strictly ascending
  * known label ids, props strictly ascending known keys with storable non-null values. Values are copied. An
  * error leaves the builder as it was (the node is not added). */
-int greplay_node(greplay *r, uint64_t id, qval ext, const uint32_t *labels, uint32_t nl, const gprop *props,
-                 uint32_t np, qv_err *err);
+int greplay_node(greplay *r, uint64_t id, qval ext, uint64_t ext_hash, const uint32_t *labels, uint32_t nl,
+                 const gprop *props, uint32_t np, qv_err *err);
+/* What greplay_node's ext_hash must be: the id index's hash of ext (any thread may compute it: the log's decoder
+ * does, ahead of the builder). */
+uint64_t greplay_ext_hash(qval ext);
 uint64_t greplay_count(const greplay *r);   /* nodes gathered */
+/* How many nodes the caller expects in all (an estimate): arrays are sized for them when they first grow. */
+void greplay_reserve(greplay *r, uint64_t rows);
 uint64_t greplay_next_id(const greplay *r); /* the id the next node gets */
-/* Drops the nodes gathered after the first mark (a count greplay_count gave): a record that turned out to hold
- * other changes is applied through gtxn instead. */
-void greplay_rewind(greplay *r, uint64_t mark);
 /* Installs the gathered nodes into t's graph (node pack, label lists, counts, id high-water mark) and frees r;
  * t's commit publishes them. Nothing gathered: nothing changes. */
 void greplay_finish(greplay *r);

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -154,26 +155,31 @@ static int begin_run(replay_run *run, wal_target *t, qv_err *err) {
     return run->x ? 0 : -1;
 }
 
-/* The record through the bulk builder: 1 applied, 0 not a bulk record (or the graph allows none), -1 error. */
-static int apply_bulk(replay_run *run, wal_txn *r, size_t *n, qv_err *err) {
-    if (!run->bulk_ok) return 0;
-    if (!run->bulk && !(run->bulk = greplay_begin(run->x))) return 0;
-    int k = wal_apply_bulk(run->x, run->bulk, &r->changes, &run->a, n, err);
-    if (k == 0 && greplay_count(run->bulk) == 0) {   /* nothing gathered yet: the run goes on through gtxn */
+/* The record through the bulk builder, w being its decoded form (NULL: not a bulk record): 1 applied, 0 not a
+ * bulk record (or the graph allows none), -1 error. */
+static int apply_bulk(replay_run *run, const wal_rows *w, double rest, qv_err *err) {
+    if (w && run->bulk_ok && !run->bulk) run->bulk = greplay_begin(run->x);
+    if (w && run->bulk) {
+        if (!greplay_count(run->bulk))   /* as many nodes per byte in the rest of the file */
+            greplay_reserve(run->bulk, w->n_nodes + (uint64_t)((double)w->n_nodes * rest));
+        return wal_rows_apply(run->x, run->bulk, w, err) < 0 ? -1 : 1;
+    }
+    if (run->bulk && greplay_count(run->bulk) == 0) {   /* nothing gathered yet: the run goes on through gtxn */
         greplay_free(run->bulk);
         run->bulk = NULL;
-    } else if (k == 0) {   /* install the nodes gathered so far (their own commit), then this record */
+    } else if (run->bulk) {   /* install the nodes gathered so far (their own commit), then this record */
         wal_target *t = run->t;
         if (run_end(run, true, err) < 0 || begin_run(run, t, err) < 0) return -1;
     }
-    return k;
+    return 0;
 }
 
-static int apply_record(replay_run *run, wal_target *t, wal_txn *r, qv_err *err) {
+/* rest: the bytes of the file after the record, in records of its size (a guess at how many more like it). */
+static int apply_record(replay_run *run, wal_target *t, wal_txn *r, const wal_rows *w, double rest, qv_err *err) {
     if (run->x && run->t != t && run_end(run, true, err) < 0) return -1;
-    size_t n = 0;
+    size_t n = w ? w->n_changes : 0;
     int rc = run->x ? 0 : begin_run(run, t, err);
-    int k = rc == 0 ? apply_bulk(run, r, &n, err) : -1;
+    int k = rc == 0 ? apply_bulk(run, w, rest, err) : -1;
     if (k < 0) rc = -1;
     if (rc == 0 && k == 0) {
         rc = wal_get_changes_buf(&r->changes, &run->a, &run->ch, &run->cap, &n, err);
@@ -202,6 +208,115 @@ static int apply_record(replay_run *run, wal_target *t, wal_txn *r, qv_err *err)
     return rc;
 }
 
+/* ---- decoding ahead ----
+ * Frames are checked (CRC) and records that may be bulk records decoded (wal_decode_bulk, which needs no graph)
+ * into a ring of slots, on a thread of their own for a big file, while this thread applies the slot before:
+ * replay is CPU-bound, and decoding is about half of it. The slots are taken in order; the decoder stops at the
+ * first torn or corrupt frame (the slot says so) or when told to. Values point into the file's bytes, which
+ * outlive the decoder (joined before the file is released). */
+#define DEC_SLOTS 3
+#define DEC_THREAD_MIN (4u << 20)   /* smaller files are decoded inline */
+typedef struct dslot {
+    int k;            /* wal_frame_next: 1 a record, 0 the end, -1 torn or corrupt (why) */
+    size_t at, end;   /* the frame's offset, and the next one's */
+    int dec;          /* wal_decode_txn: 0, or -1 (err) */
+    wal_txn r;
+    int bulk;         /* wal_decode_bulk: 1 rows hold it, 0 not a bulk record, -1 malformed (err) */
+    wal_rows rows;
+    qv_err why, err;
+} dslot;
+
+typedef struct decoder {
+    const uint8_t *p;
+    size_t size, off;
+    dslot slot[DEC_SLOTS];
+    size_t made, taken;   /* slots filled and consumed so far (made - taken <= DEC_SLOTS) */
+    bool stop, threaded;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} decoder;
+
+static void decode_one(decoder *d, dslot *s) {
+    const uint8_t *body;
+    size_t blen;
+    qv_err_clear(&s->why);
+    qv_err_clear(&s->err);
+    s->at = d->off;
+    s->dec = s->bulk = 0;
+    s->k = wal_frame_next(d->p, d->size, &d->off, &body, &blen, &s->why);
+    s->end = d->off;
+    if (s->k != 1) return;
+    s->dec = wal_decode_txn(body, blen, &s->r, &s->err);
+    if (s->dec < 0) return;
+    wal_cur c = s->r.changes;
+    s->bulk = wal_decode_bulk(&c, &s->rows, &s->err);
+}
+
+static void *decoder_main(void *arg) {
+    decoder *d = arg;
+    pthread_mutex_lock(&d->mu);
+    for (;;) {
+        while (!d->stop && d->made - d->taken == DEC_SLOTS) pthread_cond_wait(&d->cv, &d->mu);
+        if (d->stop) break;
+        dslot *s = &d->slot[d->made % DEC_SLOTS];
+        pthread_mutex_unlock(&d->mu);
+        decode_one(d, s);
+        pthread_mutex_lock(&d->mu);
+        d->made++;
+        pthread_cond_broadcast(&d->cv);
+        if (s->k != 1 || s->dec < 0) break;   /* nothing after it is read */
+    }
+    pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
+static void decoder_start(decoder *d, const uint8_t *p, size_t size, size_t start) {
+    memset(d, 0, sizeof *d);
+    d->p = p;
+    d->size = size;
+    d->off = start;
+    for (int i = 0; i < DEC_SLOTS; i++) wal_rows_init(&d->slot[i].rows);
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    d->threaded = size - start >= DEC_THREAD_MIN && pthread_create(&d->th, NULL, decoder_main, d) == 0;
+}
+
+/* The next slot in order (the caller is done with the one before). */
+static dslot *decoder_next(decoder *d) {
+    if (!d->threaded) {
+        dslot *s = &d->slot[0];
+        decode_one(d, s);
+        return s;
+    }
+    pthread_mutex_lock(&d->mu);
+    while (d->made == d->taken) pthread_cond_wait(&d->cv, &d->mu);
+    dslot *s = &d->slot[d->taken % DEC_SLOTS];
+    pthread_mutex_unlock(&d->mu);
+    return s;
+}
+
+static void decoder_done_with(decoder *d) {
+    if (!d->threaded) return;
+    pthread_mutex_lock(&d->mu);
+    d->taken++;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+}
+
+static void decoder_stop(decoder *d) {
+    if (d->threaded) {
+        pthread_mutex_lock(&d->mu);
+        d->stop = true;
+        pthread_cond_broadcast(&d->cv);
+        pthread_mutex_unlock(&d->mu);
+        pthread_join(d->th, NULL);
+    }
+    for (int i = 0; i < DEC_SLOTS; i++) wal_rows_free(&d->slot[i].rows);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
+}
+
 /* Without repair (quiver check): nothing on disk changes; a bad tail is described in *tail instead. */
 static int bad_tail(const char *dir, const uint64_t *segs, size_t n, size_t i, size_t off, const char *why, bool repair,
                     qv_buf *tail, qv_err *err) {
@@ -217,34 +332,51 @@ static int bad_tail(const char *dir, const uint64_t *segs, size_t n, size_t i, s
 
 /* Replays the frames of one file from offset start. Returns 0 at a clean end, 1 at a torn or corrupt frame
  * (its offset in *bad_at, the reason in *why), -1 when a record cannot be applied (err). */
-static int replay_file(const char *path, const uint8_t *p, size_t size, size_t start, wal_target *targets, size_t nt,
-                       size_t *bad_at, qv_err *why, uint64_t *skipped, replay_run *run, qv_err *err) {
-    size_t off = start;
-    for (;;) {
-        const uint8_t *body;
-        size_t blen, at = off;
-        int k = wal_frame_next(p, size, &off, &body, &blen, why);
-        if (k == 0) return 0;
-        if (k < 0) {
+static int replay_slots(const char *path, decoder *dec, wal_target *targets, size_t nt, size_t *bad_at, qv_err *why,
+                        uint64_t *skipped, replay_run *run, qv_err *err) {
+    for (;; decoder_done_with(dec)) {
+        dslot *s = decoder_next(dec);
+        size_t at = s->at;
+        if (s->k == 0) return 0;
+        if (s->k < 0) {
             *bad_at = at;
+            *why = s->why;
             return 1;
         }
-        wal_txn r;
-        wal_target *t = NULL;
-        if (wal_decode_txn(body, blen, &r, err) < 0)
+        if (s->dec < 0) {
+            *err = s->err;
             return qv_err_prefix(err, "write-ahead log %s, offset %zu", path, at);
-        if (!(t = find_target(targets, nt, &r)) || r.seq <= t->seq) {
+        }
+        wal_txn *r = &s->r;
+        wal_target *t = NULL;
+        if (!(t = find_target(targets, nt, r)) || r->seq <= t->seq) {
             (*skipped)++;
             continue;
         }
-        if (r.seq != t->seq + 1)
+        if (r->seq != t->seq + 1)
             return qv_err_set(err, QV_EINVAL, "write-ahead log %s, offset %zu: database '%s' jumps from record %llu to "
                               "%llu (a record is missing); move the wal directory away to start from the last "
-                              "checkpoint", path, at, t->g->name, (unsigned long long)t->seq, (unsigned long long)r.seq);
-        if (apply_record(run, t, &r, err) < 0)
-            return qv_err_prefix(err, "write-ahead log %s, offset %zu: cannot replay record %llu of database '%s'", path,
-                                 at, (unsigned long long)r.seq, t->g->name);
+                              "checkpoint", path, at, t->g->name, (unsigned long long)t->seq, (unsigned long long)r->seq);
+        if (s->bulk < 0) {
+            *err = s->err;
+        } else if (apply_record(run, t, r, s->bulk == 1 ? &s->rows : NULL,
+                                (double)(dec->size - s->end) / (double)(s->end - at), err) == 0) {
+            continue;
+        }
+        return qv_err_prefix(err, "write-ahead log %s, offset %zu: cannot replay record %llu of database '%s'", path, at,
+                             (unsigned long long)r->seq, t->g->name);
     }
+}
+
+/* Replays the frames of one file from offset start. Returns 0 at a clean end, 1 at a torn or corrupt frame
+ * (its offset in *bad_at, the reason in *why), -1 when a record cannot be applied (err). */
+static int replay_file(const char *path, const uint8_t *p, size_t size, size_t start, wal_target *targets, size_t nt,
+                       size_t *bad_at, qv_err *why, uint64_t *skipped, replay_run *run, qv_err *err) {
+    decoder dec;
+    decoder_start(&dec, p, size, start);
+    int rc = replay_slots(path, &dec, targets, nt, bad_at, why, skipped, run, err);
+    decoder_stop(&dec);
+    return rc;
 }
 
 static void run_init(replay_run *run) {

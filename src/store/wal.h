@@ -75,6 +75,31 @@ int wal_apply(gtxn *t, const gchange *ch, size_t n, qv_err *err);
  * were (names it interned stay: interning them again gives the same ids). -1: malformed or refused (err).
  * Temporal, duration and list payloads go to a (r copies what it keeps). */
 int wal_apply_bulk(gtxn *t, greplay *r, wal_cur *c, qv_arena *a, size_t *n_changes, qv_err *err);
+/* The same in two steps (recovery decodes the next record on another thread while it applies this one):
+ * wal_decode_bulk fills w (1; values point into the record's bytes or w's arena) or declines (0, c as it was)
+ * without the graph; wal_rows_apply interns the names through t and gives the nodes to r. */
+typedef struct wal_node {
+    uint64_t id;
+    qval ext;
+    uint64_t xh;               /* greplay_ext_hash(ext) */
+    uint32_t l0, nl, p0, np;   /* its labels and properties in w's arrays */
+} wal_node;
+typedef struct wal_rows {
+    size_t n_changes;
+    wal_node *nodes;
+    size_t n_nodes, cap_nodes;
+    uint32_t *labels;
+    size_t n_labels, cap_labels;
+    gprop *props;
+    size_t n_props, cap_props;
+    gchange *toks;
+    size_t n_toks, cap_toks;
+    qv_arena a;
+} wal_rows;
+void wal_rows_init(wal_rows *w);
+void wal_rows_free(wal_rows *w);
+int wal_decode_bulk(wal_cur *c, wal_rows *w, qv_err *err);
+int wal_rows_apply(gtxn *t, greplay *r, const wal_rows *w, qv_err *err);
 
 /* A transaction record body: kind, database name, identity, sequence number, csn, changes. */
 typedef struct wal_txn {

@@ -523,22 +523,37 @@ static inline int get_value_fast(wal_cur *c, qv_arena *a, qval *out) {
     return wal_get_value(c, a, out, 0);
 }
 
-/* Grows the label / property arrays of the node being gathered. */
-static void grow_node(scratch *sc, size_t nl, size_t np) {
-    scratch_fit(sc, nl > sc->lcap ? nl : sc->lcap, np > sc->pcap ? np : sc->pcap);
+void wal_rows_init(wal_rows *w) {
+    memset(w, 0, sizeof *w);
+    qv_arena_init(&w->a);
 }
 
-int wal_apply_bulk(gtxn *t, greplay *r, wal_cur *c, qv_arena *a, size_t *n_changes, qv_err *err) {
+void wal_rows_free(wal_rows *w) {
+    free(w->nodes);
+    free(w->labels);
+    free(w->props);
+    free(w->toks);
+    qv_arena_free(&w->a);
+    memset(w, 0, sizeof *w);
+}
+
+#define ROWS_PUSH(arr, n, cap, x)                                                     \
+    do {                                                                              \
+        if ((n) == (cap)) {                                                           \
+            (cap) = (cap) ? (cap) * 2 : 256;                                          \
+            (arr) = qv_realloc((arr), (cap) * sizeof *(arr));                         \
+        }                                                                             \
+        (arr)[(n)++] = (x);                                                           \
+    } while (0)
+
+int wal_decode_bulk(wal_cur *c, wal_rows *w, qv_err *err) {
     const wal_cur start = *c;
-    const uint64_t mark = greplay_count(r);
+    w->n_nodes = w->n_labels = w->n_props = w->n_toks = 0;
+    qv_arena_free(&w->a);
     size_t count;
     if (get_count(c, &count, err) < 0) return -1;
-    scratch sc = {0};
-    scratch_fit(&sc, 8, 16);
-    bool have = false, props = false;
-    uint64_t cur = 0;
-    qval ext = qv_null();
-    size_t nl = 0, np = 0;
+    wal_node *cur = NULL;   /* the node being decoded (its labels and properties are the arrays' last ones) */
+    bool props = false;
     int rc = 1;
     for (size_t i = 0; i < count && rc == 1; i++) {
         if (c->end - c->p < 2) {
@@ -556,51 +571,66 @@ int wal_apply_bulk(gtxn *t, greplay *r, wal_cur *c, qv_arena *a, size_t *n_chang
             rc = 0;   /* relationships, deletions, schema, ...: not a bulk record */
             break;
         }
-        if (get_value_fast(c, a, &v) < 0) {
+        if (get_value_fast(c, &w->a, &v) < 0) {
             rc = qv_err_set(err, QV_EINVAL, "change %zu has a malformed value", i);
             break;
         }
-        bool next_node = kind == GCH_TOKEN || kind == GCH_NODE_CREATE;
-        if (next_node && have) {   /* the node before is complete */
-            if (greplay_node(r, cur, ext, sc.l, (uint32_t)nl, sc.p, (uint32_t)np, err) < 0) {
-                rc = qv_err_prefix(err, "replay failed at change %zu (node create)", i);
+        if (kind == GCH_TOKEN) {   /* names go first at apply time: ids are interned in log order all the same */
+            cur = NULL;
+            ROWS_PUSH(w->toks, w->n_toks, w->cap_toks,
+                      ((gchange){.kind = kind, .aux = aux, .token = (uint32_t)tok, .id = id, .value = v}));
+        } else if (kind == GCH_NODE_CREATE) {
+            if (v.type != QT_INT && v.type != QT_STRING) {
+                rc = 0;
                 break;
             }
-            have = false;
-        }
-        if (kind == GCH_TOKEN) {
-            gchange ch = {.kind = kind, .aux = aux, .token = (uint32_t)tok, .id = id, .value = v};
-            if (apply_token(t, &ch, i, err) < 0) rc = -1;
-        } else if (kind == GCH_NODE_CREATE) {
-            if (v.type != QT_INT && v.type != QT_STRING) rc = 0;
-            have = true, props = false;
-            cur = id, ext = v, nl = np = 0;
-        } else if (!have || id != cur) {   /* a label or property of another node: gtxn's */
+            ROWS_PUSH(w->nodes, w->n_nodes, w->cap_nodes, ((wal_node){.id = id, .ext = v, .xh = greplay_ext_hash(v),
+                                                                      .l0 = w->n_labels, .p0 = w->n_props}));
+            cur = &w->nodes[w->n_nodes - 1];
+            props = false;
+        } else if (!cur || id != cur->id) {   /* a label or property of another node: gtxn's */
             rc = 0;
         } else if (kind == GCH_LABEL_ADD) {   /* labels come first, ascending */
-            if (props || (nl && tok <= sc.l[nl - 1])) rc = 0;
+            if (props || (cur->nl && tok <= w->labels[w->n_labels - 1])) rc = 0;
             else {
-                if (nl == sc.lcap) grow_node(&sc, 2 * nl, 0);
-                sc.l[nl++] = (uint32_t)tok;
+                ROWS_PUSH(w->labels, w->n_labels, w->cap_labels, (uint32_t)tok);
+                cur->nl++;
             }
         } else {   /* properties: non-null, ascending keys */
-            if (qv_is_null(v) || (np && tok <= sc.p[np - 1].key)) rc = 0;
+            if (qv_is_null(v) || (cur->np && tok <= w->props[w->n_props - 1].key)) rc = 0;
             else {
-                if (np == sc.pcap) grow_node(&sc, 0, 2 * np);
-                sc.p[np++] = (gprop){(uint32_t)tok, v};
+                ROWS_PUSH(w->props, w->n_props, w->cap_props, ((gprop){(uint32_t)tok, v}));
+                cur->np++;
                 props = true;
             }
         }
     }
-    if (rc == 1 && have && greplay_node(r, cur, ext, sc.l, (uint32_t)nl, sc.p, (uint32_t)np, err) < 0)
-        rc = qv_err_prefix(err, "replay failed at the last change (node create)");
-    free(sc.l);
-    free(sc.p);
-    if (rc == 0) {   /* names it interned stay: replaying them again gives the same ids */
-        greplay_rewind(r, mark);
-        *c = start;
+    if (rc == 1) w->n_changes = count;
+    else if (rc == 0) *c = start;
+    return rc;
+}
+
+int wal_rows_apply(gtxn *t, greplay *r, const wal_rows *w, qv_err *err) {
+    for (size_t i = 0; i < w->n_toks; i++)
+        if (apply_token(t, &w->toks[i], i, err) < 0) return -1;
+    for (size_t i = 0; i < w->n_nodes; i++) {
+        const wal_node *x = &w->nodes[i];
+        const uint32_t *labels = x->nl ? w->labels + x->l0 : NULL;   /* the arrays are NULL while empty */
+        const gprop *props = x->np ? w->props + x->p0 : NULL;
+        if (greplay_node(r, x->id, x->ext, x->xh, labels, x->nl, props, x->np, err) < 0)
+            return qv_err_prefix(err, "replay failed at node %llu (node create)", (unsigned long long)x->id);
     }
-    if (rc == 1) *n_changes = count;
+    return 0;
+}
+
+int wal_apply_bulk(gtxn *t, greplay *r, wal_cur *c, qv_arena *a, size_t *n_changes, qv_err *err) {
+    (void)a;
+    wal_rows w;
+    wal_rows_init(&w);
+    int rc = wal_decode_bulk(c, &w, err);
+    if (rc == 1 && wal_rows_apply(t, r, &w, err) < 0) rc = -1;
+    if (rc == 1) *n_changes = w.n_changes;
+    wal_rows_free(&w);
     return rc;
 }
 
