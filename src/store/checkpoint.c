@@ -327,26 +327,80 @@ done:
 
 /* ---- version 2 on input ---- */
 
-static int apply_block(graph *g, wal_cur *c, uint64_t *changes, qv_err *err) {
-    qv_arena a;
-    qv_arena_init(&a);
+/* Applying the change blocks: each block its own replay transaction (gcommit.h), except that blocks holding
+ * only node creations (what a checkpoint of openCypher-made nodes is mostly made of) go to one bulk builder
+ * (graph/greplay.h, as log replay does) while the graph allows it, installed when another kind of block comes or
+ * the changes end. */
+typedef struct ckpt_apply {
+    graph *g;
+    gtxn *x;
+    greplay *bulk;
+    bool bulk_ok;
+    wal_rows rows;
     gchange *ch;
-    size_t n;
-    int rc = wal_get_changes(c, &a, &ch, &n, err);
-    if (rc == 0 && c->p != c->end) rc = qv_err_set(err, QV_EINVAL, "bytes after a change list");
-    gtxn *t = rc == 0 ? gtxn_begin(g, err) : NULL;
-    if (rc == 0 && !t) rc = -1;
-    if (rc == 0 && wal_apply(t, ch, n, err) < 0) {
-        gtxn_rollback(t);
-        rc = -1;
-    } else if (rc == 0) {
-        rc = gtxn_commit(t, err);
+    size_t cap;
+    qv_arena a;
+} ckpt_apply;
+
+static void ca_init(ckpt_apply *ca, graph *g) {
+    memset(ca, 0, sizeof *ca);
+    ca->g = g;
+    wal_rows_init(&ca->rows);
+    qv_arena_init(&ca->a);
+    const char *b = getenv("QV_REPLAY_BULK");   /* 0: every block through gtxn (comparisons, tests) */
+    ca->bulk_ok = !b || strcmp(b, "0") != 0;
+}
+
+/* Installs the gathered nodes and commits (commit false: drops everything since the last commit). */
+static int ca_end(ckpt_apply *ca, bool commit, qv_err *err) {
+    int rc = 0;
+    if (ca->bulk) {
+        if (commit) greplay_finish(ca->bulk);
+        else greplay_free(ca->bulk);
+        ca->bulk = NULL;
     }
-    qv_arena_free(&a);
-    *changes += n;
+    if (ca->x) {
+        if (commit) rc = gtxn_commit(ca->x, err);
+        else gtxn_rollback(ca->x);
+        ca->x = NULL;
+    }
     return rc;
 }
 
+static int ca_close(ckpt_apply *ca, bool ok, qv_err *err) {
+    int rc = ok ? ca_end(ca, true, err) : 0;
+    ca_end(ca, false, NULL);
+    wal_rows_free(&ca->rows);
+    free(ca->ch);
+    qv_arena_free(&ca->a);
+    return rc;
+}
+
+/* One block; rest: the bytes after it, in blocks of its size (how many more nodes to expect). */
+static int apply_block(ckpt_apply *ca, wal_cur *c, double rest, uint64_t *changes, qv_err *err) {
+    if (!ca->x && !(ca->x = gtxn_begin_replay(ca->g, err))) return -1;
+    wal_cur c0 = *c;
+    int k = ca->bulk_ok ? wal_decode_bulk(c, &ca->rows, err) : 0;
+    if (k < 0) return -1;
+    if (k == 1 && c->p != c->end) return qv_err_set(err, QV_EINVAL, "bytes after a change list");
+    if (k == 1 && !ca->bulk && (ca->bulk = greplay_begin(ca->x)))
+        greplay_reserve(ca->bulk, ca->rows.n_nodes + (uint64_t)((double)ca->rows.n_nodes * rest));
+    if (k == 1 && ca->bulk) {
+        *changes += ca->rows.n_changes;
+        return wal_rows_apply(ca->x, ca->bulk, &ca->rows, err);
+    }
+    *c = c0;
+    if (ca->bulk && ca_end(ca, true, err) < 0) return -1;   /* the nodes gathered so far, then this block */
+    if (!ca->x && !(ca->x = gtxn_begin_replay(ca->g, err))) return -1;
+    size_t n;
+    int rc = wal_get_changes_buf(c, &ca->a, &ca->ch, &ca->cap, &n, err);
+    if (rc == 0 && c->p != c->end) rc = qv_err_set(err, QV_EINVAL, "bytes after a change list");
+    if (rc == 0) rc = wal_apply(ca->x, ca->ch, n, err);
+    if (rc == 0) rc = ca_end(ca, true, err);
+    qv_arena_free(&ca->a);
+    *changes += n;
+    return rc;
+}
 
 static bool is_v2(const uint8_t *p, size_t n) {
     uint32_t version;
@@ -378,18 +432,31 @@ static int apply_delta(graph *g, const uint8_t *p, size_t n, uint64_t want_block
     if (snap_find2(p, n, CKPT_MAGIC, SEC_DELTA, &d, &len, err) < 0) return -1;
     size_t off = 0;
     uint64_t blocks = 0, changes = 0;
+    ckpt_apply ca;
+    ca_init(&ca, g);
+    int rc = 0;
     for (;;) {
         const uint8_t *body;
         size_t blen, at = off;
         int k = wal_frame_next(d, (size_t)len, &off, &body, &blen, err);
         if (k == 0) break;
-        if (k < 0) return qv_err_prefix(err, "section 'delta' is corrupt at offset %zu", at);
-        if (blen < 1 || body[0] != CKPT_BODY_CHANGES)
-            return qv_err_set(err, QV_EINVAL, "section 'delta': unknown block kind at offset %zu (file corrupt)", at);
+        if (k < 0) {
+            rc = qv_err_prefix(err, "section 'delta' is corrupt at offset %zu", at);
+            break;
+        }
+        if (blen < 1 || body[0] != CKPT_BODY_CHANGES) {
+            rc = qv_err_set(err, QV_EINVAL, "section 'delta': unknown block kind at offset %zu (file corrupt)", at);
+            break;
+        }
         wal_cur c = {body + 1, body + blen, false};
-        if (apply_block(g, &c, &changes, err) < 0) return qv_err_prefix(err, "section 'delta', block at offset %zu", at);
+        if (apply_block(&ca, &c, (double)(len - off) / (double)(off - at), &changes, err) < 0) {
+            rc = qv_err_prefix(err, "section 'delta', block at offset %zu", at);
+            break;
+        }
         blocks++;
     }
+    if (ca_close(&ca, rc == 0, err) < 0) rc = -1;
+    if (rc < 0) return -1;
     if (blocks != want_blocks || changes != want_changes)
         return qv_err_set(err, QV_EINVAL, "section 'delta' holds %llu blocks of %llu changes where section 'ckpt' "
                           "records %llu of %llu (file corrupt)", (unsigned long long)blocks,
@@ -503,6 +570,8 @@ int ckpt_read(const uint8_t *p, size_t n, graph **out, ckpt_info *info, qv_err *
     uint64_t blocks = 0, changes = 0;
     bool ended = false;
     int rc = 0;
+    ckpt_apply ca;
+    ca_init(&ca, NULL);
     while (rc == 0) {
         const uint8_t *body;
         size_t blen, at = off;
@@ -525,10 +594,16 @@ int ckpt_read(const uint8_t *p, size_t n, graph **out, ckpt_info *info, qv_err *
                                         : qv_err_set(err, QV_EINVAL, "the checkpoint does not start with its meta block");
         } else if (kind == CKPT_BODY_CHANGES) {
             wal_cur c = {body + 1, body + blen, false};
-            rc = apply_block(g, &c, &changes, err);
+            ca.g = g;
+            rc = apply_block(&ca, &c, (double)(n - off) / (double)(off - at), &changes, err);
             if (rc < 0) qv_err_prefix(err, "checkpoint block at offset %zu", at);
             blocks++;
         } else if (kind == CKPT_BODY_END) {
+            if (ca_close(&ca, true, err) < 0) {   /* the changes are all there: install and commit */
+                rc = -1;
+                break;
+            }
+            ca_init(&ca, g);
             wal_cur c = {body + 1, body + blen, false};
             uint64_t nb, nc;
             if (wal_get_varint(&c, &nb) < 0 || wal_get_varint(&c, &nc) < 0 || c.p != c.end || nb != blocks || nc != changes)
@@ -538,6 +613,7 @@ int ckpt_read(const uint8_t *p, size_t n, graph **out, ckpt_info *info, qv_err *
             rc = qv_err_set(err, QV_EINVAL, "unknown checkpoint block kind %u at offset %zu", kind, at);
         }
     }
+    if (ca_close(&ca, rc == 0, rc == 0 ? err : NULL) < 0) rc = -1;
     if (rc < 0) {
         graph_free(g);
         return -1;
