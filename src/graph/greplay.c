@@ -16,6 +16,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* One column being gathered: the gpcol it becomes, with capacities (presence words, values, string bytes). */
 typedef struct rcol {
@@ -44,6 +45,15 @@ struct greplay {
     qv_arena vals;              /* payloads of whole values (GPC_ANY); becomes the pack's */
 };
 
+/* Big arrays are filled front to back at once: 2 MiB pages where the kernel offers them on request (4 KiB page
+ * faults otherwise take a good part of the builder's time on a virtual machine). Advice only. */
+static void huge(void *p, size_t n) {
+    if (n < (8u << 20)) return;
+    uintptr_t a = ((uintptr_t)p + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1);
+    uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)((2u << 20) - 1);
+    if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+}
+
 /* A gmem array of at least want elements holding the first used of p. f > 1: the builder expects f times the
  * rows it has (greplay_reserve), so the array is sized for that at once: big arrays are mappings, whose pages
  * cost nothing until touched, while each doubling would fault in and copy everything again. */
@@ -54,6 +64,7 @@ static void *grow(void *p, size_t used, size_t *cap, size_t want, size_t elem, d
     if (f > 1 && (double)want * f * 1.05 > (double)n && (double)want * f * 1.05 * (double)elem < 1e12)
         n = (size_t)((double)want * f * 1.05);
     void *q = gmem_alloc(n * elem);
+    huge(q, n * elem);
     if (used) memcpy(q, p, used * elem);
     gmem_free(p);
     *cap = n;
@@ -310,6 +321,7 @@ static void xtab_build(gpack *p, const uint64_t *xh) {
     uint64_t size = 16;
     while (size * 3 < p->live_count * 4 + 4) size *= 2;
     p->xtab = gmem_calloc(size, sizeof *p->xtab);
+    huge(p->xtab, size * sizeof *p->xtab);
     p->xmask = size - 1;
     enum { AHEAD = 16 };
     for (uint64_t r = 0; r < p->n && r < AHEAD; r++) __builtin_prefetch(&p->xtab[xh[r] & p->xmask], 1);
