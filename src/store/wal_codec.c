@@ -496,15 +496,19 @@ static int apply_token(gtxn *t, const gchange *c, size_t i, qv_err *err) {
     return 0;
 }
 
-/* A scalar value straight from the bytes (the fused bulk decoder); other kinds through wal_get_value. */
-static inline int get_value_fast(wal_cur *c, qv_arena *a, qval *out) {
+/* A value straight from the bytes as the two 8-byte words of a qval (type and length; payload): the decoder
+ * stores them into the rows' arrays as such, since a qval built field by field and then copied whole stalls on
+ * store forwarding, once per value. Strings point into the bytes; other kinds than string, integer and null go
+ * through wal_get_value (payloads in a). */
+static inline int get_value_words(wal_cur *c, qv_arena *a, uint64_t *w0, uint64_t *w1) {
     if (c->p >= c->end) return cur_fail(c);
     uint8_t t = *c->p;
     if (t == QT_STRING) {
         c->p++;
         uint64_t len;
         if (varint(c, &len) < 0 || len > (uint64_t)(c->end - c->p) || len > UINT32_MAX) return cur_fail(c);
-        *out = qv_str_ref((const char *)c->p, (uint32_t)len);
+        *w0 = QT_STRING | len << 32;
+        *w1 = (uint64_t)(uintptr_t)c->p;
         c->p += len;
         return 0;
     }
@@ -512,15 +516,26 @@ static inline int get_value_fast(wal_cur *c, qv_arena *a, qval *out) {
         c->p++;
         uint64_t u;
         if (varint(c, &u) < 0) return -1;
-        *out = qv_int(unzz(u));
+        *w0 = QT_INT;
+        *w1 = (uint64_t)unzz(u);
         return 0;
     }
     if (t == QT_NULL) {
         c->p++;
-        *out = qv_null();
+        *w0 = QT_NULL;
+        *w1 = 0;
         return 0;
     }
-    return wal_get_value(c, a, out, 0);
+    qval v;
+    if (wal_get_value(c, a, &v, 0) < 0) return -1;
+    memcpy(w0, &v, 8);
+    memcpy(w1, (const char *)&v + 8, 8);
+    return 0;
+}
+
+static inline void set_words(qval *v, uint64_t w0, uint64_t w1) {
+    memcpy(v, &w0, 8);
+    memcpy((char *)v + 8, &w1, 8);
 }
 
 void wal_rows_init(wal_rows *w) {
@@ -561,8 +576,7 @@ int wal_decode_bulk(wal_cur *c, wal_rows *w, qv_err *err) {
             break;
         }
         uint8_t kind = *c->p++, aux = *c->p++;
-        uint64_t tok, id;
-        qval v;
+        uint64_t tok, id, v0, v1;
         if (varint(c, &tok) < 0 || tok > UINT32_MAX || varint(c, &id) < 0) {
             rc = qv_err_set(err, QV_EINVAL, "change %zu is malformed", i);
             break;
@@ -571,22 +585,30 @@ int wal_decode_bulk(wal_cur *c, wal_rows *w, qv_err *err) {
             rc = 0;   /* relationships, deletions, schema, ...: not a bulk record */
             break;
         }
-        if (get_value_fast(c, &w->a, &v) < 0) {
+        if (get_value_words(c, &w->a, &v0, &v1) < 0) {
             rc = qv_err_set(err, QV_EINVAL, "change %zu has a malformed value", i);
             break;
         }
+        uint8_t vt = (uint8_t)v0;
         if (kind == GCH_TOKEN) {   /* names go first at apply time: ids are interned in log order all the same */
             cur = NULL;
-            ROWS_PUSH(w->toks, w->n_toks, w->cap_toks,
-                      ((gchange){.kind = kind, .aux = aux, .token = (uint32_t)tok, .id = id, .value = v}));
+            gchange ch = {.kind = kind, .aux = aux, .token = (uint32_t)tok, .id = id};
+            set_words(&ch.value, v0, v1);
+            ROWS_PUSH(w->toks, w->n_toks, w->cap_toks, ch);
         } else if (kind == GCH_NODE_CREATE) {
-            if (v.type != QT_INT && v.type != QT_STRING) {
+            if (vt != QT_INT && vt != QT_STRING) {
                 rc = 0;
                 break;
             }
-            ROWS_PUSH(w->nodes, w->n_nodes, w->cap_nodes, ((wal_node){.id = id, .ext = v, .xh = greplay_ext_hash(v),
-                                                                      .l0 = w->n_labels, .p0 = w->n_props}));
-            cur = &w->nodes[w->n_nodes - 1];
+            if (w->n_nodes == w->cap_nodes) {
+                w->cap_nodes = w->cap_nodes ? w->cap_nodes * 2 : 256;
+                w->nodes = qv_realloc(w->nodes, w->cap_nodes * sizeof *w->nodes);
+            }
+            cur = &w->nodes[w->n_nodes++];
+            cur->id = id;
+            set_words(&cur->ext, v0, v1);
+            cur->xh = greplay_ext_hash(cur->ext);
+            cur->l0 = (uint32_t)w->n_labels, cur->p0 = (uint32_t)w->n_props, cur->nl = cur->np = 0;
             props = false;
         } else if (!cur || id != cur->id) {   /* a label or property of another node: gtxn's */
             rc = 0;
@@ -597,9 +619,15 @@ int wal_decode_bulk(wal_cur *c, wal_rows *w, qv_err *err) {
                 cur->nl++;
             }
         } else {   /* properties: non-null, ascending keys */
-            if (qv_is_null(v) || (cur->np && tok <= w->props[w->n_props - 1].key)) rc = 0;
+            if (vt == QT_NULL || (cur->np && tok <= w->props[w->n_props - 1].key)) rc = 0;
             else {
-                ROWS_PUSH(w->props, w->n_props, w->cap_props, ((gprop){(uint32_t)tok, v}));
+                if (w->n_props == w->cap_props) {
+                    w->cap_props = w->cap_props ? w->cap_props * 2 : 256;
+                    w->props = qv_realloc(w->props, w->cap_props * sizeof *w->props);
+                }
+                gprop *gp = &w->props[w->n_props++];
+                gp->key = (uint32_t)tok;
+                set_words(&gp->value, v0, v1);
                 cur->np++;
                 props = true;
             }
