@@ -376,18 +376,27 @@ static int ca_close(ckpt_apply *ca, bool ok, qv_err *err) {
     return rc;
 }
 
-/* One block; rest: the bytes after it, in blocks of its size (how many more nodes to expect). */
-static int apply_block(ckpt_apply *ca, wal_cur *c, double rest, uint64_t *changes, qv_err *err) {
+/* One block; rest: the bytes after it, in blocks of its size (how many more nodes to expect). pre: the block
+ * decoded ahead (wal_decoder), or NULL: decoded here. */
+static int apply_block(ckpt_apply *ca, wal_cur *c, const wal_slot *pre, double rest, uint64_t *changes, qv_err *err) {
     if (!ca->x && !(ca->x = gtxn_begin_replay(ca->g, err))) return -1;
     wal_cur c0 = *c;
-    int k = ca->bulk_ok ? wal_decode_bulk(c, &ca->rows, err) : 0;
+    const wal_rows *rows = pre ? &pre->rows : &ca->rows;
+    int k = 0;
+    if (pre && ca->bulk_ok) {
+        k = pre->bulk;
+        if (k < 0) *err = pre->err;
+        c->p = k == 1 ? pre->bulk_end : c->p;
+    } else if (ca->bulk_ok) {
+        k = wal_decode_bulk(c, &ca->rows, err);
+    }
     if (k < 0) return -1;
     if (k == 1 && c->p != c->end) return qv_err_set(err, QV_EINVAL, "bytes after a change list");
     if (k == 1 && !ca->bulk && (ca->bulk = greplay_begin(ca->x)))
-        greplay_reserve(ca->bulk, ca->rows.n_nodes + (uint64_t)((double)ca->rows.n_nodes * rest));
+        greplay_reserve(ca->bulk, rows->n_nodes + (uint64_t)((double)rows->n_nodes * rest));
     if (k == 1 && ca->bulk) {
-        *changes += ca->rows.n_changes;
-        return wal_rows_apply(ca->x, ca->bulk, &ca->rows, err);
+        *changes += rows->n_changes;
+        return wal_rows_apply(ca->x, ca->bulk, rows, err);
     }
     *c = c0;
     if (ca->bulk && ca_end(ca, true, err) < 0) return -1;   /* the nodes gathered so far, then this block */
@@ -430,31 +439,32 @@ static int apply_delta(graph *g, const uint8_t *p, size_t n, uint64_t want_block
     const uint8_t *d;
     uint64_t len;
     if (snap_find2(p, n, CKPT_MAGIC, SEC_DELTA, &d, &len, err) < 0) return -1;
-    size_t off = 0;
     uint64_t blocks = 0, changes = 0;
     ckpt_apply ca;
     ca_init(&ca, g);
     int rc = 0;
-    for (;;) {
-        const uint8_t *body;
-        size_t blen, at = off;
-        int k = wal_frame_next(d, (size_t)len, &off, &body, &blen, err);
-        if (k == 0) break;
-        if (k < 0) {
-            rc = qv_err_prefix(err, "section 'delta' is corrupt at offset %zu", at);
+    wal_decoder *dec = wal_decoder_start(d, (size_t)len, 0, true);   /* blocks decoded on a second thread */
+    for (;; wal_decoder_done(dec)) {
+        wal_slot *s = wal_decoder_next(dec);
+        if (s->k == 0) break;
+        if (s->k < 0) {
+            *err = s->why;
+            rc = qv_err_prefix(err, "section 'delta' is corrupt at offset %zu", s->at);
             break;
         }
-        if (blen < 1 || body[0] != CKPT_BODY_CHANGES) {
-            rc = qv_err_set(err, QV_EINVAL, "section 'delta': unknown block kind at offset %zu (file corrupt)", at);
+        if (s->dec < 0) {
+            *err = s->err;
+            rc = qv_err_prefix(err, "section 'delta'");
             break;
         }
-        wal_cur c = {body + 1, body + blen, false};
-        if (apply_block(&ca, &c, (double)(len - off) / (double)(off - at), &changes, err) < 0) {
-            rc = qv_err_prefix(err, "section 'delta', block at offset %zu", at);
+        wal_cur c = s->changes;
+        if (apply_block(&ca, &c, s, (double)(len - s->end) / (double)(s->end - s->at), &changes, err) < 0) {
+            rc = qv_err_prefix(err, "section 'delta', block at offset %zu", s->at);
             break;
         }
         blocks++;
     }
+    wal_decoder_stop(dec);
     if (ca_close(&ca, rc == 0, err) < 0) rc = -1;
     if (rc < 0) return -1;
     if (blocks != want_blocks || changes != want_changes)
@@ -595,7 +605,7 @@ int ckpt_read(const uint8_t *p, size_t n, graph **out, ckpt_info *info, qv_err *
         } else if (kind == CKPT_BODY_CHANGES) {
             wal_cur c = {body + 1, body + blen, false};
             ca.g = g;
-            rc = apply_block(&ca, &c, (double)(n - off) / (double)(off - at), &changes, err);
+            rc = apply_block(&ca, &c, NULL, (double)(n - off) / (double)(off - at), &changes, err);
             if (rc < 0) qv_err_prefix(err, "checkpoint block at offset %zu", at);
             blocks++;
         } else if (kind == CKPT_BODY_END) {

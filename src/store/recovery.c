@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -208,115 +207,6 @@ static int apply_record(replay_run *run, wal_target *t, wal_txn *r, const wal_ro
     return rc;
 }
 
-/* ---- decoding ahead ----
- * Frames are checked (CRC) and records that may be bulk records decoded (wal_decode_bulk, which needs no graph)
- * into a ring of slots, on a thread of their own for a big file, while this thread applies the slot before:
- * replay is CPU-bound, and decoding is about half of it. The slots are taken in order; the decoder stops at the
- * first torn or corrupt frame (the slot says so) or when told to. Values point into the file's bytes, which
- * outlive the decoder (joined before the file is released). */
-#define DEC_SLOTS 3
-#define DEC_THREAD_MIN (4u << 20)   /* smaller files are decoded inline */
-typedef struct dslot {
-    int k;            /* wal_frame_next: 1 a record, 0 the end, -1 torn or corrupt (why) */
-    size_t at, end;   /* the frame's offset, and the next one's */
-    int dec;          /* wal_decode_txn: 0, or -1 (err) */
-    wal_txn r;
-    int bulk;         /* wal_decode_bulk: 1 rows hold it, 0 not a bulk record, -1 malformed (err) */
-    wal_rows rows;
-    qv_err why, err;
-} dslot;
-
-typedef struct decoder {
-    const uint8_t *p;
-    size_t size, off;
-    dslot slot[DEC_SLOTS];
-    size_t made, taken;   /* slots filled and consumed so far (made - taken <= DEC_SLOTS) */
-    bool stop, threaded;
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-} decoder;
-
-static void decode_one(decoder *d, dslot *s) {
-    const uint8_t *body;
-    size_t blen;
-    qv_err_clear(&s->why);
-    qv_err_clear(&s->err);
-    s->at = d->off;
-    s->dec = s->bulk = 0;
-    s->k = wal_frame_next(d->p, d->size, &d->off, &body, &blen, &s->why);
-    s->end = d->off;
-    if (s->k != 1) return;
-    s->dec = wal_decode_txn(body, blen, &s->r, &s->err);
-    if (s->dec < 0) return;
-    wal_cur c = s->r.changes;
-    s->bulk = wal_decode_bulk(&c, &s->rows, &s->err);
-}
-
-static void *decoder_main(void *arg) {
-    decoder *d = arg;
-    pthread_mutex_lock(&d->mu);
-    for (;;) {
-        while (!d->stop && d->made - d->taken == DEC_SLOTS) pthread_cond_wait(&d->cv, &d->mu);
-        if (d->stop) break;
-        dslot *s = &d->slot[d->made % DEC_SLOTS];
-        pthread_mutex_unlock(&d->mu);
-        decode_one(d, s);
-        pthread_mutex_lock(&d->mu);
-        d->made++;
-        pthread_cond_broadcast(&d->cv);
-        if (s->k != 1 || s->dec < 0) break;   /* nothing after it is read */
-    }
-    pthread_mutex_unlock(&d->mu);
-    return NULL;
-}
-
-static void decoder_start(decoder *d, const uint8_t *p, size_t size, size_t start) {
-    memset(d, 0, sizeof *d);
-    d->p = p;
-    d->size = size;
-    d->off = start;
-    for (int i = 0; i < DEC_SLOTS; i++) wal_rows_init(&d->slot[i].rows);
-    pthread_mutex_init(&d->mu, NULL);
-    pthread_cond_init(&d->cv, NULL);
-    d->threaded = size - start >= DEC_THREAD_MIN && pthread_create(&d->th, NULL, decoder_main, d) == 0;
-}
-
-/* The next slot in order (the caller is done with the one before). */
-static dslot *decoder_next(decoder *d) {
-    if (!d->threaded) {
-        dslot *s = &d->slot[0];
-        decode_one(d, s);
-        return s;
-    }
-    pthread_mutex_lock(&d->mu);
-    while (d->made == d->taken) pthread_cond_wait(&d->cv, &d->mu);
-    dslot *s = &d->slot[d->taken % DEC_SLOTS];
-    pthread_mutex_unlock(&d->mu);
-    return s;
-}
-
-static void decoder_done_with(decoder *d) {
-    if (!d->threaded) return;
-    pthread_mutex_lock(&d->mu);
-    d->taken++;
-    pthread_cond_broadcast(&d->cv);
-    pthread_mutex_unlock(&d->mu);
-}
-
-static void decoder_stop(decoder *d) {
-    if (d->threaded) {
-        pthread_mutex_lock(&d->mu);
-        d->stop = true;
-        pthread_cond_broadcast(&d->cv);
-        pthread_mutex_unlock(&d->mu);
-        pthread_join(d->th, NULL);
-    }
-    for (int i = 0; i < DEC_SLOTS; i++) wal_rows_free(&d->slot[i].rows);
-    pthread_mutex_destroy(&d->mu);
-    pthread_cond_destroy(&d->cv);
-}
-
 /* Without repair (quiver check): nothing on disk changes; a bad tail is described in *tail instead. */
 static int bad_tail(const char *dir, const uint64_t *segs, size_t n, size_t i, size_t off, const char *why, bool repair,
                     qv_buf *tail, qv_err *err) {
@@ -332,10 +222,10 @@ static int bad_tail(const char *dir, const uint64_t *segs, size_t n, size_t i, s
 
 /* Replays the frames of one file from offset start. Returns 0 at a clean end, 1 at a torn or corrupt frame
  * (its offset in *bad_at, the reason in *why), -1 when a record cannot be applied (err). */
-static int replay_slots(const char *path, decoder *dec, wal_target *targets, size_t nt, size_t *bad_at, qv_err *why,
+static int replay_slots(const char *path, wal_decoder *dec, wal_target *targets, size_t nt, size_t *bad_at, qv_err *why,
                         uint64_t *skipped, replay_run *run, qv_err *err) {
-    for (;; decoder_done_with(dec)) {
-        dslot *s = decoder_next(dec);
+    for (;; wal_decoder_done(dec)) {
+        wal_slot *s = wal_decoder_next(dec);
         size_t at = s->at;
         if (s->k == 0) return 0;
         if (s->k < 0) {
@@ -360,7 +250,7 @@ static int replay_slots(const char *path, decoder *dec, wal_target *targets, siz
         if (s->bulk < 0) {
             *err = s->err;
         } else if (apply_record(run, t, r, s->bulk == 1 ? &s->rows : NULL,
-                                (double)(dec->size - s->end) / (double)(s->end - at), err) == 0) {
+                                (double)(wal_decoder_size(dec) - s->end) / (double)(s->end - at), err) == 0) {
             continue;
         }
         return qv_err_prefix(err, "write-ahead log %s, offset %zu: cannot replay record %llu of database '%s'", path, at,
@@ -372,10 +262,9 @@ static int replay_slots(const char *path, decoder *dec, wal_target *targets, siz
  * (its offset in *bad_at, the reason in *why), -1 when a record cannot be applied (err). */
 static int replay_file(const char *path, const uint8_t *p, size_t size, size_t start, wal_target *targets, size_t nt,
                        size_t *bad_at, qv_err *why, uint64_t *skipped, replay_run *run, qv_err *err) {
-    decoder dec;
-    decoder_start(&dec, p, size, start);
-    int rc = replay_slots(path, &dec, targets, nt, bad_at, why, skipped, run, err);
-    decoder_stop(&dec);
+    wal_decoder *dec = wal_decoder_start(p, size, start, false);
+    int rc = replay_slots(path, dec, targets, nt, bad_at, why, skipped, run, err);
+    wal_decoder_stop(dec);
     return rc;
 }
 

@@ -112,6 +112,30 @@ int wal_encode_txn(qv_buf *b, const char *db, uint64_t ident, uint64_t seq, uint
                    qv_err *err);
 int wal_decode_txn(const uint8_t *body, size_t n, wal_txn *out, qv_err *err);
 
+/* ---- decoding ahead (wal_decode.c) ---- */
+/* One frame decoded: k is wal_frame_next's (1 a frame, 0 the end, -1 torn or corrupt: why); dec 0, or -1 when
+ * the record's header (or the block's kind) is malformed (err); changes is the change list; bulk is
+ * wal_decode_bulk's (1: rows hold it and bulk_end is where its decoding ended; 0 not a bulk list; -1 err). */
+typedef struct wal_slot {
+    int k;
+    size_t at, end;            /* the frame's offset, and the next one's */
+    int dec;
+    wal_txn r;                 /* log records */
+    wal_cur changes;
+    int bulk;
+    const uint8_t *bulk_end;
+    wal_rows rows;
+    qv_err why, err;
+} wal_slot;
+typedef struct wal_decoder wal_decoder;
+/* Decodes the frames of p[start..size): log records, or a checkpoint's change blocks (ckpt). */
+wal_decoder *wal_decoder_start(const uint8_t *p, size_t size, size_t start, bool ckpt);
+/* The next slot in order; call wal_decoder_done once done with it (before the next call). */
+wal_slot *wal_decoder_next(wal_decoder *d);
+void wal_decoder_done(wal_decoder *d);
+void wal_decoder_stop(wal_decoder *d);      /* joins the thread, frees everything */
+size_t wal_decoder_size(const wal_decoder *d);
+
 /* ---- the log (wal.c) ---- */
 typedef struct wal_db wal_db;
 typedef struct qv_wal qv_wal;
