@@ -33,16 +33,23 @@ struct greplay {
     size_t lset_cap;
     uint32_t n_lsets, cap_sets, cap_lab;
     uint32_t *lset_off, *lset_lab;   /* malloc'd, as gpack_free expects */
-    uint64_t *set_rows;         /* rows per set: the label counts */
     uint32_t *lslot, lmask;     /* set id + 1 by hash of its labels */
     uint32_t last_set;          /* most runs repeat one label set */
     rcol ext;
-    uint64_t *xh;               /* the id index's hash of each row's id (gmem; freed once the index is built) */
+    uint64_t *xh;               /* the id index's hash of each row's id (gmem; kept for rebuilds until release) */
     size_t xh_cap;
     rcol *cols;                 /* in order of first use */
     uint32_t ncols, cap_cols;
     uint32_t *keycol, nkeymap;  /* key -> column + 1 */
     qv_arena vals;              /* payloads of whole values (GPC_ANY); becomes the pack's */
+    /* installed (greplay_install): the pack shares the arrays above; rows below `installed` are in the graph */
+    gpack *pack;
+    bool detached;              /* resumed: the pack is out of the generation while rows are added */
+    uint64_t installed;
+    uint64_t *live;             /* the pack's live bits (gmem) */
+    size_t live_cap;
+    uint32_t *xtab;             /* the pack's id index (gmem) */
+    uint64_t xmask, xsize;
 };
 
 /* Big arrays are filled front to back at once: 2 MiB pages where the kernel offers them on request (4 KiB page
@@ -162,14 +169,16 @@ static inline void col_put(rcol *r, uint64_t row, const qval *x, qv_arena *a, do
     }
 }
 
-/* Presence words for exactly nrows rows (zeroed past the last value), with their ranks. */
-static void col_finish(rcol *r, uint64_t nrows) {
+/* Presence words for exactly nrows rows (zeroed past the last value), with their ranks from row `from` on (the
+ * words before it are ranked already: rows are only appended). */
+static void col_finish(rcol *r, uint64_t nrows, uint64_t from) {
     gpcol *c = &r->c;
     size_t words = (size_t)((nrows + 63) / 64), old = r->wcap;
     c->w = grow(c->w, old, &r->wcap, words ? words : 1, sizeof *c->w, 0);
     if (r->wcap > old) memset(c->w + old, 0, (r->wcap - old) * sizeof *c->w);
-    uint64_t rank = 0;
-    for (size_t i = 0; i < words; i++) {
+    size_t w0 = (size_t)(from >> 6);
+    uint64_t rank = w0 ? c->w[w0 - 1].rank + (uint64_t)__builtin_popcountll(c->w[w0 - 1].bits) : 0;
+    for (size_t i = w0; i < words; i++) {
         c->w[i].rank = rank;
         rank += (uint64_t)__builtin_popcountll(c->w[i].bits);
     }
@@ -233,7 +242,6 @@ static uint32_t lset_intern(greplay *r, const uint32_t *l, uint32_t n) {
     if (r->n_lsets + 1 > r->cap_sets) {
         r->cap_sets = r->cap_sets ? r->cap_sets * 2 : 16;
         r->lset_off = qv_realloc(r->lset_off, r->cap_sets * sizeof *r->lset_off);
-        r->set_rows = qv_realloc(r->set_rows, r->cap_sets * sizeof *r->set_rows);
     }
     if (o + n > r->cap_lab) {
         while (o + n > r->cap_lab) r->cap_lab = r->cap_lab ? r->cap_lab * 2 : 64;
@@ -242,7 +250,6 @@ static uint32_t lset_intern(greplay *r, const uint32_t *l, uint32_t n) {
     r->lset_off[s] = o;
     if (n) memcpy(r->lset_lab + o, l, n * sizeof *l);
     r->lset_off[s + 1] = o + n;
-    r->set_rows[s] = 0;
     r->lslot[i] = s + 1;
     return r->last_set = s;
 }
@@ -299,7 +306,6 @@ int greplay_node(greplay *r, uint64_t id, qval ext, uint64_t ext_hash, const uin
     uint64_t row = r->n;
     double f = r->hint > row + 1 ? (double)r->hint / (double)(row + 1) : 0;
     uint32_t s = lset_intern(r, labels, nl);
-    r->set_rows[s]++;
     r->lset = grow(r->lset, (size_t)row, &r->lset_cap, (size_t)row + 1, sizeof *r->lset, f);
     r->lset[row] = s;
     r->xh = grow(r->xh, (size_t)row, &r->xh_cap, (size_t)row + 1, sizeof *r->xh, f);
@@ -315,21 +321,32 @@ static int col_key_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* The external-id index: row + 1 per slot, load <= 3/4, hashed as gpack_find_ext probes (the hashes were
- * computed as the rows came). Slots are random: each is prefetched some rows ahead of its insertion. */
-static void xtab_build(gpack *p, const uint64_t *xh) {
-    uint64_t size = 16;
-    while (size * 3 < p->live_count * 4 + 4) size *= 2;
-    p->xtab = gmem_calloc(size, sizeof *p->xtab);
-    huge(p->xtab, size * sizeof *p->xtab);
-    p->xmask = size - 1;
+/* The external-id index: row + 1 per slot, load <= 3/4, hashed as gpack_find_ext probes, with rows from..n-1
+ * added (the hashes were computed as the rows came; slots are random: each is prefetched some rows ahead of its
+ * insertion). A table too small for n rows is rebuilt at least twice as big, so a builder installed many times
+ * costs O(1) per row. */
+static void xtab_place(greplay *r, uint64_t row, uint64_t h) {
+    uint64_t i = h & r->xmask;
+    while (r->xtab[i]) i = (i + 1) & r->xmask;
+    r->xtab[i] = (uint32_t)(row + 1);
+}
+
+static void xtab_add(greplay *r, uint64_t from, uint64_t n) {
+    if (r->xsize * 3 < n * 4 + 4) {
+        uint64_t size = r->xsize ? r->xsize : 16;
+        while (size * 3 < n * 4 + 4) size *= 2;
+        gmem_free(r->xtab);
+        r->xtab = gmem_calloc(size, sizeof *r->xtab);
+        huge(r->xtab, size * sizeof *r->xtab);
+        r->xsize = size;
+        r->xmask = size - 1;
+        for (uint64_t row = 0; row < from; row++) xtab_place(r, row, r->xh[row]);
+    }
     enum { AHEAD = 16 };
-    for (uint64_t r = 0; r < p->n && r < AHEAD; r++) __builtin_prefetch(&p->xtab[xh[r] & p->xmask], 1);
-    for (uint64_t r = 0; r < p->n; r++) {
-        if (r + AHEAD < p->n) __builtin_prefetch(&p->xtab[xh[r + AHEAD] & p->xmask], 1);
-        uint64_t h = xh[r] & p->xmask;
-        while (p->xtab[h]) h = (h + 1) & p->xmask;
-        p->xtab[h] = (uint32_t)(r + 1);
+    for (uint64_t row = from; row < n && row < from + AHEAD; row++) __builtin_prefetch(&r->xtab[r->xh[row] & r->xmask], 1);
+    for (uint64_t row = from; row < n; row++) {
+        if (row + AHEAD < n) __builtin_prefetch(&r->xtab[r->xh[row + AHEAD] & r->xmask], 1);
+        xtab_place(r, row, r->xh[row]);
     }
 }
 
@@ -342,74 +359,127 @@ static void count_label(gtxn *t, uint32_t label, uint64_t k) {
     t->label_count[label] += k;
 }
 
-void greplay_finish(greplay *r) {
-    if (!r->n) {
-        greplay_free(r);
-        return;
-    }
+void greplay_install(greplay *r) {
     gtxn *t = r->t;
     gdelta *d = r->d;
     ggen *gen = d->gen;
-    gpack *p = qv_calloc(1, sizeof *p);
-    p->refs = 1;
-    p->lo = r->lo;
-    p->n = r->n;
-    size_t words = (size_t)((p->n + 63) / 64);
-    p->live = gmem_calloc(words + 1, sizeof *p->live);
-    for (uint64_t w = 0; w < p->n / 64; w++) p->live[w] = ~0ull;
-    if (p->n & 63) p->live[p->n / 64] = (1ull << (p->n & 63)) - 1;
-    p->live_count = p->n;
+    uint64_t from = r->installed, n = r->n;
+    if (!n) return;
+    gpack *p = r->pack;
+    if (!p) {
+        p = r->pack = qv_calloc(1, sizeof *p);
+        p->refs = 1;
+        p->lo = r->lo;
+    }
+    /* live bits: every row gathered is a live node */
+    size_t words = (size_t)((n + 63) / 64) + 1, had = r->live_cap;
+    r->live = grow(r->live, had, &r->live_cap, words, sizeof *r->live, 0);
+    if (r->live_cap > had) memset(r->live + had, 0, (r->live_cap - had) * sizeof *r->live);
+    for (uint64_t row = from; row < n; row++) r->live[row >> 6] |= 1ull << (row & 63);
+    p->n = p->live_count = n;
+    p->live = r->live;
     p->lset = r->lset;
     p->n_lsets = r->n_lsets;
     p->lset_off = r->lset_off;
     p->lset_lab = r->lset_lab;
-    col_finish(&r->ext, p->n);
+    col_finish(&r->ext, n, from);
     p->ext = r->ext.c;
-    xtab_build(p, r->xh);
-    gmem_free(r->xh);
-    r->xh = NULL;
+    xtab_add(r, from, n);
+    p->xtab = r->xtab;
+    p->xmask = r->xmask;
+    free(p->cols);
+    free(p->keycol);
     p->ncols = r->ncols;
+    p->nkeys = 0;
     p->cols = qv_calloc((size_t)r->ncols + 1, sizeof *p->cols);
     for (uint32_t i = 0; i < r->ncols; i++) {
-        col_finish(&r->cols[i], p->n);
+        col_finish(&r->cols[i], n, from);
         p->cols[i] = r->cols[i].c;
         if (r->cols[i].c.key + 1 > p->nkeys) p->nkeys = r->cols[i].c.key + 1;
     }
     qsort(p->cols, p->ncols, sizeof *p->cols, col_key_cmp);
     p->keycol = qv_calloc((size_t)p->nkeys + 1, sizeof *p->keycol);
     for (uint32_t i = 0; i < p->ncols; i++) p->keycol[p->cols[i].key] = i + 1;
-    p->vals = r->vals;
-    STORE(&gen->npack, p);   /* nobody else sees the graph (greplay_begin): in place */
-    /* label lists (each node once, ascending) and counts */
-    for (uint64_t row = 0; row < p->n; row++) {
+    p->vals = r->vals;   /* the arena goes with the pack (and comes back on resume) */
+    qv_arena_init(&r->vals);
+    STORE(&gen->npack, p);   /* nobody else sees the graph (greplay_begin / greplay_resume): in place */
+    r->detached = false;
+    /* the new rows: label lists (each node once, ascending) and counts */
+    uint64_t *per_set = qv_calloc((size_t)r->n_lsets + 1, sizeof *per_set);
+    for (uint64_t row = from; row < n; row++) {
         uint32_t s = p->lset[row];
+        per_set[s]++;
         for (uint32_t k = p->lset_off[s]; k < p->lset_off[s + 1]; k++) gvec_push(d, &gen->lab_delta[p->lset_lab[k]], p->lo + row);
     }
     for (uint32_t s = 0; s < r->n_lsets; s++)
-        for (uint32_t k = r->lset_off[s]; k < r->lset_off[s + 1]; k++) count_label(t, r->lset_lab[k], r->set_rows[s]);
-    t->node_count += p->n;
-    d->nodes_hwm = p->lo + p->n;
+        for (uint32_t k = r->lset_off[s]; k < r->lset_off[s + 1] && per_set[s]; k++) count_label(t, r->lset_lab[k], per_set[s]);
+    free(per_set);
+    t->node_count += n - from;
+    d->nodes_hwm = p->lo + n;
     t->replay_wrote = true;
     t->view.miss_valid = false;
-    free(r->set_rows);
-    free(r->lslot);
-    free(r->cols);
-    free(r->keycol);
-    free(r);
+    r->installed = n;
 }
 
-void greplay_free(greplay *r) {
-    if (!r) return;
+bool greplay_resume(greplay *r, gtxn *t) {
+    gdelta *d = t->d;
+    gpack *p = r->pack;
+    if (!p || r->detached || d != r->d || LOAD(&d->gen->npack) != p || LOAD(&p->refs) != 1 ||
+        d->nodes_hwm != r->lo + r->n || d->n_idx)
+        return false;
+    if (d->compacting && !LOAD(&d->compact_done)) return false;
+    for (uint32_t i = 0; i < GEPOCHS; i++)
+        if (LOAD(&d->readers[i])) return false;
+    STORE(&d->gen->npack, NULL);   /* out while rows are added (its arrays may move); back at install */
+    qv_arena_free(&r->vals);
+    r->vals = p->vals;
+    qv_arena_init(&p->vals);
+    r->detached = true;
+    r->t = t;
+    return true;
+}
+
+/* The builder's own bookkeeping; the arrays stay with the installed pack. */
+static void release(greplay *r) {
     gmem_free(r->xh);
-    gmem_free(r->lset);
-    free(r->lset_off);
-    free(r->lset_lab);
-    free(r->set_rows);
     free(r->lslot);
-    col_drop(&r->ext);
-    for (uint32_t i = 0; i < r->ncols; i++) col_drop(&r->cols[i]);
     free(r->cols);
     free(r->keycol);
     qv_arena_free(&r->vals);
     free(r);
+}
+
+void greplay_release(greplay *r) {
+    if (!r) return;
+    if (!r->pack || r->detached) {   /* nothing in the graph holds its arrays */
+        greplay_free(r);
+        return;
+    }
+    release(r);
+}
+
+void greplay_finish(greplay *r) {
+    greplay_install(r);
+    greplay_release(r);
+}
+
+void greplay_free(greplay *r) {
+    if (!r) return;
+    if (r->pack && !r->detached) {   /* installed and not resumed: the graph's pack owns the arrays */
+        release(r);
+        return;
+    }
+    if (r->pack) {   /* resumed: the pack is out of the graph, its arrays are the builder's */
+        free(r->pack->cols);
+        free(r->pack->keycol);
+        free(r->pack);
+    }
+    gmem_free(r->live);
+    gmem_free(r->xtab);
+    gmem_free(r->lset);
+    free(r->lset_off);
+    free(r->lset_lab);
+    col_drop(&r->ext);
+    for (uint32_t i = 0; i < r->ncols; i++) col_drop(&r->cols[i]);
+    release(r);
 }

@@ -133,9 +133,14 @@ typedef struct replay_run {
 
 static int run_end(replay_run *run, bool commit, qv_err *err) {
     int rc = 0;
-    if (run->bulk) {
-        if (commit) greplay_finish(run->bulk);
-        else greplay_free(run->bulk);
+    if (run->bulk) {   /* installed and kept: the database's next run of creations may grow the same pack */
+        if (commit) {
+            greplay_install(run->bulk);
+            greplay_release(run->t->sealed);
+            run->t->sealed = run->bulk;
+        } else {
+            greplay_free(run->bulk);
+        }
         run->bulk = NULL;
     }
     if (run->x) {
@@ -157,7 +162,15 @@ static int begin_run(replay_run *run, wal_target *t, qv_err *err) {
 /* The record through the bulk builder, w being its decoded form (NULL: not a bulk record): 1 applied, 0 not a
  * bulk record (or the graph allows none), -1 error. */
 static int apply_bulk(replay_run *run, const wal_rows *w, double rest, qv_err *err) {
-    if (w && run->bulk_ok && !run->bulk) run->bulk = greplay_begin(run->x);
+    wal_target *t = run->t;
+    if (w && run->bulk_ok && !run->bulk && t->sealed && greplay_resume(t->sealed, run->x)) {
+        run->bulk = t->sealed;   /* the pack grows */
+        t->sealed = NULL;
+    } else if (w && run->bulk_ok && !run->bulk) {
+        greplay_release(t->sealed);   /* it cannot go on (nodes created since, a compaction, ...): its nodes stay */
+        t->sealed = NULL;
+        run->bulk = greplay_begin(run->x);
+    }
     if (w && run->bulk) {
         if (!greplay_count(run->bulk))   /* as many nodes per byte in the rest of the file */
             greplay_reserve(run->bulk, w->n_nodes + (uint64_t)((double)w->n_nodes * rest));
@@ -167,7 +180,6 @@ static int apply_bulk(replay_run *run, const wal_rows *w, double rest, qv_err *e
         greplay_free(run->bulk);
         run->bulk = NULL;
     } else if (run->bulk) {   /* install the nodes gathered so far (their own commit), then this record */
-        wal_target *t = run->t;
         if (run_end(run, true, err) < 0 || begin_run(run, t, err) < 0) return -1;
     }
     return 0;
@@ -300,6 +312,8 @@ int wal_replay_carry(const char *path, wal_target *t, qv_err *err) {
         run_init(&run);
         int k = replay_file(path, p, size, WAL_SEG_HEADER, t, 1, &at, &why, &skipped, &run, err);
         if (run_close(&run, k >= 0, err) < 0) k = -1;
+        greplay_release(t->sealed);
+        t->sealed = NULL;
         if (k == 1) rc = qv_err_set(err, QV_EINVAL, "%s is corrupt at offset %zu (%s)", path, at, why.msg);
         else rc = k;
     }
@@ -428,6 +442,10 @@ int wal_recover(const char *dir, wal_target *targets, size_t nt, bool repair, qv
     }
     free(segs);
     if (run_close(&run, rc == 0, err) < 0) rc = -1;
+    for (size_t i = 0; i < nt; i++) {
+        greplay_release(targets[i].sealed);
+        targets[i].sealed = NULL;
+    }
     if (skipped) QV_INFO("write-ahead log: skipped %llu records of dropped or replaced databases or already in a checkpoint",
                          (unsigned long long)skipped);
     return rc;

@@ -213,6 +213,7 @@ typedef struct wal_target {
     uint64_t ident, base_seq, seq;   /* seq: the last applied; set it to base_seq before replaying */
     uint64_t node_hwm, rel_hwm;      /* raised by replayed creations */
     uint64_t replayed, changes;
+    greplay *sealed;                 /* its last bulk run, installed: a later run of creations may go on with it */
 } wal_target;
 /* Replays every segment of dir into the targets (by name and identity), cuts a torn or corrupt tail off
  * (logged with its offset; without repair nothing on disk changes and tail, if given, describes it), and

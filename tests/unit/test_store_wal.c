@@ -925,6 +925,75 @@ static void test_replay_bulk_nodes(void **state) {
     qv_buf_free(&rep);
 }
 
+/* Runs of creations between other records grow one pack (greplay_resume): nodes, then relationships among them,
+ * more nodes, a SET on a packed node, more nodes, then a record that creates a node with a relationship (through
+ * gtxn: the next run cannot grow the pack and goes through gtxn too). The restart reads the same, every id is
+ * found, and so after a compaction, a checkpoint and another restart. */
+static void test_replay_bulk_runs(void **state) {
+    env *e = *state;
+    start(e);
+    qv_err err;
+    graph *g;
+    uint64_t r;
+    create_bulk(e, 120, 1000);
+    gtxn *t = begin(e, &g, "neo4j");
+    uint32_t knows = gtxn_type(t, "KNOWS", 5);
+    OK(gtxn_rel_create(t, 3, 4, knows, NULL, 0, &r, &err));
+    OK(gtxn_rel_create(t, 4, 119, knows, NULL, 0, &r, &err));
+    commit(e, g, t);
+    create_bulk(e, 90, 2000);
+    t = begin(e, &g, "neo4j");
+    OK(gtxn_node_set_prop(t, 150, gtxn_key(t, "v", 1), qv_str_ref("set", 3), &err));
+    OK(gtxn_rel_create(t, 200, 5, knows, NULL, 0, &r, &err));
+    commit(e, g, t);
+    create_bulk(e, 70, 3000);
+    t = begin(e, &g, "neo4j");
+    uint64_t id;
+    OK(gtxn_node_create(t, NULL, 0, NULL, 0, qv_int(99999), &id, &err));
+    OK(gtxn_rel_create(t, id, 10, knows, NULL, 0, &r, &err));
+    commit(e, g, t);
+    create_bulk(e, 40, 4000);
+    char *before = dump_graph(e, "neo4j");
+    restart(e);
+    char *after = dump_graph(e, "neo4j");
+    assert_string_equal(before, after);
+    free(after);
+    g = gcatalog_get(e->cat, "neo4j");
+    gview *v = gview_open(g, &err);
+    assert_int_equal(gview_node_count(v), 120 + 90 + 70 + 1 + 40);
+    int64_t bases[] = {1000, 2000, 3000, 4000}, counts[] = {120, 90, 70, 40};
+    uint64_t next = 0;
+    for (int b = 0; b < 4; b++) {
+        for (int64_t i = 0; i < counts[b]; i++) {
+            char sb[32];
+            int n = snprintf(sb, sizeof sb, "s%lld", (long long)(bases[b] + i));
+            qval ext = i % 2 ? qv_int(bases[b] + i) : qv_str_ref(sb, (uint32_t)n);
+            assert_int_equal(gview_node_by_ext_id(v, ext), next + (uint64_t)i);
+        }
+        next += (uint64_t)counts[b] + (b == 2);
+    }
+    assert_int_equal(gview_node_by_ext_id(v, qv_int(99999)), 280);
+    gview_close(v);
+    OK(graph_compact(g, &err));
+    gcatalog_release(e->cat, g);
+    after = dump_graph(e, "neo4j");
+    assert_string_equal(before, after);
+    free(after);
+    OK(store_checkpoint(e->s, &err));
+    restart(e);
+    after = dump_graph(e, "neo4j");
+    assert_string_equal(before, after);
+    free(after);
+    free(before);
+    stop(e, false);
+    qv_buf rep;
+    qv_buf_init(&rep);
+    int problems = store_check(e->data, e->pool, &rep);
+    qv_buf_append_byte(&rep, 0);
+    if (problems) fail_msg("quiver check:\n%s", (char *)rep.data);
+    qv_buf_free(&rep);
+}
+
 /* A segment of 4 MiB or more is decoded on a second thread (wal_decode.c) while the bulk builder applies: all of
  * it replays; a record torn at the end, or one with a flipped bit in the middle, ends the log there (quiver check
  * reports it, start-up cuts it) and what came before is whole; records after the cut's restart replay too. */
@@ -1178,6 +1247,7 @@ int main(void) {
         cmocka_unit_test(test_replay_transaction),
         cmocka_unit_test_setup_teardown(test_replay_bulk_nodes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replay_threaded_and_cut, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replay_bulk_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_database_then_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_full_refuses_then_recovers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dropped_database_refuses_commits, setup, teardown),
