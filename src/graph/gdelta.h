@@ -241,6 +241,7 @@ struct gtxn {
     uint32_t n_dropped, cap_dropped;
     gchange *ch;
     size_t n_ch, cap_ch;
+    uint32_t n_tok_ch;              /* GCH_TOKEN changes among them (commit / rollback settle only those) */
     uint64_t *lset;                 /* (label << 32 | node) pushed to a label list by this transaction */
     uint64_t lset_mask, lset_used;
     bool replay, replay_wrote;      /* wal helper: gtxn_begin_replay (gcommit.h): no change list kept, */

@@ -5,6 +5,7 @@
  * label lists, the external-id index and property indexes are appended to, with undo entries where rollback
  * must restore a length. Must not: publish anything (gtxn_commit does) or read other transactions' state. */
 #include "graph/gwrite_int.h"
+#include "graph/gwrite_fast.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,31 @@ static void props_set(gprop **props, uint32_t *n, uint32_t *cap, bool *own, uint
     (*n)++;
 }
 
+/* Copies the values of n properties into out (out may be props): strings into one block of a, other
+ * payloads with gval_copy. One allocation per entity instead of one per string. */
+static void props_copy(gprop *out, const gprop *props, uint32_t n, qv_arena *a) {
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (props[i].value.type == QT_STRING) bytes += props[i].value.len;
+    char *blk = bytes ? qv_arena_alloc(a, bytes) : NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        qval v = props[i].value;
+        if (v.type == QT_STRING) {
+            if (v.len) {
+                memcpy(blk, v.s, v.len);
+                v.s = blk;
+                blk += v.len;
+            } else {
+                v.s = "";
+            }
+        } else if (v.type >= QT_LIST) {
+            v = gval_copy(a, v);
+        }
+        out[i].key = props[i].key;
+        out[i].value = v;
+    }
+}
+
 /* Fills an empty property array (room for n) with props as props_set one by one would: sorted by key, the
  * last of equal keys winning, a null value removing the key; values copied into a once settled. */
 static void props_fill(gprop *out, uint32_t *nout, const gprop *props, uint32_t n, qv_arena *a) {
@@ -75,10 +101,9 @@ static void props_fill(gprop *out, uint32_t *nout, const gprop *props, uint32_t 
     for (uint32_t i = 0; i < n; i++) {
         if (i + 1 < n && out[i + 1].key == out[i].key) continue;   /* a later value for the same key */
         if (qv_is_null(out[i].value)) continue;
-        out[k].key = out[i].key;
-        out[k].value = gval_copy(a, out[i].value);
-        k++;
+        out[k++] = out[i];
     }
+    props_copy(out, out, k, a);
     *nout = k;
 }
 
@@ -243,7 +268,8 @@ static bool lset_has_add(gtxn *t, uint64_t key) {
 
 static void label_list_add(gtxn *t, uint64_t node, uint32_t label, const gnver *older) {
     ggen *gen = t->d->gen;
-    if (label < gen->n_blab && gen->blab_n[label]) {   /* the generation's list (ascending ids) */
+    /* a node created by this transaction is in no committed list (a rollback cut its entries back) */
+    if (node < t->nodes_hwm0 && label < gen->n_blab && gen->blab_n[label]) {   /* the generation's list (ascending ids) */
         const uint64_t *l = ggen_label_lists(t->d, gen)[label];
         uint64_t lo = 0, hi = gen->blab_n[label];
         while (lo < hi) {
@@ -314,9 +340,16 @@ const char *gtx_type_name(uint8_t t) {
     return t < sizeof names / sizeof *names ? names[t] : "unknown";
 }
 
+/* gvalue_storable without a call for the scalar types every ingest row carries */
+#define GSCALAR_TYPES (1u << QT_BOOL | 1u << QT_INT | 1u << QT_FLOAT | 1u << QT_STRING | 1u << QT_DATE | \
+                       1u << QT_LOCALTIME | 1u << QT_TIME | 1u << QT_LOCALDATETIME | 1u << QT_DATETIME | 1u << QT_DURATION)
+static inline bool storable(qval v) {
+    return (v.type < 32 && (GSCALAR_TYPES >> v.type & 1)) || gvalue_storable(v);
+}
+
 static int check_props(const gprop *props, uint32_t n, qv_err *err) {
     for (uint32_t i = 0; i < n; i++) {
-        if (!gvalue_storable(props[i].value))
+        if (!storable(props[i].value))
             return qv_err_set(err, QV_EINVAL, "InvalidPropertyType: property values must be null, booleans, numbers, "
                               "strings, temporal values, durations, or lists of one of those with no nulls (got a %s)",
                               gtx_type_name(props[i].value.type));
@@ -348,10 +381,14 @@ static void fresh_uuid(char out[36]) {
 }
 
 /* ---- nodes ---- */
-int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const gprop *props, uint32_t n_props,
-                     qval ext_id, uint64_t *out, qv_err *err) {
+/* gtxn_node_create; sorted: props are already sorted by key, unique and not null (gtxn_node_create_sorted). */
+static int node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const gprop *props, uint32_t n_props,
+                       qval ext_id, bool sorted, uint64_t *out, qv_err *err) {
     gdelta *d = t->d;
     if (check_props(props, n_props, err)) return -1;
+    for (uint32_t i = 0; sorted && i < n_props; i++)
+        if ((i && props[i].key <= props[i - 1].key) || qv_is_null(props[i].value))
+            return qv_err_set(err, QV_EINVAL, "properties passed as sorted are not (key %u at %u)", props[i].key, i);
     for (uint32_t i = 0; i < n_labels; i++)
         if (labels[i] >= GMAX_NAMES) return qv_err_set(err, QV_EINVAL, "label id %u is unknown", labels[i]);
     if (d->nodes_hwm >= (1ull << (GCHUNK_BITS + 18)) - 1)
@@ -381,7 +418,12 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
             return -1;
         }
     }
-    props_fill(x->props, &x->n_props, props, n_props, &d->gen->vals);
+    if (sorted) {
+        props_copy(x->props, props, n_props, &d->gen->vals);
+        x->n_props = n_props;
+    } else {
+        props_fill(x->props, &x->n_props, props, n_props, &d->gen->vals);
+    }
     gnslot *s = gdelta_nslot_make(d->gen, id);
     s->ext = gval_copy(&d->gen->vals, ext_id);
     x->csn = t->csn;
@@ -392,18 +434,32 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
     if (t->replay) gtx_defer_ext(t, gext_hash(s->ext), id);   /* wal helper: replay indexes ids at commit */
     else gext_insert(d, gext_hash(s->ext), id);
     t->node_count++;
-    gtx_change(t, GCH_NODE_CREATE, 0, 0, id, 0, 0, s->ext);
     for (uint32_t i = 0; i < x->n_labels; i++) {
         label_count_add(t, x->labels[i], 1);
         label_list_add(t, id, x->labels[i], NULL);
-        gtx_change(t, GCH_LABEL_ADD, 0, x->labels[i], id, 0, 0, qv_null());
     }
-    for (uint32_t i = 0; i < x->n_props; i++) {
-        if (d->n_idx) index_node(t, id, x->labels, x->n_labels, x->props[i].key, x->props[i].value);
-        gtx_change(t, GCH_NODE_SET, 0, x->props[i].key, id, 0, 0, x->props[i].value);
+    for (uint32_t i = 0; d->n_idx && i < x->n_props; i++)
+        index_node(t, id, x->labels, x->n_labels, x->props[i].key, x->props[i].value);
+    gchange *c = gtx_changes_reserve(t, 1 + (size_t)x->n_labels + x->n_props);   /* NULL: replaying */
+    if (c) {
+        gtx_change_put(c++, GCH_NODE_CREATE, 0, 0, id, 0, 0, s->ext);
+        for (uint32_t i = 0; i < x->n_labels; i++) gtx_change_put(c++, GCH_LABEL_ADD, 0, x->labels[i], id, 0, 0, qv_null());
+        for (uint32_t i = 0; i < x->n_props; i++)
+            gtx_change_put(c++, GCH_NODE_SET, 0, x->props[i].key, id, 0, 0, x->props[i].value);
+        t->n_ch += 1 + (size_t)x->n_labels + x->n_props;
     }
     *out = id;
     return 0;
+}
+
+int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const gprop *props, uint32_t n_props,
+                     qval ext_id, uint64_t *out, qv_err *err) {
+    return node_create(t, labels, n_labels, props, n_props, ext_id, false, out, err);
+}
+
+int gtxn_node_create_sorted(gtxn *t, const uint32_t *labels, uint32_t n_labels, const gprop *props, uint32_t n_props,
+                            qval ext_id, uint64_t *out, qv_err *err) {
+    return node_create(t, labels, n_labels, props, n_props, ext_id, true, out, err);
 }
 
 int gtxn_rel_delete(gtxn *t, uint64_t rel, qv_err *err) {

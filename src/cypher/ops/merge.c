@@ -11,7 +11,7 @@ typedef struct {
     uint32_t n_on_create, n_on_match;
     bool fuse;
 } op_t;
-typedef struct { cy_opstate base; bool active; } st;
+typedef struct { cy_opstate base; bool active; cy_mnode memo; } st;
 
 static int m_open(cy_opstate *s, cy_x *x) { ((st *)s)->active = false; return 0; }
 static int m_next(cy_opstate *s, cy_x *x) {
@@ -41,6 +41,12 @@ static int m_next(cy_opstate *s, cy_x *x) {
         qval v;
         cy_mapdrop drop;
         if (cy_eval_map_drop(x, o->on_create[0].value, &v, &drop)) return -1;
+        int done = cy_mnode_create(x, &t->memo, o->path, &o->on_create[0], v, &drop);
+        if (done < 0) return -1;
+        if (done) {
+            if (cy_apply_sets(x, o->on_create + 1, o->n_on_create - 1)) return -1;
+            return 1;
+        }
         if (v.type == QT_MAP) {
             for (uint32_t i = 0; i < v.len; i++)
                 if (v.ents[i].v.type != QT_NULL && !cy_mapdrop_has(&drop, v.ents[i].key, v.ents[i].klen) &&
