@@ -205,6 +205,7 @@ struct gview {
     const void *miss_gen, *miss_tab;
     uint64_t miss_used;
     int64_t miss_int;
+    uint64_t miss_hash;             /* gext_hash(x) | 1 when the lookup computed it, else 0 */
     char miss_str[64];
 };
 

@@ -64,13 +64,19 @@ static void props_set(gprop **props, uint32_t *n, uint32_t *cap, bool *own, uint
     (*n)++;
 }
 
-/* Copies the values of n properties into out (out may be props): strings into one block of a, other
- * payloads with gval_copy. One allocation per entity instead of one per string. */
-static void props_copy(gprop *out, const gprop *props, uint32_t n, qv_arena *a) {
-    size_t bytes = 0;
+/* Copies the values of n properties into out (out may be props), and *ext when not NULL: strings into one
+ * block of a, other payloads with gval_copy. One allocation per entity instead of one per string. */
+static void props_copy(gprop *out, const gprop *props, uint32_t n, qv_arena *a, qval *ext) {
+    size_t bytes = ext && ext->type == QT_STRING ? ext->len : 0;
     for (uint32_t i = 0; i < n; i++)
         if (props[i].value.type == QT_STRING) bytes += props[i].value.len;
     char *blk = bytes ? qv_arena_alloc(a, bytes) : NULL;
+    if (ext && ext->type == QT_STRING) {
+        if (ext->len) memcpy(blk, ext->s, ext->len), ext->s = blk, blk += ext->len;
+        else ext->s = "";
+    } else if (ext) {
+        *ext = gval_copy(a, *ext);
+    }
     for (uint32_t i = 0; i < n; i++) {
         qval v = props[i].value;
         if (v.type == QT_STRING) {
@@ -103,7 +109,7 @@ static void props_fill(gprop *out, uint32_t *nout, const gprop *props, uint32_t 
         if (qv_is_null(out[i].value)) continue;
         out[k++] = out[i];
     }
-    props_copy(out, out, k, a);
+    props_copy(out, out, k, a, NULL);
     *nout = k;
 }
 
@@ -349,11 +355,24 @@ static inline bool storable(qval v) {
 
 static int check_props(const gprop *props, uint32_t n, qv_err *err) {
     for (uint32_t i = 0; i < n; i++) {
+        if (storable(props[i].value) && props[i].key < GMAX_NAMES) continue;   /* the common case: one test */
         if (!storable(props[i].value))
             return qv_err_set(err, QV_EINVAL, "InvalidPropertyType: property values must be null, booleans, numbers, "
                               "strings, temporal values, durations, or lists of one of those with no nulls (got a %s)",
                               gtx_type_name(props[i].value.type));
-        if (props[i].key >= GMAX_NAMES) return qv_err_set(err, QV_EINVAL, "property key id %u is unknown", props[i].key);
+        return qv_err_set(err, QV_EINVAL, "property key id %u is unknown", props[i].key);
+    }
+    return 0;
+}
+
+/* check_props for gtxn_node_create_sorted's input, which must also be sorted by key, unique and not null. */
+static int check_sorted_props(const gprop *props, uint32_t n, qv_err *err) {
+    for (uint32_t i = 0; i < n; i++) {
+        qval v = props[i].value;
+        if (v.type != QT_NULL && storable(v) && props[i].key < GMAX_NAMES && (!i || props[i].key > props[i - 1].key))
+            continue;
+        if (check_props(&props[i], 1, err)) return -1;
+        return qv_err_set(err, QV_EINVAL, "properties passed as sorted are not (key %u at %u)", props[i].key, i);
     }
     return 0;
 }
@@ -385,10 +404,7 @@ static void fresh_uuid(char out[36]) {
 static int node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const gprop *props, uint32_t n_props,
                        qval ext_id, bool sorted, uint64_t *out, qv_err *err) {
     gdelta *d = t->d;
-    if (check_props(props, n_props, err)) return -1;
-    for (uint32_t i = 0; sorted && i < n_props; i++)
-        if ((i && props[i].key <= props[i - 1].key) || qv_is_null(props[i].value))
-            return qv_err_set(err, QV_EINVAL, "properties passed as sorted are not (key %u at %u)", props[i].key, i);
+    if (sorted ? check_sorted_props(props, n_props, err) : check_props(props, n_props, err)) return -1;
     for (uint32_t i = 0; i < n_labels; i++)
         if (labels[i] >= GMAX_NAMES) return qv_err_set(err, QV_EINVAL, "label id %u is unknown", labels[i]);
     if (d->nodes_hwm >= (1ull << (GCHUNK_BITS + 18)) - 1)
@@ -396,6 +412,7 @@ static int node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const
     for (uint32_t i = 0; i < n_labels; i++) gtx_token(t, 0, labels[i]);
     for (uint32_t i = 0; i < n_props; i++) gtx_token(t, 2, props[i].key);
     char uuid[36];
+    bool missing = false;
     if (qv_is_null(ext_id)) {
         do {
             fresh_uuid(uuid);
@@ -403,12 +420,14 @@ static int node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const
         } while (gview_node_by_ext_id(&t->view, ext_id) != GID_NONE);
     } else if (ext_id.type != QT_INT && ext_id.type != QT_STRING) {
         return qv_err_set(err, QV_EINVAL, "a node id must be an integer or a string, not a %s", gtx_type_name(ext_id.type));
-    } else if (!t->replay && !gv_ext_missing(&t->view, ext_id) &&   /* wal helper: replay */
+    } else if (!t->replay && !(missing = gv_ext_missing(&t->view, ext_id)) &&   /* wal helper: replay */
                gview_node_by_ext_id(&t->view, ext_id) != GID_NONE) {
         char vb[160];
         gtx_fmt_value(ext_id, vb, sizeof vb);
         return qv_err_set(err, QV_EEXISTS, "a node with id %s already exists", vb);
     }
+    /* the lookup that found nothing hashed the id already (MERGE's match) */
+    uint64_t xh = missing && t->view.miss_hash ? t->view.miss_hash : 0;
     uint64_t id = d->nodes_hwm;
     gnver *x = nver_alloc(n_labels + 1, n_props + 1);   /* little slack: most nodes are written once */
     for (uint32_t i = 0; i < n_labels; i++) labels_set(x, labels[i], true);
@@ -419,20 +438,21 @@ static int node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const
         }
     }
     if (sorted) {
-        props_copy(x->props, props, n_props, &d->gen->vals);
+        props_copy(x->props, props, n_props, &d->gen->vals, &ext_id);   /* ext_id now in graph memory */
         x->n_props = n_props;
     } else {
         props_fill(x->props, &x->n_props, props, n_props, &d->gen->vals);
+        ext_id = gval_copy(&d->gen->vals, ext_id);
     }
     gnslot *s = gdelta_nslot_make(d->gen, id);
-    s->ext = gval_copy(&d->gen->vals, ext_id);
+    s->ext = ext_id;
     x->csn = t->csn;
     x->older = NULL;
     STORE(&s->ver, x);
     d->nodes_hwm = id + 1;
     GPUSH(t->cow_n, t->n_cow_n, t->cap_cow_n, id);
     if (t->replay) gtx_defer_ext(t, gext_hash(s->ext), id);   /* wal helper: replay indexes ids at commit */
-    else gext_insert(d, gext_hash(s->ext), id);
+    else gext_insert(d, xh ? xh : gext_hash(s->ext), id);
     t->node_count++;
     for (uint32_t i = 0; i < x->n_labels; i++) {
         label_count_add(t, x->labels[i], 1);

@@ -71,6 +71,37 @@ static void test_keys_change_between_rows(void **state) {
            "(:L {x: 10, y: 'one', z: 1.5})\n(:L {q: 11})");
 }
 
+/* Keys of the same length at the same position that differ in one byte anywhere (start, middle words, end):
+ * the memo must see every difference. */
+static void test_keys_differing_in_one_byte(void **state) {
+    tenv *t = *state;
+    static const char *const base[] = {"a", "ab", "abc", "abcde", "abcdefg", "abcdefgh", "abcdefghijk",
+                                       "abcdefghijklmnop", "abcdefghijklmnopqrstuvwxy",
+                                       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"};   /* 1 .. 40 bytes */
+    enum { NB = sizeof base / sizeof *base };
+    qval rows[NB * 41];
+    char ids[NB * 41][16];
+    char keys[NB * 41][48];
+    int n = 0;
+    for (int b = 0; b < NB; b++) {
+        size_t len = strlen(base[b]);
+        for (size_t at = 0; at <= len; at++, n++) {   /* at == len: the key unchanged */
+            memcpy(keys[n], base[b], len + 1);
+            if (at < len) keys[n][at] = '_';
+            snprintf(ids[n], sizeof ids[n], "k%d", n);
+            rows[n] = tmap(&t->a, 3, "__node_id", s_(t, ids[n]), keys[n], qv_int(n), "last", qv_int(-n));
+        }
+    }
+    assert_string_equal(tqp(t, N1, params1(t, list_of(t, n, rows))), "");
+    assert_int_equal(t->last_stats.nodes_created, (uint64_t)n);
+    for (int i = 0; i < n; i++) {
+        char q[400], want[80];
+        snprintf(q, sizeof q, "MATCH (n:L {`~id`: '%.15s'}) RETURN n.`%.47s`, n.last, size(keys(n))", ids[i], keys[i]);
+        snprintf(want, sizeof want, "%d, %d, 2", i, -i);
+        assert_string_equal(tq(t, q), want);
+    }
+}
+
 /* One batch naming the same id twice: the second row matches the node the first created. */
 static void test_same_id_twice_in_a_batch(void **state) {
     tenv *t = *state;
@@ -147,6 +178,7 @@ static void test_other_shapes(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_keys_change_between_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_differing_in_one_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_id_twice_in_a_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_leave_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_shapes, setup, teardown),

@@ -16,25 +16,37 @@
 
 enum { MK_PROP = 1, MK_DROP, MK_EXT };
 
-/* Is key (n bytes) the memo's key (CY_MNODE_KEY bytes, zero padded, n of them meaningful)? */
+/* Is key (n bytes) the memo's key (CY_MNODE_KEY bytes, zero padded, n of them meaningful)? Words overlap at
+ * the end rather than reading past n. */
 static inline bool key_eq(const char *memo, const char *key, uint32_t n) {
     uint64_t a, b;
-    if (n < 8) {
-        for (uint32_t i = 0; i < n; i++)
-            if (memo[i] != key[i]) return false;
-        return true;
+    if (n >= 8) {
+        for (uint32_t i = 8; i < n - 8; i += 8) {   /* keys longer than 16 bytes: the middle words */
+            memcpy(&a, memo + i, 8);
+            memcpy(&b, key + i, 8);
+            if (a != b) return false;
+        }
+        uint64_t c, d;
+        memcpy(&a, memo, 8);
+        memcpy(&b, key, 8);
+        memcpy(&c, memo + n - 8, 8);
+        memcpy(&d, key + n - 8, 8);
+        return ((a ^ b) | (c ^ d)) == 0;
     }
-    for (uint32_t i = 0; i + 8 <= n; i += 8) {
-        memcpy(&a, memo + i, 8);
-        memcpy(&b, key + i, 8);
-        if (a != b) return false;
+    if (n >= 4) {
+        uint32_t a4, b4, c4, d4;
+        memcpy(&a4, memo, 4);
+        memcpy(&b4, key, 4);
+        memcpy(&c4, memo + n - 4, 4);
+        memcpy(&d4, key + n - 4, 4);
+        return ((a4 ^ b4) | (c4 ^ d4)) == 0;
     }
-    memcpy(&a, memo + n - 8, 8);   /* the tail, overlapping the last full word */
-    memcpy(&b, key + n - 8, 8);
-    return a == b;
+    for (uint32_t i = 0; i < n; i++)
+        if (memo[i] != key[i]) return false;
+    return true;
 }
 
-static bool scalar_storable(qval v) {
+static inline bool scalar_storable(qval v) {
     return v.type == QT_BOOL || v.type == QT_INT || v.type == QT_FLOAT || v.type == QT_STRING ||
            (v.type >= QT_DATE && v.type <= QT_DURATION);
 }
@@ -74,20 +86,20 @@ static void memo_order(cy_mnode *m, uint32_t n) {
 int cy_mnode_create(cy_x *x, cy_mnode *m, const cy_cpath *p, const cy_setop *set, qval v, const cy_mapdrop *drop) {
     if (m->state == 0) m->state = applicable(p) ? 1 : -1;
     if (m->state < 0 || v.type != QT_MAP || v.len > CY_MNODE_MAX) return 0;
-    for (uint32_t i = 0; i < v.len; i++)   /* keys too long for the memo: the general path */
-        if (v.ents[i].klen > CY_MNODE_KEY) return 0;
+    /* one pass: the memo's key at each position (refreshed where the row differs), then every value the map
+     * sets is storable (dropped keys aside; `~id` too, though the map's `~id` is not used) */
     for (uint32_t i = 0; i < v.len; i++) {
         const qmapent *e = &v.ents[i];
         const cy_mnode_key *k = &m->k[i];
-        if (k->len1 != e->klen + 1 || !key_eq(k->key, e->key, e->klen)) memo_key(x, m, i, e, drop);
+        if (k->len1 != e->klen + 1 || !key_eq(k->key, e->key, e->klen)) {
+            if (e->klen > CY_MNODE_KEY) return 0;   /* too long for the memo: the general path */
+            memo_key(x, m, i, e, drop);
+        }
+        if (e->v.type != QT_NULL && !scalar_storable(e->v) && k->kind != MK_DROP &&
+            cy_check_storable(x, e->v, (int32_t)set->pos))
+            return -1;
     }
     if (m->n_order_for != v.len) memo_order(m, v.len);
-    /* every value the map sets (dropped keys aside; `~id` too, though the map's `~id` is not used) */
-    for (uint32_t i = 0; i < v.len; i++) {
-        qval e = v.ents[i].v;
-        if (e.type == QT_NULL || m->k[i].kind == MK_DROP || scalar_storable(e)) continue;
-        if (cy_check_storable(x, e, (int32_t)set->pos)) return -1;
-    }
     const cy_cnode *cn = &p->nodes[0];
     qval ext = qv_null();
     if (cn->props) {
