@@ -64,19 +64,13 @@ static void props_set(gprop **props, uint32_t *n, uint32_t *cap, bool *own, uint
     (*n)++;
 }
 
-/* Copies the values of n properties into out (out may be props), and *ext when not NULL: strings into one
- * block of a, other payloads with gval_copy. One allocation per entity instead of one per string. */
-static void props_copy(gprop *out, const gprop *props, uint32_t n, qv_arena *a, qval *ext) {
-    size_t bytes = ext && ext->type == QT_STRING ? ext->len : 0;
+/* Copies the values of n properties into out (out may be props): strings into one block of a, other payloads
+ * with gval_copy. One allocation per entity instead of one per string. */
+static void props_copy(gprop *out, const gprop *props, uint32_t n, qv_arena *a) {
+    size_t bytes = 0;
     for (uint32_t i = 0; i < n; i++)
         if (props[i].value.type == QT_STRING) bytes += props[i].value.len;
     char *blk = bytes ? qv_arena_alloc(a, bytes) : NULL;
-    if (ext && ext->type == QT_STRING) {
-        if (ext->len) memcpy(blk, ext->s, ext->len), ext->s = blk, blk += ext->len;
-        else ext->s = "";
-    } else if (ext) {
-        *ext = gval_copy(a, *ext);
-    }
     for (uint32_t i = 0; i < n; i++) {
         qval v = props[i].value;
         if (v.type == QT_STRING) {
@@ -95,6 +89,37 @@ static void props_copy(gprop *out, const gprop *props, uint32_t n, qv_arena *a, 
     }
 }
 
+/* props_copy of checked, sorted properties whose strings hold `bytes` bytes, with the external id in the same
+ * block (returned in graph memory), writing node id's GCH_NODE_SET change records to c[0..n) (unless c is
+ * NULL: replaying) in the same pass. */
+static qval props_copy_sorted(gprop *out, const gprop *props, uint32_t n, size_t bytes, qv_arena *a, qval ext,
+                              gchange *c, uint64_t id) {
+    if (ext.type == QT_STRING) bytes += ext.len;
+    char *blk = bytes ? qv_arena_alloc(a, bytes) : NULL;
+    if (ext.type == QT_STRING) {
+        if (ext.len) memcpy(blk, ext.s, ext.len), ext.s = blk, blk += ext.len;
+        else ext.s = "";
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        qval v = props[i].value;
+        if (v.type == QT_STRING) {
+            if (v.len) {
+                memcpy(blk, v.s, v.len);
+                v.s = blk;
+                blk += v.len;
+            } else {
+                v.s = "";
+            }
+        } else if (v.type >= QT_LIST) {
+            v = gval_copy(a, v);
+        }
+        out[i].key = props[i].key;
+        out[i].value = v;
+        if (c) gtx_change_put(c + i, GCH_NODE_SET, 0, props[i].key, id, 0, 0, v);
+    }
+    return ext;
+}
+
 /* Fills an empty property array (room for n) with props as props_set one by one would: sorted by key, the
  * last of equal keys winning, a null value removing the key; values copied into a once settled. */
 static void props_fill(gprop *out, uint32_t *nout, const gprop *props, uint32_t n, qv_arena *a) {
@@ -109,7 +134,7 @@ static void props_fill(gprop *out, uint32_t *nout, const gprop *props, uint32_t 
         if (qv_is_null(out[i].value)) continue;
         out[k++] = out[i];
     }
-    props_copy(out, out, k, a, NULL);
+    props_copy(out, out, k, a);
     *nout = k;
 }
 
@@ -365,12 +390,20 @@ static int check_props(const gprop *props, uint32_t n, qv_err *err) {
     return 0;
 }
 
-/* check_props for gtxn_node_create_sorted's input, which must also be sorted by key, unique and not null. */
-static int check_sorted_props(const gprop *props, uint32_t n, qv_err *err) {
+/* check_props for gtxn_node_create_sorted's input, which must also be sorted by key, unique and not null;
+ * *bytes: what its strings hold. */
+static int check_sorted_props(const gprop *props, uint32_t n, size_t *bytes, qv_err *err) {
+    size_t b = 0;
+    uint32_t prev = 0;   /* keys ascend strictly: the last one below GMAX_NAMES bounds them all */
     for (uint32_t i = 0; i < n; i++) {
         qval v = props[i].value;
-        if (v.type != QT_NULL && storable(v) && props[i].key < GMAX_NAMES && (!i || props[i].key > props[i - 1].key))
+        bool ok = (v.type < 32 && (GSCALAR_TYPES >> v.type & 1)) || (v.type == QT_LIST && gvalue_storable(v));
+        if (ok && (!i || props[i].key > prev) && (i + 1 < n || props[i].key < GMAX_NAMES)) {
+            prev = props[i].key;
+            if (v.type == QT_STRING) b += v.len;
+            *bytes = b;
             continue;
+        }
         if (check_props(&props[i], 1, err)) return -1;
         return qv_err_set(err, QV_EINVAL, "properties passed as sorted are not (key %u at %u)", props[i].key, i);
     }
@@ -404,7 +437,8 @@ static void fresh_uuid(char out[36]) {
 static int node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const gprop *props, uint32_t n_props,
                        qval ext_id, bool sorted, uint64_t *out, qv_err *err) {
     gdelta *d = t->d;
-    if (sorted ? check_sorted_props(props, n_props, err) : check_props(props, n_props, err)) return -1;
+    size_t bytes = 0;
+    if (sorted ? check_sorted_props(props, n_props, &bytes, err) : check_props(props, n_props, err)) return -1;
     for (uint32_t i = 0; i < n_labels; i++)
         if (labels[i] >= GMAX_NAMES) return qv_err_set(err, QV_EINVAL, "label id %u is unknown", labels[i]);
     if (d->nodes_hwm >= (1ull << (GCHUNK_BITS + 18)) - 1)
@@ -437,8 +471,11 @@ static int node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const
             return -1;
         }
     }
-    if (sorted) {
-        props_copy(x->props, props, n_props, &d->gen->vals, &ext_id);   /* ext_id now in graph memory */
+    gchange *c = NULL;
+    if (sorted) {   /* the properties' change records written as they are copied; ext_id now in graph memory */
+        c = gtx_changes_reserve(t, 1 + (size_t)x->n_labels + n_props);   /* NULL: replaying */
+        ext_id = props_copy_sorted(x->props, props, n_props, bytes, &d->gen->vals, ext_id,
+                                   c ? c + 1 + x->n_labels : NULL, id);
         x->n_props = n_props;
     } else {
         props_fill(x->props, &x->n_props, props, n_props, &d->gen->vals);
@@ -460,11 +497,11 @@ static int node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const
     }
     for (uint32_t i = 0; d->n_idx && i < x->n_props; i++)
         index_node(t, id, x->labels, x->n_labels, x->props[i].key, x->props[i].value);
-    gchange *c = gtx_changes_reserve(t, 1 + (size_t)x->n_labels + x->n_props);   /* NULL: replaying */
-    if (c) {
+    if (!sorted) c = gtx_changes_reserve(t, 1 + (size_t)x->n_labels + x->n_props);   /* NULL: replaying */
+    if (c) {   /* GCH_NODE_CREATE, GCH_LABEL_ADD per label, GCH_NODE_SET per property (sorted: written already) */
         gtx_change_put(c++, GCH_NODE_CREATE, 0, 0, id, 0, 0, s->ext);
         for (uint32_t i = 0; i < x->n_labels; i++) gtx_change_put(c++, GCH_LABEL_ADD, 0, x->labels[i], id, 0, 0, qv_null());
-        for (uint32_t i = 0; i < x->n_props; i++)
+        for (uint32_t i = 0; !sorted && i < x->n_props; i++)
             gtx_change_put(c++, GCH_NODE_SET, 0, x->props[i].key, id, 0, 0, x->props[i].value);
         t->n_ch += 1 + (size_t)x->n_labels + x->n_props;
     }

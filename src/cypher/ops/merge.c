@@ -29,6 +29,7 @@ static int m_next(cy_opstate *s, cy_x *x) {
     int r = cy_op_next(s->in, x);
     if (r <= 0) return r;
     if (cy_x_tick(x)) return -1;
+    x->extid_expr = NULL;   /* what the match evaluates for this row, merge_node.c may reuse */
     if (cy_op_open(s->in2, x)) return -1;
     r = cy_op_next(s->in2, x);
     if (r < 0) return -1;

@@ -51,6 +51,20 @@ static inline bool scalar_storable(qval v) {
            (v.type >= QT_DATE && v.type <= QT_DURATION);
 }
 
+/* Do a and b always give the same value for the same row? The same expression, or the same parameter,
+ * variable, or key of one, which involve nothing that could differ between two evaluations (randomUUID()). */
+static bool same_simple(const cy_expr *a, const cy_expr *b) {
+    if (a->kind != b->kind) return false;
+    switch (a->kind) {
+    case CX_VAR: return a->slot >= 0 && a->slot == b->slot;
+    case CX_PARAM: return a == b || (a->name && b->name && strcmp(a->name, b->name) == 0);
+    case CX_PROP:
+        if (!a->a || !b->a || (a->a->kind != CX_VAR && a->a->kind != CX_PARAM) || !same_simple(a->a, b->a)) return false;
+        return a == b || (a->name && b->name && strcmp(a->name, b->name) == 0);
+    default: return false;
+    }
+}
+
 /* Can this MERGE path take the one-pass create (decided once per execution)? */
 static bool applicable(const cy_cpath *p) {
     if (p->n_nodes != 1 || p->n_rels != 0 || p->path_slot >= 0 || p->nodes[0].bound) return false;
@@ -103,7 +117,13 @@ int cy_mnode_create(cy_x *x, cy_mnode *m, const cy_cpath *p, const cy_setop *set
     const cy_cnode *cn = &p->nodes[0];
     qval ext = qv_null();
     if (cn->props) {
-        if (cy_eval(x, cn->props->args[0], &ext)) return -1;
+        const cy_expr *ie = cn->props->args[0];
+        if (x->extid_expr && x->extid_expr != m->same_as) {   /* decided once per id expression */
+            m->same_as = x->extid_expr;
+            m->same = same_simple(x->extid_expr, ie);
+        }
+        if (x->extid_expr && m->same) ext = x->extid_val;   /* the value the match looked up */
+        else if (cy_eval(x, ie, &ext)) return -1;
         if (ext.type == QT_NULL)
             return cy_err(x->err, CYE_SEMANTIC, "MergeReadOwnWrites", (int32_t)cn->pos,
                           "cannot merge using null property value for %s", CY_EXT_ID_KEY);

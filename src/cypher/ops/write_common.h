@@ -27,6 +27,8 @@ typedef struct cy_mnode_key {
 typedef struct cy_mnode {
     int8_t state;            /* 0: not decided yet; 1: the pattern can take the one-pass create; -1: it cannot */
     bool labels_ok;
+    bool same;               /* same_as (the match's `~id` expression) always has the pattern's `~id` value */
+    const struct cy_expr *same_as;
     uint32_t labels[CY_MNODE_LABELS];
     uint32_t n_order_for;    /* the map length order[] was made for (UINT32_MAX: a key changed since) */
     uint32_t n_order;
