@@ -589,6 +589,60 @@ int gtxn_node_set_prop(gtxn *t, uint64_t node, uint32_t key, qval value, qv_err 
     return 0;
 }
 
+/* gtxn_node_merge_sorted's exit: what it read into the view's arena is released (rc passed through). */
+static int merge_end(gtxn *t, qv_arena_mark mk, int rc) {
+    qv_arena_reset_to(&t->view.a, mk);
+    return rc;
+}
+
+int gtxn_node_merge_sorted(gtxn *t, uint64_t node, const gprop *props, uint32_t n, qv_err *err) {
+    for (uint32_t i = 0; i < n; i++) {
+        if (check_props(&props[i], 1, err)) return -1;
+        if (i && props[i].key <= props[i - 1].key)
+            return qv_err_set(err, QV_EINVAL, "properties passed as sorted are not (key %u at %u)", props[i].key, i);
+    }
+    if (!gv_node_live(&t->view, node)) return node_missing(t, node, err);
+    gprop *cur;   /* the node's properties, read into the view's arena for the length of this call */
+    qv_arena_mark mk = qv_arena_mark_get(&t->view.a);
+    uint32_t nc = gview_node_props(&t->view, node, &t->view.a, &cur), j = 0, nch = 0;
+    uint32_t chg[GWRITE_MERGE_MAX];   /* indexes of the properties that change */
+    qval olds[GWRITE_MERGE_MAX];
+    bool hads[GWRITE_MERGE_MAX];
+    for (uint32_t i = 0; i < n; i++) {   /* both ascend by key: one merge pass */
+        while (j < nc && cur[j].key < props[i].key) j++;
+        bool had = j < nc && cur[j].key == props[i].key;
+        if (had ? gval_same(cur[j].value, props[i].value) : qv_is_null(props[i].value)) continue;
+        if (nch == GWRITE_MERGE_MAX) {   /* more than the arrays hold: the rest one at a time */
+            for (uint32_t k = i; k < n; k++)
+                if (gtxn_node_set_prop(t, node, props[k].key, props[k].value, err)) return merge_end(t, mk, -1);
+            break;
+        }
+        chg[nch] = i, olds[nch] = had ? cur[j].value : qv_null(), hads[nch++] = had;
+    }
+    if (!nch) return merge_end(t, mk, 0);   /* nothing changes: no version, no copy, no change record */
+    if (t->d->n_idx) {
+        uint32_t ls[64], nl = gview_node_labels(&t->view, node, ls, 64);
+        const uint32_t *lp = ls;
+        if (nl > 64) {   /* rare: read them from the version itself */
+            gnver *v = node_cow(t, node);
+            lp = v->labels, nl = v->n_labels;
+        }
+        for (uint32_t c = 0; c < nch; c++)
+            if (unique_check(t, node, lp, nl, props[chg[c]].key, props[chg[c]].value, err)) return merge_end(t, mk, -1);
+    }
+    for (uint32_t c = 0; c < nch; c++) gtx_token(t, 2, props[chg[c]].key);
+    gnver *x = node_cow(t, node);
+    for (uint32_t c = 0; c < nch; c++) {
+        const gprop *p = &props[chg[c]];
+        qval kept = qv_is_null(p->value) ? p->value : gval_copy(&t->d->gen->vals, p->value);
+        props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, p->key, kept);
+        if (!qv_is_null(kept) && !(hads[c] && olds[c].type == kept.type && gval_eq(olds[c], kept)))
+            index_node(t, node, x->labels, x->n_labels, p->key, kept);
+        gtx_change(t, GCH_NODE_SET, 0, p->key, node, 0, 0, kept);
+    }
+    return merge_end(t, mk, 0);
+}
+
 int gtxn_node_clear_props(gtxn *t, uint64_t node, qv_err *err) {
     if (!gv_node_live(&t->view, node)) return node_missing(t, node, err);
     gnver *x = node_cow(t, node);

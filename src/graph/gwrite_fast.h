@@ -12,4 +12,10 @@
 int gtxn_node_create_sorted(gtxn *t, const uint32_t *labels, uint32_t n_labels, const gprop *props, uint32_t n_props,
                             qval ext_id, uint64_t *out, qv_err *err);
 
+/* gtxn_node_set_prop for each of props (sorted by key ascending, unique keys; a null value removes the key),
+ * compared with the node's properties in one pass: a property whose value is the very same (gval_same) is
+ * not written and gets no change record; the node gets a new version only if one differs. */
+#define GWRITE_MERGE_MAX 64
+int gtxn_node_merge_sorted(gtxn *t, uint64_t node, const gprop *props, uint32_t n, qv_err *err);
+
 #endif

@@ -175,6 +175,65 @@ static void test_other_shapes(void **state) {
            "'u1', (:R {v: 1, w: 10})\n'u2', (:R {v: 2, w: 20})");
 }
 
+/* ON MATCH SET n += map in one pass (merge_node.c: cy_mnode_match) gives what applying the map key by key
+ * gives (the general path, forced here by an ON MATCH whose first item is another SET): unchanged values,
+ * changed ones, types that change, nulls removing keys, `~id` in the map ignored, dropped keys. */
+static void test_on_match_same_as_general_path(void **state) {
+    tenv *t = *state;
+    static const char *const fast =
+        "UNWIND $params AS param MERGE (node:L {`~id`: param.__node_id}) "
+        "ON CREATE SET node = removeKeyFromMap(param, '__node_id') "
+        "ON MATCH SET node += removeKeyFromMap(param, '__node_id')";
+    static const char *const general =
+        "UNWIND $params AS param MERGE (node:M {`~id`: param.__node_id + 'm'}) "
+        "ON CREATE SET node = removeKeyFromMap(param, '__node_id') "
+        "ON MATCH SET node.touched = null, node += removeKeyFromMap(param, '__node_id')";
+    qval l2[2] = {qv_int(1), qv_int(2)};
+    qval first[] = {
+        tmap(&t->a, 5, "__node_id", s_(t, "a"), "x", qv_int(1), "y", s_(t, "one"), "z", qv_float(1.5), "l", list_of(t, 2, l2)),
+        tmap(&t->a, 3, "__node_id", s_(t, "b"), "x", qv_int(2), "y", s_(t, "two")),
+        tmap(&t->a, 2, "__node_id", s_(t, "c"), "x", qv_int(3)),
+    };
+    qval second[] = {
+        /* a: x same, y changed, z from float to int, l same, w new */
+        tmap(&t->a, 6, "__node_id", s_(t, "a"), "x", qv_int(1), "y", s_(t, "uno"), "z", qv_int(1), "l",
+             list_of(t, 2, l2), "w", qv_bool(false)),
+        /* b: y removed by null, `~id` in the map ignored, x same */
+        tmap(&t->a, 4, "__node_id", s_(t, "b"), "y", qv_null(), "~id", s_(t, "nope"), "x", qv_int(2)),
+        /* c: nothing changes */
+        tmap(&t->a, 2, "__node_id", s_(t, "c"), "x", qv_int(3)),
+        /* d: created by this batch, then matched by the next row */
+        tmap(&t->a, 2, "__node_id", s_(t, "d"), "x", qv_int(4)),
+        tmap(&t->a, 3, "__node_id", s_(t, "d"), "x", qv_int(5), "q", s_(t, "")),
+    };
+    static const char *const want_fmt = "'a%s', (:%s {l: [1, 2], w: false, x: 1, y: 'uno', z: 1})\n"
+                                        "'b%s', (:%s {x: 2})\n"
+                                        "'c%s', (:%s {x: 3})\n"
+                                        "'d%s', (:%s {q: '', x: 5})";
+    char want[400];
+    for (int k = 0; k < 2; k++) {
+        const char *q = k ? general : fast;
+        assert_string_equal(tqp(t, q, params1(t, list_of(t, 3, first))), "");
+        assert_string_equal(tqp(t, q, params1(t, list_of(t, 5, second))), "");
+        assert_int_equal(t->last_stats.nodes_created, 1);
+        assert_int_equal(t->last_stats.props_set, 5 + 1 + 1 + 1 + 2);
+        char mq[120];
+        const char *lab = k ? "M" : "L";
+        snprintf(mq, sizeof mq, "MATCH (n:%s) RETURN id(n), n ORDER BY id(n)", lab);
+        const char *sfx = k ? "m" : "";
+        snprintf(want, sizeof want, want_fmt, sfx, lab, sfx, lab, sfx, lab, sfx, lab);
+        assert_string_equal(tq(t, mq), want);
+    }
+    /* a value that cannot be stored fails the query and changes nothing, as SET does */
+    qval bad[] = {tmap(&t->a, 2, "__node_id", s_(t, "a"), "y", s_(t, "changed")),
+                  tmap(&t->a, 2, "__node_id", s_(t, "b"), "m", tmap(&t->a, 1, "k", qv_int(1)))};
+    assert_string_equal(tqp(t, fast, params1(t, list_of(t, 2, bad))), "ERR TypeError InvalidPropertyType");
+    snprintf(want, sizeof want, want_fmt, "", "L", "", "L", "", "L", "", "L");
+    EXPECT(t, "MATCH (n:L) RETURN id(n), n ORDER BY id(n)", want);
+    /* the map is not a map: the same error as SET */
+    assert_string_equal(tq(t, "MERGE (n:L {`~id`: 'a'}) ON MATCH SET n += 1"), "ERR TypeError InvalidArgumentType");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_keys_change_between_rows, setup, teardown),
@@ -182,6 +241,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_same_id_twice_in_a_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_leave_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_shapes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_on_match_same_as_general_path, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,15 @@ typedef struct {
     uint32_t n_on_create, n_on_match;
     bool fuse;
 } op_t;
-typedef struct { cy_opstate base; bool active; cy_mnode memo; } st;
+typedef struct { cy_opstate base; bool active; cy_mnode memo, memo_match; } st;
+
+/* ON MATCH for the current match (its first item in one pass when it is `SET n += map`, merge_node.c). */
+static int on_match(cy_x *x, const op_t *o, st *t) {
+    if (!o->n_on_match) return 0;
+    int done = cy_mnode_match(x, &t->memo_match, o->path, &o->on_match[0]);
+    if (done < 0) return -1;
+    return cy_apply_sets(x, o->on_match + done, o->n_on_match - (uint32_t)done);
+}
 
 static int m_open(cy_opstate *s, cy_x *x) { ((st *)s)->active = false; return 0; }
 static int m_next(cy_opstate *s, cy_x *x) {
@@ -21,7 +29,7 @@ static int m_next(cy_opstate *s, cy_x *x) {
         int r = cy_op_next(s->in2, x);
         if (r < 0) return -1;
         if (r == 1) {
-            if (cy_apply_sets(x, o->on_match, o->n_on_match)) return -1;
+            if (on_match(x, o, t)) return -1;
             return 1;
         }
         t->active = false;
@@ -35,7 +43,7 @@ static int m_next(cy_opstate *s, cy_x *x) {
     if (r < 0) return -1;
     if (r == 1) {
         t->active = true;
-        if (cy_apply_sets(x, o->on_match, o->n_on_match)) return -1;
+        if (on_match(x, o, t)) return -1;
         return 1;
     }
     if (o->fuse) {

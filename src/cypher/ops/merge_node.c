@@ -97,23 +97,29 @@ static void memo_order(cy_mnode *m, uint32_t n) {
     m->n_order_for = n;
 }
 
-int cy_mnode_create(cy_x *x, cy_mnode *m, const cy_cpath *p, const cy_setop *set, qval v, const cy_mapdrop *drop) {
-    if (m->state == 0) m->state = applicable(p) ? 1 : -1;
-    if (m->state < 0 || v.type != QT_MAP || v.len > CY_MNODE_MAX) return 0;
-    /* one pass: the memo's key at each position (refreshed where the row differs), then every value the map
-     * sets is storable (dropped keys aside; `~id` too, though the map's `~id` is not used) */
+/* The memo's keys for map v (refreshed where the row differs from the last one), every value the map sets
+ * checked storable (dropped keys aside; `~id` too, though the map's `~id` is never stored), and the order of
+ * its property positions: 1, or 0 (a key too long for the memo: the general path), or -1 (error). */
+static int memo_scan(cy_x *x, cy_mnode *m, qval v, const cy_mapdrop *drop, int32_t pos) {
     for (uint32_t i = 0; i < v.len; i++) {
         const qmapent *e = &v.ents[i];
         const cy_mnode_key *k = &m->k[i];
         if (k->len1 != e->klen + 1 || !key_eq(k->key, e->key, e->klen)) {
-            if (e->klen > CY_MNODE_KEY) return 0;   /* too long for the memo: the general path */
+            if (e->klen > CY_MNODE_KEY) return 0;
             memo_key(x, m, i, e, drop);
         }
-        if (e->v.type != QT_NULL && !scalar_storable(e->v) && k->kind != MK_DROP &&
-            cy_check_storable(x, e->v, (int32_t)set->pos))
+        if (e->v.type != QT_NULL && !scalar_storable(e->v) && k->kind != MK_DROP && cy_check_storable(x, e->v, pos))
             return -1;
     }
     if (m->n_order_for != v.len) memo_order(m, v.len);
+    return 1;
+}
+
+int cy_mnode_create(cy_x *x, cy_mnode *m, const cy_cpath *p, const cy_setop *set, qval v, const cy_mapdrop *drop) {
+    if (m->state == 0) m->state = applicable(p) ? 1 : -1;
+    if (m->state < 0 || v.type != QT_MAP || v.len > CY_MNODE_MAX) return 0;
+    int r = memo_scan(x, m, v, drop, (int32_t)set->pos);
+    if (r <= 0) return r;
     const cy_cnode *cn = &p->nodes[0];
     qval ext = qv_null();
     if (cn->props) {
@@ -149,5 +155,31 @@ int cy_mnode_create(cy_x *x, cy_mnode *m, const cy_cpath *p, const cy_setop *set
     x->stats.nodes_created++;
     x->stats.props_set += np;
     x->stats.labels_added += cn->n_labels;
+    return 1;
+}
+
+int cy_mnode_match(cy_x *x, cy_mnode *m, const cy_cpath *p, const cy_setop *set) {
+    if (m->state == 0) m->state = applicable(p) ? 1 : -1;
+    if (m->state < 0 || set->kind != CY_SET_MERGE || set->var_slot != p->nodes[0].slot) return 0;
+    qval ent = x->row[set->var_slot], v;
+    if (ent.type != QT_NODE) return 0;
+    cy_mapdrop drop;
+    int32_t pos = (int32_t)set->pos;
+    if (cy_eval_map_drop(x, set->value, &v, &drop)) return -1;
+    if (v.type != QT_MAP || v.len > CY_MNODE_MAX || !gview_node_exists(x->v, ent.id))   /* as SET does it */
+        return cy_set_map(x, ent, v, &drop, false, pos) ? -1 : 1;
+    int r = memo_scan(x, m, v, &drop, pos);
+    if (r < 0) return -1;
+    if (r == 0) return cy_set_map(x, ent, v, &drop, false, pos) ? -1 : 1;
+    gprop ps[CY_MNODE_MAX];
+    uint32_t np = 0, nset = 0;
+    for (uint32_t j = 0; j < m->n_order; j++) {   /* nulls too: `+=` removes those keys */
+        uint32_t i = m->order[j];
+        ps[np].key = m->k[i].id, ps[np++].value = v.ents[i].v;
+        nset += v.ents[i].v.type != QT_NULL;
+    }
+    qv_err ge;
+    if (gtxn_node_merge_sorted(x->t, ent.id, ps, np, &ge)) return cy_x_graph_err(x, &ge, pos);
+    x->stats.props_set += nset;
     return 1;
 }

@@ -39,6 +39,12 @@ typedef struct cy_mnode {
  * evaluated by cy_eval_map_drop with drop): 1 created, -1 error, 0 not this shape (nothing done; the caller
  * checks v's values and creates through cy_create_with_drop). */
 int cy_mnode_create(cy_x *x, cy_mnode *m, const cy_cpath *p, const cy_setop *set, qval v, const cy_mapdrop *drop);
+/* MERGE's ON MATCH whose first item is `SET n += map` on the merged node (set; n bound by the match): the
+ * map's properties compared with the node's in one pass, the node written only if one differs. 1 done, -1
+ * error, 0 not this shape (nothing done: the caller applies the item with cy_apply_sets). */
+int cy_mnode_match(cy_x *x, cy_mnode *m, const cy_cpath *p, const cy_setop *set);
+/* SET ent = v (replace) / += v, v minus drop's keys (set.c; what the SET_ALL / SET_MERGE items do). */
+int cy_set_map(cy_x *x, qval ent, qval v, const cy_mapdrop *drop, bool replace, int32_t pos);
 /* A value a property can hold (TypeError InvalidPropertyType otherwise). */
 int cy_check_storable(cy_x *x, qval v, int32_t pos);
 
