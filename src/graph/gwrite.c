@@ -183,7 +183,12 @@ static void trim_rver(gdelta *d, grver *h) {
 
 /* The node's version of this transaction, made on first use from its current state. Base columns are copied
  * into it (lists into graph memory), so it holds every property: ncols = the columns it absorbed. */
-static gnver *node_cow(gtxn *t, uint64_t id) {
+static gnver *node_cow_pre(gtxn *t, uint64_t id, const gprop *pre, uint32_t npre);
+static gnver *node_cow(gtxn *t, uint64_t id) { return node_cow_pre(t, id, NULL, 0); }
+
+/* node_cow; pre (unless NULL): the npre properties gpack_props gave for a packed node without a version
+ * (the caller read them already: not decoded twice). */
+static gnver *node_cow_pre(gtxn *t, uint64_t id, const gprop *pre, uint32_t npre) {
     gdelta *d = t->d;
     graph *g = t->g;
     gnslot *s = gdelta_nslot_make(d->gen, id);
@@ -202,7 +207,8 @@ static gnver *node_cow(gtxn *t, uint64_t id) {
     x->n_labels = nl;
     if (np) memcpy(x->props, h->props, np * sizeof *x->props);
     x->n_props = np;
-    if (pk) x->n_props = np = gpack_props(pk, id, x->props);   /* values stay in the pack: same generation */
+    if (pk && pre) memcpy(x->props, pre, npre * sizeof *pre), x->n_props = np = npre;
+    else if (pk) x->n_props = np = gpack_props(pk, id, x->props);   /* values stay in the pack: same generation */
     for (int i = (int)from; i < nc; i++) {
         const gcolumn *c = &g->node_cols[i];
         bool have = false;
@@ -595,46 +601,70 @@ static int merge_end(gtxn *t, qv_arena_mark mk, int rc) {
     return rc;
 }
 
+/* gval_same without a call for the scalars ingest streams carry */
+static inline bool same_value(qval a, qval b) {
+    if (a.type != b.type) return false;
+    switch (a.type) {
+    case QT_BOOL: return a.b == b.b;
+    case QT_INT: return a.i == b.i;
+    case QT_STRING: return a.len == b.len && (a.len == 0 || memcmp(a.s, b.s, a.len) == 0);
+    default: return gval_same(a, b);
+    }
+}
+
 int gtxn_node_merge_sorted(gtxn *t, uint64_t node, const gprop *props, uint32_t n, qv_err *err) {
     for (uint32_t i = 0; i < n; i++) {
+        qval v = props[i].value;
+        bool ok = v.type == QT_NULL || (v.type < 32 && (GSCALAR_TYPES >> v.type & 1)) || gvalue_storable(v);
+        if (ok && props[i].key < GMAX_NAMES && (!i || props[i].key > props[i - 1].key)) continue;
         if (check_props(&props[i], 1, err)) return -1;
-        if (i && props[i].key <= props[i - 1].key)
-            return qv_err_set(err, QV_EINVAL, "properties passed as sorted are not (key %u at %u)", props[i].key, i);
+        return qv_err_set(err, QV_EINVAL, "properties passed as sorted are not (key %u at %u)", props[i].key, i);
     }
     if (!gv_node_live(&t->view, node)) return node_missing(t, node, err);
-    gprop *cur;   /* the node's properties, read into the view's arena for the length of this call */
+    /* the node's properties: a node a compaction packed (and nothing wrote since) is decoded once, here, and
+     * its version made from that; anything else read into the view's arena for the length of this call */
+    gdelta *d = t->d;
+    gprop stackp[64], *cur, *pre = NULL;
+    uint32_t nc;
     qv_arena_mark mk = qv_arena_mark_get(&t->view.a);
-    uint32_t nc = gview_node_props(&t->view, node, &t->view.a, &cur), j = 0, nch = 0;
+    const gnslot *sl = gdelta_nslot(d->gen, node);
+    const gpack *pk = d->gen->npack;
+    if (node >= d->base_nodes && !(sl && sl->ver) && gpack_has(pk, node) && gpack_max_props(pk) <= 64)
+        nc = gpack_props(pk, node, stackp), cur = pre = stackp;
+    else
+        nc = gview_node_props(&t->view, node, &t->view.a, &cur);
     uint32_t chg[GWRITE_MERGE_MAX];   /* indexes of the properties that change */
     qval olds[GWRITE_MERGE_MAX];
     bool hads[GWRITE_MERGE_MAX];
+    uint32_t j = 0, nch = 0;
     for (uint32_t i = 0; i < n; i++) {   /* both ascend by key: one merge pass */
         while (j < nc && cur[j].key < props[i].key) j++;
         bool had = j < nc && cur[j].key == props[i].key;
-        if (had ? gval_same(cur[j].value, props[i].value) : qv_is_null(props[i].value)) continue;
+        if (had ? same_value(cur[j].value, props[i].value) : qv_is_null(props[i].value)) continue;
         if (nch == GWRITE_MERGE_MAX) {   /* more than the arrays hold: the rest one at a time */
             for (uint32_t k = i; k < n; k++)
                 if (gtxn_node_set_prop(t, node, props[k].key, props[k].value, err)) return merge_end(t, mk, -1);
+            pre = NULL;   /* the node has a version now */
             break;
         }
         chg[nch] = i, olds[nch] = had ? cur[j].value : qv_null(), hads[nch++] = had;
     }
     if (!nch) return merge_end(t, mk, 0);   /* nothing changes: no version, no copy, no change record */
-    if (t->d->n_idx) {
+    if (d->n_idx) {
         uint32_t ls[64], nl = gview_node_labels(&t->view, node, ls, 64);
         const uint32_t *lp = ls;
         if (nl > 64) {   /* rare: read them from the version itself */
-            gnver *v = node_cow(t, node);
+            gnver *v = node_cow_pre(t, node, pre, nc);
             lp = v->labels, nl = v->n_labels;
         }
         for (uint32_t c = 0; c < nch; c++)
             if (unique_check(t, node, lp, nl, props[chg[c]].key, props[chg[c]].value, err)) return merge_end(t, mk, -1);
     }
     for (uint32_t c = 0; c < nch; c++) gtx_token(t, 2, props[chg[c]].key);
-    gnver *x = node_cow(t, node);
+    gnver *x = node_cow_pre(t, node, pre, nc);
     for (uint32_t c = 0; c < nch; c++) {
         const gprop *p = &props[chg[c]];
-        qval kept = qv_is_null(p->value) ? p->value : gval_copy(&t->d->gen->vals, p->value);
+        qval kept = qv_is_null(p->value) ? p->value : gval_copy(&d->gen->vals, p->value);
         props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, p->key, kept);
         if (!qv_is_null(kept) && !(hads[c] && olds[c].type == kept.type && gval_eq(olds[c], kept)))
             index_node(t, node, x->labels, x->n_labels, p->key, kept);
