@@ -171,6 +171,11 @@ static void test_other_shapes(void **state) {
            "(:P:Q {v: 1})\n(:P:Q {v: 2})");
     EXPECT(t, "UNWIND [{v: 1}, {v: 2}] AS r MERGE (n:Z:Y) ON CREATE SET n = r ON MATCH SET n.m = r.v RETURN n.v, n.m",
            "1, null\n1, 2");
+    /* the ON CREATE map runs a nested lookup by `~id` of its own: the node still gets the pattern's id */
+    EXPECT(t, "CREATE (:S {`~id`: 'x1z', v: 7})", "");
+    EXPECT(t, "UNWIND [{id: 'x1'}, {id: 'x2'}] AS p MERGE (n:S {`~id`: p.id}) "
+              "ON CREATE SET n = {c: EXISTS { MATCH (m:S {`~id`: p.id + 'z'}) }} RETURN id(n), n.c ORDER BY id(n)",
+           "'x1', true\n'x2', false");
     EXPECT(t, "UNWIND [{`~id`: 'u1', v: 1}, {`~id`: 'u2', v: 2}] AS r MERGE (n:R {`~id`: r.`~id`}) "
               "ON CREATE SET n = r, n.w = r.v * 10 RETURN id(n), n",
            "'u1', (:R {v: 1, w: 10})\n'u2', (:R {v: 2, w: 20})");

@@ -49,7 +49,11 @@ static int m_next(cy_opstate *s, cy_x *x) {
     if (o->fuse) {
         qval v;
         cy_mapdrop drop;
+        const cy_expr *mexpr = x->extid_expr;   /* the match's id: kept across the map's evaluation (which */
+        qval mval = x->extid_val;               /* may run nested plans of its own) */
         if (cy_eval_map_drop(x, o->on_create[0].value, &v, &drop)) return -1;
+        x->extid_expr = mexpr;
+        x->extid_val = mval;
         int done = cy_mnode_create(x, &t->memo, o->path, &o->on_create[0], v, &drop);
         if (done < 0) return -1;
         if (done) {
