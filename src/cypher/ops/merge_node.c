@@ -3,11 +3,14 @@
  * {`~id`: param.__node_id}) ON CREATE SET node = removeKeyFromMap(param, "__node_id")`), in one pass over
  * the map: the rows of a batch carry the same keys in the same order, so a per-operator memo of the map's keys
  * by position (key text, property key id, dropped or `~id`, and the positions' order by key id) replaces a
- * key lookup per entry, and the properties reach the graph already sorted (gtxn_node_create_sorted).
- * Owns: cy_mnode_create and its memo. Must not: differ from create.c's create_node for the same input — the
- * same properties, the same errors in the same order (storable values of the map first, then the pattern's
- * `~id`), the same statistics; anything else (a pattern with other properties, a path, a map longer than
- * the memo, a key longer than it holds) is left to create.c (return 0 before any effect). */
+ * key lookup per entry, and the properties reach the graph already sorted (gtxn_node_create_sorted). A
+ * re-ingest's `ON MATCH SET node += map` is the same pass with a memo of its own, and one graph call that
+ * writes only the keys whose value differs (gtxn_node_merge_sorted).
+ * Owns: cy_mnode_create, cy_mnode_match and their memo. Must not: differ from create.c's create_node or
+ * set.c's SET for the same input — the same properties, the same errors in the same order (storable values
+ * of the map first, then the pattern's `~id`), the same statistics; anything else (a pattern with other
+ * properties, a path, a map longer than the memo, a key longer than it holds) is left to create.c / set.c
+ * (return 0 before any effect, or cy_set_map with the map already evaluated). */
 #include <string.h>
 
 #include "cypher/eval.h"
