@@ -4,6 +4,7 @@
  * (names are read under cols_lock, which only interning and PUT_NODE_PROPERTIES hold for writing), or wait for
  * the writer. A version is visible to a view when its csn <= the view's snapshot csn. */
 #include "graph/gdelta.h"
+#include "graph/grelid.h"
 #include "util/buf.h"
 #include "util/hash.h"
 
@@ -256,9 +257,10 @@ uint64_t gext_hash(qval x) { return gval_hash(x) ^ (x.type == QT_INT ? 0x5bd1e99
 /* Remembers that x names no node: the base index and the generation's pack never change and their nodes never
  * come back to life, so only an insertion into the table of new nodes' ids (or a new table, or a new
  * generation) can make x exist. */
-static uint64_t ext_miss(gview *v, const gxtab *t, qval x) {
+static uint64_t ext_miss(gview *v, const gxtab *t, qval x, uint64_t hash) {
     v->miss_valid = x.type == QT_INT || x.len <= sizeof v->miss_str;
     if (!v->miss_valid) return GID_NONE;
+    v->miss_hash = hash;   /* n1 helper: gtxn_node_create inserts the id without hashing it again */
     v->miss_type = x.type;
     v->miss_gen = v->gen;
     v->miss_tab = t;
@@ -290,11 +292,11 @@ uint64_t gview_node_by_ext_id(gview *v, qval x) {
     uint64_t p = gpack_find_ext(v->gen->npack, x);   /* nodes the last compaction packed */
     if (p != GID_NONE && gv_node_live(v, p)) return p;
     const gxtab *t = LOAD(&v->gen->ext);   /* nodes created since */
-    if (!t) return ext_miss(v, t, x);
+    if (!t) return ext_miss(v, t, x, 0);
     uint64_t h = gext_hash(x) | 1;
     for (uint64_t i = h & t->mask;; i = (i + 1) & t->mask) {
         uint64_t eh = LOAD(&t->e[i].hash);
-        if (!eh) return ext_miss(v, t, x);
+        if (!eh) return ext_miss(v, t, x, h);
         if (eh != h) continue;
         uint64_t id = t->e[i].id;
         if (!gv_node_live(v, id)) continue;
@@ -384,7 +386,10 @@ uint32_t gview_rel_props(gview *v, uint64_t rel, qv_arena *a, gprop **out) {
 }
 
 qval gview_rel_ext_id(gview *v, uint64_t rel, qv_arena *a) {
-    (void)v;
+    if (LOAD(&v->gen->relid)) {   /* some relationship was given an id (grelid.h); else none was: no lookup */
+        qval u = grelid_get(v, rel);
+        if (u.type == QT_STRING) return qv_str_copy(a, u.s, u.len);
+    }
     char buf[32];
     int n = snprintf(buf, sizeof buf, "r%llu", (unsigned long long)rel);
     char *s = qv_arena_dup(a, buf, (size_t)n);
