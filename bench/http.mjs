@@ -5,9 +5,15 @@
 // reads: UNWIND of 1 M integers and MATCH (n) RETURN n, rows/s and the server's RSS growth while streaming.
 // Owns only the client and the measurement; it starts its own server in a temporary data directory and
 // never touches other data. Prints one JSON line per figure, then a Markdown table.
+// The load generator shares the 2 CPUs with the server, so it keeps itself cheap: each request's bytes (head
+// and body, the body exactly what JSON.stringify makes) are built before the clock starts, and the ingest
+// phases write them on 10 plain keep-alive sockets and read the answers with a minimal HTTP/1.1 reader
+// (HTTP_BENCH_CLIENT=node uses node:http instead, as runs before 2026-12-05 15:40 UTC did).
 // Env: QUIVER_BIN (build/quiver), QV_DATASETS dir of ldbc-snb-sf0.1, CLK_TCK (100),
-//      HTTP_BENCH_DURABILITY (async), CYPHER_LATEST (bench/out/cypher-latest.jsonl, for Kuzu's ingest rows/s).
+//      HTTP_BENCH_DURABILITY (async), CYPHER_LATEST (bench/out/cypher-latest.jsonl, for Kuzu's ingest rows/s),
+//      HTTP_BENCH_CLIENT (raw | node).
 import http from 'node:http';
+import net from 'node:net';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { spawn } from 'node:child_process';
@@ -18,6 +24,7 @@ const BIN = process.env.QUIVER_BIN || 'build/quiver';
 const DATA = (process.env.QV_DATASETS || '../shared/datasets') + '/ldbc-snb-sf0.1';
 const TICK = Number(process.env.CLK_TCK || 100);
 const DURABILITY = process.env.HTTP_BENCH_DURABILITY || 'async';
+const CLIENT = process.env.HTTP_BENCH_CLIENT || 'raw';
 const LATEST = process.env.CYPHER_LATEST || 'bench/out/cypher-latest.jsonl';
 const CONNS = 10, BATCH = 150, TS = '1795317456.913938';
 
@@ -91,8 +98,8 @@ function start(dir) {
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONNS });
 // POST /openCypher; resolves { bytes, text, end } once the whole body has arrived (keep: keep the text; end:
 // hrtime of the last byte, before the chunks are joined and decoded).
-function post(port, body, keep = true) {
-  const data = JSON.stringify(body);
+function post(port, body, keep = true) { return postBytes(port, JSON.stringify(body), keep); }
+function postBytes(port, data, keep = false) {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path: '/openCypher', method: 'POST', agent,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
@@ -111,6 +118,69 @@ function post(port, body, keep = true) {
   });
 }
 
+// The ingest client: one keep-alive socket, one request at a time; resolves with the status once the whole
+// answer (Content-Length or chunked) has arrived, and rejects on anything but 200.
+class RawConn {
+  constructor(port) {
+    this.sock = net.connect(port, '127.0.0.1');
+    this.sock.setNoDelay(true);
+    this.buf = null;
+    this.wait = null;
+    this.sock.on('data', (d) => { this.buf = this.buf ? Buffer.concat([this.buf, d]) : d; this.parse(); });
+    const fail = (e) => { if (this.wait) { const w = this.wait; this.wait = null; w.reject(e); } };
+    this.sock.on('error', fail);
+    this.sock.on('close', () => fail(new Error('the server closed the connection')));
+  }
+  request(bytes) {
+    return new Promise((resolve, reject) => { this.wait = { resolve, reject }; this.sock.write(bytes); });
+  }
+  parse() {
+    const b = this.buf;
+    const he = b.indexOf('\r\n\r\n');
+    if (he < 0 || !this.wait) return;
+    const head = b.toString('latin1', 0, he);
+    const status = Number(head.slice(9, 12));
+    let end;   // where the answer ends in b
+    const cl = /\r\ncontent-length: *([0-9]+)/i.exec(head);
+    if (cl) {
+      end = he + 4 + Number(cl[1]);
+      if (b.length < end) return;
+    } else if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
+      let at = he + 4;
+      for (;;) {
+        const le = b.indexOf('\r\n', at);
+        if (le < 0) return;
+        const size = parseInt(b.toString('latin1', at, le), 16);
+        if (size === 0) {
+          const te = b.indexOf('\r\n\r\n', le);   // after the trailers, if any: an empty line
+          if (te < 0) return;
+          end = te + 4;
+          break;
+        }
+        at = le + 2 + size + 2;
+        if (b.length < at) return;
+      }
+    } else {
+      end = he + 4;
+    }
+    const body = b.subarray(he + 4, end);
+    this.buf = b.length > end ? b.subarray(end) : null;
+    const w = this.wait;
+    this.wait = null;
+    if (status !== 200) w.reject(new Error(`HTTP ${status}: ${body.toString().slice(0, 400)}`));
+    else w.resolve(status);
+  }
+  close() { this.sock.destroy(); }
+}
+
+// The request's bytes as node:http sends them for post() (its head with Host and Connection), built once.
+function requestBytes(port, query, params) {
+  const body = Buffer.from(JSON.stringify({ query, parameters: params }));
+  const head = `POST /openCypher HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n` +
+    `Host: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n\r\n`;
+  return { head: Buffer.from(head), body, all: Buffer.concat([Buffer.from(head), body]) };
+}
+
 const cpu = (pid) => { const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / TICK; };
 const status = (pid, k) => Number(new RegExp(`${k}:\\s+([0-9]+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 const pct = (a, p) => a[Math.min(a.length - 1, Math.floor(p * a.length))];
@@ -122,25 +192,30 @@ const emit = (o) => console.log(JSON.stringify({ bench: 'http', ...o }));
 async function phase(s, what, sets) {
   const lat = [];
   let rows = 0;
+  for (const set of sets) for (const b of set.batches) b.req = requestBytes(s.port, set.query, b.params);
+  const conns = CLIENT === 'raw' ? Array.from({ length: CONNS }, () => new RawConn(s.port)) : null;
+  const send = (k, b) => (conns ? conns[k].request(b.req.all) : postBytes(s.port, b.req.body));
   const c0 = cpu(s.child.pid), u0 = process.cpuUsage(), t0 = process.hrtime.bigint();
-  for (const { query, batches } of sets) {
+  for (const { batches } of sets) {
     let next = 0;
-    await Promise.all(Array.from({ length: CONNS }, async () => {
+    await Promise.all(Array.from({ length: CONNS }, async (_, k) => {
       while (next < batches.length) {
         const b = batches[next++];
         const q0 = process.hrtime.bigint();
-        await post(s.port, { query, parameters: b.params }, false);
+        await send(k, b);
         lat.push(Number(process.hrtime.bigint() - q0) / 1e6);
         rows += b.n;
       }
     }));
   }
   const secs = Number(process.hrtime.bigint() - t0) / 1e9, cpus = cpu(s.child.pid) - c0, u = process.cpuUsage(u0);
+  if (conns) for (const c of conns) c.close();
+  for (const set of sets) for (const b of set.batches) delete b.req;
   lat.sort((a, b) => a - b);
   const o = { kind: 'ingest', what, rows, requests: lat.length, seconds: +secs.toFixed(3), rows_per_s: Math.round(rows / secs),
     p50_ms: +pct(lat, 0.5).toFixed(2), p99_ms: +pct(lat, 0.99).toFixed(2), server_cpu_s: +cpus.toFixed(2),
     server_cpu_s_per_1k_rows: +(cpus / rows * 1000).toFixed(4),
-    client_cpu_s: +((u.user + u.system) / 1e6).toFixed(2), durability: DURABILITY, loadavg: loadavg() };
+    client_cpu_s: +((u.user + u.system) / 1e6).toFixed(2), client: CLIENT, durability: DURABILITY, loadavg: loadavg() };
   emit(o);
   return o;
 }

@@ -160,4 +160,31 @@ if (verdicts.length) {
   out.push('Import targets (issue 9):');
   out.push(...verdicts);
 }
+
+// Export repeatability (issue 9: every one of 10 consecutive exports on one server within 1.3x of the
+// fastest, >= 1 GB/s median): one line per quiver load that exported more than once
+// (QV_EXPORT_ARGS="--export-repeat N"), with the server's CPU seconds and minor faults per export (run.sh
+// passes --server-pid) and the load average when the load started: a slow export whose server CPU is
+// flat was waiting (the machine, the client), one whose CPU or faults jump did more work.
+const reps = rows.filter((r) => r.system === 'quiver' && Array.isArray(r.exports) && r.exports.length > 1);
+if (reps.length) {
+  out.push('');
+  out.push('Export repeatability (consecutive exports on one server; target: each within 1.3x of the fastest):');
+  for (const r of reps) {
+    const secs = r.exports.map((e) => e.seconds).sort((a, b) => a - b);
+    const mid = secs.length % 2 ? secs[(secs.length - 1) / 2] : (secs[secs.length / 2 - 1] + secs[secs.length / 2]) / 2;
+    const ratio = secs[secs.length - 1] / secs[0];
+    const gbps = (r.export_bytes / 1e9) / mid;
+    out.push(`- ${r.dataset}, batches of ${r.server_export_batch_size}, ${r.export_streams} stream(s), load ${r.loadavg_before}: ` +
+      `${secs.length} exports, min ${secs[0].toFixed(3)} / median ${mid.toFixed(3)} / max ${secs[secs.length - 1].toFixed(3)} s ` +
+      `(${ratio.toFixed(2)}x the fastest: ${ratio <= 1.3 ? 'met' : 'NOT met'}; median ${gbps.toFixed(2)} GB/s: ` +
+      `${gbps >= 1 ? 'met' : 'NOT met'})`);
+    const cpu = r.exports.map((e) => e.server_cpu_seconds).filter((x) => typeof x === 'number');
+    if (cpu.length === secs.length) {
+      const flt = r.exports.map((e) => e.server_minor_faults ?? 0);
+      out.push(`  server CPU s per export, in order: ${cpu.map((x) => x.toFixed(2)).join(', ')}; seconds: ` +
+        `${r.exports.map((e) => e.seconds.toFixed(3)).join(', ')}; minor faults: ${flt.join(', ')}`);
+    }
+  }
+}
 console.log(out.join('\n'));

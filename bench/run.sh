@@ -158,9 +158,11 @@ run_quiver() {
   local sargs=() eargs=""
   if [ "$ebs" != default ]; then
     sargs=(--export-batch-size "$ebs")
-    eargs="--export ${QV_EXPORT_ARGS:-}"
+    eargs=1
   fi
   start_server "$label${sargs[1]:+-ebs${sargs[1]}}" "${sargs[@]}"
+  # per export: seconds, and the server's CPU seconds and minor page faults (read from /proc by the client)
+  [ -z "$eargs" ] || eargs="--export --server-pid $SERVER_PID ${QV_EXPORT_ARGS:-}"
   local load0; load0=$(cut -d' ' -f1 /proc/loadavg)
   say "quiver: loading $label (port $PORT)${eargs:+, then exporting with --export-batch-size $ebs}"
   local line

@@ -1,6 +1,6 @@
 /* plan_match.c — planning MATCH patterns: slot assignment for pattern variables, the choice of each
- * path's starting point from the view's statistics (external-id seek > property-index seek > the
- * smallest label scan > all nodes), expansions outward from it ("into" when both ends are bound),
+ * path's starting point from the view's statistics (external-id seek > relationship external-id seek >
+ * property-index seek > the smallest label scan > all nodes), expansions outward from it ("into" when both ends are bound),
  * relationship uniqueness within the pattern, named paths, shortestPath, and predicate push-down (label
  * and property constraints of the pattern and the WHERE conjuncts become filters right after the operator
  * that binds their last variable). Disconnected parts become nested scans (a cartesian product).
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cypher/ops/expand_common.h"
 #include "cypher/ops/varexpand_prune.h"
 #include "cypher/plan_int.h"
 
@@ -68,10 +69,16 @@ static bool ext_id_side(const mctx *m, const cy_expr *e, int32_t *slot) {
         v = e->args[0];
     if (!v) return false;
     const sym *s = sc_find(&m->c->sc, v->name);
-    if (!s || s->kind != SYM_NODE) return false;
-    for (uint32_t i = 0; i < m->pat->n_paths; i++)
+    if (!s || (s->kind != SYM_NODE && s->kind != SYM_REL)) return false;
+    for (uint32_t i = 0; i < m->pat->n_paths; i++) {
+        if (s->kind == SYM_REL) {   /* a relationship of this pattern: the relationship ext-id seek */
+            for (uint32_t j = 0; j < m->pat->paths[i].n_rels; j++)
+                if (m->rslot[i][j] == s->slot && !m->pat->paths[i].rels[j].varlen) { *slot = s->slot; return true; }
+            continue;
+        }
         for (uint32_t j = 0; j <= m->pat->paths[i].n_rels; j++)
             if (m->nslot[i][j] == s->slot) { *slot = s->slot; return true; }
+    }
     return false;
 }
 
@@ -163,6 +170,17 @@ static double start_cost(mctx *m, int32_t slot, int *how, uint32_t *ci, uint32_t
     return best;
 }
 
+/* A ready `r.`~id` = value` / `id(r) = value` conjunct on the relationship at slot, or -1. */
+static int32_t rel_extid_conj(mctx *m, int32_t slot) {
+    for (uint32_t i = 0; i < m->ncj; i++) {
+        conj *cj = &m->cj[i];
+        if (!cj->done && cj->slot == slot && cj->kind == K_PROP && strcmp(cj->key, EXT_ID_KEY) == 0 &&
+            value_ready(m, cj->value))
+            return (int32_t)i;
+    }
+    return -1;
+}
+
 static void bind_start(mctx *m, xop **in, int32_t slot) {
     int how;
     uint32_t ci = 0, ci2 = 0;
@@ -213,7 +231,13 @@ static void expand(mctx *m, xop **in, cy_rel_pat *rp, int32_t from, int32_t rel,
         else if (m->minpath && !rp->var && rp->min_hops <= 1) *in = cy_op_varexpand_minpath(m->c->p, *in, &s);
         else *in = cy_op_varexpand(m->c->p, *in, &s);
     } else {
-        *in = cy_op_expand(m->c->p, *in, &s);
+        int32_t ci = rel_extid_conj(m, rel);   /* `~id` of the relationship known: one lookup, not the adjacency */
+        if (ci >= 0) {
+            *in = cy_op_rel_by_extid(m->c->p, *in, &s, m->cj[ci].value, true);
+            m->cj[ci].done = true;
+        } else {
+            *in = cy_op_expand(m->c->p, *in, &s);
+        }
     }
     m->rels_bound[m->n_rels_bound++] = rel;
     set_bound(m, rel);
@@ -262,9 +286,15 @@ static int plan_path(mctx *m, xop **in, uint32_t pi) {
             if (cost < best) { best = cost; start = j; }
         }
         /* a relationship type rarer than every start node: scan the relationships */
-        uint32_t rel_start = UINT32_MAX;
+        uint32_t rel_start = UINT32_MAX, rel_ci = UINT32_MAX;
         double rbest = best;
-        for (uint32_t j = 0; m->c->v && j < pp->n_rels; j++) {
+        if (best > 0.0)   /* no node ext-id seek: a relationship ext-id seek binds the whole hop at once */
+            for (uint32_t j = 0; j < pp->n_rels && rel_ci == UINT32_MAX; j++) {
+                if (pp->rels[j].varlen || is_bound(m, rs[j])) continue;
+                int32_t ci = rel_extid_conj(m, rs[j]);
+                if (ci >= 0) rel_start = j, rel_ci = (uint32_t)ci, rbest = 0.0;
+            }
+        for (uint32_t j = 0; m->c->v && rel_ci == UINT32_MAX && j < pp->n_rels; j++) {
             cy_rel_pat *rp = &pp->rels[j];
             if (rp->varlen || rp->n_types == 0 || is_bound(m, rs[j])) continue;
             double cost = 0;
@@ -284,8 +314,15 @@ static int plan_path(mctx *m, xop **in, uint32_t pi) {
             s.types = rp->types;
             s.n_types = rp->n_types;
             s.dir = rp->dir;
-            *in = cy_op_relscan(m->c->p, *in, &s);
-            m->c->p->stats_sensitive = true;
+            if (rel_ci != UINT32_MAX) {
+                s.uniq.slots = qv_arena_dup(&m->c->p->arena, m->rels_bound, sizeof(int32_t) * (m->n_rels_bound + 1));
+                s.uniq.n = m->n_rels_bound;
+                *in = cy_op_rel_by_extid(m->c->p, *in, &s, m->cj[rel_ci].value, false);
+                m->cj[rel_ci].done = true;
+            } else {
+                *in = cy_op_relscan(m->c->p, *in, &s);
+                m->c->p->stats_sensitive = true;
+            }
             m->rels_bound[m->n_rels_bound++] = rs[rel_start];
             set_bound(m, rs[rel_start]);
             set_bound(m, ns[rel_start]);
@@ -413,7 +450,9 @@ int pl_match(pctx *c, xop **in, cy_pattern *pat, cy_expr *where, pl_slots *out) 
                 cy_expr *val = rp->props->args[k];
                 cy_expr *e = pl_mk_bin(c, CXO_EQ, pl_mk_prop(c, pl_mk_var(c, "", s, rp->pos), rp->props->keys[k], val->pos),
                                        val, val->pos);
-                add_conj(&m, (conj){.e = e, .kind = K_GENERIC, .slot = s, .value = val, .synth = 1});
+                bool ext = strcmp(rp->props->keys[k], EXT_ID_KEY) == 0;   /* a relationship ext-id seek candidate */
+                add_conj(&m, (conj){.e = e, .kind = ext ? K_PROP : K_GENERIC, .slot = s, .key = ext ? EXT_ID_KEY : NULL,
+                                    .value = val, .synth = 1});
             }
         }
     }

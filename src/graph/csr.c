@@ -71,6 +71,9 @@ typedef struct csr {
     size_t nbt;                /* bucket tasks: each finishes a run of buckets with one scratch */
     uint16_t *loc;             /* m: node within its bucket (source, then target) */
     uint32_t *perm;            /* m: input row of each relationship (only with property columns) */
+    bool rt0;                  /* every stored relationship has type 0: rel_type is left as the zero pages
+                                * calloc maps (never written, so never resident), and segments sort on
+                                * targets alone */
 } csr;
 
 static bool cancelled(const csr *C) { return C->cancel && __atomic_load_n(C->cancel, __ATOMIC_RELAXED); }
@@ -260,7 +263,7 @@ static void t_out_part(void *arg, size_t b) {
     csr *C = arg;
     graph *g = C->g;
     uint32_t *cur = C->hist + b * C->nbk, *perm = C->perm, *out = g->out_tgt;
-    uint16_t *rt = g->rel_type, *loc = C->loc;
+    uint16_t *rt = C->rt0 ? NULL : g->rel_type, *loc = C->loc;
     unsigned sh = C->shift;
     uint32_t mask = (1u << sh) - 1;
     uint64_t lo = C->blk[b], hi = C->blk[b + 1];
@@ -279,13 +282,13 @@ static void t_out_part(void *arg, size_t b) {
             uint16_t t = ty ? ty[j] : t0;
             uint32_t w = tgt[j], p = cur[u >> sh]++;
             out[p] = w;
-            rt[p] = t;
+            if (rt) rt[p] = t;
             loc[p] = (uint16_t)(u & mask);
             if (perm) perm[p] = row0 + (uint32_t)j;
             if (und[t]) {
                 p = cur[w >> sh]++;
                 out[p] = u;
-                rt[p] = t;
+                if (rt) rt[p] = t;
                 loc[p] = (uint16_t)(w & mask);
                 if (perm) perm[p] = row0 + (uint32_t)j;
             }
@@ -309,6 +312,24 @@ static void out_bucket(csr *C, uint64_t k, bscratch *sc) {
     uint16_t *rt = g->rel_type;
     const uint16_t *loc = C->loc + lo;
     memcpy(ct, out + lo, len * sizeof *ct);
+    if (C->rt0) {   /* one type: only targets (and the permutation) move, and segments sort on targets */
+        if (perm) {
+            memcpy(cp, perm + lo, len * sizeof *cp);
+            for (uint64_t i = 0; i < len; i++) {
+                uint32_t q = cur[loc[i]]++;
+                out[q] = ct[i];
+                perm[q] = cp[i];
+            }
+        } else {
+            for (uint64_t i = 0; i < len; i++) out[cur[loc[i]]++] = ct[i];
+        }
+        const uint64_t *off = g->out_off + v0;
+        for (uint64_t j = 0; j < nv; j++) {
+            uint64_t a = off[j], e = j + 1 < nv ? off[j + 1] : hi;
+            if (e - a > 1) gcsr_sort_segment(out + a, NULL, perm ? perm + a : NULL, e - a, &sc->sort);
+        }
+        return;
+    }
     memcpy(cy, rt + lo, len * sizeof *cy);
     if (perm) {
         memcpy(cp, perm + lo, len * sizeof *cp);
@@ -390,13 +411,28 @@ typedef struct bucketjob {
     bool in;
 } bucketjob;
 
+/* (E) is loc's last reader: the whole huge pages of loc[*from, to) go back to the system, so that in_off,
+ * which (E) fills meanwhile, does not raise the build's peak. Batched (4 MiB at least); *from advances to
+ * the end of what was given back. */
+static void release_loc(const csr *C, uint64_t *from, uint64_t to) {
+    if ((to - *from) * sizeof *C->loc < ((size_t)4 << 20)) return;
+    if (!gpar_discard(C->loc + *from, (to - *from) * sizeof *C->loc)) return;
+    uintptr_t end = (uintptr_t)(C->loc + to) & ~(((uintptr_t)2 << 20) - 1);
+    *from = (uint64_t)(end - (uintptr_t)C->loc) / sizeof *C->loc;
+}
+
 static void t_buckets(void *arg, size_t t) {
     bucketjob *J = arg;
     csr *C = J->C;
     bscratch sc = {.cur = qv_malloc((((size_t)1 << C->shift) + 1) * sizeof *sc.cur)};
-    for (uint64_t k = gpar_lo(C->nbk, t, C->nbt); k < gpar_lo(C->nbk, t + 1, C->nbt); k++) {
-        if (J->in) in_bucket(C, k, &sc);
-        else out_bucket(C, k, &sc);
+    uint64_t k0 = gpar_lo(C->nbk, t, C->nbt), k1 = gpar_lo(C->nbk, t + 1, C->nbt), from = C->bk[k0];
+    for (uint64_t k = k0; k < k1; k++) {
+        if (J->in) {
+            in_bucket(C, k, &sc);
+            release_loc(C, &from, C->bk[k + 1]);
+        } else {
+            out_bucket(C, k, &sc);
+        }
     }
     free(sc.cur);
     free(sc.copy);
@@ -506,7 +542,8 @@ int gcsr_build(graph *g, grel_stage *const *st, size_t k, gslab *arena, const bo
     free(g->out_off);
     g->out_off = gpar_alloc((n + 1) * sizeof *g->out_off);
     g->out_tgt = gpar_alloc(m * sizeof *g->out_tgt);
-    g->rel_type = gpar_alloc(m * sizeof *g->rel_type);
+    C.rt0 = m > 0 && g->type_count[0] == m;
+    g->rel_type = C.rt0 ? gpar_zalloc(m * sizeof *g->rel_type) : gpar_alloc(m * sizeof *g->rel_type);
     C.loc = gpar_alloc(m * sizeof *C.loc);
     if (props) C.perm = gpar_alloc(m * sizeof *C.perm);
     if (!g->out_off || !g->out_tgt || !g->rel_type || !C.loc || (props && !C.perm))

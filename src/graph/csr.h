@@ -45,6 +45,9 @@ uint64_t grel_stage_bytes(const grel_stage *s);
 
 /* Builds g's relationships from the k stages, in the order given (which decides ties; the loader sorts
  * them into a canonical order first). Rows of undirected types are stored in both directions. When every
+ * stored relationship has type 0 (a graph of one type), rel_type comes from calloc and is never written:
+ * its pages stay the kernel's zero pages until something writes them (nothing does: base arrays are
+ * immutable), so they are not resident, and segments sort on targets alone. When every
  * stage was precounted (and no type is undirected), runs of whole stages are the blocks of the first pass. Consumes
  * the stages' arrays (freeing them as it goes; the stage structs stay); `arena` (may be NULL), which
  * holds the endpoints of stages marked in_arena, is released as soon as the outgoing side is built.

@@ -16,7 +16,8 @@ typedef struct gcsr_scratch {
     uint64_t cap;
 } gcsr_scratch;
 
-/* Stable sort of one node's segment by (type, target); perm (may be NULL) moves along. */
+/* Stable sort of one node's segment by (type, target); perm (may be NULL) moves along. ty == NULL: every
+ * row has the same type, not stored per row (the segment sorts on targets). */
 void gcsr_sort_segment(uint32_t *tgt, uint16_t *type, uint32_t *perm, uint64_t d, gcsr_scratch *s);
 
 /* Concatenates the stages' property columns (freeing them) and stores them in g in relationship-id

@@ -71,22 +71,18 @@ static void insert_recs(srec *a, uint64_t d) {
 
 #define RUN 16
 
-void gcsr_sort_segment(uint32_t *tgt, uint16_t *ty, uint32_t *perm, uint64_t d, gcsr_scratch *s) {
-    uint64_t i = 1;
-    while (i < d && skey(tgt, ty, i - 1) <= skey(tgt, ty, i)) i++;
-    if (i >= d) return;   /* already in order: the common case for sorted input */
-    if (d <= 32) {
-        if (one_type(ty, d)) insert_targets(tgt, perm, i, d);
-        else insert_arrays(tgt, ty, perm, i, d);
-        return;
-    }
+/* Scratch for 2 * d records. */
+static srec *scratch_recs(gcsr_scratch *s, uint64_t d) {
     if (s->cap < 2 * d) {
         free(s->buf);
         s->cap = 2 * d;
         s->buf = qv_malloc(s->cap * sizeof(srec));
     }
-    srec *a = s->buf, *b = a + d;
-    for (uint64_t j = 0; j < d; j++) a[j] = (srec){.key = skey(tgt, ty, j), .perm = perm ? perm[j] : 0};
+    return s->buf;
+}
+
+/* Stable merge sort of a[0..d) by key (b: d more records of scratch); returns where the result is. */
+static srec *merge_recs(srec *a, srec *b, uint64_t d) {
     for (uint64_t r = 0; r < d; r += RUN) insert_recs(a + r, d - r < RUN ? d - r : RUN);
     for (uint64_t w = RUN; w < d; w *= 2) {   /* bottom-up merges; left wins ties: stable */
         for (uint64_t r = 0; r < d; r += 2 * w) {
@@ -100,6 +96,43 @@ void gcsr_sort_segment(uint32_t *tgt, uint16_t *ty, uint32_t *perm, uint64_t d, 
         a = b;
         b = t;
     }
+    return a;
+}
+
+/* A segment whose rows all have one type that is not stored per row (ty == NULL): targets alone. */
+static void sort_targets(uint32_t *tgt, uint32_t *perm, uint64_t d, gcsr_scratch *s) {
+    uint64_t i = 1;
+    while (i < d && tgt[i - 1] <= tgt[i]) i++;
+    if (i >= d) return;
+    if (d <= 32) {
+        insert_targets(tgt, perm, i, d);
+        return;
+    }
+    srec *a = scratch_recs(s, d);
+    for (uint64_t j = 0; j < d; j++) a[j] = (srec){.key = tgt[j], .perm = perm ? perm[j] : 0};
+    a = merge_recs(a, a + d, d);
+    for (uint64_t j = 0; j < d; j++) {
+        tgt[j] = (uint32_t)a[j].key;
+        if (perm) perm[j] = a[j].perm;
+    }
+}
+
+void gcsr_sort_segment(uint32_t *tgt, uint16_t *ty, uint32_t *perm, uint64_t d, gcsr_scratch *s) {
+    if (!ty) {
+        sort_targets(tgt, perm, d, s);
+        return;
+    }
+    uint64_t i = 1;
+    while (i < d && skey(tgt, ty, i - 1) <= skey(tgt, ty, i)) i++;
+    if (i >= d) return;   /* already in order: the common case for sorted input */
+    if (d <= 32) {
+        if (one_type(ty, d)) insert_targets(tgt, perm, i, d);
+        else insert_arrays(tgt, ty, perm, i, d);
+        return;
+    }
+    srec *a = scratch_recs(s, d);
+    for (uint64_t j = 0; j < d; j++) a[j] = (srec){.key = skey(tgt, ty, j), .perm = perm ? perm[j] : 0};
+    a = merge_recs(a, a + d, d);
     for (uint64_t j = 0; j < d; j++) {
         tgt[j] = (uint32_t)a[j].key;
         ty[j] = (uint16_t)(a[j].key >> 32);

@@ -7,6 +7,7 @@
  * and swaps. Must not: change an id, change what any snapshot reads, or free the old generation directly. */
 #include "graph/gdelta.h"
 #include "graph/gmem.h"
+#include "graph/grelid.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,7 @@ static ggen *build(gview *v, uint64_t n, uint64_t m, uint64_t csn) {
     /* entities created after the loader's base: packed (typed columns, label sets, ids), no version, no slot */
     ng->npack = npack_current(v, old, d->base_nodes, n) ? gpack_ref(old->npack) : gpack_build_nodes(v, d->base_nodes, n);
     ng->rpack = gpack_build_rels(v, d->base_rels, m);
+    ng->relid = grelid_build(v, ng, m);   /* relationships' user ids (NULL when none was ever given) */
 
     /* written loader entities: one version each (the newest, which is all v sees: nothing is newer) */
     for (uint64_t c = 0; c < GDIR_SIZE; c++) {
@@ -228,6 +230,7 @@ static void catch_up(gdelta *d, const ggen *old, ggen *ng, uint64_t c, uint64_t 
             }
         }
     }
+    grelid_catch_up(d, old, ng, m_c);   /* user ids of relationships created since c */
 }
 
 struct gcompaction {

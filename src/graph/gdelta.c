@@ -104,7 +104,7 @@ static gdelta *gdelta_new(graph *g) {
     gdelta *d = qv_calloc(1, sizeof *d);
     d->g = g;
     pthread_mutex_init(&d->wmu, NULL);
-    pthread_cond_init(&d->wcv, NULL);
+    for (int i = 0; i < GDELTA_WAIT_CVS; i++) pthread_cond_init(&d->wcv[i], NULL);
     d->base_nodes = d->nodes_hwm = g->n_nodes;
     d->base_rels = d->rels_hwm = g->n_rels;
     qv_arena_init(&d->vals);
@@ -180,7 +180,7 @@ void gdelta_free(gdelta *d) {
     for (int k = 0; k < 3; k++) free(d->tok_state[k]);
     qv_arena_free(&d->vals);
     pthread_mutex_destroy(&d->wmu);
-    pthread_cond_destroy(&d->wcv);
+    for (int i = 0; i < GDELTA_WAIT_CVS; i++) pthread_cond_destroy(&d->wcv[i]);
     free(d);
 }
 

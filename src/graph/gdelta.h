@@ -9,6 +9,8 @@
 #ifndef QV_GDELTA_H
 #define QV_GDELTA_H
 
+#define GDELTA_WAIT_CVS 16   /* writer-slot condition variables (queued writers beyond this share them) */
+
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -107,6 +109,7 @@ typedef struct ggen {
      * entities created after the loader's base that were live at its snapshot, read when they have no version */
     struct gpack *npack, *rpack;
     struct gxtab *ext;              /* external ids of nodes created since (npack indexes the packed ones) */
+    struct grelid *relid;           /* relid helper: relationships' user ids (grelid.h), NULL until one is set */
     uint64_t carried;               /* versions its compaction's catch-up carried over: the next one folds them */
 } ggen;
 
@@ -146,9 +149,10 @@ typedef struct ggarbage {
 
 typedef struct gdelta {
     graph *g;
-    /* the writer slot: a FIFO ticket lock */
+    /* the writer slot: a FIFO ticket lock; a waiter sleeps on wcv[its ticket % GDELTA_WAIT_CVS], so a
+     * release wakes the next writer only, not every queued one */
     pthread_mutex_t wmu;
-    pthread_cond_t wcv;
+    pthread_cond_t wcv[GDELTA_WAIT_CVS];
     uint64_t ticket_next, ticket_serving;
     gcommit_hook hook;
     void *hook_ctx;

@@ -27,6 +27,16 @@ void *gpar_alloc_aligned(size_t align, size_t bytes) {
     return p;
 }
 
+#define GPAR_HUGE ((uintptr_t)2 << 20)   /* whole huge pages only: a part of one would split it */
+
+size_t gpar_discard(void *p, size_t bytes) {
+    if (!p) return 0;
+    uintptr_t a = ((uintptr_t)p + GPAR_HUGE - 1) & ~(GPAR_HUGE - 1);
+    uintptr_t e = ((uintptr_t)p + bytes) & ~(GPAR_HUGE - 1);
+    if (e <= a || madvise((void *)a, e - a, MADV_DONTNEED)) return 0;
+    return e - a;
+}
+
 void *gpar_zalloc(size_t bytes) {
     void *p = calloc(1, bytes ? bytes : 1);
     advise_huge(p, bytes);

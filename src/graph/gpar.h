@@ -16,6 +16,11 @@
 void *gpar_alloc(size_t bytes);
 void *gpar_zalloc(size_t bytes);   /* zeroed */
 void *gpar_alloc_aligned(size_t align, size_t bytes);   /* align: a power of two, at least sizeof(void *) */
+/* Gives the whole 2 MiB pages inside [p, p + bytes) back to the system (MADV_DONTNEED): for a big gpar
+ * array whose first part a build has consumed and will not read again, so that its pages do not add to the
+ * build's peak while the next arrays fill. Reading the range afterwards yields zeros; the block is still
+ * released with free(). Returns the bytes given back (0 when the range holds no whole 2 MiB page). */
+size_t gpar_discard(void *p, size_t bytes);
 
 /* Task t of T covers [gpar_lo(n, t, T), gpar_lo(n, t + 1, T)). */
 static inline uint64_t gpar_lo(uint64_t n, uint64_t t, uint64_t T) {

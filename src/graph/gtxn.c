@@ -81,10 +81,10 @@ gtxn *gtxn_begin(graph *g, qv_err *err) {
         return qv_err_set(err, QV_EPHASE, "graph '%s' was dropped; it cannot be written", g->name), NULL;
     pthread_mutex_lock(&d->wmu);
     uint64_t me = d->ticket_next++;
-    while (d->ticket_serving != me) pthread_cond_wait(&d->wcv, &d->wmu);
+    while (d->ticket_serving != me) pthread_cond_wait(&d->wcv[me % GDELTA_WAIT_CVS], &d->wmu);
     if (__atomic_load_n(&g->dropped, __ATOMIC_ACQUIRE)) {   /* dropped or replaced while we queued */
         d->ticket_serving++;
-        pthread_cond_broadcast(&d->wcv);
+        pthread_cond_broadcast(&d->wcv[d->ticket_serving % GDELTA_WAIT_CVS]);
         pthread_mutex_unlock(&d->wmu);
         return qv_err_set(err, QV_EPHASE, "graph '%s' was dropped or replaced; it cannot be written", g->name), NULL;
     }
@@ -164,7 +164,7 @@ static void txn_end(gtxn *t) {
     txn_keep(d, t);
     pthread_mutex_lock(&d->wmu);
     d->ticket_serving++;
-    pthread_cond_broadcast(&d->wcv);
+    pthread_cond_broadcast(&d->wcv[d->ticket_serving % GDELTA_WAIT_CVS]);   /* the next ticket's sleepers only */
     pthread_mutex_unlock(&d->wmu);
 }
 

@@ -4,6 +4,7 @@
  * (names are read under cols_lock, which only interning and PUT_NODE_PROPERTIES hold for writing), or wait for
  * the writer. A version is visible to a view when its csn <= the view's snapshot csn. */
 #include "graph/gdelta.h"
+#include "graph/grelid.h"
 #include "util/buf.h"
 #include "util/hash.h"
 
@@ -385,7 +386,10 @@ uint32_t gview_rel_props(gview *v, uint64_t rel, qv_arena *a, gprop **out) {
 }
 
 qval gview_rel_ext_id(gview *v, uint64_t rel, qv_arena *a) {
-    (void)v;
+    if (LOAD(&v->gen->relid)) {   /* some relationship was given an id (grelid.h); else none was: no lookup */
+        qval u = grelid_get(v, rel);
+        if (u.type == QT_STRING) return qv_str_copy(a, u.s, u.len);
+    }
     char buf[32];
     int n = snprintf(buf, sizeof buf, "r%llu", (unsigned long long)rel);
     char *s = qv_arena_dup(a, buf, (size_t)n);

@@ -101,8 +101,15 @@ bool gview_rel_exists(gview *v, uint64_t rel);
 void gview_rel_info(gview *v, uint64_t rel, uint64_t *src, uint64_t *dst, uint32_t *type);
 bool gview_rel_prop(gview *v, uint64_t rel, uint32_t key, qval *out);
 uint32_t gview_rel_props(gview *v, uint64_t rel, qv_arena *a, gprop **out);
-/* Relationship external id (Neptune ~id of an edge), made on first use: QT_STRING. */
+/* Relationship external id (Neptune ~id of an edge), QT_STRING: the id given at creation, else "r<rel>" (made
+ * in a). Strings of the form r<digits> are never user ids, so the two kinds never collide. */
 qval gview_rel_ext_id(gview *v, uint64_t rel, qv_arena *a);
+/* The id given to rel at creation (gtxn_rel_create_ext), or null. */
+qval gview_rel_user_ext_id(gview *v, uint64_t rel);
+/* The live relationship whose `~id` is ext_id (a string; an integer is read as its decimal string), or GID_NONE:
+ * a user id, or "r<rel>" for a relationship created without one. O(1); no table exists until the graph's first
+ * relationship with a user id. */
+uint64_t gview_rel_by_ext_id(gview *v, qval ext_id);
 
 /* ---- scans ----
  * Iterators are plain structs the caller owns (no allocation); their fields are private to graph/. */
@@ -201,6 +208,11 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
 int gtxn_node_delete(gtxn *t, uint64_t node, bool detach, qv_err *err);
 int gtxn_rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gprop *props, uint32_t n_props,
                     uint64_t *out, qv_err *err);
+/* As gtxn_rel_create, with the relationship's external id (null: none, it reads as "r<id>"): a string or an
+ * integer (stored as its decimal string). QV_EEXISTS when a live relationship has it, QV_EINVAL for another type
+ * or a reserved id (r<digits>). The change list's GCH_REL_CREATE carries it as its value. (grelid.c) */
+int gtxn_rel_create_ext(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gprop *props, uint32_t n_props,
+                        qval ext_id, uint64_t *out, qv_err *err);
 int gtxn_rel_delete(gtxn *t, uint64_t rel, qv_err *err);
 /* Sets (or with a null value removes) one property. */
 int gtxn_node_set_prop(gtxn *t, uint64_t node, uint32_t key, qval value, qv_err *err);
@@ -234,6 +246,7 @@ typedef struct gchange {
     uint64_t id;                           /* node or relationship id */
     uint64_t src, dst;                     /* GCH_REL_CREATE */
     qval value;                            /* GCH_*_SET: the value; GCH_NODE_CREATE: the ext id;
+                                              GCH_REL_CREATE: the user ext id (a string) or null;
                                               GCH_TOKEN / schema: the name as a string */
 } gchange;
 /* The transaction's changes so far, in order (valid until the next write or the end of t). */

@@ -21,6 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 const char *gload_phase_name(gload_phase p) {
     switch (p) {
@@ -369,6 +372,24 @@ int gloader_add_rels(gloader *l, grel_chunk *in, qv_err *err) {
 
 /* ---------- builds ---------- */
 
+/* Gives the allocator's free memory back to the system before a build allocates its big arrays: the
+ * upload's buffers (received messages, raw chunks) were freed by the network and resolver threads into
+ * their malloc arenas, where glibc keeps them resident (measured: ~50 MiB after a 64 M-relationship upload,
+ * part of the import's peak RSS otherwise). */
+static void trim_heap(const gloader *l) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 mi = mallinfo2();
+    malloc_trim(0);
+    QV_DEBUG("import '%s': %.1f MiB free in the malloc arenas before the relationship build (their whole pages go back)", l->name,
+             (double)mi.fordblks / (1 << 20));
+#elif defined(__GLIBC__)
+    (void)l;
+    malloc_trim(0);
+#else
+    (void)l;
+#endif
+}
+
 /* Waits while a build of the same kind runs (a retried *_done call joins it). Caller holds the lock. */
 static void wait_build(gloader *l, gload_phase from) {
     while (l->building && l->building_from == from && l->phase == GLOAD_BUILDING) pthread_cond_wait(&l->cv, &l->mu);
@@ -487,6 +508,7 @@ int gloader_rels_done(gloader *l, uint64_t *rel_count, graph **out, qv_err *err)
     free(job.s);
     free(q);
     gload_dense_free(l);   /* every relationship is resolved: the build needs the memory more */
+    trim_heap(l);
     int rc = 0;
     if (oom || job.oom)
         rc = qv_err_set(&e, QV_ENOMEM, "out of memory staging relationships of import '%s'", l->name);

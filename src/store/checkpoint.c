@@ -143,14 +143,24 @@ static int emit_schema(ckpt_out *o, gview *v, qv_err *err) {
     return 0;
 }
 
-static int emit_rels(ckpt_out *o, gview *v, uint64_t from, uint64_t hwm, qv_err *err) {
+static int emit_rels(ckpt_out *o, gview *v, uint64_t from, uint64_t hwm, uint64_t node_hwm, qv_err *err) {
+    uint32_t n_types = gview_n_types(v);
     for (uint64_t id = from; id < hwm; id++) {
-        uint64_t s, d;
-        uint32_t type;
+        uint64_t s = 0, d = 0;
+        uint32_t type = 0;
         gview_rel_info(v, id, &s, &d, &type);
-        if (out_push(o, (gchange){.kind = GCH_REL_CREATE, .id = id, .src = s, .dst = d, .token = type}, err) < 0)
+        bool live = gview_rel_exists(v, id);   /* relid helper: a live one's user external id (or null) */
+        if (!live && (type >= n_types || s >= node_hwm || d >= node_hwm)) {
+            /* a deleted relationship a compaction dropped has no endpoints left: its placeholder (created, then
+             * deleted below) joins node 0, which exists while relationships are created (placeholders and
+             * deleted base nodes are deleted after them), with type 0 (a relationship was created: a type exists) */
+            s = d = 0;
+            type = 0;
+        }
+        if (out_push(o, (gchange){.kind = GCH_REL_CREATE, .id = id, .src = s, .dst = d, .token = type,
+                                  .value = live ? gview_rel_user_ext_id(v, id) : qv_null()}, err) < 0)
             return -1;
-        if (!gview_rel_exists(v, id)) {
+        if (!live) {
             if (out_entity_done(o, err) < 0) return -1;
             continue;
         }
@@ -212,7 +222,7 @@ static int emit_delta(ckpt_out *o, gview *v, const ckpt_info *info, qv_err *err)
     if (emit_nodes(o, v, bn, info->node_hwm, err) < 0) return -1;
     for (uint64_t id = gmap_next_written_rel(v, 0, br); id < br; id = gmap_next_written_rel(v, id + 1, br))
         if (gview_rel_exists(v, id) && emit_written_rel(o, v, id, err) < 0) return -1;
-    if (emit_rels(o, v, br, info->rel_hwm, err) < 0) return -1;
+    if (emit_rels(o, v, br, info->rel_hwm, info->node_hwm, err) < 0) return -1;
     for (uint64_t id = gmap_next_written_rel(v, 0, br); id < br; id = gmap_next_written_rel(v, id + 1, br))
         if (!gview_rel_exists(v, id) &&
             (out_push(o, (gchange){.kind = GCH_REL_DELETE, .id = id}, err) < 0 || out_entity_done(o, err) < 0))
@@ -319,26 +329,89 @@ done:
 
 /* ---- version 2 on input ---- */
 
-static int apply_block(graph *g, wal_cur *c, uint64_t *changes, qv_err *err) {
-    qv_arena a;
-    qv_arena_init(&a);
+/* Applying the change blocks: each block its own replay transaction (gcommit.h), except that blocks holding
+ * only node creations (what a checkpoint of openCypher-made nodes is mostly made of) go to one bulk builder
+ * (graph/greplay.h, as log replay does) while the graph allows it, installed when another kind of block comes or
+ * the changes end. */
+typedef struct ckpt_apply {
+    graph *g;
+    gtxn *x;
+    greplay *bulk;
+    bool bulk_ok;
+    wal_rows rows;
     gchange *ch;
-    size_t n;
-    int rc = wal_get_changes(c, &a, &ch, &n, err);
-    if (rc == 0 && c->p != c->end) rc = qv_err_set(err, QV_EINVAL, "bytes after a change list");
-    gtxn *t = rc == 0 ? gtxn_begin(g, err) : NULL;
-    if (rc == 0 && !t) rc = -1;
-    if (rc == 0 && wal_apply(t, ch, n, err) < 0) {
-        gtxn_rollback(t);
-        rc = -1;
-    } else if (rc == 0) {
-        rc = gtxn_commit(t, err);
+    size_t cap;
+    qv_arena a;
+} ckpt_apply;
+
+static void ca_init(ckpt_apply *ca, graph *g) {
+    memset(ca, 0, sizeof *ca);
+    ca->g = g;
+    wal_rows_init(&ca->rows);
+    qv_arena_init(&ca->a);
+    const char *b = getenv("QV_REPLAY_BULK");   /* 0: every block through gtxn (comparisons, tests) */
+    ca->bulk_ok = !b || strcmp(b, "0") != 0;
+}
+
+/* Installs the gathered nodes and commits (commit false: drops everything since the last commit). */
+static int ca_end(ckpt_apply *ca, bool commit, qv_err *err) {
+    int rc = 0;
+    if (ca->bulk) {
+        if (commit) greplay_finish(ca->bulk);
+        else greplay_free(ca->bulk);
+        ca->bulk = NULL;
     }
-    qv_arena_free(&a);
-    *changes += n;
+    if (ca->x) {
+        if (commit) rc = gtxn_commit(ca->x, err);
+        else gtxn_rollback(ca->x);
+        ca->x = NULL;
+    }
     return rc;
 }
 
+static int ca_close(ckpt_apply *ca, bool ok, qv_err *err) {
+    int rc = ok ? ca_end(ca, true, err) : 0;
+    ca_end(ca, false, NULL);
+    wal_rows_free(&ca->rows);
+    free(ca->ch);
+    qv_arena_free(&ca->a);
+    return rc;
+}
+
+/* One block; rest: the bytes after it, in blocks of its size (how many more nodes to expect). pre: the block
+ * decoded ahead (wal_decoder), or NULL: decoded here. */
+static int apply_block(ckpt_apply *ca, wal_cur *c, const wal_slot *pre, double rest, uint64_t *changes, qv_err *err) {
+    if (!ca->x && !(ca->x = gtxn_begin_replay(ca->g, err))) return -1;
+    wal_cur c0 = *c;
+    const wal_rows *rows = pre ? &pre->rows : &ca->rows;
+    int k = 0;
+    if (pre && ca->bulk_ok) {
+        k = pre->bulk;
+        if (k < 0) *err = pre->err;
+        c->p = k == 1 ? pre->bulk_end : c->p;
+    } else if (ca->bulk_ok) {
+        k = wal_decode_bulk(c, &ca->rows, err);
+    }
+    if (k < 0) return -1;
+    if (k == 1 && c->p != c->end) return qv_err_set(err, QV_EINVAL, "bytes after a change list");
+    if (k == 1 && !ca->bulk && (ca->bulk = greplay_begin(ca->x)))
+        greplay_reserve(ca->bulk, rows->n_nodes + (uint64_t)((double)rows->n_nodes * rest));
+    if (k == 1 && ca->bulk) {
+        *changes += rows->n_changes;
+        return wal_rows_apply(ca->x, ca->bulk, rows, err);
+    }
+    *c = c0;
+    if (ca->bulk && ca_end(ca, true, err) < 0) return -1;   /* the nodes gathered so far, then this block */
+    if (!ca->x && !(ca->x = gtxn_begin_replay(ca->g, err))) return -1;
+    size_t n;
+    int rc = wal_get_changes_buf(c, &ca->a, &ca->ch, &ca->cap, &n, err);
+    if (rc == 0 && c->p != c->end) rc = qv_err_set(err, QV_EINVAL, "bytes after a change list");
+    if (rc == 0) rc = wal_apply(ca->x, ca->ch, n, err);
+    if (rc == 0) rc = ca_end(ca, true, err);
+    qv_arena_free(&ca->a);
+    *changes += n;
+    return rc;
+}
 
 static bool is_v2(const uint8_t *p, size_t n) {
     uint32_t version;
@@ -368,20 +441,34 @@ static int apply_delta(graph *g, const uint8_t *p, size_t n, uint64_t want_block
     const uint8_t *d;
     uint64_t len;
     if (snap_find2(p, n, CKPT_MAGIC, SEC_DELTA, &d, &len, err) < 0) return -1;
-    size_t off = 0;
     uint64_t blocks = 0, changes = 0;
-    for (;;) {
-        const uint8_t *body;
-        size_t blen, at = off;
-        int k = wal_frame_next(d, (size_t)len, &off, &body, &blen, err);
-        if (k == 0) break;
-        if (k < 0) return qv_err_prefix(err, "section 'delta' is corrupt at offset %zu", at);
-        if (blen < 1 || body[0] != CKPT_BODY_CHANGES)
-            return qv_err_set(err, QV_EINVAL, "section 'delta': unknown block kind at offset %zu (file corrupt)", at);
-        wal_cur c = {body + 1, body + blen, false};
-        if (apply_block(g, &c, &changes, err) < 0) return qv_err_prefix(err, "section 'delta', block at offset %zu", at);
+    ckpt_apply ca;
+    ca_init(&ca, g);
+    int rc = 0;
+    wal_decoder *dec = wal_decoder_start(d, (size_t)len, 0, true);   /* blocks decoded on a second thread */
+    for (;; wal_decoder_done(dec)) {
+        wal_slot *s = wal_decoder_next(dec);
+        if (s->k == 0) break;
+        if (s->k < 0) {
+            *err = s->why;
+            rc = qv_err_prefix(err, "section 'delta' is corrupt at offset %zu", s->at);
+            break;
+        }
+        if (s->dec < 0) {
+            *err = s->err;
+            rc = qv_err_prefix(err, "section 'delta'");
+            break;
+        }
+        wal_cur c = s->changes;
+        if (apply_block(&ca, &c, s, (double)(len - s->end) / (double)(s->end - s->at), &changes, err) < 0) {
+            rc = qv_err_prefix(err, "section 'delta', block at offset %zu", s->at);
+            break;
+        }
         blocks++;
     }
+    wal_decoder_stop(dec);
+    if (ca_close(&ca, rc == 0, err) < 0) rc = -1;
+    if (rc < 0) return -1;
     if (blocks != want_blocks || changes != want_changes)
         return qv_err_set(err, QV_EINVAL, "section 'delta' holds %llu blocks of %llu changes where section 'ckpt' "
                           "records %llu of %llu (file corrupt)", (unsigned long long)blocks,
@@ -495,6 +582,8 @@ int ckpt_read(const uint8_t *p, size_t n, graph **out, ckpt_info *info, qv_err *
     uint64_t blocks = 0, changes = 0;
     bool ended = false;
     int rc = 0;
+    ckpt_apply ca;
+    ca_init(&ca, NULL);
     while (rc == 0) {
         const uint8_t *body;
         size_t blen, at = off;
@@ -517,10 +606,16 @@ int ckpt_read(const uint8_t *p, size_t n, graph **out, ckpt_info *info, qv_err *
                                         : qv_err_set(err, QV_EINVAL, "the checkpoint does not start with its meta block");
         } else if (kind == CKPT_BODY_CHANGES) {
             wal_cur c = {body + 1, body + blen, false};
-            rc = apply_block(g, &c, &changes, err);
+            ca.g = g;
+            rc = apply_block(&ca, &c, NULL, (double)(n - off) / (double)(off - at), &changes, err);
             if (rc < 0) qv_err_prefix(err, "checkpoint block at offset %zu", at);
             blocks++;
         } else if (kind == CKPT_BODY_END) {
+            if (ca_close(&ca, true, err) < 0) {   /* the changes are all there: install and commit */
+                rc = -1;
+                break;
+            }
+            ca_init(&ca, g);
             wal_cur c = {body + 1, body + blen, false};
             uint64_t nb, nc;
             if (wal_get_varint(&c, &nb) < 0 || wal_get_varint(&c, &nc) < 0 || c.p != c.end || nb != blocks || nc != changes)
@@ -530,6 +625,7 @@ int ckpt_read(const uint8_t *p, size_t n, graph **out, ckpt_info *info, qv_err *
             rc = qv_err_set(err, QV_EINVAL, "unknown checkpoint block kind %u at offset %zu", kind, at);
         }
     }
+    if (ca_close(&ca, rc == 0, rc == 0 ? err : NULL) < 0) rc = -1;
     if (rc < 0) {
         graph_free(g);
         return -1;

@@ -144,7 +144,7 @@ static void crc_init(void) {
         for (int t = 1; t < 8; t++) crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xFF];
 }
 
-uint32_t store_crc32c(uint32_t crc, const void *data, size_t n) {
+uint32_t store_crc32c_sw(uint32_t crc, const void *data, size_t n) {
     pthread_once(&crc_once, crc_init);
     const uint8_t *p = data;
     uint32_t c = ~crc;
@@ -157,4 +157,42 @@ uint32_t store_crc32c(uint32_t crc, const void *data, size_t n) {
     }
     while (n--) c = (c >> 8) ^ crc_tab[0][(c ^ *p++) & 0xFF];
     return ~c;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CRC_HW 1
+/* The SSE4.2 crc32 instruction: one stream of 8-byte steps (its latency bounds it near 8 bytes per 3 cycles,
+ * several GB/s), against ~1 GB/s for the tables. Same values. */
+__attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t crc, const uint8_t *p, size_t n) {
+    uint64_t c = ~crc & 0xFFFFFFFFu;
+    while (n && ((uintptr_t)p & 7)) {
+        c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
+        n--;
+    }
+    while (n >= 32) {
+        uint64_t w[4];
+        memcpy(w, p, 32);
+        for (int i = 0; i < 4; i++) c = __builtin_ia32_crc32di(c, w[i]);
+        p += 32;
+        n -= 32;
+    }
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        c = __builtin_ia32_crc32di(c, w);
+        p += 8;
+        n -= 8;
+    }
+    while (n--) c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
+    return ~(uint32_t)c;
+}
+#endif
+
+/* Every log record is checksummed twice (header, body) on the commit path and again by replay: the instruction
+ * where the CPU has it. */
+uint32_t store_crc32c(uint32_t crc, const void *p, size_t n) {
+#ifdef CRC_HW
+    if (__builtin_cpu_supports("sse4.2")) return crc_hw(crc, p, n);
+#endif
+    return store_crc32c_sw(crc, p, n);
 }

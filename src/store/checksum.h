@@ -27,6 +27,7 @@ void store_hasher_update(store_hasher *h, const void *p, size_t n);
 uint64_t store_hasher_final(const store_hasher *h);
 
 /* CRC32C of p[0..n), continuing from crc (start with 0): store_crc32c(0, "123456789", 9) == 0xE3069283. */
-uint32_t store_crc32c(uint32_t crc, const void *p, size_t n);
+uint32_t store_crc32c(uint32_t crc, const void *p, size_t n);   /* the SSE4.2 instruction where there is one */
+uint32_t store_crc32c_sw(uint32_t crc, const void *p, size_t n);  /* the portable tables (same values; tests) */
 
 #endif

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -486,6 +487,13 @@ static int settle_fallback(qv_store *s, base_file *b, const wal_target *t, qv_er
     return rc;
 }
 
+/* CPU seconds of every thread of the process so far, those that have ended too (replay's decoder). */
+static double process_cpu_s(void) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) < 0) return 0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
     char **files;
     size_t count;
@@ -525,9 +533,11 @@ int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
                         (unsigned long long)targets[i].changes, (unsigned long long)targets[i].seq);
         }
         if (rc == 0 && wal_bytes > WAL_SEG_HEADER)
-            QV_INFO("write-ahead log: %.1f MiB read, %llu transactions replayed in %.3f s (%.1f MiB/s)",
-                    (double)wal_bytes / (1 << 20), (unsigned long long)txns, qv_seconds_since(t1),
-                    (double)wal_bytes / (1 << 20) / (qv_seconds_since(t1) > 1e-9 ? qv_seconds_since(t1) : 1e-9));
+            QV_INFO("write-ahead log: %.1f MiB read, %llu transactions replayed in %.3f s (%.1f MiB/s); the process "
+                    "has used %.2f CPU s so far", (double)wal_bytes / (1 << 20), (unsigned long long)txns,
+                    qv_seconds_since(t1),
+                    (double)wal_bytes / (1 << 20) / (qv_seconds_since(t1) > 1e-9 ? qv_seconds_since(t1) : 1e-9),
+                    process_cpu_s());
     }
     uint64_t oldest_seg = last_seg + 1; /* the segments found at start-up begin here (or the log does) */
     if (rc == 0) {

@@ -238,7 +238,7 @@ static int wait_synced(qv_wal *w, uint64_t lsn, qv_err *err) {
     if (lsn > w->synced && !w->broken) {
         if (lsn > w->wanted) w->wanted = lsn;
         w->st.queued++;
-        pthread_cond_signal(&w->cv_work);
+        if (lsn > w->started) pthread_cond_signal(&w->cv_work);   /* else a sync in flight covers it: no syncer to wake */
         wal_waiter me = {.lsn = lsn, .next = w->waiters};
         pthread_cond_init(&me.cv, NULL);
         w->waiters = &me;

@@ -16,6 +16,7 @@
 
 #include "graph/catalog.h"
 #include "graph/gcommit.h"
+#include "graph/greplay.h"
 #include "graph/gview.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -68,6 +69,37 @@ int wal_get_changes(wal_cur *c, qv_arena *a, gchange **out, size_t *n, qv_err *e
 int wal_get_changes_buf(wal_cur *c, qv_arena *a, gchange **buf, size_t *cap, size_t *n, qv_err *err);
 /* Applies changes through t, checking that ids and name ids come out as recorded. */
 int wal_apply(gtxn *t, const gchange *ch, size_t n, qv_err *err);
+/* Bulk replay (graph/greplay.h): decodes the change list at c and, if it holds only names and node creations
+ * with their labels (ascending) and non-null properties (ascending keys) -- what CREATE of nodes records --
+ * applies it: names through t, nodes into r (1, *n_changes set). 0: it holds anything else; r and c are as they
+ * were (names it interned stay: interning them again gives the same ids). -1: malformed or refused (err).
+ * Temporal, duration and list payloads go to a (r copies what it keeps). */
+int wal_apply_bulk(gtxn *t, greplay *r, wal_cur *c, qv_arena *a, size_t *n_changes, qv_err *err);
+/* The same in two steps (recovery decodes the next record on another thread while it applies this one):
+ * wal_decode_bulk fills w (1; values point into the record's bytes or w's arena) or declines (0, c as it was)
+ * without the graph; wal_rows_apply interns the names through t and gives the nodes to r. */
+typedef struct wal_node {
+    uint64_t id;
+    qval ext;
+    uint64_t xh;               /* greplay_ext_hash(ext) */
+    uint32_t l0, nl, p0, np;   /* its labels and properties in w's arrays */
+} wal_node;
+typedef struct wal_rows {
+    size_t n_changes;
+    wal_node *nodes;
+    size_t n_nodes, cap_nodes;
+    uint32_t *labels;
+    size_t n_labels, cap_labels;
+    gprop *props;
+    size_t n_props, cap_props;
+    gchange *toks;
+    size_t n_toks, cap_toks;
+    qv_arena a;
+} wal_rows;
+void wal_rows_init(wal_rows *w);
+void wal_rows_free(wal_rows *w);
+int wal_decode_bulk(wal_cur *c, wal_rows *w, qv_err *err);
+int wal_rows_apply(gtxn *t, greplay *r, const wal_rows *w, qv_err *err);
 
 /* A transaction record body: kind, database name, identity, sequence number, csn, changes. */
 typedef struct wal_txn {
@@ -79,6 +111,30 @@ typedef struct wal_txn {
 int wal_encode_txn(qv_buf *b, const char *db, uint64_t ident, uint64_t seq, uint64_t csn, const gchange *ch, size_t n,
                    qv_err *err);
 int wal_decode_txn(const uint8_t *body, size_t n, wal_txn *out, qv_err *err);
+
+/* ---- decoding ahead (wal_decode.c) ---- */
+/* One frame decoded: k is wal_frame_next's (1 a frame, 0 the end, -1 torn or corrupt: why); dec 0, or -1 when
+ * the record's header (or the block's kind) is malformed (err); changes is the change list; bulk is
+ * wal_decode_bulk's (1: rows hold it and bulk_end is where its decoding ended; 0 not a bulk list; -1 err). */
+typedef struct wal_slot {
+    int k;
+    size_t at, end;            /* the frame's offset, and the next one's */
+    int dec;
+    wal_txn r;                 /* log records */
+    wal_cur changes;
+    int bulk;
+    const uint8_t *bulk_end;
+    wal_rows rows;
+    qv_err why, err;
+} wal_slot;
+typedef struct wal_decoder wal_decoder;
+/* Decodes the frames of p[start..size): log records, or a checkpoint's change blocks (ckpt). */
+wal_decoder *wal_decoder_start(const uint8_t *p, size_t size, size_t start, bool ckpt);
+/* The next slot in order; call wal_decoder_done once done with it (before the next call). */
+wal_slot *wal_decoder_next(wal_decoder *d);
+void wal_decoder_done(wal_decoder *d);
+void wal_decoder_stop(wal_decoder *d);      /* joins the thread, frees everything */
+size_t wal_decoder_size(const wal_decoder *d);
 
 /* ---- the log (wal.c) ---- */
 typedef struct wal_db wal_db;
@@ -157,6 +213,7 @@ typedef struct wal_target {
     uint64_t ident, base_seq, seq;   /* seq: the last applied; set it to base_seq before replaying */
     uint64_t node_hwm, rel_hwm;      /* raised by replayed creations */
     uint64_t replayed, changes;
+    greplay *sealed;                 /* its last bulk run, installed: a later run of creations may go on with it */
 } wal_target;
 /* Replays every segment of dir into the targets (by name and identity), cuts a torn or corrupt tail off
  * (logged with its offset; without repair nothing on disk changes and tail, if given, describes it), and

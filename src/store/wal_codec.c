@@ -90,7 +90,7 @@ static int cur_fail(wal_cur *c) {
     return -1;
 }
 
-int wal_get_varint(wal_cur *c, uint64_t *v) {
+static int varint_slow(wal_cur *c, uint64_t *v) {
     uint64_t r = 0;
     for (int shift = 0; shift < 64; shift += 7) {
         if (c->p >= c->end) return cur_fail(c);
@@ -105,6 +105,32 @@ int wal_get_varint(wal_cur *c, uint64_t *v) {
     return cur_fail(c);
 }
 
+/* One byte (ids of small graphs, tokens, short lengths) is the common case: one test; up to 9 bytes without
+ * a bounds test per byte when the cursor has them. */
+static inline int varint(wal_cur *c, uint64_t *v) {
+    const uint8_t *p = c->p;
+    if (p < c->end && *p < 0x80) {
+        *v = *p;
+        c->p = p + 1;
+        return 0;
+    }
+    if (c->end - p >= 9) {
+        uint64_t r = 0;
+        for (int k = 0; k < 9; k++) {
+            uint8_t x = p[k];
+            r |= (uint64_t)(x & 0x7F) << (7 * k);
+            if (!(x & 0x80)) {
+                *v = r;
+                c->p = p + k + 1;
+                return 0;
+            }
+        }
+    }
+    return varint_slow(c, v);
+}
+
+int wal_get_varint(wal_cur *c, uint64_t *v) { return varint(c, v); }
+
 int wal_get_u64(wal_cur *c, uint64_t *v) {
     if (c->end - c->p < 8) return cur_fail(c);
     memcpy(v, c->p, 8);
@@ -114,7 +140,7 @@ int wal_get_u64(wal_cur *c, uint64_t *v) {
 
 int wal_get_str(wal_cur *c, const char **s, size_t *n) {
     uint64_t len;
-    if (wal_get_varint(c, &len) < 0 || len > (uint64_t)(c->end - c->p)) return cur_fail(c);
+    if (varint(c, &len) < 0 || len > (uint64_t)(c->end - c->p)) return cur_fail(c);
     *s = (const char *)c->p;
     *n = (size_t)len;
     c->p += len;
@@ -123,7 +149,7 @@ int wal_get_str(wal_cur *c, const char **s, size_t *n) {
 
 static int get_i64(wal_cur *c, int64_t *v) {
     uint64_t u;
-    if (wal_get_varint(c, &u) < 0) return -1;
+    if (varint(c, &u) < 0) return -1;
     *v = unzz(u);
     return 0;
 }
@@ -219,7 +245,7 @@ int wal_get_value(wal_cur *c, qv_arena *a, qval *out, int depth) {
     }
     case QT_LIST: {
         uint64_t n;
-        if (depth > 0 || wal_get_varint(c, &n) < 0 || n > (uint64_t)(c->end - c->p) / 2) return cur_fail(c);
+        if (depth > 0 || varint(c, &n) < 0 || n > (uint64_t)(c->end - c->p) / 2) return cur_fail(c);
         qval *items = qv_arena_alloc(a, (n ? n : 1) * sizeof *items);
         for (uint64_t i = 0; i < n; i++) {
             if (wal_get_value(c, a, &items[i], depth + 1) < 0) return -1;
@@ -297,7 +323,7 @@ int wal_put_changes(qv_buf *b, const gchange *ch, size_t n, qv_err *err) {
 static int get_count(wal_cur *c, size_t *count, qv_err *err) {
     uint64_t k = 0;
     *count = 0;
-    if (wal_get_varint(c, &k) < 0 || k > (uint64_t)(c->end - c->p) / 5)
+    if (varint(c, &k) < 0 || k > (uint64_t)(c->end - c->p) / 5)
         return qv_err_set(err, QV_EINVAL, "bad change count");
     *count = (size_t)k;
     return 0;
@@ -312,13 +338,13 @@ static int get_change_list(wal_cur *c, qv_arena *a, gchange *ch, size_t count, q
         x->aux = *c->p++;
         if (x->kind < GCH_NODE_CREATE || x->kind > GCH_CONSTRAINT_DROP)
             return qv_err_set(err, QV_EINVAL, "change %zu has unknown kind %u", i, x->kind);
-        if (wal_get_varint(c, &tok) < 0 || tok > UINT32_MAX || wal_get_varint(c, &id) < 0)
+        if (varint(c, &tok) < 0 || tok > UINT32_MAX || varint(c, &id) < 0)
             return qv_err_set(err, QV_EINVAL, "change %zu is malformed", i);
         x->token = (uint32_t)tok;
         x->id = id;
         x->src = x->dst = 0;
         if ((x->kind == GCH_REL_CREATE || x->kind == GCH_REL_DELETE) &&
-            (wal_get_varint(c, &x->src) < 0 || wal_get_varint(c, &x->dst) < 0))
+            (varint(c, &x->src) < 0 || varint(c, &x->dst) < 0))
             return qv_err_set(err, QV_EINVAL, "change %zu is malformed", i);
         if (wal_get_value(c, a, &x->value, 0) < 0) return qv_err_set(err, QV_EINVAL, "change %zu has a malformed value", i);
     }
@@ -451,7 +477,9 @@ static int apply_rel_create(gtxn *t, scratch *sc, const gchange *ch, size_t n, s
     gprop *props = sc->p;
     for (size_t k = 0; k < np; k++) props[k] = (gprop){ch[*i + 1 + k].token, ch[*i + 1 + k].value};
     uint64_t id = 0;
-    int rc = gtxn_rel_create(t, c->src, c->dst, c->token, props, (uint32_t)np, &id, err);
+    /* relid helper: the value is the relationship's user external id (or null: the common case, no extra call) */
+    int rc = qv_is_null(c->value) ? gtxn_rel_create(t, c->src, c->dst, c->token, props, (uint32_t)np, &id, err)
+                                  : gtxn_rel_create_ext(t, c->src, c->dst, c->token, props, (uint32_t)np, c->value, &id, err);
     if (rc < 0) return qv_err_prefix(err, "replay failed at change %zu (relationship create)", *i);
     if (id != c->id) return diverged(err, *i, c, "relationship id", c->id, id);
     *i = j - 1;
@@ -459,6 +487,182 @@ static int apply_rel_create(gtxn *t, scratch *sc, const gchange *ch, size_t n, s
 }
 
 static int apply_all(gtxn *t, scratch *sc, const gchange *ch, size_t n, qv_err *err);
+
+static int apply_token(gtxn *t, const gchange *c, size_t i, qv_err *err) {
+    if (c->value.type != QT_STRING || c->aux > 2)
+        return qv_err_set(err, QV_EINVAL, "change %zu: a name record without a name", i);
+    uint32_t id = c->aux == 0   ? gtxn_label(t, c->value.s, c->value.len)
+                  : c->aux == 1 ? gtxn_type(t, c->value.s, c->value.len)
+                                : gtxn_key(t, c->value.s, c->value.len);
+    if (id != c->token) return diverged(err, i, c, "name id", c->token, id);
+    return 0;
+}
+
+/* A value straight from the bytes as the two 8-byte words of a qval (type and length; payload): the decoder
+ * stores them into the rows' arrays as such, since a qval built field by field and then copied whole stalls on
+ * store forwarding, once per value. Strings point into the bytes; other kinds than string, integer and null go
+ * through wal_get_value (payloads in a). */
+static inline int get_value_words(wal_cur *c, qv_arena *a, uint64_t *w0, uint64_t *w1) {
+    if (c->p >= c->end) return cur_fail(c);
+    uint8_t t = *c->p;
+    if (t == QT_STRING) {
+        c->p++;
+        uint64_t len;
+        if (varint(c, &len) < 0 || len > (uint64_t)(c->end - c->p) || len > UINT32_MAX) return cur_fail(c);
+        *w0 = QT_STRING | len << 32;
+        *w1 = (uint64_t)(uintptr_t)c->p;
+        c->p += len;
+        return 0;
+    }
+    if (t == QT_INT) {
+        c->p++;
+        uint64_t u;
+        if (varint(c, &u) < 0) return -1;
+        *w0 = QT_INT;
+        *w1 = (uint64_t)unzz(u);
+        return 0;
+    }
+    if (t == QT_NULL) {
+        c->p++;
+        *w0 = QT_NULL;
+        *w1 = 0;
+        return 0;
+    }
+    qval v;
+    if (wal_get_value(c, a, &v, 0) < 0) return -1;
+    memcpy(w0, &v, 8);
+    memcpy(w1, (const char *)&v + 8, 8);
+    return 0;
+}
+
+static inline void set_words(qval *v, uint64_t w0, uint64_t w1) {
+    memcpy(v, &w0, 8);
+    memcpy((char *)v + 8, &w1, 8);
+}
+
+void wal_rows_init(wal_rows *w) {
+    memset(w, 0, sizeof *w);
+    qv_arena_init(&w->a);
+}
+
+void wal_rows_free(wal_rows *w) {
+    free(w->nodes);
+    free(w->labels);
+    free(w->props);
+    free(w->toks);
+    qv_arena_free(&w->a);
+    memset(w, 0, sizeof *w);
+}
+
+#define ROWS_PUSH(arr, n, cap, x)                                                     \
+    do {                                                                              \
+        if ((n) == (cap)) {                                                           \
+            (cap) = (cap) ? (cap) * 2 : 256;                                          \
+            (arr) = qv_realloc((arr), (cap) * sizeof *(arr));                         \
+        }                                                                             \
+        (arr)[(n)++] = (x);                                                           \
+    } while (0)
+
+int wal_decode_bulk(wal_cur *c, wal_rows *w, qv_err *err) {
+    const wal_cur start = *c;
+    w->n_nodes = w->n_labels = w->n_props = w->n_toks = 0;
+    qv_arena_free(&w->a);
+    size_t count;
+    if (get_count(c, &count, err) < 0) return -1;
+    wal_node *cur = NULL;   /* the node being decoded (its labels and properties are the arrays' last ones) */
+    bool props = false;
+    int rc = 1;
+    for (size_t i = 0; i < count && rc == 1; i++) {
+        if (c->end - c->p < 2) {
+            rc = qv_err_set(err, QV_EINVAL, "change %zu is cut short", i);
+            break;
+        }
+        uint8_t kind = *c->p++, aux = *c->p++;
+        uint64_t tok, id, v0, v1;
+        if (varint(c, &tok) < 0 || tok > UINT32_MAX || varint(c, &id) < 0) {
+            rc = qv_err_set(err, QV_EINVAL, "change %zu is malformed", i);
+            break;
+        }
+        if (kind != GCH_TOKEN && kind != GCH_NODE_CREATE && kind != GCH_LABEL_ADD && kind != GCH_NODE_SET) {
+            rc = 0;   /* relationships, deletions, schema, ...: not a bulk record */
+            break;
+        }
+        if (get_value_words(c, &w->a, &v0, &v1) < 0) {
+            rc = qv_err_set(err, QV_EINVAL, "change %zu has a malformed value", i);
+            break;
+        }
+        uint8_t vt = (uint8_t)v0;
+        if (kind == GCH_TOKEN) {   /* names go first at apply time: ids are interned in log order all the same */
+            cur = NULL;
+            gchange ch = {.kind = kind, .aux = aux, .token = (uint32_t)tok, .id = id};
+            set_words(&ch.value, v0, v1);
+            ROWS_PUSH(w->toks, w->n_toks, w->cap_toks, ch);
+        } else if (kind == GCH_NODE_CREATE) {
+            if (vt != QT_INT && vt != QT_STRING) {
+                rc = 0;
+                break;
+            }
+            if (w->n_nodes == w->cap_nodes) {
+                w->cap_nodes = w->cap_nodes ? w->cap_nodes * 2 : 256;
+                w->nodes = qv_realloc(w->nodes, w->cap_nodes * sizeof *w->nodes);
+            }
+            cur = &w->nodes[w->n_nodes++];
+            cur->id = id;
+            set_words(&cur->ext, v0, v1);
+            cur->xh = greplay_ext_hash(cur->ext);
+            cur->l0 = (uint32_t)w->n_labels, cur->p0 = (uint32_t)w->n_props, cur->nl = cur->np = 0;
+            props = false;
+        } else if (!cur || id != cur->id) {   /* a label or property of another node: gtxn's */
+            rc = 0;
+        } else if (kind == GCH_LABEL_ADD) {   /* labels come first, ascending */
+            if (props || (cur->nl && tok <= w->labels[w->n_labels - 1])) rc = 0;
+            else {
+                ROWS_PUSH(w->labels, w->n_labels, w->cap_labels, (uint32_t)tok);
+                cur->nl++;
+            }
+        } else {   /* properties: non-null, ascending keys */
+            if (vt == QT_NULL || (cur->np && tok <= w->props[w->n_props - 1].key)) rc = 0;
+            else {
+                if (w->n_props == w->cap_props) {
+                    w->cap_props = w->cap_props ? w->cap_props * 2 : 256;
+                    w->props = qv_realloc(w->props, w->cap_props * sizeof *w->props);
+                }
+                gprop *gp = &w->props[w->n_props++];
+                gp->key = (uint32_t)tok;
+                set_words(&gp->value, v0, v1);
+                cur->np++;
+                props = true;
+            }
+        }
+    }
+    if (rc == 1) w->n_changes = count;
+    else if (rc == 0) *c = start;
+    return rc;
+}
+
+int wal_rows_apply(gtxn *t, greplay *r, const wal_rows *w, qv_err *err) {
+    for (size_t i = 0; i < w->n_toks; i++)
+        if (apply_token(t, &w->toks[i], i, err) < 0) return -1;
+    for (size_t i = 0; i < w->n_nodes; i++) {
+        const wal_node *x = &w->nodes[i];
+        const uint32_t *labels = x->nl ? w->labels + x->l0 : NULL;   /* the arrays are NULL while empty */
+        const gprop *props = x->np ? w->props + x->p0 : NULL;
+        if (greplay_node(r, x->id, x->ext, x->xh, labels, x->nl, props, x->np, err) < 0)
+            return qv_err_prefix(err, "replay failed at node %llu (node create)", (unsigned long long)x->id);
+    }
+    return 0;
+}
+
+int wal_apply_bulk(gtxn *t, greplay *r, wal_cur *c, qv_arena *a, size_t *n_changes, qv_err *err) {
+    (void)a;
+    wal_rows w;
+    wal_rows_init(&w);
+    int rc = wal_decode_bulk(c, &w, err);
+    if (rc == 1 && wal_rows_apply(t, r, &w, err) < 0) rc = -1;
+    if (rc == 1) *n_changes = w.n_changes;
+    wal_rows_free(&w);
+    return rc;
+}
 
 int wal_apply(gtxn *t, const gchange *ch, size_t n, qv_err *err) {
     scratch sc = {0};
@@ -487,15 +691,9 @@ static int apply_all(gtxn *t, scratch *sc, const gchange *ch, size_t n, qv_err *
         case GCH_REL_CLEAR: rc = gtxn_rel_clear_props(t, c->id, err); break;
         case GCH_LABEL_ADD: rc = gtxn_node_add_label(t, c->id, c->token, err); break;
         case GCH_LABEL_REMOVE: rc = gtxn_node_remove_label(t, c->id, c->token, err); break;
-        case GCH_TOKEN: {
-            if (c->value.type != QT_STRING || c->aux > 2)
-                return qv_err_set(err, QV_EINVAL, "change %zu: a name record without a name", i);
-            uint32_t id = c->aux == 0   ? gtxn_label(t, c->value.s, c->value.len)
-                          : c->aux == 1 ? gtxn_type(t, c->value.s, c->value.len)
-                                        : gtxn_key(t, c->value.s, c->value.len);
-            if (id != c->token) return diverged(err, i, c, "name id", c->token, id);
+        case GCH_TOKEN:
+            if (apply_token(t, c, i, err) < 0) return -1;
             break;
-        }
         case GCH_INDEX_CREATE: case GCH_CONSTRAINT_CREATE: case GCH_INDEX_DROP: case GCH_CONSTRAINT_DROP: {
             if (c->id > UINT32_MAX || c->aux > GINDEX_REL) return qv_err_set(err, QV_EINVAL, "change %zu: bad schema change", i);
             char *name = name_of(c);

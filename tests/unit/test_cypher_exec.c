@@ -178,8 +178,8 @@ static void test_neptune_ids(void **state) {
     EXPECT(t, "MATCH (n:Num {`~id`: '42'}) RETURN count(*)", "1");
     EXPECT(t, "MATCH (n:Num {`~id`: 42}) RETURN count(*)", "1");
     EXPECT(t, "MATCH (n {`~id`: 'p1'}), (m {`~id`: '042'}) RETURN count(*)", "0");
-    /* relationship ids cannot be chosen (the graph assigns them): an error, not a silently dropped id */
-    EXPECT(t, "MATCH (n {`~id`: 'p1'}) CREATE (n)-[:K {`~id`: 'e1'}]->(n)", "ERR UnsupportedOperation -");
+    /* relationship ids can be chosen too (test_cypher_relid.c); without one they read as "r<id>" */
+    EXPECT(t, "MATCH (n {`~id`: 'p1'}) CREATE (n)-[r:K {`~id`: 'e1'}]->(n) RETURN id(r)", "'e1'");
     EXPECT(t, "MATCH (n {`~id`: 'p1'}) CREATE (n)-[r:K]->(n) RETURN r.`~id` IS NOT NULL", "true");
 }
 

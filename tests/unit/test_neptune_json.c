@@ -184,6 +184,101 @@ static void agree(const char *text, size_t len) {
     qv_arena_free(&a);
 }
 
+/* The text as a JSON string, the way a client's JSON writer might put it: 0 raw UTF-8 (JSON.stringify),
+ * 1 every non-ASCII character as \uXXXX (Python's json.dumps), 2 that and '/' as \/, 3 that and some ASCII
+ * letters, digits and punctuation as \u00XX (valid, unusual: the one-pass reader gives up on them), 4 a
+ * random mix. Bytes that are not UTF-8 are copied raw (the body is then invalid). */
+static void outer_string(qv_buf *b, const char *text, size_t len, int style) {
+    static const char hex[] = "0123456789abcdef";
+    const uint8_t *t = (const uint8_t *)text;
+    qv_buf_append_byte(b, '"');
+    for (size_t i = 0; i < len;) {
+        uint8_t c = t[i];
+        int st = style == 4 ? (int)(rnd() % 4) : style;
+        uint32_t cp = c;
+        size_t k = 1;
+        if (c >= 0xC2 && c <= 0xDF && i + 1 < len && (t[i + 1] & 0xC0) == 0x80) {
+            cp = (uint32_t)(c & 0x1F) << 6 | (t[i + 1] & 0x3F), k = 2;
+        } else if (c >= 0xE0 && c <= 0xEF && i + 2 < len && (t[i + 1] & 0xC0) == 0x80 && (t[i + 2] & 0xC0) == 0x80) {
+            cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(t[i + 1] & 0x3F) << 6 | (t[i + 2] & 0x3F), k = 3;
+        } else if (c >= 0xF0 && c <= 0xF4 && i + 3 < len && (t[i + 1] & 0xC0) == 0x80 && (t[i + 2] & 0xC0) == 0x80 &&
+                   (t[i + 3] & 0xC0) == 0x80) {
+            cp = (uint32_t)(c & 0x07) << 18 | (uint32_t)(t[i + 1] & 0x3F) << 12 | (uint32_t)(t[i + 2] & 0x3F) << 6 |
+                 (t[i + 3] & 0x3F), k = 4;
+        }
+        bool valid = c < 0x80 || k > 1;
+        bool as_u = valid && ((cp >= 0x80 && st >= 1) || cp < 0x20 ||
+                              (st == 3 && cp < 0x80 && strchr(":,{}[]a1 ", (int)cp) != NULL));
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            qv_buf_append(b, e, 2);
+        } else if (c == '/' && st >= 2) {
+            qv_buf_append_str(b, "\\/");
+        } else if (c == '\n' && st != 3) {
+            qv_buf_append_str(b, "\\n");
+        } else if (as_u) {
+            uint32_t units[2] = {cp, 0};
+            int nu = 1;
+            if (cp >= 0x10000) units[0] = 0xD800 + ((cp - 0x10000) >> 10), units[1] = 0xDC00 + ((cp - 0x10000) & 0x3FF), nu = 2;
+            for (int u = 0; u < nu; u++) {
+                char e[6] = {'\\', 'u', hex[units[u] >> 12], hex[(units[u] >> 8) & 15], hex[(units[u] >> 4) & 15],
+                             hex[units[u] & 15]};
+                qv_buf_append(b, e, 6);
+            }
+        } else {
+            qv_buf_append(b, t + i, k);
+        }
+        i += k;
+    }
+    qv_buf_append_byte(b, '"');
+}
+
+/* A body whose `parameters` string holds text: qjson_read_body (the one-pass reader, with its fall back)
+ * gives what reading the body and then parsing the decoded string gives, value or error, in every style. */
+static bool body_agree(const char *text, size_t len, int style) {
+    qv_arena a;
+    qv_arena_init(&a);
+    qv_buf body;
+    qv_buf_init(&body);
+    qv_buf_append_str(&body, "{\"query\": \"RETURN 1\", \"parameters\": ");
+    outer_string(&body, text, len, style);
+    qv_buf_append_str(&body, rnd() % 2 ? "}" : ", \"language\": \"OPEN_CYPHER\"}");
+    qv_err e1, e2, p1, p2;
+    qv_err_clear(&e1);
+    qv_err_clear(&e2);
+    qv_err_clear(&p1);
+    qv_err_clear(&p2);
+    qval r1, r2, v1 = qv_null(), v2 = qv_null();
+    int rc1 = qjson_read(&a, (const char *)body.data, body.len, false, &r1, &e1);
+    int rc2 = qjson_read_body(&a, (const char *)body.data, body.len, "parameters", &r2, &e2);
+    int pc1 = 0, pc2 = 0;
+    if (rc1 == 0) {
+        const qval *s = qv_map_get(r1, "parameters", 10);
+        assert_true(s && s->type == QT_STRING);
+        pc1 = qjson_parse_params_in_place(&a, (char *)(uintptr_t)s->s, s->len, &v1, &p1);
+    }
+    if (rc2 == 0) {
+        const qval *s = qv_map_get(r2, "parameters", 10);
+        assert_non_null(s);
+        if (s->type == QT_STRING) pc2 = qjson_parse_params_in_place(&a, (char *)(uintptr_t)s->s, s->len, &v2, &p2);
+        else if (s->type == QT_MAP || s->type == QT_NULL) v2 = *s;
+        else fail_msg("parameters read as type %d", s->type);
+        const qval *q = qv_map_get(r2, "query", 5);
+        assert_true(q && q->type == QT_STRING && strcmp(q->s, "RETURN 1") == 0);
+    }
+    if (rc1 != rc2 || (rc1 && strcmp(e1.msg, e2.msg) != 0) || pc1 != pc2 || (pc1 && strcmp(p1.msg, p2.msg) != 0) ||
+        (!rc1 && !pc1 && !same_qval(v1, v2))) {
+        fprintf(stderr, "style %d body %.*s\ntwo passes: %s %s\none pass: %s %s\n", style, (int)body.len,
+                (const char *)body.data, rc1 ? e1.msg : "ok", pc1 ? p1.msg : "ok", rc2 ? e2.msg : "ok",
+                pc2 ? p2.msg : "ok");
+        fail();
+    }
+    bool one_pass = rc2 == 0 && qv_map_get(r2, "parameters", 10)->type != QT_STRING;
+    qv_buf_free(&body);
+    qv_arena_free(&a);
+    return one_pass;
+}
+
 static void test_read_cases(void **unused) {
     (void)unused;
     static const char *ok[] = {
@@ -196,6 +291,54 @@ static void test_read_cases(void **unused) {
         "\"k12\":12,\"k13\":13,\"k14\":14,\"k15\":15,\"k16\":16,\"k17\":17,\"k1\":18,\"k17\":19}",
     };
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) agree(ok[i], strlen(ok[i]));
+    static const char *params[] = {
+        "null", " null", "\tnull", "null ", "nul", "", "  ", "\n", "[1]", "1", "\"s\"", "true", "{}", " { } ",
+        ("{\"params\": [{\"__node_id\": \"Person_id:933\", \"firstName\": \"J\\u00f6rg\", \"n\": 20110707024458949, "
+         "\"f\": 1795317456.913938, \"b\": true, \"z\": null}, {\"__node_id\": \"Person_id:934\", \"firstName\": "
+         "\"Ann\", \"n\": 1, \"f\": -0.5e-3, \"b\": false, \"z\": null}]}"),
+        "{\"a\":{\"b\":[{\"c\":1},{\"c\":2,\"d\":[]}],\"e\":\"tab\\there\"}}", "{\n  \"a\": [\n    1,\n    2\n  ]\n}",
+        "{\"k\":\"\\\"q\\\\b\\/s\\b\\f\\n\\r\\t\\u0000\\u20ac\\ud83d\\ude00\"}", "{\"k\":\"\\ud83d\"}",
+        "{\"k\":\"\\udc00\"}", "{\"k\":\"\\x\"}", "{\"k\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\"}", "{\"k\":\"\x01\"}",
+        "{\"a\":1,\"a\":2}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":1e400}", "{\"a\":123456789012345678901234567}",
+        "{\"a\":0.000000000012345678901234}", "{\"a\":[1,]}", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "{\"a\":1} x",
+        "{\"a\":tru}", "{\"a\":truex}", "{\"a\":\"x", "{\"a\":[[[[[[]]]]]]}",
+        "{\"url/path\":\"http://x/y\", \"u\": \"a\\/b\"}",
+    };
+    for (size_t i = 0; i < sizeof params / sizeof *params; i++)
+        for (int style = 0; style < 5; style++) body_agree(params[i], strlen(params[i]), style);
+    /* rows with the same keys (the key template), then one with a key changed, missing, added or repeated */
+    static const char *rows[] = {
+        ("{\"p\":[{\"id\":1,\"name\":\"a\"},{\"id\":2,\"name\":\"b\"},{\"id\":3,\"nam\":\"c\"},{\"id\":4},"
+         "{\"id\":5,\"name\":\"d\",\"x\":1},{\"id\":6,\"id\":7},{\"id\":8,\"name\":\"e\"},{}]}"),
+        "{\"p\":[{\"a\":{\"a\":1}},{\"a\":{\"a\":2,\"a\":3}},{\"a\":{\"a\":4}}]}",
+        "{\"p\":[{\"long_key_of_more_than_sixteen_bytes\":1},{\"long_key_of_more_than_sixteen_byteZ\":2}]}",
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+        for (int style = 0; style < 5; style++) body_agree(rows[i], strlen(rows[i]), style);
+    /* rows of more keys than the template keeps (32), then fewer, with one repeated */
+    qv_buf wide;
+    qv_buf_init(&wide);
+    qv_buf_append_str(&wide, "{\"p\": [");
+    for (int row = 0; row < 4; row++) {
+        qv_buf_append_str(&wide, row ? ", {" : "{");
+        int nk = row < 2 ? 40 : 31;
+        for (int k = 0; k < nk; k++)
+            qv_buf_printf(&wide, "%s\"key%d\": %d", k ? ", " : "", row == 3 && k == 30 ? 0 : k, row * 100 + k);
+        qv_buf_append_byte(&wide, '}');
+    }
+    qv_buf_append_str(&wide, "]}");
+    for (int style = 0; style < 5; style++) body_agree((const char *)wide.data, wide.len, style);
+    assert_true(body_agree((const char *)wide.data, wide.len, 0));
+    qv_buf_free(&wide);
+    /* what JSON writers send is read in one pass (the fall back is for the rest) */
+    static const int usual[] = {0, 1, 12, 13, 14, 15, 16, 17, 21, 23, 27, 28, 38};
+    for (size_t i = 0; i < sizeof usual / sizeof *usual; i++) {
+        assert_true(body_agree(params[usual[i]], strlen(params[usual[i]]), 0));
+        assert_true(body_agree(params[usual[i]], strlen(params[usual[i]]), 1));
+        assert_true(body_agree(params[usual[i]], strlen(params[usual[i]]), 2));
+    }
+    assert_false(body_agree(params[3], strlen(params[3]), 0));   /* "null " is an error, as before */
+    assert_false(body_agree(params[14], strlen(params[14]), 3)); /* escaped ':' and digits: the fall back */
     static const char *bad[] = {
         "", " ", "{", "}", "[1,]", "{\"a\":}", "{\"a\" 1}", "{a:1}", "01", "-", "1.", "1e", "1e+", ".5", "tru",
         "nul", "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\x01\"",
@@ -262,12 +405,15 @@ static void test_read_random(void **unused) {
         gen(&b, 0);
         qv_buf_append_byte(&b, '}');
         agree((const char *)b.data, b.len);
+        body_agree((const char *)b.data, b.len, (int)(rnd() % 5));
         size_t at = rnd() % b.len;
         uint8_t old = b.data[at];
         b.data[at] = (uint8_t)bytes[rnd() % (sizeof bytes - 1)];
         agree((const char *)b.data, b.len);
+        body_agree((const char *)b.data, b.len, (int)(rnd() % 5));
         b.data[at] = old;
         agree((const char *)b.data, at);
+        body_agree((const char *)b.data, at, (int)(rnd() % 5));
     }
     qv_buf_free(&b);
 }

@@ -2,12 +2,14 @@
  * USING QUERY hints, the error table (every class maps to a code; deterministic errors are 4xx), SHA-256 and
  * HMAC-SHA256 against the FIPS 180-4 and RFC 4231 vectors, and the query-thread runner.
  * Must not: start a server (tests/integration/neptune_*.test.mjs do). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -138,6 +140,64 @@ static void test_runner(void **unused) {
     assert_int_equal(atomic_load(&n), 500);
 }
 
+/* Tasks from two submitting threads (as the network workers submit), some sleeping so that all query
+ * threads are busy and tasks queue, in bursts separated by pauses so that idle threads are handed tasks:
+ * every task runs exactly once, never more than max at a time, and free waits for all of them. */
+typedef struct rtask {
+    _Atomic int *running, *peak;
+    _Atomic int ran;
+    int sleep_us;
+} rtask;
+
+static void rtask_run(void *arg) {
+    rtask *t = arg;
+    int now = atomic_fetch_add(t->running, 1) + 1, peak = atomic_load(t->peak);
+    while (now > peak && !atomic_compare_exchange_weak(t->peak, &peak, now)) {
+    }
+    if (t->sleep_us) usleep((useconds_t)t->sleep_us);
+    atomic_fetch_add(&t->ran, 1);
+    atomic_fetch_sub(t->running, 1);
+}
+
+typedef struct rsubmit {
+    np_runner *r;
+    rtask *tasks;
+    int from, to;
+} rsubmit;
+
+static void *rsubmit_main(void *arg) {
+    rsubmit *s = arg;
+    for (int i = s->from; i < s->to; i++) {
+        if (i % 100 == 0) usleep(2000);   /* a pause: the threads go idle */
+        if (np_runner_submit(s->r, rtask_run, &s->tasks[i]) != 0) abort();
+    }
+    return NULL;
+}
+
+static void test_runner_concurrent(void **unused) {
+    (void)unused;
+    enum { N = 2000, MAX = 4 };
+    _Atomic int running = 0, peak = 0;
+    rtask *tasks = calloc(N, sizeof *tasks);
+    for (int i = 0; i < N; i++) {
+        tasks[i].running = &running;
+        tasks[i].peak = &peak;
+        tasks[i].sleep_us = i % 7 == 0 ? 300 : 0;
+    }
+    np_runner *r = np_runner_new(MAX);
+    rsubmit a = {r, tasks, 0, N / 2}, b = {r, tasks, N / 2, N};
+    pthread_t ta, tb;
+    pthread_create(&ta, NULL, rsubmit_main, &a);
+    pthread_create(&tb, NULL, rsubmit_main, &b);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    np_runner_free(r);
+    for (int i = 0; i < N; i++) assert_int_equal(atomic_load(&tasks[i].ran), 1);
+    assert_true(atomic_load(&peak) >= 1 && atomic_load(&peak) <= MAX);
+    assert_int_equal(atomic_load(&running), 0);
+    free(tasks);
+}
+
 static void hex_of(const void *d, size_t n, char out[65]) {
     uint8_t h[32];
     np_sha256(d, n, h);
@@ -185,6 +245,7 @@ int main(void) {
         cmocka_unit_test(test_url_decode),  cmocka_unit_test(test_form_get),   cmocka_unit_test(test_skip_hints),
         cmocka_unit_test(test_error_table), cmocka_unit_test(test_error_docs),  cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_runner),
+        cmocka_unit_test(test_runner_concurrent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

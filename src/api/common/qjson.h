@@ -29,6 +29,14 @@ int qjson_parse_params_in_place(qv_arena *a, char *text, size_t len, qval *out, 
  * errors. in_place: text is writable and outlives the value (it lives in a): strings are decoded where
  * they lie and used from there. */
 int qjson_read(qv_arena *a, const char *text, size_t len, bool in_place, qval *out, qv_err *err);
+/* qjson_read (not in place) of a request body whose top-level member `nested` (Neptune's "parameters") may
+ * be a JSON string holding JSON text: when that text is an object, or exactly null, as qjson_parse_params
+ * takes it, the member's value is that object (or null), read in the same pass straight from the escaped
+ * bytes (the string is never decoded on its own). Any other string (not an object, invalid, or written
+ * with unusual escapes) stays the decoded string, for the caller to parse (and report) as before.
+ * Objects that repeat the previous object's keys in the same order (the rows of a batch) share that
+ * object's key pointers, so a consumer may cache per key pointer. */
+int qjson_read_body(qv_arena *a, const char *text, size_t len, const char *nested, qval *out, qv_err *err);
 /* Appends v as Neptune JSON; entities are read through view. scratch holds temporaries. One-off: a result
  * stream uses a qjson_writer, which formats each label, type and property key once. */
 void qjson_write_value(qv_buf *b, gview *view, qv_arena *scratch, qval v);

@@ -81,12 +81,13 @@ static int params_from_text(qv_arena *a, const char *text, size_t len, np_fields
 
 static const qval *member(qval obj, const char *key) { return qv_map_get(obj, key, strlen(key)); }
 
-/* A JSON body, read straight into values (no tree): the strings land in a once, and a `parameters` string
- * (json.dumps text, as Nodestream and the SDKs send it) is then parsed where it lies. */
+/* A JSON body, read straight into values (no tree) in one pass: a `parameters` string (json.dumps text, as
+ * Nodestream and the SDKs send it) holding an object is read from its escaped bytes as the body is; any
+ * other `parameters` string arrives decoded and is parsed here, for its error. */
 static int decode_json(const qv_http_request *req, qv_arena *a, np_api api, np_fields *out, np_fail *f) {
     qv_err err;
     qval root;
-    if (qjson_read(a, (const char *)req->body, req->body_len, false, &root, &err) < 0) {
+    if (qjson_read_body(a, (const char *)req->body, req->body_len, "parameters", &root, &err) < 0) {
         char m[600];
         snprintf(m, sizeof m, "The request body is not valid JSON: %s", err.msg);
         return bad_request(f, m);

@@ -1,5 +1,6 @@
 /* create.c — CREATE: creates the pattern's new nodes and relationships for each input row (also used by
- * MERGE when nothing matched). `~id` in a node's property map sets its external id (Neptune).
+ * MERGE when nothing matched). `~id` in a node's or a relationship's property map sets its external id
+ * (Neptune; a relationship without one reads as "r<id>", graph/grelid.h).
  * Must not: create anything for a variable already bound. */
 #include <string.h>
 
@@ -106,29 +107,30 @@ static int create_rel(cy_x *x, const cy_cpath *p, const cy_crel *cr, qval extra,
     qval props = qv_null();
     if (cr->props && cy_eval(x, cr->props, &props)) return -1;
     if (merge_nulls(x, p->merge, props, (int32_t)cr->pos)) return -1;
-    if (props.type == QT_MAP && qv_map_get(props, CY_EXT_ID_KEY, 3))
-        return cy_err(x->err, CYE_UNSUPPORTED, NULL, (int32_t)cr->pos,
-                      "relationships get their `~id` from quiver; remove `~id` from the relationship's properties");
     gprop *ps;
     uint32_t np;
+    qval ext = qv_null();   /* `~id` in the pattern's map: the relationship's external id (Neptune) */
     if (extra.type == QT_MAP) {
         /* with `=` the map's properties only; with `+=` the pattern's too, but for the keys the map has */
         gprop *eps, *pps;
         uint32_t ne, npp;
         if (cy_props_from_map(x, extra, drop, &eps, &ne, NULL, (int32_t)cr->pos) ||
-            cy_props_from_map(x, props, NULL, &pps, &npp, NULL, (int32_t)cr->pos))
+            cy_props_from_map(x, props, NULL, &pps, &npp, &ext, (int32_t)cr->pos))
             return -1;
         ps = qv_arena_alloc(x->arena, sizeof(gprop) * (ne + npp + 1));
         np = 0;
         for (uint32_t i = 0; !replace && i < npp; i++)
             if (!extra_has(extra, drop, gview_key_name(x->v, pps[i].key))) ps[np++] = pps[i];
         for (uint32_t i = 0; i < ne; i++) ps[np++] = eps[i];
-    } else if (cy_props_from_map(x, props, NULL, &ps, &np, NULL, (int32_t)cr->pos)) {
+    } else if (cy_props_from_map(x, props, NULL, &ps, &np, &ext, (int32_t)cr->pos)) {
         return -1;
     }
     uint64_t id;
     qv_err ge;
-    if (gtxn_rel_create(x->t, a.id, b.id, cy_x_intern_name(x, cr->type, 1), ps, np, &id, &ge))
+    uint32_t ty = cy_x_intern_name(x, cr->type, 1);
+    int rc = qv_is_null(ext) ? gtxn_rel_create(x->t, a.id, b.id, ty, ps, np, &id, &ge)   /* no id: the common case */
+                             : gtxn_rel_create_ext(x->t, a.id, b.id, ty, ps, np, ext, &id, &ge);
+    if (rc)
         return cy_x_graph_err(x, &ge, (int32_t)cr->pos);
     x->row[cr->slot] = qv_rel(id);
     x->stats.rels_created++;

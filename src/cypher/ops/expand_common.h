@@ -39,4 +39,9 @@ static inline bool cy_rel_unique(const cy_x *x, const cy_uniq *u, uint64_t rel) 
     return true;
 }
 
+/* relscan.c: the relationship whose external id (`~id`) is the value of id_expr, for each input row, bound
+ * with both end nodes as cy_op_relscan binds them (spec types and direction checked; s->uniq respected). With
+ * from_bound (an expansion from the bound s->from) and s->into, a bound end must be the relationship's. */
+xop *cy_op_rel_by_extid(cy_plan *p, xop *in, const cy_expand_spec *s, const cy_expr *id_expr, bool from_bound);
+
 #endif
