@@ -384,15 +384,18 @@ static inline bool storable(qval v) {
     return (v.type < 32 && (GSCALAR_TYPES >> v.type & 1)) || gvalue_storable(v);
 }
 
-static int check_props(const gprop *props, uint32_t n, qv_err *err) {
-    for (uint32_t i = 0; i < n; i++) {
-        if (storable(props[i].value) && props[i].key < GMAX_NAMES) continue;   /* the common case: one test */
-        if (!storable(props[i].value))
-            return qv_err_set(err, QV_EINVAL, "InvalidPropertyType: property values must be null, booleans, numbers, "
-                              "strings, temporal values, durations, or lists of one of those with no nulls (got a %s)",
-                              gtx_type_name(props[i].value.type));
-        return qv_err_set(err, QV_EINVAL, "property key id %u is unknown", props[i].key);
-    }
+/* check_props' error for one property that fails it */
+static int check_prop_fail(const gprop *p, qv_err *err) {
+    if (!storable(p->value))
+        return qv_err_set(err, QV_EINVAL, "InvalidPropertyType: property values must be null, booleans, numbers, "
+                          "strings, temporal values, durations, or lists of one of those with no nulls (got a %s)",
+                          gtx_type_name(p->value.type));
+    return qv_err_set(err, QV_EINVAL, "property key id %u is unknown", p->key);
+}
+
+static inline int check_props(const gprop *props, uint32_t n, qv_err *err) {
+    for (uint32_t i = 0; i < n; i++)
+        if (!storable(props[i].value) || props[i].key >= GMAX_NAMES) return check_prop_fail(&props[i], err);
     return 0;
 }
 

@@ -16,7 +16,7 @@ typedef struct { cy_opstate base; bool active; cy_mnode memo, memo_match; } st;
 /* ON MATCH for the current match (its first item in one pass when it is `SET n += map`, merge_node.c). */
 static int on_match(cy_x *x, const op_t *o, st *t) {
     if (!o->n_on_match) return 0;
-    int done = cy_mnode_match(x, &t->memo_match, o->path, &o->on_match[0]);
+    int done = t->memo_match.state < 0 ? 0 : cy_mnode_match(x, &t->memo_match, o->path, &o->on_match[0]);
     if (done < 0) return -1;
     return cy_apply_sets(x, o->on_match + done, o->n_on_match - (uint32_t)done);
 }
