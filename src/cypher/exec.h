@@ -133,6 +133,10 @@ struct cy_x {
      * may be deleted later in the same query). */
     uint64_t *pending_deletes;
     uint32_t n_pending, cap_pending;
+    /* The id expression NodeByExtId last evaluated and its value: MERGE clears it before its match runs for a
+     * row, so that its create of that row can reuse the value (ops/merge_node.c). */
+    const cy_expr *extid_expr;
+    qval extid_val;
     cy_kcache_ent kcache[CY_KCACHE];
     cy_kcache_ent lcache[CY_KCACHE / 4];   /* label ids */
     /* label / type names of the plan (stable pointers) interned by this query's writes or found by its label

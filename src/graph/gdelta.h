@@ -209,6 +209,7 @@ struct gview {
     const void *miss_gen, *miss_tab;
     uint64_t miss_used;
     int64_t miss_int;
+    uint64_t miss_hash;             /* gext_hash(x) | 1 when the lookup computed it, else 0 */
     char miss_str[64];
 };
 
@@ -245,6 +246,7 @@ struct gtxn {
     uint32_t n_dropped, cap_dropped;
     gchange *ch;
     size_t n_ch, cap_ch;
+    uint32_t n_tok_ch;              /* GCH_TOKEN changes among them (commit / rollback settle only those) */
     uint64_t *lset;                 /* (label << 32 | node) pushed to a label list by this transaction */
     uint64_t lset_mask, lset_used;
     bool replay, replay_wrote;      /* wal helper: gtxn_begin_replay (gcommit.h): no change list kept, */

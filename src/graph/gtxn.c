@@ -234,7 +234,6 @@ int gtxn_commit(gtxn *t, qv_err *err) {
 }
 
 /* ---- names ---- */
-/* Fields are stored one by one: a compound literal passed by value costs a store-forwarding stall per change. */
 void gtx_change(gtxn *t, uint8_t kind, uint8_t aux, uint32_t token, uint64_t id, uint64_t src, uint64_t dst, qval value) {
     if (t->replay) { /* nothing is logged while replaying the log */
         t->replay_wrote = true;
@@ -245,13 +244,21 @@ void gtx_change(gtxn *t, uint8_t kind, uint8_t aux, uint32_t token, uint64_t id,
         t->ch = qv_realloc(t->ch, t->cap_ch * sizeof *t->ch);
     }
     gchange *c = &t->ch[t->n_ch++];
-    c->kind = kind;
-    c->aux = aux;
-    c->token = token;
-    c->id = id;
-    c->src = src;
-    c->dst = dst;
-    c->value = value;
+    gtx_change_put(c, kind, aux, token, id, src, dst, value);
+}
+
+gchange *gtx_changes_reserve(gtxn *t, size_t n) {
+    if (t->replay) {
+        t->replay_wrote = true;
+        return NULL;
+    }
+    if (t->n_ch + n > t->cap_ch) {
+        size_t cap = t->cap_ch ? t->cap_ch * 2 : 64;
+        while (cap < t->n_ch + n) cap *= 2;
+        t->ch = qv_realloc(t->ch, cap * sizeof *t->ch);
+        t->cap_ch = cap;
+    }
+    return &t->ch[t->n_ch];
 }
 
 static const qv_strtab *tab_of(graph *g, int kind) {
@@ -304,6 +311,7 @@ void gtx_token_slow(gtxn *t, int kind, uint32_t id) {
         return;
     }
     *st = 2;
+    t->n_tok_ch++;
     const qv_strtab *tab = tab_of(t->g, kind);
     gtx_change(t, GCH_TOKEN, (uint8_t)kind, id, 0, 0, 0, qv_str_ref(tab->names[id], tab->lens[id]));
 }
@@ -315,6 +323,7 @@ void gtx_token_durable(gtxn *t, int kind, uint32_t id) {
 
 /* At the end of a transaction: its names become durable (commit) or not (rollback). */
 static void tokens_settle(gtxn *t, uint8_t to) {
+    if (!t->n_tok_ch) return;   /* the common case: every name was durable already */
     for (size_t i = 0; i < t->n_ch; i++)
         if (t->ch[i].kind == GCH_TOKEN && t->d->tok_state[t->ch[i].aux][t->ch[i].token] == 2)
             t->d->tok_state[t->ch[i].aux][t->ch[i].token] = to;

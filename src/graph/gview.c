@@ -257,9 +257,10 @@ uint64_t gext_hash(qval x) { return gval_hash(x) ^ (x.type == QT_INT ? 0x5bd1e99
 /* Remembers that x names no node: the base index and the generation's pack never change and their nodes never
  * come back to life, so only an insertion into the table of new nodes' ids (or a new table, or a new
  * generation) can make x exist. */
-static uint64_t ext_miss(gview *v, const gxtab *t, qval x) {
+static uint64_t ext_miss(gview *v, const gxtab *t, qval x, uint64_t hash) {
     v->miss_valid = x.type == QT_INT || x.len <= sizeof v->miss_str;
     if (!v->miss_valid) return GID_NONE;
+    v->miss_hash = hash;   /* n1 helper: gtxn_node_create inserts the id without hashing it again */
     v->miss_type = x.type;
     v->miss_gen = v->gen;
     v->miss_tab = t;
@@ -291,11 +292,11 @@ uint64_t gview_node_by_ext_id(gview *v, qval x) {
     uint64_t p = gpack_find_ext(v->gen->npack, x);   /* nodes the last compaction packed */
     if (p != GID_NONE && gv_node_live(v, p)) return p;
     const gxtab *t = LOAD(&v->gen->ext);   /* nodes created since */
-    if (!t) return ext_miss(v, t, x);
+    if (!t) return ext_miss(v, t, x, 0);
     uint64_t h = gext_hash(x) | 1;
     for (uint64_t i = h & t->mask;; i = (i + 1) & t->mask) {
         uint64_t eh = LOAD(&t->e[i].hash);
-        if (!eh) return ext_miss(v, t, x);
+        if (!eh) return ext_miss(v, t, x, h);
         if (eh != h) continue;
         uint64_t id = t->e[i].id;
         if (!gv_node_live(v, id)) continue;

@@ -5,6 +5,7 @@
  * label lists, the external-id index and property indexes are appended to, with undo entries where rollback
  * must restore a length. Must not: publish anything (gtxn_commit does) or read other transactions' state. */
 #include "graph/gwrite_int.h"
+#include "graph/gwrite_fast.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,62 @@ static void props_set(gprop **props, uint32_t *n, uint32_t *cap, bool *own, uint
     (*n)++;
 }
 
+/* Copies the values of n properties into out (out may be props): strings into one block of a, other payloads
+ * with gval_copy. One allocation per entity instead of one per string. */
+static void props_copy(gprop *out, const gprop *props, uint32_t n, qv_arena *a) {
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (props[i].value.type == QT_STRING) bytes += props[i].value.len;
+    char *blk = bytes ? qv_arena_alloc(a, bytes) : NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        qval v = props[i].value;
+        if (v.type == QT_STRING) {
+            if (v.len) {
+                memcpy(blk, v.s, v.len);
+                v.s = blk;
+                blk += v.len;
+            } else {
+                v.s = "";
+            }
+        } else if (v.type >= QT_LIST) {
+            v = gval_copy(a, v);
+        }
+        out[i].key = props[i].key;
+        out[i].value = v;
+    }
+}
+
+/* props_copy of checked, sorted properties whose strings hold `bytes` bytes, with the external id in the same
+ * block (returned in graph memory), writing node id's GCH_NODE_SET change records to c[0..n) (unless c is
+ * NULL: replaying) in the same pass. */
+static qval props_copy_sorted(gprop *out, const gprop *props, uint32_t n, size_t bytes, qv_arena *a, qval ext,
+                              gchange *c, uint64_t id) {
+    if (ext.type == QT_STRING) bytes += ext.len;
+    char *blk = bytes ? qv_arena_alloc(a, bytes) : NULL;
+    if (ext.type == QT_STRING) {
+        if (ext.len) memcpy(blk, ext.s, ext.len), ext.s = blk, blk += ext.len;
+        else ext.s = "";
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        qval v = props[i].value;
+        if (v.type == QT_STRING) {
+            if (v.len) {
+                memcpy(blk, v.s, v.len);
+                v.s = blk;
+                blk += v.len;
+            } else {
+                v.s = "";
+            }
+        } else if (v.type >= QT_LIST) {
+            v = gval_copy(a, v);
+        }
+        out[i].key = props[i].key;
+        out[i].value = v;
+        if (c) gtx_change_put(c + i, GCH_NODE_SET, 0, props[i].key, id, 0, 0, v);
+    }
+    return ext;
+}
+
 /* Fills an empty property array (room for n) with props as props_set one by one would: sorted by key, the
  * last of equal keys winning, a null value removing the key; values copied into a once settled. */
 static void props_fill(gprop *out, uint32_t *nout, const gprop *props, uint32_t n, qv_arena *a) {
@@ -75,10 +132,9 @@ static void props_fill(gprop *out, uint32_t *nout, const gprop *props, uint32_t 
     for (uint32_t i = 0; i < n; i++) {
         if (i + 1 < n && out[i + 1].key == out[i].key) continue;   /* a later value for the same key */
         if (qv_is_null(out[i].value)) continue;
-        out[k].key = out[i].key;
-        out[k].value = gval_copy(a, out[i].value);
-        k++;
+        out[k++] = out[i];
     }
+    props_copy(out, out, k, a);
     *nout = k;
 }
 
@@ -127,7 +183,12 @@ static void trim_rver(gdelta *d, grver *h) {
 
 /* The node's version of this transaction, made on first use from its current state. Base columns are copied
  * into it (lists into graph memory), so it holds every property: ncols = the columns it absorbed. */
-static gnver *node_cow(gtxn *t, uint64_t id) {
+static gnver *node_cow_pre(gtxn *t, uint64_t id, const gprop *pre, uint32_t npre);
+static gnver *node_cow(gtxn *t, uint64_t id) { return node_cow_pre(t, id, NULL, 0); }
+
+/* node_cow; pre (unless NULL): the npre properties gpack_props gave for a packed node without a version
+ * (the caller read them already: not decoded twice). */
+static gnver *node_cow_pre(gtxn *t, uint64_t id, const gprop *pre, uint32_t npre) {
     gdelta *d = t->d;
     graph *g = t->g;
     gnslot *s = gdelta_nslot_make(d->gen, id);
@@ -146,7 +207,8 @@ static gnver *node_cow(gtxn *t, uint64_t id) {
     x->n_labels = nl;
     if (np) memcpy(x->props, h->props, np * sizeof *x->props);
     x->n_props = np;
-    if (pk) x->n_props = np = gpack_props(pk, id, x->props);   /* values stay in the pack: same generation */
+    if (pk && pre) memcpy(x->props, pre, npre * sizeof *pre), x->n_props = np = npre;
+    else if (pk) x->n_props = np = gpack_props(pk, id, x->props);   /* values stay in the pack: same generation */
     for (int i = (int)from; i < nc; i++) {
         const gcolumn *c = &g->node_cols[i];
         bool have = false;
@@ -243,7 +305,8 @@ static bool lset_has_add(gtxn *t, uint64_t key) {
 
 static void label_list_add(gtxn *t, uint64_t node, uint32_t label, const gnver *older) {
     ggen *gen = t->d->gen;
-    if (label < gen->n_blab && gen->blab_n[label]) {   /* the generation's list (ascending ids) */
+    /* a node created by this transaction is in no committed list (a rollback cut its entries back) */
+    if (node < t->nodes_hwm0 && label < gen->n_blab && gen->blab_n[label]) {   /* the generation's list (ascending ids) */
         const uint64_t *l = ggen_label_lists(t->d, gen)[label];
         uint64_t lo = 0, hi = gen->blab_n[label];
         while (lo < hi) {
@@ -314,13 +377,41 @@ const char *gtx_type_name(uint8_t t) {
     return t < sizeof names / sizeof *names ? names[t] : "unknown";
 }
 
+/* gvalue_storable without a call for the scalar types every ingest row carries */
+#define GSCALAR_TYPES (1u << QT_BOOL | 1u << QT_INT | 1u << QT_FLOAT | 1u << QT_STRING | 1u << QT_DATE | \
+                       1u << QT_LOCALTIME | 1u << QT_TIME | 1u << QT_LOCALDATETIME | 1u << QT_DATETIME | 1u << QT_DURATION)
+static inline bool storable(qval v) {
+    return (v.type < 32 && (GSCALAR_TYPES >> v.type & 1)) || gvalue_storable(v);
+}
+
 static int check_props(const gprop *props, uint32_t n, qv_err *err) {
     for (uint32_t i = 0; i < n; i++) {
-        if (!gvalue_storable(props[i].value))
+        if (storable(props[i].value) && props[i].key < GMAX_NAMES) continue;   /* the common case: one test */
+        if (!storable(props[i].value))
             return qv_err_set(err, QV_EINVAL, "InvalidPropertyType: property values must be null, booleans, numbers, "
                               "strings, temporal values, durations, or lists of one of those with no nulls (got a %s)",
                               gtx_type_name(props[i].value.type));
-        if (props[i].key >= GMAX_NAMES) return qv_err_set(err, QV_EINVAL, "property key id %u is unknown", props[i].key);
+        return qv_err_set(err, QV_EINVAL, "property key id %u is unknown", props[i].key);
+    }
+    return 0;
+}
+
+/* check_props for gtxn_node_create_sorted's input, which must also be sorted by key, unique and not null;
+ * *bytes: what its strings hold. */
+static int check_sorted_props(const gprop *props, uint32_t n, size_t *bytes, qv_err *err) {
+    size_t b = 0;
+    uint32_t prev = 0;   /* keys ascend strictly: the last one below GMAX_NAMES bounds them all */
+    for (uint32_t i = 0; i < n; i++) {
+        qval v = props[i].value;
+        bool ok = (v.type < 32 && (GSCALAR_TYPES >> v.type & 1)) || (v.type == QT_LIST && gvalue_storable(v));
+        if (ok && (!i || props[i].key > prev) && (i + 1 < n || props[i].key < GMAX_NAMES)) {
+            prev = props[i].key;
+            if (v.type == QT_STRING) b += v.len;
+            *bytes = b;
+            continue;
+        }
+        if (check_props(&props[i], 1, err)) return -1;
+        return qv_err_set(err, QV_EINVAL, "properties passed as sorted are not (key %u at %u)", props[i].key, i);
     }
     return 0;
 }
@@ -348,10 +439,12 @@ static void fresh_uuid(char out[36]) {
 }
 
 /* ---- nodes ---- */
-int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const gprop *props, uint32_t n_props,
-                     qval ext_id, uint64_t *out, qv_err *err) {
+/* gtxn_node_create; sorted: props are already sorted by key, unique and not null (gtxn_node_create_sorted). */
+static int node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const gprop *props, uint32_t n_props,
+                       qval ext_id, bool sorted, uint64_t *out, qv_err *err) {
     gdelta *d = t->d;
-    if (check_props(props, n_props, err)) return -1;
+    size_t bytes = 0;
+    if (sorted ? check_sorted_props(props, n_props, &bytes, err) : check_props(props, n_props, err)) return -1;
     for (uint32_t i = 0; i < n_labels; i++)
         if (labels[i] >= GMAX_NAMES) return qv_err_set(err, QV_EINVAL, "label id %u is unknown", labels[i]);
     if (d->nodes_hwm >= (1ull << (GCHUNK_BITS + 18)) - 1)
@@ -359,6 +452,7 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
     for (uint32_t i = 0; i < n_labels; i++) gtx_token(t, 0, labels[i]);
     for (uint32_t i = 0; i < n_props; i++) gtx_token(t, 2, props[i].key);
     char uuid[36];
+    bool missing = false;
     if (qv_is_null(ext_id)) {
         do {
             fresh_uuid(uuid);
@@ -366,12 +460,14 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
         } while (gview_node_by_ext_id(&t->view, ext_id) != GID_NONE);
     } else if (ext_id.type != QT_INT && ext_id.type != QT_STRING) {
         return qv_err_set(err, QV_EINVAL, "a node id must be an integer or a string, not a %s", gtx_type_name(ext_id.type));
-    } else if (!t->replay && !gv_ext_missing(&t->view, ext_id) &&   /* wal helper: replay */
+    } else if (!t->replay && !(missing = gv_ext_missing(&t->view, ext_id)) &&   /* wal helper: replay */
                gview_node_by_ext_id(&t->view, ext_id) != GID_NONE) {
         char vb[160];
         gtx_fmt_value(ext_id, vb, sizeof vb);
         return qv_err_set(err, QV_EEXISTS, "a node with id %s already exists", vb);
     }
+    /* the lookup that found nothing hashed the id already (MERGE's match) */
+    uint64_t xh = missing && t->view.miss_hash ? t->view.miss_hash : 0;
     uint64_t id = d->nodes_hwm;
     gnver *x = nver_alloc(n_labels + 1, n_props + 1);   /* little slack: most nodes are written once */
     for (uint32_t i = 0; i < n_labels; i++) labels_set(x, labels[i], true);
@@ -381,29 +477,52 @@ int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const g
             return -1;
         }
     }
-    props_fill(x->props, &x->n_props, props, n_props, &d->gen->vals);
+    gchange *c = NULL;
+    if (sorted) {   /* the properties' change records written as they are copied; ext_id now in graph memory */
+        c = gtx_changes_reserve(t, 1 + (size_t)x->n_labels + n_props);   /* NULL: replaying */
+        ext_id = props_copy_sorted(x->props, props, n_props, bytes, &d->gen->vals, ext_id,
+                                   c ? c + 1 + x->n_labels : NULL, id);
+        x->n_props = n_props;
+    } else {
+        props_fill(x->props, &x->n_props, props, n_props, &d->gen->vals);
+        ext_id = gval_copy(&d->gen->vals, ext_id);
+    }
     gnslot *s = gdelta_nslot_make(d->gen, id);
-    s->ext = gval_copy(&d->gen->vals, ext_id);
+    s->ext = ext_id;
     x->csn = t->csn;
     x->older = NULL;
     STORE(&s->ver, x);
     d->nodes_hwm = id + 1;
     GPUSH(t->cow_n, t->n_cow_n, t->cap_cow_n, id);
     if (t->replay) gtx_defer_ext(t, gext_hash(s->ext), id);   /* wal helper: replay indexes ids at commit */
-    else gext_insert(d, gext_hash(s->ext), id);
+    else gext_insert(d, xh ? xh : gext_hash(s->ext), id);
     t->node_count++;
-    gtx_change(t, GCH_NODE_CREATE, 0, 0, id, 0, 0, s->ext);
     for (uint32_t i = 0; i < x->n_labels; i++) {
         label_count_add(t, x->labels[i], 1);
         label_list_add(t, id, x->labels[i], NULL);
-        gtx_change(t, GCH_LABEL_ADD, 0, x->labels[i], id, 0, 0, qv_null());
     }
-    for (uint32_t i = 0; i < x->n_props; i++) {
-        if (d->n_idx) index_node(t, id, x->labels, x->n_labels, x->props[i].key, x->props[i].value);
-        gtx_change(t, GCH_NODE_SET, 0, x->props[i].key, id, 0, 0, x->props[i].value);
+    for (uint32_t i = 0; d->n_idx && i < x->n_props; i++)
+        index_node(t, id, x->labels, x->n_labels, x->props[i].key, x->props[i].value);
+    if (!sorted) c = gtx_changes_reserve(t, 1 + (size_t)x->n_labels + x->n_props);   /* NULL: replaying */
+    if (c) {   /* GCH_NODE_CREATE, GCH_LABEL_ADD per label, GCH_NODE_SET per property (sorted: written already) */
+        gtx_change_put(c++, GCH_NODE_CREATE, 0, 0, id, 0, 0, s->ext);
+        for (uint32_t i = 0; i < x->n_labels; i++) gtx_change_put(c++, GCH_LABEL_ADD, 0, x->labels[i], id, 0, 0, qv_null());
+        for (uint32_t i = 0; !sorted && i < x->n_props; i++)
+            gtx_change_put(c++, GCH_NODE_SET, 0, x->props[i].key, id, 0, 0, x->props[i].value);
+        t->n_ch += 1 + (size_t)x->n_labels + x->n_props;
     }
     *out = id;
     return 0;
+}
+
+int gtxn_node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const gprop *props, uint32_t n_props,
+                     qval ext_id, uint64_t *out, qv_err *err) {
+    return node_create(t, labels, n_labels, props, n_props, ext_id, false, out, err);
+}
+
+int gtxn_node_create_sorted(gtxn *t, const uint32_t *labels, uint32_t n_labels, const gprop *props, uint32_t n_props,
+                            qval ext_id, uint64_t *out, qv_err *err) {
+    return node_create(t, labels, n_labels, props, n_props, ext_id, true, out, err);
 }
 
 int gtxn_rel_delete(gtxn *t, uint64_t rel, qv_err *err) {
@@ -474,6 +593,84 @@ int gtxn_node_set_prop(gtxn *t, uint64_t node, uint32_t key, qval value, qv_err 
         index_node(t, node, x->labels, x->n_labels, key, kept);
     gtx_change(t, GCH_NODE_SET, 0, key, node, 0, 0, kept);
     return 0;
+}
+
+/* gtxn_node_merge_sorted's exit: what it read into the view's arena is released (rc passed through). */
+static int merge_end(gtxn *t, qv_arena_mark mk, int rc) {
+    qv_arena_reset_to(&t->view.a, mk);
+    return rc;
+}
+
+/* gval_same without a call for the scalars ingest streams carry */
+static inline bool same_value(qval a, qval b) {
+    if (a.type != b.type) return false;
+    switch (a.type) {
+    case QT_BOOL: return a.b == b.b;
+    case QT_INT: return a.i == b.i;
+    case QT_STRING: return a.len == b.len && (a.len == 0 || memcmp(a.s, b.s, a.len) == 0);
+    default: return gval_same(a, b);
+    }
+}
+
+int gtxn_node_merge_sorted(gtxn *t, uint64_t node, const gprop *props, uint32_t n, qv_err *err) {
+    for (uint32_t i = 0; i < n; i++) {
+        qval v = props[i].value;
+        bool ok = v.type == QT_NULL || (v.type < 32 && (GSCALAR_TYPES >> v.type & 1)) || gvalue_storable(v);
+        if (ok && props[i].key < GMAX_NAMES && (!i || props[i].key > props[i - 1].key)) continue;
+        if (check_props(&props[i], 1, err)) return -1;
+        return qv_err_set(err, QV_EINVAL, "properties passed as sorted are not (key %u at %u)", props[i].key, i);
+    }
+    if (!gv_node_live(&t->view, node)) return node_missing(t, node, err);
+    /* the node's properties: a node a compaction packed (and nothing wrote since) is decoded once, here, and
+     * its version made from that; anything else read into the view's arena for the length of this call */
+    gdelta *d = t->d;
+    gprop stackp[64], *cur, *pre = NULL;
+    uint32_t nc;
+    qv_arena_mark mk = qv_arena_mark_get(&t->view.a);
+    const gnslot *sl = gdelta_nslot(d->gen, node);
+    const gpack *pk = d->gen->npack;
+    if (node >= d->base_nodes && !(sl && sl->ver) && gpack_has(pk, node) && gpack_max_props(pk) <= 64)
+        nc = gpack_props(pk, node, stackp), cur = pre = stackp;
+    else
+        nc = gview_node_props(&t->view, node, &t->view.a, &cur);
+    uint32_t chg[GWRITE_MERGE_MAX];   /* indexes of the properties that change */
+    qval olds[GWRITE_MERGE_MAX];
+    bool hads[GWRITE_MERGE_MAX];
+    uint32_t j = 0, nch = 0;
+    for (uint32_t i = 0; i < n; i++) {   /* both ascend by key: one merge pass */
+        while (j < nc && cur[j].key < props[i].key) j++;
+        bool had = j < nc && cur[j].key == props[i].key;
+        if (had ? same_value(cur[j].value, props[i].value) : qv_is_null(props[i].value)) continue;
+        if (nch == GWRITE_MERGE_MAX) {   /* more than the arrays hold: the rest one at a time */
+            for (uint32_t k = i; k < n; k++)
+                if (gtxn_node_set_prop(t, node, props[k].key, props[k].value, err)) return merge_end(t, mk, -1);
+            pre = NULL;   /* the node has a version now */
+            break;
+        }
+        chg[nch] = i, olds[nch] = had ? cur[j].value : qv_null(), hads[nch++] = had;
+    }
+    if (!nch) return merge_end(t, mk, 0);   /* nothing changes: no version, no copy, no change record */
+    if (d->n_idx) {
+        uint32_t ls[64], nl = gview_node_labels(&t->view, node, ls, 64);
+        const uint32_t *lp = ls;
+        if (nl > 64) {   /* rare: read them from the version itself */
+            gnver *v = node_cow_pre(t, node, pre, nc);
+            lp = v->labels, nl = v->n_labels;
+        }
+        for (uint32_t c = 0; c < nch; c++)
+            if (unique_check(t, node, lp, nl, props[chg[c]].key, props[chg[c]].value, err)) return merge_end(t, mk, -1);
+    }
+    for (uint32_t c = 0; c < nch; c++) gtx_token(t, 2, props[chg[c]].key);
+    gnver *x = node_cow_pre(t, node, pre, nc);
+    for (uint32_t c = 0; c < nch; c++) {
+        const gprop *p = &props[chg[c]];
+        qval kept = qv_is_null(p->value) ? p->value : gval_copy(&d->gen->vals, p->value);
+        props_set(&x->props, &x->n_props, &x->cap_props, &x->own_props, p->key, kept);
+        if (!qv_is_null(kept) && !(hads[c] && olds[c].type == kept.type && gval_eq(olds[c], kept)))
+            index_node(t, node, x->labels, x->n_labels, p->key, kept);
+        gtx_change(t, GCH_NODE_SET, 0, p->key, node, 0, 0, kept);
+    }
+    return merge_end(t, mk, 0);
 }
 
 int gtxn_node_clear_props(gtxn *t, uint64_t node, qv_err *err) {

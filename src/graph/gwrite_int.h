@@ -6,6 +6,20 @@
 #include "graph/gdelta.h"
 
 void gtx_change(gtxn *t, uint8_t kind, uint8_t aux, uint32_t token, uint64_t id, uint64_t src, uint64_t dst, qval value);
+/* Room for n more changes at the end of the list (the caller fills them with gtx_change_put and adds the
+ * number it wrote to t->n_ch), or NULL while replaying the log (nothing is logged then). */
+gchange *gtx_changes_reserve(gtxn *t, size_t n);
+/* Fields are stored one by one: a compound literal passed by value costs a store-forwarding stall per change. */
+static inline void gtx_change_put(gchange *c, uint8_t kind, uint8_t aux, uint32_t token, uint64_t id, uint64_t src,
+                                  uint64_t dst, qval value) {
+    c->kind = kind;
+    c->aux = aux;
+    c->token = token;
+    c->id = id;
+    c->src = src;
+    c->dst = dst;
+    c->value = value;
+}
 void gtx_fmt_value(qval v, char *buf, size_t n);
 /* A write uses name id of kind (0 label, 1 type, 2 key): records GCH_TOKEN first if no commit has it yet. */
 void gtx_token_slow(gtxn *t, int kind, uint32_t id);

@@ -87,6 +87,14 @@ async function round(kill) {
     if (kill) await sleep(300 * SLOW); // writes after the newest checkpoint, in the log only
     stop.now = true;
     await Promise.all(ws);
+    // The kill must not land inside a checkpoint install: start-up would finish that install from the intact
+    // .tmp (the case tested above), and the damage this round makes would go to a file no longer in use.
+    // With the writers stopped no new round starts, so wait for the one in flight (its .tmp) to end.
+    const tmp = join(dataDir, 'databases', '.neo4j.qvg.tmp');
+    for (let quiet = 0; quiet < 2; quiet = existsSync(tmp) ? 0 : quiet + 1) {
+      assert.ok(Date.now() < deadline + 30000 * SLOW, 'a checkpoint round never ended');
+      await sleep(100);
+    }
     if (kill) await server.kill();
     else await server.stop();
     const base = join(dataDir, 'databases', 'neo4j.qvg');

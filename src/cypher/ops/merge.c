@@ -11,7 +11,15 @@ typedef struct {
     uint32_t n_on_create, n_on_match;
     bool fuse;
 } op_t;
-typedef struct { cy_opstate base; bool active; } st;
+typedef struct { cy_opstate base; bool active; cy_mnode memo, memo_match; } st;
+
+/* ON MATCH for the current match (its first item in one pass when it is `SET n += map`, merge_node.c). */
+static int on_match(cy_x *x, const op_t *o, st *t) {
+    if (!o->n_on_match) return 0;
+    int done = cy_mnode_match(x, &t->memo_match, o->path, &o->on_match[0]);
+    if (done < 0) return -1;
+    return cy_apply_sets(x, o->on_match + done, o->n_on_match - (uint32_t)done);
+}
 
 static int m_open(cy_opstate *s, cy_x *x) { ((st *)s)->active = false; return 0; }
 static int m_next(cy_opstate *s, cy_x *x) {
@@ -21,7 +29,7 @@ static int m_next(cy_opstate *s, cy_x *x) {
         int r = cy_op_next(s->in2, x);
         if (r < 0) return -1;
         if (r == 1) {
-            if (cy_apply_sets(x, o->on_match, o->n_on_match)) return -1;
+            if (on_match(x, o, t)) return -1;
             return 1;
         }
         t->active = false;
@@ -29,18 +37,29 @@ static int m_next(cy_opstate *s, cy_x *x) {
     int r = cy_op_next(s->in, x);
     if (r <= 0) return r;
     if (cy_x_tick(x)) return -1;
+    x->extid_expr = NULL;   /* what the match evaluates for this row, merge_node.c may reuse */
     if (cy_op_open(s->in2, x)) return -1;
     r = cy_op_next(s->in2, x);
     if (r < 0) return -1;
     if (r == 1) {
         t->active = true;
-        if (cy_apply_sets(x, o->on_match, o->n_on_match)) return -1;
+        if (on_match(x, o, t)) return -1;
         return 1;
     }
     if (o->fuse) {
         qval v;
         cy_mapdrop drop;
+        const cy_expr *mexpr = x->extid_expr;   /* the match's id: kept across the map's evaluation (which */
+        qval mval = x->extid_val;               /* may run nested plans of its own) */
         if (cy_eval_map_drop(x, o->on_create[0].value, &v, &drop)) return -1;
+        x->extid_expr = mexpr;
+        x->extid_val = mval;
+        int done = cy_mnode_create(x, &t->memo, o->path, &o->on_create[0], v, &drop);
+        if (done < 0) return -1;
+        if (done) {
+            if (cy_apply_sets(x, o->on_create + 1, o->n_on_create - 1)) return -1;
+            return 1;
+        }
         if (v.type == QT_MAP) {
             for (uint32_t i = 0; i < v.len; i++)
                 if (v.ents[i].v.type != QT_NULL && !cy_mapdrop_has(&drop, v.ents[i].key, v.ents[i].klen) &&

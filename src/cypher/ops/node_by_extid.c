@@ -35,6 +35,8 @@ static int ne_next(cy_opstate *s, cy_x *x) {
         if (r <= 0) return r;
         qval id;
         if (cy_eval(x, o->id, &id)) return -1;
+        x->extid_expr = o->id;
+        x->extid_val = id;
         if (id.type != QT_STRING && id.type != QT_INT) continue;
         uint64_t n = gview_node_by_ext_id(x->v, id);
         if (n == GID_NONE) n = gview_node_by_ext_id(x->v, cy_extid_other_form(x, id));

@@ -46,7 +46,7 @@ static int check_alive(cy_x *x, qval ent, int32_t pos) {
 }
 
 /* v minus drop's keys (cy_eval_map_drop). */
-static int set_map(cy_x *x, qval ent, qval v, const cy_mapdrop *drop, bool replace, int32_t pos) {
+int cy_set_map(cy_x *x, qval ent, qval v, const cy_mapdrop *drop, bool replace, int32_t pos) {
     if (ent.type == QT_NULL) return 0;
     if (ent.type != QT_NODE && ent.type != QT_REL)
         return cy_err(x->err, CYE_TYPE, "InvalidArgumentType", pos, "SET needs a node or relationship, got %s",
@@ -126,7 +126,7 @@ int cy_apply_sets(cy_x *x, const cy_setop *items, uint32_t n) {
             qval v;
             cy_mapdrop drop;
             if (cy_eval_map_drop(x, it->value, &v, &drop)) return -1;
-            if (set_map(x, x->row[it->var_slot], v, &drop, it->kind == CY_SET_ALL, pos)) return -1;
+            if (cy_set_map(x, x->row[it->var_slot], v, &drop, it->kind == CY_SET_ALL, pos)) return -1;
             break;
         }
         case CY_SET_LABELS: case CY_REMOVE_LABELS:
