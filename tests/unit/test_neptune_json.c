@@ -312,6 +312,9 @@ static void test_read_cases(void **unused) {
          "{\"id\":5,\"name\":\"d\",\"x\":1},{\"id\":6,\"id\":7},{\"id\":8,\"name\":\"e\"},{}]}"),
         "{\"p\":[{\"a\":{\"a\":1}},{\"a\":{\"a\":2,\"a\":3}},{\"a\":{\"a\":4}}]}",
         "{\"p\":[{\"long_key_of_more_than_sixteen_bytes\":1},{\"long_key_of_more_than_sixteen_byteZ\":2}]}",
+        /* an inner object replaces the template mid-row: the row's later key repeats an earlier one */
+        "{\"p\":[{\"a\":1,\"x\":2},{\"a\":{\"q\":1,\"a\":2},\"a\":5}]}",
+        "{\"p\":[{\"a\":1,\"b\":2,\"c\":3},{\"a\":1,\"b\":{\"a\":0,\"b\":0,\"a\":9},\"b\":3}]}",
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
         for (int style = 0; style < 5; style++) body_agree(rows[i], strlen(rows[i]), style);

@@ -42,6 +42,7 @@ typedef struct reader {
     size_t nspans, capspans;
     struct tplkey { size_t off; uint32_t rawlen, klen; const char *key; } tpl[TEMPLATE_MAX];
     uint32_t ntpl;            /* 0: no template; its keys are distinct */
+    uint32_t tpl_gen;         /* changes whenever the template does (an object's inner objects may change it) */
 } reader;
 
 static int fail(reader *r, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -614,13 +615,15 @@ static inline void push_span(reader *r, size_t off, size_t len) {
     r->spans[r->nspans++] = (struct keyspan){.off = off, .len = (uint32_t)len};
 }
 
-/* Closes a nested object: with the template's keys, all of them and in order, there is nothing to fold;
- * otherwise duplicates are folded and the object's keys become the template (when distinct and few). */
+/* Closes a nested object: with the template's keys, all of them and in order (as_template: the template
+ * did not change while the object was read), there is nothing to fold; otherwise duplicates are folded and
+ * the object's keys become the template (when distinct and few). */
 static int nested_close_object(reader *r, size_t open, size_t base, size_t sbase, bool as_template, qval *out) {
     size_t raw = r->nents - base, cnt = raw;
     if (!as_template || raw != r->ntpl) {
         cnt = raw ? dedupe(r->ents + base, raw) : 0;
         r->ntpl = 0;
+        r->tpl_gen++;
         if (cnt == raw && raw <= TEMPLATE_MAX) {
             for (size_t k = 0; k < raw; k++)
                 r->tpl[k] = (struct tplkey){.off = r->spans[sbase + k].off, .rawlen = r->spans[sbase + k].len,
@@ -716,7 +719,8 @@ static int nested_object(reader *r, unsigned depth, qval *out) {
     const uint8_t *s = r->cs;
     const size_t n = r->n;
     size_t open = r->pos, base = r->nents, sbase = r->nspans, i = nested_ws_at(r, s, n, open + 1);
-    bool as_template = true;   /* every key so far is the template's, in order */
+    bool as_template = true;   /* every key so far is the template's, in order, and it has not changed */
+    uint32_t gen = r->tpl_gen;
     if (i < n && s[i] == '}') {
         i++;
     } else {
@@ -726,7 +730,7 @@ static int nested_object(reader *r, unsigned depth, qval *out) {
             const char *key;
             uint32_t klen;
             const struct tplkey *t = &r->tpl[j < TEMPLATE_MAX ? j : 0];
-            bool tpl = as_template && j < r->ntpl;
+            bool tpl = as_template && j < r->ntpl && gen == r->tpl_gen;
             if (tpl && !(n - i >= t->rawlen && same_bytes(s + i, s + t->off, t->rawlen))) {
                 i = nested_ws_at(r, s, n, i);   /* more whitespace than the template's rows had, or another key */
                 tpl = n - i >= t->rawlen && same_bytes(s + i, s + t->off, t->rawlen);
@@ -771,7 +775,7 @@ static int nested_object(reader *r, unsigned depth, qval *out) {
         }
     }
     r->pos = i;
-    return nested_close_object(r, open, base, sbase, as_template, out);
+    return nested_close_object(r, open, base, sbase, as_template && gen == r->tpl_gen, out);
 }
 
 static int nested_literal(reader *r, const char *word, size_t len) {
@@ -813,6 +817,7 @@ static int nested_value(reader *r, unsigned depth, qval *out) {
 static int read_nested(reader *r, qval *out) {
     size_t pos = r->pos, nvals = r->nvals, nents = r->nents, area_len = r->area_len;
     r->ntpl = 0;   /* a template from an earlier attempt may point at text decoded over since */
+    r->tpl_gen++;
     r->nspans = 0;
     r->pos++;
     nested_ws(r);

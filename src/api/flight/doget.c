@@ -50,6 +50,76 @@ static void send_message(qv_grpc_call *call, get_stream *gs) {
     gs->messages++;
 }
 
+/* ---- relationship batches without the body copy ------------------------------------------------- */
+
+/* A batch whose columns are all ids and type indices (fixed width, never null) has a body that is just
+ * their value buffers, each padded to 8 bytes, and a header that depends only on the row count. The first
+ * batch of each row count goes through the Arrow writer as every other batch does, and its body is checked
+ * against that layout; once it matches, the later batches of that count reuse the writer's header and hand
+ * the column buffers straight to the FlightData encoder: one copy of the body (into the message) instead
+ * of two (into the writer's body, then into the message), 20 bytes a row less to move per copy. Any other
+ * column, or a body that does not match, keeps the writer. */
+#define DIRECT_MAX_COLS 4
+
+static const uint8_t zero_pad[8];
+
+static bool direct_cols(const get_stream *gs) {
+    if (!gs->is_rel || gs->direct_off || gs->ncols > DIRECT_MAX_COLS) return false;
+    for (int i = 0; i < gs->ncols; i++) {
+        col_role r = gs->roles[i];
+        const arw_array *a = &gs->cols[i].arr;
+        if (r != C_SRC && r != C_TGT && r != C_TYPE) return false;
+        /* ids: int64 unless a STRING database's (utf8); the type: dictionary indices (kind is the values') */
+        if (r == C_TYPE ? !gs->fields[i].dictionary : gs->fields[i].kind == ARW_UTF8) return false;
+        if (a->validity || a->null_count || a->offsets || a->nchildren || !a->values) return false;
+    }
+    return true;
+}
+
+/* The direct body as pieces; returns their count, *total their bytes. */
+static int direct_parts(const get_stream *gs, const void **parts, size_t *lens, size_t *total) {
+    int k = 0;
+    size_t t = 0;
+    for (int i = 0; i < gs->ncols; i++) {
+        const arw_array *a = &gs->cols[i].arr;
+        parts[k] = a->values;
+        lens[k++] = a->values_len;
+        size_t pad = (8 - (a->values_len & 7)) & 7;
+        if (pad) {
+            parts[k] = zero_pad;
+            lens[k++] = pad;
+        }
+        t += a->values_len + pad;
+    }
+    *total = t;
+    return k;
+}
+
+static bool direct_matches(const get_stream *gs, const qv_buf *body) {
+    const void *parts[2 * DIRECT_MAX_COLS];
+    size_t lens[2 * DIRECT_MAX_COLS], total, off = 0;
+    int k = direct_parts(gs, parts, lens, &total);
+    if (total != body->len) return false;
+    for (int j = 0; j < k; j++) {
+        if (memcmp(body->data + off, parts[j], lens[j]) != 0) return false;
+        off += lens[j];
+    }
+    return true;
+}
+
+static void send_direct(qv_grpc_call *call, get_stream *gs) {
+    const void *parts[2 * DIRECT_MAX_COLS];
+    size_t lens[2 * DIRECT_MAX_COLS], total;
+    int k = direct_parts(gs, parts, lens, &total);
+    qv_buf msg;
+    qv_grpc_call_msg_buf(call, &msg, gs->dhdr.len + total + 64);
+    fp_encode_flight_data(&msg, gs->dhdr.data, gs->dhdr.len, parts, lens, k);
+    qv_grpc_call_send_buf(call, &msg);
+    qv_buf_free(&msg);
+    gs->messages++;
+    atomic_fetch_add(&gs->fs->export_direct, 1);
+}
+
 static void cb_reset(colbuf *cb) {
     qv_buf_reset(&cb->valid);
     qv_buf_reset(&cb->off);
@@ -454,12 +524,24 @@ static int write_batch(qv_grpc_call *call, get_stream *gs) {
         case C_LABELS: build_labels(gs, cb, f, gs->rows, n); break;
         }
     }
-    arw_array *arrs = qv_malloc((size_t)gs->ncols * sizeof *arrs);
-    for (int i = 0; i < gs->ncols; i++) arrs[i] = gs->cols[i].arr;
-    arw_write_record_batch(&gs->hdr, &gs->body, n, arrs, gs->ncols, ARW_CODEC_NONE);
-    free(arrs);
-    if (!gs->is_rel) pthread_rwlock_unlock(&g->cols_lock);
-    send_message(call, gs);
+    bool direct = direct_cols(gs);
+    if (direct && gs->dhdr_rows == n) {
+        send_direct(call, gs);
+    } else {
+        arw_array *arrs = qv_malloc((size_t)gs->ncols * sizeof *arrs);
+        for (int i = 0; i < gs->ncols; i++) arrs[i] = gs->cols[i].arr;
+        arw_write_record_batch(&gs->hdr, &gs->body, n, arrs, gs->ncols, ARW_CODEC_NONE);
+        free(arrs);
+        if (direct && direct_matches(gs, &gs->body)) {
+            qv_buf_reset(&gs->dhdr);
+            qv_buf_append(&gs->dhdr, gs->hdr.data, gs->hdr.len);
+            gs->dhdr_rows = n;
+        } else if (direct) {
+            gs->direct_off = true;
+        }
+        if (!gs->is_rel) pthread_rwlock_unlock(&g->cols_lock);
+        send_message(call, gs);
+    }
     gs->batches++;
     gs->nrows += (uint64_t)n;
     return 1;
@@ -686,6 +768,7 @@ static void get_close(qv_grpc_call *call) {
     qv_buf_free(&gs->ticket);
     qv_buf_free(&gs->hdr);
     qv_buf_free(&gs->body);
+    qv_buf_free(&gs->dhdr);
     free(gs);
 }
 
@@ -710,3 +793,5 @@ void flight_service_export_stats(flight_service *fs, uint64_t *messages, uint64_
     *messages = atomic_load(&fs->export_batches);
     *buf_allocs = atomic_load(&fs->export_buf_allocs);
 }
+
+uint64_t flight_service_export_direct(flight_service *fs) { return atomic_load(&fs->export_direct); }

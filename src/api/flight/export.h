@@ -40,6 +40,9 @@ typedef struct get_stream {
     uint64_t src;          /* relationship export: source node of pos */
     uint64_t *rows, *srcs;
     qv_buf hdr, body;
+    qv_buf dhdr;           /* doget.c's direct batches: the writer's header for batches of dhdr_rows rows */
+    int64_t dhdr_rows;     /* 0: none yet */
+    bool direct_off;       /* a body did not have the direct layout: the writer builds every batch */
     uint64_t batch_rows;   /* rows per RecordBatch: --export-batch-size */
     uint64_t batches, nrows;
     uint64_t messages;     /* FlightData messages sent (schema and dictionary included) */

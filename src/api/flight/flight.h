@@ -34,6 +34,8 @@ const qv_grpc_service *flight_service_grpc(flight_service *fs);
  * and how many of their message buffers had to be allocated rather than recycled from the call's earlier
  * messages. A long export allocates only the few buffers its send queue holds at once. */
 void flight_service_export_stats(flight_service *fs, uint64_t *messages, uint64_t *buf_allocs);
+/* RecordBatches sent so far with the column buffers as their body (no copy through the Arrow writer). */
+uint64_t flight_service_export_direct(flight_service *fs);
 /* Aborts every import in progress and stops the abort-timeout thread. Call after net/ has stopped. */
 void flight_service_free(flight_service *fs);
 

@@ -71,6 +71,7 @@ struct flight_service {
     flight_auth *auth;
     qv_grpc_service grpc;
     _Atomic uint64_t export_batches;    /* messages of finished DoGet calls (flight_service_export_stats) */
+    _Atomic uint64_t export_direct;     /* RecordBatches sent without the writer's body copy (doget.c) */
     _Atomic uint64_t export_buf_allocs; /* their message buffers that were freshly allocated */
 };
 
