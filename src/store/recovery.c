@@ -47,16 +47,18 @@ int wal_read_file(const char *path, uint8_t **out, size_t *n, qv_err *err) {
     return 0;
 }
 
-/* A segment mapped read-only (populated up front: replay reads it once, front to back) instead of copied into
- * memory; *mapped says which (an empty file, or a mapping refused, is read). Free with segment_free. */
+/* A segment mapped read-only instead of copied into memory (replay reads it once, front to back: its pages are
+ * faulted in by the decoder thread, in parallel with the apply); *mapped says which (an empty file, or a mapping
+ * refused, is read). Free with segment_free. */
 static int segment_read(const char *path, uint8_t **out, size_t *n, bool *mapped, qv_err *err) {
     *mapped = false;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return qv_err_set(err, QV_EIO, "cannot open %s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) == 0 && st.st_size > 0) {
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (m != MAP_FAILED) {
+            (void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);   /* read ahead; faulted in by the decoder */
             close(fd);
             *out = m;
             *n = (size_t)st.st_size;
