@@ -23,7 +23,8 @@ static bool same_scalar(cy_x *x, qval ent, uint32_t key, qval v) {
 /* checked: v is known storable (set_map checks a whole map first). */
 static int set_one_prop(cy_x *x, qval ent, const char *key, size_t klen, qval v, bool checked, int32_t pos) {
     if (klen == 3 && memcmp(key, CY_EXT_ID_KEY, 3) == 0)
-        return cy_err(x->err, CYE_UNSUPPORTED, NULL, pos, "`~id` cannot be changed once a node exists");
+        return cy_err(x->err, CYE_UNSUPPORTED, NULL, pos, ent.type == QT_NODE ? "`~id` cannot be changed once a node exists"
+                                                            : "`~id` cannot be changed once a relationship exists");
     if (!checked && v.type != QT_NULL && cy_check_storable(x, v, pos)) return -1;
     uint32_t k = cy_x_intern_key(x, key, klen);
     if (same_scalar(x, ent, k, v)) {   /* re-ingesting an unchanged value writes nothing */
