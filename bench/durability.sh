@@ -22,6 +22,8 @@ if (n) {
   console.log(`| durable Analytics graph / in-memory, both /queries, ${n.durable_queries_rows_per_s} / ${n.in_memory_rows_per_s} rows/s | ${(n.ratio_same_endpoint * 100).toFixed(0)}% | | |`);
   const c = n.server_cpu_s_per_1000_rows;
   console.log(`| server CPU s per 1,000 rows: neo4j / durable graph / in memory | ${c.durable_opencypher} / ${c.durable_queries} / ${c.in_memory} | | |`);
+  const m = n.machine_cpu_s_per_1000_rows;
+  if (m) console.log(`| machine CPU s per 1,000 rows (client, server, kernel threads): neo4j / durable graph / in memory | ${m.durable_opencypher} / ${m.durable_queries} / ${m.in_memory} | | |`);
   console.log(`| WAL records per fdatasync (group commit) | ${n.records_per_sync} | | |`);
 }
 if (w) {

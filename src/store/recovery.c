@@ -234,14 +234,17 @@ static int bad_tail(const char *dir, const uint64_t *segs, size_t n, size_t i, s
     return 0;
 }
 
-/* Replays the frames of one file from offset start. Returns 0 at a clean end, 1 at a torn or corrupt frame
- * (its offset in *bad_at, the reason in *why), -1 when a record cannot be applied (err). */
+/* Replays the frames of one file from offset start. Returns 0 at a clean end (the records' end in *bad_at), 1 at
+ * a torn or corrupt frame (its offset in *bad_at, the reason in *why), -1 when a record cannot be applied (err). */
 static int replay_slots(const char *path, wal_decoder *dec, wal_target *targets, size_t nt, size_t *bad_at, qv_err *why,
                         uint64_t *skipped, replay_run *run, qv_err *err) {
     for (;; wal_decoder_done(dec)) {
         wal_slot *s = wal_decoder_next(dec);
         size_t at = s->at;
-        if (s->k == 0) return 0;
+        if (s->k == 0) {
+            *bad_at = at;   /* [walprep] where the records end (before a preallocated segment's zeros) */
+            return 0;
+        }
         if (s->k < 0) {
             *bad_at = at;
             *why = s->why;
@@ -434,6 +437,8 @@ int wal_recover(const char *dir, wal_target *targets, size_t nt, bool repair, qv
         int k = replay_file(path, p, size, WAL_SEG_HEADER, targets, nt, &at, &why, &skipped, &run, err);
         if (k < 0) {
             rc = -1;
+        } else if (k == 0) {
+            size = at;   /* [walprep] the log read: not the zeros a preallocated segment ends in */
         } else if (k == 1) {
             rc = bad_tail(dir, segs, n, i, at, why.msg, repair, tail, err);
             cut = true;

@@ -7,16 +7,24 @@
  * graph's writer slot is then released, and (--durability fsync) the wait step blocks until an fdatasync
  * that started after the record was written returns: one fdatasync covers every record written before it
  * started, so commits of one graph (whose next transaction runs during the sync) and of different graphs share
- * syncs. Up to WAL_SYNCERS syncs run at once: a record written while one is in flight starts the next at once
- * instead of waiting for it to return (the kernel overlaps them), which cuts a commit's wait from about one and
- * a half sync latencies to about one. With --durability async nothing waits, and a syncer fdatasyncs at most a
- * second after a write.
- * A failed write is cut back off the segment (ftruncate) and refused to its committer, whose transaction rolls
- * back (no later record can depend on it: the writer slot was held); a failed fdatasync makes the log refuse
- * every later commit and fail every waiter not yet covered (the kernel may have dropped the pages), until a
- * restart recovers from what is on disk.
- * Locks, in this order: sync_rw (read: a sync in flight; write: rotation), app_mu (appends: fd, off, lsn),
- * mu (registry, flags, counters, synced / appended positions, waiters).
+ * syncs. A committer whose record no sync in flight covers runs the fdatasync itself (no hand-off to a syncer
+ * thread and back: two wake-ups and context switches per commit on a loaded 2-core machine); several syncs may
+ * run at once, so a record written while one is in flight starts the next at once instead of waiting for it to
+ * return (the kernel overlaps them), which cuts a commit's wait from about one and a half sync latencies to
+ * about one. The syncer threads serve what no committer syncs (wal_flush callers with QV_WAL_INLINE_SYNC=0,
+ * async). With --durability async nothing waits, and a syncer fdatasyncs at most a second after a write.
+ * Preallocation: a preparer thread keeps the active segment zero-filled (real writes, then fdatasync) ahead of
+ * the records, WAL_PREALLOC bytes at a time, so that a commit's record overwrites blocks that already exist and
+ * its fdatasync flushes data only: an append that grows the file also has to commit the inode's new size through
+ * the ext4 journal (a second device flush, measured: README.md). The zeros after the last record read as the
+ * clean end of the log (wal_frame_next); a closed segment is cut back to its records (not synced: either length
+ * reads the same). QV_WAL_PREALLOC=0 turns it off (bytes otherwise; tests).
+ * A failed write is cut back off the segment (ftruncate past the preallocated part, zeros written back over it
+ * inside) and refused to its committer, whose transaction rolls back (no later record can depend on it: the
+ * writer slot was held); a failed fdatasync makes the log refuse every later commit and fail every waiter not
+ * yet covered (the kernel may have dropped the pages), until a restart recovers from what is on disk.
+ * Locks, in this order: sync_rw (read: a sync or a preallocation in flight; write: rotation), app_mu (appends:
+ * fd, off, lsn, zend), mu (registry, flags, counters, synced / appended positions, waiters).
  * Must not: decode records (recovery.c), know the catalog, or decide when to checkpoint (store.c does,
  * when enough log was written).
  */
@@ -36,6 +44,8 @@
 #include <unistd.h>
 
 #define WAL_SYNCERS 4
+#define WAL_PREALLOC (8u << 20)   /* bytes zero-filled ahead of the records at a time (QV_WAL_PREALLOC) */
+#define WAL_ZERO_BUF (1u << 20)
 
 /* A committer waiting for its record's sync (on its stack, listed under mu). */
 typedef struct wal_waiter {
@@ -54,6 +64,12 @@ struct qv_wal {
     bool stop, ckpt_wanted, ckpt_stop;
     pthread_t syncer[WAL_SYNCERS];
     int n_syncers;
+    pthread_t prep;          /* the preparer (prealloc > 0) */
+    bool prep_running, prep_wanted;
+    pthread_cond_t cv_prep;  /* prep_wanted or stop (mu) */
+    uint64_t prealloc;       /* bytes zero-filled ahead at a time; 0: off */
+    bool inline_sync;        /* fsync: a committer whose record no sync in flight covers runs the fdatasync itself */
+    uint8_t *zeros;          /* WAL_ZERO_BUF zero bytes */
     wal_db *dbs;
     uint64_t bytes;          /* since the last checkpoint round */
     bool broken;
@@ -68,6 +84,9 @@ struct qv_wal {
     pthread_mutex_t app_mu;
     int fd;
     uint64_t seg, off, lsn;
+    uint64_t zend;           /* the active segment's size: records below off, zeros written from off to zend */
+    bool zbusy;              /* the preparer is writing zeros from zend on: appends stay below zend meanwhile */
+    pthread_cond_t zcv;      /* zbusy went false (app_mu) */
     /* read-held by each sync in flight, write-held by rotation (and wal_io_pause) */
     pthread_rwlock_t sync_rw;
 };
@@ -155,17 +174,90 @@ static void set_broken(qv_wal *w, const char *fmt, const char *path, int e) {
     pthread_mutex_unlock(&w->mu);
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n) {
-    while (n) {
-        ssize_t k = write(fd, p, n);
+/* Writes p[0..n) at off; the bytes written before a failure in *done. */
+static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off, size_t *done) {
+    *done = 0;
+    while (*done < n) {
+        ssize_t k = pwrite(fd, p + *done, n - *done, (off_t)(off + *done));
         if (k < 0) {
             if (errno == EINTR) continue;
             return -1;
         }
-        p += k;
-        n -= (size_t)k;
+        if (k == 0) {
+            errno = ENOSPC;
+            return -1;
+        }
+        *done += (size_t)k;
     }
     return 0;
+}
+
+/* Zeros over [from, to) of fd (to at most WAL_ZERO_BUF past from per call, repeated). */
+static int write_zeros(qv_wal *w, int fd, uint64_t from, uint64_t to, uint64_t *done) {
+    *done = 0;
+    while (from + *done < to) {
+        size_t k = to - from - *done > WAL_ZERO_BUF ? WAL_ZERO_BUF : (size_t)(to - from - *done), d;
+        int rc = pwrite_all(fd, w->zeros, k, from + *done, &d);
+        *done += d;
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
+/* Asks the preparer to zero-fill more of the active segment if less than half a chunk is left (app_mu and mu
+ * held). */
+static void want_prep(qv_wal *w) {
+    if (w->prealloc && !w->zbusy && w->zend - w->off < w->prealloc / 2 && !w->prep_wanted) {
+        w->prep_wanted = true;
+        pthread_cond_signal(&w->cv_prep);
+    }
+}
+
+/* One preallocation step: zeros written from the active segment's end to the next multiple of prealloc at least
+ * half a chunk ahead, then fdatasync (so the size is committed before any record is written there). A failed
+ * write (disk full) only stops the extension: appends past zend grow the file as without preallocation. */
+static void prep_once(qv_wal *w) {
+    pthread_rwlock_rdlock(&w->sync_rw);   /* no rotation meanwhile: fd stays the active segment */
+    pthread_mutex_lock(&w->app_mu);
+    int fd = w->fd;
+    uint64_t from = w->zend, seg = w->seg;
+    bool go = fd >= 0 && !w->zbusy && from - w->off < w->prealloc / 2;
+    if (go) w->zbusy = true;
+    pthread_mutex_unlock(&w->app_mu);
+    if (go) {
+        uint64_t to = (from + w->prealloc / 2 + w->prealloc) / w->prealloc * w->prealloc, done;
+        int rc = write_zeros(w, fd, from, to, &done), e = errno;
+        if (rc < 0 && e != ENOSPC && e != EFBIG && e != EDQUOT)
+            QV_WARN("cannot preallocate the write-ahead log in %s: %s", w->dir, strerror(e));
+        if (done && fdatasync(fd) < 0) {
+            char path[4096];
+            wal_segment_path(w->dir, seg, path, sizeof path);
+            set_broken(w, "cannot fdatasync the write-ahead log %s: %s", path, errno);
+        }
+        pthread_mutex_lock(&w->app_mu);
+        w->zend = from + done;
+        w->zbusy = false;
+        pthread_cond_broadcast(&w->zcv);
+        pthread_mutex_unlock(&w->app_mu);
+    }
+    pthread_rwlock_unlock(&w->sync_rw);
+}
+
+static void *prep_main(void *arg) {
+    qv_wal *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->stop) {
+        if (!w->prep_wanted) {
+            pthread_cond_wait(&w->cv_prep, &w->mu);
+            continue;
+        }
+        w->prep_wanted = false;
+        pthread_mutex_unlock(&w->mu);
+        prep_once(w);
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
 }
 
 /* One fdatasync of the active segment covering everything written before it starts, unless a sync already
@@ -238,11 +330,19 @@ static int wait_synced(qv_wal *w, uint64_t lsn, qv_err *err) {
     if (lsn > w->synced && !w->broken) {
         if (lsn > w->wanted) w->wanted = lsn;
         w->st.queued++;
-        if (lsn > w->started) pthread_cond_signal(&w->cv_work);   /* else a sync in flight covers it: no syncer to wake */
         wal_waiter me = {.lsn = lsn, .next = w->waiters};
         pthread_cond_init(&me.cv, NULL);
         w->waiters = &me;
-        while (lsn > w->synced && !w->broken) pthread_cond_wait(&me.cv, &w->mu);
+        while (lsn > w->synced && !w->broken) {
+            if (lsn > w->started && w->inline_sync) { /* no sync in flight covers it: this committer runs one */
+                pthread_mutex_unlock(&w->mu);
+                sync_once(w);
+                pthread_mutex_lock(&w->mu);
+                continue;
+            }
+            if (lsn > w->started) pthread_cond_signal(&w->cv_work);   /* else a sync in flight covers it */
+            pthread_cond_wait(&me.cv, &w->mu);
+        }
         wal_waiter **pp = &w->waiters;
         while (*pp != &me) pp = &(*pp)->next;
         *pp = me.next;
@@ -324,18 +424,26 @@ static int append_step(void *ctx, graph *g, uint64_t csn, const gchange *ch0, si
     free(all);
     if (rc < 0) return qv_err_prefix(err, "cannot log the transaction on database '%s'", db->name);
     pthread_mutex_lock(&w->app_mu);
-    if (write_all(w->fd, b->data, b->len) < 0) {
+    while (w->zbusy && w->off + b->len > w->zend) pthread_cond_wait(&w->zcv, &w->app_mu); /* zeros going there */
+    size_t done;
+    if (pwrite_all(w->fd, b->data, b->len, w->off, &done) < 0) {
         int e = errno;
         char path[4096];
         wal_segment_path(w->dir, w->seg, path, sizeof path);
         rc = qv_err_set(err, QV_EIO, "cannot write the write-ahead log %s: %s; the transaction was not committed", path,
                         strerror(e));
-        if (ftruncate(w->fd, (off_t)w->off) < 0 || lseek(w->fd, (off_t)w->off, SEEK_SET) < 0)
+        /* what it wrote goes: past the preallocated part by truncation, inside it by zeros written back (a
+         * preallocated segment cannot shrink under records the preparer's zeros follow) */
+        uint64_t end = w->off + b->len, zeroed;
+        if ((end > w->zend && ftruncate(w->fd, (off_t)(w->off > w->zend ? w->off : w->zend)) < 0) ||
+            (w->off < w->zend && write_zeros(w, w->fd, w->off, end < w->zend ? end : w->zend, &zeroed) < 0))
             set_broken(w, "cannot cut a failed write off the write-ahead log %s: %s", path, errno);
     } else {
         w->off += b->len;
         w->lsn += b->len;
+        if (w->off > w->zend) w->zend = w->off;   /* grew the file */
         pthread_mutex_lock(&w->mu);
+        want_prep(w);
         w->appended = w->lsn;
         w->bytes += b->len;
         w->st.records++;
@@ -388,6 +496,16 @@ qv_wal *wal_open(const char *dir, int durability, uint64_t checkpoint_bytes, uin
     pthread_rwlockattr_destroy(&ra);
     pthread_cond_init(&w->cv_work, NULL);
     pthread_cond_init(&w->cv_ckpt, NULL);
+    pthread_cond_init(&w->cv_prep, NULL);
+    pthread_cond_init(&w->zcv, NULL);
+    const char *pa = getenv("QV_WAL_PREALLOC");   /* bytes zero-filled ahead at a time; 0: off (tests) */
+    w->prealloc = pa ? strtoull(pa, NULL, 10) : WAL_PREALLOC;
+    if (w->prealloc) {
+        w->prealloc = (w->prealloc + 4095) / 4096 * 4096;
+        w->zeros = qv_calloc(1, WAL_ZERO_BUF);
+    }
+    const char *is = getenv("QV_WAL_INLINE_SYNC");   /* 0: committers always hand the sync to a syncer (comparisons) */
+    w->inline_sync = durability == 0 && !(is && strcmp(is, "0") == 0);
     w->seg = last_seg;
     uint64_t first;
     if (wal_rotate(w, &first, err) < 0) {
@@ -402,6 +520,19 @@ qv_wal *wal_open(const char *dir, int durability, uint64_t checkpoint_bytes, uin
             return NULL;
         }
         w->n_syncers++;
+    }
+    if (w->prealloc) {
+        if (pthread_create(&w->prep, NULL, prep_main, w) != 0) {
+            qv_err_set(err, QV_EINTERNAL, "cannot start the write-ahead log threads");
+            wal_close(w);
+            return NULL;
+        }
+        w->prep_running = true;
+        pthread_mutex_lock(&w->app_mu);
+        pthread_mutex_lock(&w->mu);
+        want_prep(w);
+        pthread_mutex_unlock(&w->mu);
+        pthread_mutex_unlock(&w->app_mu);
     }
     return w;
 }
@@ -418,14 +549,18 @@ void wal_close(qv_wal *w) {
     pthread_mutex_lock(&w->mu);
     w->stop = w->ckpt_stop = true;
     pthread_cond_broadcast(&w->cv_work);
+    pthread_cond_broadcast(&w->cv_prep);
     pthread_cond_broadcast(&w->cv_ckpt);
     pthread_mutex_unlock(&w->mu);
     for (int i = 0; i < w->n_syncers; i++) pthread_join(w->syncer[i], NULL);
+    if (w->prep_running) pthread_join(w->prep, NULL);
     if (w->st.records)
         QV_INFO("write-ahead log: %llu records in %llu fdatasyncs (%.1f per sync)", (unsigned long long)w->st.records,
                 (unsigned long long)w->st.syncs, w->st.syncs ? (double)w->st.records / (double)w->st.syncs : 0.0);
     if (w->fd >= 0) {
         if (fdatasync(w->fd) < 0) QV_WARN("cannot fdatasync the write-ahead log in %s: %s", w->dir, strerror(errno));
+        if (w->zend > w->off && ftruncate(w->fd, (off_t)w->off) < 0)   /* the zeros go (either size reads the same) */
+            QV_WARN("cannot cut the preallocated end off the write-ahead log in %s: %s", w->dir, strerror(errno));
         close(w->fd);
     }
     for (wal_db *d = w->dbs, *next; d; d = next) {
@@ -439,6 +574,9 @@ void wal_close(qv_wal *w) {
     pthread_rwlock_destroy(&w->sync_rw);
     pthread_cond_destroy(&w->cv_work);
     pthread_cond_destroy(&w->cv_ckpt);
+    pthread_cond_destroy(&w->cv_prep);
+    pthread_cond_destroy(&w->zcv);
+    free(w->zeros);
     free(w->dir);
     free(w);
 }
@@ -503,13 +641,19 @@ int wal_rotate(qv_wal *w, uint64_t *first, qv_err *err) {
                 if (w->started < w->lsn) w->started = w->lsn;
                 wake_covered(w);
                 pthread_mutex_unlock(&w->mu);
+                if (w->zend > w->off && ftruncate(w->fd, (off_t)w->off) < 0) /* closed: its zeros go (not synced: */
+                    QV_WARN("cannot cut the preallocated end off the write-ahead log in %s: %s", w->dir, /* either */
+                            strerror(errno));                                                /* size reads the same) */
             }
             close(w->fd);
         }
         w->fd = fd;
         w->seg++;
-        w->off = WAL_SEG_HEADER;
+        w->off = w->zend = WAL_SEG_HEADER;
         *first = w->seg;
+        pthread_mutex_lock(&w->mu);
+        want_prep(w);
+        pthread_mutex_unlock(&w->mu);
     }
     pthread_mutex_unlock(&w->app_mu);
     pthread_rwlock_unlock(&w->sync_rw);

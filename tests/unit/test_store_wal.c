@@ -5,7 +5,8 @@
  * by element (ids, external ids int / string / generated, labels, properties, relationships, deleted ids kept
  * as holes, indexes, constraints) from the log alone, from a checkpoint, and from a checkpoint plus log; a
  * torn or bit-flipped log tail is cut off and later writes land after the cut; group commit (one fdatasync
- * for commits of several graphs queued together); a dropped database refuses commits.
+ * for commits of several graphs queued together); a dropped database refuses commits; a preallocated segment's
+ * zeros are the clean end, a stray byte in them a torn tail.
  * Must not: test the snapshot codec (test_store_snapshot.c) or the data directory lock (test_store_datadir.c).
  */
 #include <setjmp.h>
@@ -1159,6 +1160,7 @@ static void test_bulk_database_then_writes(void **state) {
  * error; nothing half-written stays in the log, and commits work again once there is room. */
 static void test_disk_full_refuses_then_recovers(void **state) {
     env *e = *state;
+    setenv("QV_WAL_PREALLOC", "0", 1); /* the limit must fall inside the records' growth, not a preallocated end */
     char wal[200];
     snprintf(wal, sizeof wal, "%s/wal", e->dir);
     qv_err err;
@@ -1212,6 +1214,101 @@ static void test_disk_full_refuses_then_recovers(void **state) {
     assert_string_equal(gview_key_name(v, 0), "big");
     gview_close(v);
     graph_free(g);
+    unsetenv("QV_WAL_PREALLOC");
+}
+
+static void copy_file(const char *from, const char *to) {
+    int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(in >= 0 && out >= 0);
+    static uint8_t buf[1 << 16];
+    ssize_t k;
+    while ((k = read(in, buf, sizeof buf)) > 0) assert_int_equal(write(out, buf, (size_t)k), k);
+    close(in);
+    close(out);
+}
+
+/* The active segment is zero-filled ahead of its records (wal.c, preallocation): a copy taken while it is open
+ * (what a crash leaves) replays every record and reads the zeros as the clean end; a byte that is not zero
+ * after the records is a torn tail reported at the records' end; a clean close cuts the zeros off. */
+static void test_preallocated_segment(void **state) {
+    env *e = *state;
+    setenv("QV_WAL_PREALLOC", "65536", 1);
+    char wal[200], seg[300], crash[200], cseg[300];
+    snprintf(wal, sizeof wal, "%s/wal", e->dir);
+    snprintf(crash, sizeof crash, "%s/crash", e->dir);
+    assert_int_equal(mkdir(crash, 0755), 0);
+    qv_err err;
+    qv_wal *w = wal_open(wal, 0, 0, 0, &err);
+    assert_non_null(w);
+    graph *g = graph_new("g", "g", true, GRAPH_ID_INTEGER, NULL);
+    wal_attach(w, g, 9, 0, 0, 0, 0, false);
+    enum { N = 1000 };   /* ~130 bytes each: several preallocation steps of 64 KiB */
+    for (int i = 0; i < N; i++) {
+        gtxn *t = gtxn_begin(g, &err);
+        uint64_t id;
+        gprop p[] = {{gtxn_key(t, "pad", 3), qv_str_ref("0123456789012345678901234567890123456789"
+                                                        "0123456789012345678901234567890123456789", 80)}};
+        OK(gtxn_node_create(t, NULL, 0, p, 1, qv_int(i), &id, &err));
+        OK(gtxn_commit(t, &err));
+    }
+    wal_segment_path(wal, 1, seg, sizeof seg);
+    struct stat st;
+    for (int spin = 0; spin < 5000; spin++) {   /* the preparer runs in the background */
+        assert_int_equal(stat(seg, &st), 0);
+        if (st.st_size % 65536 == 0) break;
+        usleep(1000);
+    }
+    assert_int_equal(st.st_size % 65536, 0);   /* ends in zeros written ahead */
+    wal_segment_path(crash, 1, cseg, sizeof cseg);
+    copy_file(seg, cseg);
+    /* the records end before the zeros: find that offset from the copy */
+    int fd = open(cseg, O_RDWR);
+    assert_true(fd >= 0);
+    uint8_t *buf = malloc((size_t)st.st_size);
+    size_t end_at = 0;
+    assert_int_equal(pread(fd, buf, (size_t)st.st_size, 0), st.st_size);
+    size_t off = WAL_SEG_HEADER, frames = 0;
+    const uint8_t *body;
+    size_t blen;
+    int k;
+    while ((k = wal_frame_next(buf, (size_t)st.st_size, &off, &body, &blen, &err)) == 1) {
+        end_at = off;
+        frames++;
+    }
+    assert_int_equal(k, 0);   /* the zeros: the clean end */
+    assert_int_equal(frames, N);
+    off_t end = (off_t)end_at;
+    free(buf);
+    assert_true(end > WAL_SEG_HEADER && end < st.st_size);
+    graph *r = graph_new("g", "g", true, GRAPH_ID_INTEGER, NULL);
+    wal_target tg = {.g = r, .ident = 9};
+    uint64_t last, bytes;
+    qv_buf tail;
+    qv_buf_init(&tail);
+    assert_int_equal(wal_recover(crash, &tg, 1, false, &tail, &last, &bytes, &err), 0);
+    assert_int_equal(tg.replayed, N);
+    assert_int_equal(tail.len, 0);   /* the zeros are the clean end, not damage */
+    graph_free(r);
+    /* a stray byte in the zeros: torn at the end of the records, nothing replayed from it */
+    uint8_t x = 0x5a;
+    assert_int_equal(pwrite(fd, &x, 1, end + 100), 1);
+    close(fd);
+    r = graph_new("g", "g", true, GRAPH_ID_INTEGER, NULL);
+    tg = (wal_target){.g = r, .ident = 9};
+    assert_int_equal(wal_recover(crash, &tg, 1, false, &tail, &last, &bytes, &err), 0);
+    assert_int_equal(tg.replayed, N);
+    qv_buf_append_byte(&tail, 0);
+    char want[64];
+    snprintf(want, sizeof want, "torn or corrupt at offset %lld", (long long)end);
+    if (!strstr((char *)tail.data, want)) fail_msg("tail: %s", (char *)tail.data);
+    qv_buf_free(&tail);
+    graph_free(r);
+    /* a clean close cuts the segment back to its records */
+    wal_close(w);
+    assert_int_equal(stat(seg, &st), 0);
+    assert_int_equal(st.st_size, end);
+    graph_free(g);
+    unsetenv("QV_WAL_PREALLOC");
 }
 
 static void test_dropped_database_refuses_commits(void **state) {
@@ -1251,6 +1348,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_bulk_database_then_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_full_refuses_then_recovers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dropped_database_refuses_commits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_preallocated_segment, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
