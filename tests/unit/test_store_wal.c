@@ -7,6 +7,7 @@
  * torn or bit-flipped log tail is cut off and later writes land after the cut; group commit (one fdatasync
  * for commits of several graphs queued together); a dropped database refuses commits; a preallocated segment's
  * zeros are the clean end, a stray byte in them a torn tail.
+ * Environment: QV_WAL_BENCH=N measures the commit path (see test_wal_bench).
  * Must not: test the snapshot codec (test_store_snapshot.c) or the data directory lock (test_store_datadir.c).
  */
 #include <setjmp.h>
@@ -37,6 +38,7 @@
 #include "store/checksum.h"
 #include "store/store.h"
 #include "store/wal.h"
+#include "util/clock.h"
 #include "value/value.h"
 
 static int setup(void **state) { return env_setup(state, "qv-wal"); }
@@ -1330,6 +1332,123 @@ static void test_dropped_database_refuses_commits(void **state) {
     assert_false(gcatalog_exists(e->cat, "other"));
 }
 
+
+/* QV_WAL_BENCH=N: the commit path alone, no HTTP: 10 threads commit N transactions of 150 nodes each (a string id
+ * and 4 properties: the Nodestream N1 shape, ~12 KB records) into one graph, in memory (no hook) and through the
+ * log (--durability fsync) with preallocation and inline syncs off / on, alternating, 5 rounds; prints per
+ * configuration the median commits/s, process CPU and machine CPU (/proc/stat: kernel threads too) per commit. */
+typedef struct bench_thr {
+    graph *g;
+    int n, base;
+    int rc;
+} bench_thr;
+
+static void *bench_committer(void *arg) {
+    bench_thr *b = arg;
+    qv_err err;
+    for (int i = 0; i < b->n && b->rc == 0; i++) {
+        gtxn *t = gtxn_begin(b->g, &err);
+        uint32_t lab = gtxn_label(t, "Person", 6);
+        uint32_t k[4] = {gtxn_key(t, "last_ingested_at", 16), gtxn_key(t, "last_ingested_by_pipe_at", 24),
+                         gtxn_key(t, "was_ingested_by_pipe", 20), gtxn_key(t, "age", 3)};
+        for (int j = 0; j < 150 && b->rc == 0; j++) {
+            char id[64];
+            int len = snprintf(id, sizeof id, "Person_name:p%d_%d_%d_ssn:%d", b->base, i, j, 1000 + j);
+            gprop p[4] = {{k[0], qv_float(1795317456.913938)}, {k[1], qv_float(1795317456.913938)},
+                          {k[2], qv_bool(true)}, {k[3], qv_int(20 + j % 50)}};
+            uint64_t nid;
+            b->rc = gtxn_node_create(t, &lab, 1, p, 4, qv_str_ref(id, (uint32_t)len), &nid, &err);
+        }
+        if (b->rc == 0) b->rc = gtxn_commit(t, &err);
+        else gtxn_rollback(t);
+        if (b->rc) fprintf(stderr, "bench commit: %s\n", err.msg);
+    }
+    return NULL;
+}
+
+static double bench_cpu(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static double bench_machine_cpu(void) {
+    FILE *f = fopen("/proc/stat", "r");
+    unsigned long long a[7] = {0};
+    if (!f) return 0;
+    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6]) != 7) a[0] = 0;
+    fclose(f);
+    return (double)(a[0] + a[1] + a[2] + a[5] + a[6]) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static int cmp_dbl(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void test_wal_bench(void **state) {
+    env *e = *state;
+    const char *nb = getenv("QV_WAL_BENCH");
+    if (!nb) {
+        skip();
+        return;
+    }
+    int per = atoi(nb) / 10 > 0 ? atoi(nb) / 10 : 1;
+    enum { CONFIGS = 5, ROUNDS = 5, THREADS = 10 };
+    const char *names[CONFIGS] = {"in memory", "log, plain", "log, prealloc", "log, inline sync", "log, both"};
+    const char *pre[CONFIGS] = {"0", "0", "8388608", "0", "8388608"}, *inl[CONFIGS] = {"0", "0", "0", "1", "1"};
+    double rate[CONFIGS][ROUNDS], cpu[CONFIGS][ROUNDS], mcpu[CONFIGS][ROUNDS], rps[CONFIGS][ROUNDS];
+    for (int r = 0; r < ROUNDS; r++)
+        for (int c0 = 0; c0 < CONFIGS; c0++) {
+            int c = r % 2 ? CONFIGS - 1 - c0 : c0;
+            char wal[240];
+            snprintf(wal, sizeof wal, "%s/wal-bench-%d-%d", e->dir, r, c);
+            setenv("QV_WAL_PREALLOC", pre[c], 1);
+            setenv("QV_WAL_INLINE_SYNC", inl[c], 1);
+            qv_err err;
+            qv_wal *w = c ? wal_open(wal, 0, 0, 0, &err) : NULL;
+            graph *g = graph_new("b", "b", true, GRAPH_ID_STRING, NULL);
+            if (w) wal_attach(w, g, 1, 0, 0, 0, 0, false);
+            usleep(50000);   /* the preparer's first step */
+            bench_thr th[THREADS];
+            pthread_t tid[THREADS];
+            double t0 = (double)qv_now_ns() / 1e9, c0s = bench_cpu(), m0 = bench_machine_cpu();
+            for (int i = 0; i < THREADS; i++) {
+                th[i] = (bench_thr){.g = g, .n = per, .base = i};
+                assert_int_equal(pthread_create(&tid[i], NULL, bench_committer, &th[i]), 0);
+            }
+            for (int i = 0; i < THREADS; i++) {
+                pthread_join(tid[i], NULL);
+                assert_int_equal(th[i].rc, 0);
+            }
+            double secs = (double)qv_now_ns() / 1e9 - t0, n = (double)(per * THREADS);
+            rate[c][r] = n / secs;
+            cpu[c][r] = (bench_cpu() - c0s) / n * 1e6;
+            mcpu[c][r] = (bench_machine_cpu() - m0) / n * 1e6;
+            rps[c][r] = 0;
+            if (w) {
+                wal_stats st = wal_get_stats(w);
+                rps[c][r] = st.syncs ? (double)st.records / (double)st.syncs : 0;
+                wal_close(w);
+            }
+            graph_free(g);
+        }
+    unsetenv("QV_WAL_PREALLOC");
+    unsetenv("QV_WAL_INLINE_SYNC");
+    for (int c = 0; c < CONFIGS; c++) {
+        double m[4][ROUNDS];
+        memcpy(m[0], rate[c], sizeof m[0]);
+        memcpy(m[1], cpu[c], sizeof m[1]);
+        memcpy(m[2], mcpu[c], sizeof m[2]);
+        memcpy(m[3], rps[c], sizeof m[3]);
+        for (int k = 0; k < 4; k++) qsort(m[k], ROUNDS, sizeof m[k][0], cmp_dbl);
+        printf("{\"figure\":\"wal_commit_bench\",\"config\":\"%s\",\"transactions\":%d,\"commits_per_s\":%.0f,"
+               "\"process_cpu_us_per_commit\":%.1f,\"machine_cpu_us_per_commit\":%.1f,\"records_per_sync\":%.2f}\n",
+               names[c], per * THREADS, m[0][ROUNDS / 2], m[1][ROUNDS / 2], m[2][ROUNDS / 2], m[3][ROUNDS / 2]);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc32c),
@@ -1349,6 +1468,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_disk_full_refuses_then_recovers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dropped_database_refuses_commits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_preallocated_segment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_bench, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
