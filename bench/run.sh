@@ -141,11 +141,13 @@ start_server() {
   PORT=
   for _ in $(seq 1 300); do
     PORT=$(grep -o 'listening for Arrow Flight (gRPC) on 127\.0\.0\.1:[0-9]*' "$SERVER_LOG" | grep -o '[0-9]*$' || true)
-    [ -n "$PORT" ] && break
+    # the listeners open before recovery ends (requests get "recovering" until then): wait for both
+    [ -n "$PORT" ] && grep -q 'data directory .* loaded in' "$SERVER_LOG" && break
+    PORT=
     kill -0 "$SERVER_PID" 2>/dev/null || server_fail "quiver exited during start-up"
     sleep 0.1
   done
-  [ -n "$PORT" ] || server_fail "quiver did not report its Flight port within 30 s"
+  [ -n "$PORT" ] || server_fail "quiver did not report its Flight port and a loaded data directory within 30 s"
 }
 
 # Appends "key":value pairs (already JSON) to a one-line JSON object.
