@@ -149,11 +149,58 @@ static void test_decode_stop_early(void **state) {
     log_free(&l);
 }
 
+/* Varints of every length (1..10 bytes), at every distance from the end of the bytes (the 8-byte fast path and
+ * the byte-by-byte one), and malformed ones (cut short, over 64 bits). */
+static void test_varints(void **state) {
+    (void)state;
+    uint64_t vals[200];
+    size_t nv = 0;
+    for (int b = 0; b < 64; b++) {
+        vals[nv++] = 1ull << b;
+        vals[nv++] = (1ull << b) - 1;
+        vals[nv++] = ((1ull << b) - 1) ^ 0x5555555555555555ull;
+    }
+    vals[nv++] = UINT64_MAX;
+    vals[nv++] = 0x0102030405060708ull;
+    for (size_t i = 0; i < nv; i++) {
+        for (size_t pad = 0; pad < 12; pad++) {
+            qv_buf b;
+            qv_buf_init(&b);
+            wal_put_varint(&b, vals[i]);
+            size_t len = b.len;
+            for (size_t k = 0; k < pad; k++) qv_buf_append_byte(&b, 0xff);
+            wal_cur c = {b.data, b.data + b.len, false};
+            uint64_t v = 0;
+            assert_int_equal(wal_get_varint(&c, &v), 0);
+            assert_true(v == vals[i]);
+            assert_ptr_equal(c.p, b.data + len);
+            /* cut one byte short: refused, whatever follows is not read */
+            wal_cur cut = {b.data, b.data + len - 1, false};
+            if (len > 1) {
+                assert_int_equal(wal_get_varint(&cut, &v), -1);
+                assert_true(cut.bad);
+            }
+            qv_buf_free(&b);
+        }
+    }
+    uint8_t over[16];
+    memset(over, 0xff, sizeof over);
+    over[9] = 0x02;   /* a tenth byte above 1: over 64 bits */
+    wal_cur c = {over, over + sizeof over, false};
+    uint64_t v;
+    assert_int_equal(wal_get_varint(&c, &v), -1);
+    over[9] = 0x01;
+    c = (wal_cur){over, over + sizeof over, false};
+    assert_int_equal(wal_get_varint(&c, &v), 0);
+    assert_true(v == UINT64_MAX);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode_threaded),
         cmocka_unit_test(test_decode_inline),
         cmocka_unit_test(test_decode_stop_early),
+        cmocka_unit_test(test_varints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
