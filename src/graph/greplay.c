@@ -21,6 +21,7 @@
 
 #define PF_MIN (16u << 20)   /* arrays this big (bytes) are faulted in ahead */
 #define PF_MAX 32
+#define PF_STEP ((size_t)16 << 20)
 
 /* One column being gathered: the gpcol it becomes, with capacities (presence words, values, string bytes). */
 typedef struct rcol {
@@ -62,6 +63,7 @@ struct greplay {
         pthread_t th;
     } pf[PF_MAX];
     uint32_t npf;
+    int pf_stop;                /* set (atomically) to cut the running prefaults short */
 };
 
 /* Big arrays are filled front to back at once: 2 MiB pages where the kernel offers them on request (4 KiB page
@@ -76,14 +78,18 @@ static void huge(void *p, size_t n) {
 typedef struct pfrange {
     void *p;
     size_t n;
+    const int *stop;
 } pfrange;
 
+/* In 16 MiB steps, so that pf_wait cuts it short at once (an estimate of rows that was too high must not make the
+ * replay wait for pages nobody will use). */
 static void *pf_main(void *arg) {
     pfrange a = *(pfrange *)arg;
     free(arg);
 #ifdef MADV_POPULATE_WRITE
-    (void)madvise(a.p, a.n, MADV_POPULATE_WRITE);   /* advice only: an old kernel refuses it, pages fault as before */
-#endif
+    for (size_t o = 0; o < a.n && !__atomic_load_n(a.stop, __ATOMIC_RELAXED); o += PF_STEP)
+        if (madvise((char *)a.p + o, a.n - o < PF_STEP ? a.n - o : PF_STEP, MADV_POPULATE_WRITE) < 0) break;
+#endif   /* advice only: an old kernel refuses it, pages fault as before */
     return NULL;
 }
 
@@ -92,7 +98,7 @@ static void pf_start(greplay *r, void *p, size_t from, size_t n) {
     uintptr_t a = ((uintptr_t)p + from + 4095) & ~(uintptr_t)4095, e = ((uintptr_t)p + n) & ~(uintptr_t)4095;
     if (!r || e <= a || e - a < PF_MIN || r->npf == PF_MAX) return;
     pfrange *x = qv_malloc(sizeof *x);
-    *x = (pfrange){(void *)a, e - a};
+    *x = (pfrange){(void *)a, e - a, &r->pf_stop};
     if (pthread_create(&r->pf[r->npf].th, NULL, pf_main, x) != 0) {
         free(x);
         return;
@@ -100,8 +106,10 @@ static void pf_start(greplay *r, void *p, size_t from, size_t n) {
     r->pf[r->npf++].p = p;
 }
 
-/* Joins the prefault threads of p (NULL: all of them). */
+/* Stops and joins the prefault threads of p (NULL: all of them; the others see the stop too and end early). */
 static void pf_wait(greplay *r, const void *p) {
+    if (!r->npf) return;
+    __atomic_store_n(&r->pf_stop, 1, __ATOMIC_RELAXED);
     for (uint32_t i = 0; i < r->npf;) {
         if (p && r->pf[i].p != p) {
             i++;
@@ -110,6 +118,14 @@ static void pf_wait(greplay *r, const void *p) {
         pthread_join(r->pf[i].th, NULL);
         r->pf[i] = r->pf[--r->npf];
     }
+    if (!r->npf) __atomic_store_n(&r->pf_stop, 0, __ATOMIC_RELAXED);
+}
+
+/* Gives back the pages of p past its first used bytes (an array sized for more rows than came, and faulted in
+ * ahead): they read as zeros if the array grows into them later. */
+static void trim(void *p, size_t used, size_t cap) {
+    uintptr_t a = ((uintptr_t)p + used + 4095) & ~(uintptr_t)4095, e = ((uintptr_t)p + cap) & ~(uintptr_t)4095;
+    if (p && e > a && e - a >= (1u << 20)) (void)madvise((void *)a, e - a, MADV_DONTNEED);
 }
 
 /* A gmem array of at least want elements holding the first used of p. scale: the builder expects f times the
@@ -478,7 +494,17 @@ void greplay_install(greplay *r) {
     ggen *gen = d->gen;
     uint64_t from = r->installed, n = r->n;
     if (!n) return;
-    pf_wait(r, NULL);   /* the pack's arrays go into the graph: nothing of ours touches them after this */
+    if (r->npf) {   /* the pack's arrays go into the graph: nothing of ours touches them after this */
+        pf_wait(r, NULL);
+        trim(r->lset, n * sizeof *r->lset, r->lset_cap * sizeof *r->lset);
+        trim(r->xh, n * sizeof *r->xh, r->xh_cap * sizeof *r->xh);
+        for (uint32_t i = 0; i <= r->ncols; i++) {
+            rcol *c = i < r->ncols ? &r->cols[i] : &r->ext;
+            size_t k = kind_size(c->c.kind), nv = c->c.n_present + (c->c.kind == GPC_STR);
+            trim(c->c.vals, nv * k, c->vcap * k);
+            if (c->c.kind == GPC_STR && c->c.vals) trim(c->c.bytes, ((const uint64_t *)c->c.vals)[c->c.n_present], c->bcap);
+        }
+    }
     gpack *p = r->pack;
     if (!p) {
         p = r->pack = qv_calloc(1, sizeof *p);

@@ -102,10 +102,39 @@ static void test_bulk_dropped(void **state) {
     graph_free(g);
 }
 
+/* An estimate far above the rows that come (a first record of creations followed by records of other kinds): the
+ * install stops the prefaults and gives back the pages past the rows; the nodes read back, and a resumed run grows
+ * into the pages given back. */
+static void test_bulk_overestimated(void **state) {
+    (void)state;
+    qv_err err;
+    graph *g = graph_new("over", "over", true, GRAPH_ID_STRING, NULL);
+    gtxn *t = gtxn_begin_replay(g, &err);
+    assert_non_null(t);
+    uint32_t lab_a = gtxn_label(t, "A", 1), lab_b = gtxn_label(t, "B", 1);
+    uint32_t k_i = gtxn_key(t, "i", 1), k_s = gtxn_key(t, "s", 1);
+    greplay *r = greplay_begin(t);
+    assert_non_null(r);
+    greplay_reserve(r, 20000000);
+    add_nodes(r, 0, 3000, lab_a, lab_b, k_i, k_s);
+    greplay_install(r);
+    assert_int_equal(gtxn_commit(t, &err), 0);
+    check(g, 3000, lab_a, lab_b, k_i, k_s);
+    t = gtxn_begin_replay(g, &err);
+    assert_non_null(t);
+    assert_true(greplay_resume(r, t));
+    add_nodes(r, 3000, 400000, lab_a, lab_b, k_i, k_s);
+    greplay_finish(r);
+    assert_int_equal(gtxn_commit(t, &err), 0);
+    check(g, 403000, lab_a, lab_b, k_i, k_s);
+    graph_free(g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bulk_big),
         cmocka_unit_test(test_bulk_dropped),
+        cmocka_unit_test(test_bulk_overestimated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
