@@ -14,9 +14,14 @@
 #include "graph/gmem_pack.h"
 #include "util/hash.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+
+#define PF_MIN (16u << 20)   /* arrays this big (bytes) are faulted in ahead */
+#define PF_MAX 32
+#define PF_STEP ((size_t)16 << 20)
 
 /* One column being gathered: the gpcol it becomes, with capacities (presence words, values, string bytes). */
 typedef struct rcol {
@@ -50,6 +55,15 @@ struct greplay {
     size_t live_cap;
     uint32_t *xtab;             /* the pack's id index (gmem) */
     uint64_t xmask, xsize;
+    /* arrays sized for the rows expected (greplay_reserve) have their pages faulted in ahead, on threads of
+     * their own (MADV_POPULATE_WRITE: the kernel zeroing fresh pages is otherwise a good part of the builder's
+     * time, on the replaying thread); joined before such an array is freed or the pack installed */
+    struct prefault {
+        void *p;
+        pthread_t th;
+    } pf[PF_MAX];
+    uint32_t npf;
+    int pf_stop;                /* set (atomically) to cut the running prefaults short */
 };
 
 /* Big arrays are filled front to back at once: 2 MiB pages where the kernel offers them on request (4 KiB page
@@ -61,18 +75,78 @@ static void huge(void *p, size_t n) {
     if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
 }
 
-/* A gmem array of at least want elements holding the first used of p. f > 1: the builder expects f times the
- * rows it has (greplay_reserve), so the array is sized for that at once: big arrays are mappings, whose pages
- * cost nothing until touched, while each doubling would fault in and copy everything again. */
-static void *grow(void *p, size_t used, size_t *cap, size_t want, size_t elem, double f) {
+typedef struct pfrange {
+    void *p;
+    size_t n;
+    const int *stop;
+} pfrange;
+
+/* In 16 MiB steps, so that pf_wait cuts it short at once (an estimate of rows that was too high must not make the
+ * replay wait for pages nobody will use). */
+static void *pf_main(void *arg) {
+    pfrange a = *(pfrange *)arg;
+    free(arg);
+#ifdef MADV_POPULATE_WRITE
+    for (size_t o = 0; o < a.n && !__atomic_load_n(a.stop, __ATOMIC_RELAXED); o += PF_STEP)
+        if (madvise((char *)a.p + o, a.n - o < PF_STEP ? a.n - o : PF_STEP, MADV_POPULATE_WRITE) < 0) break;
+#endif   /* advice only: an old kernel refuses it, pages fault as before */
+    return NULL;
+}
+
+/* Faults in p[from..n) (page-aligned inside) on a thread of its own, unless PF_MAX are running already. */
+static void pf_start(greplay *r, void *p, size_t from, size_t n) {
+    uintptr_t a = ((uintptr_t)p + from + 4095) & ~(uintptr_t)4095, e = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+    if (!r || e <= a || e - a < PF_MIN || r->npf == PF_MAX) return;
+    pfrange *x = qv_malloc(sizeof *x);
+    *x = (pfrange){(void *)a, e - a, &r->pf_stop};
+    if (pthread_create(&r->pf[r->npf].th, NULL, pf_main, x) != 0) {
+        free(x);
+        return;
+    }
+    r->pf[r->npf++].p = p;
+}
+
+/* Stops and joins the prefault threads of p (NULL: all of them; the others see the stop too and end early). */
+static void pf_wait(greplay *r, const void *p) {
+    if (!r->npf) return;
+    __atomic_store_n(&r->pf_stop, 1, __ATOMIC_RELAXED);
+    for (uint32_t i = 0; i < r->npf;) {
+        if (p && r->pf[i].p != p) {
+            i++;
+            continue;
+        }
+        pthread_join(r->pf[i].th, NULL);
+        r->pf[i] = r->pf[--r->npf];
+    }
+    if (!r->npf) __atomic_store_n(&r->pf_stop, 0, __ATOMIC_RELAXED);
+}
+
+/* Gives back the pages of p past its first used bytes (an array sized for more rows than came, and faulted in
+ * ahead): they read as zeros if the array grows into them later. */
+static void trim(void *p, size_t used, size_t cap) {
+    uintptr_t a = ((uintptr_t)p + used + 4095) & ~(uintptr_t)4095, e = ((uintptr_t)p + cap) & ~(uintptr_t)4095;
+    if (p && e > a && e - a >= (1u << 20)) (void)madvise((void *)a, e - a, MADV_DONTNEED);
+}
+
+/* A gmem array of at least want elements holding the first used of p. scale: the builder expects f times the
+ * rows it has (f = greplay_reserve's rows / the rows so far), so the array is sized for that at once: big arrays
+ * are mappings, whose pages cost nothing until touched, while each doubling would fault in and copy everything
+ * again; such an array's pages are faulted in ahead on another thread (pf_start; r NULL: not). */
+static void *grow(greplay *r, void *p, size_t used, size_t *cap, size_t want, size_t elem, bool scale) {
     if (want <= *cap) return p;
+    double f = scale && r && r->hint > r->n + 1 ? (double)r->hint / (double)(r->n + 1) : 0;   /* r->n: this row */
     size_t n = *cap ? *cap : 256;
     while (n < want) n *= 2;
-    if (f > 1 && (double)want * f * 1.05 > (double)n && (double)want * f * 1.05 * (double)elem < 1e12)
+    bool ahead = false;
+    if (f > 1 && (double)want * f * 1.05 > (double)n && (double)want * f * 1.05 * (double)elem < 1e12) {
         n = (size_t)((double)want * f * 1.05);
+        ahead = true;
+    }
     void *q = gmem_alloc(n * elem);
     huge(q, n * elem);
+    if (ahead) pf_start(r, q, used * elem, n * elem);
     if (used) memcpy(q, p, used * elem);
+    if (r && p) pf_wait(r, p);
     gmem_free(p);
     *cap = n;
     return q;
@@ -110,11 +184,13 @@ static qval col_at(const gpcol *c, uint64_t i) {
 }
 
 /* A key that changes type: its values so far become whole values (strings copied into the arena). */
-static void col_to_any(rcol *r, qv_arena *a) {
+static void col_to_any(greplay *g, rcol *r, qv_arena *a) {
     gpcol *c = &r->c;
     size_t cap = 0;
-    qval *v = grow(NULL, 0, &cap, c->n_present + 1, sizeof *v, 0);
+    qval *v = grow(NULL, NULL, 0, &cap, c->n_present + 1, sizeof *v, false);
     for (uint64_t i = 0; i < c->n_present; i++) v[i] = gval_copy(a, col_at(c, i));
+    pf_wait(g, c->vals);
+    pf_wait(g, c->bytes);
     gmem_free(c->vals);
     gmem_free(c->bytes);
     c->vals = v;
@@ -125,33 +201,33 @@ static void col_to_any(rcol *r, qv_arena *a) {
 }
 
 /* The slow part of col_put: a first value, a change of type, room for more rows or values. */
-static void col_prepare(rcol *r, uint64_t row, uint32_t k, qv_arena *a, double f) {
+static void col_prepare(greplay *g, rcol *r, uint64_t row, uint32_t k, qv_arena *a) {
     gpcol *c = &r->c;
     if (c->kind == GPC_NONE) {
         c->kind = k;
         if (k == GPC_STR) {
-            c->vals = grow(NULL, 0, &r->vcap, 64, 8, 0);
+            c->vals = grow(g, NULL, 0, &r->vcap, 64, 8, false);
             ((uint64_t *)c->vals)[0] = 0;
         }
     } else if (c->kind != k && c->kind != GPC_ANY) {
-        col_to_any(r, a);
+        col_to_any(g, r, a);
     }
     size_t word = (size_t)(row >> 6);
     if (word >= r->wcap) {
         size_t old = r->wcap;
-        c->w = grow(c->w, old, &r->wcap, word + 1, sizeof *c->w, f);
+        c->w = grow(g, c->w, old, &r->wcap, word + 1, sizeof *c->w, true);
         memset(c->w + old, 0, (r->wcap - old) * sizeof *c->w);
     }
     uint64_t i = c->n_present;
-    if (c->kind == GPC_STR) c->vals = grow(c->vals, (size_t)i + 1, &r->vcap, (size_t)i + 2, 8, f);
-    else c->vals = grow(c->vals, (size_t)i, &r->vcap, (size_t)i + 1, kind_size(c->kind), f);
+    if (c->kind == GPC_STR) c->vals = grow(g, c->vals, (size_t)i + 1, &r->vcap, (size_t)i + 2, 8, true);
+    else c->vals = grow(g, c->vals, (size_t)i, &r->vcap, (size_t)i + 1, kind_size(c->kind), true);
 }
 
-static inline void col_put(rcol *r, uint64_t row, const qval *x, qv_arena *a, double f) {
+static inline __attribute__((always_inline)) void col_put(greplay *g, rcol *r, uint64_t row, const qval *x, qv_arena *a) {
     gpcol *c = &r->c;
     uint32_t k = kind_of(*x);
     uint64_t i = c->n_present;
-    if (__builtin_expect(c->kind != k || (row >> 6) >= r->wcap || i + 2 > r->vcap, 0)) col_prepare(r, row, k, a, f);
+    if (__builtin_expect(c->kind != k || (row >> 6) >= r->wcap || i + 2 > r->vcap, 0)) col_prepare(g, r, row, k, a);
     c->w[row >> 6].bits |= 1ull << (row & 63);
     c->n_present = i + 1;
     switch (c->kind) {
@@ -160,7 +236,7 @@ static inline void col_put(rcol *r, uint64_t row, const qval *x, qv_arena *a, do
     case GPC_BOOL: ((uint8_t *)c->vals)[i] = x->b; break;
     case GPC_STR: {
         uint64_t *off = c->vals, o = off[i];
-        if (o + x->len + 1 > r->bcap) c->bytes = grow(c->bytes, o, &r->bcap, o + x->len + 1, 1, f);
+        if (o + x->len + 1 > r->bcap) c->bytes = grow(g, c->bytes, o, &r->bcap, o + x->len + 1, 1, true);
         if (x->len) memcpy(c->bytes + o, x->s, x->len);
         off[i + 1] = o + x->len;
         break;
@@ -171,10 +247,10 @@ static inline void col_put(rcol *r, uint64_t row, const qval *x, qv_arena *a, do
 
 /* Presence words for exactly nrows rows (zeroed past the last value), with their ranks from row `from` on (the
  * words before it are ranked already: rows are only appended). */
-static void col_finish(rcol *r, uint64_t nrows, uint64_t from) {
+static void col_finish(greplay *g, rcol *r, uint64_t nrows, uint64_t from) {
     gpcol *c = &r->c;
     size_t words = (size_t)((nrows + 63) / 64), old = r->wcap;
-    c->w = grow(c->w, old, &r->wcap, words ? words : 1, sizeof *c->w, 0);
+    c->w = grow(g, c->w, old, &r->wcap, words ? words : 1, sizeof *c->w, false);
     if (r->wcap > old) memset(c->w + old, 0, (r->wcap - old) * sizeof *c->w);
     size_t w0 = (size_t)(from >> 6);
     uint64_t rank = w0 ? c->w[w0 - 1].rank + (uint64_t)__builtin_popcountll(c->w[w0 - 1].bits) : 0;
@@ -304,14 +380,13 @@ int greplay_node(greplay *r, uint64_t id, qval ext, uint64_t ext_hash, const uin
             return qv_err_set(err, QV_EINVAL, "node %llu: property key %u is unknown, out of order or not storable",
                               (unsigned long long)id, props[i].key);
     uint64_t row = r->n;
-    double f = r->hint > row + 1 ? (double)r->hint / (double)(row + 1) : 0;
     uint32_t s = lset_intern(r, labels, nl);
-    r->lset = grow(r->lset, (size_t)row, &r->lset_cap, (size_t)row + 1, sizeof *r->lset, f);
+    r->lset = grow(r, r->lset, (size_t)row, &r->lset_cap, (size_t)row + 1, sizeof *r->lset, true);
     r->lset[row] = s;
-    r->xh = grow(r->xh, (size_t)row, &r->xh_cap, (size_t)row + 1, sizeof *r->xh, f);
+    r->xh = grow(r, r->xh, (size_t)row, &r->xh_cap, (size_t)row + 1, sizeof *r->xh, true);
     r->xh[row] = ext_hash;
-    col_put(&r->ext, row, &ext, &r->vals, f);
-    for (uint32_t i = 0; i < np; i++) col_put(col_of(r, props[i].key), row, &props[i].value, &r->vals, f);
+    col_put(r, &r->ext, row, &ext, &r->vals);
+    for (uint32_t i = 0; i < np; i++) col_put(r, col_of(r, props[i].key), row, &props[i].value, &r->vals);
     r->n++;
     return 0;
 }
@@ -321,16 +396,51 @@ static int col_key_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* The external-id index: row + 1 per slot, load <= 3/4, hashed as gpack_find_ext probes, with rows from..n-1
- * added (the hashes were computed as the rows came; slots are random: each is prefetched some rows ahead of its
- * insertion). A table too small for n rows is rebuilt at least twice as big, so a builder installed many times
- * costs O(1) per row. */
 static void xtab_place(greplay *r, uint64_t row, uint64_t h) {
     uint64_t i = h & r->xmask;
     while (r->xtab[i]) i = (i + 1) & r->xmask;
     r->xtab[i] = (uint32_t)(row + 1);
 }
 
+/* Rows a..b-1 into the table, each slot taken by compare-and-swap when another thread fills it too (a probe
+ * chain's order does not matter: lookups compare ids). */
+static void xtab_range(greplay *r, uint64_t a, uint64_t b, bool shared) {
+    enum { AHEAD = 16 };
+    uint32_t *tab = r->xtab;
+    uint64_t mask = r->xmask;
+    for (uint64_t row = a; row < b && row < a + AHEAD; row++) __builtin_prefetch(&tab[r->xh[row] & mask], 1);
+    for (uint64_t row = a; row < b; row++) {
+        if (row + AHEAD < b) __builtin_prefetch(&tab[r->xh[row + AHEAD] & mask], 1);
+        if (!shared) {
+            xtab_place(r, row, r->xh[row]);
+            continue;
+        }
+        for (uint64_t i = r->xh[row] & mask;; i = (i + 1) & mask) {
+            uint32_t zero = 0;
+            if (!__atomic_load_n(&tab[i], __ATOMIC_RELAXED) &&
+                __atomic_compare_exchange_n(&tab[i], &zero, (uint32_t)(row + 1), false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+                break;
+        }
+    }
+}
+
+typedef struct xpart {
+    greplay *r;
+    uint64_t a, b;
+} xpart;
+
+static void *xtab_main(void *arg) {
+    xpart *x = arg;
+    xtab_range(x->r, x->a, x->b, true);
+    return NULL;
+}
+
+/* The external-id index: row + 1 per slot, load <= 3/4, hashed as gpack_find_ext probes, with rows from..n-1
+ * added (the hashes were computed as the rows came; slots are random: each is prefetched some rows ahead of its
+ * insertion). A table too small for n rows is rebuilt at least twice as big, so a builder installed many times
+ * costs O(1) per row. Many rows (a log's run of creations ends with millions, and each insertion is a cache
+ * miss) are split with a second thread: the other core is idle at the end of a replay. */
+#define XTAB_PAR (1u << 20)
 static void xtab_add(greplay *r, uint64_t from, uint64_t n) {
     if (r->xsize * 3 < n * 4 + 4) {
         uint64_t size = r->xsize ? r->xsize : 16;
@@ -340,14 +450,33 @@ static void xtab_add(greplay *r, uint64_t from, uint64_t n) {
         huge(r->xtab, size * sizeof *r->xtab);
         r->xsize = size;
         r->xmask = size - 1;
-        for (uint64_t row = 0; row < from; row++) xtab_place(r, row, r->xh[row]);
+        from = 0;   /* every row again */
     }
-    enum { AHEAD = 16 };
-    for (uint64_t row = from; row < n && row < from + AHEAD; row++) __builtin_prefetch(&r->xtab[r->xh[row] & r->xmask], 1);
-    for (uint64_t row = from; row < n; row++) {
-        if (row + AHEAD < n) __builtin_prefetch(&r->xtab[r->xh[row + AHEAD] & r->xmask], 1);
-        xtab_place(r, row, r->xh[row]);
+    pthread_t th;
+    xpart half = {r, from + (n - from) / 2, n};
+    if (n - from >= XTAB_PAR && pthread_create(&th, NULL, xtab_main, &half) == 0) {
+        xtab_range(r, from, half.a, true);
+        pthread_join(th, NULL);
+    } else {
+        xtab_range(r, from, n, false);
     }
+}
+
+/* Room for `more` ids in a label's delta vector, at once rather than by doubling (a copy of everything each time).
+ * The vector is replaced as gvec_push replaces it (the old one retired); the graph is not visible, so the ids
+ * appended into it are plain stores. */
+static void lab_reserve(gdelta *d, gvec **holder, uint64_t more) {
+    gvec *v = *holder;
+    uint64_t n = v ? v->n : 0;
+    if (v && v->cap - n >= more) return;
+    uint64_t cap = n + more;
+    gvec *nv = qv_malloc(sizeof *nv + cap * sizeof(uint64_t));
+    huge(nv, sizeof *nv + cap * sizeof(uint64_t));
+    nv->cap = cap;
+    nv->n = n;
+    if (n) memcpy(nv->a, v->a, n * sizeof(uint64_t));
+    STORE(holder, nv);
+    if (v) gdelta_retire(d, v, free);
 }
 
 static void count_label(gtxn *t, uint32_t label, uint64_t k) {
@@ -365,6 +494,17 @@ void greplay_install(greplay *r) {
     ggen *gen = d->gen;
     uint64_t from = r->installed, n = r->n;
     if (!n) return;
+    if (r->npf) {   /* the pack's arrays go into the graph: nothing of ours touches them after this */
+        pf_wait(r, NULL);
+        trim(r->lset, n * sizeof *r->lset, r->lset_cap * sizeof *r->lset);
+        trim(r->xh, n * sizeof *r->xh, r->xh_cap * sizeof *r->xh);
+        for (uint32_t i = 0; i <= r->ncols; i++) {
+            rcol *c = i < r->ncols ? &r->cols[i] : &r->ext;
+            size_t k = kind_size(c->c.kind), nv = c->c.n_present + (c->c.kind == GPC_STR);
+            trim(c->c.vals, nv * k, c->vcap * k);
+            if (c->c.kind == GPC_STR && c->c.vals) trim(c->c.bytes, ((const uint64_t *)c->c.vals)[c->c.n_present], c->bcap);
+        }
+    }
     gpack *p = r->pack;
     if (!p) {
         p = r->pack = qv_calloc(1, sizeof *p);
@@ -373,7 +513,7 @@ void greplay_install(greplay *r) {
     }
     /* live bits: every row gathered is a live node */
     size_t words = (size_t)((n + 63) / 64) + 1, had = r->live_cap;
-    r->live = grow(r->live, had, &r->live_cap, words, sizeof *r->live, 0);
+    r->live = grow(r, r->live, had, &r->live_cap, words, sizeof *r->live, false);
     if (r->live_cap > had) memset(r->live + had, 0, (r->live_cap - had) * sizeof *r->live);
     for (uint64_t row = from; row < n; row++) r->live[row >> 6] |= 1ull << (row & 63);
     p->n = p->live_count = n;
@@ -382,7 +522,7 @@ void greplay_install(greplay *r) {
     p->n_lsets = r->n_lsets;
     p->lset_off = r->lset_off;
     p->lset_lab = r->lset_lab;
-    col_finish(&r->ext, n, from);
+    col_finish(r, &r->ext, n, from);
     p->ext = r->ext.c;
     xtab_add(r, from, n);
     p->xtab = r->xtab;
@@ -393,7 +533,7 @@ void greplay_install(greplay *r) {
     p->nkeys = 0;
     p->cols = qv_calloc((size_t)r->ncols + 1, sizeof *p->cols);
     for (uint32_t i = 0; i < r->ncols; i++) {
-        col_finish(&r->cols[i], n, from);
+        col_finish(r, &r->cols[i], n, from);
         p->cols[i] = r->cols[i].c;
         if (r->cols[i].c.key + 1 > p->nkeys) p->nkeys = r->cols[i].c.key + 1;
     }
@@ -406,13 +546,26 @@ void greplay_install(greplay *r) {
     r->detached = false;
     /* the new rows: label lists (each node once, ascending) and counts */
     uint64_t *per_set = qv_calloc((size_t)r->n_lsets + 1, sizeof *per_set);
-    for (uint64_t row = from; row < n; row++) {
-        uint32_t s = p->lset[row];
-        per_set[s]++;
-        for (uint32_t k = p->lset_off[s]; k < p->lset_off[s + 1]; k++) gvec_push(d, &gen->lab_delta[p->lset_lab[k]], p->lo + row);
-    }
+    for (uint64_t row = from; row < n; row++) per_set[p->lset[row]]++;
+    uint32_t nlab = 0;
+    for (uint32_t k = 0; k < r->lset_off[r->n_lsets]; k++)
+        if (r->lset_lab[k] + 1 > nlab) nlab = r->lset_lab[k] + 1;
+    uint64_t *per_lab = qv_calloc((size_t)nlab + 1, sizeof *per_lab);
     for (uint32_t s = 0; s < r->n_lsets; s++)
-        for (uint32_t k = r->lset_off[s]; k < r->lset_off[s + 1] && per_set[s]; k++) count_label(t, r->lset_lab[k], per_set[s]);
+        for (uint32_t k = r->lset_off[s]; k < r->lset_off[s + 1] && per_set[s]; k++) {
+            count_label(t, r->lset_lab[k], per_set[s]);
+            per_lab[r->lset_lab[k]] += per_set[s];
+        }
+    for (uint32_t l = 0; l < nlab; l++)
+        if (per_lab[l]) lab_reserve(d, &gen->lab_delta[l], per_lab[l]);
+    free(per_lab);
+    for (uint64_t row = from; row < n; row++) {   /* room made above: plain appends, published once below */
+        uint32_t s = p->lset[row];
+        for (uint32_t k = p->lset_off[s]; k < p->lset_off[s + 1]; k++) {
+            gvec *v = gen->lab_delta[p->lset_lab[k]];
+            v->a[v->n++] = p->lo + row;
+        }
+    }
     free(per_set);
     t->node_count += n - from;
     d->nodes_hwm = p->lo + n;
@@ -441,6 +594,7 @@ bool greplay_resume(greplay *r, gtxn *t) {
 
 /* The builder's own bookkeeping; the arrays stay with the installed pack. */
 static void release(greplay *r) {
+    pf_wait(r, NULL);
     gmem_free(r->xh);
     free(r->lslot);
     free(r->cols);
@@ -465,6 +619,7 @@ void greplay_finish(greplay *r) {
 
 void greplay_free(greplay *r) {
     if (!r) return;
+    pf_wait(r, NULL);
     if (r->pack && !r->detached) {   /* installed and not resumed: the graph's pack owns the arrays */
         release(r);
         return;

@@ -43,6 +43,11 @@ int wal_frame_end(qv_buf *b, size_t start, qv_err *err);   /* QV_ETOOBIG over WA
 /* The frame at p[*off..n): 1 = a frame (body, *off advanced), 0 = clean end (*off == n), -1 = torn or
  * corrupt (*why says how; *off is left at the frame's start). */
 int wal_frame_next(const uint8_t *p, size_t n, size_t *off, const uint8_t **body, size_t *body_len, qv_err *why);
+/* wal_frame_next in two steps (the log's decoder threads claim frames in order by their headers, then check the
+ * bodies in parallel): the header (magic, its CRC, the length) -- 1, 0 or -1 as wal_frame_next, the body's CRC
+ * not checked yet --, then the body's CRC (0, or -1 with *why set). */
+int wal_frame_head(const uint8_t *p, size_t n, size_t *off, const uint8_t **body, size_t *body_len, qv_err *why);
+int wal_frame_body_ok(const uint8_t *body, size_t body_len, qv_err *why);
 
 /* ---- bodies ---- */
 void wal_put_varint(qv_buf *b, uint64_t v);

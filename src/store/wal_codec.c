@@ -57,7 +57,7 @@ static bool wal_all_zero(const uint8_t *p, size_t n) {
     return acc == 0;
 }
 
-int wal_frame_next(const uint8_t *p, size_t n, size_t *off, const uint8_t **body, size_t *body_len, qv_err *why) {
+int wal_frame_head(const uint8_t *p, size_t n, size_t *off, const uint8_t **body, size_t *body_len, qv_err *why) {
     size_t o = *off;
     if (o == n) return 0;
     /* [walprep] a preallocated log segment (wal.c) holds zeros after its last record: nothing but zeros to the
@@ -75,12 +75,26 @@ int wal_frame_next(const uint8_t *p, size_t n, size_t *off, const uint8_t **body
     if (len > WAL_FRAME_MAX || len > n - o - WAL_FRAME_HEADER)
         return qv_err_set(why, QV_EINVAL, "record of %u bytes runs past the end (%zu bytes left)", len,
                           n - o - WAL_FRAME_HEADER);
-    if (store_crc32c(0, h + WAL_FRAME_HEADER, len) != get_u32(h + 8))
-        return qv_err_set(why, QV_EINVAL, "record checksum mismatch (%u-byte record)", len);
     *body = h + WAL_FRAME_HEADER;
     *body_len = len;
     *off = o + WAL_FRAME_HEADER + len;
     return 1;
+}
+
+int wal_frame_body_ok(const uint8_t *body, size_t body_len, qv_err *why) {
+    if (store_crc32c(0, body, body_len) != get_u32(body - WAL_FRAME_HEADER + 8))
+        return qv_err_set(why, QV_EINVAL, "record checksum mismatch (%zu-byte record)", body_len);
+    return 0;
+}
+
+int wal_frame_next(const uint8_t *p, size_t n, size_t *off, const uint8_t **body, size_t *body_len, qv_err *why) {
+    size_t o = *off;
+    int k = wal_frame_head(p, n, off, body, body_len, why);
+    if (k == 1 && wal_frame_body_ok(*body, *body_len, why) < 0) {
+        *off = o;
+        return -1;
+    }
+    return k;
 }
 
 /* ---- scalars ---- */
