@@ -11,15 +11,6 @@
 #include <string.h>
 
 /* ---- columns ---- */
-static uint32_t kind_of(qval x) {
-    switch (x.type) {
-    case QT_INT: return GPC_INT;
-    case QT_FLOAT: return GPC_FLOAT;
-    case QT_BOOL: return GPC_BOOL;
-    case QT_STRING: return GPC_STR;
-    default: return GPC_ANY;
-    }
-}
 
 /* The distinct values of a string column while it has few (GPACK_DICT_MAX): a dictionary candidate. */
 #define GPACK_DICT_MAX 4096u
@@ -74,7 +65,7 @@ typedef struct colb {
 } colb;
 
 static void colb_see(colb *b, qval x) {
-    uint32_t k = kind_of(x);
+    uint32_t k = gpack_kind_of(x);
     if (!b->c.kind) b->c.kind = k;
     else if (b->c.kind != k) b->c.kind = GPC_ANY;
     b->c.n_present++;

@@ -24,6 +24,17 @@
 
 typedef enum { GPC_NONE = 0, GPC_INT, GPC_FLOAT, GPC_BOOL, GPC_STR, GPC_DICT, GPC_ANY } gpc_kind;
 
+/* The column kind a value needs (a string column may become GPC_DICT when the pack is sealed). */
+static inline uint32_t gpack_kind_of(qval x) {
+    switch (x.type) {
+    case QT_INT: return GPC_INT;
+    case QT_FLOAT: return GPC_FLOAT;
+    case QT_BOOL: return GPC_BOOL;
+    case QT_STRING: return GPC_STR;
+    default: return GPC_ANY;
+    }
+}
+
 /* 64 rows of a column: which have a value, and how many rows before them do (one cache line read per lookup). */
 typedef struct gpword {
     uint64_t bits;

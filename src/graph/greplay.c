@@ -152,15 +152,6 @@ static void *grow(greplay *r, void *p, size_t used, size_t *cap, size_t want, si
     return q;
 }
 
-static uint32_t kind_of(qval x) {
-    switch (x.type) {
-    case QT_INT: return GPC_INT;
-    case QT_FLOAT: return GPC_FLOAT;
-    case QT_BOOL: return GPC_BOOL;
-    case QT_STRING: return GPC_STR;
-    default: return GPC_ANY;
-    }
-}
 
 static size_t kind_size(uint32_t k) {
     switch (k) {
@@ -225,7 +216,7 @@ static void col_prepare(greplay *g, rcol *r, uint64_t row, uint32_t k, qv_arena 
 
 static inline __attribute__((always_inline)) void col_put(greplay *g, rcol *r, uint64_t row, const qval *x, qv_arena *a) {
     gpcol *c = &r->c;
-    uint32_t k = kind_of(*x);
+    uint32_t k = gpack_kind_of(*x);
     uint64_t i = c->n_present;
     if (__builtin_expect(c->kind != k || (row >> 6) >= r->wcap || i + 2 > r->vcap, 0)) col_prepare(g, r, row, k, a);
     c->w[row >> 6].bits |= 1ull << (row & 63);

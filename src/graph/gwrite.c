@@ -64,6 +64,23 @@ static void props_set(gprop **props, uint32_t *n, uint32_t *cap, bool *own, uint
     (*n)++;
 }
 
+/* One property value into graph memory: a string's bytes at *blk (advanced), a list's or other payload through
+ * gval_copy, a scalar as it is. */
+static inline qval prop_value_copy(qval v, char **blk, qv_arena *a) {
+    if (v.type == QT_STRING) {
+        if (v.len) {
+            memcpy(*blk, v.s, v.len);
+            v.s = *blk;
+            *blk += v.len;
+        } else {
+            v.s = "";
+        }
+    } else if (v.type >= QT_LIST) {
+        v = gval_copy(a, v);
+    }
+    return v;
+}
+
 /* Copies the values of n properties into out (out may be props): strings into one block of a, other payloads
  * with gval_copy. One allocation per entity instead of one per string. */
 static void props_copy(gprop *out, const gprop *props, uint32_t n, qv_arena *a) {
@@ -72,18 +89,7 @@ static void props_copy(gprop *out, const gprop *props, uint32_t n, qv_arena *a) 
         if (props[i].value.type == QT_STRING) bytes += props[i].value.len;
     char *blk = bytes ? qv_arena_alloc(a, bytes) : NULL;
     for (uint32_t i = 0; i < n; i++) {
-        qval v = props[i].value;
-        if (v.type == QT_STRING) {
-            if (v.len) {
-                memcpy(blk, v.s, v.len);
-                v.s = blk;
-                blk += v.len;
-            } else {
-                v.s = "";
-            }
-        } else if (v.type >= QT_LIST) {
-            v = gval_copy(a, v);
-        }
+        qval v = prop_value_copy(props[i].value, &blk, a);
         out[i].key = props[i].key;
         out[i].value = v;
     }
@@ -101,18 +107,7 @@ static qval props_copy_sorted(gprop *out, const gprop *props, uint32_t n, size_t
         else ext.s = "";
     }
     for (uint32_t i = 0; i < n; i++) {
-        qval v = props[i].value;
-        if (v.type == QT_STRING) {
-            if (v.len) {
-                memcpy(blk, v.s, v.len);
-                v.s = blk;
-                blk += v.len;
-            } else {
-                v.s = "";
-            }
-        } else if (v.type >= QT_LIST) {
-            v = gval_copy(a, v);
-        }
+        qval v = prop_value_copy(props[i].value, &blk, a);
         out[i].key = props[i].key;
         out[i].value = v;
         if (c) gtx_change_put(c + i, GCH_NODE_SET, 0, props[i].key, id, 0, 0, v);

@@ -12,17 +12,6 @@
 #include "cypher/engine_int.h"
 #include "test_cypher_exec_util.h"
 
-static int setup(void **state) {
-    tenv *t = calloc(1, sizeof *t);
-    tenv_init(t);
-    *state = t;
-    return 0;
-}
-static int teardown(void **state) {
-    tenv_free(*state);
-    free(*state);
-    return 0;
-}
 
 /* A graph whose Arrow import is still running cannot be queried: a phase error that says why, not "no such
  * graph"; an unknown name is GraphNotFound. */
@@ -451,25 +440,25 @@ static void test_relationship_scan_start(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_create_match_return, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_expressions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unwind_with_aggregation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_optional_and_patterns, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_merge_set_delete, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_neptune_ids, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_procedures_and_explain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_errors_and_phases, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_failure, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_timeout_and_cancel, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_streaming_memory, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_plan_cache_and_params, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_schema_and_index_seek, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_write_timeout_rolls_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_relationship_uniqueness, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_relationship_scan_start, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_queries, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_graph_being_built, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_match_return, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_expressions, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_unwind_with_aggregation, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_optional_and_patterns, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_merge_set_delete, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_neptune_ids, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_procedures_and_explain, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_errors_and_phases, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_atomic_failure, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_timeout_and_cancel, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_streaming_memory, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_plan_cache_and_params, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_schema_and_index_seek, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_memory_limit, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_write_timeout_rolls_back, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_relationship_uniqueness, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_relationship_scan_start, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_queries, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_graph_being_built, tenv_setup, tenv_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,17 +11,6 @@
 
 #include "test_cypher_exec_util.h"
 
-static int setup(void **state) {
-    tenv *t = calloc(1, sizeof *t);
-    tenv_init(t);
-    *state = t;
-    return 0;
-}
-static int teardown(void **state) {
-    tenv_free(*state);
-    free(*state);
-    return 0;
-}
 
 static void test_rel_fuse(void **state) {
     tenv *t = *state;
@@ -51,6 +40,6 @@ static void test_rel_fuse(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test_setup_teardown(test_rel_fuse, setup, teardown)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test_setup_teardown(test_rel_fuse, tenv_setup, tenv_teardown)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,17 +17,6 @@
            "ON CREATE SET node = removeKeyFromMap(param, '__node_id') " \
            "ON MATCH SET node += removeKeyFromMap(param, '__node_id')"
 
-static int setup(void **state) {
-    tenv *t = calloc(1, sizeof *t);
-    tenv_init(t);
-    *state = t;
-    return 0;
-}
-static int teardown(void **state) {
-    tenv_free(*state);
-    free(*state);
-    return 0;
-}
 
 static qval s_(tenv *t, const char *s) { return qv_str_copy(&t->a, s, strlen(s)); }
 
@@ -257,13 +246,13 @@ static void test_on_match_packed_nodes(void **state) { on_match_check(*state, tr
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_keys_change_between_rows, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keys_differing_in_one_byte, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_same_id_twice_in_a_batch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_errors_leave_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_other_shapes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_on_match_same_as_general_path, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_on_match_packed_nodes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_change_between_rows, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_differing_in_one_byte, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_same_id_twice_in_a_batch, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_errors_leave_nothing, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_other_shapes, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_on_match_same_as_general_path, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_on_match_packed_nodes, tenv_setup, tenv_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

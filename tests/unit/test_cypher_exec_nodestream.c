@@ -31,17 +31,6 @@
 
 #define ROWS 150
 
-static int setup(void **state) {
-    tenv *t = calloc(1, sizeof *t);
-    tenv_init(t);
-    *state = t;
-    return 0;
-}
-static int teardown(void **state) {
-    tenv_free(*state);
-    free(*state);
-    return 0;
-}
 
 static qval str(qv_arena *a, const char *fmt, int i) {
     char b[128];
@@ -256,11 +245,11 @@ static void test_ingest_rate(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_node_upserts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_relationships_ttl, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migrations_and_copy, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_remove_key_sets, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ingest_rate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_node_upserts, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_relationships_ttl, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_migrations_and_copy, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_remove_key_sets, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_rate, tenv_setup, tenv_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,6 +37,19 @@ static inline void tenv_free(tenv *t) {
     qv_arena_free(&t->a);
 }
 
+/* cmocka fixtures: a fresh tenv per test in *state */
+static inline int tenv_setup(void **state) {
+    tenv *t = calloc(1, sizeof *t);
+    tenv_init(t);
+    *state = t;
+    return 0;
+}
+static inline int tenv_teardown(void **state) {
+    tenv_free(*state);
+    free(*state);
+    return 0;
+}
+
 typedef struct tbuf { char *s; size_t n, cap; } tbuf;
 static inline void tb_put(tbuf *b, const char *s, size_t n) {
     if (b->n + n + 1 > b->cap) {

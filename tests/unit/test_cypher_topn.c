@@ -11,17 +11,6 @@
 
 #include "test_cypher_exec_util.h"
 
-static int setup(void **state) {
-    tenv *t = calloc(1, sizeof *t);
-    tenv_init(t);
-    *state = t;
-    return 0;
-}
-static int teardown(void **state) {
-    tenv_free(*state);
-    free(*state);
-    return 0;
-}
 
 static void check_slice(tenv *t, const char *order, long skip, long limit) {
     char q1[512], q2[512], want[1 << 16];
@@ -68,8 +57,8 @@ static void test_topn_edges(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_topn_matches_full_sort, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_topn_edges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_topn_matches_full_sort, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_topn_edges, tenv_setup, tenv_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
