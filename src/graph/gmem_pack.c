@@ -180,23 +180,6 @@ static inline bool col_row(const gpcol *c, uint64_t r, uint64_t *i) {
     return true;
 }
 
-static inline qval col_val(const gpcol *c, uint64_t i) {
-    switch (c->kind) {
-    case GPC_INT: return qv_int(((const int64_t *)c->vals)[i]);
-    case GPC_FLOAT: return qv_float(((const double *)c->vals)[i]);
-    case GPC_BOOL: return qv_bool(((const uint8_t *)c->vals)[i] != 0);
-    case GPC_STR: {
-        const uint64_t *off = c->vals;
-        return qv_str_ref(c->bytes + off[i], (uint32_t)(off[i + 1] - off[i]));
-    }
-    case GPC_DICT: {
-        uint16_t k = ((const uint16_t *)c->vals)[i];
-        return qv_str_ref(c->bytes + c->doff[k], c->doff[k + 1] - c->doff[k]);
-    }
-    default: return ((const qval *)c->vals)[i];
-    }
-}
-
 /* ---- the per-key column builders of one pack ---- */
 typedef struct colset {
     colb *b;            /* by key */
@@ -299,7 +282,7 @@ static void xtab_build(gpack *p) {
     for (uint64_t r = 0; r < p->n; r++) {
         uint64_t i;
         if (!col_row(&p->ext, r, &i)) continue;
-        uint64_t h = (gext_hash(col_val(&p->ext, i)) | 1) & p->xmask;
+        uint64_t h = (gext_hash(gpack_col_val(&p->ext, i)) | 1) & p->xmask;
         while (p->xtab[h]) h = (h + 1) & p->xmask;
         p->xtab[h] = (uint32_t)(r + 1);
     }
@@ -470,7 +453,7 @@ bool gpack_prop(const gpack *p, uint64_t id, uint32_t key, qval *out) {
     const gpcol *c = &p->cols[p->keycol[key] - 1];
     uint64_t i;
     if (!col_row(c, id - p->lo, &i)) return false;
-    *out = col_val(c, i);
+    *out = gpack_col_val(c, i);
     return true;
 }
 
@@ -478,14 +461,14 @@ uint32_t gpack_props(const gpack *p, uint64_t id, gprop *out) {
     uint64_t r = id - p->lo, i;
     uint32_t k = 0;
     for (uint32_t j = 0; j < p->ncols; j++)
-        if (col_row(&p->cols[j], r, &i)) out[k].key = p->cols[j].key, out[k++].value = col_val(&p->cols[j], i);
+        if (col_row(&p->cols[j], r, &i)) out[k].key = p->cols[j].key, out[k++].value = gpack_col_val(&p->cols[j], i);
     return k;
 }
 
 qval gpack_ext(const gpack *p, uint64_t id) {
     uint64_t i;
     if (!p->ext.w || !col_row(&p->ext, id - p->lo, &i)) return qv_null();
-    return col_val(&p->ext, i);
+    return gpack_col_val(&p->ext, i);
 }
 
 uint64_t gpack_find_ext(const gpack *p, qval x) {
@@ -495,7 +478,7 @@ uint64_t gpack_find_ext(const gpack *p, qval x) {
         if (!e) return GID_NONE;
         uint64_t i;
         if (!col_row(&p->ext, e - 1, &i)) continue;
-        qval y = col_val(&p->ext, i);
+        qval y = gpack_col_val(&p->ext, i);
         if (y.type == x.type && gval_eq(y, x)) return p->lo + e - 1;
     }
 }

@@ -54,6 +54,24 @@ typedef struct gpcol {
     uint32_t *doff;         /* DICT: ndict + 1 offsets into bytes */
 } gpcol;
 
+/* Value i (a rank among the column's present cells) of a column. */
+static inline qval gpack_col_val(const gpcol *c, uint64_t i) {
+    switch (c->kind) {
+    case GPC_INT: return qv_int(((const int64_t *)c->vals)[i]);
+    case GPC_FLOAT: return qv_float(((const double *)c->vals)[i]);
+    case GPC_BOOL: return qv_bool(((const uint8_t *)c->vals)[i] != 0);
+    case GPC_STR: {
+        const uint64_t *off = c->vals;
+        return qv_str_ref(c->bytes + off[i], (uint32_t)(off[i + 1] - off[i]));
+    }
+    case GPC_DICT: {
+        uint16_t k = ((const uint16_t *)c->vals)[i];
+        return qv_str_ref(c->bytes + c->doff[k], c->doff[k + 1] - c->doff[k]);
+    }
+    default: return ((const qval *)c->vals)[i];
+    }
+}
+
 typedef struct gpack {
     int refs;               /* generations holding it: a compaction that changes no packed node shares it */
     uint64_t lo, n;         /* rows: ids lo .. lo + n - 1 */

@@ -161,25 +161,12 @@ static size_t kind_size(uint32_t k) {
     }
 }
 
-static qval col_at(const gpcol *c, uint64_t i) {
-    switch (c->kind) {
-    case GPC_INT: return qv_int(((const int64_t *)c->vals)[i]);
-    case GPC_FLOAT: return qv_float(((const double *)c->vals)[i]);
-    case GPC_BOOL: return qv_bool(((const uint8_t *)c->vals)[i] != 0);
-    case GPC_STR: {
-        const uint64_t *off = c->vals;
-        return qv_str_ref(c->bytes + off[i], (uint32_t)(off[i + 1] - off[i]));
-    }
-    default: return ((const qval *)c->vals)[i];
-    }
-}
-
 /* A key that changes type: its values so far become whole values (strings copied into the arena). */
 static void col_to_any(greplay *g, rcol *r, qv_arena *a) {
     gpcol *c = &r->c;
     size_t cap = 0;
     qval *v = grow(NULL, NULL, 0, &cap, c->n_present + 1, sizeof *v, false);
-    for (uint64_t i = 0; i < c->n_present; i++) v[i] = gval_copy(a, col_at(c, i));
+    for (uint64_t i = 0; i < c->n_present; i++) v[i] = gval_copy(a, gpack_col_val(c, i));
     pf_wait(g, c->vals);
     pf_wait(g, c->bytes);
     gmem_free(c->vals);
