@@ -13,6 +13,12 @@ int cy_check_storable(cy_x *x, qval v, int32_t pos) {
                   "a property cannot hold a %s value", qv_type_name((qtype)v.type));
 }
 
+int cy_check_ext_id(cy_x *x, qval v, int32_t pos) {
+    if (v.type == QT_STRING || v.type == QT_INT || v.type == QT_NULL) return 0;
+    return cy_err(x->err, CYE_TYPE, "InvalidPropertyType", pos, "`~id` must be a string or an integer, got %s",
+                  qv_type_name((qtype)v.type));
+}
+
 int cy_props_from_map(cy_x *x, qval map, const cy_mapdrop *drop, gprop **out, uint32_t *n, qval *ext_id, int32_t pos) {
     *n = 0;
     *out = NULL;
@@ -26,9 +32,7 @@ int cy_props_from_map(cy_x *x, qval map, const cy_mapdrop *drop, gprop **out, ui
         if (drop && cy_mapdrop_has(drop, e->key, e->klen)) continue;
         if (e->klen == 3 && memcmp(e->key, CY_EXT_ID_KEY, 3) == 0) {
             if (ext_id) {
-                if (e->v.type != QT_STRING && e->v.type != QT_INT && e->v.type != QT_NULL)
-                    return cy_err(x->err, CYE_TYPE, "InvalidPropertyType", pos,
-                                  "`~id` must be a string or an integer, got %s", qv_type_name((qtype)e->v.type));
+                if (cy_check_ext_id(x, e->v, pos)) return -1;
                 *ext_id = e->v;
             }
             continue;

@@ -136,9 +136,7 @@ int cy_mnode_create(cy_x *x, cy_mnode *m, const cy_cpath *p, const cy_setop *set
         if (ext.type == QT_NULL)
             return cy_err(x->err, CYE_SEMANTIC, "MergeReadOwnWrites", (int32_t)cn->pos,
                           "cannot merge using null property value for %s", CY_EXT_ID_KEY);
-        if (ext.type != QT_STRING && ext.type != QT_INT)
-            return cy_err(x->err, CYE_TYPE, "InvalidPropertyType", (int32_t)cn->pos,
-                          "`~id` must be a string or an integer, got %s", qv_type_name((qtype)ext.type));
+        if (cy_check_ext_id(x, ext, (int32_t)cn->pos)) return -1;
     }
     gprop ps[CY_MNODE_MAX];
     uint32_t np = 0;

@@ -47,5 +47,7 @@ int cy_mnode_match(cy_x *x, cy_mnode *m, const cy_cpath *p, const cy_setop *set)
 int cy_set_map(cy_x *x, qval ent, qval v, const cy_mapdrop *drop, bool replace, int32_t pos);
 /* A value a property can hold (TypeError InvalidPropertyType otherwise). */
 int cy_check_storable(cy_x *x, qval v, int32_t pos);
+/* A value `~id` can take in a property map: a string, an integer or null (TypeError InvalidPropertyType). */
+int cy_check_ext_id(cy_x *x, qval v, int32_t pos);
 
 #endif
