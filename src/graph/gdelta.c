@@ -364,8 +364,12 @@ void gext_insert_gen(gdelta *d, ggen *gen, uint64_t hash, uint64_t node) {
 
 /* wal helper (log replay): n new entries at once. The table is sized once, and the entries (the old ones too
  * when it grows) are placed bucket by bucket of neighbouring home slots, so the placement walks the table
- * instead of missing the cache on every insert as n single inserts into a table much larger than the cache do. */
-void gext_insert_many(gdelta *d, const gxent *e, uint64_t n) {
+ * instead of missing the cache on every insert as n single inserts into a table much larger than the cache do.
+ * Replay looks no id up before it creates a node, so the placement notes each entry of the same hash that a new
+ * one passes (in *same, the count returned; none but when two nodes share an id, or once in 2^63): the caller
+ * decides whether the two are one id of two live nodes. The table never drops entries, so of two equal hashes
+ * the one placed second always passes the first. */
+uint64_t gext_insert_many(gdelta *d, const gxent *e, uint64_t n, gxpair **same) {
     gxtab *t = d->gen->ext;
     uint64_t used = t ? t->used : 0, size = t ? t->mask + 1 : 1024;
     while ((used + n) * 2 > size) size *= 2;
@@ -394,7 +398,16 @@ void gext_insert_many(gdelta *d, const gxent *e, uint64_t n) {
     for (uint64_t k = 0; k < (1ull << b); k++) start[k + 1] += start[k];
     gxent *ord = gmem_alloc((m ? m : 1) * sizeof *ord);
     for (uint64_t i = 0; i < m; i++) ord[start[(all[i].hash & nt->mask) >> shift]++] = all[i];
-    for (uint64_t i = 0; i < m; i++) ext_place(nt, ord[i].hash, ord[i].id);
+    uint64_t n_same = 0, cap = 0;
+    *same = NULL;
+    for (uint64_t i = 0; i < m; i++) {
+        uint64_t h = ord[i].hash, k = h & nt->mask;
+        for (; nt->e[k].hash; k = (k + 1) & nt->mask)
+            if (nt->e[k].hash == h) GPUSH(*same, n_same, cap, ((gxpair){nt->e[k].id, ord[i].id}));
+        nt->e[k].id = ord[i].id;
+        STORE(&nt->e[k].hash, h);
+        nt->used++;
+    }
     gmem_free(ord);
     free(start);
     gmem_free(tmp);
@@ -402,6 +415,7 @@ void gext_insert_many(gdelta *d, const gxent *e, uint64_t n) {
         STORE(&d->gen->ext, nt);
         if (t) gdelta_retire(d, t, gmem_free);
     }
+    return n_same;
 }
 
 const uint32_t *gdelta_base_src(gdelta *d) {

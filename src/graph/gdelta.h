@@ -285,8 +285,11 @@ static inline uint64_t gvec_at(const uint64_t *a, uint64_t i) { return __atomic_
 void gext_insert(gdelta *d, uint64_t hash, uint64_t node);                 /* into the current generation's */
 void gext_insert_gen(gdelta *d, ggen *gen, uint64_t hash, uint64_t node);   /* writer, or a generation not yet published */
 /* wal helper: n entries (hash already | 1) at once into the current generation's, sized once and placed in
- * slot order (log replay). */
-void gext_insert_many(gdelta *d, const gxent *e, uint64_t n);
+ * slot order (log replay). Returns how many pairs of node ids of one hash it met, in *same (caller frees). */
+typedef struct gxpair { uint64_t a, b; } gxpair;
+uint64_t gext_insert_many(gdelta *d, const gxent *e, uint64_t n, gxpair **same);
+/* Replay's error for two live nodes a and b under one external id (-1). */
+int gext_err_taken(qv_err *err, uint64_t a, uint64_t b, qval ext);
 
 /* gval.c */
 bool gval_eq(qval a, qval b);                  /* openCypher '=' is true (storable values) */
@@ -299,6 +302,9 @@ int gprop_cmp(const void *a, const void *b);
 /* gview.c (shared with gtxn.c and gindex.c) */
 const gnver *gv_node_ver(const gview *v, uint64_t id);
 bool gv_node_live(const gview *v, uint64_t id);
+/* The live node of external id x (an integer or a string) among the loader's base and the generation's pack,
+ * not the table of nodes created since (replay, whose own creations gext_insert_many checks). */
+uint64_t gv_node_by_packed_ext_id(gview *v, qval x);
 bool gv_rel_live(const gview *v, uint64_t id);
 uint64_t gv_nodes_end(const gview *v);
 uint64_t gv_rels_end(const gview *v);

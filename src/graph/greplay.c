@@ -6,7 +6,8 @@
  * graph nobody else sees yet. Values are copied once, into the pack's arrays; the id index is built once at
  * the end. Arrays come from gmem_alloc (gpack_free frees them) and grow by doubling.
  * Must not: touch a graph with open views, a compaction in flight, property indexes or a node pack already
- * (greplay_begin checks), or leave anything half-installed (greplay_finish cannot fail).
+ * (greplay_begin checks), or leave anything half-installed (greplay_install checks the ids before it changes
+ * the graph).
  */
 #include "graph/greplay.h"
 #include "graph/gdelta.h"
@@ -374,15 +375,23 @@ static int col_key_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-static void xtab_place(greplay *r, uint64_t row, uint64_t h) {
+/* Rows of one hash met while placing (the builder looks no id up: see ext_check). */
+typedef struct xsame {
+    gxpair *p;
+    uint64_t n, cap;
+} xsame;
+
+static void xtab_place(greplay *r, uint64_t row, uint64_t h, xsame *same) {
     uint64_t i = h & r->xmask;
-    while (r->xtab[i]) i = (i + 1) & r->xmask;
+    for (; r->xtab[i]; i = (i + 1) & r->xmask)
+        if (r->xh[r->xtab[i] - 1] == h) GPUSH(same->p, same->n, same->cap, ((gxpair){r->xtab[i] - 1, row}));
     r->xtab[i] = (uint32_t)(row + 1);
 }
 
 /* Rows a..b-1 into the table, each slot taken by compare-and-swap when another thread fills it too (a probe
- * chain's order does not matter: lookups compare ids). */
-static void xtab_range(greplay *r, uint64_t a, uint64_t b, bool shared) {
+ * chain's order does not matter: lookups compare ids). Entries are never removed, so of two rows of one hash
+ * the one placed second passes the first (noted in *same), whichever thread placed it. */
+static void xtab_range(greplay *r, uint64_t a, uint64_t b, bool shared, xsame *same) {
     enum { AHEAD = 16 };
     uint32_t *tab = r->xtab;
     uint64_t mask = r->xmask;
@@ -390,14 +399,15 @@ static void xtab_range(greplay *r, uint64_t a, uint64_t b, bool shared) {
     for (uint64_t row = a; row < b; row++) {
         if (row + AHEAD < b) __builtin_prefetch(&tab[r->xh[row + AHEAD] & mask], 1);
         if (!shared) {
-            xtab_place(r, row, r->xh[row]);
+            xtab_place(r, row, r->xh[row], same);
             continue;
         }
-        for (uint64_t i = r->xh[row] & mask;; i = (i + 1) & mask) {
-            uint32_t zero = 0;
-            if (!__atomic_load_n(&tab[i], __ATOMIC_RELAXED) &&
-                __atomic_compare_exchange_n(&tab[i], &zero, (uint32_t)(row + 1), false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        uint64_t h = r->xh[row];
+        for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+            uint32_t e = __atomic_load_n(&tab[i], __ATOMIC_RELAXED);
+            if (!e && __atomic_compare_exchange_n(&tab[i], &e, (uint32_t)(row + 1), false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
                 break;
+            if (e && r->xh[e - 1] == h) GPUSH(same->p, same->n, same->cap, ((gxpair){e - 1, row}));
         }
     }
 }
@@ -405,11 +415,12 @@ static void xtab_range(greplay *r, uint64_t a, uint64_t b, bool shared) {
 typedef struct xpart {
     greplay *r;
     uint64_t a, b;
+    xsame same;
 } xpart;
 
 static void *xtab_main(void *arg) {
     xpart *x = arg;
-    xtab_range(x->r, x->a, x->b, true);
+    xtab_range(x->r, x->a, x->b, true, &x->same);
     return NULL;
 }
 
@@ -419,7 +430,7 @@ static void *xtab_main(void *arg) {
  * costs O(1) per row. Many rows (a log's run of creations ends with millions, and each insertion is a cache
  * miss) are split with a second thread: the other core is idle at the end of a replay. */
 #define XTAB_PAR (1u << 20)
-static void xtab_add(greplay *r, uint64_t from, uint64_t n) {
+static void xtab_add(greplay *r, uint64_t from, uint64_t n, xsame *same) {
     if (r->xsize * 3 < n * 4 + 4) {
         uint64_t size = r->xsize ? r->xsize : 16;
         while (size * 3 < n * 4 + 4) size *= 2;
@@ -431,13 +442,36 @@ static void xtab_add(greplay *r, uint64_t from, uint64_t n) {
         from = 0;   /* every row again */
     }
     pthread_t th;
-    xpart half = {r, from + (n - from) / 2, n};
+    xpart half = {r, from + (n - from) / 2, n, {0}};
     if (n - from >= XTAB_PAR && pthread_create(&th, NULL, xtab_main, &half) == 0) {
-        xtab_range(r, from, half.a, true);
+        xtab_range(r, from, half.a, true, same);
         pthread_join(th, NULL);
+        for (uint64_t i = 0; i < half.same.n; i++) GPUSH(same->p, same->n, same->cap, half.same.p[i]);
+        free(half.same.p);
     } else {
-        xtab_range(r, from, n, false);
+        xtab_range(r, from, n, false, same);
     }
+}
+
+/* The ids of rows from..n-1 (the ext column finished, every row present: rank = row), checked before anything
+ * goes into the graph: the log's creations are not looked up as they come, so a log whose checksums hold over
+ * records no writer made could give two live nodes one id. Rows of one hash met in the table (same) are
+ * compared; the graph's other nodes (the loader's base, the table of nodes created through gtxn) are looked up
+ * when there are any (the pack is not in the generation while rows are added). */
+static int ext_check(greplay *r, uint64_t from, uint64_t n, const xsame *same, qv_err *err) {
+    const gpcol *c = &r->ext.c;
+    for (uint64_t i = 0; i < same->n; i++) {
+        qval a = gpack_col_val(c, same->p[i].a), b = gpack_col_val(c, same->p[i].b);
+        if (a.type == b.type && gval_eq(a, b)) return gext_err_taken(err, r->lo + same->p[i].a, r->lo + same->p[i].b, a);
+    }
+    const gxtab *t = r->d->gen->ext;
+    if (!r->d->base_nodes && (!t || !t->used)) return 0;
+    for (uint64_t row = from; row < n; row++) {
+        qval x = gpack_col_val(c, row);
+        uint64_t id = gview_node_by_ext_id(gtxn_view(r->t), x);
+        if (id != GID_NONE) return gext_err_taken(err, id, r->lo + row, x);
+    }
+    return 0;
 }
 
 /* Room for `more` ids in a label's delta vector, at once rather than by doubling (a copy of everything each time).
@@ -466,12 +500,12 @@ static void count_label(gtxn *t, uint32_t label, uint64_t k) {
     t->label_count[label] += k;
 }
 
-void greplay_install(greplay *r) {
+int greplay_install(greplay *r, qv_err *err) {
     gtxn *t = r->t;
     gdelta *d = r->d;
     ggen *gen = d->gen;
     uint64_t from = r->installed, n = r->n;
-    if (!n) return;
+    if (!n) return 0;
     if (r->npf) {   /* the pack's arrays go into the graph: nothing of ours touches them after this */
         pf_wait(r, NULL);
         trim(r->lset, n * sizeof *r->lset, r->lset_cap * sizeof *r->lset);
@@ -483,6 +517,12 @@ void greplay_install(greplay *r) {
             if (c->c.kind == GPC_STR && c->c.vals) trim(c->c.bytes, ((const uint64_t *)c->c.vals)[c->c.n_present], c->bcap);
         }
     }
+    col_finish(r, &r->ext, n, from);
+    xsame same = {0};
+    xtab_add(r, from, n, &same);
+    int rc = ext_check(r, from, n, &same, err);
+    free(same.p);
+    if (rc < 0) return -1;
     gpack *p = r->pack;
     if (!p) {
         p = r->pack = qv_calloc(1, sizeof *p);
@@ -500,9 +540,7 @@ void greplay_install(greplay *r) {
     p->n_lsets = r->n_lsets;
     p->lset_off = r->lset_off;
     p->lset_lab = r->lset_lab;
-    col_finish(r, &r->ext, n, from);
     p->ext = r->ext.c;
-    xtab_add(r, from, n);
     p->xtab = r->xtab;
     p->xmask = r->xmask;
     free(p->cols);
@@ -550,6 +588,7 @@ void greplay_install(greplay *r) {
     t->replay_wrote = true;
     t->view.miss_valid = false;
     r->installed = n;
+    return 0;
 }
 
 bool greplay_resume(greplay *r, gtxn *t) {
@@ -590,9 +629,13 @@ void greplay_release(greplay *r) {
     release(r);
 }
 
-void greplay_finish(greplay *r) {
-    greplay_install(r);
+int greplay_finish(greplay *r, qv_err *err) {
+    if (greplay_install(r, err) < 0) {
+        greplay_free(r);
+        return -1;
+    }
     greplay_release(r);
+    return 0;
 }
 
 void greplay_free(greplay *r) {

@@ -37,16 +37,17 @@ uint64_t greplay_count(const greplay *r);   /* nodes gathered */
 void greplay_reserve(greplay *r, uint64_t rows);
 uint64_t greplay_next_id(const greplay *r); /* the id the next node gets */
 /* Installs the nodes gathered since the last install into t's graph (the node pack, made or grown; label lists,
- * counts, id high-water mark); t's commit publishes them. r stays: the pack shares its arrays. */
-void greplay_install(greplay *r);
+ * counts, id high-water mark); t's commit publishes them. r stays: the pack shares its arrays. Fails (the graph
+ * unchanged; the caller frees r and rolls t back) when two live nodes would have one external id. */
+int greplay_install(greplay *r, qv_err *err);
 /* More nodes for the installed pack, through transaction t (a later run of creations): true when the graph still
  * allows it (the same pack in its generation and not shared, no node created since, no view, no compaction, no
  * index); the pack is then out of the generation until the next greplay_install. False: r is unchanged. */
 bool greplay_resume(greplay *r, gtxn *t);
 /* Done with r: the installed nodes stay in the graph (a resumed, not re-installed r is freed whole). */
 void greplay_release(greplay *r);
-/* greplay_install, then greplay_release. */
-void greplay_finish(greplay *r);
+/* greplay_install, then greplay_release (greplay_free when the install fails). */
+int greplay_finish(greplay *r, qv_err *err);
 /* Drops what was gathered since the last install (t is rolled back by the caller); after a resume, the pack's
  * nodes too (it is out of the graph: a failed replay's graph is dropped anyway). */
 void greplay_free(greplay *r);

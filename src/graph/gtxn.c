@@ -199,6 +199,32 @@ void gtxn_rollback(gtxn *t) {
     txn_end(t);
 }
 
+/* Replay's new nodes' external ids into the table (replay looks none up when it creates a node). A log whose
+ * checksums hold over records no writer made can give two live nodes one id: that fails the commit, as a
+ * creation under a taken id fails outside replay, instead of leaving one of the nodes unfindable. The entries
+ * placed stay: a lookup skips entries of nodes that are not live or hold another id. */
+static int replay_index_ext(gtxn *t, qv_err *err) {
+    gxpair *same;
+    uint64_t n = gext_insert_many(t->d, t->rext, t->n_rext, &same);
+    int rc = 0;
+    for (uint64_t i = 0; i < n && rc == 0; i++) {
+        const gnslot *a = gdelta_nslot(t->d->gen, same[i].a), *b = gdelta_nslot(t->d->gen, same[i].b);
+        if (same[i].a == same[i].b || !a || !b || !gv_node_live(&t->view, same[i].a) ||
+            !gv_node_live(&t->view, same[i].b) || a->ext.type != b->ext.type || !gval_eq(a->ext, b->ext))
+            continue;
+        rc = gext_err_taken(err, same[i].a, same[i].b, a->ext);
+    }
+    free(same);
+    return rc;
+}
+
+int gext_err_taken(qv_err *err, uint64_t a, uint64_t b, qval ext) {
+    char vb[160];
+    gtx_fmt_value(ext, vb, sizeof vb);
+    return qv_err_set(err, QV_EEXISTS, "the log gives nodes %llu and %llu the same id %s", (unsigned long long)a,
+                      (unsigned long long)b, vb);
+}
+
 int gtxn_commit(gtxn *t, qv_err *err) {
     gdelta *d = t->d;
     if (!t->n_ch && !t->replay_wrote) {
@@ -214,7 +240,10 @@ int gtxn_commit(gtxn *t, qv_err *err) {
         gtxn_rollback(t);
         return -1;
     }
-    if (t->n_rext) gext_insert_many(d, t->rext, t->n_rext);   /* replay: its new nodes' external ids */
+    if (t->n_rext && replay_index_ext(t, err) < 0) {   /* replay: its new nodes' external ids */
+        gtxn_rollback(t);
+        return -1;
+    }
     gsnap *s = gdelta_snap_new(t->n_lc, t->n_tc);
     s->csn = t->csn;
     s->n_nodes = d->nodes_hwm;

@@ -278,11 +278,9 @@ bool gv_ext_missing(const gview *v, qval x) {
     return x.len == v->miss_len && memcmp(x.s, v->miss_str, x.len) == 0;
 }
 
-uint64_t gview_node_by_ext_id(gview *v, qval x) {
+uint64_t gv_node_by_packed_ext_id(gview *v, qval x) {
     graph *g = v->g;
-    gdelta *d = v->d;
-    if (x.type != QT_INT && x.type != QT_STRING) return GID_NONE;
-    if (d->base_nodes) {
+    if (v->d->base_nodes) {
         int64_t r = -1;
         if (x.type == QT_INT && g->id_type == GRAPH_ID_INTEGER && g->ext_ids) r = gidindex_find_int(&g->idx, x.i);
         else if (x.type == QT_STRING && g->id_type == GRAPH_ID_STRING && g->ext_str_off)
@@ -290,7 +288,13 @@ uint64_t gview_node_by_ext_id(gview *v, qval x) {
         if (r >= 0 && gv_node_live(v, (uint64_t)r)) return (uint64_t)r;
     }
     uint64_t p = gpack_find_ext(v->gen->npack, x);   /* nodes the last compaction packed */
-    if (p != GID_NONE && gv_node_live(v, p)) return p;
+    return p != GID_NONE && gv_node_live(v, p) ? p : GID_NONE;
+}
+
+uint64_t gview_node_by_ext_id(gview *v, qval x) {
+    if (x.type != QT_INT && x.type != QT_STRING) return GID_NONE;
+    uint64_t p = gv_node_by_packed_ext_id(v, x);
+    if (p != GID_NONE) return p;
     const gxtab *t = LOAD(&v->gen->ext);   /* nodes created since */
     if (!t) return ext_miss(v, t, x, 0);
     uint64_t h = gext_hash(x) | 1;

@@ -458,8 +458,9 @@ static int node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const
         } while (gview_node_by_ext_id(&t->view, ext_id) != GID_NONE);
     } else if (ext_id.type != QT_INT && ext_id.type != QT_STRING) {
         return qv_err_set(err, QV_EINVAL, "a node id must be an integer or a string, not a %s", gtx_type_name(ext_id.type));
-    } else if (!t->replay && !(missing = gv_ext_missing(&t->view, ext_id)) &&   /* wal helper: replay */
-               gview_node_by_ext_id(&t->view, ext_id) != GID_NONE) {
+    } else if (t->replay ? gv_node_by_packed_ext_id(&t->view, ext_id) != GID_NONE   /* the rest: at commit */
+                         : !(missing = gv_ext_missing(&t->view, ext_id)) &&
+                               gview_node_by_ext_id(&t->view, ext_id) != GID_NONE) {
         char vb[160];
         gtx_fmt_value(ext_id, vb, sizeof vb);
         return qv_err_set(err, QV_EEXISTS, "a node with id %s already exists", vb);

@@ -357,8 +357,8 @@ static void ca_init(ckpt_apply *ca, graph *g) {
 static int ca_end(ckpt_apply *ca, bool commit, qv_err *err) {
     int rc = 0;
     if (ca->bulk) {
-        if (commit) greplay_finish(ca->bulk);
-        else greplay_free(ca->bulk);
+        if (commit && greplay_finish(ca->bulk, err) < 0) rc = -1, commit = false;
+        else if (!commit) greplay_free(ca->bulk);
         ca->bulk = NULL;
     }
     if (ca->x) {

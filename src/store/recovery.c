@@ -136,11 +136,11 @@ typedef struct replay_run {
 static int run_end(replay_run *run, bool commit, qv_err *err) {
     int rc = 0;
     if (run->bulk) {   /* installed and kept: the database's next run of creations may grow the same pack */
-        if (commit) {
-            greplay_install(run->bulk);
+        if (commit && greplay_install(run->bulk, err) == 0) {
             greplay_release(run->t->sealed);
             run->t->sealed = run->bulk;
         } else {
+            if (commit) rc = -1, commit = false;   /* the run's transaction goes too: the graph is not used */
             greplay_free(run->bulk);
         }
         run->bulk = NULL;

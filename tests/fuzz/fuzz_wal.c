@@ -67,8 +67,8 @@ static void replay_bulk(const wal_slot *s) {
     gtxn *t = gtxn_begin_replay(g, &err);
     greplay *r = t ? greplay_begin(t) : NULL;
     if (r && wal_rows_apply(t, r, &s->rows, &err) == 0) {
-        greplay_finish(r);
-        if (gtxn_commit(t, &err) == 0) walk(g);
+        if (greplay_finish(r, &err) == 0 && gtxn_commit(t, &err) == 0) walk(g);
+        else gtxn_rollback(t);
     } else {
         greplay_free(r);
         if (t) gtxn_rollback(t);

@@ -347,7 +347,7 @@ static void test_mutated_bulk_records_are_safe(void **state) {
         int k = wal_apply_bulk(tx, r, &t.changes, &d, &n, &err);
         if (k == 1) {
             uint64_t nodes = greplay_count(r);
-            greplay_finish(r);
+            assert_int_equal(greplay_finish(r, &err), 0);
             assert_int_equal(gtxn_commit(tx, &err), 0);
             gview *v = gview_open(g, &err);
             assert_int_equal(gview_node_count(v), nodes);
