@@ -103,6 +103,7 @@ struct qv_wal {
     uint64_t zend;           /* the active segment's size: records below off, zeros written from off to zend */
     bool zbusy;              /* the preparer is writing zeros from zend on: appends stay below zend meanwhile */
     pthread_cond_t zcv;      /* zbusy went false (app_mu) */
+    pthread_condattr_t waiter_attr; /* the waiters' condition variables time out on CLOCK_MONOTONIC */
     /* read-held by each sync in flight, write-held by rotation (and wal_io_pause) */
     pthread_rwlock_t sync_rw;
 };
@@ -359,7 +360,7 @@ static bool wait_for_successor(qv_wal *w, wal_waiter *me, uint64_t lsn) {
     w->deferring++;
     w->st.deferred++;
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t ns = (uint64_t)ts.tv_nsec + w->group_wait_ns;
     ts.tv_sec += (time_t)(ns / 1000000000ull);
     ts.tv_nsec = (long)(ns % 1000000000ull);
@@ -388,7 +389,7 @@ static int wait_synced(qv_wal *w, uint64_t lsn, bool successor, qv_err *err) {
         if (lsn > w->wanted) w->wanted = lsn;
         w->st.queued++;
         wal_waiter me = {.lsn = lsn, .next = w->waiters};
-        pthread_cond_init(&me.cv, NULL);
+        pthread_cond_init(&me.cv, &w->waiter_attr);   /* monotonic: wait_for_successor's bound */
         w->waiters = &me;
         while (lsn > w->synced && !w->broken) {
             if (lsn > w->started && w->inline_sync && successor && w->deferring < w->group_max) {
@@ -563,6 +564,8 @@ qv_wal *wal_open(const char *dir, int durability, uint64_t checkpoint_bytes, uin
     pthread_cond_init(&w->cv_ckpt, NULL);
     pthread_cond_init(&w->cv_prep, NULL);
     pthread_cond_init(&w->zcv, NULL);
+    pthread_condattr_init(&w->waiter_attr);
+    pthread_condattr_setclock(&w->waiter_attr, CLOCK_MONOTONIC);
     const char *pa = getenv("QV_WAL_PREALLOC");   /* bytes zero-filled ahead at a time; 0: off (tests) */
     w->prealloc = pa ? strtoull(pa, NULL, 10) : WAL_PREALLOC;
     if (w->prealloc) {
@@ -647,6 +650,7 @@ void wal_close(qv_wal *w) {
     pthread_cond_destroy(&w->cv_ckpt);
     pthread_cond_destroy(&w->cv_prep);
     pthread_cond_destroy(&w->zcv);
+    pthread_condattr_destroy(&w->waiter_attr);
     free(w->zeros);
     free(w->dir);
     free(w);
