@@ -1335,7 +1335,8 @@ static void test_dropped_database_refuses_commits(void **state) {
 
 /* QV_WAL_BENCH=N: the commit path alone, no HTTP: 10 threads commit N transactions of 150 nodes each (a string id
  * and 4 properties: the Nodestream N1 shape, ~12 KB records) into one graph, in memory (no hook) and through the
- * log (--durability fsync): plain, preallocated, + inline syncs, + successors' syncs, alternating, 5 rounds; prints per
+ * log (--durability fsync, preallocated): syncer threads, committers' overlapping syncs (before), one sync in flight,
+ * + successors' syncs (the default), alternating, 5 rounds; prints per
  * configuration the median commits/s, process CPU and machine CPU (/proc/stat: kernel threads too) per commit. */
 typedef struct bench_thr {
     graph *g;
@@ -1396,9 +1397,9 @@ static void test_wal_bench(void **state) {
     }
     int per = atoi(nb) / 10 > 0 ? atoi(nb) / 10 : 1;
     enum { CONFIGS = 5, ROUNDS = 5, THREADS = 10 };
-    const char *names[CONFIGS] = {"in memory", "log, plain", "log, prealloc", "log, prealloc + inline sync",
-                                  "log, prealloc + inline sync + successor's sync"};
-    const char *pre[CONFIGS] = {"0", "0", "8388608", "8388608", "8388608"}, *inl[CONFIGS] = {"0", "0", "0", "1", "1"};
+    const char *names[CONFIGS] = {"in memory", "log, syncer threads", "log, committers' syncs overlapping (before)",
+                                  "log, one sync in flight", "log, one sync in flight + successors (default)"};
+    const char *inl[CONFIGS] = {"0", "0", "1", "1", "1"}, *smax[CONFIGS] = {"0", "0", "0", "1", "1"};
     const char *grp[CONFIGS] = {"0", "0", "0", "0", "4"};
     double rate[CONFIGS][ROUNDS], cpu[CONFIGS][ROUNDS], mcpu[CONFIGS][ROUNDS], rps[CONFIGS][ROUNDS], dfr[CONFIGS][ROUNDS];
     for (int r = 0; r < ROUNDS; r++)
@@ -1406,8 +1407,8 @@ static void test_wal_bench(void **state) {
             int c = r % 2 ? CONFIGS - 1 - c0 : c0;
             char wal[240];
             snprintf(wal, sizeof wal, "%s/wal-bench-%d-%d", e->dir, r, c);
-            setenv("QV_WAL_PREALLOC", pre[c], 1);
             setenv("QV_WAL_INLINE_SYNC", inl[c], 1);
+            setenv("QV_WAL_SYNCS_MAX", smax[c], 1);
             setenv("QV_WAL_GROUP_MAX", grp[c], 1);
             qv_err err;
             qv_wal *w = c ? wal_open(wal, 0, 0, 0, &err) : NULL;
@@ -1438,8 +1439,8 @@ static void test_wal_bench(void **state) {
             }
             graph_free(g);
         }
-    unsetenv("QV_WAL_PREALLOC");
     unsetenv("QV_WAL_INLINE_SYNC");
+    unsetenv("QV_WAL_SYNCS_MAX");
     unsetenv("QV_WAL_GROUP_MAX");
     for (int c = 0; c < CONFIGS; c++) {
         double m[5][ROUNDS];
