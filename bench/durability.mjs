@@ -175,7 +175,7 @@ async function main() {
       rounds_rows_per_s: Object.fromEntries(Object.entries(got).map(([k, v]) => [k, v.rate.map(Math.round)])),
       wal_records: rs && +rs[1], wal_fdatasyncs: rs && +rs[2], records_per_sync: rs && +(rs[1] / rs[2]).toFixed(2),
       wal_left_to_successor: rs && rs[3] !== undefined ? +rs[3] : null,
-      group_env: Object.fromEntries(['QV_WAL_SYNCS_MAX', 'QV_WAL_GROUP_MAX', 'QV_WAL_GROUP_WAIT_US'].filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])) });
+      group_env: Object.fromEntries(['QV_WAL_SYNCS_MAX', 'QV_WAL_SYNC_OVERLAP_US', 'QV_WAL_GROUP_MAX', 'QV_WAL_GROUP_WAIT_US'].filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])) });
     if (!REPLAY_MIB) return;
     // 2. a large log: bulk transactions of REPLAY_BATCH nodes, no checkpoint, then SIGKILL and a timed replay
     s = await start(join(dir, 'c'), ['--durability', 'async', '--checkpoint-wal-size', '0']);

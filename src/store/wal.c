@@ -10,8 +10,10 @@
  * syncs. A committer whose record no sync in flight covers runs the fdatasync itself (no hand-off to a syncer
  * thread and back: two wake-ups and context switches per commit on a loaded 2-core machine), with two rules that
  * make commits under load share syncs (each cost ~80 us of machine CPU on this disk) instead of nearly every
- * commit running its own: (1) one sync in flight (WAL_SYNCS_MAX): a record written while one runs waits for it to
- * return, then one sync covers everything written meanwhile; (2) successors: a committer whose graph's next
+ * commit running its own: (1) few syncs in flight: a record written while one runs waits for it to return (then one
+ * sync covers everything written meanwhile), unless it has run WAL_SYNC_OVERLAP_US already (a slow sync: this disk
+ * has fast ones, ~0.06 ms, and some that take a 4 ms tick; waiting behind those would cap commits at a few hundred
+ * syncs a second), and never more than WAL_SYNCS_MAX at once; (2) successors: a committer whose graph's next
  * transaction already holds or awaits the writer slot (gcommit.h's hint) leaves its sync to that transaction's
  * committer, whose sync covers both (at most WAL_GROUP_MAX at once, each waiting at most WAL_GROUP_WAIT_US for a
  * later record to be written, then syncing itself: a successor that rolls back costs that wait, not a hang).
@@ -23,8 +25,8 @@
  * its fdatasync flushes data only: an append that grows the file also has to commit the inode's new size through
  * the ext4 journal (a second device flush, measured: README.md). The zeros after the last record read as the
  * clean end of the log (wal_frame_next); a closed segment is cut back to its records (not synced: either length
- * reads the same). QV_WAL_PREALLOC=0 turns it off (bytes otherwise; tests); QV_WAL_SYNCS_MAX, QV_WAL_GROUP_MAX and
- * QV_WAL_GROUP_WAIT_US set the group rules (0: no limit / no successors; comparisons and tests).
+ * reads the same). QV_WAL_PREALLOC=0 turns it off (bytes otherwise; tests); QV_WAL_SYNCS_MAX, QV_WAL_SYNC_OVERLAP_US,
+ * QV_WAL_GROUP_MAX and QV_WAL_GROUP_WAIT_US set the group rules (0: no limit / at once / no successors; A/B, tests).
  * A failed write is cut back off the segment (ftruncate past the preallocated part, zeros written back over it
  * inside) and refused to its committer, whose transaction rolls back (no later record can depend on it: the
  * writer slot was held); a failed fdatasync makes the log refuse every later commit and fail every waiter not
@@ -52,7 +54,8 @@
 #define WAL_SYNCERS 4
 #define WAL_PREALLOC (8u << 20)   /* bytes zero-filled ahead of the records at a time (QV_WAL_PREALLOC) */
 #define WAL_ZERO_BUF (1u << 20)
-#define WAL_SYNCS_MAX 1           /* fdatasyncs committers may run at once; 0: no limit (QV_WAL_SYNCS_MAX) */
+#define WAL_SYNCS_MAX 4           /* fdatasyncs committers may run at once; 0: no limit (QV_WAL_SYNCS_MAX) */
+#define WAL_SYNC_OVERLAP_US 200   /* a sync may start while one runs only once that one has run this long */
 #define WAL_GROUP_MAX 4          /* committers that may wait at once for a successor's sync (QV_WAL_GROUP_MAX) */
 #define WAL_GROUP_WAIT_US 1000   /* how long one waits for it before running its own (QV_WAL_GROUP_WAIT_US) */
 
@@ -81,6 +84,8 @@ struct qv_wal {
     bool inline_sync;        /* fsync: a committer whose record no sync in flight covers runs the fdatasync itself */
     int group_max;           /* committers that may leave their sync to a successor at once (0: none) */
     int inflight, sync_max;  /* fdatasyncs running now; at most this many started by committers (0: no limit) */
+    uint64_t overlap_ns;     /* ... and another only once the last one started has run this long (0: at once) */
+    uint64_t last_start_ns;  /* when the last sync started (qv_now_ns) */
     int deferring;           /* committers doing so now */
     uint64_t group_wait_ns;  /* how long one waits for the successor's sync to start */
     wal_sync_fn sync_fn;     /* tests: replaces fdatasync */
@@ -292,6 +297,7 @@ static void sync_once(qv_wal *w) {
     if (need) {
         w->started = target;
         w->inflight++;
+        w->last_start_ns = qv_now_ns();
     }
     wal_sync_fn fn = w->sync_fn;
     void *fn_ctx = w->sync_ctx;
@@ -399,6 +405,12 @@ static int wait_synced(qv_wal *w, uint64_t lsn, bool successor, qv_err *err) {
             if (lsn > w->started && w->inline_sync) { /* no sync in flight covers it: this committer runs one */
                 if (w->sync_max && w->inflight >= w->sync_max) {   /* once one returns (wake_covered) */
                     pthread_cond_wait(&me.cv, &w->mu);
+                    continue;
+                }
+                uint64_t due = w->last_start_ns + w->overlap_ns;
+                if (w->inflight && qv_now_ns() < due) {   /* it may return soon: then one sync covers all waiting */
+                    struct timespec ts = {.tv_sec = (time_t)(due / 1000000000ull), .tv_nsec = (long)(due % 1000000000ull)};
+                    pthread_cond_timedwait(&me.cv, &w->mu, &ts);   /* or wake_covered when it returns */
                     continue;
                 }
                 pthread_mutex_unlock(&w->mu);
@@ -579,6 +591,8 @@ qv_wal *wal_open(const char *dir, int durability, uint64_t checkpoint_bytes, uin
     w->group_wait_ns = (gw ? strtoull(gw, NULL, 10) : WAL_GROUP_WAIT_US) * 1000ull;
     const char *sm = getenv("QV_WAL_SYNCS_MAX");
     w->sync_max = sm ? atoi(sm) : WAL_SYNCS_MAX;
+    const char *so = getenv("QV_WAL_SYNC_OVERLAP_US");
+    w->overlap_ns = (so ? strtoull(so, NULL, 10) : WAL_SYNC_OVERLAP_US) * 1000ull;
     w->seg = last_seg;
     uint64_t first;
     if (wal_rotate(w, &first, err) < 0) {
