@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "graph/gcommit.h"
+#include "graph/gdelta.h"
 #include "graph/graph.h"
 #include "graph/gview.h"
 #include "store/wal.h"
@@ -273,7 +274,12 @@ static void test_successor_writes_nothing(void **state) {
     assert_int_equal(gtxn_node_create(t, NULL, 0, &p, 1, qv_int(1), &id, &err), 0);
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, hold_then_rollback, &h), 0);
-    usleep(50000);   /* the holder is queued for the writer slot */
+    gdelta *gd = gdelta_get(g);
+    for (bool queued = false; !queued; usleep(1000)) {   /* the holder is queued for the writer slot */
+        pthread_mutex_lock(&gd->wmu);
+        queued = gd->ticket_next == gd->ticket_serving + 2;
+        pthread_mutex_unlock(&gd->wmu);
+    }
     uint64_t t0 = qv_now_ns();
     assert_int_equal(gtxn_commit(t, &err), 0);
     double ms = (double)(qv_now_ns() - t0) / 1e6;
