@@ -25,6 +25,8 @@
 #define SNAP2_HEADER         64u /* magic, u32 version, u32 flags, u64 file size, u64 toc offset, u32 sections,
                                     u32 toc crc, zeros, u32 header crc (CRC32C of bytes 0..59) */
 #define SNAP2_ALIGN          64u /* every section starts at a multiple of 64 */
+#define SNAP2_FLAG_TYPES_ZERO 1u  /* header flag: 'rel_type' is empty, every relationship has type 0 (the graph
+                                     names at most one type); the reader supplies the zeros */
 #define SNAP2_TOC_ENTRY      32u /* u32 id, u32 index, u64 offset, u64 length, u32 crc32c, u32 0 */
 #define SNAP2_LAZY_FILE      (256ull << 20) /* mapped files above this defer checking big sections */
 #define SNAP2_LAZY_SECTION   (1ull << 20)   /* ... of at least this size, to a background thread */

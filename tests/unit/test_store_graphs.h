@@ -112,7 +112,8 @@ typedef struct tg_opts {
     const char *name;
     graph_id_type id_type;
     uint64_t nodes, rels;
-    bool props; /* node and relationship property columns */
+    bool props;    /* node and relationship property columns */
+    bool one_type; /* every relationship KNOWS (the other type names are not interned) */
 } tg_opts;
 
 TG_FN void tg_add_nodes(gloader *l, const tg_opts *o, uint64_t base, uint64_t n, const uint32_t *keys,
@@ -229,8 +230,12 @@ TG_FN graph *tg_build(const tg_opts *o, qv_pool *pool) {
     assert_int_equal(count, o->nodes);
     uint16_t types[3];
     assert_int_equal(gloader_rel_type(l, "KNOWS", 5, &types[0], &err), 0);
-    assert_int_equal(gloader_rel_type(l, "LIKES", 5, &types[1], &err), 0);
-    assert_int_equal(gloader_rel_type(l, "FOLLOWS", 7, &types[2], &err), 0);
+    if (o->one_type) {
+        types[1] = types[2] = types[0];
+    } else {
+        assert_int_equal(gloader_rel_type(l, "LIKES", 5, &types[1], &err), 0);
+        assert_int_equal(gloader_rel_type(l, "FOLLOWS", 7, &types[2], &err), 0);
+    }
     if (o->props) {
         if (gloader_prop_key(l, true, "weight", GPROP_DOUBLE, &rkeys[0], &err) < 0) fail_msg("%s", err.msg);
         if (gloader_prop_key(l, true, "since", GPROP_DOUBLE, &rkeys[1], &err) < 0) fail_msg("%s", err.msg);

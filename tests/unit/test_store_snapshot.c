@@ -166,6 +166,68 @@ static void test_roundtrip_empty_and_bare(void **state) {
     graph_free(a);
 }
 
+/* One relationship type: the header flag, an empty 'rel_type' section, zeros supplied by the reader (from memory
+ * and mapped); a flag on a file that names two types, or a non-empty section under it, is refused. */
+static void test_one_type_writes_no_types(void **state) {
+    env *e = *state;
+    tg_opts o = {.name = "one type", .id_type = GRAPH_ID_INTEGER, .nodes = 300, .rels = 2000, .props = true,
+                 .one_type = true};
+    graph *a = tg_build(&o, e->pool);
+    assert_int_equal(a->rel_types.count, 1);
+    roundtrip_file(e, a);
+    qv_buf buf;
+    encode(a, &buf);
+    uint32_t flags;
+    memcpy(&flags, buf.data + 12, 4);
+    assert_int_equal(flags, 1);
+    /* the table of contents: entry of section 34 (rel_type) has length 0 */
+    uint64_t toc_off;
+    uint32_t ntoc;
+    memcpy(&toc_off, buf.data + 24, 8);
+    memcpy(&ntoc, buf.data + 32, 4);
+    bool seen = false;
+    for (uint32_t i = 0; i < ntoc; i++) {
+        uint32_t id;
+        uint64_t len;
+        memcpy(&id, buf.data + toc_off + 32 * i, 4);
+        memcpy(&len, buf.data + toc_off + 32 * i + 16, 8);
+        if (id == 34) {
+            assert_int_equal(len, 0);
+            seen = true;
+        }
+    }
+    assert_true(seen);
+    qv_buf_free(&buf);
+    graph_free(a);
+    /* a graph with three types sets no flag; setting it (header CRC recomputed) is refused */
+    tg_opts t = {.name = "three types", .id_type = GRAPH_ID_INTEGER, .nodes = 100, .rels = 300};
+    a = tg_build(&t, e->pool);
+    encode(a, &buf);
+    memcpy(&flags, buf.data + 12, 4);
+    assert_int_equal(flags, 0);
+    flags = 1;
+    memcpy(buf.data + 12, &flags, 4);
+    uint32_t hcrc = store_crc32c(0, buf.data, 60);
+    memcpy(buf.data + 60, &hcrc, 4);
+    qv_err err;
+    expect_refused(buf.data, buf.len, e->pool, &err);
+    expect_msg(&err, "every relationship has type 0");
+    qv_buf_free(&buf);
+    graph_free(a);
+    /* one type (two nodes, one relationship) but the flag cleared: the empty section is now too short */
+    tg_opts s = {.name = "tiny", .id_type = GRAPH_ID_INTEGER, .nodes = 2, .rels = 1, .one_type = true};
+    a = tg_build(&s, e->pool);
+    encode(a, &buf);
+    flags = 0;
+    memcpy(buf.data + 12, &flags, 4);
+    hcrc = store_crc32c(0, buf.data, 60);
+    memcpy(buf.data + 60, &hcrc, 4);
+    expect_refused(buf.data, buf.len, e->pool, &err);
+    expect_msg(&err, "rel_type");
+    qv_buf_free(&buf);
+    graph_free(a);
+}
+
 /* ---- corruption ------------------------------------------------------------------------------------- */
 
 /* The section layout as README.md documents it, parsed independently of the reader. */
@@ -633,6 +695,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_roundtrip_empty_and_bare, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flip_a_byte_in_each_section, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_anywhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_type_writes_no_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_snapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_version_1_still_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crafted_contents_refused, setup, teardown),
