@@ -10,7 +10,8 @@
  * page cache with one fsync at the end, 0.86-1.5 s and twice the CPU). The last buffer is padded to 4096
  * bytes and the file cut back to its real size; the header block is written last (a cut-short file has no
  * valid header). Without O_DIRECT (EINVAL: tmpfs on older kernels, some file systems) the same threads write
- * through the page cache. QV_STORE_DIRECT=0 turns O_DIRECT off (comparisons).
+ * through the page cache. QV_STORE_DIRECT=0 turns O_DIRECT off (comparisons); QV_STORE_WRITE_DELAY_MS=N makes
+ * each buffer's write wait N ms first (crash tests: a save long enough to be killed in the middle of).
  *
  * Must not: fsync, rename or close the file (the caller does: the durability order is store.c's and
  * checkpoint_round.c's), or know the file format.
@@ -50,6 +51,7 @@ struct snap_pipe {
     uint8_t *free_bufs[PIPE_BUFS];
     unsigned nfree;
     bool stop;
+    unsigned delay_ms; /* QV_STORE_WRITE_DELAY_MS */
     int werr;          /* first write error (errno), 0 if none */
     uint64_t werr_off;
     pthread_t th[PIPE_WRITERS];
@@ -110,6 +112,7 @@ static void *pipe_writer(void *arg) {
         p->jcount--;
         bool skip = p->werr != 0;
         pthread_mutex_unlock(&p->mu);
+        if (p->delay_ms && !skip) usleep(p->delay_ms * 1000u);
         int e = skip ? 0 : pipe_pwrite(p, j.buf, j.len, j.off);
         pthread_mutex_lock(&p->mu);
         if (e) fail_at(p, e, j.off);
@@ -130,6 +133,8 @@ snap_pipe *snap_pipe_open(int fd, const char *what) {
     pthread_cond_init(&p->cv_free, NULL);
     for (int i = 0; i < PIPE_BUFS; i++) p->free_bufs[p->nfree++] = aligned(PIPE_CHUNK);
     p->block0 = aligned(PIPE_ALIGN);
+    const char *delay = getenv("QV_STORE_WRITE_DELAY_MS");
+    if (delay) p->delay_ms = (unsigned)strtoul(delay, NULL, 10) % 10000u;
     const char *env = getenv("QV_STORE_DIRECT");
     if (p->fl_saved >= 0 && !(env && !strcmp(env, "0")) && fcntl(fd, F_SETFL, p->fl_saved | O_DIRECT) == 0)
         p->direct = true;
