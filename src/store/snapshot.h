@@ -102,6 +102,17 @@ void snap_sec_data(snap_out *o, const void *p, size_t n);
 int snap_sec_end(snap_out *o);   /* -1 once any write failed (the error is set) */
 uint64_t snap_out_bytes(const snap_out *o);
 
+/* A snapshot written in two parts, so that the first can go to disk while a bulk load is still being built:
+ * snap_split_begin writes every section that is final once the outgoing side of the CSR is (the node arrays and
+ * columns, out_off, out_tgt, the relationship columns) and reserves table entries for the rest; snap_split_finish
+ * (any thread, after begin returned) writes meta, the names, rel_type, the incoming side, types and end after
+ * them, then the table (every section in the usual order: readers go by the table, not by file order) and the
+ * header, and frees w. begin never fails by itself: an error is kept for finish. Does not fsync. */
+typedef struct snap_split snap_split;
+snap_split *snap_split_begin(const graph *g, int fd, const char *what);
+int snap_split_finish(snap_split *w, const graph *g, qv_err *err);
+void snap_split_free(snap_split *w); /* without finishing (the file is left as it is) */
+
 /* Version 2 on input (snapshot_read.c). snap_decode2 decodes the image at p[0..n) whose header carries magic
  * (flags below). With map (p is its bytes), the graph's arrays point into
  * the mapping and the graph owns it (also on failure: it is released); big sections of a big file may be left

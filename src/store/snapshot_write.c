@@ -37,6 +37,12 @@ struct snap_out {
     uint32_t ntoc, cap;
     uint32_t hflags; /* SNAP2_FLAG_* */
     int failed;
+    /* a file written in two parts (snap_split_*): phase 1 writes the sections that are final early and reserves
+     * table entries for the others (deferred[]), phase 2 walks the same sections and fills those */
+    int phase;         /* 0: one pass; 1 or 2 */
+    bool skip;         /* the current section's data is not written in this phase */
+    uint32_t cur;      /* the table entry receiving data */
+    uint32_t *deferred, ndeferred, next_deferred;
 };
 
 static void emit(snap_out *o, const void *p, size_t n) {
@@ -56,15 +62,49 @@ static void pad_to(snap_out *o, uint64_t align) {
 
 uint64_t snap_out_bytes(const snap_out *o) { return o->pos; }
 
+/* Sections a split write leaves to phase 2: the small ones that name things and the label sets (the loader
+ * installs the names and label sets, and sets created_ms, when it hands the graph out), rel_type (its omission
+ * depends on the type count), the incoming side of the CSR, and end. */
+static bool deferred_section(uint32_t id) {
+    switch (id) {
+    case SEC_META: case SEC_LABELS: case SEC_REL_TYPES: case SEC_PROP_KEYS: case SEC_LABELSET_OFF:
+    case SEC_LABELSET_LABELS: case SEC_REL_TYPE: case SEC_IN_OFF:
+    case SEC_IN_REL: case SEC_IN_SRC: case SEC_TYPES: case SEC_END: return true;
+    default: return false;
+    }
+}
+
 void snap_sec_begin(snap_out *o, uint32_t id, uint32_t index) {
-    pad_to(o, SNAP2_ALIGN);
+    if (o->failed) return;
+    bool late = o->phase && deferred_section(id);
+    o->skip = (o->phase == 1 && late) || (o->phase == 2 && !late);
+    if (o->phase == 2) {
+        if (!late) return;
+        uint32_t slot = o->next_deferred < o->ndeferred ? o->deferred[o->next_deferred++] : UINT32_MAX;
+        if (slot == UINT32_MAX || o->toc[slot].id != id || o->toc[slot].index != index) {
+            qv_err_set(o->err, QV_EINTERNAL, "cannot save graph '%s': its sections changed between the two parts "
+                       "of the write", o->g->name);
+            o->failed = 1;
+            return;
+        }
+        pad_to(o, SNAP2_ALIGN);
+        o->toc[slot].off = o->pos;
+        o->cur = slot;
+        return;
+    }
+    if (!o->skip) pad_to(o, SNAP2_ALIGN);
     if (o->ntoc == o->cap) o->toc = qv_realloc(o->toc, (o->cap = o->cap ? o->cap * 2 : 64) * sizeof *o->toc);
-    o->toc[o->ntoc++] = (toc_ent){.id = id, .index = index, .off = o->pos};
+    if (o->skip) {
+        o->deferred = qv_realloc(o->deferred, (o->ndeferred + 1) * sizeof *o->deferred);
+        o->deferred[o->ndeferred++] = o->ntoc;
+    }
+    o->cur = o->ntoc;
+    o->toc[o->ntoc++] = (toc_ent){.id = id, .index = index, .off = o->skip ? 0 : o->pos};
 }
 
 void snap_sec_data(snap_out *o, const void *p, size_t n) {
-    if (o->failed || !n) return;
-    toc_ent *e = &o->toc[o->ntoc - 1];
+    if (o->failed || o->skip || !n) return;
+    toc_ent *e = &o->toc[o->cur];
     e->len += n;
     for (const uint8_t *b = p; n > 0 && !o->failed;) {
         size_t k = n < CRC_SLICE ? n : CRC_SLICE;
@@ -85,6 +125,8 @@ static void section(snap_out *o, uint32_t id, uint32_t index, const void *p, uin
 /* An array of the graph; a NULL pointer is only acceptable for an empty array. */
 static void array(snap_out *o, uint32_t id, uint32_t index, const void *p, uint64_t len) {
     if (o->failed) return;
+    snap_sec_begin(o, id, index);
+    if (o->skip || o->failed) return; /* not this part's: the array may not exist yet */
     if (!p && len) {
         char name[64];
         snap_section_name(id, index, name, sizeof name);
@@ -92,7 +134,7 @@ static void array(snap_out *o, uint32_t id, uint32_t index, const void *p, uint6
         o->failed = 1;
         return;
     }
-    section(o, id, index, p, len);
+    snap_sec_data(o, p, (size_t)len);
 }
 
 /* An offsets array of n+1 entries; an empty graph may have none, which is saved as the single 0. */
@@ -285,6 +327,86 @@ int snap_write_image(const graph *g, const char *magic, int (*extra)(snap_out *o
     snap_pipe_free(o.pipe);
     free(o.toc);
     return o.failed ? -1 : 0;
+}
+
+/* ---- a snapshot written in two parts ------------------------------------------------------------------ */
+
+static void small_init(small_parts *sp) {
+    memset(sp, 0, sizeof *sp);
+    for (int i = 0; i < 3; i++) qv_buf_init(&sp->names[i]);
+    qv_buf_init(&sp->meta);
+    qv_buf_init(&sp->types);
+}
+
+struct snap_split {
+    snap_out o;
+    qv_err err; /* the writer's errors, whichever thread runs a part */
+    uint32_t ncols;
+};
+
+snap_split *snap_split_begin(const graph *g, int fd, const char *what) {
+    snap_split *w = qv_calloc(1, sizeof *w);
+    w->o = (snap_out){.what = what, .g = g, .err = &w->err, .phase = 1};
+    if (!snap_host_little_endian()) {
+        qv_err_set(&w->err, QV_EUNIMPL, "snapshots can only be written on little-endian machines");
+        w->o.failed = 1;
+        return w;
+    }
+    w->o.pipe = snap_pipe_open(fd, what);
+    /* only the column list is read now: the names are not the graph's yet (no take_small) */
+    small_parts sp;
+    small_init(&sp);
+    pthread_rwlock_t *cols_lock = (pthread_rwlock_t *)&g->cols_lock;
+    pthread_rwlock_rdlock(cols_lock);
+    sp.ncols = (uint32_t)g->n_node_cols;
+    sp.cols = qv_calloc(sp.ncols ? sp.ncols : 1, sizeof *sp.cols);
+    if (sp.ncols) memcpy(sp.cols, g->node_cols, sp.ncols * sizeof *sp.cols);
+    pthread_rwlock_unlock(cols_lock);
+    w->ncols = sp.ncols;
+    uint8_t h[SNAP2_HEADER] = {0};
+    emit(&w->o, h, sizeof h);
+    body(&w->o, g, &sp);
+    snap_sec_begin(&w->o, SEC_END, 0); /* reserved */
+    small_free(&sp);
+    return w;
+}
+
+int snap_split_finish(snap_split *w, const graph *g, qv_err *err) {
+    snap_out *o = &w->o;
+    if (!o->failed) {
+        small_parts sp;
+        small_init(&sp);
+        take_small(g, &sp);
+        if (sp.ncols != w->ncols) {
+            qv_err_set(&w->err, QV_EINTERNAL, "cannot save graph '%s': its columns changed during the save", g->name);
+            o->failed = 1;
+        }
+        o->phase = 2;
+        o->g = g;
+        o->hflags = 0;
+        body(o, g, &sp);
+        uint64_t count = o->ntoc - 1; /* end is the last entry */
+        section(o, SEC_END, 0, &count, 8);
+        if (!o->failed && o->next_deferred != o->ndeferred) {
+            qv_err_set(&w->err, QV_EINTERNAL, "cannot save graph '%s': %u sections left unwritten", g->name,
+                       o->ndeferred - o->next_deferred);
+            o->failed = 1;
+        }
+        finish(o, SNAP_MAGIC);
+        small_free(&sp);
+    }
+    int rc = o->failed ? -1 : 0;
+    if (rc < 0 && err) *err = w->err;
+    snap_split_free(w);
+    return rc;
+}
+
+void snap_split_free(snap_split *w) {
+    if (!w) return;
+    snap_pipe_free(w->o.pipe);
+    free(w->o.toc);
+    free(w->o.deferred);
+    free(w);
 }
 
 int snap_write(const graph *g, int fd, qv_buf *mem, const char *what, qv_err *err) {

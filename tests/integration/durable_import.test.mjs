@@ -1,6 +1,6 @@
 // Durable Arrow imports under SIGKILL: a database imported with v1/CREATE_DATABASE is written to the data
-// directory (snapshot_pipe.c: two writer threads, O_DIRECT, header last; then fsync, rename, directory fsync)
-// before RELATIONSHIP_LOAD_DONE answers. The server is killed at random moments of imports big enough that the
+// directory (save_stream.c: the first part while the incoming index is built; snapshot_pipe.c: two writer
+// threads, O_DIRECT, header last; then fsync, rename, directory fsync) before RELATIONSHIP_LOAD_DONE answers. The server is killed at random moments of imports big enough that the
 // save is several write buffers long (one relationship type: the file without 'rel_type'), round after round on
 // one data directory. After each restart: an acknowledged import is there whole; an import replacing a database
 // (force) leaves either the new version whole or the previous one whole, never a mix or nothing; a new name is
@@ -62,7 +62,9 @@ describe('durable Arrow imports survive SIGKILL whole or not at all', () => {
 
   it(`${ROUNDS} rounds of imports killed at random moments`, async () => {
     const rand = rng(20261205);
-    const tmpFile = join(dataDir, 'databases', '.big.qvg.tmp');
+    // the save's temporary file: .stream.tmp when it starts during the build (save_stream.c), else .tmp
+    const tmpFiles = ['.big.qvg.stream.tmp', '.big.qvg.tmp'].map((f) => join(dataDir, 'databases', f));
+    const saving = () => tmpFiles.some((f) => existsSync(f));
     const restart = async (round) => { /* odd rounds: a slow save, to be killed inside it */
       if (round % 2) process.env.QV_STORE_WRITE_DELAY_MS = '15';
       else delete process.env.QV_STORE_WRITE_DELAY_MS;
@@ -94,10 +96,10 @@ describe('durable Arrow imports survive SIGKILL whole or not at all', () => {
         .then(() => { newAcked = true; }, () => {});
       if (round % 2) { /* inside the save: after the temporary file appears */
         const deadline = Date.now() + 20000 * SLOW;
-        while (!existsSync(tmpFile) && Date.now() < deadline && !bigAcked) await sleep(1);
-        if (existsSync(tmpFile)) {
+        while (!saving() && Date.now() < deadline && !bigAcked) await sleep(1);
+        if (saving()) {
           await sleep(Math.floor(rand() * 60));
-          if (existsSync(tmpFile)) inSave++;
+          if (saving()) inSave++;
         }
       } else { /* anywhere from the start of the upload to well after the import would have ended (two run at once) */
         await sleep(Math.floor(rand() * importMs * 3 * SLOW));
@@ -138,4 +140,5 @@ describe('durable Arrow imports survive SIGKILL whole or not at all', () => {
       `previous: ${outcomes.acked} / ${outcomes.newUnacked} / ${outcomes.previous}, ${inSave} killed inside the save, ` +
       `${fresh.size} new databases kept, import of 200k nodes / 800k relationships took ${importMs} ms unkilled`);
   });
+
 });
