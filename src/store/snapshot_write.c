@@ -43,6 +43,7 @@ struct snap_out {
     bool skip;         /* the current section's data is not written in this phase */
     uint32_t cur;      /* the table entry receiving data */
     uint32_t *deferred, ndeferred, next_deferred;
+    bool rel_type_early; /* some relationship has a type other than 0: rel_type is written in phase 1 */
 };
 
 static void emit(snap_out *o, const void *p, size_t n) {
@@ -63,9 +64,11 @@ static void pad_to(snap_out *o, uint64_t align) {
 uint64_t snap_out_bytes(const snap_out *o) { return o->pos; }
 
 /* Sections a split write leaves to phase 2: the small ones that name things and the label sets (the loader
- * installs the names and label sets, and sets created_ms, when it hands the graph out), rel_type (its omission
- * depends on the type count), the incoming side of the CSR, and end. */
-static bool deferred_section(uint32_t id) {
+ * installs the names and label sets, and sets created_ms, when it hands the graph out), rel_type unless some
+ * relationship has another type than 0 (its omission depends on the type count, known in phase 2), the incoming
+ * side of the CSR, and end. */
+static bool deferred_section(const snap_out *o, uint32_t id) {
+    if (id == SEC_REL_TYPE) return !o->rel_type_early;
     switch (id) {
     case SEC_META: case SEC_LABELS: case SEC_REL_TYPES: case SEC_PROP_KEYS: case SEC_LABELSET_OFF:
     case SEC_LABELSET_LABELS: case SEC_REL_TYPE: case SEC_IN_OFF:
@@ -76,7 +79,7 @@ static bool deferred_section(uint32_t id) {
 
 void snap_sec_begin(snap_out *o, uint32_t id, uint32_t index) {
     if (o->failed) return;
-    bool late = o->phase && deferred_section(id);
+    bool late = o->phase && deferred_section(o, id);
     o->skip = (o->phase == 1 && late) || (o->phase == 2 && !late);
     if (o->phase == 2) {
         if (!late) return;
@@ -255,7 +258,7 @@ static void body(snap_out *o, const graph *g, const small_parts *sp) {
     array(o, SEC_OUT_TGT, 0, g->out_tgt, m * 4);
     /* At most one type name: every base relationship has type 0 (types only ever grow, and the base's are below
      * the count), so the zeros are not written (an eighth of a big file); the reader supplies them. */
-    if (sp->ntypes <= 1) o->hflags |= SNAP2_FLAG_TYPES_ZERO;
+    if (sp->ntypes <= 1 && !o->rel_type_early) o->hflags |= SNAP2_FLAG_TYPES_ZERO; /* early: two types at least */
     array(o, SEC_REL_TYPE, 0, g->rel_type, o->hflags & SNAP2_FLAG_TYPES_ZERO ? 0 : m * 2);
     offsets(o, SEC_IN_OFF, 0, g->in_off, n);
     array(o, SEC_IN_REL, 0, g->in_rel, m * 4);
@@ -347,6 +350,9 @@ struct snap_split {
 snap_split *snap_split_begin(const graph *g, int fd, const char *what) {
     snap_split *w = qv_calloc(1, sizeof *w);
     w->o = (snap_out){.what = what, .g = g, .err = &w->err, .phase = 1};
+    /* type counts are final with the outgoing side: a count of type 0 below n_rels means two types or more, so
+     * rel_type is needed whatever the names turn out to be */
+    w->o.rel_type_early = g->n_rels > 0 && g->type_count && g->type_count[0] != g->n_rels;
     if (!snap_host_little_endian()) {
         qv_err_set(&w->err, QV_EUNIMPL, "snapshots can only be written on little-endian machines");
         w->o.failed = 1;

@@ -258,7 +258,7 @@ static void split_roundtrip(env *e, graph *a) {
     assert_int_equal(store_snapshot_decode(buf, (size_t)st.st_size, e->pool, &b, &err), 0);
     tg_assert_same(a, b);
     graph_free(b);
-    uint64_t toc_off, meta = 0, out_off = 0;
+    uint64_t toc_off, meta = 0, out_off = 0, rel_type = 0, rel_type_len = 0;
     uint32_t ntoc;
     memcpy(&toc_off, buf + 24, 8);
     memcpy(&ntoc, buf + 32, 4);
@@ -269,8 +269,15 @@ static void split_roundtrip(env *e, graph *a) {
         memcpy(&off, buf + toc_off + 32 * i + 8, 8);
         if (id == 1) meta = off;
         if (id == 32) out_off = off;
+        if (id == 34) {
+            rel_type = off;
+            memcpy(&rel_type_len, buf + toc_off + 32 * i + 16, 8);
+        }
         if (i == ntoc - 1) assert_int_equal(id, 65535);
     }
+    /* with two types or more, rel_type goes with the first part; otherwise with the second (or empty) */
+    if (a->rel_types.count > 1 && rel_type_len && rel_type > meta) fail_msg("%s: rel_type in the second part", a->name);
+    if (a->rel_types.count <= 1 && rel_type < meta) fail_msg("%s: rel_type in the first part", a->name);
     if (meta <= out_off) fail_msg("%s: meta at %llu, out_off at %llu", a->name, (unsigned long long)meta, (unsigned long long)out_off);
     free(buf);
     unlink(path);
