@@ -305,6 +305,7 @@ bool gv_node_live(const gview *v, uint64_t id);
 /* The live node of external id x (an integer or a string) among the loader's base and the generation's pack,
  * not the table of nodes created since (replay, whose own creations gext_insert_many checks). */
 uint64_t gv_node_by_packed_ext_id(gview *v, qval x);
+uint64_t gv_node_by_new_ext_id(gview *v, qval x);   /* the rest: the table of nodes created since */
 bool gv_rel_live(const gview *v, uint64_t id);
 uint64_t gv_nodes_end(const gview *v);
 uint64_t gv_rels_end(const gview *v);

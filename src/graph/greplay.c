@@ -13,6 +13,7 @@
 #include "graph/gdelta.h"
 #include "graph/gmem.h"
 #include "graph/gmem_pack.h"
+#include "graph/idindex.h"
 #include "util/hash.h"
 
 #include <pthread.h>
@@ -453,6 +454,42 @@ static void xtab_add(greplay *r, uint64_t from, uint64_t n, xsame *same) {
     }
 }
 
+/* Rows from..n-1 against the graph's other nodes: the loader's base (its id index looked up in prefetched batches
+ * when the column holds ids of the base's kind, a recovery over an Arrow-loaded checkpoint: one cache miss a row
+ * otherwise), then the table of nodes created through gtxn when it has any. */
+static int ext_check_graph(greplay *r, uint64_t from, uint64_t n, qv_err *err) {
+    enum { B = 1024 };
+    graph *g = r->d->g;
+    gview *v = gtxn_view(r->t);
+    const gpcol *c = &r->ext.c;
+    const gxtab *t = r->d->gen->ext;
+    bool ints = c->kind == GPC_INT && g->id_type == GRAPH_ID_INTEGER && g->ext_ids;
+    bool strs = c->kind == GPC_STR && g->id_type == GRAPH_ID_STRING && g->ext_str_off;
+    uint32_t hit[B];
+    for (uint64_t a = from; r->d->base_nodes && a < n; a += B) {
+        uint64_t k = n - a < B ? n - a : B;
+        if (ints) {
+            gidindex_resolve_int(&g->idx, (const int64_t *)c->vals + a, k, hit);
+        } else if (strs) {
+            gidindex_resolve_str(&g->idx, (const uint64_t *)c->vals + a, c->bytes, k, hit);
+        } else {
+            for (uint64_t i = 0; i < k; i++) {
+                uint64_t id = gv_node_by_packed_ext_id(v, gpack_col_val(c, a + i));
+                hit[i] = id == GID_NONE ? GIDINDEX_NONE : (uint32_t)id;
+            }
+        }
+        for (uint64_t i = 0; i < k; i++)
+            if (hit[i] != GIDINDEX_NONE && gv_node_live(v, hit[i]))
+                return gext_err_taken(err, hit[i], r->lo + a + i, gpack_col_val(c, a + i));
+    }
+    for (uint64_t row = from; t && t->used && row < n; row++) {
+        qval x = gpack_col_val(c, row);
+        uint64_t id = gv_node_by_new_ext_id(v, x);
+        if (id != GID_NONE) return gext_err_taken(err, id, r->lo + row, x);
+    }
+    return 0;
+}
+
 /* The ids of rows from..n-1 (the ext column finished, every row present: rank = row), checked before anything
  * goes into the graph: the log's creations are not looked up as they come, so a log whose checksums hold over
  * records no writer made could give two live nodes one id. Rows of one hash met in the table (same) are
@@ -464,14 +501,7 @@ static int ext_check(greplay *r, uint64_t from, uint64_t n, const xsame *same, q
         qval a = gpack_col_val(c, same->p[i].a), b = gpack_col_val(c, same->p[i].b);
         if (a.type == b.type && gval_eq(a, b)) return gext_err_taken(err, r->lo + same->p[i].a, r->lo + same->p[i].b, a);
     }
-    const gxtab *t = r->d->gen->ext;
-    if (!r->d->base_nodes && (!t || !t->used)) return 0;
-    for (uint64_t row = from; row < n; row++) {
-        qval x = gpack_col_val(c, row);
-        uint64_t id = gview_node_by_ext_id(gtxn_view(r->t), x);
-        if (id != GID_NONE) return gext_err_taken(err, id, r->lo + row, x);
-    }
-    return 0;
+    return ext_check_graph(r, from, n, err);
 }
 
 /* Room for `more` ids in a label's delta vector, at once rather than by doubling (a copy of everything each time).

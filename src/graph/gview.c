@@ -294,7 +294,10 @@ uint64_t gv_node_by_packed_ext_id(gview *v, qval x) {
 uint64_t gview_node_by_ext_id(gview *v, qval x) {
     if (x.type != QT_INT && x.type != QT_STRING) return GID_NONE;
     uint64_t p = gv_node_by_packed_ext_id(v, x);
-    if (p != GID_NONE) return p;
+    return p != GID_NONE ? p : gv_node_by_new_ext_id(v, x);
+}
+
+uint64_t gv_node_by_new_ext_id(gview *v, qval x) {
     const gxtab *t = LOAD(&v->gen->ext);   /* nodes created since */
     if (!t) return ext_miss(v, t, x, 0);
     uint64_t h = gext_hash(x) | 1;
