@@ -72,6 +72,7 @@ typedef struct csr {
     size_t nbt;                /* bucket tasks: each finishes a run of buckets with one scratch */
     uint16_t *loc;             /* m: node within its bucket (source, then target) */
     uint32_t *perm;            /* m: input row of each relationship (only with property columns) */
+    bool any_und;              /* some type is stored in both directions */
     bool rt0;                  /* every stored relationship has type 0: rel_type is left as the zero pages
                                 * calloc maps (never written, so never resident), and segments sort on
                                 * targets alone */
@@ -277,6 +278,17 @@ static void t_out_part(void *arg, size_t b) {
         const uint16_t *ty = s->type, t0 = s->common_type;
         const bool *und = C->und;
         uint32_t row0 = (uint32_t)C->base[i];
+        if (!rt && !perm && !C->any_und) {   /* one type, no properties: targets and sources only */
+            for (uint64_t j = a; j < e; j++) {
+                uint32_t u = src[j];
+                if (u == GCSR_NONE) continue;
+                uint32_t p = cur[u >> sh]++;
+                out[p] = tgt[j];
+                loc[p] = (uint16_t)(u & mask);
+            }
+            if (C->base[i] >= lo && C->base[i + 1] <= hi) drop_topology(s);
+            continue;
+        }
         for (uint64_t j = a; j < e; j++) {
             uint32_t u = src[j];
             if (u == GCSR_NONE) continue;
@@ -538,6 +550,7 @@ int gcsr_build(graph *g, grel_stage *const *st, size_t k, gslab *arena, const bo
     g->out_off = gpar_alloc((n + 1) * sizeof *g->out_off);
     g->out_tgt = gpar_alloc(m * sizeof *g->out_tgt);
     C.rt0 = m > 0 && g->type_count[0] == m;
+    for (uint32_t t = 0; t < ntypes; t++) C.any_und = C.any_und || undirected[t];
     g->rel_type = C.rt0 ? gpar_zalloc(m * sizeof *g->rel_type) : gpar_alloc(m * sizeof *g->rel_type);
     C.loc = gpar_alloc(m * sizeof *C.loc);
     if (props) C.perm = gpar_alloc(m * sizeof *C.perm);
