@@ -79,6 +79,7 @@ bench: build
 	@if [ "$${BENCH_DURABILITY:-1}" != 0 ]; then bash bench/durability.sh; fi
 	@if [ "$${BENCH_HTTP:-1}" != 0 ]; then BUILD=$(BUILD) bash bench/http.sh; fi
 	@if [ "$${BENCH_CHECKPOINT:-1}" != 0 ]; then BUILD=$(BUILD) bash bench/checkpoint.sh; fi
+	@if [ "$${BENCH_DURABLE_IMPORT:-1}" != 0 ]; then BUILD=$(BUILD) bash bench/durable_import.sh; fi
 
 tck: build
 	./$(BUILD)/tck_runner --areas

@@ -1466,10 +1466,13 @@ static void usage(void) {
           "         [--batches-per-stream 10] [--graph NAME] [--database neo4j] [--concurrency N]\n"
           "         [--user U --password P] [--timeout SECONDS] [--label TEXT]\n"
           "         [--export [--export-streams K] [--export-repeat N] [--server-pid PID]]\n"
+          "         [--create-database] [--drop]\n"
           "       qv_bench_flight_load (--synthetic NODES RELS | --nodes F --edges F) --write-csv DIR\n"
           "Loads a graph into a GDS Arrow Flight server the way the GDS client does and prints one JSON line\n"
           "of timings; --export then streams the relationships back (gds.graph.relationships.stream, DoGet) and\n"
-          "times that too; --write-csv writes the same graph as DIR/nodes.csv and DIR/edges.csv instead.\n",
+          "times that too; --write-csv writes the same graph as DIR/nodes.csv and DIR/edges.csv instead.\n"
+          "--create-database imports a durable database (v1/CREATE_DATABASE, force: true) instead of a projection;\n"
+          "--drop drops the graph or database (v1/DROP_GRAPH) after the figures are taken.\n",
           stderr);
     exit(2);
 }
@@ -1524,6 +1527,7 @@ int main(int argc, char **argv) {
     const char *nodes_file = NULL, *edges_file = NULL, *csv_dir = NULL, *label = NULL;
     int port = 0, streams = 4, nconns = 1, concurrency = 0, export_streams = 1, export_repeat = 1, server_pid = 0;
     bool do_export = false;
+    bool create_db = false, drop = false; /* ckpt: --create-database, --drop */
     int64_t batch_rows = 100000, per_stream = 10;
     double timeout_s = 1800;
     source src = {.seed = 42};
@@ -1556,6 +1560,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--export-streams")) export_streams = atoi(ARG());
         else if (!strcmp(a, "--export-repeat")) export_repeat = atoi(ARG());
         else if (!strcmp(a, "--server-pid")) server_pid = atoi(ARG());
+        else if (!strcmp(a, "--create-database")) create_db = true; /* ckpt */
+        else if (!strcmp(a, "--drop")) drop = true;                 /* ckpt */
         else usage();
 #undef ARG
     }
@@ -1617,10 +1623,16 @@ int main(int argc, char **argv) {
     double t0 = now_s();
     qv_buf_append_str(&body, "{\"name\":");
     json_write_cstr(&body, graph);
-    qv_buf_append_str(&body, ",\"database_name\":");
-    json_write_cstr(&body, database);
-    qv_buf_printf(&body, ",\"concurrency\":%d}", concurrency);
-    json_doc_free(do_action(&conns[0], "v1/CREATE_GRAPH", (const char *)body.data, body.len, timeout_s));
+    if (create_db) { /* ckpt: a durable database, written to --data-dir before RELATIONSHIP_LOAD_DONE answers */
+        database = graph;
+        qv_buf_printf(&body, ",\"force\":true,\"concurrency\":%d}", concurrency);
+    } else {
+        qv_buf_append_str(&body, ",\"database_name\":");
+        json_write_cstr(&body, database);
+        qv_buf_printf(&body, ",\"concurrency\":%d}", concurrency);
+    }
+    json_doc_free(do_action(&conns[0], create_db ? "v1/CREATE_DATABASE" : "v1/CREATE_GRAPH",
+                            (const char *)body.data, body.len, timeout_s));
     qv_buf_reset(&body);
     qv_buf_append_str(&body, "{\"name\":");
     json_write_cstr(&body, graph);
@@ -1676,6 +1688,16 @@ int main(int argc, char **argv) {
         qv_buf_append_byte(&reps, '}');
     }
 
+    if (drop) { /* ckpt: free the graph (and a database's file) before the next load */
+        qv_buf_reset(&body);
+        qv_buf_append_str(&body, "{\"name\":");
+        json_write_cstr(&body, graph);
+        qv_buf_append_str(&body, ",\"database_name\":");
+        json_write_cstr(&body, database);
+        qv_buf_append_byte(&body, '}');
+        json_doc_free(do_action(&conns[0], "v1/DROP_GRAPH", (const char *)body.data, body.len, timeout_s));
+    }
+
     qv_buf out;
     qv_buf_init(&out);
     qv_buf_append_str(&out, "{\"system\":\"quiver\",\"dataset\":");
@@ -1684,6 +1706,7 @@ int main(int argc, char **argv) {
                   ",\"nodes\":%" PRId64 ",\"rels\":%" PRId64 ",\"types\":%d,\"batch_rows\":%" PRId64
                   ",\"streams\":%d,\"connections\":%d,\"batches_per_stream\":%" PRId64 ",\"concurrency\":%d",
                   src.nnodes, src.nrels, src.ntypes, batch_rows, streams, nconns, per_stream, concurrency);
+    qv_buf_printf(&out, ",\"kind\":\"%s\"", create_db ? "database" : "projection"); /* ckpt */
     qv_buf_printf(&out,
                   ",\"node_seconds\":%.4f,\"node_upload_seconds\":%.4f,\"node_done_seconds\":%.4f"
                   ",\"rel_seconds\":%.4f,\"rel_upload_seconds\":%.4f,\"rel_done_seconds\":%.4f"

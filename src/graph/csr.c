@@ -500,6 +500,11 @@ static int build_empty(csr *C, qv_err *err) {   /* no nodes: every row dangled *
 
 int gcsr_build(graph *g, grel_stage *const *st, size_t k, gslab *arena, const bool *undirected, uint32_t ntypes,
                qv_pool *pool, const int *cancel, qv_err *err) {
+    return gcsr_build_ex(g, st, k, arena, undirected, ntypes, pool, cancel, NULL, NULL, err);
+}
+
+int gcsr_build_ex(graph *g, grel_stage *const *st, size_t k, gslab *arena, const bool *undirected, uint32_t ntypes,
+                  qv_pool *pool, const int *cancel, gcsr_out_done_fn out_done, void *out_arg, qv_err *err) {
     csr C = {.g = g, .st = st, .k = k, .arena = arena, .und = undirected, .ntypes = ntypes, .cancel = cancel,
              .n = g->n_nodes};
     uint64_t n = g->n_nodes, rows = 0;
@@ -576,6 +581,7 @@ int gcsr_build(graph *g, grel_stage *const *st, size_t k, gslab *arena, const bo
     free(C.perm);
     C.perm = NULL;
     double d_props = qv_seconds_since(t1);
+    if (out_done) out_done(out_arg, g); /* ckpt: the outgoing side is final */
     t1 = qv_now_ns();
 
     /* (D) */

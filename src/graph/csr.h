@@ -55,5 +55,11 @@ uint64_t grel_stage_bytes(const grel_stage *s);
  * graph_free releases them. */
 int gcsr_build(graph *g, grel_stage *const *st, size_t k, gslab *arena, const bool *undirected, uint32_t ntypes,
                qv_pool *pool, const int *cancel, qv_err *err);
+/* gcsr_build, calling out_done(arg, g) (when not NULL) once the outgoing side is final -- out_off, out_tgt,
+ * rel_type, type_count, n_rels, the relationship columns -- and before the incoming side is built (ckpt: a
+ * durable import starts writing those parts to disk meanwhile). out_done must not change g. */
+typedef void (*gcsr_out_done_fn)(void *arg, const graph *g);
+int gcsr_build_ex(graph *g, grel_stage *const *st, size_t k, gslab *arena, const bool *undirected, uint32_t ntypes,
+                  qv_pool *pool, const int *cancel, gcsr_out_done_fn out_done, void *out_arg, qv_err *err);
 
 #endif

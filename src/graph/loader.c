@@ -65,6 +65,8 @@ gloader *gloader_new(const gloader_config *cfg, qv_pool *pool) {
     l->inverse = copy_list(cfg->inverse_types, cfg->n_inverse);
     l->n_inverse = cfg->n_inverse > 0 ? cfg->n_inverse : 0;
     l->pool = pool;
+    l->out_done = cfg->out_done; /* ckpt */
+    l->out_done_arg = cfg->out_done_arg;
     pthread_mutex_init(&l->mu, NULL);
     pthread_cond_init(&l->cv, NULL);
     pthread_cond_init(&l->qcv, NULL);
@@ -410,7 +412,9 @@ static void begin_build(gloader *l, gload_phase from, gptrvec *take, gptrvec *in
  * meanwhile wins over both. Caller holds the lock. Returns the final rc. */
 static int end_build(gloader *l, int rc, gload_phase next, qv_err *err) {
     l->building = false;
-    if (__atomic_load_n(&l->cancel, __ATOMIC_RELAXED)) {
+    bool cancel = __atomic_load_n(&l->cancel, __ATOMIC_RELAXED);
+    if ((cancel || rc) && l->out_done) l->out_done(l->out_done_arg, NULL); /* ckpt: before drop_data frees g */
+    if (cancel) {
         drop_data(l);
         set_phase(l, GLOAD_ABORTED);
         rc = qv_err_set(err, QV_ECANCELLED, "import '%s' was aborted", l->name);

@@ -86,6 +86,12 @@ typedef struct gloader_config {
     int n_undirected;
     const char *const *inverse_types;     /* "*" = every type */
     int n_inverse;
+    /* ckpt: called with the graph once the outgoing side of the relationship build is final (gcsr_build_ex),
+     * e.g. to start writing a durable database meanwhile, and with NULL when a build fails or is aborted (before
+     * the graph is freed: whatever the first call started must stop using it); on the building thread. NULL:
+     * none */
+    void (*out_done)(void *arg, const graph *g);
+    void *out_done_arg;
 } gloader_config;
 
 typedef enum {

@@ -49,6 +49,8 @@ struct gloader {
     char **inverse;
     int n_inverse;
     qv_pool *pool;
+    void (*out_done)(void *arg, const graph *g); /* ckpt: gloader_config.out_done */
+    void *out_done_arg;
 
     pthread_mutex_t mu;      /* guards everything below */
     pthread_cond_t cv;       /* build finished, or the last in-flight add finished */

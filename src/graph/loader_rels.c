@@ -109,7 +109,7 @@ int gload_build_rels(gloader *l, grel_stage **st, size_t k, qv_err *err) {
     graph *g = l->g;
     g->type_undirected = und;
     g->type_inverse = inv;
-    if (gcsr_build(g, st, k, &l->arena, und, nt, l->pool, &l->cancel, err)) return -1;
+    if (gcsr_build_ex(g, st, k, &l->arena, und, nt, l->pool, &l->cancel, l->out_done, l->out_done_arg, err)) return -1;
     l->rel_count = g->n_rels;
     return 0;
 }

@@ -25,6 +25,8 @@
 #define SNAP2_HEADER         64u /* magic, u32 version, u32 flags, u64 file size, u64 toc offset, u32 sections,
                                     u32 toc crc, zeros, u32 header crc (CRC32C of bytes 0..59) */
 #define SNAP2_ALIGN          64u /* every section starts at a multiple of 64 */
+#define SNAP2_FLAG_TYPES_ZERO 1u  /* header flag: 'rel_type' is empty, every relationship has type 0 (the graph
+                                     names at most one type); the reader supplies the zeros */
 #define SNAP2_TOC_ENTRY      32u /* u32 id, u32 index, u64 offset, u64 length, u32 crc32c, u32 0 */
 #define SNAP2_LAZY_FILE      (256ull << 20) /* mapped files above this defer checking big sections */
 #define SNAP2_LAZY_SECTION   (1ull << 20)   /* ... of at least this size, to a background thread */
@@ -99,6 +101,17 @@ void snap_sec_begin(snap_out *o, uint32_t id, uint32_t index);
 void snap_sec_data(snap_out *o, const void *p, size_t n);
 int snap_sec_end(snap_out *o);   /* -1 once any write failed (the error is set) */
 uint64_t snap_out_bytes(const snap_out *o);
+
+/* A snapshot written in two parts, so that the first can go to disk while a bulk load is still being built:
+ * snap_split_begin writes every section that is final once the outgoing side of the CSR is (the node arrays and
+ * columns, out_off, out_tgt, the relationship columns) and reserves table entries for the rest; snap_split_finish
+ * (any thread, after begin returned) writes meta, the names, rel_type, the incoming side, types and end after
+ * them, then the table (every section in the usual order: readers go by the table, not by file order) and the
+ * header, and frees w. begin never fails by itself: an error is kept for finish. Does not fsync. */
+typedef struct snap_split snap_split;
+snap_split *snap_split_begin(const graph *g, int fd, const char *what);
+int snap_split_finish(snap_split *w, const graph *g, qv_err *err);
+void snap_split_free(snap_split *w); /* without finishing (the file is left as it is) */
 
 /* Version 2 on input (snapshot_read.c). snap_decode2 decodes the image at p[0..n) whose header carries magic
  * (flags below). With map (p is its bytes), the graph's arrays point into

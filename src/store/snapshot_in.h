@@ -32,6 +32,7 @@ typedef struct snap_in {
     /* version 2: sections found through the table of contents */
     const char *magic;   /* the magic expected (NULL: SNAP_MAGIC) */
     uint32_t version;    /* set by snap_in_header */
+    uint32_t hflags;     /* version 2: the header flags (SNAP2_FLAG_*) */
     const uint8_t *toc;
     uint32_t ntoc, next; /* entries, and the next one the decoder asks for */
     bool map;            /* mem is a mapping the graph keeps: arrays point into it instead of being copied */

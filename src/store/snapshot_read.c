@@ -194,13 +194,34 @@ static int read_nodes(dec *d) {
     return read_columns(d, SEC_NODE_COL, d->n_node_cols, n, &g->node_cols, &g->n_node_cols);
 }
 
+/* rel_type; with SNAP2_FLAG_TYPES_ZERO the section is empty and the zeros come from calloc (big ones are
+ * untouched zero pages: no memory until something writes them). */
+static int read_rel_type(dec *d) {
+    graph *g = d->g;
+    if (!(d->in.hflags & SNAP2_FLAG_TYPES_ZERO)) return snap_in_array(&d->in, SEC_REL_TYPE, 0, d->m, 2, &g->rel_type);
+    if (g->rel_types.count > 1)
+        return snap_in_bad(&d->in, "the header says every relationship has type 0, but the file names %u types "
+                                   "(file corrupt)", g->rel_types.count);
+    snap_sec s;
+    uint8_t *p;
+    if (snap_in_blob(&d->in, SEC_REL_TYPE, 0, &s, &p) < 0) return -1;
+    free(p);
+    if (s.len) return snap_in_bad(&d->in, "section 'rel_type' holds %llu bytes, but the header says it is empty "
+                                          "(file corrupt)", ULL(s.len));
+    free(g->rel_type);
+    g->rel_type = calloc(d->m ? d->m : 1, 2);
+    if (!g->rel_type)
+        return qv_err_set(d->in.err, QV_ENOMEM, "not enough memory for %llu relationship types", ULL(d->m));
+    return 0;
+}
+
 static int read_rels(dec *d) {
     graph *g = d->g;
     uint64_t n = d->n, m = d->m;
     g->n_rels = m;
     if (snap_in_array(&d->in, SEC_OUT_OFF, 0, n + 1, 8, &g->out_off) < 0 ||
         snap_in_array(&d->in, SEC_OUT_TGT, 0, m, 4, &g->out_tgt) < 0 ||
-        snap_in_array(&d->in, SEC_REL_TYPE, 0, m, 2, &g->rel_type) < 0 ||
+        read_rel_type(d) < 0 ||
         snap_in_array(&d->in, SEC_IN_OFF, 0, n + 1, 8, &g->in_off) < 0 ||
         snap_in_array(&d->in, SEC_IN_REL, 0, m, 4, &g->in_rel) < 0 ||
         snap_in_array(&d->in, SEC_IN_SRC, 0, m, 4, &g->in_src) < 0)

@@ -19,6 +19,7 @@
 
 #include "graph/gmap.h"
 #include "store/checksum.h"
+#include "store/snapshot.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -163,6 +164,139 @@ static void test_roundtrip_empty_and_bare(void **state) {
     tg_opts p = {.name = "no props", .id_type = GRAPH_ID_INTEGER, .nodes = 50, .rels = 120};
     a = tg_build(&p, e->pool);
     roundtrip_file(e, a);
+    graph_free(a);
+}
+
+/* One relationship type: the header flag, an empty 'rel_type' section, zeros supplied by the reader (from memory
+ * and mapped); a flag on a file that names two types, or a non-empty section under it, is refused. */
+static void test_one_type_writes_no_types(void **state) {
+    env *e = *state;
+    tg_opts o = {.name = "one type", .id_type = GRAPH_ID_INTEGER, .nodes = 300, .rels = 2000, .props = true,
+                 .one_type = true};
+    graph *a = tg_build(&o, e->pool);
+    assert_int_equal(a->rel_types.count, 1);
+    roundtrip_file(e, a);
+    qv_buf buf;
+    encode(a, &buf);
+    uint32_t flags;
+    memcpy(&flags, buf.data + 12, 4);
+    assert_int_equal(flags, 1);
+    /* the table of contents: entry of section 34 (rel_type) has length 0 */
+    uint64_t toc_off;
+    uint32_t ntoc;
+    memcpy(&toc_off, buf.data + 24, 8);
+    memcpy(&ntoc, buf.data + 32, 4);
+    bool seen = false;
+    for (uint32_t i = 0; i < ntoc; i++) {
+        uint32_t id;
+        uint64_t len;
+        memcpy(&id, buf.data + toc_off + 32 * i, 4);
+        memcpy(&len, buf.data + toc_off + 32 * i + 16, 8);
+        if (id == 34) {
+            assert_int_equal(len, 0);
+            seen = true;
+        }
+    }
+    assert_true(seen);
+    qv_buf_free(&buf);
+    graph_free(a);
+    /* a graph with three types sets no flag; setting it (header CRC recomputed) is refused */
+    tg_opts t = {.name = "three types", .id_type = GRAPH_ID_INTEGER, .nodes = 100, .rels = 300};
+    a = tg_build(&t, e->pool);
+    encode(a, &buf);
+    memcpy(&flags, buf.data + 12, 4);
+    assert_int_equal(flags, 0);
+    flags = 1;
+    memcpy(buf.data + 12, &flags, 4);
+    uint32_t hcrc = store_crc32c(0, buf.data, 60);
+    memcpy(buf.data + 60, &hcrc, 4);
+    qv_err err;
+    expect_refused(buf.data, buf.len, e->pool, &err);
+    expect_msg(&err, "every relationship has type 0");
+    qv_buf_free(&buf);
+    graph_free(a);
+    /* one type (two nodes, one relationship) but the flag cleared: the empty section is now too short */
+    tg_opts s = {.name = "tiny", .id_type = GRAPH_ID_INTEGER, .nodes = 2, .rels = 1, .one_type = true};
+    a = tg_build(&s, e->pool);
+    encode(a, &buf);
+    flags = 0;
+    memcpy(buf.data + 12, &flags, 4);
+    hcrc = store_crc32c(0, buf.data, 60);
+    memcpy(buf.data + 60, &hcrc, 4);
+    expect_refused(buf.data, buf.len, e->pool, &err);
+    expect_msg(&err, "rel_type");
+    qv_buf_free(&buf);
+    graph_free(a);
+}
+
+/* A snapshot written in two parts (the first before the graph's names and incoming side are needed): the table
+ * lists the usual order, the incoming side lies after 'end' in the file, and every reader (mapped, from memory,
+ * everything checked) gives the same graph. */
+static void split_roundtrip(env *e, graph *a) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/split.qvg", e->dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    snap_split *w = snap_split_begin(a, fd, path);
+    qv_err err;
+    if (snap_split_finish(w, a, &err) < 0) fail_msg("split write: %s", err.msg);
+    close(fd);
+    graph *b = NULL;
+    if (store_snapshot_read_file(path, e->pool, &b, &err) < 0) fail_msg("read: %s", err.msg);
+    tg_assert_same(a, b);
+    graph_free(b);
+    if (snap_read_file(path, e->pool, true, &b, &err) < 0) fail_msg("read (full): %s", err.msg);
+    tg_assert_same(a, b);
+    graph_free(b);
+    /* from memory, and the file order: meta (1, first in the table) after out_off (32), written in the first part */
+    fd = open(path, O_RDONLY);
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    uint8_t *buf = malloc((size_t)st.st_size);
+    assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
+    close(fd);
+    assert_int_equal(store_snapshot_decode(buf, (size_t)st.st_size, e->pool, &b, &err), 0);
+    tg_assert_same(a, b);
+    graph_free(b);
+    uint64_t toc_off, meta = 0, out_off = 0, rel_type = 0, rel_type_len = 0;
+    uint32_t ntoc;
+    memcpy(&toc_off, buf + 24, 8);
+    memcpy(&ntoc, buf + 32, 4);
+    for (uint32_t i = 0; i < ntoc; i++) {
+        uint32_t id;
+        uint64_t off;
+        memcpy(&id, buf + toc_off + 32 * i, 4);
+        memcpy(&off, buf + toc_off + 32 * i + 8, 8);
+        if (id == 1) meta = off;
+        if (id == 32) out_off = off;
+        if (id == 34) {
+            rel_type = off;
+            memcpy(&rel_type_len, buf + toc_off + 32 * i + 16, 8);
+        }
+        if (i == ntoc - 1) assert_int_equal(id, 65535);
+    }
+    /* with two types or more, rel_type goes with the first part; otherwise with the second (or empty) */
+    if (a->rel_types.count > 1 && rel_type_len && rel_type > meta) fail_msg("%s: rel_type in the second part", a->name);
+    if (a->rel_types.count <= 1 && rel_type < meta) fail_msg("%s: rel_type in the first part", a->name);
+    if (meta <= out_off) fail_msg("%s: meta at %llu, out_off at %llu", a->name, (unsigned long long)meta, (unsigned long long)out_off);
+    free(buf);
+    unlink(path);
+}
+
+static void test_split_write(void **state) {
+    env *e = *state;
+    graph *a = int_graph(e->pool);
+    split_roundtrip(e, a);
+    graph_free(a);
+    a = str_graph(e->pool);
+    split_roundtrip(e, a);
+    graph_free(a);
+    tg_opts o = {.name = "one type", .id_type = GRAPH_ID_INTEGER, .nodes = 300, .rels = 2000, .one_type = true};
+    a = tg_build(&o, e->pool);
+    split_roundtrip(e, a);
+    graph_free(a);
+    a = graph_new("empty", NULL, true, GRAPH_ID_INTEGER, NULL);
+    split_roundtrip(e, a);
     graph_free(a);
 }
 
@@ -633,6 +767,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_roundtrip_empty_and_bare, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flip_a_byte_in_each_section, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_anywhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_type_writes_no_types, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_split_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_snapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_version_1_still_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crafted_contents_refused, setup, teardown),

@@ -6,6 +6,7 @@
  * gRPC statuses; a deterministic failure never maps to a status the client would retry.
  */
 #include "api/flight/flight_internal.h"
+#include "store/save_stream.h" /* ckpt */
 #include "util/log.h"
 #include "wire/flight_proto.h"
 
@@ -119,6 +120,19 @@ static int no_process(const char *name, qv_err *err) {
 
 #define MAX_TYPES 4096
 
+/* ckpt: the loader's out_done hook of a database import: the parts of the file that are final go to disk while
+ * the incoming index is built (install_graph finishes the save before the reply); g NULL: the build failed or
+ * was aborted and the graph is about to be freed, so the save stops first (its file is removed). */
+static void save_while_building(void *arg, const graph *g) {
+    flight_import *imp = arg;
+    if (!g) {
+        store_stream_cancel(imp->save);
+        imp->save = NULL;
+    } else if (imp->save_store && !imp->save) {
+        imp->save = store_stream_begin(imp->save_store, g);
+    }
+}
+
 static int create_import(flight_service *fs, import_kind kind, const uint8_t *body, size_t len, qv_buf *reply,
                          qv_err *err) {
     json_doc *doc = flight_parse_object(body, len, "the action body", err);
@@ -218,6 +232,11 @@ static int create_import(flight_service *fs, import_kind kind, const uint8_t *bo
         .inverse_types = types + MAX_TYPES,
         .n_inverse = ninv,
     };
+    if (kind == IMPORT_DATABASE && fs->store) { /* ckpt */
+        imp->save_store = fs->store;
+        lc.out_done = save_while_building;
+        lc.out_done_arg = imp;
+    }
     imp->loader = gloader_new(&lc, fs->pool);
     if (imports_add(fs->imports, imp, err) < 0) {
         gcatalog_unreserve_in(fs->cat, scope, name);
@@ -247,7 +266,12 @@ fail:
 /* Installs a freshly built graph: saved first when durable (an acknowledged database survives a
  * crash), then published under its reserved name. */
 static int install_graph(flight_service *fs, flight_import *imp, graph *g, qv_err *err) {
-    if (g->durable && fs->store && store_save(fs->store, g, err) < 0) {
+    struct store_stream *save = imp->save; /* ckpt: a save started during the build is finished, not redone */
+    imp->save = NULL;
+    int rc = 0;
+    if (save) rc = store_stream_finish(fs->store, save, g, err);
+    else if (g->durable && fs->store) rc = store_save(fs->store, g, err);
+    if (rc < 0) {
         graph_free(g);
         return -1;
     }
@@ -299,6 +323,8 @@ static int finish_phase(flight_service *fs, done_kind what, const uint8_t *body,
         if (imp->finished) rc = 0;
         else if ((rc = gloader_rels_done(imp->loader, &imp->rel_count, &g, err)) == 0 && g)
             rc = install_graph(fs, imp, g, err);
+        store_stream_cancel(imp->save); /* ckpt: a build that failed after its save started */
+        imp->save = NULL;
         if (rc == 0 && !imp->finished) {
             imp->finished = true;
             QV_INFO("flight: graph '%s' built: %llu nodes, %llu relationships (%llu dangling skipped)", imp->name,

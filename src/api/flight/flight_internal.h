@@ -35,6 +35,8 @@ typedef struct flight_import {
     uint64_t last_activity_ns;
     int active_streams;
     pthread_mutex_t done_lock;  /* serialises *_DONE and ABORT so a retried DONE waits for the first */
+    qv_store *save_store;           /* ckpt: database imports with a data directory: where the build is saved */
+    struct store_stream *save;      /* ckpt: that save, started while the incoming index is built (actions.c) */
     /* registry bookkeeping (imports.c) */
     int refs;
     bool removed;
