@@ -26,7 +26,7 @@ void gcsr_sort_segment(uint32_t *tgt, uint16_t *type, uint32_t *perm, uint64_t d
  * loc[0..len) their sources within the bucket, cur the bucket's nodes' first positions (advanced as rows are
  * placed). Each segment comes out ordered by (type, top bits of the target), ties in input order, ready for
  * gcsr_sort_segment. n: nodes of the graph (targets are < n); type ids are < ntypes. False (nothing
- * changed) when the bucket does not suit it: more than 4096 types. */
+ * changed) when the bucket does not suit it: more than 4096 types, or a target or type out of range. */
 bool gcsr_presort_bucket(uint32_t *out, uint16_t *rt, uint32_t *perm, const uint16_t *loc, uint64_t lo,
                          uint64_t len, uint32_t *cur, uint64_t n, uint32_t ntypes, gcsr_scratch *s);
 

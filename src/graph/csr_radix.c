@@ -52,9 +52,18 @@ bool gcsr_presort_bucket(uint32_t *out, uint16_t *rt, uint32_t *perm, const uint
 
     const uint32_t *t = out + lo;
     const uint16_t *ty = rt ? rt + lo : NULL;
-    for (uint64_t i = 0; i < len; i++) cnt[t[i] >> sh]++;
-    if (ty)
+    uint32_t tmax = 0;
+    for (uint64_t i = 0; i < len; i++) {   /* the mask keeps a bad target in bounds until it is refused */
+        cnt[(t[i] >> sh) & (nbins - 1)]++;
+        tmax = t[i] > tmax ? t[i] : tmax;
+    }
+    if (tmax >= n) return false;   /* not a target of this graph: left to the plain scatter */
+    if (ty) {
+        uint16_t ymax = 0;
+        for (uint64_t i = 0; i < len; i++) ymax = ty[i] > ymax ? ty[i] : ymax;
+        if (ymax >= ntypes) return false;
         for (uint64_t i = 0; i < len; i++) tcnt[ty[i]]++;
+    }
     /* by the target's top bits, building the records */
     prefix(cnt, nbins);
     for (uint64_t i = 0; i < len; i++) {

@@ -1,7 +1,7 @@
 /* test_graph_csr_presort.c — the outgoing bucket's presort (csr_radix.c) followed by the segment sorts
  * gives exactly the stable order by (source, type, target) with ties in input order, with and without
  * types and a property permutation, for node counts whose targets need 1 to 32 bits, with ties, hub
- * segments long enough for the merge sort, and one-row segments; it declines more than 4096 types. */
+ * segments long enough for the merge sort, and one-row segments; it declines more than 4096 types and targets or types out of range. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,7 +107,13 @@ static void test_declines_many_types(void **state) {
     assert_false(gcsr_presort_bucket(out, rt, NULL, loc, 0, 4, cur, 10, 4097, &sc));
     assert_int_equal(out[0], 3);
     assert_int_equal(cur[0], 0);
+    uint16_t rt2[4] = {0, 1, 2, 0};
+    assert_false(gcsr_presort_bucket(out, rt2, NULL, loc, 0, 4, cur, 10, 2, &sc));   /* type 2 of 2 types */
+    assert_false(gcsr_presort_bucket(out, NULL, NULL, loc, 0, 4, cur, 3, 1, &sc));   /* target 3 of 3 nodes */
+    assert_int_equal(out[0], 3);
+    assert_int_equal(cur[0], 0);
     assert_true(gcsr_presort_bucket(out, NULL, NULL, loc, 0, 4, cur, 10, 4097, &sc));   /* no types: fine */
+    assert_int_equal(out[0], 0);   /* targets below 2^11: the presort alone orders them */
     free(sc.buf);
 }
 
