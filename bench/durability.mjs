@@ -15,6 +15,7 @@
 // 1 GiB; each 100,000-node request adds ~9.5 MiB of log; 0 skips 2 and 3), REPLAY_BATCH (100000 nodes per
 // request), LOAD_DURABILITY (fsync: the phase-1 server's --durability).
 import http from 'node:http';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,15 +84,26 @@ async function load(kind, round) {
   const all = rows(ROWS, round);
   const bodies = [];
   for (let i = 0; i < all.length; i += BATCH) bodies.push(kind.body(all.slice(i, i + BATCH)));
+  // the garbage of building them (for /openCypher twice: each inner json.dumps string is copied into the outer
+  // body) must not be collected on the clock: the client shares the two CPUs with the server
+  if (global.gc) global.gc();
+  await new Promise((r) => setTimeout(r, 10)); // the observer reports that collection before the clock
   let next = 0;
-  const t0 = process.hrtime.bigint();
+  const g0 = gcMs, t0 = process.hrtime.bigint();
   await Promise.all(Array.from({ length: CONNS }, async () => {
     while (next < bodies.length) await kind.send(bodies[next++]);
   }));
-  return ROWS / (Number(process.hrtime.bigint() - t0) / 1e9);
+  const rate = ROWS / (Number(process.hrtime.bigint() - t0) / 1e9);
+  await new Promise((r) => setTimeout(r, 10));
+  return { rate, gc: +(gcMs - g0).toFixed(1) };
 }
 
 function emit(o) { console.log(JSON.stringify(o)); }
+
+// milliseconds the client spent in garbage collection so far (a load's share is reported: it competes with the
+// server for the two CPUs, and was what set /openCypher's load apart before the collection before the clock)
+let gcMs = 0;
+new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration; }).observe({ entryTypes: ['gc'] });
 
 // CPU seconds the process's live threads have run so far (/proc/PID/task/*/schedstat: /proc/PID/stat's tick
 // counters read 0 on this VM's kernel). Threads that have exited are not counted.
@@ -138,21 +150,23 @@ async function main() {
       durable_queries: viaQueries('dur'),
       in_memory: viaQueries('mem'),
     };
-    const got = Object.fromEntries(Object.keys(kinds).map((k) => [k, { rate: [], cpu: [], mcpu: [] }]));
+    const got = Object.fromEntries(Object.keys(kinds).map((k) => [k, { rate: [], cpu: [], mcpu: [], gc: [] }]));
     for (let round = 0; round < ROUNDS; round++) {
       // the order alternates from round to round, so that neither load always runs first (warm-up, load drift)
       const order = Object.entries(kinds);
       if (round % 2) order.reverse();
       for (const [k, kind] of order) {
         const c0 = cpuSeconds(s.child.pid), m0 = machineCpuSeconds();
-        got[k].rate.push(await load(kind, round));
+        const l = await load(kind, round);
+        got[k].rate.push(l.rate);
+        got[k].gc.push(l.gc);
         got[k].cpu.push((cpuSeconds(s.child.pid) - c0) * 1000 / ROWS);
         got[k].mcpu.push((machineCpuSeconds() - m0) * 1000 / ROWS);
       }
     }
     s.child.kill('SIGTERM');
     await s.exit;
-    const rs = /write-ahead log: ([0-9]+) records in ([0-9]+) fdatasyncs/.exec(s.stderr());
+    const rs = /write-ahead log: ([0-9]+) records in ([0-9]+) fdatasyncs(?: \([0-9.]+ per sync; ([0-9]+) commits left their sync)?/.exec(s.stderr());
     const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
     const r = Object.fromEntries(Object.entries(got).map(([k, v]) => [k, Math.round(median(v.rate))]));
     // the ratio per round (durable and in-memory loads of the same round ran back to back, under the same
@@ -170,7 +184,10 @@ async function main() {
       ratio_same_endpoint: +median(pairedSame).toFixed(3), target_ratio: 0.8,
       met: ratio >= 0.8, server_cpu_s_per_1000_rows: cpu, machine_cpu_s_per_1000_rows: mcpu,
       rounds_rows_per_s: Object.fromEntries(Object.entries(got).map(([k, v]) => [k, v.rate.map(Math.round)])),
-      wal_records: rs && +rs[1], wal_fdatasyncs: rs && +rs[2], records_per_sync: rs && +(rs[1] / rs[2]).toFixed(2) });
+      client_gc_ms_per_load: Object.fromEntries(Object.entries(got).map(([k, v]) => [k, v.gc])),
+      wal_records: rs && +rs[1], wal_fdatasyncs: rs && +rs[2], records_per_sync: rs && +(rs[1] / rs[2]).toFixed(2),
+      wal_left_to_successor: rs && rs[3] !== undefined ? +rs[3] : null,
+      group_env: Object.fromEntries(['QV_WAL_SYNCS_MAX', 'QV_WAL_SYNC_OVERLAP_US', 'QV_WAL_GROUP_MAX', 'QV_WAL_GROUP_WAIT_US'].filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])) });
     if (!REPLAY_MIB) return;
     // 2. a large log: bulk transactions of REPLAY_BATCH nodes, no checkpoint, then SIGKILL and a timed replay
     s = await start(join(dir, 'c'), ['--durability', 'async', '--checkpoint-wal-size', '0']);

@@ -7,7 +7,8 @@
  * non-zero return rolls the transaction back), publishes, releases the writer slot, and only then calls
  * wait(ctx, ticket) when append gave a non-zero ticket: the next transaction of the graph runs while this one's
  * record is being synced, and its record shares the next fdatasync. gtxn_commit returns wait's result, so no
- * caller hears success before its record is on disk.
+ * caller hears success before its record is on disk. wait is told whether a successor holds or awaits the writer
+ * slot: the log may then let the successor's sync cover this record instead of starting one of its own.
  * What readers see: the commit is published before wait returns, so a reader may see it for the length of
  * one fdatasync (a few ms) before it is durable; if that sync fails, wait returns the error to the committer
  * (the log then refuses every later commit), and the published transaction stays visible in memory until the
@@ -18,6 +19,7 @@
 #ifndef QV_GRAPH_GCOMMIT_H
 #define QV_GRAPH_GCOMMIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,8 +29,10 @@
  * otherwise it is passed to wait after the writer slot is released. */
 typedef int (*gcommit_append)(void *ctx, graph *g, uint64_t csn, const gchange *changes, size_t n, uint64_t *ticket,
                               qv_err *err);
-/* Returns once the record of ticket is durable (0), or the error that keeps it from being so (-1). */
-typedef int (*gcommit_wait)(void *ctx, uint64_t ticket, qv_err *err);
+/* Returns once the record of ticket is durable (0), or the error that keeps it from being so (-1). successor:
+ * another transaction of the graph held or was queued for the writer slot when this one released it (its record
+ * comes within one transaction, and the sync it starts covers this record too: group commit's hint). */
+typedef int (*gcommit_wait)(void *ctx, uint64_t ticket, bool successor, qv_err *err);
 /* Replaces any hook of g (one-step or two-step) with append / wait (both NULL: none). */
 void graph_set_commit_hooks(graph *g, gcommit_append append, gcommit_wait wait, void *ctx);
 

@@ -259,7 +259,12 @@ int gtxn_commit(gtxn *t, qv_err *err) {
     d->changes += t->rel_changes;
     gcompact_maybe(d);
     txn_end(t);
-    return ticket && wait ? wait(wait_ctx, ticket, err) : 0;
+    if (!ticket || !wait) return 0;
+    /* group commit's hint: a transaction holds or awaits the slot just released (its record comes next) */
+    pthread_mutex_lock(&d->wmu);
+    bool successor = d->ticket_next != d->ticket_serving;
+    pthread_mutex_unlock(&d->wmu);
+    return wait(wait_ctx, ticket, successor, err);
 }
 
 /* ---- names ---- */

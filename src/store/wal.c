@@ -8,17 +8,25 @@
  * that started after the record was written returns: one fdatasync covers every record written before it
  * started, so commits of one graph (whose next transaction runs during the sync) and of different graphs share
  * syncs. A committer whose record no sync in flight covers runs the fdatasync itself (no hand-off to a syncer
- * thread and back: two wake-ups and context switches per commit on a loaded 2-core machine); several syncs may
- * run at once, so a record written while one is in flight starts the next at once instead of waiting for it to
- * return (the kernel overlaps them), which cuts a commit's wait from about one and a half sync latencies to
- * about one. The syncer threads serve what no committer syncs (wal_flush callers with QV_WAL_INLINE_SYNC=0,
- * async). With --durability async nothing waits, and a syncer fdatasyncs at most a second after a write.
+ * thread and back: two wake-ups and context switches per commit on a loaded 2-core machine), with two rules that
+ * make commits under load share syncs (each cost ~80 us of machine CPU on this disk) instead of nearly every
+ * commit running its own: (1) few syncs in flight: a record written while one runs waits for it to return (then one
+ * sync covers everything written meanwhile), unless it has run WAL_SYNC_OVERLAP_US already (a slow sync: this disk
+ * has fast ones, ~0.06 ms, and some that take a 4 ms tick; waiting behind those would cap commits at a few hundred
+ * syncs a second), and never more than WAL_SYNCS_MAX at once; (2) successors: a committer whose graph's next
+ * transaction already holds or awaits the writer slot (gcommit.h's hint) leaves its sync to that transaction's
+ * committer, whose sync covers both (at most WAL_GROUP_MAX at once, each waiting at most WAL_GROUP_WAIT_US for a
+ * later record to be written, then syncing itself: a successor that rolls back costs that wait, not a hang).
+ * An idle log syncs at once, as before. The syncer threads serve what no committer syncs (wal_flush callers with
+ * QV_WAL_INLINE_SYNC=0, async). With --durability async nothing waits, and a syncer fdatasyncs at most a second
+ * after a write.
  * Preallocation: a preparer thread keeps the active segment zero-filled (real writes, then fdatasync) ahead of
  * the records, WAL_PREALLOC bytes at a time, so that a commit's record overwrites blocks that already exist and
  * its fdatasync flushes data only: an append that grows the file also has to commit the inode's new size through
  * the ext4 journal (a second device flush, measured: README.md). The zeros after the last record read as the
  * clean end of the log (wal_frame_next); a closed segment is cut back to its records (not synced: either length
- * reads the same). QV_WAL_PREALLOC=0 turns it off (bytes otherwise; tests).
+ * reads the same). QV_WAL_PREALLOC=0 turns it off (bytes otherwise; tests); QV_WAL_SYNCS_MAX, QV_WAL_SYNC_OVERLAP_US,
+ * QV_WAL_GROUP_MAX and QV_WAL_GROUP_WAIT_US set the group rules (0: no limit / at once / no successors; A/B, tests).
  * A failed write is cut back off the segment (ftruncate past the preallocated part, zeros written back over it
  * inside) and refused to its committer, whose transaction rolls back (no later record can depend on it: the
  * writer slot was held); a failed fdatasync makes the log refuse every later commit and fail every waiter not
@@ -46,10 +54,15 @@
 #define WAL_SYNCERS 4
 #define WAL_PREALLOC (8u << 20)   /* bytes zero-filled ahead of the records at a time (QV_WAL_PREALLOC) */
 #define WAL_ZERO_BUF (1u << 20)
+#define WAL_SYNCS_MAX 4           /* fdatasyncs committers may run at once; 0: no limit (QV_WAL_SYNCS_MAX) */
+#define WAL_SYNC_OVERLAP_US 200   /* a sync may start while one runs only once that one has run this long */
+#define WAL_GROUP_MAX 4          /* committers that may wait at once for a successor's sync (QV_WAL_GROUP_MAX) */
+#define WAL_GROUP_WAIT_US 1000   /* how long one waits for it before running its own (QV_WAL_GROUP_WAIT_US) */
 
 /* A committer waiting for its record's sync (on its stack, listed under mu). */
 typedef struct wal_waiter {
     uint64_t lsn;
+    bool leaving;            /* it leaves its sync to a later record's committer for now (wait_for_successor) */
     pthread_cond_t cv;
     struct wal_waiter *next;
 } wal_waiter;
@@ -69,6 +82,14 @@ struct qv_wal {
     pthread_cond_t cv_prep;  /* prep_wanted or stop (mu) */
     uint64_t prealloc;       /* bytes zero-filled ahead at a time; 0: off */
     bool inline_sync;        /* fsync: a committer whose record no sync in flight covers runs the fdatasync itself */
+    int group_max;           /* committers that may leave their sync to a successor at once (0: none) */
+    int inflight, sync_max;  /* fdatasyncs running now; at most this many started by committers (0: no limit) */
+    uint64_t overlap_ns;     /* ... and another only once the last one started has run this long (0: at once) */
+    uint64_t last_start_ns;  /* when the last sync started (qv_now_ns) */
+    int deferring;           /* committers doing so now */
+    uint64_t group_wait_ns;  /* how long one waits for the successor's sync to start */
+    wal_sync_fn sync_fn;     /* tests: replaces fdatasync */
+    void *sync_ctx;
     uint8_t *zeros;          /* WAL_ZERO_BUF zero bytes */
     wal_db *dbs;
     uint64_t bytes;          /* since the last checkpoint round */
@@ -87,6 +108,7 @@ struct qv_wal {
     uint64_t zend;           /* the active segment's size: records below off, zeros written from off to zend */
     bool zbusy;              /* the preparer is writing zeros from zend on: appends stay below zend meanwhile */
     pthread_cond_t zcv;      /* zbusy went false (app_mu) */
+    pthread_condattr_t waiter_attr; /* the waiters' condition variables time out on CLOCK_MONOTONIC */
     /* read-held by each sync in flight, write-held by rotation (and wal_io_pause) */
     pthread_rwlock_t sync_rw;
 };
@@ -159,8 +181,10 @@ static int segment_create(qv_wal *w, uint64_t num, qv_err *err) {
 /* Wakes the waiters a sync now covers, or all of them once the log is broken (under mu): a broadcast to every
  * waiter on every sync would wake each one several times for nothing. */
 static void wake_covered(qv_wal *w) {
+    bool may_sync = !w->sync_max || w->inflight < w->sync_max;
     for (wal_waiter *x = w->waiters; x; x = x->next)
-        if (x->lsn <= w->synced || w->broken) pthread_cond_signal(&x->cv);
+        if (x->lsn <= w->synced || w->broken || (may_sync && x->lsn > w->started && !x->leaving))
+            pthread_cond_signal(&x->cv);   /* covered, or it may now start the sync it waits for */
 }
 
 static void set_broken(qv_wal *w, const char *fmt, const char *path, int e) {
@@ -270,10 +294,16 @@ static void sync_once(qv_wal *w) {
     pthread_mutex_unlock(&w->app_mu);
     pthread_mutex_lock(&w->mu);
     bool need = target > w->started && !w->broken;
-    if (need) w->started = target;
+    if (need) {
+        w->started = target;
+        w->inflight++;
+        w->last_start_ns = qv_now_ns();
+    }
+    wal_sync_fn fn = w->sync_fn;
+    void *fn_ctx = w->sync_ctx;
     pthread_mutex_unlock(&w->mu);
     if (need) {
-        int rc = fdatasync(fd), e = errno;
+        int rc = fn ? fn(fn_ctx, fd) : fdatasync(fd), e = errno;
         if (rc < 0) {
             char path[4096];
             wal_segment_path(w->dir, seg, path, sizeof path);
@@ -281,6 +311,7 @@ static void sync_once(qv_wal *w) {
         }
         pthread_mutex_lock(&w->mu);
         if (rc == 0 && target > w->synced) w->synced = target; /* it waited for every page written before it */
+        w->inflight--;
         w->st.syncs++;
         w->st.batches++;
         w->last_sync_ns = qv_now_ns();
@@ -324,17 +355,64 @@ static void *syncer_main(void *arg) {
     return NULL;
 }
 
-/* Waits until lsn is on disk (fsync durability); 0, or -1 with the reason the log cannot get there. */
-static int wait_synced(qv_wal *w, uint64_t lsn, qv_err *err) {
+/* Leaves lsn's sync to the committer of a later record (under mu, me listed). Returns true once a sync covering
+ * lsn has started (it returned: wake_covered), or once group_wait_ns have passed if a later record was written by
+ * then: its committer waits for a sync that covers it, hence lsn (each committer of a later record either syncs,
+ * or leaves it to a committer of a record later still; the last one cannot leave it to anyone for longer than
+ * group_wait_ns). False if no record came after lsn in that time (the successor wrote none: it rolled back or
+ * changed nothing, or is still running): the caller then runs its own sync. */
+static bool wait_for_successor(qv_wal *w, wal_waiter *me, uint64_t lsn) {
+    me->leaving = true;
+    w->deferring++;
+    w->st.deferred++;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t ns = (uint64_t)ts.tv_nsec + w->group_wait_ns;
+    ts.tv_sec += (time_t)(ns / 1000000000ull);
+    ts.tv_nsec = (long)(ns % 1000000000ull);
+    bool timed = true;
+    while (lsn > w->synced && !w->broken) {
+        if (timed && pthread_cond_timedwait(&me->cv, &w->mu, &ts) == ETIMEDOUT) {
+            if (lsn > w->started && w->appended <= lsn) break; /* nothing after it: its committer syncs it */
+            timed = false;
+        } else if (!timed) {
+            pthread_cond_wait(&me->cv, &w->mu);
+        }
+    }
+    w->deferring--;
+    me->leaving = false;
+    return lsn <= w->started || w->broken;
+}
+
+/* Waits until lsn is on disk (fsync durability); 0, or -1 with the reason the log cannot get there. successor:
+ * the graph's next transaction holds or awaits its writer slot (gcommit.h): its record comes within one
+ * transaction's time, and a sync it starts then covers lsn as well, so this committer may leave the sync to it
+ * (at most group_max committers at once, each for at most group_wait_ns): under load one fdatasync covers several
+ * commits of one graph, instead of each commit starting its own while the next transaction runs. */
+static int wait_synced(qv_wal *w, uint64_t lsn, bool successor, qv_err *err) {
     pthread_mutex_lock(&w->mu);
     if (lsn > w->synced && !w->broken) {
         if (lsn > w->wanted) w->wanted = lsn;
         w->st.queued++;
         wal_waiter me = {.lsn = lsn, .next = w->waiters};
-        pthread_cond_init(&me.cv, NULL);
+        pthread_cond_init(&me.cv, &w->waiter_attr);   /* monotonic: wait_for_successor's bound */
         w->waiters = &me;
         while (lsn > w->synced && !w->broken) {
+            if (lsn > w->started && w->inline_sync && successor && w->deferring < w->group_max) {
+                successor = false; /* once: a successor that brings no record (rolled back) costs one wait */
+                if (wait_for_successor(w, &me, lsn)) continue;
+            }
             if (lsn > w->started && w->inline_sync) { /* no sync in flight covers it: this committer runs one */
+                if (w->sync_max && w->inflight >= w->sync_max) {   /* once one returns (wake_covered) */
+                    pthread_cond_wait(&me.cv, &w->mu);
+                    continue;
+                }
+                uint64_t due = w->last_start_ns + w->overlap_ns;
+                if (w->inflight && qv_now_ns() < due) {   /* it may return soon: then one sync covers all waiting */
+                    struct timespec ts = {.tv_sec = (time_t)(due / 1000000000ull), .tv_nsec = (long)(due % 1000000000ull)};
+                    pthread_cond_timedwait(&me.cv, &w->mu, &ts);   /* or wake_covered when it returns */
+                    continue;
+                }
                 pthread_mutex_unlock(&w->mu);
                 sync_once(w);
                 pthread_mutex_lock(&w->mu);
@@ -464,9 +542,9 @@ static int append_step(void *ctx, graph *g, uint64_t csn, const gchange *ch0, si
 }
 
 /* The wait step (writer slot released): the record is on disk, or the error that keeps it from being so. */
-static int wait_step(void *ctx, uint64_t ticket, qv_err *err) {
+static int wait_step(void *ctx, uint64_t ticket, bool successor, qv_err *err) {
     wal_db *db = ctx;
-    return wait_synced(db->w, ticket, err);
+    return wait_synced(db->w, ticket, successor, err);
 }
 
 int wal_flush(qv_wal *w, qv_err *err) {
@@ -474,7 +552,7 @@ int wal_flush(qv_wal *w, qv_err *err) {
     uint64_t lsn = w->lsn;
     pthread_mutex_unlock(&w->app_mu);
     if (w->durability == 1) return 0; /* written: records are write()n by their committers */
-    return wait_synced(w, lsn, err);
+    return wait_synced(w, lsn, false, err);
 }
 
 qv_wal *wal_open(const char *dir, int durability, uint64_t checkpoint_bytes, uint64_t last_seg, qv_err *err) {
@@ -498,6 +576,8 @@ qv_wal *wal_open(const char *dir, int durability, uint64_t checkpoint_bytes, uin
     pthread_cond_init(&w->cv_ckpt, NULL);
     pthread_cond_init(&w->cv_prep, NULL);
     pthread_cond_init(&w->zcv, NULL);
+    pthread_condattr_init(&w->waiter_attr);
+    pthread_condattr_setclock(&w->waiter_attr, CLOCK_MONOTONIC);
     const char *pa = getenv("QV_WAL_PREALLOC");   /* bytes zero-filled ahead at a time; 0: off (tests) */
     w->prealloc = pa ? strtoull(pa, NULL, 10) : WAL_PREALLOC;
     if (w->prealloc) {
@@ -506,6 +586,13 @@ qv_wal *wal_open(const char *dir, int durability, uint64_t checkpoint_bytes, uin
     }
     const char *is = getenv("QV_WAL_INLINE_SYNC");   /* 0: committers always hand the sync to a syncer (comparisons) */
     w->inline_sync = durability == 0 && !(is && strcmp(is, "0") == 0);
+    const char *gm = getenv("QV_WAL_GROUP_MAX"), *gw = getenv("QV_WAL_GROUP_WAIT_US");   /* comparisons, tests */
+    w->group_max = gm ? atoi(gm) : WAL_GROUP_MAX;
+    w->group_wait_ns = (gw ? strtoull(gw, NULL, 10) : WAL_GROUP_WAIT_US) * 1000ull;
+    const char *sm = getenv("QV_WAL_SYNCS_MAX");
+    w->sync_max = sm ? atoi(sm) : WAL_SYNCS_MAX;
+    const char *so = getenv("QV_WAL_SYNC_OVERLAP_US");
+    w->overlap_ns = (so ? strtoull(so, NULL, 10) : WAL_SYNC_OVERLAP_US) * 1000ull;
     w->seg = last_seg;
     uint64_t first;
     if (wal_rotate(w, &first, err) < 0) {
@@ -555,8 +642,9 @@ void wal_close(qv_wal *w) {
     for (int i = 0; i < w->n_syncers; i++) pthread_join(w->syncer[i], NULL);
     if (w->prep_running) pthread_join(w->prep, NULL);
     if (w->st.records)
-        QV_INFO("write-ahead log: %llu records in %llu fdatasyncs (%.1f per sync)", (unsigned long long)w->st.records,
-                (unsigned long long)w->st.syncs, w->st.syncs ? (double)w->st.records / (double)w->st.syncs : 0.0);
+        QV_INFO("write-ahead log: %llu records in %llu fdatasyncs (%.2f per sync; %llu commits left their sync to the "
+                "next one)", (unsigned long long)w->st.records, (unsigned long long)w->st.syncs,
+                w->st.syncs ? (double)w->st.records / (double)w->st.syncs : 0.0, (unsigned long long)w->st.deferred);
     if (w->fd >= 0) {
         if (fdatasync(w->fd) < 0) QV_WARN("cannot fdatasync the write-ahead log in %s: %s", w->dir, strerror(errno));
         if (w->zend > w->off && ftruncate(w->fd, (off_t)w->off) < 0)   /* the zeros go (either size reads the same) */
@@ -576,6 +664,7 @@ void wal_close(qv_wal *w) {
     pthread_cond_destroy(&w->cv_ckpt);
     pthread_cond_destroy(&w->cv_prep);
     pthread_cond_destroy(&w->zcv);
+    pthread_condattr_destroy(&w->waiter_attr);
     free(w->zeros);
     free(w->dir);
     free(w);
@@ -726,4 +815,10 @@ wal_stats wal_get_stats(qv_wal *w) {
 /* Holds the syncers before their next fdatasync (commits keep writing and then wait) until wal_io_resume: tests
  * use it to force many commits into one sync. */
 void wal_io_pause(qv_wal *w) { pthread_rwlock_wrlock(&w->sync_rw); }
+void wal_set_sync_fn(qv_wal *w, wal_sync_fn fn, void *ctx) {
+    pthread_mutex_lock(&w->mu);
+    w->sync_fn = fn;
+    w->sync_ctx = ctx;
+    pthread_mutex_unlock(&w->mu);
+}
 void wal_io_resume(qv_wal *w) { pthread_rwlock_unlock(&w->sync_rw); }

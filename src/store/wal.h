@@ -196,15 +196,20 @@ void wal_lock_dbs(qv_wal *w);
 void wal_unlock_dbs(qv_wal *w);
 wal_db *wal_dbs(qv_wal *w);   /* under wal_lock_dbs */
 
-/* Counters (tests, logs): syncer rounds (batches), records written, fdatasyncs, committers waiting (queued). */
+/* Counters (tests, logs): syncer rounds (batches), records written, fdatasyncs, committers waiting (queued),
+ * commits that left their sync to the next transaction of their graph (deferred). */
 typedef struct wal_stats {
-    uint64_t batches, records, syncs, queued;
+    uint64_t batches, records, syncs, queued, deferred;
 } wal_stats;
 wal_stats wal_get_stats(qv_wal *w);
 /* Holds the syncer before its next fdatasync (commits keep writing, then wait) until wal_io_resume: a way for
  * tests to force many commits into one sync. */
 void wal_io_pause(qv_wal *w);
 void wal_io_resume(qv_wal *w);
+/* Tests: fn(ctx, fd) runs instead of each fdatasync of a segment by a committer or syncer (rotation and close
+ * still fdatasync), e.g. to copy what a sync makes durable; NULL restores fdatasync. */
+typedef int (*wal_sync_fn)(void *ctx, int fd);
+void wal_set_sync_fn(qv_wal *w, wal_sync_fn fn, void *ctx);
 
 /* Segment file names, sorted by number (recovery.c). */
 int wal_list_segments(const char *dir, uint64_t **nums, size_t *n, qv_err *err);

@@ -1335,7 +1335,8 @@ static void test_dropped_database_refuses_commits(void **state) {
 
 /* QV_WAL_BENCH=N: the commit path alone, no HTTP: 10 threads commit N transactions of 150 nodes each (a string id
  * and 4 properties: the Nodestream N1 shape, ~12 KB records) into one graph, in memory (no hook) and through the
- * log (--durability fsync) with preallocation and inline syncs off / on, alternating, 5 rounds; prints per
+ * log (--durability fsync, preallocated): syncer threads, committers' syncs started at once (before), one sync in
+ * flight, the default group rules (store/README.md), alternating, 5 rounds; prints per
  * configuration the median commits/s, process CPU and machine CPU (/proc/stat: kernel threads too) per commit. */
 typedef struct bench_thr {
     graph *g;
@@ -1396,16 +1397,23 @@ static void test_wal_bench(void **state) {
     }
     int per = atoi(nb) / 10 > 0 ? atoi(nb) / 10 : 1;
     enum { CONFIGS = 5, ROUNDS = 5, THREADS = 10 };
-    const char *names[CONFIGS] = {"in memory", "log, plain", "log, prealloc", "log, inline sync", "log, both"};
-    const char *pre[CONFIGS] = {"0", "0", "8388608", "0", "8388608"}, *inl[CONFIGS] = {"0", "0", "0", "1", "1"};
-    double rate[CONFIGS][ROUNDS], cpu[CONFIGS][ROUNDS], mcpu[CONFIGS][ROUNDS], rps[CONFIGS][ROUNDS];
+    const char *names[CONFIGS] = {"in memory", "log, syncer threads", "log, committers' syncs at once (before)",
+                                  "log, one sync in flight", "log, the default group rules"};
+    const char *inl[CONFIGS] = {"0", "0", "1", "1", "1"}, *smax[CONFIGS] = {"0", "0", "0", "1", NULL};
+    const char *grp[CONFIGS] = {"0", "0", "0", "0", NULL}, *ovl[CONFIGS] = {"0", "0", "0", NULL, NULL};
+    double rate[CONFIGS][ROUNDS], cpu[CONFIGS][ROUNDS], mcpu[CONFIGS][ROUNDS], rps[CONFIGS][ROUNDS], dfr[CONFIGS][ROUNDS];
     for (int r = 0; r < ROUNDS; r++)
         for (int c0 = 0; c0 < CONFIGS; c0++) {
             int c = r % 2 ? CONFIGS - 1 - c0 : c0;
             char wal[240];
             snprintf(wal, sizeof wal, "%s/wal-bench-%d-%d", e->dir, r, c);
-            setenv("QV_WAL_PREALLOC", pre[c], 1);
             setenv("QV_WAL_INLINE_SYNC", inl[c], 1);
+            const char *vars[3] = {"QV_WAL_SYNCS_MAX", "QV_WAL_GROUP_MAX", "QV_WAL_SYNC_OVERLAP_US"};
+            const char *vals[3] = {smax[c], grp[c], ovl[c]};
+            for (int k = 0; k < 3; k++) {   /* NULL: the default */
+                if (vals[k]) setenv(vars[k], vals[k], 1);
+                else unsetenv(vars[k]);
+            }
             qv_err err;
             qv_wal *w = c ? wal_open(wal, 0, 0, 0, &err) : NULL;
             graph *g = graph_new("b", "b", true, GRAPH_ID_STRING, NULL);
@@ -1426,26 +1434,31 @@ static void test_wal_bench(void **state) {
             rate[c][r] = n / secs;
             cpu[c][r] = (bench_cpu() - c0s) / n * 1e6;
             mcpu[c][r] = (bench_machine_cpu() - m0) / n * 1e6;
-            rps[c][r] = 0;
+            rps[c][r] = dfr[c][r] = 0;
             if (w) {
                 wal_stats st = wal_get_stats(w);
                 rps[c][r] = st.syncs ? (double)st.records / (double)st.syncs : 0;
+                dfr[c][r] = (double)st.deferred / n;
                 wal_close(w);
             }
             graph_free(g);
         }
-    unsetenv("QV_WAL_PREALLOC");
     unsetenv("QV_WAL_INLINE_SYNC");
+    unsetenv("QV_WAL_SYNCS_MAX");
+    unsetenv("QV_WAL_GROUP_MAX");
+    unsetenv("QV_WAL_SYNC_OVERLAP_US");
     for (int c = 0; c < CONFIGS; c++) {
-        double m[4][ROUNDS];
+        double m[5][ROUNDS];
         memcpy(m[0], rate[c], sizeof m[0]);
         memcpy(m[1], cpu[c], sizeof m[1]);
         memcpy(m[2], mcpu[c], sizeof m[2]);
         memcpy(m[3], rps[c], sizeof m[3]);
-        for (int k = 0; k < 4; k++) qsort(m[k], ROUNDS, sizeof m[k][0], cmp_dbl);
+        memcpy(m[4], dfr[c], sizeof m[4]);
+        for (int k = 0; k < 5; k++) qsort(m[k], ROUNDS, sizeof m[k][0], cmp_dbl);
         printf("{\"figure\":\"wal_commit_bench\",\"config\":\"%s\",\"transactions\":%d,\"commits_per_s\":%.0f,"
-               "\"process_cpu_us_per_commit\":%.1f,\"machine_cpu_us_per_commit\":%.1f,\"records_per_sync\":%.2f}\n",
-               names[c], per * THREADS, m[0][ROUNDS / 2], m[1][ROUNDS / 2], m[2][ROUNDS / 2], m[3][ROUNDS / 2]);
+               "\"process_cpu_us_per_commit\":%.1f,\"machine_cpu_us_per_commit\":%.1f,\"records_per_sync\":%.2f,\"left_to_successor\":%.2f}\n",
+               names[c], per * THREADS, m[0][ROUNDS / 2], m[1][ROUNDS / 2], m[2][ROUNDS / 2], m[3][ROUNDS / 2],
+               m[4][ROUNDS / 2]);
     }
 }
 
