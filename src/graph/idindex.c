@@ -266,17 +266,25 @@ static inline const struct gidpart *part_for(const gidindex *ix, uint64_t h) {
     return &ix->parts[part_of(h, ix->npart)];
 }
 
+/* s's id if it holds hash h, else r; no branch. */
+static inline uint32_t slot_pick(const gidslot *s, uint64_t h, uint32_t r) {
+    uint32_t id = s->id, m = (uint32_t)0 - (uint32_t)((s->h == h) & (id != GIDINDEX_NONE));
+    return (r & ~m) | (id & m);
+}
+
 /* The id whose hash is h, starting at bucket i; GIDINDEX_NONE if absent. */
 static inline uint32_t probe_int(const struct gidpart *p, uint64_t h, uint32_t i) {
     const gidbucket *b = p->b + i, *end = p->b + p->nb;
     for (;;) {
-        /* All four slots of the line, no early exit (measured: faster than stopping at the match, and
-         * faster than a fully branch-free mask version, which serialises the loads behind it). */
-        uint32_t r = GIDINDEX_NONE;
-        for (int k = 0; k < BSLOTS; k++) {
-            uint32_t id = b->s[k].id;
-            r = ((b->s[k].h == h) & (id != GIDINDEX_NONE)) ? id : r;
-        }
+        /* All four slots of the line, no early exit, and no branch on which slot matches: a mask selects
+         * the id. (Written as `match ? id : r`, gcc -O2 emits a compare-and-jump per slot, which
+         * mispredicts about once a lookup, the matching slot being random: callgrind's branch simulation
+         * counted 1.3 mispredicts per lookup, and batch lookups ran ~13% slower.) */
+        _Static_assert(BSLOTS == 4, "probe_int is written out for four slots");
+        uint32_t r = slot_pick(&b->s[0], h, GIDINDEX_NONE);
+        r = slot_pick(&b->s[1], h, r);
+        r = slot_pick(&b->s[2], h, r);
+        r = slot_pick(&b->s[3], h, r);
         if (r != GIDINDEX_NONE || b->s[BSLOTS - 1].id == GIDINDEX_NONE) return r;   /* found, or bucket not full */
         if (++b == end) b = p->b;
     }
