@@ -107,10 +107,7 @@ int store_stream_finish(qv_store *s, store_stream *st, graph *g, qv_err *err) {
         /* as store_save: under the mutex, so that a checkpoint of an older database of this name cannot land
          * over the file, and so that the log takes the new database from now on */
         pthread_mutex_lock(&s->mu);
-        store_keep_prev(s, st->final, false);
-        rc = store_install_file(s, st->tmp, st->final, err);
-        if (rc == 0) store_drop_carry(s, g->name);
-        if (rc == 0 && s->wal) wal_attach(s->wal, g, g->created_ms, 0, 0, g->n_nodes, g->n_rels, false);
+        rc = store_install_base(s, g, st->tmp, st->final, err);
         pthread_mutex_unlock(&s->mu);
     }
     if (rc < 0) {

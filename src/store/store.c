@@ -222,6 +222,16 @@ int store_install_file(qv_store *s, const char *tmp, const char *final, qv_err *
     return store_sync_dir(s->db_dir, err);
 }
 
+int store_install_base(qv_store *s, graph *g, const char *tmp, const char *final, qv_err *err) {
+    store_keep_prev(s, final, false); /* another database's previous checkpoint */
+    int rc = store_install_file(s, tmp, final, err);
+    if (rc == 0) store_drop_carry(s, g->name);
+    /* from now on its writes go through the log (a database of that name before it is retired, under s->mu
+     * so that a checkpoint of the old one in progress cannot land over this file) */
+    if (rc == 0 && s->wal) wal_attach(s->wal, g, g->created_ms, 0, 0, g->n_nodes, g->n_rels, false);
+    return rc;
+}
+
 int store_save(qv_store *s, const graph *cg, qv_err *err) {
     graph *g = (graph *)cg; /* the hook and checkpoints go through the graph's writable side */
     if (!g->name || !*g->name) return qv_err_set(err, QV_EINVAL, "cannot save a graph without a name");
@@ -244,12 +254,7 @@ int store_save(qv_store *s, const graph *cg, qv_err *err) {
     uint64_t t0 = qv_now_ns();
     pthread_mutex_lock(&s->mu);
     int rc = write_synced(g, tmp, err);
-    if (rc == 0) store_keep_prev(s, final, false); /* another database's previous checkpoint */
-    if (rc == 0) rc = store_install_file(s, tmp, final, err);
-    if (rc == 0) store_drop_carry(s, g->name);
-    /* from now on its writes go through the log (a database of that name before it is retired, under s->mu
-     * so that a checkpoint of the old one in progress cannot land over this file) */
-    if (rc == 0 && s->wal) wal_attach(s->wal, g, g->created_ms, 0, 0, g->n_nodes, g->n_rels, false);
+    if (rc == 0) rc = store_install_base(s, g, tmp, final, err);
     pthread_mutex_unlock(&s->mu);
     if (rc < 0) {
         qv_err_prefix(err, "cannot save database '%s'", g->name);

@@ -39,6 +39,9 @@ void store_base_paths(qv_store *s, const char *name, char **final, char **tmp);
 char *store_carry_path(qv_store *s, const char *name);           /* databases/<file>.qvl */
 /* Renames tmp over final and syncs the directory; removes tmp on failure. Under s->mu. */
 int store_install_file(qv_store *s, const char *tmp, const char *final, qv_err *err);
+/* A saved bulk load's file tmp becomes database g's base file final (a previous checkpoint beside it
+ * removed, its carried log dropped) and the log takes g's writes from now on. Under s->mu. */
+int store_install_base(qv_store *s, graph *g, const char *tmp, const char *final, qv_err *err);
 /* Removes a database's carried log. Under s->mu. */
 void store_drop_carry(qv_store *s, const char *name);
 /* The previous checkpoint kept next to a checkpoint base: <final>.prev (malloc'd). Keeping one (keep_prev):

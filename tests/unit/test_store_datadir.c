@@ -12,7 +12,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,11 +23,6 @@ typedef struct env {
     char data[128]; /* the data directory: created by store_open */
     qv_pool *pool;
 } env;
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
 
 static int setup(void **state) {
     env *e = calloc(1, sizeof *e);
@@ -42,7 +36,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     env *e = *state;
-    nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tg_rmtree(e->dir);
     qv_pool_free(e->pool);
     free(e);
     return 0;

@@ -26,6 +26,19 @@
 
 #define TG_FN static __attribute__((unused))
 
+/* ---- a temporary directory per test ------------------------------------------------------------------ */
+
+#include <ftw.h>
+#include <sys/stat.h>
+
+static int tg_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* Removes dir and everything under it. */
+TG_FN void tg_rmtree(const char *dir) { nftw(dir, tg_rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
 /* ---- chunk columns ---------------------------------------------------------------------------------- */
 
 /* Presence bitmap over rows [0, n) of a chunk whose first row is `base`: row r is absent when

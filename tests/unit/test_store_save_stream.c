@@ -7,7 +7,6 @@
 #include "test_store_graphs.h"
 
 #include <dirent.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,11 +19,6 @@ typedef struct env {
     qv_pool *pool;
     qv_store *s;
 } env;
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
 
 static int setup(void **state) {
     env *e = calloc(1, sizeof *e);
@@ -41,7 +35,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     env *e = *state;
     store_close(e->s);
-    nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tg_rmtree(e->dir);
     qv_pool_free(e->pool);
     free(e);
     return 0;

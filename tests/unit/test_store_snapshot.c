@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,11 +28,6 @@ typedef struct env {
     qv_pool *pool;
 } env;
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
 static int setup(void **state) {
     env *e = calloc(1, sizeof *e);
     snprintf(e->dir, sizeof e->dir, "/tmp/qv-snap-XXXXXX");
@@ -45,7 +39,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     env *e = *state;
-    nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tg_rmtree(e->dir);
     qv_pool_free(e->pool);
     free(e);
     return 0;
