@@ -284,12 +284,7 @@ static void test_restart_keeps_flags(void **state) {
     free(after);
     free(before);
     stop(e, false);
-    qv_buf rep;
-    qv_buf_init(&rep);
-    int problems = store_check(e->data, e->pool, &rep);
-    qv_buf_append_byte(&rep, 0);
-    if (problems) fail_msg("quiver check:\n%s", (char *)rep.data);
-    qv_buf_free(&rep);
+    env_check(e);
 }
 
 /* A mapped file with sections of >= 1 MiB: QV_STORE_VERIFY=lazy leaves them to the background check (start-up

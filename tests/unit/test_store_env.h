@@ -3,18 +3,19 @@
  *
  * Owns: the env fixture (a mkdtemp directory and its data/ subdirectory, a build pool, the open store and
  * its catalog), opening the store with every database loaded, stopping it (with or without a checkpoint),
- * and removing the directory. Must not: write to a graph (the tests do).
+ * `quiver check` over it, and removing the directory. Must not: write to a graph (the tests do).
  */
 #ifndef TEST_STORE_ENV_H
 #define TEST_STORE_ENV_H
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
+
+#include "test_store_graphs.h"
 
 #include "graph/catalog.h"
 #include "store/store.h"
+#include "util/buf.h"
 #include "util/pool.h"
 
 typedef struct env {
@@ -24,11 +25,6 @@ typedef struct env {
     qv_store *s;
     gcatalog *cat;
 } env;
-
-static int env_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
 
 /* cmocka setup: a fresh directory /tmp/<prefix>-XXXXXX (prefix at most 40 bytes), nothing open yet. */
 static int env_setup(void **state, const char *prefix) {
@@ -60,11 +56,22 @@ static void stop(env *e, bool checkpoint) {
     e->cat = NULL;
 }
 
+/* Runs `quiver check` over the data directory (the store stopped) and fails the test with its report on any
+ * problem. */
+static void env_check(env *e) {
+    qv_buf rep;
+    qv_buf_init(&rep);
+    int problems = store_check(e->data, e->pool, &rep);
+    qv_buf_append_byte(&rep, 0);
+    if (problems) fail_msg("quiver check:\n%s", (char *)rep.data);
+    qv_buf_free(&rep);
+}
+
 /* cmocka teardown: stops the store without a checkpoint and removes the directory. */
 static int env_teardown(void **state) {
     env *e = *state;
     stop(e, false);
-    nftw(e->dir, env_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tg_rmtree(e->dir);
     qv_pool_free(e->pool);
     free(e);
     return 0;

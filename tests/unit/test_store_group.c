@@ -19,10 +19,11 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "test_store_graphs.h"
 
 #include "graph/gcommit.h"
 #include "graph/gdelta.h"
@@ -129,11 +130,6 @@ static void *work(void *arg) {
     return NULL;
 }
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-
 static char *make_dir(void) {
     char tmpl[] = "/tmp/qv-group-XXXXXX";
     char *d = mkdtemp(tmpl);
@@ -198,7 +194,7 @@ static wal_stats run(int threads, int per, unsigned sync_us, const char *group_m
     pthread_mutex_destroy(&d.mu);
     free(ws);
     free(th);
-    nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    tg_rmtree(dir);
     free(dir);
     return st;
 }
@@ -299,7 +295,7 @@ static void test_successor_writes_nothing(void **state) {
     free(d.img);
     pthread_mutex_destroy(&d.mu);
     pthread_mutex_destroy(&h.mu);
-    nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    tg_rmtree(dir);
     free(dir);
 }
 

@@ -461,6 +461,25 @@ static void commit(env *e, graph *g, gtxn *t) {
         if ((call) < 0) fail_msg("%s: %s", #call, err.msg);                                                        \
     } while (0)
 
+/* The database "neo4j" still dumps as before after a compaction, after a checkpoint and a restart, and passes
+ * `quiver check` once stopped. */
+static void same_after_compact_and_checkpoint(env *e, const char *before) {
+    qv_err err;
+    graph *g = gcatalog_get(e->cat, "neo4j");
+    OK(graph_compact(g, &err));
+    gcatalog_release(e->cat, g);
+    char *after = dump_graph(e, "neo4j");
+    assert_string_equal(before, after);
+    free(after);
+    OK(store_checkpoint(e->s, &err));
+    restart(e);
+    after = dump_graph(e, "neo4j");
+    assert_string_equal(before, after);
+    free(after);
+    stop(e, false);
+    env_check(e);
+}
+
 /* A mix of everything the engine writes; returns the id of the last node created. */
 static void write_mix(env *e, int round) {
     qv_err err;
@@ -549,12 +568,7 @@ static void test_restart_from_log_and_checkpoints(void **state) {
     free(after);
     stop(e, true); /* clean shutdown checkpoints: the segment it starts stays empty (older ones are kept for the
                       previous checkpoint's sake, but hold nothing the checkpoint lacks) */
-    qv_buf rep;
-    qv_buf_init(&rep);
-    int problems = store_check(e->data, e->pool, &rep);
-    qv_buf_append_byte(&rep, 0);
-    if (problems) fail_msg("quiver check:\n%s", (char *)rep.data);
-    qv_buf_free(&rep);
+    env_check(e);
     uint64_t *segs;
     size_t n;
     char wal[200];
@@ -908,24 +922,9 @@ static void test_replay_bulk_nodes(void **state) {
     v = gview_open(g, &err);
     assert_int_equal(gview_node_count(v), 359);
     gview_close(v);
-    OK(graph_compact(g, &err));
     gcatalog_release(e->cat, g);
-    after = dump_graph(e, "neo4j");
-    assert_string_equal(before, after);
-    free(after);
-    OK(store_checkpoint(e->s, &err));
-    restart(e);
-    after = dump_graph(e, "neo4j");
-    assert_string_equal(before, after);
-    free(after);
+    same_after_compact_and_checkpoint(e, before);
     free(before);
-    stop(e, false);
-    qv_buf rep;
-    qv_buf_init(&rep);
-    int problems = store_check(e->data, e->pool, &rep);
-    qv_buf_append_byte(&rep, 0);
-    if (problems) fail_msg("quiver check:\n%s", (char *)rep.data);
-    qv_buf_free(&rep);
 }
 
 /* Runs of creations between other records grow one pack (greplay_resume): nodes, then relationships among them,
@@ -977,24 +976,9 @@ static void test_replay_bulk_runs(void **state) {
     }
     assert_int_equal(gview_node_by_ext_id(v, qv_int(99999)), 280);
     gview_close(v);
-    OK(graph_compact(g, &err));
     gcatalog_release(e->cat, g);
-    after = dump_graph(e, "neo4j");
-    assert_string_equal(before, after);
-    free(after);
-    OK(store_checkpoint(e->s, &err));
-    restart(e);
-    after = dump_graph(e, "neo4j");
-    assert_string_equal(before, after);
-    free(after);
+    same_after_compact_and_checkpoint(e, before);
     free(before);
-    stop(e, false);
-    qv_buf rep;
-    qv_buf_init(&rep);
-    int problems = store_check(e->data, e->pool, &rep);
-    qv_buf_append_byte(&rep, 0);
-    if (problems) fail_msg("quiver check:\n%s", (char *)rep.data);
-    qv_buf_free(&rep);
 }
 
 /* A segment of 4 MiB or more is decoded on a second thread (wal_decode.c) while the bulk builder applies: all of
@@ -1150,12 +1134,7 @@ static void test_bulk_database_then_writes(void **state) {
     free(after);
     free(before);
     stop(e, false);
-    qv_buf rep;
-    qv_buf_init(&rep);
-    int problems = store_check(e->data, e->pool, &rep);
-    qv_buf_append_byte(&rep, 0);
-    if (problems) fail_msg("quiver check:\n%s", (char *)rep.data);
-    qv_buf_free(&rep);
+    env_check(e);
 }
 
 /* A write the disk refuses (here: RLIMIT_FSIZE, as a full disk would) fails that commit only, with a clear
