@@ -77,6 +77,12 @@ for ds in $DATASETS; do
       # shellcheck disable=SC2086
       line=$("$LOAD" --port "$port" $args --label "$label" --graph durable_import $flag --drop ${QV_LOAD_ARGS:-}) ||
         fail "qv_bench_flight_load ($kind, $label, round $r)"
+      if [ "$kind" = database ]; then # the incoming index is appended after the reply: wait for it (and count its CPU)
+        for _ in $(seq 1 300); do
+          [ "$(grep -c "database 'durable_import': incoming index appended\|append its incoming index" "$log" || true)" -gt "$saves0" ] && break
+          sleep 0.1
+        done
+      fi
       cpu1=$(cpu_of "$pid")
       extra="\"round\":$r,\"server_cpu_seconds\":$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN {printf "%.3f", b - a}'),\"loadavg_before\":$load0"
       if [ "$kind" = database ]; then
@@ -91,6 +97,10 @@ for ds in $DATASETS; do
         write=$(awk -v a="${first:-0}" -v b="${after:-$secs}" 'BEGIN {printf "%.3f", a + b}')
         extra="$extra,\"save_mib\":$mib,\"save_seconds\":$secs,\"save_write_seconds\":$write"
         extra="$extra,\"save_after_build_seconds\":${after:-$secs}"
+        app=$(grep "database 'durable_import': incoming index appended" "$log" | sed -n "$((saves0 + 1))p")
+        [ -n "$app" ] || fail "no 'incoming index appended' line for round $r"
+        extra="$extra,\"appendix_mib\":$(sed -n 's/.*: \([0-9.]*\) MiB in .*/\1/p' <<<"$app")"
+        extra="$extra,\"appendix_seconds\":$(sed -n 's/.* MiB in \([0-9.]*\) s$/\1/p' <<<"$app")"
       fi
       line="${line%\}},$extra}"
       echo "$line" >>"$out"

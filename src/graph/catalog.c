@@ -149,7 +149,7 @@ void gcatalog_unreserve_in(gcatalog *c, const char *db, const char *name) {
 
 void gcatalog_unreserve(gcatalog *c, const char *name) { gcatalog_unreserve_in(c, NULL, name); }
 
-int gcatalog_publish(gcatalog *c, graph *g, qv_err *err) {
+static int publish(gcatalog *c, graph *g, bool ref, qv_err *err) {
     const char *db = gcatalog_scope_of(g);
     pthread_mutex_lock(&c->mu);
     gentry *e = find(c, db, g->name);
@@ -171,7 +171,7 @@ int gcatalog_publish(gcatalog *c, graph *g, qv_err *err) {
         graph *old = e->g;
         e->g = g;
         e->reserved = false;
-        g->refs = 0;
+        g->refs = ref ? 1 : 0;
         __atomic_store_n(&g->dropped, false, __ATOMIC_RELEASE);
         if (old) dead = retire(old);
     }
@@ -179,6 +179,9 @@ int gcatalog_publish(gcatalog *c, graph *g, qv_err *err) {
     graph_free(dead);
     return rc;
 }
+
+int gcatalog_publish(gcatalog *c, graph *g, qv_err *err) { return publish(c, g, false, err); }
+int gcatalog_publish_ref(gcatalog *c, graph *g, qv_err *err) { return publish(c, g, true, err); }
 
 static graph *take_ref(gentry *e) {
     graph *g = e ? e->g : NULL;

@@ -48,6 +48,9 @@ void gcatalog_unreserve_in(gcatalog *c, const char *db, const char *name);
  * published over a bare (top-level) reservation of its name takes that reservation over. Takes ownership
  * of g, also on failure (QV_EEXISTS when another graph holds the name without a reservation: g is freed). */
 int gcatalog_publish(gcatalog *c, graph *g, qv_err *err);
+/* The same, and on success the caller holds a reference to g (gcatalog_release gives it back): work that
+ * outlives the request that published g (store: the incoming-index appendix) keeps g alive through a drop. */
+int gcatalog_publish_ref(gcatalog *c, graph *g, qv_err *err);
 
 /* A reference to the graph a bare name resolves to (NULL if none or ambiguous); give it back with
  * gcatalog_release. */

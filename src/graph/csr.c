@@ -498,6 +498,56 @@ static int build_empty(csr *C, qv_err *err) {   /* no nodes: every row dangled *
     return 0;
 }
 
+/* (D) and (E): the incoming side from the final outgoing one, C's buckets and blocks reused (blocks become
+ * node ranges of about equal relationship counts). C->loc must hold m entries. */
+static int build_incoming(csr *C, qv_pool *pool, qv_err *err) {
+    graph *g = C->g;
+    uint64_t n = C->n, m = C->m;
+    for (size_t b = 0; b <= C->nb; b++)
+        C->blk[b] = b == C->nb ? n : first_node_at(g->out_off, n, gpar_lo(m, b, C->nb));
+    gpar_run(pool, C->nb, t_in_count, C);
+    bucket_prefix(C);
+    free(g->in_off);
+    g->in_off = gpar_alloc((n + 1) * sizeof *g->in_off);
+    g->in_rel = gpar_alloc(m * sizeof *g->in_rel);
+    g->in_src = gpar_alloc(m * sizeof *g->in_src);
+    if (!g->in_off || !g->in_rel || !g->in_src) return oom(C, err, "the incoming index");
+    gpar_run(pool, C->nb, t_in_part, C);   /* loc is reused: target within its bucket now */
+    bucketjob J = {.C = C, .in = true};
+    gpar_run(pool, C->nbt, t_buckets, &J);
+    g->in_off[n] = m;
+    return 0;
+}
+
+int gcsr_build_incoming(graph *g, qv_pool *pool, qv_err *err) {
+    uint64_t n = g->n_nodes, m = g->n_rels;
+    csr C = {.g = g, .n = n, .m = m};
+    free(g->in_rel);
+    free(g->in_src);
+    g->in_rel = g->in_src = NULL;
+    if (n == 0) {
+        free(g->in_off);
+        g->in_off = qv_calloc(1, sizeof *g->in_off);
+        return 0;
+    }
+    int threads = pool ? qv_pool_threads(pool) : 1;
+    C.shift = pick_shift(n, m, threads);
+    C.nbk = ((n - 1) >> C.shift) + 1;
+    C.nb = gpar_tasks(pool, m, 1 << 16);
+    C.blk = qv_malloc((C.nb + 1) * sizeof *C.blk);
+    C.hist = qv_calloc(C.nb * C.nbk, sizeof *C.hist);
+    C.bk = qv_malloc((C.nbk + 1) * sizeof *C.bk);
+    C.nbt = gpar_tasks(pool, C.nbk, 4);
+    C.loc = gpar_alloc((m ? m : 1) * sizeof *C.loc);
+    if (!C.loc) return oom(&C, err, "the incoming index");
+    uint64_t t0 = qv_now_ns();
+    if (build_incoming(&C, pool, err) < 0) return -1;
+    free_csr(&C);
+    QV_DEBUG("csr incoming side: %llu relationships, %llu nodes, %.3f s", (unsigned long long)m,
+             (unsigned long long)n, qv_seconds_since(t0));
+    return 0;
+}
+
 int gcsr_build(graph *g, grel_stage *const *st, size_t k, gslab *arena, const bool *undirected, uint32_t ntypes,
                qv_pool *pool, const int *cancel, qv_err *err) {
     return gcsr_build_ex(g, st, k, arena, undirected, ntypes, pool, cancel, NULL, NULL, err);
@@ -584,20 +634,7 @@ int gcsr_build_ex(graph *g, grel_stage *const *st, size_t k, gslab *arena, const
     if (out_done) out_done(out_arg, g); /* ckpt: the outgoing side is final */
     t1 = qv_now_ns();
 
-    /* (D) */
-    for (size_t b = 0; b <= C.nb; b++) C.blk[b] = b == C.nb ? n : first_node_at(g->out_off, n, gpar_lo(m, b, C.nb));
-    gpar_run(pool, C.nb, t_in_count, &C);
-    bucket_prefix(&C);
-    free(g->in_off);
-    g->in_off = gpar_alloc((n + 1) * sizeof *g->in_off);
-    g->in_rel = gpar_alloc(m * sizeof *g->in_rel);
-    g->in_src = gpar_alloc(m * sizeof *g->in_src);
-    if (!g->in_off || !g->in_rel || !g->in_src) return oom(&C, err, "the incoming index");
-    gpar_run(pool, C.nb, t_in_part, &C);   /* loc is reused: target within its bucket now */
-    /* (E) */
-    J.in = true;
-    gpar_run(pool, C.nbt, t_buckets, &J);
-    g->in_off[n] = m;
+    if (build_incoming(&C, pool, err) < 0) return -1;
     if (cancelled(&C)) return cancel_err(&C, err);
     free_csr(&C);
     QV_DEBUG("csr build: %llu relationships, %llu nodes, %llu buckets of %u nodes, %zu blocks%s: count %.3f s, "

@@ -62,4 +62,10 @@ typedef void (*gcsr_out_done_fn)(void *arg, const graph *g);
 int gcsr_build_ex(graph *g, grel_stage *const *st, size_t k, gslab *arena, const bool *undirected, uint32_t ntypes,
                   qv_pool *pool, const int *cancel, gcsr_out_done_fn out_done, void *out_arg, qv_err *err);
 
+/* Builds only the incoming side (in_off, in_rel, in_src) from g's outgoing one, as gcsr_build would: for a
+ * base read from a file whose incoming index was not written (src/store: it is written after the install,
+ * and a crash can come first). out_off and out_tgt must already be checked (offsets ascending up to n_rels,
+ * targets below n_nodes); in_off, in_rel and in_src must be NULL or heap blocks (they are freed). */
+int gcsr_build_incoming(graph *g, qv_pool *pool, qv_err *err);
+
 #endif

@@ -7,6 +7,7 @@
  * flusher asks; shutdown. Must not: know the file formats, or let a checkpoint of a database replaced or
  * dropped meanwhile land over its successor's file.
  */
+#include "store/save_stream.h"
 #include "store/store_int.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -258,7 +259,9 @@ int store_checkpoint(qv_store *s, qv_err *err) {
 }
 
 void store_shutdown(qv_store *s, bool checkpoint) {
-    if (!s || !s->wal) return;
+    if (!s) return;
+    store_stream_join_all(s); /* before the catalog goes: they hold references to its graphs */
+    if (!s->wal) return;
     if (s->have_ckpt_thread) {
         wal_stop_waiters(s->wal);
         pthread_join(s->ckpt_thread, NULL);

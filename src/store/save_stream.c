@@ -11,6 +11,7 @@
  */
 #include "store/save_stream.h"
 
+#include "graph/gmap.h"
 #include "store/snapshot.h"
 #include "store/store_int.h"
 #include "util/buf.h"
@@ -22,7 +23,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 struct store_stream {
@@ -34,12 +37,17 @@ struct store_stream {
     bool joined;
     uint64_t t0;
     double first_s; /* seconds the first part took */
+    /* once installed: the appendix still to write (store_stream_append) */
+    snap_file_id id;
+    gcatalog *cat; /* the catalog g's reference is given back to (NULL: none held) */
+    bool done;     /* the appendix thread finished (joined by the next append or by store_shutdown) */
+    struct store_stream *next; /* s->appending */
 };
 
 static void *stream_first_part(void *arg) {
     store_stream *st = arg;
     uint64_t t = qv_now_ns();
-    st->w = snap_split_begin(st->g, st->fd, st->tmp);
+    st->w = snap_split_begin(st->g, st->fd, st->tmp, true);
     st->first_s = qv_seconds_since(t);
     return NULL;
 }
@@ -97,11 +105,9 @@ int store_stream_finish(qv_store *s, store_stream *st, graph *g, qv_err *err) {
     if (g != st->g) rc = qv_err_set(err, QV_EINTERNAL, "a streamed save finished with another graph");
     snap_split *w = st->w;
     st->w = NULL;
-    if (rc == 0) rc = snap_split_finish(w, g, err);
+    if (rc == 0) rc = snap_split_finish(w, g, &st->id, err);
     else snap_split_free(w);
     if (rc == 0 && fsync(st->fd) < 0) rc = qv_err_set(err, QV_EIO, "cannot fsync %s: %s", st->tmp, strerror(errno));
-    if (close(st->fd) < 0 && rc == 0) rc = qv_err_set(err, QV_EIO, "cannot close %s: %s", st->tmp, strerror(errno));
-    st->fd = -1;
     double second_s = qv_seconds_since(t1);
     if (rc == 0) {
         /* as store_save: under the mutex, so that a checkpoint of an older database of this name cannot land
@@ -120,6 +126,124 @@ int store_stream_finish(qv_store *s, store_stream *st, graph *g, qv_err *err) {
                 g->name, st->final, (unsigned long long)g->n_nodes, (unsigned long long)g->n_rels, mib,
                 qv_seconds_since(st->t0), st->first_s, second_s);
     }
-    stream_free(st, rc < 0);
+    if (rc < 0) stream_free(st, true);
     return rc;
+}
+
+/* ---- the appendix ---------------------------------------------------------------------------------- */
+
+static void append_now(store_stream *st) {
+    uint64_t t0 = qv_now_ns();
+    qv_err err;
+    qv_err_clear(&err);
+    const graph *g = st->g;
+    int rc = snap_write_appendix(g, st->fd, st->id, st->final, &err);
+    if (rc == 0 && fsync(st->fd) < 0) rc = qv_err_set(&err, QV_EIO, "cannot fsync %s: %s", st->final, strerror(errno));
+    if (rc < 0)
+        QV_WARN("database '%s': cannot append its incoming index to %s (%s); the file is whole, and loading it "
+                "rebuilds the index from the outgoing side", g->name, st->final, err.msg);
+    else
+        QV_INFO("database '%s': incoming index appended to %s: %.1f MiB in %.3f s", g->name, st->final,
+                (double)((g->n_nodes + 1) * 8 + g->n_rels * 8) / (1 << 20), qv_seconds_since(t0));
+}
+
+static void append_free(store_stream *st) {
+    if (st->cat) gcatalog_release(st->cat, (graph *)st->g);
+    st->cat = NULL;
+    stream_free(st, false);
+}
+
+static void *append_main(void *arg) {
+    store_stream *st = arg;
+    /* after the reply, which must not wait for a time slice: the request thread, and the loads and queries that
+     * follow, come first (the pipe's writer threads inherit this) */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+    append_now(st); /* also when the database was dropped meanwhile: the fd is then an unlinked file's */
+    /* here rather than where the thread is joined (a request): freeing a dropped graph and the last close of a
+     * dropped database's file (the file system then frees its blocks) each take milliseconds */
+    if (st->cat) gcatalog_release(st->cat, (graph *)st->g);
+    st->cat = NULL;
+    close(st->fd);
+    st->fd = -1;
+    __atomic_store_n(&st->done, true, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+/* Joins and frees the finished appendix threads (all of them with wait). */
+static void reap(qv_store *s, bool wait) {
+    pthread_mutex_lock(&s->app_mu);
+    store_stream **pp = &s->appending, *done = NULL;
+    while (*pp) {
+        store_stream *st = *pp;
+        if (wait || __atomic_load_n(&st->done, __ATOMIC_ACQUIRE)) {
+            *pp = st->next;
+            st->next = done;
+            done = st;
+        } else {
+            pp = &st->next;
+        }
+    }
+    pthread_mutex_unlock(&s->app_mu);
+    while (done) {
+        store_stream *st = done;
+        done = st->next;
+        pthread_join(st->th, NULL);
+        append_free(st);
+    }
+}
+
+void store_stream_append(qv_store *s, store_stream *st, gcatalog *cat, const graph *g) {
+    if (!st) return;
+    if (!g) {
+        stream_free(st, false);
+        return;
+    }
+    st->g = g;
+    reap(s, false);
+    if (!cat) {
+        append_now(st);
+        stream_free(st, false);
+        return;
+    }
+    st->cat = cat;
+    pthread_mutex_lock(&s->app_mu);
+    int e = pthread_create(&st->th, NULL, append_main, st);
+    if (e == 0) {
+        st->next = s->appending;
+        s->appending = st;
+    }
+    pthread_mutex_unlock(&s->app_mu);
+    if (e != 0) {
+        QV_WARN("cannot start a thread to append the incoming index of '%s': written now", g->name);
+        append_now(st);
+        append_free(st);
+    }
+}
+
+void store_stream_join_all(qv_store *s) { reap(s, true); }
+
+store_stream *store_stream_reappend(const graph *g) {
+    const gmap *map = g->map;
+    uint32_t flags;
+    if (!map || map->len < SNAP2_HEADER || memcmp(map->base, SNAP_MAGIC, SNAP_MAGIC_LEN) != 0) return NULL;
+    memcpy(&flags, map->base + 12, 4);
+    if (!(flags & SNAP2_FLAG_IN_AFTER) || gmap_holds(map, g->in_off)) return NULL;
+    int fd = open(map->path, O_RDWR | O_CLOEXEC);
+    uint8_t h[SNAP2_HEADER];
+    /* still the file that was loaded (nothing renames over a base during start-up, but the appendix must never go
+     * after another file's bytes) */
+    if (fd < 0 || pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(h, map->base, sizeof h) != 0) {
+        QV_WARN("database '%s': cannot reopen %s to append its incoming index (%s): it is rebuilt at each start "
+                "until the next checkpoint", g->name, map->path, fd < 0 ? strerror(errno) : "its header is not the one loaded");
+        if (fd >= 0) close(fd);
+        return NULL;
+    }
+    store_stream *st = qv_calloc(1, sizeof *st);
+    st->fd = fd;
+    st->final = qv_strdup(map->path);
+    st->g = g;
+    st->joined = true;
+    memcpy(&st->id.size, h + 16, 8);
+    memcpy(&st->id.hcrc, h + 60, 4);
+    return st;
 }

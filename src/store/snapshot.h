@@ -27,6 +27,10 @@
 #define SNAP2_ALIGN          64u /* every section starts at a multiple of 64 */
 #define SNAP2_FLAG_TYPES_ZERO 1u  /* header flag: 'rel_type' is empty, every relationship has type 0 (the graph
                                      names at most one type); the reader supplies the zeros */
+#define SNAP2_FLAG_IN_AFTER 2u /* header flag: in_off, in_rel and in_src are not among the sections; they may follow
+                                   in an appendix at snap_appendix_at(file size), written after the file was
+                                   installed (a streamed save); without a valid one the reader rebuilds them */
+#define SNAP_APPENDIX_MAGIC "QVINDEX\0"
 #define SNAP2_TOC_ENTRY      32u /* u32 id, u32 index, u64 offset, u64 length, u32 crc32c, u32 0 */
 #define SNAP2_LAZY_FILE      (256ull << 20) /* mapped files above this defer checking big sections */
 #define SNAP2_LAZY_SECTION   (1ull << 20)   /* ... of at least this size, to a background thread */
@@ -59,6 +63,8 @@ enum snap_section {
     SEC_IN_OFF = 35,
     SEC_IN_REL = 36,
     SEC_IN_SRC = 37,
+    SEC_IN_OWNER = 38, /* appendix only: u32 header CRC and u32 0, u64 size of the file it extends, u64 nodes,
+                          u64 relationships */
     SEC_REL_COL = 48,
     SEC_REL_COL_PRESENT = 49,
     SEC_REL_COL_OFFSETS = 50,
@@ -109,9 +115,21 @@ uint64_t snap_out_bytes(const snap_out *o);
  * them, then the table (every section in the usual order: readers go by the table, not by file order) and the
  * header, and frees w. begin never fails by itself: an error is kept for finish. Does not fsync. */
 typedef struct snap_split snap_split;
-snap_split *snap_split_begin(const graph *g, int fd, const char *what);
-int snap_split_finish(snap_split *w, const graph *g, qv_err *err);
+typedef struct snap_file_id {
+    uint64_t size;  /* bytes of the file (without an appendix) */
+    uint32_t hcrc;  /* its header's CRC32C */
+} snap_file_id;
+/* in_after: the incoming side is left out of the file (header flag SNAP2_FLAG_IN_AFTER), for
+ * snap_write_appendix once the file is installed. finish fills *id (may be NULL). */
+snap_split *snap_split_begin(const graph *g, int fd, const char *what, bool in_after);
+int snap_split_finish(snap_split *w, const graph *g, snap_file_id *id, qv_err *err);
 void snap_split_free(snap_split *w); /* without finishing (the file is left as it is) */
+
+/* The appendix of a file written with in_after: g's incoming side (in_off, in_rel, in_src) as a version-2 image
+ * of its own (magic SNAP_APPENDIX_MAGIC, section 'in_owner' naming the file by its header CRC and size, then
+ * the three arrays and 'end'), from offset snap_appendix_at(of.size) of fd on. Does not fsync. */
+static inline uint64_t snap_appendix_at(uint64_t size) { return (size + 4095) & ~(uint64_t)4095; }
+int snap_write_appendix(const graph *g, int fd, snap_file_id of, const char *what, qv_err *err);
 
 /* Version 2 on input (snapshot_read.c). snap_decode2 decodes the image at p[0..n) whose header carries magic
  * (flags below). With map (p is its bytes), the graph's arrays point into

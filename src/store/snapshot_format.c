@@ -31,6 +31,7 @@ void snap_section_name(uint32_t id, uint32_t index, char *out, size_t cap) {
     case SEC_IN_OFF: base = "in_off"; break;
     case SEC_IN_REL: base = "in_rel"; break;
     case SEC_IN_SRC: base = "in_src"; break;
+    case SEC_IN_OWNER: base = "in_owner"; break;
     case SEC_REL_COL: base = "rel_col", per_column = 1; break;
     case SEC_REL_COL_PRESENT: base = "rel_col_present", per_column = 1; break;
     case SEC_REL_COL_OFFSETS: base = "rel_col_offsets", per_column = 1; break;

@@ -318,7 +318,7 @@ static int header2(snap_in *d) {
     memcpy(&hcrc, h + 60, 4);
     if (snap_crc32c(0, h, 60) != hcrc)
         return snap_in_bad(d, "checksum mismatch in the file header (file corrupt, or a save that did not finish)");
-    if (flags & ~SNAP2_FLAG_TYPES_ZERO)
+    if (flags & ~(SNAP2_FLAG_TYPES_ZERO | SNAP2_FLAG_IN_AFTER))
         return snap_in_bad(d, "unknown header flags %#x (file corrupt, or written by a newer quiver)", flags);
     d->hflags = flags;
     if (size != d->size)

@@ -59,7 +59,8 @@ struct snap_pipe {
     uint8_t *cur;      /* the buffer being filled */
     size_t fill;
     uint64_t cur_off;  /* file offset of cur[0] */
-    uint8_t *block0;   /* a copy of the file's first PIPE_ALIGN bytes (the header goes over it at the end) */
+    uint64_t base;     /* file offset of the first byte appended (a multiple of PIPE_ALIGN) */
+    uint8_t *block0;   /* a copy of the first PIPE_ALIGN bytes appended (the header goes over them at the end) */
     size_t block0_len;
 };
 
@@ -123,9 +124,12 @@ static void *pipe_writer(void *arg) {
     return NULL;
 }
 
-snap_pipe *snap_pipe_open(int fd, const char *what) {
+snap_pipe *snap_pipe_open(int fd, const char *what) { return snap_pipe_open_at(fd, 0, what); }
+
+snap_pipe *snap_pipe_open_at(int fd, uint64_t at, const char *what) {
     snap_pipe *p = qv_calloc(1, sizeof *p);
     p->fd = fd;
+    p->base = p->cur_off = at;
     p->what = what;
     p->fl_saved = fcntl(fd, F_GETFL);
     pthread_mutex_init(&p->mu, NULL);
@@ -136,7 +140,7 @@ snap_pipe *snap_pipe_open(int fd, const char *what) {
     const char *delay = getenv("QV_STORE_WRITE_DELAY_MS");
     if (delay) p->delay_ms = (unsigned)strtoul(delay, NULL, 10) % 10000u;
     const char *env = getenv("QV_STORE_DIRECT");
-    if (p->fl_saved >= 0 && !(env && !strcmp(env, "0")) && fcntl(fd, F_SETFL, p->fl_saved | O_DIRECT) == 0)
+    if (p->fl_saved >= 0 && !(env && !strcmp(env, "0")) && at % PIPE_ALIGN == 0 && fcntl(fd, F_SETFL, p->fl_saved | O_DIRECT) == 0)
         p->direct = true;
     for (int i = 0; i < PIPE_WRITERS; i++)
         if (pthread_create(&p->th[p->nth], NULL, pipe_writer, p) == 0) p->nth++;
@@ -154,7 +158,7 @@ static int report(snap_pipe *p, qv_err *err) {
 
 /* Hands the filled part of cur (len bytes) to a writer and takes a free buffer. */
 static int submit(snap_pipe *p, size_t len, qv_err *err) {
-    if (p->cur_off == 0) { /* keep the first block: the header is written over it at the end */
+    if (p->cur_off == p->base) { /* keep the first block: the header is written over it at the end */
         p->block0_len = len < PIPE_ALIGN ? len : PIPE_ALIGN;
         memcpy(p->block0, p->cur, p->block0_len);
     }
@@ -219,9 +223,9 @@ int snap_pipe_finish(snap_pipe *p, const void *head, size_t hlen, qv_err *err) {
     memcpy(p->block0, head, hlen);
     size_t blen = p->direct ? (p->block0_len + PIPE_ALIGN - 1) / PIPE_ALIGN * PIPE_ALIGN : hlen;
     if (blen > p->block0_len) memset(p->block0 + p->block0_len, 0, blen - p->block0_len);
-    int e = pipe_pwrite(p, p->block0, blen, 0);
+    int e = pipe_pwrite(p, p->block0, blen, p->base);
     if (e) {
-        fail_at(p, e, 0);
+        fail_at(p, e, p->base);
         return report(p, err);
     }
     {

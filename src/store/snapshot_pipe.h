@@ -14,6 +14,9 @@ typedef struct snap_pipe snap_pipe;
 /* Starts writing to fd (a regular file, empty, opened for writing) from offset 0. Never fails: without
  * O_DIRECT (or threads) it writes through the page cache. what names the file in messages. */
 snap_pipe *snap_pipe_open(int fd, const char *what);
+/* The same from offset at (a multiple of 4096 for O_DIRECT; the bytes before it are left as they are): the
+ * header of finish goes at `at`, and the file is cut to at + the bytes appended. */
+snap_pipe *snap_pipe_open_at(int fd, uint64_t at, const char *what);
 /* Appends n bytes. -1 (err set) once any write failed; later calls keep failing. */
 int snap_pipe_append(snap_pipe *p, const void *data, size_t n, qv_err *err);
 /* Writes what is left, waits for the writers, cuts the file to the bytes appended, then writes head (hlen

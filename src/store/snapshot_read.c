@@ -6,10 +6,13 @@
  * are untrusted: nothing is handed out before every id and offset has been validated. Must not touch
  * the catalog or the data directory, nor read bytes except through snapshot_in.h.
  */
+#include "graph/csr.h"
 #include "graph/gmap.h"
 #include "store/snapshot.h"
 #include "store/snapshot_in.h"
 #include "store/store.h"
+#include "util/clock.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +33,10 @@ typedef struct dec {
     graph *g;
     uint64_t n, m;
     uint32_t n_labelsets, n_node_cols, n_rel_cols;
+    /* SNAP2_FLAG_IN_AFTER: the appendix (NULL when the file ends before it) and the file it extends */
+    const uint8_t *app;
+    uint64_t app_at, app_n;
+    snap_file_id id;
 } dec;
 
 /* A string of META: NULL allowed or not, never empty, never with a NUL byte. */
@@ -221,10 +228,12 @@ static int read_rels(dec *d) {
     g->n_rels = m;
     if (snap_in_array(&d->in, SEC_OUT_OFF, 0, n + 1, 8, &g->out_off) < 0 ||
         snap_in_array(&d->in, SEC_OUT_TGT, 0, m, 4, &g->out_tgt) < 0 ||
-        read_rel_type(d) < 0 ||
-        snap_in_array(&d->in, SEC_IN_OFF, 0, n + 1, 8, &g->in_off) < 0 ||
-        snap_in_array(&d->in, SEC_IN_REL, 0, m, 4, &g->in_rel) < 0 ||
-        snap_in_array(&d->in, SEC_IN_SRC, 0, m, 4, &g->in_src) < 0)
+        read_rel_type(d) < 0)
+        return -1;
+    if (!(d->in.hflags & SNAP2_FLAG_IN_AFTER) &&
+        (snap_in_array(&d->in, SEC_IN_OFF, 0, n + 1, 8, &g->in_off) < 0 ||
+         snap_in_array(&d->in, SEC_IN_REL, 0, m, 4, &g->in_rel) < 0 ||
+         snap_in_array(&d->in, SEC_IN_SRC, 0, m, 4, &g->in_src) < 0))
         return -1;
     return read_columns(d, SEC_REL_COL, d->n_rel_cols, m, &g->rel_cols, &g->n_rel_cols);
 }
@@ -272,6 +281,84 @@ out:
     return rc;
 }
 
+/* The appendix's arrays, into g when all is well; its big sections join the file's background check. */
+static int read_appendix(dec *d, qv_err *err) {
+    graph *g = d->g;
+    uint64_t n = d->n, m = d->m, *off = NULL;
+    uint32_t *rel = NULL, *src = NULL;
+    snap_in a = {.mem = d->app, .fd = -1, .size = d->app_n, .err = err, .magic = SNAP_APPENDIX_MAGIC,
+                 .map = d->in.map, .lazy_at = d->in.lazy_at};
+    snap_sec s;
+    uint8_t *p = NULL;
+    int rc = snap_in_header(&a) < 0 || snap_in_blob(&a, SEC_IN_OWNER, 0, &s, &p) < 0 ? -1 : 0;
+    if (rc == 0) {
+        snap_cur c = {.p = p, .n = s.len};
+        uint32_t hcrc = snap_get_u32(&c), zero = snap_get_u32(&c);
+        uint64_t size = snap_get_u64(&c), nn = snap_get_u64(&c), mm = snap_get_u64(&c);
+        if (snap_cur_done(&a, &c, &s) < 0) rc = -1;
+        else if (zero || hcrc != d->id.hcrc || size != d->id.size || nn != n || mm != m)
+            rc = snap_in_bad(&a, "it belongs to another file (header CRC %08x, %llu bytes, %llu nodes, %llu "
+                             "relationships)", hcrc, ULL(size), ULL(nn), ULL(mm));
+    }
+    free(p);
+    if (rc == 0 && (snap_in_array(&a, SEC_IN_OFF, 0, n + 1, 8, &off) < 0 ||
+                    snap_check_offsets64(off, n, m, "in_off", err) < 0 ||
+                    snap_in_array(&a, SEC_IN_REL, 0, m, 4, &rel) < 0 || snap_in_array(&a, SEC_IN_SRC, 0, m, 4, &src) < 0 ||
+                    snap_in_end(&a) < 0))
+        rc = -1;
+    if (rc < 0) {
+        if (!a.map) {
+            free(off);
+            free(rel);
+            free(src);
+        }
+        free(a.lazy);
+        return -1;
+    }
+    free(g->in_off);
+    g->in_off = off;
+    g->in_rel = rel;
+    g->in_src = src;
+    for (uint32_t i = 0; i < a.nlazy; i++) { /* offsets within the file */
+        snap_in *in = &d->in;
+        if (in->nlazy == in->cap_lazy)
+            in->lazy = qv_realloc(in->lazy, (in->cap_lazy = in->cap_lazy ? in->cap_lazy * 2 : 16) * sizeof *in->lazy);
+        in->lazy[in->nlazy] = a.lazy[i];
+        in->lazy[in->nlazy++].off += d->app_at;
+    }
+    free(a.lazy);
+    return 0;
+}
+
+/* SNAP2_FLAG_IN_AFTER: the incoming side from the appendix, or rebuilt from the outgoing side when there is
+ * none (the server stopped between the install and the appendix's fsync) or it is unusable. Either way the
+ * graph is the same: the appendix holds only what the outgoing side determines. */
+static int incoming_after(dec *d, qv_pool *pool) {
+    graph *g = d->g;
+    qv_err aerr;
+    qv_err_clear(&aerr);
+    if (d->app && read_appendix(d, &aerr) == 0) return 0;
+    /* the build indexes by these: check them whatever the background check would do later */
+    if (snap_check_offsets64(g->out_off, d->n, d->m, "out_off", d->in.err) < 0) return -1;
+    for (uint64_t r = 0; r < d->m; r++)
+        if (g->out_tgt[r] >= d->n)
+            return snap_in_bad(&d->in, "section 'out_tgt': relationship %llu has target %u, but there are %llu nodes "
+                               "(file corrupt)", ULL(r), g->out_tgt[r], ULL(d->n));
+    uint64_t t0 = qv_now_ns();
+    free(g->in_off);
+    g->in_off = NULL;
+    if (gcsr_build_incoming(g, pool, d->in.err) < 0) return -1;
+    if (d->app)
+        QV_WARN("database '%s': the incoming index appended to its file is unusable (%s): rebuilt from the outgoing "
+                "side in %.3f s (%llu relationships); the database itself is whole", g->name, aerr.msg,
+                qv_seconds_since(t0), ULL(d->m));
+    else
+        QV_WARN("database '%s': its file has no incoming index yet (it is appended after the install; the server "
+                "stopped first): rebuilt from the outgoing side in %.3f s (%llu relationships)", g->name,
+                qv_seconds_since(t0), ULL(d->m));
+    return 0;
+}
+
 static int decode(dec *d, qv_pool *pool, graph **out) {
     *out = NULL;
     if (!snap_host_little_endian())
@@ -283,6 +370,7 @@ static int decode(dec *d, qv_pool *pool, graph **out) {
         read_strtab(d, SEC_PROP_KEYS, &g->prop_keys, INT32_MAX) < 0 || read_nodes(d) < 0 || read_rels(d) < 0 ||
         read_types(d) < 0 || snap_in_end(&d->in) < 0)
         goto fail;
+    if ((d->in.hflags & SNAP2_FLAG_IN_AFTER) && incoming_after(d, pool) < 0) goto fail;
     /* a mapped file with sections left unverified leaves the O(relationships) checks to the background check
      * (snap_verify_start): start-up then reads only what the id index and the small sections need */
     if (!d->in.nlazy && (snap_check_csr(g, pool, d->in.err) < 0 || snap_check_types(g, d->in.err) < 0)) goto fail;
@@ -317,6 +405,20 @@ int snap_decode2(gmap *map, const uint8_t *p, size_t n, const char *magic, unsig
                     .ckpt = (flags & SNAP2_CKPT) != 0, .map = map != NULL,
                     .lazy_at = map && !(flags & SNAP2_FULL) ? lazy_at(n) : 0},
              .map = map};
+    if (p && n >= SNAP2_HEADER && snap_in_is_v2(p, n, magic)) { /* the header is verified by the decode */
+        uint32_t hflags;
+        memcpy(&hflags, p + 12, 4);
+        memcpy(&d.id.size, p + 16, 8);
+        memcpy(&d.id.hcrc, p + 60, 4);
+        if ((hflags & SNAP2_FLAG_IN_AFTER) && d.id.size < n) { /* an appendix may follow the file's own bytes */
+            d.in.size = d.id.size;
+            d.app_at = snap_appendix_at(d.id.size);
+            if (d.app_at < n) {
+                d.app = p + d.app_at;
+                d.app_n = n - d.app_at;
+            }
+        }
+    }
     int rc = decode(&d, pool, out);
     if (rc == 0 && d.in.version != 2) { /* callers route version 1 elsewhere; a mapping must not stay */
         graph_free(*out);

@@ -1,7 +1,8 @@
 /* snapshot_write.c — encodes a graph's base arrays as a version-2 file (format in README.md) to a file
  * descriptor or memory: the snapshot of a bulk load, and the image part of a checkpoint.
  *
- * Owns: the order of sections and the encoding of every field of struct graph that is saved; the layout that
+ * Owns: the order of sections and the encoding of every field of struct graph that is saved, and of the
+ * incoming-index appendix a streamed save adds after its install (snap_write_appendix); the layout that
  * lets a reader map the file instead of parsing it (every section 64-byte aligned, a table of contents with a
  * CRC32C per section at the end, the header with the table's place written last). Bytes go in file order to
  * snapshot_pipe.c (aligned buffers written by two threads, O_DIRECT where possible); a big array is
@@ -44,6 +45,8 @@ struct snap_out {
     uint32_t cur;      /* the table entry receiving data */
     uint32_t *deferred, ndeferred, next_deferred;
     bool rel_type_early; /* some relationship has a type other than 0: rel_type is written in phase 1 */
+    bool in_after;       /* the incoming side is left out, for an appendix written after the install */
+    uint32_t hcrc;       /* the header's CRC, once written (an appendix names its file by it) */
 };
 
 static void emit(snap_out *o, const void *p, size_t n) {
@@ -235,6 +238,12 @@ static void column(snap_out *o, uint32_t base, uint32_t i, const gcolumn *c, uin
     array(o, base + 3, i, c->values, nvalues * elem);
 }
 
+static void incoming(snap_out *o, const graph *g) {
+    offsets(o, SEC_IN_OFF, 0, g->in_off, g->n_nodes);
+    array(o, SEC_IN_REL, 0, g->in_rel, g->n_rels * 4);
+    array(o, SEC_IN_SRC, 0, g->in_src, g->n_rels * 4);
+}
+
 static void body(snap_out *o, const graph *g, const small_parts *sp) {
     uint64_t n = g->n_nodes, m = g->n_rels;
     section(o, SEC_META, 0, sp->meta.data, sp->meta.len);
@@ -260,9 +269,7 @@ static void body(snap_out *o, const graph *g, const small_parts *sp) {
      * the count), so the zeros are not written (an eighth of a big file); the reader supplies them. */
     if (sp->ntypes <= 1 && !o->rel_type_early) o->hflags |= SNAP2_FLAG_TYPES_ZERO; /* early: two types at least */
     array(o, SEC_REL_TYPE, 0, g->rel_type, o->hflags & SNAP2_FLAG_TYPES_ZERO ? 0 : m * 2);
-    offsets(o, SEC_IN_OFF, 0, g->in_off, n);
-    array(o, SEC_IN_REL, 0, g->in_rel, m * 4);
-    array(o, SEC_IN_SRC, 0, g->in_src, m * 4);
+    if (!o->in_after) incoming(o, g);
     for (int i = 0; i < g->n_rel_cols; i++)
         column(o, SEC_REL_COL, (uint32_t)i, &g->rel_cols[i], m);
     section(o, SEC_TYPES, 0, sp->types.data, sp->types.len);
@@ -297,6 +304,7 @@ static void finish(snap_out *o, const char *magic) {
     memcpy(h + 36, &toc_crc, 4);
     uint32_t hcrc = snap_crc32c(0, h, 60);
     memcpy(h + 60, &hcrc, 4);
+    o->hcrc = hcrc;
     qv_buf_free(&t);
     if (o->failed) return;
     if (!o->pipe) {
@@ -347,9 +355,9 @@ struct snap_split {
     uint32_t ncols;
 };
 
-snap_split *snap_split_begin(const graph *g, int fd, const char *what) {
+snap_split *snap_split_begin(const graph *g, int fd, const char *what, bool in_after) {
     snap_split *w = qv_calloc(1, sizeof *w);
-    w->o = (snap_out){.what = what, .g = g, .err = &w->err, .phase = 1};
+    w->o = (snap_out){.what = what, .g = g, .err = &w->err, .phase = 1, .in_after = in_after};
     /* type counts are final with the outgoing side: a count of type 0 below n_rels means two types or more, so
      * rel_type is needed whatever the names turn out to be */
     w->o.rel_type_early = g->n_rels > 0 && g->type_count && g->type_count[0] != g->n_rels;
@@ -377,7 +385,7 @@ snap_split *snap_split_begin(const graph *g, int fd, const char *what) {
     return w;
 }
 
-int snap_split_finish(snap_split *w, const graph *g, qv_err *err) {
+int snap_split_finish(snap_split *w, const graph *g, snap_file_id *id, qv_err *err) {
     snap_out *o = &w->o;
     if (!o->failed) {
         small_parts sp;
@@ -389,7 +397,7 @@ int snap_split_finish(snap_split *w, const graph *g, qv_err *err) {
         }
         o->phase = 2;
         o->g = g;
-        o->hflags = 0;
+        o->hflags = o->in_after ? SNAP2_FLAG_IN_AFTER : 0;
         body(o, g, &sp);
         uint64_t count = o->ntoc - 1; /* end is the last entry */
         section(o, SEC_END, 0, &count, 8);
@@ -402,6 +410,7 @@ int snap_split_finish(snap_split *w, const graph *g, qv_err *err) {
         small_free(&sp);
     }
     int rc = o->failed ? -1 : 0;
+    if (rc == 0 && id) *id = (snap_file_id){.size = o->pos, .hcrc = o->hcrc};
     if (rc < 0 && err) *err = w->err;
     snap_split_free(w);
     return rc;
@@ -413,6 +422,28 @@ void snap_split_free(snap_split *w) {
     free(w->o.toc);
     free(w->o.deferred);
     free(w);
+}
+
+/* ---- the incoming index written after the install ---------------------------------------------------- */
+
+int snap_write_appendix(const graph *g, int fd, snap_file_id of, const char *what, qv_err *err) {
+    snap_out o = {.what = what, .g = g, .err = err};
+    o.pipe = snap_pipe_open_at(fd, snap_appendix_at(of.size), what);
+    uint8_t h[SNAP2_HEADER] = {0};
+    emit(&o, h, sizeof h);
+    uint8_t owner[32] = {0}; /* the file's header CRC and size, then the counts the arrays are for */
+    memcpy(owner, &of.hcrc, 4);
+    memcpy(owner + 8, &of.size, 8);
+    memcpy(owner + 16, &g->n_nodes, 8);
+    memcpy(owner + 24, &g->n_rels, 8);
+    section(&o, SEC_IN_OWNER, 0, owner, sizeof owner);
+    incoming(&o, g);
+    uint64_t count = o.ntoc;
+    section(&o, SEC_END, 0, &count, 8);
+    finish(&o, SNAP_APPENDIX_MAGIC);
+    snap_pipe_free(o.pipe);
+    free(o.toc);
+    return o.failed ? -1 : 0;
 }
 
 int snap_write(const graph *g, int fd, qv_buf *mem, const char *what, qv_err *err) {

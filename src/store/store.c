@@ -10,6 +10,7 @@
  * and a full checkpoint. Must not know the file formats (snapshot_*.c, checkpoint.c, wal_codec.c do) and
  * must not decide which graphs are durable (callers do).
  */
+#include "store/save_stream.h"
 #include "store/snapshot.h"
 #include "store/store.h"
 #include "store/store_int.h"
@@ -117,6 +118,7 @@ qv_store *store_open(const char *data_dir, qv_err *err) {
     s->ckpt_bytes = STORE_CHECKPOINT_WAL_SIZE_DEFAULT;
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->ckpt_mu, NULL);
+    pthread_mutex_init(&s->app_mu, NULL);
     if (make_dirs(s->dir, err) < 0 || take_lock(s, err) < 0 || make_dir(s->db_dir, err) < 0) {
         store_close(s);
         return NULL;
@@ -135,6 +137,7 @@ void store_close(qv_store *s) {
     }
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->ckpt_mu);
+    pthread_mutex_destroy(&s->app_mu);
     free(s->dir);
     free(s->db_dir);
     free(s->wal_dir);
@@ -577,10 +580,13 @@ int store_load_all(qv_store *s, gcatalog *cat, qv_pool *pool, qv_err *err) {
         }
         char *name = qv_strdup(g->name);
         b[i].g = NULL;
-        if (gcatalog_publish(cat, g, err) < 0) {
+        store_stream *ra = store_stream_reappend(g); /* an incoming index rebuilt: appended for the next start */
+        if ((ra ? gcatalog_publish_ref(cat, g, err) : gcatalog_publish(cat, g, err)) < 0) {
+            store_stream_append(s, ra, NULL, NULL);
             rc = qv_err_prefix(err, "%s: cannot load database '%s'", b[i].path, name);
             wal_retire(s->wal, name);
         } else {
+            store_stream_append(s, ra, cat, g);
             QV_INFO("loaded database '%s' from %s (%s): %llu nodes, %llu relationships in %.3f s", name, b[i].path,
                     b[i].from_checkpoint ? "checkpoint" : "snapshot", (unsigned long long)n, (unsigned long long)m,
                     b[i].seconds);

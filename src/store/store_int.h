@@ -30,6 +30,9 @@ struct qv_store {
     /* the segment the last checkpoint round started (under ckpt_mu; 0 before the first round): the log after a
      * checkpoint written then starts at or after it */
     uint64_t round_first;
+    /* streamed saves whose incoming index is being appended (save_stream.c) */
+    pthread_mutex_t app_mu;
+    struct store_stream *appending;
 };
 
 char *store_join(const char *a, const char *b, const char *c);   /* malloc'd a + b + c */

@@ -223,6 +223,31 @@ static void test_one_type_writes_no_types(void **state) {
     graph_free(a);
 }
 
+/* Reads path every way (mapped, mapped with every section checked, from memory): each gives a graph equal to
+ * a; *mapped_in tells whether the mapped read's incoming index is the file's (false: rebuilt). Returns the file's
+ * bytes (free them). */
+static uint8_t *read_all_ways(env *e, const char *path, const graph *a, bool *mapped_in) {
+    graph *b = NULL;
+    qv_err err;
+    if (store_snapshot_read_file(path, e->pool, &b, &err) < 0) fail_msg("read: %s", err.msg);
+    tg_assert_same(a, b);
+    *mapped_in = b->map && gmap_holds(b->map, b->in_off) && gmap_holds(b->map, b->in_src);
+    graph_free(b);
+    if (snap_read_file(path, e->pool, true, &b, &err) < 0) fail_msg("read (full): %s", err.msg);
+    tg_assert_same(a, b);
+    graph_free(b);
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    uint8_t *buf = malloc((size_t)st.st_size + 1);
+    assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
+    close(fd);
+    if (store_snapshot_decode(buf, (size_t)st.st_size, e->pool, &b, &err) < 0) fail_msg("decode: %s", err.msg);
+    tg_assert_same(a, b);
+    graph_free(b);
+    return buf;
+}
+
 /* A snapshot written in two parts (the first before the graph's names and incoming side are needed): the table
  * lists the usual order, the incoming side lies after 'end' in the file, and every reader (mapped, from memory,
  * everything checked) gives the same graph. */
@@ -231,27 +256,14 @@ static void split_roundtrip(env *e, graph *a) {
     snprintf(path, sizeof path, "%s/split.qvg", e->dir);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     assert_true(fd >= 0);
-    snap_split *w = snap_split_begin(a, fd, path);
+    snap_split *w = snap_split_begin(a, fd, path, false);
     qv_err err;
-    if (snap_split_finish(w, a, &err) < 0) fail_msg("split write: %s", err.msg);
+    if (snap_split_finish(w, a, NULL, &err) < 0) fail_msg("split write: %s", err.msg);
     close(fd);
-    graph *b = NULL;
-    if (store_snapshot_read_file(path, e->pool, &b, &err) < 0) fail_msg("read: %s", err.msg);
-    tg_assert_same(a, b);
-    graph_free(b);
-    if (snap_read_file(path, e->pool, true, &b, &err) < 0) fail_msg("read (full): %s", err.msg);
-    tg_assert_same(a, b);
-    graph_free(b);
-    /* from memory, and the file order: meta (1, first in the table) after out_off (32), written in the first part */
-    fd = open(path, O_RDONLY);
-    struct stat st;
-    assert_int_equal(fstat(fd, &st), 0);
-    uint8_t *buf = malloc((size_t)st.st_size);
-    assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
-    close(fd);
-    assert_int_equal(store_snapshot_decode(buf, (size_t)st.st_size, e->pool, &b, &err), 0);
-    tg_assert_same(a, b);
-    graph_free(b);
+    bool mapped_in;
+    uint8_t *buf = read_all_ways(e, path, a, &mapped_in);
+    assert_true(mapped_in || a->n_nodes == 0);
+    /* the file order: meta (1, first in the table) after out_off (32), written in the first part */
     uint64_t toc_off, meta = 0, out_off = 0, rel_type = 0, rel_type_len = 0;
     uint32_t ntoc;
     memcpy(&toc_off, buf + 24, 8);
@@ -277,22 +289,91 @@ static void split_roundtrip(env *e, graph *a) {
     unlink(path);
 }
 
-static void test_split_write(void **state) {
-    env *e = *state;
+/* A split write that leaves the incoming side out (a streamed save): without an appendix, and with every way an
+ * appendix can be unusable (torn, flipped, another file's, the file cut short of it), readers rebuild the same
+ * incoming index from the outgoing side; with a good one, the mapped read uses the file's. */
+static void in_after_roundtrip(env *e, graph *a) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/after.qvg", e->dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    snap_split *w = snap_split_begin(a, fd, path, true);
+    qv_err err;
+    snap_file_id id;
+    if (snap_split_finish(w, a, &id, &err) < 0) fail_msg("split write: %s", err.msg);
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_int_equal((uint64_t)st.st_size, id.size);
+    bool mapped_in;
+    free(read_all_ways(e, path, a, &mapped_in));
+    assert_false(mapped_in);
+
+    if (snap_write_appendix(a, fd, id, path, &err) < 0) fail_msg("appendix: %s", err.msg);
+    assert_int_equal(fstat(fd, &st), 0);
+    uint64_t end = (uint64_t)st.st_size, at = snap_appendix_at(id.size);
+    assert_true(end > at);
+    free(read_all_ways(e, path, a, &mapped_in));
+    assert_true(mapped_in || a->n_nodes == 0);
+
+    /* a byte flipped in the appendix's in_off (table entry 1 of 5: owner, in_off, in_rel, in_src, end), then in
+     * its header */
+    uint8_t byte;
+    uint64_t sec_off, sec_len;
+    assert_int_equal(pread(fd, &sec_off, 8, (off_t)(end - SNAP2_TOC_ENTRY * 4 + 8)), 8);
+    assert_int_equal(pread(fd, &sec_len, 8, (off_t)(end - SNAP2_TOC_ENTRY * 4 + 16)), 8);
+    assert_true(sec_len >= 8);
+    uint64_t where[2] = {at + sec_off + sec_len - 1, at + 20};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(pread(fd, &byte, 1, (off_t)where[i]), 1);
+        byte ^= 0x10;
+        assert_int_equal(pwrite(fd, &byte, 1, (off_t)where[i]), 1);
+        free(read_all_ways(e, path, a, &mapped_in));
+        assert_false(mapped_in);
+        byte ^= 0x10;
+        assert_int_equal(pwrite(fd, &byte, 1, (off_t)where[i]), 1);
+    }
+    free(read_all_ways(e, path, a, &mapped_in));
+    assert_true(mapped_in || a->n_nodes == 0);
+    /* torn: cut in its middle, then back to the file's own bytes (the appendix was never written) */
+    assert_int_equal(ftruncate(fd, (off_t)(at + (end - at) / 2)), 0);
+    free(read_all_ways(e, path, a, &mapped_in));
+    assert_false(mapped_in);
+    assert_int_equal(ftruncate(fd, (off_t)id.size), 0);
+    free(read_all_ways(e, path, a, &mapped_in));
+    assert_false(mapped_in);
+    /* an appendix naming another file (same size, another header CRC) */
+    snap_file_id other = {.size = id.size, .hcrc = id.hcrc ^ 1};
+    if (snap_write_appendix(a, fd, other, path, &err) < 0) fail_msg("appendix: %s", err.msg);
+    free(read_all_ways(e, path, a, &mapped_in));
+    assert_false(mapped_in);
+    /* the file's own bytes cut short: refused, not rebuilt */
+    assert_int_equal(ftruncate(fd, (off_t)id.size - 1), 0);
+    graph *b = NULL;
+    assert_int_equal(snap_read_file(path, e->pool, true, &b, &err), -1);
+    assert_null(b);
+    close(fd);
+    unlink(path);
+}
+
+/* Runs roundtrip on the four shapes a split write meets: integer ids, string ids, one type, no nodes. */
+static void each_shape(env *e, void (*roundtrip)(env *, graph *)) {
     graph *a = int_graph(e->pool);
-    split_roundtrip(e, a);
+    roundtrip(e, a);
     graph_free(a);
     a = str_graph(e->pool);
-    split_roundtrip(e, a);
+    roundtrip(e, a);
     graph_free(a);
-    tg_opts o = {.name = "one type", .id_type = GRAPH_ID_INTEGER, .nodes = 300, .rels = 2000, .one_type = true};
+    tg_opts o = {.name = "one type", .id_type = GRAPH_ID_INTEGER, .nodes = 3000, .rels = 20000, .one_type = true};
     a = tg_build(&o, e->pool);
-    split_roundtrip(e, a);
+    roundtrip(e, a);
     graph_free(a);
     a = graph_new("empty", NULL, true, GRAPH_ID_INTEGER, NULL);
-    split_roundtrip(e, a);
+    roundtrip(e, a);
     graph_free(a);
 }
+
+static void test_split_write(void **state) { each_shape(*state, split_roundtrip); }
+static void test_in_after(void **state) { each_shape(*state, in_after_roundtrip); }
 
 /* ---- corruption ------------------------------------------------------------------------------------- */
 
@@ -763,6 +844,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_truncated_anywhere, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_type_writes_no_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_in_after, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_snapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_version_1_still_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crafted_contents_refused, setup, teardown),

@@ -269,16 +269,18 @@ static int install_graph(flight_service *fs, flight_import *imp, graph *g, qv_er
     struct store_stream *save = imp->save; /* ckpt: a save started during the build is finished, not redone */
     imp->save = NULL;
     int rc = 0;
-    if (save) rc = store_stream_finish(fs->store, save, g, err);
+    if (save) rc = store_stream_finish(fs->store, save, g, err); /* save is ours still only on success */
     else if (g->durable && fs->store) rc = store_save(fs->store, g, err);
     if (rc < 0) {
         graph_free(g);
         return -1;
     }
-    if (gcatalog_publish(fs->cat, g, err) < 0) {
-        graph_free(g);
+    /* publishing takes g, also when it fails; with a save, the reference taken keeps g for its appendix */
+    if ((save ? gcatalog_publish_ref(fs->cat, g, err) : gcatalog_publish(fs->cat, g, err)) < 0) {
+        store_stream_append(fs->store, save, NULL, NULL);
         return -1;
     }
+    store_stream_append(fs->store, save, fs->cat, g); /* after the reply's critical path: on its own thread */
     imp->reserved = false;
     return 0;
 }
