@@ -810,6 +810,19 @@ static void write_seed(const char *dir, const char *name, const graph *g) {
     if (store_snapshot_write_file(g, path, &err) < 0) fail_msg("%s", err.msg);
 }
 
+/* A streamed save's file (no incoming side in it), with or without its appendix. */
+static void write_seed_after(const char *dir, const char *name, const graph *g, bool appendix) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    qv_err err;
+    snap_file_id id;
+    if (snap_split_finish(snap_split_begin(g, fd, path, true), g, &id, &err) < 0) fail_msg("%s", err.msg);
+    if (appendix && snap_write_appendix(g, fd, id, path, &err) < 0) fail_msg("%s", err.msg);
+    close(fd);
+}
+
 static void test_write_fuzz_seeds(void **state) {
     env *e = *state;
     const char *dir = getenv("QV_STORE_SEEDS");
@@ -828,6 +841,8 @@ static void test_write_fuzz_seeds(void **state) {
     graph_free(g);
     g = tg_build(&c, e->pool);
     write_seed(dir, "int_bare.qvg", g);
+    write_seed_after(dir, "int_bare_in_after.qvg", g, false);
+    write_seed_after(dir, "int_bare_appendix.qvg", g, true);
     graph_free(g);
     g = graph_new("empty", NULL, true, GRAPH_ID_INTEGER, NULL);
     write_seed(dir, "empty.qvg", g);
