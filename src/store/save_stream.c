@@ -2,12 +2,16 @@
  *
  * Owns: the temporary file of a streamed save (databases/.<file>.stream.tmp: its own name, so that a checkpoint
  * round of an older database of that name, which writes .<file>.tmp under the store's mutex, cannot collide with
- * it), the thread that writes the first part while the loader builds the incoming side of the CSR (for a bulk
- * load, 35-45% of the file: node arrays, columns, out_off, out_tgt), and the install once the graph is whole.
- * The guarantee is store_save's: the caller answers only after this returns 0, and by then the whole file is
- * written, fsynced, renamed over the database's file and the directory fsynced; a crash before leaves the
- * previous file (or none) and a stale temporary file that start-up removes.
- * Must not: run without the caller's promise that the first part's arrays stay as they are, or publish g.
+ * it), the thread that writes the first part while the loader builds the incoming side of the CSR (node arrays,
+ * columns, out_off, out_tgt), the install once the graph is whole, and the threads that append the incoming side
+ * to the installed file afterwards (and after a start-up that had to rebuild it), with the list of them the store
+ * joins at shutdown. The guarantee is store_save's: the caller answers only after store_stream_finish returns 0,
+ * and by then the file, which holds everything but the incoming side (it follows from the outgoing one), is
+ * written, fsynced, renamed over the database's file and the directory fsynced; a crash before leaves the previous
+ * file (or none) and a stale temporary file that start-up removes; a crash before the appendix's fsync leaves the
+ * file whole, and loading it rebuilds the incoming side.
+ * Must not: run without the caller's promise that the first part's arrays stay as they are, publish g, write
+ * anything but the appendix after the install, or free a published graph other than by its catalog reference.
  */
 #include "store/save_stream.h"
 
@@ -234,7 +238,8 @@ store_stream *store_stream_reappend(const graph *g) {
      * after another file's bytes) */
     if (fd < 0 || pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(h, map->base, sizeof h) != 0) {
         QV_WARN("database '%s': cannot reopen %s to append its incoming index (%s): it is rebuilt at each start "
-                "until the next checkpoint", g->name, map->path, fd < 0 ? strerror(errno) : "its header is not the one loaded");
+                "until the next checkpoint", g->name, map->path,
+                fd < 0 ? strerror(errno) : "its header is not the one loaded");
         if (fd >= 0) close(fd);
         return NULL;
     }

@@ -140,7 +140,8 @@ snap_pipe *snap_pipe_open_at(int fd, uint64_t at, const char *what) {
     const char *delay = getenv("QV_STORE_WRITE_DELAY_MS");
     if (delay) p->delay_ms = (unsigned)strtoul(delay, NULL, 10) % 10000u;
     const char *env = getenv("QV_STORE_DIRECT");
-    if (p->fl_saved >= 0 && !(env && !strcmp(env, "0")) && at % PIPE_ALIGN == 0 && fcntl(fd, F_SETFL, p->fl_saved | O_DIRECT) == 0)
+    if (p->fl_saved >= 0 && !(env && !strcmp(env, "0")) && at % PIPE_ALIGN == 0 &&
+        fcntl(fd, F_SETFL, p->fl_saved | O_DIRECT) == 0)
         p->direct = true;
     for (int i = 0; i < PIPE_WRITERS; i++)
         if (pthread_create(&p->th[p->nth], NULL, pipe_writer, p) == 0) p->nth++;

@@ -2,9 +2,10 @@
  *
  * Owns: the meaning of every section on input, in their fixed order: the length each must have given
  * the counts read before it, the small encoded sections (meta, names, column headers, types), and
- * assembling the graph; then the structural checks (snapshot_check.c) and the id index build. The bytes
- * are untrusted: nothing is handed out before every id and offset has been validated. Must not touch
- * the catalog or the data directory, nor read bytes except through snapshot_in.h.
+ * assembling the graph, with the incoming side from a streamed save's appendix or rebuilt without one;
+ * then the structural checks (snapshot_check.c) and the id index build. The bytes are untrusted: nothing
+ * is handed out before every id and offset has been validated. Must not touch the catalog or the data
+ * directory, nor read bytes except through snapshot_in.h.
  */
 #include "graph/csr.h"
 #include "graph/gmap.h"
@@ -303,7 +304,8 @@ static int read_appendix(dec *d, qv_err *err) {
     free(p);
     if (rc == 0 && (snap_in_array(&a, SEC_IN_OFF, 0, n + 1, 8, &off) < 0 ||
                     snap_check_offsets64(off, n, m, "in_off", err) < 0 ||
-                    snap_in_array(&a, SEC_IN_REL, 0, m, 4, &rel) < 0 || snap_in_array(&a, SEC_IN_SRC, 0, m, 4, &src) < 0 ||
+                    snap_in_array(&a, SEC_IN_REL, 0, m, 4, &rel) < 0 ||
+                    snap_in_array(&a, SEC_IN_SRC, 0, m, 4, &src) < 0 ||
                     snap_in_end(&a) < 0))
         rc = -1;
     if (rc < 0) {
