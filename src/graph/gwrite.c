@@ -96,10 +96,10 @@ static void props_copy(gprop *out, const gprop *props, uint32_t n, qv_arena *a) 
 }
 
 /* props_copy of checked, sorted properties whose strings hold `bytes` bytes, with the external id in the same
- * block (returned in graph memory), writing node id's GCH_NODE_SET change records to c[0..n) (unless c is
- * NULL: replaying) in the same pass. */
+ * block (returned in graph memory), writing entity id's change records of kind (GCH_NODE_SET / GCH_REL_SET) to
+ * c[0..n) (unless c is NULL: replaying) in the same pass. */
 static qval props_copy_sorted(gprop *out, const gprop *props, uint32_t n, size_t bytes, qv_arena *a, qval ext,
-                              gchange *c, uint64_t id) {
+                              gchange *c, uint8_t kind, uint64_t id) {
     if (ext.type == QT_STRING) bytes += ext.len;
     char *blk = bytes ? qv_arena_alloc(a, bytes) : NULL;
     if (ext.type == QT_STRING) {
@@ -110,7 +110,7 @@ static qval props_copy_sorted(gprop *out, const gprop *props, uint32_t n, size_t
         qval v = prop_value_copy(props[i].value, &blk, a);
         out[i].key = props[i].key;
         out[i].value = v;
-        if (c) gtx_change_put(c + i, GCH_NODE_SET, 0, props[i].key, id, 0, 0, v);
+        if (c) gtx_change_put(c + i, kind, 0, props[i].key, id, 0, 0, v);
     }
     return ext;
 }
@@ -480,7 +480,7 @@ static int node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const
     if (sorted) {   /* the properties' change records written as they are copied; ext_id now in graph memory */
         c = gtx_changes_reserve(t, 1 + (size_t)x->n_labels + n_props);   /* NULL: replaying */
         ext_id = props_copy_sorted(x->props, props, n_props, bytes, &d->gen->vals, ext_id,
-                                   c ? c + 1 + x->n_labels : NULL, id);
+                                   c ? c + 1 + x->n_labels : NULL, GCH_NODE_SET, id);
         x->n_props = n_props;
     } else {
         props_fill(x->props, &x->n_props, props, n_props, &d->gen->vals);
@@ -715,10 +715,13 @@ int gtxn_node_remove_label(gtxn *t, uint64_t node, uint32_t label, qv_err *err) 
 }
 
 /* ---- relationships ---- */
-int gtxn_rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gprop *props, uint32_t n_props,
-                    uint64_t *out, qv_err *err) {
+/* gtxn_rel_create; sorted: props are already sorted by key, unique and not null (gtxn_rel_create_sorted), and
+ * their change records are written as the values are copied. */
+static int rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gprop *props, uint32_t n_props,
+                      bool sorted, uint64_t *out, qv_err *err) {
     gdelta *d = t->d;
-    if (check_props(props, n_props, err)) return -1;
+    size_t bytes = 0;
+    if (sorted ? check_sorted_props(props, n_props, &bytes, err) : check_props(props, n_props, err)) return -1;
     if (type >= GMAX_NAMES) return qv_err_set(err, QV_EINVAL, "relationship type id %u is unknown", type);
     if (!gv_node_live(&t->view, src)) return node_missing(t, src, err);
     if (!gv_node_live(&t->view, dst)) return node_missing(t, dst, err);
@@ -728,7 +731,15 @@ int gtxn_rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gp
     gtx_token(t, 1, type);
     for (uint32_t i = 0; i < n_props; i++) gtx_token(t, 2, props[i].key);
     grver *x = rver_alloc(n_props + 2);
-    props_fill(x->props, &x->n_props, props, n_props, &d->gen->vals);
+    gchange *c = NULL;
+    if (sorted) {   /* GCH_REL_CREATE, then GCH_REL_SET per property written as the values are copied */
+        c = gtx_changes_reserve(t, 1 + (size_t)n_props);   /* NULL: replaying */
+        props_copy_sorted(x->props, props, n_props, bytes, &d->gen->vals, qv_null(), c ? c + 1 : NULL,
+                          GCH_REL_SET, id);
+        x->n_props = n_props;
+    } else {
+        props_fill(x->props, &x->n_props, props, n_props, &d->gen->vals);
+    }
     grslot *s = gdelta_rslot_make(d->gen, id);
     s->src = src;
     s->dst = dst;
@@ -743,13 +754,30 @@ int gtxn_rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gp
     t->rel_count++;
     t->rel_changes++;
     type_count_add(t, type, 1);
-    gtx_change(t, GCH_REL_CREATE, 0, type, id, src, dst, qv_null());
-    for (uint32_t i = 0; i < x->n_props; i++) {
+    for (uint32_t i = 0; d->n_idx && i < x->n_props; i++)   /* no index: nothing to post (the common case) */
         index_rel(t, id, type, x->props[i].key, x->props[i].value);
-        gtx_change(t, GCH_REL_SET, 0, x->props[i].key, id, 0, 0, x->props[i].value);
+    if (sorted) {
+        if (c) {
+            gtx_change_put(c, GCH_REL_CREATE, 0, type, id, src, dst, qv_null());
+            t->n_ch += 1 + (size_t)n_props;
+        }
+    } else {
+        gtx_change(t, GCH_REL_CREATE, 0, type, id, src, dst, qv_null());
+        for (uint32_t i = 0; i < x->n_props; i++)
+            gtx_change(t, GCH_REL_SET, 0, x->props[i].key, id, 0, 0, x->props[i].value);
     }
     *out = id;
     return 0;
+}
+
+int gtxn_rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gprop *props, uint32_t n_props,
+                    uint64_t *out, qv_err *err) {
+    return rel_create(t, src, dst, type, props, n_props, false, out, err);
+}
+
+int gtxn_rel_create_sorted(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gprop *props, uint32_t n_props,
+                           uint64_t *out, qv_err *err) {
+    return rel_create(t, src, dst, type, props, n_props, true, out, err);
 }
 
 static int rel_missing(gtxn *t, uint64_t rel, qv_err *err) {
