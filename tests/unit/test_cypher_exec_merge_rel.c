@@ -167,12 +167,28 @@ static void test_other_shapes(void **state) {
            "[:P {w: 0}]\n[:P {n: 4, w: 9}]");
 }
 
+/* MERGE's match of a type no relationship has yet: the type that row 1 creates is found by row 2 (expand.c
+ * remembers type ids only once every name was found). */
+static void test_type_created_by_an_earlier_row(void **state) {
+    tenv *t = *state;
+    make_nodes(t);
+    EXPECT(t, "MATCH (a {`~id`: 'a1'}), (b {`~id`: 'b1'}) CREATE (a)-[:OLD]->(b)", "");
+    EXPECT(t, "UNWIND [1, 2, 3] AS i MATCH (a {`~id`: 'a1'}), (b {`~id`: 'b1'}) MERGE (a)-[r:NEWTYPE]->(b) "
+              "ON CREATE SET r = {i: i} ON MATCH SET r.j = i RETURN i, r.i, r.j",
+           "1, 1, null\n2, 1, 2\n3, 1, 3");
+    assert_int_equal(t->last_stats.rels_created, 1);
+    EXPECT(t, "UNWIND [1, 2] AS i MATCH (a {`~id`: 'a2'}), (b {`~id`: 'b2'}) MERGE (a)<-[r:OTHER]-(b) RETURN i",
+           "1\n2");
+    assert_int_equal(t->last_stats.rels_created, 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_keys_change_between_rows, tenv_setup, tenv_teardown),
         cmocka_unit_test_setup_teardown(test_keys_differing_in_one_byte, tenv_setup, tenv_teardown),
         cmocka_unit_test_setup_teardown(test_errors_leave_nothing, tenv_setup, tenv_teardown),
         cmocka_unit_test_setup_teardown(test_other_shapes, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_type_created_by_an_earlier_row, tenv_setup, tenv_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
