@@ -31,6 +31,18 @@ static grver *rver_alloc(uint32_t cap_p) {
     return x;
 }
 
+/* A new relationship's first version, in the generation's value arena (gen->vals, the writer's): freed with the
+ * generation instead of one free() each, which was most of the reaper's work after a relationship load. A
+ * rolled-back one stays there until then, as the values a rolled-back write copied do. */
+static grver *rver_alloc_arena(qv_arena *a, uint32_t cap_p) {
+    grver *x = qv_arena_alloc(a, sizeof *x + cap_p * sizeof(gprop));
+    memset(x, 0, sizeof *x);
+    x->props = (gprop *)(x + 1);
+    x->cap_props = cap_p;
+    x->arena = true;
+    return x;
+}
+
 /* Sets (value non-null) or removes key in a sorted property array, growing it on its own when full. */
 static void props_set(gprop **props, uint32_t *n, uint32_t *cap, bool *own, uint32_t key, qval value) {
     gprop *p = *props;
@@ -252,6 +264,12 @@ static grver *rel_cow(gtxn *t, uint64_t id) {
 /* ---- helpers ---- */
 static void push_undo(gtxn *t, gvec **holder, uint64_t x) {
     uint64_t n = gvec_push(t->d, holder, x);
+    GPUSH(t->uv, t->n_uv, t->cap_uv, ((gundo_vec){holder, n}));
+}
+
+/* push_undo for a node's adjacency vector in the current generation (gvec_push_adj) */
+static void push_undo_adj(gtxn *t, gvec **holder, uint64_t x) {
+    uint64_t n = gvec_push_adj(t->d, t->d->gen, holder, x);
     GPUSH(t->uv, t->n_uv, t->cap_uv, ((gundo_vec){holder, n}));
 }
 
@@ -733,7 +751,7 @@ static int rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const 
     uint64_t id = d->rels_hwm;
     gtx_token(t, 1, type);
     for (uint32_t i = 0; i < n_props; i++) gtx_token(t, 2, props[i].key);
-    grver *x = rver_alloc(n_props + 2);
+    grver *x = rver_alloc_arena(&d->gen->vals, n_props + 2);
     gchange *c = NULL;
     if (sorted) {   /* GCH_REL_CREATE, then GCH_REL_SET per property written as the values are copied */
         c = gtx_changes_reserve(t, 1 + (size_t)n_props);   /* NULL: replaying */
@@ -752,8 +770,8 @@ static int rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const 
     STORE(&s->ver, x);
     d->rels_hwm = id + 1;
     GPUSH(t->cow_r, t->n_cow_r, t->cap_cow_r, id);
-    push_undo(t, &gdelta_nslot_make(d->gen, src)->out, id);
-    push_undo(t, &gdelta_nslot_make(d->gen, dst)->in, id);
+    push_undo_adj(t, &gdelta_nslot_make(d->gen, src)->out, id);
+    push_undo_adj(t, &gdelta_nslot_make(d->gen, dst)->in, id);
     t->rel_count++;
     t->rel_changes++;
     type_count_add(t, type, 1);
