@@ -171,12 +171,25 @@ static uint64_t col_bytes(const gpcol *c, uint64_t nrows) {
     return b;
 }
 
+/* Set bits of x: the instruction when the build targets it, else inline bit arithmetic (a dozen instructions;
+ * the builtin would call libgcc's table-driven __popcountdi2 on every ext-id probe and property read). */
+static inline uint64_t popcount64(uint64_t x) {
+#ifdef __POPCNT__
+    return (uint64_t)__builtin_popcountll(x);
+#else
+    x -= (x >> 1) & 0x5555555555555555ull;
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (x * 0x0101010101010101ull) >> 56;
+#endif
+}
+
 /* The value index of row r, or false when r has no value. */
 static inline bool col_row(const gpcol *c, uint64_t r, uint64_t *i) {
     const gpword *pw = &c->w[r >> 6];
     uint64_t w = pw->bits, bit = r & 63;
     if (!((w >> bit) & 1)) return false;
-    *i = pw->rank + (uint64_t)__builtin_popcountll(w & ((1ull << bit) - 1));
+    *i = pw->rank + popcount64(w & ((1ull << bit) - 1));
     return true;
 }
 
@@ -478,7 +491,10 @@ uint64_t gpack_find_ext(const gpack *p, qval x) {
         if (!e) return GID_NONE;
         uint64_t i;
         if (!col_row(&p->ext, e - 1, &i)) continue;
-        qval y = gpack_col_val(&p->ext, i);
-        if (y.type == x.type && gval_eq(y, x)) return p->lo + e - 1;
+        qval y = gpack_col_val(&p->ext, i);   /* ids are strings or integers: compared here, not by gval_eq */
+        if (y.type != x.type) continue;
+        if (x.type == QT_STRING ? y.len == x.len && memcmp(y.s, x.s, x.len) == 0
+                                : x.type == QT_INT ? y.i == x.i : gval_eq(y, x))
+            return p->lo + e - 1;
     }
 }
