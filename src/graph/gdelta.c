@@ -155,7 +155,7 @@ void gnver_free(void *p) {
     gnver *v = p;
     if (v && v->own_labels) free(v->labels);
     if (v && v->own_props) free(v->props);
-    free(v);
+    if (v && !v->arena) free(v);
 }
 
 void grver_free(void *p) {

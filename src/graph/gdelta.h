@@ -46,6 +46,7 @@ typedef struct gnver {
     struct gnver *older;
     bool deleted;
     bool own_labels, own_props;   /* re-allocated on their own while pending (else inline after the struct) */
+    bool arena;               /* a new node's first version, in its generation's value arena (as grver.arena) */
     uint32_t ncols;           /* base columns that existed when it was made: later ones are read from the base */
     uint32_t n_labels, cap_labels;
     uint32_t n_props, cap_props;

@@ -107,7 +107,7 @@ static void measure_delta(gdelta *d, gmem_parts *p) {
                 p->adjacency += gvec_bytes(LOAD(&ns[i].out)) + gvec_bytes(LOAD(&ns[i].in));
                 for (const gnver *v = LOAD(&ns[i].ver); v; v = LOAD(&v->older)) {
                     p->versions_n++;
-                    p->versions += sizeof *v + (uint64_t)v->cap_props * sizeof(gprop) + (uint64_t)v->cap_labels * 4;
+                    if (!v->arena) p->versions += sizeof *v + (uint64_t)v->cap_props * sizeof(gprop) + (uint64_t)v->cap_labels * 4;
                 }
             }
         }

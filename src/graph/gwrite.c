@@ -31,6 +31,18 @@ static grver *rver_alloc(uint32_t cap_p) {
     return x;
 }
 
+/* nver_alloc for a new node's first version, in the generation's value arena (gen->vals): as rver_alloc_arena */
+static gnver *nver_alloc_arena(qv_arena *a, uint32_t cap_l, uint32_t cap_p) {
+    gnver *x = qv_arena_alloc(a, sizeof *x + cap_p * sizeof(gprop) + cap_l * sizeof(uint32_t));
+    memset(x, 0, sizeof *x);
+    x->props = (gprop *)(x + 1);
+    x->labels = (uint32_t *)(x->props + cap_p);
+    x->cap_labels = cap_l;
+    x->cap_props = cap_p;
+    x->arena = true;
+    return x;
+}
+
 /* A new relationship's first version, in the generation's value arena (gen->vals, the writer's): freed with the
  * generation instead of one free() each, which was most of the reaper's work after a relationship load. A
  * rolled-back one stays there until then, as the values a rolled-back write copied do. */
@@ -489,7 +501,7 @@ static int node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const
     /* the lookup that found nothing hashed the id already (MERGE's match) */
     uint64_t xh = missing && t->view.miss_hash ? t->view.miss_hash : 0;
     uint64_t id = d->nodes_hwm;
-    gnver *x = nver_alloc(n_labels + 1, n_props + 1);   /* little slack: most nodes are written once */
+    gnver *x = nver_alloc_arena(&d->gen->vals, n_labels + 1, n_props + 1);   /* little slack: most are written once */
     for (uint32_t i = 0; i < n_labels; i++) labels_set(x, labels[i], true);
     for (uint32_t i = 0; d->n_idx && i < n_props; i++) {   /* no index: nothing to check (the common case) */
         if (unique_check(t, id, x->labels, x->n_labels, props[i].key, props[i].value, err)) {

@@ -157,12 +157,17 @@ static int64_t rel_x(gview *v, uint64_t rel) {
     return gview_rel_prop(v, rel, 0, &x) && x.type == QT_INT ? x.i : -1;
 }
 
-/* A new relationship's first version and a node's first adjacency vector live in the generation's value arena
- * (gwrite.c, gdelta.c: gvec_push_adj), not one allocation each: a vector that outgrows it, a version a later
- * SET replaces (an older view still reads it), rolled-back creates, a compaction retiring the generation, and
- * a graph freed with a rolled-back version still in its garbage must all read and free right (the sanitizer
- * build checks the frees). */
-static void test_rel_memory_in_arena(void **state) {
+static int64_t node_x(gview *v, uint64_t node) {
+    qval x;
+    return gview_node_prop(v, node, 0, &x) && x.type == QT_INT ? x.i : -1;
+}
+
+/* A new node's or relationship's first version and a node's first adjacency vector live in the generation's
+ * value arena (gwrite.c, gdelta.c: gvec_push_adj), not one allocation each: a vector that outgrows it, a
+ * version a later SET replaces (an older view still reads it), rolled-back creates, a compaction's copy of a
+ * version made during its build, the generation retired, and a graph freed with rolled-back versions still in
+ * its garbage must all read and free right (the sanitizer build checks the frees). */
+static void test_memory_in_arena(void **state) {
     (void)state;
     graph *g = graph_new("p", "p", false, GRAPH_ID_INTEGER, NULL);
     qv_err err;
@@ -179,11 +184,15 @@ static void test_rel_memory_in_arena(void **state) {
     for (int k = 0; k < 2; k++) {   /* rolled back: three creates, then nothing */
         t = gtxn_begin(g, &err);
         for (int i = 0; i < 3; i++) assert_int_equal(gtxn_rel_create(t, n[2], n[0], ty, NULL, 0, &r[7], &err), 0);
+        uint64_t m;
+        gprop p = {x, qv_int(99)};
+        assert_int_equal(gtxn_node_create(t, &lab, 1, &p, 1, qv_int(7), &m, &err), 0);
         gtxn_rollback(t);
     }
     gview *old = gview_open(g, &err);
     t = gtxn_begin(g, &err);
     assert_int_equal(gtxn_rel_set_prop(t, r[1], x, qv_int(10), &err), 0);   /* a new version over the arena one */
+    assert_int_equal(gtxn_node_set_prop(t, n[1], x, qv_int(11), &err), 0);
     assert_int_equal(gtxn_rel_create(t, n[2], n[0], ty, NULL, 0, &r[6], &err), 0);
     assert_int_equal(gtxn_commit(t, &err), 0);
     gview *v = gview_open(g, &err);
@@ -193,12 +202,17 @@ static void test_rel_memory_in_arena(void **state) {
     assert_int_equal(rel_x(old, r[1]), 1);
     assert_int_equal(rel_x(v, r[1]), 10);
     assert_int_equal(rel_x(v, r[5]), 5);
+    assert_int_equal(node_x(old, n[1]), -1);
+    assert_int_equal(node_x(v, n[1]), 11);
     gview_close(old);
     gview_close(v);
     assert_true(graph_memory_bytes(g) > 0);
     gcompaction *c = gcompact_begin(g, &err);   /* a relationship created during a compaction's build: its */
     t = gtxn_begin(g, &err);                    /* arena version is copied (malloc'd) by the catch-up */
     assert_int_equal(gtxn_rel_create(t, n[1], n[2], ty, NULL, 0, &r[7], &err), 0);
+    uint64_t m;
+    gprop p = {x, qv_int(12)};
+    assert_int_equal(gtxn_node_create(t, &lab, 1, &p, 1, qv_int(8), &m, &err), 0);
     assert_int_equal(gtxn_commit(t, &err), 0);
     assert_int_equal(gcompact_finish(c, &err), 0);
     assert_int_equal(graph_compact(g, &err), 0);   /* the generation (its arena) retired and freed */
@@ -206,11 +220,15 @@ static void test_rel_memory_in_arena(void **state) {
     assert_int_equal(gview_degree(v, n[0], GDIR_OUT, NULL, 0), 6);
     assert_int_equal(rel_x(v, r[1]), 10);
     assert_int_equal(rel_x(v, r[4]), 4);
+    assert_int_equal(node_x(v, m), 12);
+    assert_int_equal(node_x(v, n[1]), 11);
+    assert_int_equal(gview_node_by_ext_id(v, qv_int(7)), GID_NONE);
     gview_close(v);
     /* a create rolled back while a view pins the epoch: its version is still garbage when the graph goes */
     t = gtxn_begin(g, &err);
     assert_int_equal(gtxn_rel_create(t, n[1], n[2], ty, NULL, 0, &r[7], &err), 0);
     assert_int_equal(gtxn_rel_create(t, n[1], n[2], ty, NULL, 0, &r[7], &err), 0);
+    assert_int_equal(gtxn_node_create(t, &lab, 1, &p, 1, qv_int(9), &m, &err), 0);
     v = gview_open(g, &err);
     gtxn_rollback(t);
     assert_int_equal(gview_degree(v, n[1], GDIR_OUT, NULL, 0), 1);
@@ -220,6 +238,6 @@ static void test_rel_memory_in_arena(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_create_props), cmocka_unit_test(test_rel_create_sorted),
-                                       cmocka_unit_test(test_rel_memory_in_arena)};
+                                       cmocka_unit_test(test_memory_in_arena)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
