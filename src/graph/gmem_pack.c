@@ -184,6 +184,14 @@ static inline uint64_t popcount64(uint64_t x) {
 #endif
 }
 
+/* A mark in scratch arena a that keeps its first chunk: reset to a mark taken before any allocation, the arena
+ * freed its chunk and malloc'd a new one for every entity a build read (two passes over every relationship
+ * since the base, at each compaction: most of a relationship load's compaction work). */
+static qv_arena_mark scratch_mark(qv_arena *a) {
+    qv_arena_alloc(a, 1);
+    return qv_arena_mark_get(a);
+}
+
 /* The value index of row r, or false when r has no value. */
 static inline bool col_row(const gpcol *c, uint64_t r, uint64_t *i) {
     const gpword *pw = &c->w[r >> 6];
@@ -308,7 +316,7 @@ gpack *gpack_build_nodes(gview *v, uint64_t lo, uint64_t hi) {
     colb ext = {.c.key = UINT32_MAX};
     qv_arena tmp;
     qv_arena_init(&tmp);
-    qv_arena_mark m0 = qv_arena_mark_get(&tmp);
+    qv_arena_mark m0 = scratch_mark(&tmp);
     p->lset = gmem_alloc((p->n ? p->n : 1) * sizeof *p->lset);
     p->lset_off = qv_calloc(16, sizeof *p->lset_off);
     lsint lt = {.cap_sets = 16};
@@ -369,7 +377,7 @@ gpack *gpack_build_rels(gview *v, uint64_t lo, uint64_t hi) {
     colset cs = {0};
     qv_arena tmp;
     qv_arena_init(&tmp);
-    qv_arena_mark m0 = qv_arena_mark_get(&tmp);
+    qv_arena_mark m0 = scratch_mark(&tmp);
     p->src = gmem_calloc(p->n ? p->n : 1, sizeof *p->src);
     p->dst = gmem_calloc(p->n ? p->n : 1, sizeof *p->dst);
     p->type = gmem_calloc(p->n ? p->n : 1, sizeof *p->type);
