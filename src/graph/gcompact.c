@@ -22,7 +22,7 @@ static gnver *copy_nver(const gnver *x, qv_arena *a) {
     memcpy(c->labels, x->labels, x->n_labels * sizeof(uint32_t));
     c->cap_props = c->n_props;
     c->cap_labels = c->n_labels;
-    c->own_labels = c->own_props = false;
+    c->own_labels = c->own_props = c->arena = false;   /* malloc'd, whatever x was */
     c->csn = 0;
     c->older = NULL;
     return c;
@@ -34,7 +34,7 @@ static grver *copy_rver(const grver *x, qv_arena *a) {
     c->props = (gprop *)(c + 1);
     for (uint32_t i = 0; i < x->n_props; i++) c->props[i] = (gprop){x->props[i].key, gval_copy(a, x->props[i].value)};
     c->cap_props = c->n_props;
-    c->own_props = false;
+    c->own_props = c->arena = false;   /* malloc'd, whatever x was */
     c->csn = 0;
     c->older = NULL;
     return c;

@@ -37,8 +37,8 @@ void ggen_free(void *p) {
             for (uint64_t i = 0; i < GCHUNK_SIZE; i++) {
                 gnslot *s = &gen->ndir[c][i];
                 for (gnver *v = s->ver, *o; v; v = o) o = v->older, gnver_free(v);
-                free(s->out);
-                free(s->in);
+                gvec_free(s->out);
+                gvec_free(s->in);
             }
             gmem_free(gen->ndir[c]);
         }
@@ -155,26 +155,29 @@ void gnver_free(void *p) {
     gnver *v = p;
     if (v && v->own_labels) free(v->labels);
     if (v && v->own_props) free(v->props);
-    free(v);
+    if (v && !v->arena) free(v);
 }
 
 void grver_free(void *p) {
     grver *v = p;
     if (v && v->own_props) free(v->props);
-    free(v);
+    if (v && !v->arena) free(v);
 }
 
 void gdelta_free(gdelta *d) {
     if (!d) return;
     if (d->compacting) pthread_join(d->compactor, NULL);
     reaper_join(d);
-    ggen_free(d->gen);
     gtx_spare_free(d->spare);
     for (uint32_t i = 0; i < d->n_idx; i++) gindex_free(d->idx[i]);
-    for (uint32_t e = 0; e < GEPOCHS; e++) {
-        for (uint32_t i = 0; i < d->n_garbage[e]; i++) d->garbage[e][i].fn(d->garbage[e][i].p);
-        free(d->garbage[e]);
-    }
+    /* the generations last (retired ones, then the current one), as gdelta_reclaim does: a retired version may be
+     * in one of their arenas */
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t e = 0; e < GEPOCHS; e++)
+            for (uint32_t i = 0; i < d->n_garbage[e]; i++)
+                if ((d->garbage[e][i].fn == ggen_free) == (pass == 1)) d->garbage[e][i].fn(d->garbage[e][i].p);
+    for (uint32_t e = 0; e < GEPOCHS; e++) free(d->garbage[e]);
+    ggen_free(d->gen);
     free(d->snap);
     free(d->base_src);
     for (int k = 0; k < 3; k++) free(d->tok_state[k]);
@@ -315,22 +318,38 @@ grslot *gdelta_rslot_make(ggen *d, uint64_t id) {
     return &c[id & (GCHUNK_SIZE - 1)];
 }
 
-uint64_t gvec_push(gdelta *d, gvec **holder, uint64_t x) {
+/* gvec_push; first: where a holder's first vector comes from (NULL: malloc). */
+static inline uint64_t push_in(gdelta *d, gvec **holder, uint64_t x, qv_arena *first) {
     gvec *v = *holder;
-    uint64_t n = v ? v->n : 0;
-    if (!v || n == v->cap) {
-        uint64_t cap = v ? v->cap * 2 : 4;
-        gvec *nv = qv_malloc(sizeof *nv + cap * sizeof(uint64_t));
-        nv->cap = cap;
+    uint64_t n = v ? v->n : 0, cap = v ? v->cap & ~GVEC_ARENA : 0;
+    if (!v || n == cap) {
+        gvec *nv;
+        if (!v && first) {
+            nv = qv_arena_alloc(first, sizeof *nv + 4 * sizeof(uint64_t));
+            nv->cap = 4 | GVEC_ARENA;
+        } else {
+            cap = v ? cap * 2 : 4;
+            nv = qv_malloc(sizeof *nv + cap * sizeof(uint64_t));
+            nv->cap = cap;
+        }
         nv->n = n;
         if (n) memcpy(nv->a, v->a, n * sizeof(uint64_t));
         STORE(holder, nv);
-        gdelta_retire(d, v, free);
+        if (v && !(v->cap & GVEC_ARENA)) gdelta_retire(d, v, free);   /* an arena one stays with its generation */
         v = nv;
     }
     __atomic_store_n(&v->a[n], x, __ATOMIC_RELAXED);   /* a reader may still scan a slot a rollback gave back */
     STORE(&v->n, n + 1);
     return n;
+}
+
+uint64_t gvec_push(gdelta *d, gvec **holder, uint64_t x) { return push_in(d, holder, x, NULL); }
+
+uint64_t gvec_push_adj(gdelta *d, ggen *gen, gvec **holder, uint64_t x) { return push_in(d, holder, x, &gen->vals); }
+
+void gvec_free(void *p) {
+    gvec *v = p;
+    if (v && !(v->cap & GVEC_ARENA)) free(v);
 }
 
 /* ---- external ids of new nodes ---- */

@@ -36,7 +36,7 @@
 /* A growable id vector readers scan lock-free: entries are written before n is published; growth copies into
  * a new vector, publishes it, and retires the old one. */
 typedef struct gvec {
-    uint64_t n, cap;
+    uint64_t n, cap;          /* cap | GVEC_ARENA: in its generation's value arena (gvec_push_adj) */
     uint64_t a[];
 } gvec;
 
@@ -46,6 +46,7 @@ typedef struct gnver {
     struct gnver *older;
     bool deleted;
     bool own_labels, own_props;   /* re-allocated on their own while pending (else inline after the struct) */
+    bool arena;               /* a new node's first version, in its generation's value arena (as grver.arena) */
     uint32_t ncols;           /* base columns that existed when it was made: later ones are read from the base */
     uint32_t n_labels, cap_labels;
     uint32_t n_props, cap_props;
@@ -58,6 +59,8 @@ typedef struct grver {
     struct grver *older;
     bool deleted;
     bool own_props;
+    bool arena;               /* a new relationship's first version, in its generation's value arena: freed with
+                                 the generation, not on its own (grver_free leaves it) */
     uint32_t n_props, cap_props;
     gprop *props;
 } grver;
@@ -278,6 +281,12 @@ void gnver_free(void *p);
 void grver_free(void *p);
 /* Appends x to *holder (writer only); returns the length before. */
 uint64_t gvec_push(gdelta *d, gvec **holder, uint64_t x);
+/* gvec_push for a node's adjacency vector (out / in) in generation gen: a holder's first vector (4 entries) comes
+ * from gen's value arena (cap | GVEC_ARENA), so that the vectors of a relationship load are not one malloc and,
+ * later, one free each; a grown one is malloc'd as usual and the arena one left to its generation. */
+#define GVEC_ARENA (1ull << 63)   /* in cap: the vector is in its generation's arena */
+uint64_t gvec_push_adj(gdelta *d, ggen *gen, gvec **holder, uint64_t x);
+void gvec_free(void *v);   /* free() unless in an arena */
 static inline uint64_t gvec_len(const gvec *v) { return v ? LOAD(&v->n) : 0; }
 /* Entry i (< a length the reader loaded); relaxed: entries past a rollback may be rewritten meanwhile, and
  * such entries are never visible to the reader anyway. */

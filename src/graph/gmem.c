@@ -71,7 +71,10 @@ static void measure_base(const graph *g, gmem_parts *p) {
     p->base_other = sizeof *g + (uint64_t)g->rel_types.count * (2 * sizeof(bool) + sizeof(uint64_t));
 }
 
-static uint64_t gvec_bytes(const gvec *v) { return v ? sizeof *v + LOAD(&v->cap) * sizeof(uint64_t) : 0; }
+static uint64_t gvec_bytes(const gvec *v) {
+    uint64_t cap = v ? LOAD(&v->cap) : 0;
+    return v && !(cap & GVEC_ARENA) ? sizeof *v + cap * sizeof(uint64_t) : 0;   /* an arena one: in values */
+}
 
 static void measure_packs(const ggen *gen, gmem_parts *p) {
     uint64_t k[4];
@@ -104,7 +107,7 @@ static void measure_delta(gdelta *d, gmem_parts *p) {
                 p->adjacency += gvec_bytes(LOAD(&ns[i].out)) + gvec_bytes(LOAD(&ns[i].in));
                 for (const gnver *v = LOAD(&ns[i].ver); v; v = LOAD(&v->older)) {
                     p->versions_n++;
-                    p->versions += sizeof *v + (uint64_t)v->cap_props * sizeof(gprop) + (uint64_t)v->cap_labels * 4;
+                    if (!v->arena) p->versions += sizeof *v + (uint64_t)v->cap_props * sizeof(gprop) + (uint64_t)v->cap_labels * 4;
                 }
             }
         }
@@ -114,7 +117,7 @@ static void measure_delta(gdelta *d, gmem_parts *p) {
             for (uint64_t i = 0; i < GCHUNK_SIZE; i++)
                 for (const grver *v = LOAD(&rs[i].ver); v; v = LOAD(&v->older)) {
                     p->versions_n++;
-                    p->versions += sizeof *v + (uint64_t)v->cap_props * sizeof(gprop);
+                    if (!v->arena) p->versions += sizeof *v + (uint64_t)v->cap_props * sizeof(gprop);   /* else: values */
                 }
         }
     }

@@ -171,12 +171,33 @@ static uint64_t col_bytes(const gpcol *c, uint64_t nrows) {
     return b;
 }
 
+/* Set bits of x: the instruction when the build targets it, else inline bit arithmetic (a dozen instructions;
+ * the builtin would call libgcc's table-driven __popcountdi2 on every ext-id probe and property read). */
+static inline uint64_t popcount64(uint64_t x) {
+#ifdef __POPCNT__
+    return (uint64_t)__builtin_popcountll(x);
+#else
+    x -= (x >> 1) & 0x5555555555555555ull;
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (x * 0x0101010101010101ull) >> 56;
+#endif
+}
+
+/* A mark in scratch arena a that keeps its first chunk: reset to a mark taken before any allocation, the arena
+ * freed its chunk and malloc'd a new one for every entity a build read (two passes over every relationship
+ * since the base, at each compaction: most of a relationship load's compaction work). */
+static qv_arena_mark scratch_mark(qv_arena *a) {
+    qv_arena_alloc(a, 1);
+    return qv_arena_mark_get(a);
+}
+
 /* The value index of row r, or false when r has no value. */
 static inline bool col_row(const gpcol *c, uint64_t r, uint64_t *i) {
     const gpword *pw = &c->w[r >> 6];
     uint64_t w = pw->bits, bit = r & 63;
     if (!((w >> bit) & 1)) return false;
-    *i = pw->rank + (uint64_t)__builtin_popcountll(w & ((1ull << bit) - 1));
+    *i = pw->rank + popcount64(w & ((1ull << bit) - 1));
     return true;
 }
 
@@ -295,7 +316,7 @@ gpack *gpack_build_nodes(gview *v, uint64_t lo, uint64_t hi) {
     colb ext = {.c.key = UINT32_MAX};
     qv_arena tmp;
     qv_arena_init(&tmp);
-    qv_arena_mark m0 = qv_arena_mark_get(&tmp);
+    qv_arena_mark m0 = scratch_mark(&tmp);
     p->lset = gmem_alloc((p->n ? p->n : 1) * sizeof *p->lset);
     p->lset_off = qv_calloc(16, sizeof *p->lset_off);
     lsint lt = {.cap_sets = 16};
@@ -356,7 +377,7 @@ gpack *gpack_build_rels(gview *v, uint64_t lo, uint64_t hi) {
     colset cs = {0};
     qv_arena tmp;
     qv_arena_init(&tmp);
-    qv_arena_mark m0 = qv_arena_mark_get(&tmp);
+    qv_arena_mark m0 = scratch_mark(&tmp);
     p->src = gmem_calloc(p->n ? p->n : 1, sizeof *p->src);
     p->dst = gmem_calloc(p->n ? p->n : 1, sizeof *p->dst);
     p->type = gmem_calloc(p->n ? p->n : 1, sizeof *p->type);
@@ -478,7 +499,10 @@ uint64_t gpack_find_ext(const gpack *p, qval x) {
         if (!e) return GID_NONE;
         uint64_t i;
         if (!col_row(&p->ext, e - 1, &i)) continue;
-        qval y = gpack_col_val(&p->ext, i);
-        if (y.type == x.type && gval_eq(y, x)) return p->lo + e - 1;
+        qval y = gpack_col_val(&p->ext, i);   /* ids are strings or integers: compared here, not by gval_eq */
+        if (y.type != x.type) continue;
+        if (x.type == QT_STRING ? y.len == x.len && memcmp(y.s, x.s, x.len) == 0
+                                : x.type == QT_INT ? y.i == x.i : gval_eq(y, x))
+            return p->lo + e - 1;
     }
 }

@@ -92,7 +92,7 @@ uint32_t gview_node_props(gview *v, uint64_t node, qv_arena *a, gprop **out);
 /* The external id (Neptune ~id, GDS nodeId): QT_INT or QT_STRING. */
 qval gview_node_ext_id(gview *v, uint64_t node);
 /* The node with this external id (QT_INT or QT_STRING; an integer-looking string does not match an
- * integer id), or GID_NONE. */
+ * integer id), or GID_NONE. A node it returns exists at v (gview_node_exists): callers need not ask again. */
 uint64_t gview_node_by_ext_id(gview *v, qval ext_id);
 
 /* ---- relationships ---- */

@@ -12,6 +12,13 @@
 int gtxn_node_create_sorted(gtxn *t, const uint32_t *labels, uint32_t n_labels, const gprop *props, uint32_t n_props,
                             qval ext_id, uint64_t *out, qv_err *err);
 
+/* gtxn_rel_create for properties already sorted by key ascending, with unique keys and no null value (the
+ * relationship MERGE ingest, src/cypher/ops/merge_rel.c): the same checks, version, adjacency and change
+ * records (GCH_REL_CREATE, then GCH_REL_SET per property in key order); no sort pass, the change records written
+ * as the values are copied (strings into one block). Anything unsorted fails. */
+int gtxn_rel_create_sorted(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const gprop *props, uint32_t n_props,
+                           uint64_t *out, qv_err *err);
+
 /* gtxn_node_set_prop for each of props (sorted by key ascending, unique keys; a null value removes the key),
  * compared with the node's properties in one pass: a property whose value is the very same (gval_same) is
  * not written and gets no change record; the node gets a new version only if one differs. */

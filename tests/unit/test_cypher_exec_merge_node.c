@@ -244,6 +244,18 @@ static void on_match_check(tenv *t, bool packed) {
 static void test_on_match_same_as_general_path(void **state) { on_match_check(*state, false); }
 static void test_on_match_packed_nodes(void **state) { on_match_check(*state, true); }
 
+/* A MERGE match's label test (filter.c tests a node's labels directly, remembering their ids once every name
+ * is found): a label no node has yet is created by row 1 and found by row 2, and a node without it is never
+ * taken for one with it. */
+static void test_label_created_by_an_earlier_row(void **state) {
+    tenv *t = *state;
+    EXPECT(t, "CREATE (:FIRST {`~id`: 'a'})-[:T]->(:FIRST {`~id`: 'c'})", "");
+    EXPECT(t, "MATCH (a {`~id`: 'a'}) UNWIND [1, 2] AS i MERGE (a)-[:T]->(b:NEWL) RETURN i, labels(b)",
+           "1, ['NEWL']\n2, ['NEWL']");
+    assert_int_equal(t->last_stats.nodes_created, 1);
+    EXPECT(t, "MATCH (a {`~id`: 'a'})-[:T]->(b:FIRST) RETURN id(b)", "'c'");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_keys_change_between_rows, tenv_setup, tenv_teardown),
@@ -253,6 +265,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_other_shapes, tenv_setup, tenv_teardown),
         cmocka_unit_test_setup_teardown(test_on_match_same_as_general_path, tenv_setup, tenv_teardown),
         cmocka_unit_test_setup_teardown(test_on_match_packed_nodes, tenv_setup, tenv_teardown),
+        cmocka_unit_test_setup_teardown(test_label_created_by_an_earlier_row, tenv_setup, tenv_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,8 @@ typedef struct {
     gadj adj[EXP_BATCH];
     uint32_t types[CY_MAX_TYPES];
     uint32_t n, i;
-    bool active;
+    uint32_t n_types;   /* valid once types_memo: every type name was found (its id never changes) */
+    bool active, types_memo;
 } st;
 
 static int ex_open(cy_opstate *s, cy_x *x) { ((st *)s)->active = false; return 0; }
@@ -42,8 +43,12 @@ static int ex_next(cy_opstate *s, cy_x *x) {
         if (r <= 0) return r;
         qval from = x->row[o->s.from];
         if (from.type != QT_NODE) continue;
-        uint32_t nt;
-        if (!cy_resolve_types(x, &o->s, t->types, &nt)) continue;
+        uint32_t nt = t->n_types;
+        if (!t->types_memo) {   /* a type missing now may be created by a later row: looked up again then */
+            if (!cy_resolve_types(x, &o->s, t->types, &nt)) continue;
+            t->n_types = nt;
+            t->types_memo = nt == o->s.n_types;
+        }
         if (o->s.into) {   /* both ends bound: walk the smaller side (ingest: MERGE of a relationship) */
             qval to = x->row[o->s.to];
             if (to.type != QT_NODE) continue;

@@ -11,7 +11,7 @@ typedef struct {
     uint32_t n_on_create, n_on_match;
     bool fuse;
 } op_t;
-typedef struct { cy_opstate base; bool active; cy_mnode memo, memo_match; } st;
+typedef struct { cy_opstate base; bool active; cy_mnode memo, memo_match, memo_rel; } st;
 
 /* ON MATCH for the current match (its first item in one pass when it is `SET n += map`, merge_node.c). */
 static int on_match(cy_x *x, const op_t *o, st *t) {
@@ -55,6 +55,7 @@ static int m_next(cy_opstate *s, cy_x *x) {
         x->extid_expr = mexpr;
         x->extid_val = mval;
         int done = cy_mnode_create(x, &t->memo, o->path, &o->on_create[0], v, &drop);
+        if (!done) done = cy_mrel_create(x, &t->memo_rel, o->path, &o->on_create[0], v, &drop);
         if (done < 0) return -1;
         if (done) {
             if (cy_apply_sets(x, o->on_create + 1, o->n_on_create - 1)) return -1;

@@ -6,11 +6,12 @@
  * key lookup per entry, and the properties reach the graph already sorted (gtxn_node_create_sorted). A
  * re-ingest's `ON MATCH SET node += map` is the same pass with a memo of its own, and one graph call that
  * writes only the keys whose value differs (gtxn_node_merge_sorted).
- * Owns: cy_mnode_create, cy_mnode_match and their memo. Must not: differ from create.c's create_node or
- * set.c's SET for the same input — the same properties, the same errors in the same order (storable values
- * of the map first, then the pattern's `~id`), the same statistics; anything else (a pattern with other
- * properties, a path, a map longer than the memo, a key longer than it holds) is left to create.c / set.c
- * (return 0 before any effect, or cy_set_map with the map already evaluated). */
+ * Owns: cy_mnode_create, cy_mnode_match and their memo (cy_mnode_scan, which merge_rel.c shares).
+ * Must not: differ from create.c's create_node or set.c's SET for the same input — the same properties, the
+ * same errors in the same order (storable values of the map first, then the pattern's `~id`), the same
+ * statistics; anything else (a pattern with other properties, a path, a map longer than the memo, a key longer
+ * than it holds) is left to create.c / set.c (return 0 before any effect, or cy_set_map with the map already
+ * evaluated). */
 #include <string.h>
 
 #include "cypher/eval.h"
@@ -100,9 +101,7 @@ static void memo_order(cy_mnode *m, uint32_t n) {
     m->n_order_for = n;
 }
 
-/* The memo's keys for map v (refreshed where the row differs from the last one), every value the map sets
- * checked storable (dropped keys aside; `~id` too, though the map's `~id` is never stored), and the order of
- * its property positions: 1, or 0 (a key too long for the memo: the general path), or -1 (error). */
+/* cy_mnode_scan (write_common.h): the memo's keys for map v, its values checked storable, its order by key id */
 static int memo_scan(cy_x *x, cy_mnode *m, qval v, const cy_mapdrop *drop, int32_t pos) {
     for (uint32_t i = 0; i < v.len; i++) {
         const qmapent *e = &v.ents[i];
@@ -116,6 +115,11 @@ static int memo_scan(cy_x *x, cy_mnode *m, qval v, const cy_mapdrop *drop, int32
     }
     if (m->n_order_for != v.len) memo_order(m, v.len);
     return 1;
+}
+
+/* merge_rel.c's entry to it (write_common.h); the node path calls it inline */
+int cy_mnode_scan(cy_x *x, cy_mnode *m, qval v, const cy_mapdrop *drop, int32_t pos) {
+    return memo_scan(x, m, v, drop, pos);
 }
 
 int cy_mnode_create(cy_x *x, cy_mnode *m, const cy_cpath *p, const cy_setop *set, qval v, const cy_mapdrop *drop) {

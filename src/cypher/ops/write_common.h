@@ -26,7 +26,7 @@ typedef struct cy_mnode_key {
 } cy_mnode_key;
 typedef struct cy_mnode {
     int8_t state;            /* 0: not decided yet; 1: the pattern can take the one-pass create; -1: it cannot */
-    bool labels_ok;
+    bool labels_ok;          /* labels[] holds the pattern's label ids (a relationship's: its type id) */
     bool same;               /* same_as (the match's `~id` expression) always has the pattern's `~id` value */
     const struct cy_expr *same_as;
     uint32_t labels[CY_MNODE_LABELS];
@@ -39,6 +39,15 @@ typedef struct cy_mnode {
  * evaluated by cy_eval_map_drop with drop): 1 created, -1 error, 0 not this shape (nothing done; the caller
  * checks v's values and creates through cy_create_with_drop). */
 int cy_mnode_create(cy_x *x, cy_mnode *m, const cy_cpath *p, const cy_setop *set, qval v, const cy_mapdrop *drop);
+/* The memo's keys for map v (refreshed where the row differs from the last one), every value the map sets
+ * checked storable (dropped keys aside; `~id` too, though the map's `~id` is never stored), and the order of
+ * its property positions: 1, or 0 (a key too long for the memo: the general path), or -1 (error; pos: its
+ * position). */
+int cy_mnode_scan(cy_x *x, cy_mnode *m, qval v, const cy_mapdrop *drop, int32_t pos);
+/* MERGE's create of its one new relationship between two bound nodes (merge_rel.c) with the properties of a
+ * fused `ON CREATE SET r = v` / `+= v`, using memo m as cy_mnode_create does: 1 created, -1 error, 0 not this
+ * shape (nothing done). */
+int cy_mrel_create(cy_x *x, cy_mnode *m, const cy_cpath *p, const cy_setop *set, qval v, const cy_mapdrop *drop);
 /* MERGE's ON MATCH whose first item is `SET n += map` on the merged node (set; n bound by the match): the
  * map's properties compared with the node's in one pass, the node written only if one differs. 1 done, -1
  * error, 0 not this shape (nothing done: the caller applies the item with cy_apply_sets). */
