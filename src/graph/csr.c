@@ -199,19 +199,9 @@ static uint64_t bucket_prefix(csr *C) {
 /* Per-task scratch for finishing buckets. */
 typedef struct bscratch {
     uint32_t *cur;             /* 2^shift + 1 cursors */
-    void *copy;
-    uint64_t cap;              /* bytes of copy */
+    gcsr_scratch copy;         /* a bucket's rows, copied before they are scattered */
     gcsr_scratch sort;
 } bscratch;
-
-static void *scratch_copy(bscratch *b, uint64_t bytes) {
-    if (b->cap < bytes) {
-        free(b->copy);
-        b->cap = bytes + bytes / 2;
-        b->copy = qv_malloc(b->cap);
-    }
-    return b->copy;
-}
 
 /* Counts per node of bucket k (from loc) and turns them into cursors; writes off[] for its nodes. */
 static void bucket_offsets(const csr *C, uint64_t k, uint64_t *off, uint32_t *cur) {
@@ -320,7 +310,7 @@ static void t_out_part(void *arg, size_t b) {
 /* The stable scatter by source of rows [lo, hi) into their segments. */
 static void out_scatter(csr *C, uint64_t lo, uint64_t len, bscratch *sc) {
     graph *g = C->g;
-    uint32_t *ct = scratch_copy(sc, len * (sizeof(uint32_t) * 2 + sizeof(uint16_t))), *cp = ct + len;
+    uint32_t *ct = gcsr_scratch_grow(&sc->copy, len * (sizeof(uint32_t) * 2 + sizeof(uint16_t))), *cp = ct + len;
     uint16_t *cy = (uint16_t *)(cp + len);
     /* locals: the build is compiled with -fno-strict-aliasing, so fields read through g or C would be
      * reloaded after every store */
@@ -400,7 +390,7 @@ static void in_bucket(csr *C, uint64_t k, bscratch *sc) {
     uint64_t lo = C->bk[k], hi = C->bk[k + 1], len = hi - lo;
     bucket_offsets(C, k, g->in_off, sc->cur);
     if (len == 0) return;
-    uint32_t *sr = scratch_copy(sc, len * 2 * sizeof(uint32_t)), *ss = sr + len;
+    uint32_t *sr = gcsr_scratch_grow(&sc->copy, len * 2 * sizeof(uint32_t)), *ss = sr + len;
     uint32_t *in_rel = g->in_rel, *in_src = g->in_src, *cur = sc->cur;
     const uint16_t *loc = C->loc + lo;
     memcpy(sr, in_rel + lo, len * sizeof *sr);
@@ -442,7 +432,7 @@ static void t_buckets(void *arg, size_t t) {
         }
     }
     free(sc.cur);
-    free(sc.copy);
+    free(sc.copy.buf);
     free(sc.sort.buf);
 }
 

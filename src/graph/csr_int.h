@@ -1,6 +1,7 @@
 /* csr_int.h — the pieces of the CSR build that live in their own files (not a public interface).
  *
- * Owns: the segment sort (csr_sort.c) and the relationship property permutation (csr_props.c).
+ * Owns: the scratch the build's bucket tasks share, the presort (csr_radix.c), the segment sort (csr_sort.c) and
+ * the relationship property permutation (csr_props.c).
  * Must not: be included outside src/graph.
  */
 #ifndef QV_CSR_INT_H
@@ -8,14 +9,27 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "graph/csr.h"
+#include "util/buf.h"
 
-/* Scratch a sorting task reuses between segments. */
+/* Scratch a bucket task reuses between steps and segments (the presort, the segment sorts, the copies): buf
+ * holds cap bytes, whichever step grew it. */
 typedef struct gcsr_scratch {
     void *buf;
     uint64_t cap;
 } gcsr_scratch;
+
+/* At least `bytes` of s (its contents are not kept when it grows). */
+static inline void *gcsr_scratch_grow(gcsr_scratch *s, uint64_t bytes) {
+    if (s->cap < bytes) {
+        free(s->buf);
+        s->cap = bytes + bytes / 2;
+        s->buf = qv_malloc(s->cap);
+    }
+    return s->buf;
+}
 
 /* Stable sort of one node's segment by (type, target); perm (may be NULL) moves along. ty == NULL: every
  * row has the same type, not stored per row (the segment sorts on targets). */

@@ -20,15 +20,6 @@
 #define TOP_BITS 11                   /* target bins: 2048 cursors (8 KiB, in L1) */
 #define TYPES_MAX 4096u               /* types sorted in one pass */
 
-static void *grow(gcsr_scratch *s, uint64_t bytes) {
-    if (s->cap < bytes) {
-        free(s->buf);
-        s->cap = bytes + bytes / 2;
-        s->buf = qv_malloc(s->cap);
-    }
-    return s->buf;
-}
-
 static void prefix(uint32_t *cnt, uint64_t nbins) {
     uint32_t run = 0;
     for (uint64_t d = 0; d < nbins; d++) {
@@ -45,7 +36,7 @@ bool gcsr_presort_bucket(uint32_t *out, uint16_t *rt, uint32_t *perm, const uint
     while (bits < 32 && ((uint64_t)1 << bits) < n) bits++;   /* targets are < n */
     unsigned sh = bits > TOP_BITS ? bits - TOP_BITS : 0;
     uint64_t nbins = ((uint64_t)1 << (bits - sh)), tn = rt ? ntypes : 0;
-    uint64_t *ra = grow(s, len * 16 + (perm ? len * 8 : 0) + (nbins + tn) * 4), *rb = ra + len;
+    uint64_t *ra = gcsr_scratch_grow(s, len * 16 + (perm ? len * 8 : 0) + (nbins + tn) * 4), *rb = ra + len;
     uint32_t *pa = perm ? (uint32_t *)(rb + len) : NULL, *pb = perm ? pa + len : NULL;
     uint32_t *cnt = (uint32_t *)(rb + len) + (perm ? 2 * len : 0), *tcnt = cnt + nbins;
     memset(cnt, 0, (nbins + tn) * 4);

@@ -71,15 +71,8 @@ static void insert_recs(srec *a, uint64_t d) {
 
 #define RUN 16
 
-/* Scratch for 2 * d records. */
-static srec *scratch_recs(gcsr_scratch *s, uint64_t d) {
-    if (s->cap < 2 * d) {
-        free(s->buf);
-        s->cap = 2 * d;
-        s->buf = qv_malloc(s->cap * sizeof(srec));
-    }
-    return s->buf;
-}
+/* Scratch for 2 * d records (the presort shares it: its size is in bytes for both). */
+static srec *scratch_recs(gcsr_scratch *s, uint64_t d) { return gcsr_scratch_grow(s, 2 * d * sizeof(srec)); }
 
 /* Stable merge sort of a[0..d) by key (b: d more records of scratch); returns where the result is. */
 static srec *merge_recs(srec *a, srec *b, uint64_t d) {

@@ -1,7 +1,8 @@
 /* test_graph_csr_presort.c — the outgoing bucket's presort (csr_radix.c) followed by the segment sorts
  * gives exactly the stable order by (source, type, target) with ties in input order, with and without
  * types and a property permutation, for node counts whose targets need 1 to 32 bits, with ties, hub
- * segments long enough for the merge sort, and one-row segments; it declines more than 4096 types and targets or types out of range. */
+ * segments long enough for the merge sort (the two steps sharing one scratch, as csr.c's bucket tasks do, also
+ * when the merge sort needs more of it than the presort did), and one-row segments; it declines more than 4096 types and targets or types out of range. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,12 +52,12 @@ static void check(uint64_t nv, uint64_t len, uint64_t n, uint32_t ntypes, bool t
     for (uint64_t j = 0; j < nv; j++) off[j + 1] += off[j];
     for (uint64_t j = 0; j < nv; j++) cur[j] = (uint32_t)(lo + off[j]);
     qsort(ref, len, sizeof *ref, cmp_row);
-    gcsr_scratch sc = {0}, ss = {0};
+    gcsr_scratch sc = {0};   /* one scratch for both steps, as csr.c's bucket task has */
     assert_true(gcsr_presort_bucket(out, rt, pm, loc, lo, len, cur, n, ntypes, &sc));
     for (uint64_t j = 0; j < nv; j++) {
         assert_int_equal(cur[j], lo + off[j + 1]);   /* every row placed in its segment */
         uint64_t a = lo + off[j], d = off[j + 1] - off[j];
-        if (d > 1) gcsr_sort_segment(out + a, rt ? rt + a : NULL, pm ? pm + a : NULL, d, &ss);
+        if (d > 1) gcsr_sort_segment(out + a, rt ? rt + a : NULL, pm ? pm + a : NULL, d, &sc);
     }
     for (uint64_t i = 0; i < len; i++) {
         assert_int_equal(out[lo + i], ref[i].tgt);
@@ -64,7 +65,6 @@ static void check(uint64_t nv, uint64_t len, uint64_t n, uint32_t ntypes, bool t
         if (pm) assert_int_equal(pm[lo + i], 1000 + ref[i].in);
     }
     free(sc.buf);
-    free(ss.buf);
     free(out);
     free(pm);
     free(cur);
@@ -97,6 +97,9 @@ static void test_sparse_and_single(void **state) {
     check(1024, 1024, 4000000, 3, true, true, 400);   /* about one row a node */
     check(1, 1, 5, 1, false, true, 401);
     check(2, 70000, 4000000, 2, true, true, 402);     /* two hubs: merge sort after the presort */
+    /* one node holds the whole bucket and there is no permutation: the merge sort's records need more of the
+     * shared scratch than the presort's rows did */
+    check(1, 70000, 4000000, 1, false, false, 403);
 }
 
 static void test_declines_many_types(void **state) {
