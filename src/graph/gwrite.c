@@ -13,45 +13,29 @@
 #include <sys/random.h>
 
 /* ---- versions ---- */
-static gnver *nver_alloc(uint32_t cap_l, uint32_t cap_p) {
-    gnver *x = qv_malloc(sizeof *x + cap_p * sizeof(gprop) + cap_l * sizeof(uint32_t));
+/* A version with room for cap_l labels and cap_p properties, malloc'd, or (a not NULL: a new entity's first
+ * version) in the generation's value arena a, freed with the generation instead of one free() each, which was
+ * most of the reaper's work after a load; a rolled-back one stays there until then, as the values a rolled-back
+ * write copied do. */
+static gnver *nver_alloc(qv_arena *a, uint32_t cap_l, uint32_t cap_p) {
+    size_t bytes = sizeof(gnver) + cap_p * sizeof(gprop) + cap_l * sizeof(uint32_t);
+    gnver *x = a ? qv_arena_alloc(a, bytes) : qv_malloc(bytes);
     memset(x, 0, sizeof *x);
     x->props = (gprop *)(x + 1);
     x->labels = (uint32_t *)(x->props + cap_p);
     x->cap_labels = cap_l;
     x->cap_props = cap_p;
+    x->arena = a != NULL;
     return x;
 }
 
-static grver *rver_alloc(uint32_t cap_p) {
-    grver *x = qv_malloc(sizeof *x + cap_p * sizeof(gprop));
+static grver *rver_alloc(qv_arena *a, uint32_t cap_p) {   /* as nver_alloc */
+    size_t bytes = sizeof(grver) + cap_p * sizeof(gprop);
+    grver *x = a ? qv_arena_alloc(a, bytes) : qv_malloc(bytes);
     memset(x, 0, sizeof *x);
     x->props = (gprop *)(x + 1);
     x->cap_props = cap_p;
-    return x;
-}
-
-/* nver_alloc for a new node's first version, in the generation's value arena (gen->vals): as rver_alloc_arena */
-static gnver *nver_alloc_arena(qv_arena *a, uint32_t cap_l, uint32_t cap_p) {
-    gnver *x = qv_arena_alloc(a, sizeof *x + cap_p * sizeof(gprop) + cap_l * sizeof(uint32_t));
-    memset(x, 0, sizeof *x);
-    x->props = (gprop *)(x + 1);
-    x->labels = (uint32_t *)(x->props + cap_p);
-    x->cap_labels = cap_l;
-    x->cap_props = cap_p;
-    x->arena = true;
-    return x;
-}
-
-/* A new relationship's first version, in the generation's value arena (gen->vals, the writer's): freed with the
- * generation instead of one free() each, which was most of the reaper's work after a relationship load. A
- * rolled-back one stays there until then, as the values a rolled-back write copied do. */
-static grver *rver_alloc_arena(qv_arena *a, uint32_t cap_p) {
-    grver *x = qv_arena_alloc(a, sizeof *x + cap_p * sizeof(gprop));
-    memset(x, 0, sizeof *x);
-    x->props = (gprop *)(x + 1);
-    x->cap_props = cap_p;
-    x->arena = true;
+    x->arena = a != NULL;
     return x;
 }
 
@@ -223,7 +207,7 @@ static gnver *node_cow_pre(gtxn *t, uint64_t id, const gprop *pre, uint32_t npre
     else ls = gpack_labels(d->gen->npack, id, &nl);   /* packed by a compaction (memory helper) */
     int nc = id < d->base_nodes ? g->n_node_cols : 0;
     const gpack *pk = !h && gpack_has(d->gen->npack, id) ? d->gen->npack : NULL;
-    gnver *x = nver_alloc(nl + 2, np + (uint32_t)(nc > (int)from ? nc - (int)from : 0) + gpack_max_props(pk) + 4);
+    gnver *x = nver_alloc(NULL, nl + 2, np + (uint32_t)(nc > (int)from ? nc - (int)from : 0) + gpack_max_props(pk) + 4);
     if (nl) memcpy(x->labels, ls, nl * sizeof *ls);
     x->n_labels = nl;
     if (np) memcpy(x->props, h->props, np * sizeof *x->props);
@@ -257,7 +241,7 @@ static grver *rel_cow(gtxn *t, uint64_t id) {
     uint32_t np = h ? h->n_props : 0;
     bool base = !h && id < d->base_rels;
     const gpack *pk = !h && gpack_has(d->gen->rpack, id) ? d->gen->rpack : NULL;   /* memory helper */
-    grver *x = rver_alloc(np + (base ? (uint32_t)g->n_rel_cols : 0) + gpack_max_props(pk) + 2);
+    grver *x = rver_alloc(NULL, np + (base ? (uint32_t)g->n_rel_cols : 0) + gpack_max_props(pk) + 2);
     if (np) memcpy(x->props, h->props, np * sizeof *x->props);
     x->n_props = np;
     if (pk) x->n_props = gpack_props(pk, id, x->props);
@@ -501,7 +485,7 @@ static int node_create(gtxn *t, const uint32_t *labels, uint32_t n_labels, const
     /* the lookup that found nothing hashed the id already (MERGE's match) */
     uint64_t xh = missing && t->view.miss_hash ? t->view.miss_hash : 0;
     uint64_t id = d->nodes_hwm;
-    gnver *x = nver_alloc_arena(&d->gen->vals, n_labels + 1, n_props + 1);   /* little slack: most are written once */
+    gnver *x = nver_alloc(&d->gen->vals, n_labels + 1, n_props + 1);   /* little slack: most are written once */
     for (uint32_t i = 0; i < n_labels; i++) labels_set(x, labels[i], true);
     for (uint32_t i = 0; d->n_idx && i < n_props; i++) {   /* no index: nothing to check (the common case) */
         if (unique_check(t, id, x->labels, x->n_labels, props[i].key, props[i].value, err)) {
@@ -763,7 +747,7 @@ static int rel_create(gtxn *t, uint64_t src, uint64_t dst, uint32_t type, const 
     uint64_t id = d->rels_hwm;
     gtx_token(t, 1, type);
     for (uint32_t i = 0; i < n_props; i++) gtx_token(t, 2, props[i].key);
-    grver *x = rver_alloc_arena(&d->gen->vals, n_props + 2);
+    grver *x = rver_alloc(&d->gen->vals, n_props + 2);
     gchange *c = NULL;
     if (sorted) {   /* GCH_REL_CREATE, then GCH_REL_SET per property written as the values are copied */
         c = gtx_changes_reserve(t, 1 + (size_t)n_props);   /* NULL: replaying */
