@@ -151,10 +151,15 @@ static void append_now(store_stream *st) {
                 (double)((g->n_nodes + 1) * 8 + g->n_rels * 8) / (1 << 20), qv_seconds_since(t0));
 }
 
-static void append_free(store_stream *st) {
+/* The appendix, then the graph's reference back and the file closed: here rather than where the thread is joined
+ * (a request), since freeing a dropped graph and the last close of a dropped database's file (the file system
+ * then frees its blocks) each take milliseconds. */
+static void append_and_release(store_stream *st) {
+    append_now(st); /* also when the database was dropped meanwhile: the fd is then an unlinked file's */
     if (st->cat) gcatalog_release(st->cat, (graph *)st->g);
     st->cat = NULL;
-    stream_free(st, false);
+    close(st->fd);
+    st->fd = -1;
 }
 
 static void *append_main(void *arg) {
@@ -162,13 +167,7 @@ static void *append_main(void *arg) {
     /* after the reply, which must not wait for a time slice: the request thread, and the loads and queries that
      * follow, come first (the pipe's writer threads inherit this) */
     setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
-    append_now(st); /* also when the database was dropped meanwhile: the fd is then an unlinked file's */
-    /* here rather than where the thread is joined (a request): freeing a dropped graph and the last close of a
-     * dropped database's file (the file system then frees its blocks) each take milliseconds */
-    if (st->cat) gcatalog_release(st->cat, (graph *)st->g);
-    st->cat = NULL;
-    close(st->fd);
-    st->fd = -1;
+    append_and_release(st);
     __atomic_store_n(&st->done, true, __ATOMIC_RELEASE);
     return NULL;
 }
@@ -192,7 +191,7 @@ static void reap(qv_store *s, bool wait) {
         store_stream *st = done;
         done = st->next;
         pthread_join(st->th, NULL);
-        append_free(st);
+        stream_free(st, false);
     }
 }
 
@@ -203,24 +202,22 @@ void store_stream_append(qv_store *s, store_stream *st, gcatalog *cat, const gra
         return;
     }
     st->g = g;
-    reap(s, false);
-    if (!cat) {
-        append_now(st);
-        stream_free(st, false);
-        return;
-    }
     st->cat = cat;
-    pthread_mutex_lock(&s->app_mu);
-    int e = pthread_create(&st->th, NULL, append_main, st);
-    if (e == 0) {
-        st->next = s->appending;
-        s->appending = st;
+    reap(s, false);
+    int e = -1;   /* without a catalog (no reference held): written now */
+    if (cat) {
+        pthread_mutex_lock(&s->app_mu);
+        e = pthread_create(&st->th, NULL, append_main, st);
+        if (e == 0) {
+            st->next = s->appending;
+            s->appending = st;
+        }
+        pthread_mutex_unlock(&s->app_mu);
+        if (e != 0) QV_WARN("cannot start a thread to append the incoming index of '%s': written now", g->name);
     }
-    pthread_mutex_unlock(&s->app_mu);
     if (e != 0) {
-        QV_WARN("cannot start a thread to append the incoming index of '%s': written now", g->name);
-        append_now(st);
-        append_free(st);
+        append_and_release(st);
+        stream_free(st, false);
     }
 }
 
