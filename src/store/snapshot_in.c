@@ -90,14 +90,18 @@ static int begin2(snap_in *d, uint32_t id, uint32_t index, snap_sec *s) {
     return 0;
 }
 
+void snap_in_defer(snap_in *d, const snap_lazy *l) {
+    if (d->nlazy == d->cap_lazy)
+        d->lazy = qv_realloc(d->lazy, (d->cap_lazy = d->cap_lazy ? d->cap_lazy * 2 : 16) * sizeof *d->lazy);
+    d->lazy[d->nlazy++] = *l;
+}
+
 /* Version 2: checks the payload of s (at d->pos) now, or notes it for the background check. */
 static int payload2(snap_in *d, const snap_sec *s, bool may_defer) {
     if (may_defer && d->map && d->lazy_at && s->len >= d->lazy_at) {
-        if (d->nlazy == d->cap_lazy)
-            d->lazy = qv_realloc(d->lazy, (d->cap_lazy = d->cap_lazy ? d->cap_lazy * 2 : 16) * sizeof *d->lazy);
-        snap_lazy *l = &d->lazy[d->nlazy++];
-        *l = (snap_lazy){.off = d->pos, .len = s->len, .crc = (uint32_t)s->sum};
-        memcpy(l->name, s->name, sizeof l->name);
+        snap_lazy l = {.off = d->pos, .len = s->len, .crc = (uint32_t)s->sum};
+        memcpy(l.name, s->name, sizeof l.name);
+        snap_in_defer(d, &l);
     } else if (snap_crc32c(0, d->mem + d->pos, (size_t)s->len) != (uint32_t)s->sum) {
         return snap_in_bad(d, "checksum mismatch in section '%s' (file corrupt or truncated)", s->name);
     }

@@ -58,6 +58,8 @@ int snap_in_header(snap_in *d);
 int snap_in_array(snap_in *d, uint32_t id, uint32_t index, uint64_t count, size_t elem, void *slot);
 /* A section of small encoded fields, into a new block (*out) the caller frees; s describes it. */
 int snap_in_blob(snap_in *d, uint32_t id, uint32_t index, snap_sec *s, uint8_t **out);
+/* Notes section l for the background check (d->lazy; offsets within the mapping). */
+void snap_in_defer(snap_in *d, const snap_lazy *l);
 /* The end marker, and nothing after it. */
 int snap_in_end(snap_in *d);
 /* Version 2: the payload of section (id, index) wherever it is, checksum verified; 0, or -1 with

@@ -322,11 +322,8 @@ static int read_appendix(dec *d, qv_err *err) {
     g->in_rel = rel;
     g->in_src = src;
     for (uint32_t i = 0; i < a.nlazy; i++) { /* offsets within the file */
-        snap_in *in = &d->in;
-        if (in->nlazy == in->cap_lazy)
-            in->lazy = qv_realloc(in->lazy, (in->cap_lazy = in->cap_lazy ? in->cap_lazy * 2 : 16) * sizeof *in->lazy);
-        in->lazy[in->nlazy] = a.lazy[i];
-        in->lazy[in->nlazy++].off += d->app_at;
+        a.lazy[i].off += d->app_at;
+        snap_in_defer(&d->in, &a.lazy[i]);
     }
     free(a.lazy);
     return 0;
