@@ -8,7 +8,6 @@
  * Must not: write, truncate or remove anything, or take the data directory's lock (a report on a directory a
  * server is writing may show a torn tail that is only in progress).
  */
-#include "graph/gmap.h"
 #include "store/snapshot.h"
 #include "store/store.h"
 #include "store/wal.h"
@@ -256,13 +255,12 @@ int store_check(const char *data_dir, qv_pool *pool, qv_buf *out) {
             continue;
         }
         qv_buf_printf(out, "%s: %s of database '%s', checksums good\n", path, ck ? "checkpoint" : "snapshot", g->name);
-        uint32_t hflags = 0;
-        if (g->map && g->map->len >= SNAP2_HEADER) memcpy(&hflags, g->map->base + 12, 4);
-        if (hflags & SNAP2_FLAG_IN_AFTER) /* a streamed save: its incoming index follows, or is rebuilt (not damage) */
+        int in_after = snap_in_after_state(g);
+        if (in_after >= 0) /* a streamed save: its incoming index follows, or is rebuilt (not damage) */
             qv_buf_printf(out, "%s: incoming index %s\n", path,
-                          gmap_holds(g->map, g->in_off) ? "appended after the install, checksums good"
-                                                        : "not appended (the server stopped first): rebuilt from the "
-                                                          "outgoing side, as start-up does");
+                          in_after ? "appended after the install, checksums good"
+                                   : "not appended (the server stopped first): rebuilt from the outgoing side, as "
+                                     "start-up does");
         t[nt] = ck ? (wal_target){.g = g, .ident = info.ident, .base_seq = info.base_seq, .seq = info.base_seq}
                    : (wal_target){.g = g, .ident = g->created_ms};
         char carry[4096];

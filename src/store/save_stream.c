@@ -224,11 +224,8 @@ void store_stream_append(qv_store *s, store_stream *st, gcatalog *cat, const gra
 void store_stream_join_all(qv_store *s) { reap(s, true); }
 
 store_stream *store_stream_reappend(const graph *g) {
+    if (snap_in_after_state(g) != 0) return NULL; /* not a streamed save's file, or its appendix was used */
     const gmap *map = g->map;
-    uint32_t flags;
-    if (!map || map->len < SNAP2_HEADER || memcmp(map->base, SNAP_MAGIC, SNAP_MAGIC_LEN) != 0) return NULL;
-    memcpy(&flags, map->base + 12, 4);
-    if (!(flags & SNAP2_FLAG_IN_AFTER) || gmap_holds(map, g->in_off)) return NULL;
     int fd = open(map->path, O_RDWR | O_CLOEXEC);
     uint8_t h[SNAP2_HEADER];
     /* still the file that was loaded (nothing renames over a base during start-up, but the appendix must never go

@@ -130,6 +130,9 @@ void snap_split_free(snap_split *w); /* without finishing (the file is left as i
  * the three arrays and 'end'), from offset snap_appendix_at(of.size) of fd on. Does not fsync. */
 static inline uint64_t snap_appendix_at(uint64_t size) { return (size + 4095) & ~(uint64_t)4095; }
 int snap_write_appendix(const graph *g, int fd, snap_file_id of, const char *what, qv_err *err);
+/* A graph mapped from a file written with in_after: 1 when its incoming side is the file's appendix, 0 when it
+ * was rebuilt (no usable appendix); -1 for any other graph. */
+int snap_in_after_state(const graph *g);
 
 /* Version 2 on input (snapshot_read.c). snap_decode2 decodes the image at p[0..n) whose header carries magic
  * (flags below). With map (p is its bytes), the graph's arrays point into

@@ -358,6 +358,15 @@ static int incoming_after(dec *d, qv_pool *pool) {
     return 0;
 }
 
+int snap_in_after_state(const graph *g) {
+    const gmap *map = g->map;
+    uint32_t flags;
+    if (!map || map->len < SNAP2_HEADER || memcmp(map->base, SNAP_MAGIC, SNAP_MAGIC_LEN) != 0) return -1;
+    memcpy(&flags, map->base + 12, 4);
+    if (!(flags & SNAP2_FLAG_IN_AFTER)) return -1;
+    return gmap_holds(map, g->in_off) ? 1 : 0;
+}
+
 static int decode(dec *d, qv_pool *pool, graph **out) {
     *out = NULL;
     if (!snap_host_little_endian())
